@@ -1,0 +1,20 @@
+import { Command, CommanderError } from 'commander';
+import { commandRegistry } from './commands.js';
+
+const program = new Command('hopwatch')
+  .description('Watch AI-agent and non-human-identity traffic in gateway and service-mesh access logs.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+for (const register of commandRegistry) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here with exit code 0; every other commander error is a usage error.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  throw error;
+}

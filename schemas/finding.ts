@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+export const detectorNames = ['fanout', 'recursion', 'scope_expansion', 'rate'] as const;
+export const severities = ['low', 'medium', 'high', 'critical'] as const;
+
+export const findingSchema = z.object({
+  /** Deterministic hash of detector, rule, key and window start: replaying the same traffic yields the same id. */
+  id: z.string().min(1),
+  detector: z.enum(detectorNames),
+  rule: z.string().min(1),
+  severity: z.enum(severities),
+  score: z.number(),
+  originCredential: z.string().min(1),
+  credential: z.string().optional(),
+  traceIds: z.array(z.string()),
+  windowStart: z.number().int(),
+  windowEnd: z.number().int(),
+  detectedAt: z.number().int(),
+  summary: z.string().min(1),
+  evidence: z.record(z.string(), z.unknown()),
+});
+
+export type DetectorName = (typeof detectorNames)[number];
+export type Severity = (typeof severities)[number];
+export type Finding = z.infer<typeof findingSchema>;
+
+const severityRank: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+export function severityAtLeast(severity: Severity, minimum: Severity): boolean {
+  return severityRank[severity] >= severityRank[minimum];
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+export const credentialKinds = [
+  'jwt',
+  'api_key',
+  'mtls',
+  'oauth_client',
+  'service_account',
+  'session',
+  'unknown',
+] as const;
+
+export const protocols = ['http', 'grpc', 'mcp', 'a2a', 'other'] as const;
+
+/** The credential presented on one hop. `id` is never a raw secret (see DESIGN: jwt:<iss>|<sub>, key:<sha256 prefix>, SPIFFE ID). */
+export const credentialSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(credentialKinds),
+  subject: z.string().optional(),
+  issuer: z.string().optional(),
+  scopes: z.array(z.string()).default([]),
+  /** JWT `jti`, kept apart from `id` so one identity's tokens group together. */
+  jti: z.string().optional(),
+});
+
+export const sourceSchema = z.object({
+  workload: z.string().optional(),
+  agent: z.string().optional(),
+  ip: z.string().optional(),
+});
+
+export const destinationSchema = z.object({
+  service: z.string().min(1),
+  host: z.string().optional(),
+  method: z.string().min(1),
+  path: z.string(),
+  route: z.string().optional(),
+  tool: z.string().optional(),
+  protocol: z.enum(protocols),
+});
+
+export const originSchema = z.object({
+  format: z.string().min(1),
+  topic: z.string().optional(),
+  partition: z.number().int().nonnegative().optional(),
+  offset: z.string().optional(),
+});
+
+/** One request seen at one hop (gateway, sidecar, tool broker): the canonical record every adapter produces. */
+export const hopEventSchema = z.object({
+  id: z.string().min(1),
+  ts: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative().optional(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+  parentSpanId: z.string().optional(),
+  requestId: z.string().optional(),
+  credential: credentialSchema,
+  delegation: z.array(z.string()).optional(),
+  source: sourceSchema.default({}),
+  destination: destinationSchema,
+  status: z.number().int().nonnegative(),
+  /** The status as the protocol reported it, when it differs from the HTTP-like `status` (e.g. a gRPC code). */
+  rawStatus: z.string().optional(),
+  bytesIn: z.number().nonnegative().optional(),
+  bytesOut: z.number().nonnegative().optional(),
+  origin: originSchema,
+});
+
+export type Credential = z.infer<typeof credentialSchema>;
+export type CredentialKind = (typeof credentialKinds)[number];
+export type Protocol = (typeof protocols)[number];
+export type HopSource = z.infer<typeof sourceSchema>;
+export type HopDestination = z.infer<typeof destinationSchema>;
+export type HopOrigin = z.infer<typeof originSchema>;
+export type HopEvent = z.infer<typeof hopEventSchema>;

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.js';
+
+function writeYaml(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'hopwatch-config-')), 'hopwatch.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('fills every section with its defaults when nothing is configured', () => {
+    const result = loadConfig(undefined, {});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.api.port).toBe(8080);
+    expect(result.config.kafka.topics).toEqual(['hopwatch.access-logs']);
+    expect(result.config.lineage.graceMs).toBe(5_000);
+    expect(result.config.dataDir).toBe('./data');
+  });
+
+  it('lets environment variables override the file', () => {
+    const file = writeYaml('api:\n  port: 9000\nkafka:\n  brokers: [a:9092]\n');
+    const result = loadConfig(file, { HOPWATCH_PORT: '9100', KAFKA_BROKERS: 'b:9092, c:9092' });
+    expect(result.ok && result.config.api.port).toBe(9100);
+    expect(result.ok && result.config.kafka.brokers).toEqual(['b:9092', 'c:9092']);
+  });
+
+  it('names the field when a value has the wrong type', () => {
+    const file = writeYaml('lineage:\n  graceMs: soon\n');
+    const result = loadConfig(file, {});
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toContain('lineage.graceMs');
+  });
+
+  it('names the environment-sourced field when it is not a number', () => {
+    const result = loadConfig(undefined, { HOPWATCH_PORT: 'eighty' });
+    expect(!result.ok && result.reason).toContain('api.port');
+  });
+
+  it('rejects unknown top-level keys instead of ignoring a typo', () => {
+    const result = loadConfig(writeYaml('detector:\n  allowedLatenessMs: 5\n'), {});
+    expect(!result.ok && result.reason).toMatch(/detector/);
+  });
+
+  it('reports a missing explicitly named file and broken YAML', () => {
+    expect(loadConfig('/nonexistent/hopwatch.yaml', {})).toMatchObject({ ok: false });
+    const broken = loadConfig(writeYaml('api: [unclosed\n'), {});
+    expect(!broken.ok && broken.reason).toContain('not valid YAML');
+  });
+});

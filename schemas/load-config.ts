@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type HopwatchConfig } from './config.js';
+
+export type ConfigResult = { ok: true; config: HopwatchConfig } | { ok: false; reason: string };
+
+type EnvOverride = { env: string; path: string[]; parse: (raw: string) => unknown };
+
+const asString = (raw: string): string => raw;
+const asList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+// Left as a string when not numeric, so that validation names the field instead of silently dropping it.
+const asNumber = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw);
+
+const envOverrides: EnvOverride[] = [
+  { env: 'HOPWATCH_DATA_DIR', path: ['dataDir'], parse: asString },
+  { env: 'HOPWATCH_LOG_LEVEL', path: ['logLevel'], parse: asString },
+  { env: 'HOPWATCH_PORT', path: ['api', 'port'], parse: asNumber },
+  { env: 'HOPWATCH_HOST', path: ['api', 'host'], parse: asString },
+  { env: 'KAFKA_BROKERS', path: ['kafka', 'brokers'], parse: asList },
+  { env: 'KAFKA_TOPICS', path: ['kafka', 'topics'], parse: asList },
+  { env: 'KAFKA_GROUP_ID', path: ['kafka', 'groupId'], parse: asString },
+  { env: 'CLICKHOUSE_URL', path: ['store', 'url'], parse: asString },
+  { env: 'CLICKHOUSE_USER', path: ['store', 'user'], parse: asString },
+  { env: 'CLICKHOUSE_PASSWORD', path: ['store', 'password'], parse: asString },
+  { env: 'CLICKHOUSE_DATABASE', path: ['store', 'database'], parse: asString },
+];
+
+export const DEFAULT_CONFIG_FILE = 'hopwatch.yaml';
+
+/**
+ * Reads the optional YAML file, applies environment overrides and validates the result.
+ * `file` undefined means `./hopwatch.yaml` when it exists; an explicitly named file must exist.
+ */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const fromFile = readConfigFile(
+    file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined),
+  );
+  if (!fromFile.ok) return fromFile;
+  const raw = fromFile.value;
+  for (const override of envOverrides) {
+    const value = env[override.env];
+    if (value !== undefined && value !== '') setPath(raw, override.path, override.parse(value));
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: describeConfigIssues(parsed.error.issues) };
+  return { ok: true, config: parsed.data };
+}
+
+export function parseConfig(raw: unknown): ConfigResult {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) return { ok: false, reason: describeConfigIssues(parsed.error.issues) };
+  return { ok: true, config: parsed.data };
+}
+
+function readConfigFile(
+  file: string | undefined,
+): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  if (file === undefined) return { ok: true, value: {} };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `config file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    };
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    return { ok: false, reason: `config file ${file}: not valid YAML: ${(error as Error).message}` };
+  }
+  if (value === null || value === undefined) return { ok: true, value: {} };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: `config file ${file}: the top level must be a mapping` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+export function describeConfigIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `config field ${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
