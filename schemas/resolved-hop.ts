@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { hopEventSchema } from './hop-event.js';
+
+/** One step of the root → hop path: which workload called which service with which credential. */
+export const pathStepSchema = z.object({
+  hopId: z.string(),
+  service: z.string(),
+  workload: z.string().optional(),
+  credential: z.string(),
+});
+
+/** A HopEvent after lineage: its origin credential, its parent and the path from the root hop. */
+export const resolvedHopSchema = hopEventSchema.extend({
+  originCredential: z.string().min(1),
+  originConfidence: z.enum(['exact', 'partial']),
+  /** Hop id of the parent hop, when one is known. */
+  parentId: z.string().optional(),
+  /** True when the parent was inferred from timing and workload names rather than span ids. */
+  parentInferred: z.boolean(),
+  depth: z.number().int().nonnegative(),
+  path: z.array(pathStepSchema),
+});
+
+export type PathStep = z.infer<typeof pathStepSchema>;
+export type ResolvedHop = z.infer<typeof resolvedHopSchema>;

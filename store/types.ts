@@ -1,0 +1,64 @@
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { DetectorName, Finding, Severity } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+
+export type FindingFilter = {
+  detector?: DetectorName;
+  severity?: Severity;
+  originCredential?: string;
+  /** Inclusive lower bound on windowEnd, epoch ms. */
+  from?: number;
+  /** Exclusive upper bound on windowEnd, epoch ms. */
+  to?: number;
+};
+
+export type FindingPage = { items: Finding[]; nextCursor: string | null };
+
+export type CredentialSummary = {
+  credential: string;
+  findings: { detector: DetectorName; severity: Severity; count: number }[];
+  firstSeen: number | null;
+  lastSeen: number | null;
+  hopCount: number;
+  topDestinations: { service: string; count: number }[];
+};
+
+export type StoreStats = { findings: number; hops: number; deadLetters: number };
+
+/** What a batch written to the store carries. */
+export type StoreBatch = { findings?: Finding[]; hops?: ResolvedHop[]; deadLetters?: DeadLetter[] };
+
+/** Thrown (or returned as a rejection) when ClickHouse cannot be reached; callers pause intake and retry. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+export interface StoreWriter {
+  /** Accepts rows into the bounded buffer; waits while the buffer is full (backpressure), never drops. */
+  write(batch: StoreBatch): Promise<void>;
+  /** Resolves once everything accepted so far is durable; rejects with StoreUnavailableError if it cannot be. */
+  flush(): Promise<void>;
+  /** Rows accepted but not yet durable. */
+  pending(): number;
+  /** Whether the last write attempt reached the store. */
+  available(): boolean;
+}
+
+export interface StoreReader {
+  listFindings(filter: FindingFilter, limit: number, cursor: string | null): Promise<FindingPage>;
+  getFinding(id: string): Promise<Finding | null>;
+  traceHops(traceId: string): Promise<ResolvedHop[]>;
+  credentialSummary(credential: string): Promise<CredentialSummary | null>;
+  stats(): Promise<StoreStats>;
+}
+
+export interface HopwatchStore {
+  readonly writer: StoreWriter;
+  readonly reader: StoreReader;
+  /** Applies pending migrations; idempotent. */
+  migrate(): Promise<string[]>;
+  /** True when a trivial query succeeds. */
+  ping(): Promise<boolean>;
+  /** Flushes and releases the connection. */
+  close(): Promise<void>;
+}
