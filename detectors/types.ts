@@ -1,0 +1,41 @@
+import type { DetectorName, Finding } from '../schemas/finding.js';
+import type { HopEvent } from '../schemas/hop-event.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+
+/** One detector: a pure event-time state machine. */
+export interface Detector {
+  readonly name: DetectorName;
+  observe(hop: ResolvedHop): void;
+  /** Closes every window whose end the watermark has passed and returns their findings. */
+  advance(watermark: number): Finding[];
+  /** JSON-serialisable state, enough to rebuild the detector with `restore`. */
+  snapshot(): unknown;
+}
+
+/** Where the engine puts what it produces, as soon as it is produced. */
+export interface EngineSink {
+  hop(hop: ResolvedHop): void;
+  finding(finding: Finding): void;
+}
+
+export type EngineStats = {
+  eventsObserved: number;
+  lateEvents: number;
+  trackedTraces: number;
+  pendingHops: number;
+  evictedTraces: number;
+  watermark: number | null;
+  findingsByDetector: Record<DetectorName, number>;
+};
+
+/** lineage → detectors, in event time. */
+export interface DetectionEngine {
+  /** Resolves lineage, feeds the detectors and pushes resolved hops and closed-window findings to the sink. */
+  observe(hop: HopEvent): void;
+  /** Moves the watermark without an event (idle input), closing windows that are due. */
+  advanceWatermark(watermark: number): void;
+  /** End of input: resolves every waiting hop and closes every open window. */
+  flush(): void;
+  stats(): EngineStats;
+  snapshot(): unknown;
+}
