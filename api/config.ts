@@ -11,14 +11,25 @@ export const apiTokenSchema = z.object({
 
 export const apiConfigSchema = z.object({
   port: z.number().int().min(0).max(65_535).default(8080),
-  host: z.string().default('127.0.0.1'),
-  tokens: z.array(apiTokenSchema).default([]),
+  /** Without tokens only a loopback address is allowed. */
+  host: z.string().min(1).default('127.0.0.1'),
+  tokens: z
+    .array(apiTokenSchema)
+    .default([])
+    .refine(
+      (tokens) => new Set(tokens.map((token) => token.name)).size === tokens.length,
+      'token names must be unique',
+    ),
+  /** Largest POST /v1/ingest body, enforced while streaming. */
   ingestMaxBytes: z
     .number()
     .int()
-    .positive()
+    .min(1024)
     .default(16 * 1024 * 1024),
+  /** How many rejected lines an ingest response lists (all of them are counted and dead-lettered). */
+  ingestMaxListedRejects: z.number().int().nonnegative().default(100),
 });
 
+export type ApiTokenScope = (typeof apiTokenScopes)[number];
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

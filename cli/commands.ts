@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerToken } from './token.js';
 
 /** Every `hopwatch` subcommand registers itself here: one line per command. */
-export const commandRegistry: Array<(program: Command) => void> = [];
+export const commandRegistry: Array<(program: Command) => void> = [registerToken];

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { detectorNames, findingSchema, severities } from '../schemas/finding.js';
+import { resolvedHopSchema } from '../schemas/resolved-hop.js';
+
+/** Request and response shapes of the API that are not domain records; the OpenAPI document is built from them. */
+
+const EPOCH_MS = /^\d{1,15}$/;
+
+/** A point in time as ISO 8601 (`2025-06-01T12:00:00Z`) or epoch milliseconds, parsed to epoch ms. */
+export const instantParam = z.string().transform((value, context) => {
+  const ms = EPOCH_MS.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms)) {
+    context.addIssue({ code: 'custom', message: 'expected ISO 8601 or epoch milliseconds' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const findingsQuerySchema = z
+  .object({
+    detector: z.enum(detectorNames).optional(),
+    severity: z.enum(severities).optional(),
+    originCredential: z.string().min(1).optional(),
+    from: instantParam.optional().describe('windowEnd at or after this instant (ISO 8601 or epoch ms)'),
+    to: instantParam.optional().describe('windowEnd before this instant (ISO 8601 or epoch ms)'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
+  })
+  .strict()
+  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
+    path: ['to'],
+    message: 'must be later than from',
+  });
+
+export const findingPageSchema = z.object({
+  items: z.array(findingSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const idParamsSchema = z.object({ id: z.string().min(1) });
+export const traceParamsSchema = z.object({ traceId: z.string().min(1) });
+
+export const credentialSummarySchema = z.object({
+  credential: z.string(),
+  findings: z.array(
+    z.object({ detector: z.enum(detectorNames), severity: z.enum(severities), count: z.number() }),
+  ),
+  firstSeen: z.number().nullable(),
+  lastSeen: z.number().nullable(),
+  hopCount: z.number(),
+  topDestinations: z.array(z.object({ service: z.string(), count: z.number() })),
+});
+
+/** A hop in a lineage tree; its root → hop path is the way down the tree, so it is not repeated. */
+export const traceHopSchema = resolvedHopSchema.omit({ path: true });
+
+export type TraceNode = { hop: z.infer<typeof traceHopSchema>; inferred: boolean; children: TraceNode[] };
+
+export const traceNodeSchema: z.ZodType<TraceNode> = z.object({
+  hop: traceHopSchema,
+  inferred: z.boolean().describe('true when the edge to the parent was inferred from timing, not span ids'),
+  get children() {
+    return z.array(traceNodeSchema);
+  },
+});
+
+export const traceTreeSchema = z.object({
+  traceId: z.string(),
+  hopCount: z.number().int(),
+  originCredentials: z.array(z.string()),
+  roots: z.array(traceNodeSchema),
+});
+
+/** Content types POST /v1/ingest reads as a stream of lines. */
+export const ingestContentTypes = ['application/x-ndjson', 'text/plain'];
+
+export const ingestQuerySchema = z
+  .object({
+    format: z.string().min(1).optional().describe('log format of every line; absent: detect per line'),
+  })
+  .strict();
+
+export const ingestResultSchema = z.object({
+  accepted: z.number().int().describe('lines decoded into hop events'),
+  rejected: z.number().int().describe('lines that could not be decoded (stored as dead letters)'),
+  events: z.number().int().describe('hop events produced (an OTLP line can hold many spans)'),
+  rejects: z
+    .array(z.object({ line: z.number().int(), reason: z.string() }))
+    .describe('the first rejected lines'),
+});
+
+export type IngestResult = z.infer<typeof ingestResultSchema>;
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  store: z.boolean(),
+  sources: z.record(z.string(), z.boolean()),
+});
+
+const countsSchema = z.record(z.string(), z.number());
+
+export const statsSchema = z.object({
+  store: z.object({ findings: z.number(), hops: z.number(), deadLetters: z.number() }),
+  ingest: z.object({
+    recordsReceived: countsSchema.describe('by source'),
+    eventsIngested: countsSchema.describe('by format'),
+    recordsRejected: countsSchema.describe('by source'),
+    findingsRaised: countsSchema.describe('by detector, since start'),
+    storePendingRows: z.number(),
+  }),
+  engine: z.object({
+    eventsObserved: z.number(),
+    lateEvents: z.number(),
+    trackedTraces: z.number(),
+    pendingHops: z.number(),
+    evictedTraces: z.number(),
+    watermark: z.number().nullable(),
+    findingsByDetector: countsSchema,
+  }),
+});
