@@ -1,0 +1,318 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { type Finding, severityAtLeast } from '../schemas/finding.js';
+import { type AttemptOutcome, sendAttempt } from './attempt.js';
+import { renderAlertBody } from './body.js';
+import type { AlertsConfig } from './config.js';
+import {
+  type AlertDeliveryFilter,
+  type AlertDeliveryPage,
+  type AlertDeliveryStats,
+  type AttemptOutcomeKind,
+  attemptOutcomes,
+} from './delivery.js';
+import type { StoredDelivery } from './delivery-index.js';
+import { DueQueue } from './due-queue.js';
+import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
+import { backoffDelayMs } from './retry.js';
+import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
+import { DELIVERY_HEADER, deliveryIdFor, SIGNATURE_HEADER, signatureHeader } from './signature.js';
+
+export type AlertDispatcherOptions = {
+  config: AlertsConfig;
+  /** The outbox lives in `<dataDir>/alerts/`. */
+  dataDir: string;
+  logger: Logger;
+  now?: () => number;
+  fetchImpl?: typeof fetch;
+  /** Where `secretEnv` names are looked up; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+};
+
+export type AlertDispatcher = {
+  /** Routes findings to webhooks (severity, detector) and resolves once the new deliveries are on disk. */
+  enqueue(findings: readonly Finding[]): Promise<void>;
+  /** Starts delivering, the backlog left by a previous run first. */
+  start(): void;
+  /** Stops scheduling, waits for attempts in flight (at most a timeout) and closes the outbox. */
+  stop(): Promise<void>;
+  list(filter: AlertDeliveryFilter): AlertDeliveryPage;
+  stats(): AlertDeliveryStats;
+};
+
+export type CreatedAlertDispatcher =
+  | { ok: true; dispatcher: AlertDispatcher }
+  | { ok: false; reason: string };
+
+/** Resolves the webhook secrets and opens the outbox; either failing is a start-up error with a reason. */
+export async function createAlertDispatcher(
+  options: AlertDispatcherOptions,
+): Promise<CreatedAlertDispatcher> {
+  const resolved = resolveWebhookSecrets(options.config, options.env ?? process.env);
+  if (!resolved.ok) return resolved;
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ component: 'alerts' });
+  const opened = await AlertOutbox.open({
+    directory: join(options.dataDir, 'alerts'),
+    config: options.config.outbox,
+    now,
+    logger,
+  });
+  if (!opened.ok) return opened;
+  const dispatcher = new WebhookDispatcher(resolved.webhooks, opened.outbox, {
+    logger,
+    now,
+    fetchImpl: options.fetchImpl ?? fetch,
+    random: options.random ?? Math.random,
+    userAgent: `hopwatch/${hopwatchVersion()}`,
+  });
+  await dispatcher.failOrphans();
+  return { ok: true, dispatcher };
+}
+
+type Lane = { webhook: ResolvedWebhook; due: DueQueue; inFlight: number; timer: NodeJS.Timeout | undefined };
+
+type Collaborators = {
+  logger: Logger;
+  now: () => number;
+  fetchImpl: typeof fetch;
+  random: () => number;
+  userAgent: string;
+};
+
+class WebhookDispatcher implements AlertDispatcher {
+  readonly #outbox: AlertOutbox;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #orphans: StoredDelivery[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #attemptsByOutcome = Object.fromEntries(attemptOutcomes.map((kind) => [kind, 0])) as Record<
+    AttemptOutcomeKind,
+    number
+  >;
+  readonly #with: Collaborators;
+  #state: 'idle' | 'running' | 'stopped' = 'idle';
+  #stopped: Promise<void> | undefined;
+
+  constructor(webhooks: ResolvedWebhook[], outbox: AlertOutbox, collaborators: Collaborators) {
+    this.#outbox = outbox;
+    this.#with = collaborators;
+    for (const webhook of webhooks) {
+      this.#lanes.set(webhook.name, { webhook, due: new DueQueue(), inFlight: 0, timer: undefined });
+    }
+    for (const delivery of outbox.pending()) {
+      const lane = this.#lanes.get(delivery.webhook);
+      if (lane === undefined) this.#orphans.push(delivery);
+      else lane.due.push(delivery);
+    }
+  }
+
+  /** Pending deliveries of a webhook removed from the config can never be sent: settle them as failed. */
+  async failOrphans(): Promise<void> {
+    for (const delivery of this.#orphans.splice(0)) {
+      await this.#outbox.update(delivery, {
+        state: 'failed',
+        attempts: delivery.attempts,
+        nextAttemptAt: null,
+        lastStatus: delivery.lastStatus,
+        lastError: `webhook "${delivery.webhook}" is no longer configured`,
+      });
+      this.#with.logger.warn(
+        { webhook: delivery.webhook, deliveryId: delivery.id },
+        'alert delivery failed: its webhook is no longer configured',
+      );
+    }
+  }
+
+  async enqueue(findings: readonly Finding[]): Promise<void> {
+    if (this.#state === 'stopped') throw new Error('the alert dispatcher is stopped');
+    const candidates: NewDelivery[] = [];
+    for (const finding of findings) {
+      for (const { webhook } of this.#lanes.values()) {
+        if (!routes(webhook, finding)) continue;
+        candidates.push({
+          id: deliveryIdFor(finding.id, webhook.name),
+          findingId: finding.id,
+          webhook: webhook.name,
+          body: renderAlertBody(finding, webhook.bodyStyle),
+        });
+      }
+    }
+    if (candidates.length === 0) return;
+    for (const delivery of await this.#outbox.add(candidates)) {
+      const lane = this.#lanes.get(delivery.webhook)!;
+      lane.due.push(delivery);
+      this.#pump(lane);
+    }
+  }
+
+  start(): void {
+    if (this.#state === 'stopped') throw new Error('the alert dispatcher is stopped');
+    this.#state = 'running';
+    for (const lane of this.#lanes.values()) this.#pump(lane);
+  }
+
+  stop(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#state = 'stopped';
+      for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
+      this.#stopped = Promise.allSettled([...this.#inFlight]).then(() => this.#outbox.close());
+    }
+    return this.#stopped;
+  }
+
+  list(filter: AlertDeliveryFilter): AlertDeliveryPage {
+    return this.#outbox.list(filter);
+  }
+
+  stats(): AlertDeliveryStats {
+    const { totals, byWebhook } = this.#outbox.counts();
+    return { ...totals, attemptsByOutcome: { ...this.#attemptsByOutcome }, byWebhook };
+  }
+
+  /** Starts every due delivery the lane has room for, then sleeps until the next one is due. */
+  #pump(lane: Lane): void {
+    if (this.#state !== 'running') return;
+    clearTimeout(lane.timer);
+    lane.timer = undefined;
+    const now = this.#with.now();
+    while (lane.inFlight < lane.webhook.concurrency) {
+      const next = lane.due.peek();
+      if (next === undefined) return;
+      const dueAt = next.nextAttemptAt ?? now;
+      if (dueAt > now) {
+        lane.timer = setTimeout(() => this.#pump(lane), dueAt - now);
+        return;
+      }
+      lane.due.pop();
+      lane.inFlight++;
+      const attempt = this.#attempt(lane, next).finally(() => {
+        this.#inFlight.delete(attempt);
+        lane.inFlight--;
+        this.#pump(lane);
+      });
+      this.#inFlight.add(attempt);
+    }
+  }
+
+  async #attempt(lane: Lane, delivery: StoredDelivery): Promise<void> {
+    const { webhook } = lane;
+    try {
+      const now = this.#with.now();
+      if (delivery.body === undefined || now > delivery.createdAt + webhook.maxAgeMs) {
+        await this.#settle(lane, delivery, {
+          state: 'failed',
+          attempts: delivery.attempts,
+          nextAttemptAt: null,
+          lastStatus: delivery.lastStatus,
+          lastError: `${delivery.lastError ?? 'not attempted'}; gave up: older than maxAgeMs`,
+        });
+        return;
+      }
+      const outcome = await sendAttempt(this.#with.fetchImpl, {
+        url: webhook.url,
+        headers: this.#headers(webhook, delivery.id, delivery.body, now),
+        body: delivery.body,
+        timeoutMs: webhook.timeoutMs,
+        maxResponseBytes: webhook.maxResponseBytes,
+        now,
+      });
+      this.#attemptsByOutcome[outcome.kind]++;
+      await this.#settle(lane, delivery, this.#changeAfter(webhook, delivery, outcome));
+    } catch (error) {
+      this.#with.logger.error(
+        { webhook: webhook.name, deliveryId: delivery.id, error: (error as Error).message },
+        'alerts outbox: could not record a delivery attempt (retried from the outbox after a restart)',
+      );
+    }
+  }
+
+  #headers(webhook: ResolvedWebhook, deliveryId: string, body: string, now: number): Record<string, string> {
+    return {
+      'Content-Type': 'application/json',
+      'User-Agent': this.#with.userAgent,
+      [SIGNATURE_HEADER]: signatureHeader(webhook.secret.reveal(), Math.floor(now / 1000), body),
+      [DELIVERY_HEADER]: deliveryId,
+    };
+  }
+
+  #changeAfter(webhook: ResolvedWebhook, delivery: StoredDelivery, outcome: AttemptOutcome): DeliveryChange {
+    const attempts = delivery.attempts + 1;
+    const lastStatus = 'status' in outcome ? outcome.status : undefined;
+    if (outcome.kind === 'delivered') {
+      return { state: 'delivered', attempts, nextAttemptAt: null, lastStatus, lastError: undefined };
+    }
+    if (outcome.kind === 'rejected') {
+      return { state: 'failed', attempts, nextAttemptAt: null, lastStatus, lastError: outcome.error };
+    }
+    const retryAfterMs = outcome.kind === 'http_error' ? (outcome.retryAfterMs ?? 0) : 0;
+    const delayMs = Math.max(
+      backoffDelayMs(attempts, webhook.backoffBaseMs, webhook.backoffMaxMs, this.#with.random),
+      Math.min(retryAfterMs, webhook.retryAfterMaxMs),
+    );
+    const nextAttemptAt = this.#with.now() + delayMs;
+    if (attempts >= webhook.maxAttempts || nextAttemptAt > delivery.createdAt + webhook.maxAgeMs) {
+      const limit = attempts >= webhook.maxAttempts ? `after ${attempts} attempts` : 'older than maxAgeMs';
+      return {
+        state: 'failed',
+        attempts,
+        nextAttemptAt: null,
+        lastStatus,
+        lastError: `${outcome.error}; gave up ${limit}`,
+      };
+    }
+    return { state: 'pending', attempts, nextAttemptAt, lastStatus, lastError: outcome.error };
+  }
+
+  async #settle(lane: Lane, delivery: StoredDelivery, change: DeliveryChange): Promise<void> {
+    // `update` applies the change in memory before its first await: the retry is queued even if the write fails.
+    const recorded = this.#outbox.update(delivery, change);
+    if (change.state === 'pending') lane.due.push(delivery);
+    await recorded;
+    this.#log(lane.webhook, delivery);
+  }
+
+  // Names and statuses only: never the URL (Slack-style URLs embed a secret), the secret or the signature.
+  #log(webhook: ResolvedWebhook, delivery: StoredDelivery): void {
+    const fields = {
+      webhook: webhook.name,
+      deliveryId: delivery.id,
+      findingId: delivery.findingId,
+      attempts: delivery.attempts,
+      status: delivery.lastStatus,
+      error: delivery.lastError,
+    };
+    if (delivery.state === 'delivered') this.#with.logger.debug(fields, 'alert delivered');
+    else if (delivery.state === 'failed') this.#with.logger.warn(fields, 'alert delivery failed');
+    else
+      this.#with.logger.info(
+        { ...fields, nextAttemptAt: delivery.nextAttemptAt },
+        'alert delivery will be retried',
+      );
+  }
+}
+
+function routes(webhook: ResolvedWebhook, finding: Finding): boolean {
+  return (
+    severityAtLeast(finding.severity, webhook.minSeverity) &&
+    (webhook.detectors === undefined || webhook.detectors.includes(finding.detector))
+  );
+}
+
+// The source runs from alerts/, the build from dist/alerts/.
+function hopwatchVersion(): string {
+  for (const candidate of ['../package.json', '../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === 'hopwatch' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // not this one: try the next candidate
+    }
+  }
+  return 'unknown';
+}
