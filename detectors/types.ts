@@ -1,6 +1,8 @@
 import type { DetectorName, Finding } from '../schemas/finding.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { DetectorsConfig } from './config.js';
+import type { DetectorSettings } from './overrides.js';
 
 /** One detector: a pure event-time state machine. */
 export interface Detector {
@@ -10,7 +12,23 @@ export interface Detector {
   advance(watermark: number): Finding[];
   /** JSON-serialisable state, enough to rebuild the detector with `restore`. */
   snapshot(): unknown;
+  /** Entries held (open windows, tracked keys): what bounded state is measured by. */
+  stateSize(): number;
 }
+
+/** How the registry builds a detector: fresh, or from a `snapshot()` of an earlier one. */
+export interface DetectorFactory {
+  readonly name: DetectorName;
+  create(context: DetectorContext, snapshot?: unknown): Detector;
+}
+
+/** What every detector is built with: its configuration, per-credential settings and the clock. */
+export type DetectorContext = {
+  config: DetectorsConfig;
+  settings: DetectorSettings;
+  /** Stamps `detectedAt`; injected so that tests and replays control it. */
+  now: () => number;
+};
 
 /** Where the engine puts what it produces, as soon as it is produced. */
 export interface EngineSink {
@@ -26,6 +44,10 @@ export type EngineStats = {
   evictedTraces: number;
   watermark: number | null;
   findingsByDetector: Record<DetectorName, number>;
+  /** Hops seen twice in one tracked trace (same id), counted and not processed again. */
+  duplicateHops: number;
+  /** Entries held per detector. */
+  detectorState: Record<DetectorName, number>;
 };
 
 /** lineage → detectors, in event time. */

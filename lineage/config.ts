@@ -1,12 +1,18 @@
 import { z } from 'zod';
 
-export const lineageConfigSchema = z.object({
-  /** How long (event time) a hop waits for unseen ancestors before it is resolved with partial confidence. */
-  graceMs: z.number().int().nonnegative().default(5_000),
-  /** Traces idle for longer than this (event time) are evicted. */
-  traceTtlMs: z.number().int().positive().default(300_000),
-  /** Hard cap on tracked traces; the least recently used are evicted past it. */
-  maxTraces: z.number().int().positive().default(200_000),
-});
+export const lineageConfigSchema = z
+  .object({
+    /** How long (event time, past the watermark) a hop waits for unseen ancestors before it is resolved with partial confidence. */
+    graceMs: z.number().int().nonnegative().default(5_000),
+    /** Traces idle for longer than this (event time) are evicted. */
+    traceTtlMs: z.number().int().positive().default(300_000),
+    /** Hard cap on tracked traces; the least recently used are evicted past it. */
+    maxTraces: z.number().int().positive().default(200_000),
+    /** Hops indexed per trace as possible parents; a runaway trace stops growing the index past it. */
+    maxHopsPerTrace: z.number().int().positive().default(10_000),
+    /** Steps kept in a resolved hop's path: the root, then the last steps up to the hop. */
+    maxPathSteps: z.number().int().min(2).default(32),
+  })
+  .strict();
 
 export type LineageConfig = z.infer<typeof lineageConfigSchema>;

@@ -1,0 +1,148 @@
+import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { RateConfig } from './config.js';
+import { type FindingDraft, formatDuration } from './finding.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
+import type { DetectorContext } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const targetsTracked = 64;
+
+type AuthWindow = {
+  credential: string;
+  failures: number;
+  statuses: Map<string, number>;
+  targets: Map<string, number>;
+  origins: Map<string, number>;
+  traces: Sampled[];
+  sample: Sampled[];
+  late: number;
+};
+
+type SavedWindow = Omit<AuthWindow, 'statuses' | 'targets' | 'origins'> & {
+  statuses: Array<[string, number]>;
+  targets: Array<[string, number]>;
+  origins: Array<[string, number]>;
+};
+
+export type AuthSnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  suppressed: IdleMapSnapshot<number>;
+};
+
+const newWindow = (): AuthWindow => ({
+  credential: '',
+  failures: 0,
+  statuses: new Map(),
+  targets: new Map(),
+  origins: new Map(),
+  traces: [],
+  sample: [],
+  late: 0,
+});
+
+/**
+ * Bursts of 401/403 answers per credential (probing), in sliding windows so that a burst across a
+ * window boundary is still seen. Once a window fires, the overlapping windows of that credential stay
+ * quiet: one burst, one finding.
+ */
+export class AuthFailureBursts {
+  private readonly windows = new KeyedWindows<AuthWindow>(newWindow);
+  /** Credential → end of its last reported window. */
+  private readonly suppressedUntil: IdleMap<number>;
+
+  constructor(private readonly context: DetectorContext) {
+    const { rate, maxTrackedKeys } = context.config;
+    this.suppressedUntil = new IdleMap({ idleMs: rate.authWindowMs, maxEntries: maxTrackedKeys });
+  }
+
+  get size(): number {
+    return this.windows.size + this.suppressedUntil.size;
+  }
+
+  observe(hop: ResolvedHop, config: RateConfig): void {
+    const { maxSamples } = this.context.config;
+    const target = `${hop.destination.method} ${hop.destination.service}${hop.destination.path}`;
+    for (const window of this.windows.sliding(
+      hop.credential.id,
+      hop.ts,
+      config.authWindowMs,
+      config.authSlideMs,
+    )) {
+      window.credential = hop.credential.id;
+      window.failures++;
+      countBounded(window.statuses, String(hop.status), targetsTracked);
+      countBounded(window.targets, target, targetsTracked);
+      countBounded(window.origins, hop.originCredential, targetsTracked);
+      addToSample(window.sample, hop.ts, hop.id, maxSamples);
+      if (hop.traceId !== undefined) addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+    }
+  }
+
+  close(watermark: number): FindingDraft[] {
+    const drafts: FindingDraft[] = [];
+    for (const closed of this.windows.close(watermark)) {
+      const config = this.context.settings.for(closed.acc.credential).rate;
+      if (closed.acc.failures <= config.maxAuthFailures) continue;
+      const quietUntil = this.suppressedUntil.peek(closed.key);
+      if (quietUntil !== undefined && closed.start < quietUntil) continue;
+      this.suppressedUntil.set(closed.key, closed.end, closed.end);
+      drafts.push(burstDraft(closed, config));
+    }
+    this.suppressedUntil.expire(watermark);
+    return drafts;
+  }
+
+  snapshot(): AuthSnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({
+        ...window,
+        statuses: [...window.statuses],
+        targets: [...window.targets],
+        origins: [...window.origins],
+      })),
+      suppressed: this.suppressedUntil.snapshot((until) => until),
+    };
+  }
+
+  restore(snapshot: AuthSnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({
+      ...saved,
+      statuses: new Map(saved.statuses),
+      targets: new Map(saved.targets),
+      origins: new Map(saved.origins),
+    }));
+    this.suppressedUntil.restore(snapshot.suppressed, (until) => until);
+  }
+}
+
+function burstDraft(closed: ClosedWindow<AuthWindow>, config: RateConfig): FindingDraft {
+  const window = closed.acc;
+  const targets = window.targets.size;
+  // Failures spread over many targets look like probing rather than one broken client.
+  const spread = targets > 5 ? 2 : 1;
+  return {
+    detector: 'rate',
+    rule: 'auth_failure_burst',
+    key: closed.key,
+    baseSeverity: 'medium',
+    excess: (window.failures / config.maxAuthFailures) * spread,
+    originCredential: topCounts(window.origins, 1)[0]?.key ?? window.credential,
+    credential: window.credential,
+    traceIds: sampleIds(window.traces),
+    windowStart: closed.start,
+    windowEnd: closed.end,
+    summary: `Credential ${window.credential} got ${window.failures} authentication/authorization failures (401/403) on ${targets} target(s) within ${formatDuration(config.authWindowMs)} (limit ${config.maxAuthFailures}): probing.`,
+    evidence: {
+      failures: window.failures,
+      limit: config.maxAuthFailures,
+      windowMs: config.authWindowMs,
+      statuses: Object.fromEntries(window.statuses),
+      distinctTargets: targets,
+      topTargets: topCounts(window.targets, 10),
+      origins: topCounts(window.origins, 10),
+      late: window.late,
+      sampleHopIds: sampleIds(window.sample),
+    },
+  };
+}

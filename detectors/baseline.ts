@@ -1,0 +1,58 @@
+import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import type { BaselineConfig } from './config.js';
+
+/** Past per-window (or per-root) counts of one key: a bounded ring and an EWMA. JSON-serialisable. */
+export type CountHistory = { counts: number[]; next: number; ewma: number | null };
+
+export type BaselineAssessment = {
+  count: number;
+  median: number;
+  mad: number;
+  ewma: number | null;
+  robustZ: number;
+  history: number;
+};
+
+// 1.4826 · MAD estimates the standard deviation of normal data. A perfectly regular history has
+// MAD 0; the floor (one count, or 5 % of the median) keeps tiny deviations from looking infinite.
+const madScale = 1.4826;
+const relativeMadFloor = 0.05;
+
+export function emptyHistory(): CountHistory {
+  return { counts: [], next: 0, ewma: null };
+}
+
+/** Scores `count` against the history; `anomalous` only once enough history exists and every guard agrees. */
+export function assessCount(
+  history: CountHistory,
+  count: number,
+  config: BaselineConfig,
+): { anomalous: boolean; assessment: BaselineAssessment | undefined } {
+  if (history.counts.length === 0) return { anomalous: false, assessment: undefined };
+  const center = median(history.counts);
+  const mad = medianAbsoluteDeviation(history.counts);
+  const spread = madScale * Math.max(mad, 1, relativeMadFloor * center);
+  const robustZ = (count - center) / spread;
+  const assessment = {
+    count,
+    median: center,
+    mad,
+    ewma: history.ewma,
+    robustZ,
+    history: history.counts.length,
+  };
+  const reference = Math.max(center, history.ewma ?? 0, 1);
+  const anomalous =
+    history.counts.length >= config.minHistory &&
+    count >= config.minCount &&
+    robustZ >= config.zThreshold &&
+    count >= config.minRatio * reference;
+  return { anomalous, assessment };
+}
+
+export function recordCount(history: CountHistory, count: number, size: number, ewmaAlpha: number): void {
+  if (history.counts.length < size) history.counts.push(count);
+  else history.counts[history.next % size] = count;
+  history.next = (history.next + 1) % size;
+  history.ewma = history.ewma === null ? count : ewmaAlpha * count + (1 - ewmaAlpha) * history.ewma;
+}

@@ -1,0 +1,212 @@
+import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import type { Finding } from '../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import { assessCount, type CountHistory, emptyHistory, recordCount } from './baseline.js';
+import type { FanoutConfig } from './config.js';
+import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
+import { destinationKey, rootAnchorIdleWindows } from './hop-keys.js';
+import { RootAnchors } from './root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
+import type { Detector, DetectorContext, DetectorFactory } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const destinationsTracked = 256;
+const topDestinations = 10;
+// Root actions have no natural period for an EWMA to follow; it only guards the ratio test.
+const historyEwmaAlpha = 0.3;
+
+/** One window of one root action. */
+type FanoutWindow = {
+  origin: string;
+  traceId: string;
+  rootHopId: string | null;
+  /** Start of the root action's first window; that window's count feeds the origin's history. */
+  anchor: number;
+  calls: number;
+  destinations: Map<string, number>;
+  maxDepth: number;
+  /** The path of the earliest hop at the greatest depth. */
+  deepest: Sampled | null;
+  deepestPath: PathStep[] | null;
+  inferredEdges: number;
+  partialHops: number;
+  late: number;
+  sample: Sampled[];
+};
+
+type SavedWindow = Omit<FanoutWindow, 'destinations'> & { destinations: Array<[string, number]> };
+
+type FanoutSnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  anchors: IdleMapSnapshot<number>;
+  history: IdleMapSnapshot<CountHistory>;
+};
+
+const newWindow = (): FanoutWindow => ({
+  origin: '',
+  traceId: '',
+  rootHopId: null,
+  anchor: 0,
+  calls: 0,
+  destinations: new Map(),
+  maxDepth: 0,
+  deepest: null,
+  deepestPath: null,
+  inferredEdges: 0,
+  partialHops: 0,
+  late: 0,
+  sample: [],
+});
+
+/** One root action expanding into too many calls or destinations, or far more than its origin usually does. */
+class FanoutDetector implements Detector {
+  readonly name = 'fanout' as const;
+  private readonly windows = new KeyedWindows<FanoutWindow>(newWindow);
+  private readonly anchors: RootAnchors;
+  private readonly history: IdleMap<CountHistory>;
+
+  constructor(private readonly context: DetectorContext) {
+    const { fanout, maxTrackedKeys } = context.config;
+    this.anchors = new RootAnchors(fanout.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+    this.history = new IdleMap<CountHistory>({ idleMs: Number.MAX_SAFE_INTEGER, maxEntries: maxTrackedKeys });
+  }
+
+  observe(hop: ResolvedHop): void {
+    const root = this.anchors.anchorOf(hop);
+    if (root === undefined) return;
+    const config = this.context.settings.for(hop.originCredential).fanout;
+    const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
+    if (window.origin === '') {
+      window.origin = hop.originCredential;
+      window.traceId = hop.traceId ?? '';
+      window.anchor = root.anchor;
+    }
+    if (root.starts) {
+      window.rootHopId = hop.id;
+      return;
+    }
+    window.calls++;
+    countBounded(window.destinations, destinationKey(hop), destinationsTracked);
+    const deepest = window.deepest;
+    if (
+      deepest === null ||
+      hop.depth > window.maxDepth ||
+      (hop.depth === window.maxDepth &&
+        (hop.ts < deepest.ts || (hop.ts === deepest.ts && hop.id < deepest.id)))
+    ) {
+      window.maxDepth = hop.depth;
+      window.deepest = { ts: hop.ts, id: hop.id };
+      window.deepestPath = hop.path;
+    }
+    if (hop.parentInferred) window.inferredEdges++;
+    if (hop.originConfidence === 'partial') window.partialHops++;
+    addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
+  }
+
+  advance(watermark: number): Finding[] {
+    const findings: Finding[] = [];
+    for (const closed of this.windows.close(watermark)) {
+      const draft = this.judge(closed);
+      if (draft !== undefined) findings.push(buildFinding(draft, this.context.now()));
+    }
+    this.anchors.expire(watermark);
+    return findings;
+  }
+
+  snapshot(): FanoutSnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({ ...window, destinations: [...window.destinations] })),
+      anchors: this.anchors.snapshot(),
+      history: this.history.snapshot((history) => history),
+    };
+  }
+
+  restore(snapshot: FanoutSnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({
+      ...saved,
+      destinations: new Map(saved.destinations),
+    }));
+    this.anchors.restore(snapshot.anchors);
+    this.history.restore(snapshot.history, (history) => history);
+  }
+
+  stateSize(): number {
+    return this.windows.size + this.anchors.size + this.history.size;
+  }
+
+  private judge(closed: ClosedWindow<FanoutWindow>): FindingDraft | undefined {
+    const window = closed.acc;
+    const config = this.context.settings.for(window.origin).fanout;
+    const overLimit = this.overLimit(closed, config);
+    if (closed.start !== window.anchor) return overLimit;
+    let history = this.history.touch(window.origin, closed.start);
+    if (history === undefined) {
+      history = emptyHistory();
+      this.history.set(window.origin, history, closed.start);
+    }
+    const { anomalous, assessment } = assessCount(history, window.calls, config.baseline);
+    recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
+    if (overLimit !== undefined || !anomalous || assessment === undefined) return overLimit;
+    return {
+      ...this.draftBase(closed, 'fanout_anomaly'),
+      baseSeverity: 'low',
+      excess: assessment.robustZ / config.baseline.zThreshold,
+      summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls, far above its usual ${assessment.median} (robust z ${assessment.robustZ.toFixed(1)}).`,
+      evidence: { ...this.evidence(closed, config), baseline: assessment },
+    };
+  }
+
+  private overLimit(closed: ClosedWindow<FanoutWindow>, config: FanoutConfig): FindingDraft | undefined {
+    const window = closed.acc;
+    const destinations = window.destinations.size;
+    if (window.calls <= config.maxDescendants && destinations <= config.maxDestinations) return undefined;
+    return {
+      ...this.draftBase(closed, 'fanout_limit'),
+      baseSeverity: 'medium',
+      excess: Math.max(window.calls / config.maxDescendants, destinations / config.maxDestinations),
+      summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls to ${destinations} destinations within ${formatDuration(config.windowMs)} (limits: ${config.maxDescendants} calls, ${config.maxDestinations} destinations).`,
+      evidence: this.evidence(closed, config),
+    };
+  }
+
+  private draftBase(closed: ClosedWindow<FanoutWindow>, rule: string) {
+    return {
+      detector: this.name,
+      rule,
+      key: closed.key,
+      originCredential: closed.acc.origin,
+      traceIds: [closed.acc.traceId],
+      windowStart: closed.start,
+      windowEnd: closed.end,
+    };
+  }
+
+  private evidence(closed: ClosedWindow<FanoutWindow>, config: FanoutConfig): Record<string, unknown> {
+    const window = closed.acc;
+    return {
+      rootHopId: window.rootHopId,
+      traceId: window.traceId,
+      descendants: window.calls,
+      distinctDestinations: window.destinations.size,
+      maxDescendants: config.maxDescendants,
+      maxDestinations: config.maxDestinations,
+      windowMs: config.windowMs,
+      topDestinations: topCounts(window.destinations, topDestinations),
+      maxDepth: window.maxDepth,
+      deepestPath: window.deepestPath,
+      inferredEdges: window.inferredEdges,
+      partialHops: window.partialHops,
+      late: window.late,
+      sampleHopIds: sampleIds(window.sample),
+    };
+  }
+}
+
+export const fanoutDetector: DetectorFactory = {
+  name: 'fanout',
+  create(context, snapshot) {
+    const detector = new FanoutDetector(context);
+    if (snapshot !== undefined) detector.restore(snapshot as FanoutSnapshot);
+    return detector;
+  },
+};

@@ -1,0 +1,46 @@
+const regexSpecial = /[.+^${}()|[\]\\]/g;
+
+/** `*` any run of characters (slashes and colons included), `?` exactly one; everything else literal. */
+export function globToRegExp(pattern: string, caseInsensitive = false): RegExp {
+  const body = pattern.replace(regexSpecial, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, caseInsensitive ? 'i' : '');
+}
+
+/** Compiles the patterns once; the matcher is then used per event. */
+export class GlobSet {
+  private readonly expressions: RegExp[];
+
+  constructor(patterns: readonly string[], caseInsensitive = false) {
+    this.expressions = patterns.map((pattern) => globToRegExp(pattern, caseInsensitive));
+  }
+
+  matches(value: string): boolean {
+    for (const expression of this.expressions) {
+      if (expression.test(value)) return true;
+    }
+    return false;
+  }
+
+  get isEmpty(): boolean {
+    return this.expressions.length === 0;
+  }
+}
+
+/** One compiled GlobSet per pattern list (per-credential overrides bring their own lists). */
+export class GlobCache {
+  private readonly compiled = new WeakMap<readonly string[], GlobSet>();
+
+  constructor(
+    private readonly caseInsensitive: boolean,
+    private readonly normalize: (pattern: string) => string = (pattern) => pattern,
+  ) {}
+
+  get(patterns: readonly string[]): GlobSet {
+    let globs = this.compiled.get(patterns);
+    if (globs === undefined) {
+      globs = new GlobSet(patterns.map(this.normalize), this.caseInsensitive);
+      this.compiled.set(patterns, globs);
+    }
+    return globs;
+  }
+}

@@ -1,0 +1,24 @@
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+
+/** A destination as detectors count it: the service, or service:tool for MCP tools and A2A skills. */
+export function destinationKey(hop: ResolvedHop): string {
+  const { service, tool } = hop.destination;
+  return tool === undefined ? service : `${service}:${tool}`;
+}
+
+/** One kind of call: caller → destination, method and route (the path without its query string). */
+export function callKey(hop: ResolvedHop): string {
+  const { method, path, route } = hop.destination;
+  const caller = hop.source.workload ?? hop.source.agent ?? hop.credential.id;
+  const query = path.indexOf('?');
+  const target = route ?? (query === -1 ? path : path.slice(0, query));
+  return `${caller} → ${destinationKey(hop)} ${method} ${target}`;
+}
+
+/** Key of one root action: the origin credential and the trace (NUL cannot occur in either). */
+export function rootActionKey(hop: ResolvedHop): string | undefined {
+  return hop.traceId === undefined ? undefined : `${hop.originCredential}\u0000${hop.traceId}`;
+}
+
+/** Root actions are anchored at their first hop; the anchor is forgotten once idle for this many windows. */
+export const rootAnchorIdleWindows = 2;

@@ -1,0 +1,174 @@
+import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { ScopeExpansionConfig } from './config.js';
+import { type FindingDraft, formatDuration } from './finding.js';
+import { destinationKey } from './hop-keys.js';
+import { addToSample, type Sampled, sampleIds } from './sample.js';
+import type { DetectorContext } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const destinationsPerWindow = 256;
+const novelShown = 20;
+
+type Seen = { calls: number; first: Sampled; traceId: string | null; mutating: boolean };
+
+type NoveltyWindow = {
+  origin: string;
+  calls: number;
+  firstTs: number;
+  late: number;
+  seen: Map<string, Seen>;
+};
+
+/** What an origin is known to call: destination → first seen (event time). */
+type OriginHistory = { since: number; calls: number; known: Map<string, number> };
+
+type SavedHistory = { since: number; calls: number; known: Array<[string, number]> };
+type SavedWindow = Omit<NoveltyWindow, 'seen'> & { seen: Array<[string, Seen]> };
+
+export type NoveltySnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  origins: IdleMapSnapshot<SavedHistory>;
+};
+
+const newWindow = (): NoveltyWindow => ({
+  origin: '',
+  calls: 0,
+  firstTs: Number.POSITIVE_INFINITY,
+  late: 0,
+  seen: new Map(),
+});
+
+/**
+ * Destinations and tools an origin has never called before, once it has been watched for the
+ * learning period. Destinations are grouped per origin and tumbling window; windows close in event
+ * order, so what counts as known is the same on every replay.
+ */
+export class NoveltyTracker {
+  private readonly windows = new KeyedWindows<NoveltyWindow>(newWindow);
+  private readonly origins: IdleMap<OriginHistory>;
+
+  constructor(private readonly context: DetectorContext) {
+    const { scopeExpansion, maxTrackedKeys } = context.config;
+    this.origins = new IdleMap({ idleMs: scopeExpansion.originRetentionMs, maxEntries: maxTrackedKeys });
+  }
+
+  get size(): number {
+    return this.windows.size + this.origins.size;
+  }
+
+  observe(hop: ResolvedHop, config: ScopeExpansionConfig, mutating: boolean): void {
+    const window = this.windows.tumbling(hop.originCredential, hop.ts, config.noveltyWindowMs);
+    window.origin = hop.originCredential;
+    window.calls++;
+    if (hop.ts < window.firstTs) window.firstTs = hop.ts;
+    const destination = destinationKey(hop);
+    const seen = window.seen.get(destination);
+    if (seen !== undefined) {
+      seen.calls++;
+      seen.mutating ||= mutating;
+      if (hop.ts < seen.first.ts || (hop.ts === seen.first.ts && hop.id < seen.first.id)) {
+        seen.first = { ts: hop.ts, id: hop.id };
+        seen.traceId = hop.traceId ?? null;
+      }
+    } else if (window.seen.size < destinationsPerWindow) {
+      const first = { ts: hop.ts, id: hop.id };
+      window.seen.set(destination, { calls: 1, first, traceId: hop.traceId ?? null, mutating });
+    }
+  }
+
+  close(watermark: number): FindingDraft[] {
+    const drafts: FindingDraft[] = [];
+    for (const closed of this.windows.close(watermark)) {
+      const draft = this.learn(closed);
+      if (draft !== undefined) drafts.push(draft);
+    }
+    this.origins.expire(watermark);
+    return drafts;
+  }
+
+  snapshot(): NoveltySnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({ ...window, seen: [...window.seen] })),
+      origins: this.origins.snapshot((history) => ({ ...history, known: [...history.known] })),
+    };
+  }
+
+  restore(snapshot: NoveltySnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, seen: new Map(saved.seen) }));
+    this.origins.restore(snapshot.origins, (saved) => ({ ...saved, known: new Map(saved.known) }));
+  }
+
+  private learn(closed: ClosedWindow<NoveltyWindow>): FindingDraft | undefined {
+    const window = closed.acc;
+    const config = this.context.settings.for(window.origin).scopeExpansion;
+    let history = this.origins.touch(window.origin, closed.end);
+    if (history === undefined) {
+      history = { since: window.firstTs, calls: 0, known: new Map() };
+      this.origins.set(window.origin, history, closed.end);
+    }
+    const learned =
+      closed.start >= history.since + config.learningPeriodMs && history.calls >= config.minLearningHops;
+    const novel: Array<[string, Seen]> = [];
+    for (const [destination, seen] of window.seen) {
+      if (history.known.has(destination)) continue;
+      if (learned) novel.push([destination, seen]);
+      remember(history.known, destination, seen.first.ts, config.maxKnownDestinations);
+    }
+    history.calls += window.calls;
+    if (novel.length === 0) return undefined;
+    return noveltyDraft(closed, history, novel, config, this.context.config.maxSamples);
+  }
+}
+
+function remember(known: Map<string, number>, destination: string, ts: number, limit: number): void {
+  known.set(destination, ts);
+  if (known.size > limit) {
+    const oldest = known.keys().next();
+    if (oldest.done !== true) known.delete(oldest.value);
+  }
+}
+
+function noveltyDraft(
+  closed: ClosedWindow<NoveltyWindow>,
+  history: OriginHistory,
+  novel: Array<[string, Seen]>,
+  config: ScopeExpansionConfig,
+  maxSamples: number,
+): FindingDraft {
+  novel.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const sample: Sampled[] = [];
+  for (const [, seen] of novel) addToSample(sample, seen.first.ts, seen.first.id, maxSamples);
+  const mutating = novel.some(([, seen]) => seen.mutating);
+  const names = novel.slice(0, 5).map(([destination]) => destination);
+  const watched = formatDuration(Math.max(0, closed.start - history.since));
+  return {
+    detector: 'scope_expansion',
+    rule: 'novel_destination',
+    key: closed.acc.origin,
+    baseSeverity: mutating ? 'medium' : 'low',
+    excess: novel.length,
+    originCredential: closed.acc.origin,
+    traceIds: [...new Set(novel.map(([, seen]) => seen.traceId).filter((id) => id !== null))].slice(
+      0,
+      maxSamples,
+    ),
+    windowStart: closed.start,
+    windowEnd: closed.end,
+    summary: `Origin ${closed.acc.origin} called ${novel.length} destination(s) never seen in ${watched} of its history: ${names.join(', ')}${novel.length > names.length ? ', …' : ''}.`,
+    evidence: {
+      novelDestinations: novel.slice(0, novelShown).map(([destination, seen]) => ({
+        destination,
+        calls: seen.calls,
+        firstHopId: seen.first.id,
+        mutating: seen.mutating,
+      })),
+      novelCount: novel.length,
+      knownDestinations: history.known.size - novel.length,
+      observedSince: history.since,
+      learningPeriodMs: config.learningPeriodMs,
+      late: closed.acc.late,
+      sampleHopIds: sampleIds(sample),
+    },
+  };
+}

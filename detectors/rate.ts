@@ -1,0 +1,198 @@
+import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import type { Finding } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { AuthFailureBursts, type AuthSnapshot } from './auth-failures.js';
+import { assessCount, type CountHistory, emptyHistory, recordCount } from './baseline.js';
+import type { RateConfig } from './config.js';
+import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
+import type { Detector, DetectorContext, DetectorFactory } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const related = 16;
+
+type Subject = 'origin' | 'credential';
+
+/** Requests of one origin credential (all hops of its lineage) or one hop credential in one window. */
+type RateWindow = {
+  subject: Subject;
+  id: string;
+  requests: number;
+  /** For an origin: the hop credentials used; for a credential: the origins it served. */
+  related: Map<string, number>;
+  traces: Sampled[];
+  sample: Sampled[];
+  late: number;
+};
+
+type SavedWindow = Omit<RateWindow, 'related'> & { related: Array<[string, number]> };
+
+type RateSnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  history: IdleMapSnapshot<CountHistory>;
+  auth: AuthSnapshot;
+};
+
+const newWindow = (): RateWindow => ({
+  subject: 'origin',
+  id: '',
+  requests: 0,
+  related: new Map(),
+  traces: [],
+  sample: [],
+  late: 0,
+});
+
+/** Request volume per origin and per hop credential against hard limits and their own baseline; 401/403 bursts. */
+class RateDetector implements Detector {
+  readonly name = 'rate' as const;
+  private readonly windows = new KeyedWindows<RateWindow>(newWindow);
+  private readonly history: IdleMap<CountHistory>;
+  private readonly auth: AuthFailureBursts;
+
+  constructor(private readonly context: DetectorContext) {
+    this.history = new IdleMap({
+      idleMs: Number.MAX_SAFE_INTEGER,
+      maxEntries: context.config.maxTrackedKeys,
+    });
+    this.auth = new AuthFailureBursts(context);
+  }
+
+  observe(hop: ResolvedHop): void {
+    this.count('origin', hop.originCredential, hop.credential.id, hop);
+    this.count('credential', hop.credential.id, hop.originCredential, hop);
+    if (hop.status === 401 || hop.status === 403) {
+      this.auth.observe(hop, this.context.settings.for(hop.credential.id).rate);
+    }
+  }
+
+  advance(watermark: number): Finding[] {
+    const closed = this.windows.close(watermark);
+    const drafts: FindingDraft[] = [];
+    const flaggedOrigins = new Set<string>();
+    // Origins first: a credential that is itself the flagged origin would only repeat that finding.
+    for (const window of closed) {
+      if (window.acc.subject !== 'origin') continue;
+      const draft = this.judge(window);
+      if (draft !== undefined) {
+        drafts.push(draft);
+        flaggedOrigins.add(`${window.start}\u0000${window.acc.id}`);
+      }
+    }
+    for (const window of closed) {
+      if (window.acc.subject !== 'credential') continue;
+      const draft = this.judge(window);
+      if (draft !== undefined && !flaggedOrigins.has(`${window.start}\u0000${window.acc.id}`))
+        drafts.push(draft);
+    }
+    drafts.push(...this.auth.close(watermark));
+    const detectedAt = this.context.now();
+    return drafts.map((draft) => buildFinding(draft, detectedAt));
+  }
+
+  snapshot(): RateSnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({ ...window, related: [...window.related] })),
+      history: this.history.snapshot((history) => history),
+      auth: this.auth.snapshot(),
+    };
+  }
+
+  restore(snapshot: RateSnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, related: new Map(saved.related) }));
+    this.history.restore(snapshot.history, (history) => history);
+    this.auth.restore(snapshot.auth);
+  }
+
+  stateSize(): number {
+    return this.windows.size + this.history.size + this.auth.size;
+  }
+
+  private count(subject: Subject, id: string, relatedId: string, hop: ResolvedHop): void {
+    const config = this.context.settings.for(id).rate;
+    const window = this.windows.tumbling(subjectKey(subject, id), hop.ts, config.windowMs);
+    window.subject = subject;
+    window.id = id;
+    window.requests++;
+    countBounded(window.related, relatedId, related);
+    const { maxSamples } = this.context.config;
+    addToSample(window.sample, hop.ts, hop.id, maxSamples);
+    if (hop.traceId !== undefined) addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+  }
+
+  /** Hard limit first; the baseline only speaks when the limit did not. Every window feeds the history. */
+  private judge(closed: ClosedWindow<RateWindow>): FindingDraft | undefined {
+    const window = closed.acc;
+    const config = this.context.settings.for(window.id).rate;
+    let history = this.history.touch(closed.key, closed.start);
+    if (history === undefined) {
+      history = emptyHistory();
+      this.history.set(closed.key, history, closed.start);
+    }
+    const { anomalous, assessment } = assessCount(history, window.requests, config.baseline);
+    recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
+    const limit = window.subject === 'origin' ? config.maxRequestsPerOrigin : config.maxRequestsPerCredential;
+    const who = window.subject === 'origin' ? 'Origin' : 'Credential';
+    const span = formatDuration(config.windowMs);
+    if (window.requests > limit) {
+      return {
+        ...this.draftBase(closed, window.subject === 'origin' ? 'origin_rate' : 'credential_rate'),
+        baseSeverity: 'medium',
+        excess: window.requests / limit,
+        summary: `${who} ${window.id} made ${window.requests} requests in ${span} (limit ${limit}).`,
+        evidence: { ...this.evidence(closed, config), limit, baseline: assessment ?? null },
+      };
+    }
+    if (!anomalous || assessment === undefined) return undefined;
+    return {
+      ...this.draftBase(
+        closed,
+        window.subject === 'origin' ? 'origin_rate_anomaly' : 'credential_rate_anomaly',
+      ),
+      baseSeverity: 'low',
+      excess: assessment.robustZ / config.baseline.zThreshold,
+      summary: `${who} ${window.id} made ${window.requests} requests in ${span}, far above its usual ${assessment.median} (robust z ${assessment.robustZ.toFixed(1)}).`,
+      evidence: { ...this.evidence(closed, config), limit, baseline: assessment },
+    };
+  }
+
+  private draftBase(closed: ClosedWindow<RateWindow>, rule: string) {
+    const window = closed.acc;
+    const topOrigin = topCounts(window.related, 1)[0]?.key ?? window.id;
+    return {
+      detector: this.name,
+      rule,
+      key: closed.key,
+      originCredential: window.subject === 'origin' ? window.id : topOrigin,
+      credential: window.subject === 'credential' ? window.id : undefined,
+      traceIds: sampleIds(window.traces),
+      windowStart: closed.start,
+      windowEnd: closed.end,
+    };
+  }
+
+  private evidence(closed: ClosedWindow<RateWindow>, config: RateConfig): Record<string, unknown> {
+    const window = closed.acc;
+    return {
+      subject: window.subject,
+      requests: window.requests,
+      windowMs: config.windowMs,
+      [window.subject === 'origin' ? 'credentials' : 'origins']: topCounts(window.related, 10),
+      late: window.late,
+      sampleHopIds: sampleIds(window.sample),
+    };
+  }
+}
+
+function subjectKey(subject: Subject, id: string): string {
+  return subject === 'origin' ? `origin\u0000${id}` : `credential\u0000${id}`;
+}
+
+export const rateDetector: DetectorFactory = {
+  name: 'rate',
+  create(context, snapshot) {
+    const detector = new RateDetector(context);
+    if (snapshot !== undefined) detector.restore(snapshot as RateSnapshot);
+    return detector;
+  },
+};

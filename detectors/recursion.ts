@@ -1,0 +1,207 @@
+import { serviceName } from '../lineage/service-name.js';
+import type { Finding } from '../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
+import { GlobCache, type GlobSet } from './glob.js';
+import { callKey, rootAnchorIdleWindows } from './hop-keys.js';
+import { RootAnchors } from './root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
+import type { Detector, DetectorContext, DetectorFactory } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const callsTracked = 256;
+const topCalls = 5;
+
+/** The earliest hop (by event time, then id) showing a rule, with its path. */
+type Example = { ts: number; id: string; path: PathStep[]; detail: string };
+
+type RecursionWindow = {
+  origin: string;
+  traceId: string;
+  cycleHops: number;
+  cycle: Example | null;
+  maxDepth: number;
+  deepest: Example | null;
+  calls: Map<string, number>;
+  late: number;
+  sample: Sampled[];
+};
+
+type SavedWindow = Omit<RecursionWindow, 'calls'> & { calls: Array<[string, number]> };
+
+type RecursionSnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  anchors: ReturnType<RootAnchors['snapshot']>;
+};
+
+const newWindow = (): RecursionWindow => ({
+  origin: '',
+  traceId: '',
+  cycleHops: 0,
+  cycle: null,
+  maxDepth: 0,
+  deepest: null,
+  calls: new Map(),
+  late: 0,
+  sample: [],
+});
+
+/** Cycles on the root → hop path, chains deeper than the limit and the same call repeated under one root. */
+class RecursionDetector implements Detector {
+  readonly name = 'recursion' as const;
+  private readonly windows = new KeyedWindows<RecursionWindow>(newWindow);
+  private readonly anchors: RootAnchors;
+  private readonly passThrough = new GlobCache(true, serviceName);
+
+  constructor(private readonly context: DetectorContext) {
+    const { recursion, maxTrackedKeys } = context.config;
+    this.anchors = new RootAnchors(recursion.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+  }
+
+  observe(hop: ResolvedHop): void {
+    const root = this.anchors.anchorOf(hop);
+    if (root === undefined) return;
+    const config = this.context.settings.for(hop.originCredential).recursion;
+    const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
+    if (window.origin === '') {
+      window.origin = hop.originCredential;
+      window.traceId = hop.traceId ?? '';
+    }
+    countBounded(window.calls, callKey(hop), callsTracked);
+    const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices));
+    if (repeated !== undefined) {
+      window.cycleHops++;
+      window.cycle = earliest(window.cycle, hop, repeated);
+      addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
+    }
+    if (hop.depth > config.maxDepth) {
+      if (hop.depth > window.maxDepth) window.deepest = null;
+      if (hop.depth >= window.maxDepth) window.deepest = earliest(window.deepest, hop, `depth ${hop.depth}`);
+      window.maxDepth = Math.max(window.maxDepth, hop.depth);
+      addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
+    }
+  }
+
+  advance(watermark: number): Finding[] {
+    const findings: Finding[] = [];
+    for (const closed of this.windows.close(watermark)) {
+      for (const draft of this.judge(closed)) findings.push(buildFinding(draft, this.context.now()));
+    }
+    this.anchors.expire(watermark);
+    return findings;
+  }
+
+  snapshot(): RecursionSnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({ ...window, calls: [...window.calls] })),
+      anchors: this.anchors.snapshot(),
+    };
+  }
+
+  restore(snapshot: RecursionSnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: new Map(saved.calls) }));
+    this.anchors.restore(snapshot.anchors);
+  }
+
+  stateSize(): number {
+    return this.windows.size + this.anchors.size;
+  }
+
+  private judge(closed: ClosedWindow<RecursionWindow>): FindingDraft[] {
+    const window = closed.acc;
+    const config = this.context.settings.for(window.origin).recursion;
+    const drafts: FindingDraft[] = [];
+    const base = {
+      detector: this.name,
+      key: closed.key,
+      originCredential: window.origin,
+      traceIds: [window.traceId],
+      windowStart: closed.start,
+      windowEnd: closed.end,
+    };
+    const shared = { traceId: window.traceId, windowMs: config.windowMs, late: window.late };
+    if (window.cycle !== null) {
+      drafts.push({
+        ...base,
+        rule: 'cycle',
+        baseSeverity: 'high',
+        excess: Math.max(1, window.cycleHops / 2),
+        summary: `Origin ${window.origin} looped back to ${window.cycle.detail} within one root action (trace ${window.traceId}), ${window.cycleHops} times in ${formatDuration(config.windowMs)}.`,
+        evidence: {
+          ...shared,
+          cycleHops: window.cycleHops,
+          repeatedService: window.cycle.detail,
+          path: window.cycle.path,
+          sampleHopIds: sampleIds(window.sample),
+        },
+      });
+    }
+    if (window.deepest !== null) {
+      drafts.push({
+        ...base,
+        rule: 'depth',
+        baseSeverity: 'medium',
+        excess: window.maxDepth / config.maxDepth,
+        summary: `Origin ${window.origin} drove a call chain ${window.maxDepth} hops deep (limit ${config.maxDepth}) in trace ${window.traceId}.`,
+        evidence: {
+          ...shared,
+          depth: window.maxDepth,
+          maxDepth: config.maxDepth,
+          path: window.deepest.path,
+          sampleHopIds: sampleIds(window.sample),
+        },
+      });
+    }
+    const repeats = this.repeatDraft(closed, config.maxRepeats, config.windowMs);
+    if (repeats !== undefined)
+      drafts.push({ ...base, ...repeats, evidence: { ...shared, ...repeats.evidence } });
+    return drafts;
+  }
+
+  private repeatDraft(closed: ClosedWindow<RecursionWindow>, maxRepeats: number, windowMs: number) {
+    const window = closed.acc;
+    const top = topCounts(window.calls, topCalls);
+    const worst = top[0];
+    if (worst === undefined || worst.count <= maxRepeats) return undefined;
+    return {
+      rule: 'repeat',
+      baseSeverity: 'medium' as const,
+      excess: worst.count / maxRepeats,
+      summary: `Origin ${window.origin} repeated the call ${worst.key} ${worst.count} times under one root action (trace ${window.traceId}) within ${formatDuration(windowMs)} (limit ${maxRepeats}).`,
+      evidence: { repeatedCalls: top, maxRepeats },
+    };
+  }
+}
+
+/**
+ * The service the hop's call returns to, when it already appears earlier on the path (A → B → A),
+ * or is the caller itself (a self-call). The path's agents are its first caller and every destination.
+ */
+function repeatedService(path: readonly PathStep[], passThrough: GlobSet): string | undefined {
+  const last = path[path.length - 1];
+  if (last === undefined) return undefined;
+  const target = serviceName(last.service);
+  if (passThrough.matches(target)) return undefined;
+  if (last.workload !== undefined && serviceName(last.workload) === target) return target;
+  const first = path[0];
+  if (first?.workload !== undefined && serviceName(first.workload) === target) return target;
+  for (let index = 0; index < path.length - 1; index++) {
+    if (serviceName(path[index]!.service) === target) return target;
+  }
+  return undefined;
+}
+
+function earliest(current: Example | null, hop: ResolvedHop, detail: string): Example {
+  if (current !== null && (current.ts < hop.ts || (current.ts === hop.ts && current.id <= hop.id)))
+    return current;
+  return { ts: hop.ts, id: hop.id, path: hop.path, detail };
+}
+
+export const recursionDetector: DetectorFactory = {
+  name: 'recursion',
+  create(context, snapshot) {
+    const detector = new RecursionDetector(context);
+    if (snapshot !== undefined) detector.restore(snapshot as RecursionSnapshot);
+    return detector;
+  },
+};

@@ -1,0 +1,41 @@
+/** A hop id with its event time: samples keep the earliest, so that evidence is the same on every replay. */
+export type Sampled = { ts: number; id: string };
+
+/** Adds `id` to `sample` (sorted, earliest first) if it is among the `limit` earliest; returns the sample. */
+export function addToSample(sample: Sampled[], ts: number, id: string, limit: number): Sampled[] {
+  const last = sample[sample.length - 1];
+  if (sample.length >= limit && last !== undefined && !isEarlier(ts, id, last)) return sample;
+  let index = sample.length;
+  while (index > 0) {
+    const before = sample[index - 1]!;
+    if (!isEarlier(ts, id, before)) break;
+    index--;
+  }
+  if (sample[index]?.id === id && sample[index]?.ts === ts) return sample;
+  sample.splice(index, 0, { ts, id });
+  if (sample.length > limit) sample.pop();
+  return sample;
+}
+
+function isEarlier(ts: number, id: string, than: Sampled): boolean {
+  return ts < than.ts || (ts === than.ts && id < than.id);
+}
+
+export function sampleIds(sample: readonly Sampled[]): string[] {
+  return sample.map((entry) => entry.id);
+}
+
+/** Adds one to `key`'s count while the map holds fewer than `limit` keys (existing keys always count). */
+export function countBounded(counts: Map<string, number>, key: string, limit: number): void {
+  const current = counts.get(key);
+  if (current !== undefined) counts.set(key, current + 1);
+  else if (counts.size < limit) counts.set(key, 1);
+}
+
+/** The `limit` largest counts, ties broken by key, as plain objects for evidence. */
+export function topCounts(counts: Map<string, number>, limit: number): Array<{ key: string; count: number }> {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([key, count]) => ({ key, count }));
+}

@@ -1,0 +1,274 @@
+import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import type { Finding } from '../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import type { ScopeExpansionConfig } from './config.js';
+import { buildFinding, type FindingDraft } from './finding.js';
+import { GlobCache, type GlobSet } from './glob.js';
+import { rootAnchorIdleWindows } from './hop-keys.js';
+import { type NoveltySnapshot, NoveltyTracker } from './novelty.js';
+import { RootAnchors } from './root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
+import type { Detector, DetectorContext, DetectorFactory } from './types.js';
+import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+
+const tracked = 64;
+const shown = 20;
+
+/** What the root hop of an action was granted. `judged`: its scope list is authoritative. */
+type RootGrant = { scopes: string[]; judged: boolean; readOnly: boolean };
+
+type Example = { ts: number; id: string; credential: string; path: PathStep[] };
+
+/** One rule's observations in one window of one root action. */
+type RuleWindow = {
+  hops: number;
+  example: Example | null;
+  /** Gained scopes, or mutating methods / tools. */
+  items: Map<string, number>;
+  credentials: Map<string, number>;
+  succeeded: number;
+  inferredEdges: number;
+  partialHops: number;
+  sample: Sampled[];
+};
+
+type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWindow; write: RuleWindow };
+
+type SavedRule = Omit<RuleWindow, 'items' | 'credentials'> & {
+  items: Array<[string, number]>;
+  credentials: Array<[string, number]>;
+};
+type SavedWindow = Omit<ScopeWindow, 'gain' | 'write'> & { gain: SavedRule; write: SavedRule };
+
+type ScopeSnapshot = {
+  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
+  anchors: ReturnType<RootAnchors['snapshot']>;
+  grants: IdleMapSnapshot<RootGrant>;
+  novelty: NoveltySnapshot;
+};
+
+const newRule = (): RuleWindow => ({
+  hops: 0,
+  example: null,
+  items: new Map(),
+  credentials: new Map(),
+  succeeded: 0,
+  inferredEdges: 0,
+  partialHops: 0,
+  sample: [],
+});
+const newWindow = (): ScopeWindow => ({
+  origin: '',
+  traceId: '',
+  late: 0,
+  gain: newRule(),
+  write: newRule(),
+});
+
+/**
+ * Privilege gained along a chain (hop scopes the root never had), mutating calls under a read-only
+ * origin, and destinations an origin has never called before.
+ */
+class ScopeExpansionDetector implements Detector {
+  readonly name = 'scope_expansion' as const;
+  private readonly windows = new KeyedWindows<ScopeWindow>(newWindow);
+  private readonly anchors: RootAnchors;
+  private readonly grants: IdleMap<RootGrant>;
+  private readonly novelty: NoveltyTracker;
+  private readonly readScopes = new GlobCache(true);
+  private readonly mutatingTools = new GlobCache(true);
+  private readonly mutatingMethods = new WeakMap<readonly string[], Set<string>>();
+
+  constructor(private readonly context: DetectorContext) {
+    const { scopeExpansion, maxTrackedKeys } = context.config;
+    const idleMs = scopeExpansion.windowMs * rootAnchorIdleWindows;
+    this.anchors = new RootAnchors(idleMs, maxTrackedKeys);
+    this.grants = new IdleMap({ idleMs, maxEntries: maxTrackedKeys });
+    this.novelty = new NoveltyTracker(context);
+  }
+
+  observe(hop: ResolvedHop): void {
+    const config = this.context.settings.for(hop.originCredential).scopeExpansion;
+    const mutating = this.isMutating(hop, config);
+    this.novelty.observe(hop, config, mutating);
+    const root = this.anchors.anchorOf(hop);
+    if (root === undefined) return;
+    if (root.starts) this.grants.set(root.key, this.grantOf(hop, config), hop.ts);
+    const grant = this.grants.touch(root.key, hop.ts);
+    if (grant === undefined) return;
+    const gained = root.starts || !grant.judged ? [] : gainedScopes(hop.credential.scopes, grant.scopes);
+    const writes = grant.readOnly && mutating;
+    if (gained.length === 0 && !writes) return;
+    const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
+    window.origin = hop.originCredential;
+    window.traceId = hop.traceId ?? '';
+    for (const scope of gained) countBounded(window.gain.items, scope, tracked);
+    if (gained.length > 0) this.record(window.gain, hop);
+    if (writes) {
+      countBounded(window.write.items, hop.destination.tool ?? hop.destination.method, tracked);
+      this.record(window.write, hop);
+    }
+  }
+
+  advance(watermark: number): Finding[] {
+    const drafts: FindingDraft[] = [];
+    for (const closed of this.windows.close(watermark)) {
+      const grant = this.grants.peek(closed.key);
+      const config = this.context.settings.for(closed.acc.origin).scopeExpansion;
+      const readScopes = this.readScopes.get(config.readScopePatterns);
+      if (closed.acc.gain.hops > 0) drafts.push(gainDraft(closed, grant, readScopes));
+      if (closed.acc.write.hops > 0) drafts.push(writeDraft(closed, grant));
+    }
+    drafts.push(...this.novelty.close(watermark));
+    this.anchors.expire(watermark);
+    this.grants.expire(watermark);
+    const detectedAt = this.context.now();
+    return drafts.map((draft) => buildFinding(draft, detectedAt));
+  }
+
+  snapshot(): ScopeSnapshot {
+    return {
+      windows: this.windows.snapshot((window) => ({
+        ...window,
+        gain: saveRule(window.gain),
+        write: saveRule(window.write),
+      })),
+      anchors: this.anchors.snapshot(),
+      grants: this.grants.snapshot((grant) => grant),
+      novelty: this.novelty.snapshot(),
+    };
+  }
+
+  restore(snapshot: ScopeSnapshot): void {
+    this.windows.restore(snapshot.windows, (saved) => ({
+      ...saved,
+      gain: loadRule(saved.gain),
+      write: loadRule(saved.write),
+    }));
+    this.anchors.restore(snapshot.anchors);
+    this.grants.restore(snapshot.grants, (grant) => grant);
+    this.novelty.restore(snapshot.novelty);
+  }
+
+  stateSize(): number {
+    return this.windows.size + this.anchors.size + this.grants.size + this.novelty.size;
+  }
+
+  private grantOf(root: ResolvedHop, config: ScopeExpansionConfig): RootGrant {
+    const { scopes, kind } = root.credential;
+    const readScopes = this.readScopes.get(config.readScopePatterns);
+    return {
+      scopes,
+      judged: scopes.length > 0 || config.scopedCredentialKinds.includes(kind),
+      readOnly: scopes.length > 0 && scopes.every((scope) => readScopes.matches(scope)),
+    };
+  }
+
+  private isMutating(hop: ResolvedHop, config: ScopeExpansionConfig): boolean {
+    const { tool, method, protocol } = hop.destination;
+    if (tool !== undefined && this.mutatingTools.get(config.mutatingTools).matches(tool)) return true;
+    if (protocol !== 'http') return false;
+    let methods = this.mutatingMethods.get(config.mutatingMethods);
+    if (methods === undefined) {
+      methods = new Set(config.mutatingMethods.map((name) => name.toUpperCase()));
+      this.mutatingMethods.set(config.mutatingMethods, methods);
+    }
+    return methods.has(method.toUpperCase());
+  }
+
+  private record(rule: RuleWindow, hop: ResolvedHop): void {
+    rule.hops++;
+    countBounded(rule.credentials, hop.credential.id, tracked);
+    if (hop.status < 400) rule.succeeded++;
+    if (hop.parentInferred) rule.inferredEdges++;
+    if (hop.originConfidence === 'partial') rule.partialHops++;
+    addToSample(rule.sample, hop.ts, hop.id, this.context.config.maxSamples);
+    const example = rule.example;
+    if (example === null || hop.ts < example.ts || (hop.ts === example.ts && hop.id < example.id)) {
+      rule.example = { ts: hop.ts, id: hop.id, credential: hop.credential.id, path: hop.path };
+    }
+  }
+}
+
+function gainedScopes(scopes: readonly string[], granted: readonly string[]): string[] {
+  const gained: string[] = [];
+  for (const scope of scopes) if (!granted.includes(scope)) gained.push(scope);
+  return gained;
+}
+
+function ruleEvidence(closed: ClosedWindow<ScopeWindow>, rule: RuleWindow, grant: RootGrant | undefined) {
+  return {
+    traceId: closed.acc.traceId,
+    originScopes: grant?.scopes.slice(0, shown) ?? [],
+    hops: rule.hops,
+    succeeded: rule.succeeded,
+    credentials: topCounts(rule.credentials, shown),
+    path: rule.example?.path ?? [],
+    inferredEdges: rule.inferredEdges,
+    partialHops: rule.partialHops,
+    late: closed.acc.late,
+    sampleHopIds: sampleIds(rule.sample),
+  };
+}
+
+function draftBase(closed: ClosedWindow<ScopeWindow>, rule: string) {
+  return {
+    detector: 'scope_expansion' as const,
+    rule,
+    key: closed.key,
+    originCredential: closed.acc.origin,
+    traceIds: [closed.acc.traceId],
+    windowStart: closed.start,
+    windowEnd: closed.end,
+  };
+}
+
+function gainDraft(
+  closed: ClosedWindow<ScopeWindow>,
+  grant: RootGrant | undefined,
+  readScopes: GlobSet,
+): FindingDraft {
+  const { gain, origin, traceId } = closed.acc;
+  const scopes = [...gain.items.keys()].sort();
+  const credential = gain.example?.credential;
+  // Gaining anything beyond read access weighs double.
+  const writeGained = scopes.some((scope) => !readScopes.matches(scope));
+  return {
+    ...draftBase(closed, 'privilege_gain'),
+    credential,
+    baseSeverity: 'high',
+    excess: scopes.length * (writeGained ? 2 : 1),
+    summary: `Credential ${credential} held scopes ${scopes.slice(0, 5).join(', ')} that origin ${origin} was never granted, on ${gain.hops} hop(s) of trace ${traceId}.`,
+    evidence: { ...ruleEvidence(closed, gain, grant), gainedScopes: topCounts(gain.items, shown) },
+  };
+}
+
+function writeDraft(closed: ClosedWindow<ScopeWindow>, grant: RootGrant | undefined): FindingDraft {
+  const { write, origin, traceId } = closed.acc;
+  const calls = topCounts(write.items, shown);
+  return {
+    ...draftBase(closed, 'write_under_read_only'),
+    credential: write.example?.credential,
+    baseSeverity: write.succeeded > 0 ? 'high' : 'medium',
+    excess: write.hops,
+    summary: `Origin ${origin}, granted only read scopes, made ${write.hops} mutating call(s) (${calls.map((call) => call.key).join(', ')}) in trace ${traceId}, ${write.succeeded} of them accepted.`,
+    evidence: { ...ruleEvidence(closed, write, grant), mutatingCalls: calls },
+  };
+}
+
+function saveRule(rule: RuleWindow): SavedRule {
+  return { ...rule, items: [...rule.items], credentials: [...rule.credentials] };
+}
+
+function loadRule(saved: SavedRule): RuleWindow {
+  return { ...saved, items: new Map(saved.items), credentials: new Map(saved.credentials) };
+}
+
+export const scopeExpansionDetector: DetectorFactory = {
+  name: 'scope_expansion',
+  create(context, snapshot) {
+    const detector = new ScopeExpansionDetector(context);
+    if (snapshot !== undefined) detector.restore(snapshot as ScopeSnapshot);
+    return detector;
+  },
+};

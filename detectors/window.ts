@@ -1,0 +1,133 @@
+import FlatQueue from 'flatqueue';
+
+/** Start of the tumbling window of `sizeMs` containing `ts`, windows aligned on `anchor`. */
+export function tumblingStart(ts: number, sizeMs: number, anchor = 0): number {
+  return anchor + Math.floor((ts - anchor) / sizeMs) * sizeMs;
+}
+
+/** Starts of every sliding window [start, start + sizeMs) containing `ts`, starts on multiples of `slideMs`, oldest first. */
+export function slidingStarts(ts: number, sizeMs: number, slideMs: number): number[] {
+  const starts: number[] = [];
+  const newest = tumblingStart(ts, slideMs);
+  for (let start = newest - Math.ceil(sizeMs / slideMs - 1) * slideMs; start <= newest; start += slideMs) {
+    if (ts < start + sizeMs) starts.push(start);
+  }
+  return starts;
+}
+
+export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: Acc };
+
+type OpenWindow<Acc> = ClosedWindow<Acc>;
+
+export type WindowRecord<Saved> = { key: string; start: number; end: number; acc: Saved };
+
+/**
+ * Open event-time windows per key, closed when the watermark reaches their end. Closing order is
+ * (end, start, key), whatever the arrival order, so that anything carried from one window to the
+ * next (baselines, learned sets) evolves the same way on every replay.
+ */
+export class KeyedWindows<Acc extends { late: number }> {
+  private readonly open = new Map<string, Map<number, OpenWindow<Acc>>>();
+  private readonly timers = new FlatQueue<OpenWindow<Acc>>();
+  private closedUpTo = Number.NEGATIVE_INFINITY;
+  private count = 0;
+
+  constructor(private readonly createAcc: () => Acc) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The watermark the windows were last closed at. */
+  get watermark(): number {
+    return this.closedUpTo;
+  }
+
+  /**
+   * The tumbling window of `key` containing `ts` (aligned on `anchor`). An event whose window has
+   * already closed is late: it lands in the oldest window still open and is counted there, never dropped.
+   */
+  tumbling(key: string, ts: number, sizeMs: number, anchor = 0): Acc {
+    let start = tumblingStart(ts, sizeMs, anchor);
+    const late = start + sizeMs <= this.closedUpTo;
+    if (late) start = tumblingStart(this.closedUpTo, sizeMs, anchor);
+    const acc = this.window(key, start, start + sizeMs);
+    if (late) acc.late++;
+    return acc;
+  }
+
+  /** Every open sliding window of `key` containing `ts`; a late event goes to the windows still open. */
+  sliding(key: string, ts: number, sizeMs: number, slideMs: number): Acc[] {
+    const late = ts < this.closedUpTo;
+    const accs: Acc[] = [];
+    for (const start of slidingStarts(late ? this.closedUpTo : ts, sizeMs, slideMs)) {
+      if (start + sizeMs <= this.closedUpTo) continue;
+      const acc = this.window(key, start, start + sizeMs);
+      if (late) acc.late++;
+      accs.push(acc);
+    }
+    return accs;
+  }
+
+  private window(key: string, start: number, end: number): Acc {
+    const existing = this.open.get(key)?.get(start);
+    return existing === undefined ? this.insert(key, start, end, this.createAcc()) : existing.acc;
+  }
+
+  private insert(key: string, start: number, end: number, acc: Acc): Acc {
+    let byStart = this.open.get(key);
+    if (byStart === undefined) {
+      byStart = new Map();
+      this.open.set(key, byStart);
+    }
+    const created: OpenWindow<Acc> = { key, start, end, acc };
+    byStart.set(start, created);
+    this.timers.push(created, end);
+    this.count++;
+    return acc;
+  }
+
+  /** Closes every window whose end is at or before the watermark, in (end, start, key) order. */
+  close(watermark: number): ClosedWindow<Acc>[] {
+    if (watermark > this.closedUpTo) this.closedUpTo = watermark;
+    const closed: ClosedWindow<Acc>[] = [];
+    while (
+      this.timers.length > 0 &&
+      (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo
+    ) {
+      const window = this.timers.pop()!;
+      const byStart = this.open.get(window.key);
+      byStart?.delete(window.start);
+      if (byStart?.size === 0) this.open.delete(window.key);
+      this.count--;
+      closed.push(window);
+    }
+    if (closed.length > 1) closed.sort(compareWindows);
+    return closed;
+  }
+
+  snapshot<Saved>(save: (acc: Acc) => Saved): { closedUpTo: number | null; windows: WindowRecord<Saved>[] } {
+    const windows: WindowRecord<Saved>[] = [];
+    for (const byStart of this.open.values()) {
+      for (const window of byStart.values()) {
+        windows.push({ key: window.key, start: window.start, end: window.end, acc: save(window.acc) });
+      }
+    }
+    windows.sort(compareWindows);
+    return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
+  }
+
+  restore<Saved>(
+    state: { closedUpTo: number | null; windows: WindowRecord<Saved>[] },
+    load: (saved: Saved) => Acc,
+  ): void {
+    this.closedUpTo = state.closedUpTo ?? Number.NEGATIVE_INFINITY;
+    for (const saved of state.windows) this.insert(saved.key, saved.start, saved.end, load(saved.acc));
+  }
+}
+
+function compareWindows(a: { key: string; start: number; end: number }, b: typeof a): number {
+  if (a.end !== b.end) return a.end - b.end;
+  if (a.start !== b.start) return a.start - b.start;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

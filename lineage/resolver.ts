@@ -1,0 +1,289 @@
+import FlatQueue from 'flatqueue';
+import type { HopEvent } from '../schemas/hop-event.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { LineageConfig } from './config.js';
+import { IdleMap } from './idle-map.js';
+import { createHopNode, type HopNode, isBefore, type PendingHop, pathOf, TraceState } from './trace-state.js';
+
+type ParentKind = 'exact' | 'inferred' | 'partial' | 'root';
+
+/**
+ * `ready`: every on-time hop that started no later than this one has arrived (watermark > ts), so
+ * inferred parenthood can be decided. `deadline`: the grace for unseen ancestors is over.
+ */
+type Timer = { pending: PendingHop; kind: 'ready' | 'deadline' };
+
+export type LineageStats = {
+  trackedTraces: number;
+  pendingHops: number;
+  evictedTraces: number;
+  expiredTraces: number;
+  duplicateHops: number;
+  unindexedHops: number;
+};
+
+/**
+ * Rebuilds who-called-whom per trace and resolves each hop's origin credential, in event time.
+ * Every decision is taken when the hops it depends on are known to have arrived (the watermark has
+ * passed them), so the result does not depend on arrival order within the allowed lateness.
+ */
+export class LineageResolver {
+  private readonly traces: IdleMap<TraceState>;
+  private readonly timers = new FlatQueue<Timer>();
+  private readonly settled: PendingHop[] = [];
+  private draining = false;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private pendingCount = 0;
+  private duplicateHops = 0;
+  private unindexedHops = 0;
+
+  constructor(
+    private readonly config: LineageConfig,
+    private readonly emit: (hop: ResolvedHop) => void,
+  ) {
+    this.traces = new IdleMap<TraceState>({
+      idleMs: config.traceTtlMs,
+      maxEntries: config.maxTraces,
+      onRemove: (_traceId, trace) => this.forceResolve(trace),
+    });
+  }
+
+  observe(hop: HopEvent): void {
+    if (hop.traceId === undefined) {
+      this.emitTraceless(hop);
+      return;
+    }
+    const trace = this.traceFor(hop.traceId, hop.ts);
+    if (trace.nodes.has(hop.id)) {
+      this.duplicateHops++;
+      return;
+    }
+    const node = createHopNode(hop);
+    if (trace.nodes.size < this.config.maxHopsPerTrace) trace.index(node);
+    else this.unindexedHops++;
+    this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
+  }
+
+  /** Settles every hop whose decision the watermark allows, in (due, ts, id) order. */
+  advance(watermark: number): void {
+    if (watermark > this.watermark) this.watermark = watermark;
+    while (
+      this.timers.length > 0 &&
+      (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.watermark
+    ) {
+      for (const timer of this.popBatch()) {
+        if (!timer.pending.done) this.attempt(timer.pending, timer.kind === 'deadline');
+      }
+    }
+    this.traces.expire(this.watermark);
+  }
+
+  /** End of input: every waiting hop is resolved with what is known. */
+  flush(): void {
+    this.advance(Number.POSITIVE_INFINITY);
+  }
+
+  stats(): LineageStats {
+    return {
+      trackedTraces: this.traces.size,
+      pendingHops: this.pendingCount,
+      evictedTraces: this.traces.evicted,
+      expiredTraces: this.traces.expired,
+      duplicateHops: this.duplicateHops,
+      unindexedHops: this.unindexedHops,
+    };
+  }
+
+  /** The tracked traces, least recently used first (for snapshots). */
+  tracesInOrder(): IterableIterator<[string, TraceState, number]> {
+    return this.traces.entries();
+  }
+
+  currentWatermark(): number {
+    return this.watermark;
+  }
+
+  counters(): { duplicateHops: number; unindexedHops: number; evicted: number; expired: number } {
+    return {
+      duplicateHops: this.duplicateHops,
+      unindexedHops: this.unindexedHops,
+      evicted: this.traces.evicted,
+      expired: this.traces.expired,
+    };
+  }
+
+  /** Rebuilds state saved by `snapshotLineage` (lineage/snapshot.ts). */
+  restoreState(
+    watermark: number,
+    counters: { duplicateHops: number; unindexedHops: number; evicted: number; expired: number },
+    traces: Array<{
+      trace: TraceState;
+      lastTs: number;
+      pending: Array<{ hop: HopEvent; deadline: boolean }>;
+    }>,
+  ): void {
+    this.watermark = watermark;
+    this.duplicateHops = counters.duplicateHops;
+    this.unindexedHops = counters.unindexedHops;
+    this.traces.evicted = counters.evicted;
+    this.traces.expired = counters.expired;
+    for (const { trace, lastTs, pending } of traces) {
+      this.traces.set(trace.traceId, trace, lastTs);
+      for (const { hop, deadline } of pending) {
+        const node = trace.nodes.get(hop.id) ?? createHopNode(hop);
+        const entry: PendingHop = { hop, node, trace, done: false, deadlineScheduled: false };
+        this.track(entry, false);
+        if (deadline) this.scheduleDeadline(entry);
+      }
+    }
+  }
+
+  private track(pending: PendingHop, attemptNow: boolean): void {
+    pending.trace.pending.add(pending);
+    this.pendingCount++;
+    if (attemptNow) this.attempt(pending, false);
+    else this.timers.push({ pending, kind: 'ready' }, pending.hop.ts + 1);
+  }
+
+  private traceFor(traceId: string, ts: number): TraceState {
+    const existing = this.traces.touch(traceId, ts);
+    if (existing !== undefined) return existing;
+    const created = new TraceState(traceId);
+    this.traces.set(traceId, created, ts);
+    return created;
+  }
+
+  private attempt(pending: PendingHop, force: boolean): void {
+    const { hop, node, trace } = pending;
+    if (hop.parentSpanId !== undefined) {
+      const link = trace.bySpan(hop.parentSpanId);
+      if (link !== undefined && link !== node) {
+        if (link.resolved) this.resolve(pending, link, 'exact');
+        else if (force) this.resolveAgainstRoot(pending);
+        else this.waitFor(pending, link);
+        return;
+      }
+    } else if (hop.spanId !== undefined) {
+      this.resolve(pending, undefined, 'root');
+      return;
+    }
+    if (!force && this.watermark <= hop.ts) {
+      this.timers.push({ pending, kind: 'ready' }, hop.ts + 1);
+      return;
+    }
+    const candidate = trace.inferParent(node);
+    if (candidate?.resolved === true) this.resolve(pending, candidate, 'inferred');
+    else if (force) this.resolveAgainstRoot(pending);
+    else if (candidate !== undefined) this.waitFor(pending, candidate);
+    else this.scheduleDeadline(pending);
+  }
+
+  /**
+   * No parent found within the grace. A hop made by the same caller (or with the same credential) as
+   * an earlier root of the trace is a sibling call of that originator: a root of its own. Any other hop
+   * lost its ancestors: it is attached to the trace's oldest earlier root, with partial confidence.
+   */
+  private resolveAgainstRoot(pending: PendingHop): void {
+    const { node, trace } = pending;
+    const root = trace.oldestRootBefore(node);
+    const sibling =
+      root === undefined || node.caller === root.caller || node.step.credential === root.step.credential;
+    if (sibling) this.resolve(pending, undefined, 'root');
+    else this.resolve(pending, root, 'partial');
+  }
+
+  private waitFor(pending: PendingHop, parent: HopNode): void {
+    if (parent.waiters === undefined) parent.waiters = [pending];
+    else parent.waiters.push(pending);
+    this.scheduleDeadline(pending);
+  }
+
+  private scheduleDeadline(pending: PendingHop): void {
+    if (pending.deadlineScheduled) return;
+    pending.deadlineScheduled = true;
+    this.timers.push({ pending, kind: 'deadline' }, pending.hop.ts + this.config.graceMs + 1);
+  }
+
+  private resolve(pending: PendingHop, parent: HopNode | undefined, kind: ParentKind): void {
+    this.settle(pending, parent, kind);
+    // Waiters are settled from a work list, not by recursion: a runaway chain must not grow the call stack.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.settled.length > 0) {
+        const next = this.settled.pop()!;
+        const waiters = next.node.waiters ?? [];
+        next.node.waiters = undefined;
+        for (const waiter of waiters) {
+          if (!waiter.done) this.attempt(waiter, false);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private settle(pending: PendingHop, parent: HopNode | undefined, kind: ParentKind): void {
+    const { hop, node, trace } = pending;
+    const delegatedOrigin = hop.delegation?.[0];
+    node.resolved = true;
+    node.pathParent = parent;
+    node.root = parent?.root ?? node;
+    node.depth = parent === undefined ? 0 : parent.depth + 1;
+    node.parentId = kind === 'exact' || kind === 'inferred' ? parent?.step.hopId : undefined;
+    node.parentInferred = kind === 'inferred';
+    node.origin = delegatedOrigin ?? parent?.origin ?? hop.credential.id;
+    node.confidence =
+      delegatedOrigin !== undefined || parent === undefined
+        ? 'exact'
+        : kind === 'partial'
+          ? 'partial'
+          : parent.confidence;
+    // Only indexed roots can adopt hops with lost ancestors, so that a snapshot can name them.
+    if (parent === undefined && trace.nodes.get(hop.id) === node) trace.addRoot(node);
+    pending.done = true;
+    trace.pending.delete(pending);
+    this.pendingCount--;
+    this.settled.push(pending);
+    this.emit(resolvedHop(hop, node, pathOf(node, this.config.maxPathSteps)));
+  }
+
+  private forceResolve(trace: TraceState): void {
+    const waiting = [...trace.pending].sort((a, b) => (isBefore(a.node, b.node) ? -1 : 1));
+    for (const pending of waiting) {
+      if (!pending.done) this.attempt(pending, true);
+    }
+  }
+
+  private emitTraceless(hop: HopEvent): void {
+    const node = createHopNode(hop);
+    node.origin = hop.delegation?.[0] ?? hop.credential.id;
+    node.root = node;
+    this.emit(resolvedHop(hop, node, [node.step]));
+  }
+
+  private popBatch(): Timer[] {
+    const due = this.timers.peekValue();
+    const batch: Timer[] = [];
+    while (this.timers.length > 0 && this.timers.peekValue() === due) batch.push(this.timers.pop()!);
+    if (batch.length > 1) batch.sort(compareTimers);
+    return batch;
+  }
+}
+
+function compareTimers(a: Timer, b: Timer): number {
+  if (a.pending.node === b.pending.node) return a.kind === b.kind ? 0 : a.kind === 'ready' ? -1 : 1;
+  return isBefore(a.pending.node, b.pending.node) ? -1 : 1;
+}
+
+function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
+  return {
+    ...hop,
+    originCredential: node.origin,
+    originConfidence: node.confidence,
+    parentId: node.parentId,
+    parentInferred: node.parentInferred,
+    depth: node.depth,
+    path,
+  };
+}

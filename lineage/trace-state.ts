@@ -1,0 +1,145 @@
+import type { HopEvent } from '../schemas/hop-event.js';
+import type { PathStep } from '../schemas/resolved-hop.js';
+import { serviceName } from './service-name.js';
+
+export type OriginConfidence = 'exact' | 'partial';
+
+/** What lineage keeps of one hop: enough to be a parent and to rebuild paths, never the whole HopEvent. */
+export type HopNode = {
+  readonly step: PathStep;
+  readonly ts: number;
+  /** ts + durationMs: a hop contains the calls its destination makes while it runs. */
+  readonly end: number;
+  readonly spanId: string | undefined;
+  /** Normalized destination service, matched against callers' workloads for inferred parenthood. */
+  readonly service: string;
+  /** Normalized caller workload (or agent), when known. */
+  readonly caller: string | undefined;
+  resolved: boolean;
+  origin: string;
+  confidence: OriginConfidence;
+  parentId: string | undefined;
+  parentInferred: boolean;
+  /** The node the path goes through: the parent, or for a partial hop the trace root it was attached to. */
+  pathParent: HopNode | undefined;
+  root: HopNode | undefined;
+  depth: number;
+  /** Hops waiting for this one to be resolved before they can be. */
+  waiters: PendingHop[] | undefined;
+};
+
+/** A hop that arrived but whose lineage is not settled yet. */
+export type PendingHop = {
+  readonly hop: HopEvent;
+  readonly node: HopNode;
+  readonly trace: TraceState;
+  done: boolean;
+  deadlineScheduled: boolean;
+};
+
+export function createHopNode(hop: HopEvent): HopNode {
+  const workload = hop.source.workload ?? hop.source.agent;
+  const step: PathStep = {
+    hopId: hop.id,
+    service: hop.destination.service,
+    workload,
+    credential: hop.credential.id,
+  };
+  return {
+    step,
+    ts: hop.ts,
+    end: hop.ts + (hop.durationMs ?? 0),
+    spanId: hop.spanId,
+    service: serviceName(hop.destination.service),
+    caller: workload === undefined ? undefined : serviceName(workload),
+    resolved: false,
+    origin: hop.credential.id,
+    confidence: 'exact',
+    parentId: undefined,
+    parentInferred: false,
+    pathParent: undefined,
+    root: undefined,
+    depth: 0,
+    waiters: undefined,
+  };
+}
+
+/** Event-time order with the hop id as tie-break: the order every lineage decision is taken in. */
+export function isBefore(a: HopNode, b: HopNode): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.step.hopId < b.step.hopId);
+}
+
+/** The hops of one trace, indexed for exact span links and for inferred parenthood. */
+export class TraceState {
+  readonly nodes = new Map<string, HopNode>();
+  readonly pending = new Set<PendingHop>();
+  private readonly spans = new Map<string, HopNode>();
+  private readonly byService = new Map<string, HopNode[]>();
+  private readonly roots: HopNode[] = [];
+
+  constructor(readonly traceId: string) {}
+
+  index(node: HopNode): void {
+    this.nodes.set(node.step.hopId, node);
+    if (node.spanId !== undefined) {
+      const existing = this.spans.get(node.spanId);
+      if (existing === undefined || isBefore(node, existing)) this.spans.set(node.spanId, node);
+    }
+    const sameService = this.byService.get(node.service);
+    if (sameService === undefined) this.byService.set(node.service, [node]);
+    else sameService.push(node);
+  }
+
+  bySpan(spanId: string): HopNode | undefined {
+    return this.spans.get(spanId);
+  }
+
+  addRoot(node: HopNode): void {
+    this.roots.push(node);
+  }
+
+  /** The earliest resolved root that started before `node`: what a hop with lost ancestors attaches to. */
+  oldestRootBefore(node: HopNode): HopNode | undefined {
+    let oldest: HopNode | undefined;
+    for (const root of this.roots) {
+      if (isBefore(root, node) && (oldest === undefined || isBefore(root, oldest))) oldest = root;
+    }
+    return oldest;
+  }
+
+  /**
+   * The earlier hop whose destination is this hop's caller and whose [start, end] contains this hop's
+   * start; the tightest interval wins, then the latest start, then the smallest id.
+   */
+  inferParent(node: HopNode): HopNode | undefined {
+    if (node.caller === undefined) return undefined;
+    const candidates = this.byService.get(node.caller);
+    if (candidates === undefined) return undefined;
+    let best: HopNode | undefined;
+    for (const candidate of candidates) {
+      if (candidate === node || !isBefore(candidate, node) || candidate.end < node.ts) continue;
+      if (best === undefined || isTighter(candidate, best)) best = candidate;
+    }
+    return best;
+  }
+}
+
+function isTighter(a: HopNode, b: HopNode): boolean {
+  const spanA = a.end - a.ts;
+  const spanB = b.end - b.ts;
+  if (spanA !== spanB) return spanA < spanB;
+  if (a.ts !== b.ts) return a.ts > b.ts;
+  return a.step.hopId < b.step.hopId;
+}
+
+/** Root → hop steps; past `maxSteps` the root is kept and the steps nearest the hop. */
+export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
+  const steps: PathStep[] = [];
+  let current: HopNode | undefined = node;
+  while (current !== undefined && steps.length < maxSteps - 1) {
+    steps.push(current.step);
+    current = current.pathParent;
+  }
+  if (current !== undefined && node.root !== undefined) steps.push(node.root.step);
+  return steps.reverse();
+}
