@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { register as registerGenerate } from './generate.js';
 import { register as registerToken } from './token.js';
 
 /** Every `hopwatch` subcommand registers itself here: one line per command. */
-export const commandRegistry: Array<(program: Command) => void> = [registerToken];
+export const commandRegistry: Array<(program: Command) => void> = [registerToken, registerGenerate];

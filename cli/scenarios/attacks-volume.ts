@@ -1,0 +1,167 @@
+import type { Credential } from '../../schemas/hop-event.js';
+import { researchAgent } from './benign.js';
+import { enrichmentServices, mesh } from './catalog.js';
+import { uuid, type Workload } from './hops.js';
+import { inventoryJob, type SyncJob } from './inventory.js';
+import type { Rng } from './rng.js';
+import { runAgent, runBackground, runHourlySync } from './schedule.js';
+import { type Scenario, type ScenarioContext, type Traffic, wholeSpan } from './traffic.js';
+
+const minutes = (count: number): number => count * 60_000;
+const at = (ctx: ScenarioContext, fraction: number): number => ctx.start + (ctx.end - ctx.start) * fraction;
+
+/** Addresses from the documentation ranges (RFC 5737): outside the estate, as a stolen credential's user would be. */
+function externalIp(rng: Rng): string {
+  return `${rng.pick(['198.51.100', '203.0.113'])}.${rng.int(2, 254)}`;
+}
+
+type OutsideRequest = { to: Workload; method: string; path: string; route?: string; status: number };
+
+/**
+ * Requests from outside through the edge gateway, with no trace context (a script, not an agent of
+ * ours): each hop is its own root, so only per-credential counting sees them together.
+ */
+function fromOutside(
+  traffic: Traffic,
+  rng: Rng,
+  span: { from: number; to: number; gapMs: number },
+  credential: Credential,
+  next: (rng: Rng) => OutsideRequest,
+): void {
+  const ip = externalIp(rng);
+  const agent = rng.pick(['python-requests/2.32.3', 'curl/8.7.1', 'Go-http-client/1.1']);
+  for (let ts = span.from; ts < span.to; ts += rng.exponential(span.gapMs)) {
+    const request = next(rng);
+    const id = uuid(rng);
+    traffic.events.push({
+      id,
+      ts: Math.round(ts),
+      durationMs: Math.max(1, Math.round(rng.logNormal(request.status < 400 ? 180 : 4, 0.5))),
+      requestId: id,
+      credential,
+      source: { workload: mesh.edgeGateway.name, agent, ip },
+      destination: {
+        service: request.to.name,
+        host: `${request.to.name}.${request.to.namespace}.svc.cluster.local`,
+        method: request.method,
+        path: request.path,
+        ...(request.route ? { route: request.route } : {}),
+        protocol: 'http',
+      },
+      status: request.status,
+      bytesIn: rng.int(150, 600),
+      bytesOut: request.status < 400 ? rng.int(20_000, 240_000) : rng.int(60, 200),
+      origin: { format: 'canonical' },
+    });
+  }
+}
+
+function bulkExport(rng: Rng): OutsideRequest {
+  const resource = rng.pick(['inventory', 'customers', 'suppliers', 'price-lists']);
+  return {
+    to: mesh.erp,
+    method: 'GET',
+    path: `/api/v1/${resource}?page=${rng.int(1, 4_000)}&page_size=500`,
+    route: `/api/v1/${resource}`,
+    status: 200,
+  };
+}
+
+function stolenKeyUse(
+  ctx: ScenarioContext,
+  rng: Rng,
+  job: SyncJob,
+  span: { from: number; to: number; gapMs: number },
+): void {
+  ctx.traffic.apiKeys.set(job.credential.id, job.rawKey);
+  fromOutside(ctx.traffic, rng, span, job.credential, bulkExport);
+}
+
+const stolenKey: Scenario = {
+  name: 'stolen-key',
+  summary:
+    "the inventory sync's API key, used from an outside address to page through the ERP at ~14 requests/s",
+  defaultDurationMs: minutes(10),
+  mixedFormat: 'kong',
+  build(ctx) {
+    runBackground(ctx);
+    const rng = ctx.rng.fork('attack');
+    const job = inventoryJob(ctx.rng.fork('identity:inventory-sync:60'), 60);
+    runHourlySync(ctx, job, wholeSpan(ctx), { benign: false });
+    const mark = ctx.traffic.mark;
+    const from = at(ctx, 0.4);
+    stolenKeyUse(ctx, rng, job, { from, to: from + 62_000, gapMs: 75 });
+    ctx.traffic.label(
+      job.credential.id,
+      mark,
+      [{ detector: 'rate' }],
+      'the hourly job key, from 203.0.113.x / 198.51.100.x, ~13 requests/s for a minute',
+    );
+    const quiet = inventoryJob(ctx.rng.fork('identity:inventory-sync:61'), 61);
+    runHourlySync(ctx, quiet, wholeSpan(ctx), { benign: false });
+    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.1), to: at(ctx, 0.95), gapMs: 1_500 });
+    ctx.traffic.markBenign(
+      quiet.credential,
+      'benign by threshold: another job key used from outside at ~40 requests/min for 8 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
+    );
+  },
+};
+
+/** 401/403 answers from many routes: someone mapping what a leaked token can reach. */
+function probe(rng: Rng): OutsideRequest {
+  const to = rng.pick([
+    mesh.iamApi,
+    mesh.secretsManager,
+    mesh.billing,
+    mesh.payments,
+    mesh.auditLog,
+    ...enrichmentServices,
+  ]);
+  const path = rng.pick([
+    '/v1/admin',
+    '/v1/users',
+    '/v1/export',
+    '/v1/keys',
+    '/api/internal/config',
+    '/v1/accounts',
+  ]);
+  return { to, method: 'GET', path: `${path}/${rng.int(1, 999)}`, status: rng.chance(0.6) ? 403 : 401 };
+}
+
+const authProbing: Scenario = {
+  name: 'auth-probing',
+  summary:
+    "a research agent's leaked token probing admin and internal routes from outside: a burst of 401/403",
+  defaultDurationMs: minutes(10),
+  mixedFormat: 'envoy',
+  build(ctx) {
+    runBackground(ctx);
+    const rng = ctx.rng.fork('attack');
+    const victim = researchAgent.identity(ctx.rng.fork('identity:research-agent:60'), 60);
+    runAgent(ctx, researchAgent, victim, wholeSpan(ctx), { benign: false });
+    const mark = ctx.traffic.mark;
+    const from = at(ctx, 0.5);
+    fromOutside(ctx.traffic, rng, { from, to: from + 60_000, gapMs: 700 }, victim.credential, probe);
+    ctx.traffic.label(
+      victim.credential.id,
+      mark,
+      [{ detector: 'rate', rule: 'auth_failure_burst' }],
+      'leaked agent token from outside: ~85 probes answered 401/403 within a minute',
+    );
+    const quiet = researchAgent.identity(ctx.rng.fork('identity:research-agent:61'), 61);
+    runAgent(ctx, researchAgent, quiet, wholeSpan(ctx), { benign: false });
+    fromOutside(
+      ctx.traffic,
+      rng,
+      { from: at(ctx, 0.05), to: at(ctx, 0.95), gapMs: 5_500 },
+      quiet.credential,
+      probe,
+    );
+    ctx.traffic.markBenign(
+      quiet.credential,
+      'benign by threshold: the same probing at one attempt every ~5.5 s (~11 per minute) for 9 min, under rate.maxAuthFailures (20 per 60 s)',
+    );
+  },
+};
+
+export const volumeAttacks: readonly Scenario[] = [stolenKey, authProbing];

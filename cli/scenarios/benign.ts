@@ -1,0 +1,344 @@
+import { type AgentIdentity, AgentTask, agentIdentity, exchanged } from './agents.js';
+import { deployments, mesh, repositories } from './catalog.js';
+import { mtlsCredential, type TraceBuilder } from './hops.js';
+import type { Rng } from './rng.js';
+
+/** A kind of well-behaved agent from the seeds: who it is, how often it acts, and what one task looks like. */
+export type AgentKind = {
+  kind: string;
+  /** Mean gap between two tasks of one agent at the default pace. */
+  meanIntervalMs: number;
+  identity(rng: Rng, index: number): AgentIdentity;
+  task(trace: TraceBuilder, rng: Rng, at: number, agent: AgentIdentity): AgentTask;
+};
+
+const pad = (index: number): string => String(index).padStart(2, '0');
+
+/** Customer support: ticket → billing → CRM → (refund) → ticket update → notification. */
+export const supportAgent: AgentKind = {
+  kind: 'support-agent',
+  meanIntervalMs: 150_000,
+  identity: (rng, index) =>
+    agentIdentity(rng, mesh.supportAgent, `support-${pad(index)}`, [
+      'tickets:read',
+      'tickets:write',
+      'billing:read',
+      'crm:write',
+      'refunds:create',
+      'notify:send',
+    ]),
+  task(trace, rng, at, agent) {
+    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.helpdesk }, supportEntry);
+    const ticket = rng.int(100_000, 999_999);
+    const customer = rng.int(10_000, 99_999);
+    const actor = agent.workload;
+    task.call({
+      to: mesh.ticketing,
+      method: 'GET',
+      path: `/api/v2/tickets/${ticket}`,
+      route: '/api/v2/tickets/{id}',
+      ...exchanged(agent, ['tickets:read'], rng, actor),
+    });
+    task.call({
+      to: mesh.billing,
+      method: 'GET',
+      path: `/v1/customers/${customer}/invoices`,
+      route: '/v1/customers/{id}/invoices',
+      ...exchanged(agent, ['billing:read'], rng, actor),
+    });
+    task.call({
+      to: mesh.crm,
+      method: 'PATCH',
+      path: `/api/contacts/${customer}`,
+      route: '/api/contacts/{id}',
+      ...exchanged(agent, ['crm:write'], rng, actor),
+    });
+    if (rng.chance(0.35)) {
+      const refund = task.call({
+        to: mesh.refunds,
+        method: 'POST',
+        path: '/v1/refunds',
+        route: '/v1/refunds',
+        status: 201,
+        latencyMs: 120,
+        ...exchanged(agent, ['refunds:create'], rng, actor),
+      });
+      const charge = `ch_${rng.hex(14)}`;
+      task.downstream(refund, {
+        to: mesh.payments,
+        method: 'POST',
+        path: `/v1/charges/${charge}/refunds`,
+        route: '/v1/charges/{id}/refunds',
+        status: 201,
+        credential: mtlsCredential(mesh.refunds.namespace, mesh.refunds.name),
+      });
+    }
+    task.call({
+      to: mesh.ticketing,
+      method: 'PUT',
+      path: `/api/v2/tickets/${ticket}`,
+      route: '/api/v2/tickets/{id}',
+      ...exchanged(agent, ['tickets:write'], rng, actor),
+    });
+    task.call({
+      to: mesh.notifications,
+      method: 'POST',
+      path: '/v1/messages',
+      route: '/v1/messages',
+      status: 202,
+      ...exchanged(agent, ['notify:send'], rng, actor),
+    });
+    return task;
+  },
+};
+
+const supportEntry = { method: 'POST', path: '/a2a', tool: 'resolve_ticket', protocol: 'a2a' } as const;
+
+/** Code assistant: read the repository, run the pipeline, poll it, open a pull request. */
+export const codeAssistant: AgentKind = {
+  kind: 'code-assistant',
+  meanIntervalMs: 300_000,
+  identity: (rng, index) =>
+    agentIdentity(rng, mesh.codeAssistant, `code-assistant-${pad(index)}`, [
+      'repo:read',
+      'repo:write',
+      'ci:read',
+      'ci:run',
+      'pulls:write',
+    ]),
+  task(trace, rng, at, agent) {
+    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.ideGateway }, codeEntry);
+    const repo = rng.pick(repositories);
+    const credential = task.credential;
+    task.call({
+      to: mesh.git,
+      method: 'GET',
+      path: `/api/v3/repos/acme/${repo}`,
+      route: '/api/v3/repos/{owner}/{repo}',
+      credential,
+    });
+    for (let file = rng.int(3, 7); file > 0; file -= 1) {
+      task.call(
+        {
+          to: mesh.git,
+          method: 'GET',
+          path: `/api/v3/repos/acme/${repo}/contents/${rng.pick(sourcePaths)}`,
+          route: '/api/v3/repos/{owner}/{repo}/contents/{path}',
+          credential,
+        },
+        1_500,
+      );
+    }
+    const project = rng.int(100, 999);
+    const pipeline = rng.int(10_000, 99_999);
+    task.call(
+      {
+        to: mesh.ci,
+        method: 'POST',
+        path: `/api/v4/projects/${project}/pipeline`,
+        route: '/api/v4/projects/{id}/pipeline',
+        status: 201,
+        credential,
+      },
+      6_000,
+    );
+    for (let poll = rng.int(2, 4); poll > 0; poll -= 1) {
+      task.call(
+        {
+          to: mesh.ci,
+          method: 'GET',
+          path: `/api/v4/projects/${project}/pipelines/${pipeline}`,
+          route: '/api/v4/projects/{id}/pipelines/{pipeline}',
+          credential,
+        },
+        15_000,
+      );
+    }
+    task.call({
+      to: mesh.git,
+      method: 'POST',
+      path: `/api/v3/repos/acme/${repo}/pulls`,
+      route: '/api/v3/repos/{owner}/{repo}/pulls',
+      status: 201,
+      credential,
+    });
+    return task;
+  },
+};
+
+const codeEntry = { method: 'POST', path: '/a2a', tool: 'implement_change', protocol: 'a2a' } as const;
+const sourcePaths = [
+  'src/index.ts',
+  'src/server.ts',
+  'package.json',
+  'README.md',
+  'src/db/schema.sql',
+  'Makefile',
+];
+
+/** SRE bot: on an alert, look at the deployment, restart it (retrying a 503 with backoff), scale, post status. */
+export const sreBot: AgentKind = {
+  kind: 'sre-bot',
+  meanIntervalMs: 420_000,
+  identity: (rng, index) =>
+    agentIdentity(rng, mesh.sreBot, `sre-bot-${pad(index)}`, [
+      'deploy:read',
+      'deploy:write',
+      'scale:write',
+      'status:write',
+    ]),
+  task(trace, rng, at, agent) {
+    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.alertmanager }, sreEntry);
+    const deployment = rng.pick(deployments);
+    const credential = task.credential;
+    const status = `/v1/deployments/${deployment}`;
+    task.call({
+      to: mesh.deployApi,
+      method: 'GET',
+      path: status,
+      route: '/v1/deployments/{name}',
+      credential,
+    });
+    let backoff = 2_000;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const failed = attempt < 2 && rng.chance(0.3);
+      task.call(
+        {
+          to: mesh.deployApi,
+          method: 'POST',
+          path: `${status}/restart`,
+          route: '/v1/deployments/{name}/restart',
+          status: failed ? 503 : 202,
+          credential,
+        },
+        backoff,
+      );
+      if (!failed) break;
+      backoff *= 2;
+    }
+    task.call({
+      to: mesh.clusterApi,
+      method: 'PATCH',
+      path: `/apis/apps/v1/namespaces/prod/deployments/${deployment}/scale`,
+      route: '/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale',
+      credential,
+    });
+    task.call({
+      to: mesh.statuspage,
+      method: 'POST',
+      path: `/v1/incidents/${rng.hex(8)}/updates`,
+      route: '/v1/incidents/{id}/updates',
+      status: 201,
+      credential,
+    });
+    return task;
+  },
+};
+
+export const sreEntry = { method: 'POST', path: '/hooks/alertmanager', protocol: 'http' } as const;
+
+/** Data-retrieval agent: searches and reads documents only through the tool broker (MCP), which exchanges the token. */
+export const researchAgent: AgentKind = {
+  kind: 'research-agent',
+  meanIntervalMs: 120_000,
+  identity: (rng, index) =>
+    agentIdentity(rng, mesh.researchAgent, `research-${pad(index)}`, ['docs:read', 'search:read']),
+  task(trace, rng, at, agent) {
+    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, researchEntry);
+    const search = task.call(brokerCall(task, 'search_documents'));
+    task.downstream(search, {
+      to: mesh.searchIndex,
+      method: 'GET',
+      path: `/indexes/docs/_search?q=${rng.pick(queries)}`,
+      route: '/indexes/{index}/_search',
+      ...exchanged(agent, ['search:read'], rng, mesh.toolBroker),
+    });
+    for (let fetch = rng.int(1, 3); fetch > 0; fetch -= 1) {
+      const read = task.call(brokerCall(task, 'fetch_document'), 2_000);
+      task.downstream(read, {
+        to: mesh.docsStore,
+        method: 'GET',
+        path: `/v1/documents/${rng.hex(12)}`,
+        route: '/v1/documents/{id}',
+        ...exchanged(agent, ['docs:read'], rng, mesh.toolBroker),
+      });
+    }
+    return task;
+  },
+};
+
+const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
+const queries = ['refund+policy', 'sla+credits', 'gdpr+retention', 'pricing+tiers', 'incident+postmortem'];
+
+/** An MCP `tools/call` from the agent to the tool broker, with the agent's task token. */
+export function brokerCall(task: AgentTask, tool: string) {
+  return {
+    to: mesh.toolBroker,
+    method: 'POST',
+    path: '/mcp',
+    tool,
+    protocol: 'mcp',
+    credential: task.credential,
+    latencyMs: 60,
+  } as const;
+}
+
+/** Planner: hands a research sub-task to a research agent over A2A, which works through the tool broker. */
+export const plannerAgent: AgentKind = {
+  kind: 'planner-agent',
+  meanIntervalMs: 240_000,
+  identity: (rng, index) =>
+    agentIdentity(rng, mesh.plannerAgent, `planner-${pad(index)}`, [
+      'docs:read',
+      'search:read',
+      'calendar:read',
+      'notify:send',
+    ]),
+  task(trace, rng, at, agent) {
+    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, plannerEntry);
+    const planner = agent.workload;
+    const delegated = task.call({
+      to: mesh.researchAgent,
+      method: 'POST',
+      path: '/a2a',
+      tool: 'research',
+      protocol: 'a2a',
+      latencyMs: 300,
+      ...exchanged(agent, ['docs:read', 'search:read'], rng, planner),
+    });
+    const search = task.downstream(
+      delegated,
+      {
+        ...brokerCall(task, 'search_documents'),
+        ...exchanged(agent, ['docs:read', 'search:read'], rng, planner, mesh.researchAgent),
+      },
+      delegated.ts + rng.int(300, 900),
+    );
+    task.downstream(search, {
+      to: mesh.searchIndex,
+      method: 'GET',
+      path: `/indexes/docs/_search?q=${rng.pick(queries)}`,
+      route: '/indexes/{index}/_search',
+      ...exchanged(agent, ['search:read'], rng, planner, mesh.researchAgent, mesh.toolBroker),
+    });
+    task.call({
+      to: mesh.notifications,
+      method: 'POST',
+      path: '/v1/messages',
+      route: '/v1/messages',
+      status: 202,
+      credential: task.credential,
+    });
+    return task;
+  },
+};
+
+const plannerEntry = { method: 'POST', path: '/a2a', tool: 'plan_work', protocol: 'a2a' } as const;
+
+export const agentKinds: readonly AgentKind[] = [
+  supportAgent,
+  codeAssistant,
+  sreBot,
+  researchAgent,
+  plannerAgent,
+];
