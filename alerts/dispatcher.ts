@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import FlatQueue from 'flatqueue';
 import type { Logger } from 'pino';
 import { type Finding, severityAtLeast } from '../schemas/finding.js';
-import { type AttemptOutcome, sendAttempt } from './attempt.js';
+import { sendAttempt } from './attempt.js';
 import { renderAlertBody } from './body.js';
 import type { AlertsConfig } from './config.js';
 import {
@@ -13,9 +14,8 @@ import {
   attemptOutcomes,
 } from './delivery.js';
 import type { StoredDelivery } from './delivery-index.js';
-import { DueQueue } from './due-queue.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
-import { backoffDelayMs } from './retry.js';
+import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
 import { DELIVERY_HEADER, deliveryIdFor, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -73,7 +73,13 @@ export async function createAlertDispatcher(
   return { ok: true, dispatcher };
 }
 
-type Lane = { webhook: ResolvedWebhook; due: DueQueue; inFlight: number; timer: NodeJS.Timeout | undefined };
+/** Pending deliveries of one webhook, by next attempt time (no order among equal times). */
+type Lane = {
+  webhook: ResolvedWebhook;
+  due: FlatQueue<StoredDelivery>;
+  inFlight: number;
+  timer: NodeJS.Timeout | undefined;
+};
 
 type Collaborators = {
   logger: Logger;
@@ -100,12 +106,17 @@ class WebhookDispatcher implements AlertDispatcher {
     this.#outbox = outbox;
     this.#with = collaborators;
     for (const webhook of webhooks) {
-      this.#lanes.set(webhook.name, { webhook, due: new DueQueue(), inFlight: 0, timer: undefined });
+      this.#lanes.set(webhook.name, {
+        webhook,
+        due: new FlatQueue<StoredDelivery>(),
+        inFlight: 0,
+        timer: undefined,
+      });
     }
     for (const delivery of outbox.pending()) {
       const lane = this.#lanes.get(delivery.webhook);
       if (lane === undefined) this.#orphans.push(delivery);
-      else lane.due.push(delivery);
+      else lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
     }
   }
 
@@ -143,7 +154,7 @@ class WebhookDispatcher implements AlertDispatcher {
     if (candidates.length === 0) return;
     for (const delivery of await this.#outbox.add(candidates)) {
       const lane = this.#lanes.get(delivery.webhook)!;
-      lane.due.push(delivery);
+      lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
       this.#pump(lane);
     }
   }
@@ -180,8 +191,8 @@ class WebhookDispatcher implements AlertDispatcher {
     const now = this.#with.now();
     while (lane.inFlight < lane.webhook.concurrency) {
       const next = lane.due.peek();
-      if (next === undefined) return;
-      const dueAt = next.nextAttemptAt ?? now;
+      const dueAt = lane.due.peekValue();
+      if (next === undefined || dueAt === undefined) return;
       if (dueAt > now) {
         lane.timer = setTimeout(() => this.#pump(lane), dueAt - now);
         return;
@@ -220,7 +231,11 @@ class WebhookDispatcher implements AlertDispatcher {
         now,
       });
       this.#attemptsByOutcome[outcome.kind]++;
-      await this.#settle(lane, delivery, this.#changeAfter(webhook, delivery, outcome));
+      await this.#settle(
+        lane,
+        delivery,
+        changeAfterAttempt(webhook, delivery, outcome, this.#with.now(), this.#with.random),
+      );
     } catch (error) {
       this.#with.logger.error(
         { webhook: webhook.name, deliveryId: delivery.id, error: (error as Error).message },
@@ -238,38 +253,10 @@ class WebhookDispatcher implements AlertDispatcher {
     };
   }
 
-  #changeAfter(webhook: ResolvedWebhook, delivery: StoredDelivery, outcome: AttemptOutcome): DeliveryChange {
-    const attempts = delivery.attempts + 1;
-    const lastStatus = 'status' in outcome ? outcome.status : undefined;
-    if (outcome.kind === 'delivered') {
-      return { state: 'delivered', attempts, nextAttemptAt: null, lastStatus, lastError: undefined };
-    }
-    if (outcome.kind === 'rejected') {
-      return { state: 'failed', attempts, nextAttemptAt: null, lastStatus, lastError: outcome.error };
-    }
-    const retryAfterMs = outcome.kind === 'http_error' ? (outcome.retryAfterMs ?? 0) : 0;
-    const delayMs = Math.max(
-      backoffDelayMs(attempts, webhook.backoffBaseMs, webhook.backoffMaxMs, this.#with.random),
-      Math.min(retryAfterMs, webhook.retryAfterMaxMs),
-    );
-    const nextAttemptAt = this.#with.now() + delayMs;
-    if (attempts >= webhook.maxAttempts || nextAttemptAt > delivery.createdAt + webhook.maxAgeMs) {
-      const limit = attempts >= webhook.maxAttempts ? `after ${attempts} attempts` : 'older than maxAgeMs';
-      return {
-        state: 'failed',
-        attempts,
-        nextAttemptAt: null,
-        lastStatus,
-        lastError: `${outcome.error}; gave up ${limit}`,
-      };
-    }
-    return { state: 'pending', attempts, nextAttemptAt, lastStatus, lastError: outcome.error };
-  }
-
   async #settle(lane: Lane, delivery: StoredDelivery, change: DeliveryChange): Promise<void> {
     // `update` applies the change in memory before its first await: the retry is queued even if the write fails.
     const recorded = this.#outbox.update(delivery, change);
-    if (change.state === 'pending') lane.due.push(delivery);
+    if (change.state === 'pending') lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
     await recorded;
     this.#log(lane.webhook, delivery);
   }

@@ -1,3 +1,60 @@
+import type { AttemptOutcome } from './attempt.js';
+import type { WebhookConfig } from './config.js';
+import type { StoredDelivery } from './delivery-index.js';
+import type { DeliveryChange } from './outbox.js';
+
+type RetryPolicy = Pick<
+  WebhookConfig,
+  'maxAttempts' | 'maxAgeMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'retryAfterMaxMs'
+>;
+
+/**
+ * 2xx delivers; 4xx other than 408/429 fails for good; everything else (5xx, 408, 429, redirects,
+ * timeouts, connection errors) is retried after the backoff or the receiver's Retry-After, whichever is
+ * longer, until maxAttempts or maxAgeMs runs out.
+ */
+export function changeAfterAttempt(
+  policy: RetryPolicy,
+  delivery: StoredDelivery,
+  outcome: AttemptOutcome,
+  now: number,
+  random: () => number,
+): DeliveryChange {
+  const attempts = delivery.attempts + 1;
+  const lastStatus = 'status' in outcome ? outcome.status : undefined;
+  if (outcome.kind === 'delivered') {
+    return { state: 'delivered', attempts, nextAttemptAt: null, lastStatus, lastError: undefined };
+  }
+  if (outcome.kind === 'rejected') {
+    return { state: 'failed', attempts, nextAttemptAt: null, lastStatus, lastError: outcome.error };
+  }
+  const retryAfterMs = outcome.kind === 'http_error' ? (outcome.retryAfterMs ?? 0) : 0;
+  const delayMs = Math.max(
+    backoffDelayMs(attempts, policy.backoffBaseMs, policy.backoffMaxMs, random),
+    Math.min(retryAfterMs, policy.retryAfterMaxMs),
+  );
+  const nextAttemptAt = now + delayMs;
+  if (attempts >= policy.maxAttempts) {
+    return {
+      state: 'failed',
+      attempts,
+      nextAttemptAt: null,
+      lastStatus,
+      lastError: `${outcome.error}; gave up after ${attempts} attempts`,
+    };
+  }
+  if (nextAttemptAt > delivery.createdAt + policy.maxAgeMs) {
+    return {
+      state: 'failed',
+      attempts,
+      nextAttemptAt: null,
+      lastStatus,
+      lastError: `${outcome.error}; gave up: older than maxAgeMs`,
+    };
+  }
+  return { state: 'pending', attempts, nextAttemptAt, lastStatus, lastError: outcome.error };
+}
+
 /** Exponential backoff with full jitter: uniform in [0, min(maxMs, baseMs * 2^(attempt-1))). */
 export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40));

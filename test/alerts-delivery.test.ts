@@ -1,0 +1,317 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertsConfig } from '../alerts/config.js';
+import type { AlertDelivery } from '../alerts/delivery.js';
+import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
+import { deliveryIdFor } from '../alerts/signature.js';
+import type { Finding } from '../schemas/finding.js';
+import {
+  alertsConfigFor,
+  findingFixture,
+  TEST_SECRET_ENV,
+  TEST_WEBHOOK_SECRET,
+} from './helpers/webhook-findings.js';
+import {
+  type ReceiverScript,
+  startWebhookReceiver,
+  type WebhookReceiver,
+  waitUntil,
+} from './helpers/webhook-receiver.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function receiver(script?: ReceiverScript): Promise<WebhookReceiver> {
+  const started = await startWebhookReceiver(script);
+  cleanups.push(() => started.close());
+  return started;
+}
+
+function tempDataDir(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-alerts-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+async function startDispatcher(
+  config: AlertsConfig,
+  dataDir = tempDataDir(),
+  logger = pino({ level: 'silent' }),
+): Promise<AlertDispatcher> {
+  const created = await createAlertDispatcher({ config, dataDir, logger, env: TEST_SECRET_ENV });
+  if (!created.ok) throw new Error(created.reason);
+  cleanups.push(() => created.dispatcher.stop());
+  created.dispatcher.start();
+  return created.dispatcher;
+}
+
+function deliveries(dispatcher: AlertDispatcher): AlertDelivery[] {
+  return dispatcher.list({ limit: 1_000 }).deliveries;
+}
+
+function settled(dispatcher: AlertDispatcher, count: number): () => boolean {
+  return () => deliveries(dispatcher).filter((delivery) => delivery.state !== 'pending').length >= count;
+}
+
+function findingIds(hook: WebhookReceiver): string[] {
+  return hook.requests.map((request) => (JSON.parse(request.rawBody.toString('utf8')) as Finding).id).sort();
+}
+
+/** Delivers one more finding to the same webhook: once it arrived, any retry of the earlier ones would have too. */
+async function deliverBarrier(dispatcher: AlertDispatcher, hook: WebhookReceiver, id: string): Promise<void> {
+  await dispatcher.enqueue([findingFixture({ id })]);
+  await waitUntil(`barrier ${id} arrived`, () => findingIds(hook).includes(id));
+}
+
+describe('alert delivery to a real HTTP receiver', () => {
+  it('retries a receiver answering 500 three times and records one delivery once it accepts', async () => {
+    const hook = await receiver((_, index) => ({ status: index < 3 ? 500 : 200, body: 'try later' }));
+    const dispatcher = await startDispatcher(alertsConfigFor([{ name: 'soc', url: hook.url }]));
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-retry' })]);
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+
+    expect(hook.requests).toHaveLength(4);
+    expect(new Set(hook.requests.map((request) => request.headers['x-hopwatch-delivery']))).toEqual(
+      new Set([deliveryIdFor('f-retry', 'soc')]),
+    );
+    expect(deliveries(dispatcher)).toEqual([
+      expect.objectContaining({
+        findingId: 'f-retry',
+        webhook: 'soc',
+        state: 'delivered',
+        attempts: 4,
+        lastStatus: 200,
+      }),
+    ]);
+    expect(dispatcher.stats()).toMatchObject({
+      pending: 0,
+      delivered: 1,
+      failed: 0,
+      attemptsByOutcome: { http_error: 3, delivered: 1 },
+      byWebhook: { soc: { delivered: 1 } },
+    });
+  });
+
+  it('marks a delivery answered 410 Gone as failed and never retries it', async () => {
+    const hook = await receiver((request) =>
+      request.rawBody.includes('f-gone') ? { status: 410, body: 'this endpoint is gone' } : { status: 200 },
+    );
+    const dispatcher = await startDispatcher(alertsConfigFor([{ name: 'old-endpoint', url: hook.url }]));
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-gone' })]);
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+    await deliverBarrier(dispatcher, hook, 'f-after-gone');
+
+    expect(findingIds(hook)).toEqual(['f-after-gone', 'f-gone']);
+    expect(dispatcher.list({ limit: 10, findingId: 'f-gone' }).deliveries).toEqual([
+      expect.objectContaining({
+        state: 'failed',
+        attempts: 1,
+        lastStatus: 410,
+        lastError: 'HTTP 410: this endpoint is gone',
+      }),
+    ]);
+    expect(dispatcher.stats().attemptsByOutcome.rejected).toBe(1);
+  });
+
+  it('delivers a replayed finding once, also when the replay comes after a restart', async () => {
+    const hook = await receiver();
+    const config = alertsConfigFor([{ name: 'soc', url: hook.url }]);
+    const dataDir = tempDataDir();
+    const findings = [findingFixture({ id: 'f-replay-1' }), findingFixture({ id: 'f-replay-2' })];
+    const first = await startDispatcher(config, dataDir);
+
+    await Promise.all([first.enqueue(findings), first.enqueue(findings)]);
+    await waitUntil('both deliveries settled', settled(first, 2));
+    await first.enqueue(findings);
+    await deliverBarrier(first, hook, 'f-barrier-1');
+    await first.stop();
+
+    const second = await startDispatcher(config, dataDir);
+    await second.enqueue(findings);
+    await deliverBarrier(second, hook, 'f-barrier-2');
+
+    expect(findingIds(hook)).toEqual(['f-barrier-1', 'f-barrier-2', 'f-replay-1', 'f-replay-2']);
+    expect(deliveries(second).filter((delivery) => delivery.findingId.startsWith('f-replay'))).toEqual([
+      expect.objectContaining({ state: 'delivered', attempts: 1 }),
+      expect.objectContaining({ state: 'delivered', attempts: 1 }),
+    ]);
+  });
+
+  it('records a timeout when the receiver answers too late, and delivers on the retry', async () => {
+    const hook = await receiver((_, index) => ({ status: 200, delayMs: index === 0 ? 1_500 : undefined }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'slow', url: hook.url, timeoutMs: 200 }]),
+    );
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-slow' })]);
+    await waitUntil('the first attempt timed out', () => deliveries(dispatcher)[0]?.attempts === 1);
+    expect(deliveries(dispatcher)[0]).toMatchObject({
+      state: 'pending',
+      lastError: 'no response within 200 ms',
+    });
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+
+    expect(hook.requests).toHaveLength(2);
+    expect(deliveries(dispatcher)[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+    expect(dispatcher.stats().attemptsByOutcome).toMatchObject({ timeout: 1, delivered: 1 });
+  });
+
+  it('waits as long as the receiver asks with Retry-After, up to the configured cap', async () => {
+    const retryAfterByFinding: Record<string, string> = { 'f-polite': '1', 'f-greedy': '3600' };
+    const hook = await receiver((request) => {
+      const { id } = JSON.parse(request.rawBody.toString('utf8')) as Finding;
+      const firstAttempt = !hook.requests.some((earlier) => earlier.rawBody.equals(request.rawBody));
+      return firstAttempt
+        ? { status: 429, headers: { 'Retry-After': retryAfterByFinding[id] ?? '0' } }
+        : { status: 200 };
+    });
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'limited', url: hook.url, retryAfterMaxMs: 1_200 }]),
+    );
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-polite' }), findingFixture({ id: 'f-greedy' })]);
+    await waitUntil('both were throttled', () =>
+      deliveries(dispatcher).every((delivery) => delivery.attempts === 1),
+    );
+    const waits = Object.fromEntries(
+      deliveries(dispatcher).map((delivery) => [
+        delivery.findingId,
+        delivery.nextAttemptAt! - delivery.updatedAt,
+      ]),
+    );
+    expect(waits['f-polite']).toBeGreaterThanOrEqual(1_000);
+    expect(waits['f-polite']).toBeLessThan(1_100);
+    expect(waits['f-greedy']).toBeGreaterThanOrEqual(1_200);
+    expect(waits['f-greedy']).toBeLessThan(1_300);
+    await waitUntil('both deliveries settled', settled(dispatcher, 2));
+
+    const politeRequests = hook.requests.filter((request) => request.rawBody.includes('f-polite'));
+    expect(politeRequests).toHaveLength(2);
+    expect(politeRequests[1]!.receivedAt - politeRequests[0]!.receivedAt).toBeGreaterThanOrEqual(990);
+    expect(deliveries(dispatcher).map((delivery) => delivery.state)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('does not follow a redirect to another host and gives up after maxAttempts', async () => {
+    const elsewhere = await receiver();
+    const hook = await receiver(() => ({
+      status: 302,
+      headers: { Location: `http://localhost:${elsewhere.port}/collect` },
+    }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'moved', url: hook.url, maxAttempts: 2 }]),
+    );
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-redirected' })]);
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+
+    expect(hook.requests).toHaveLength(2);
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(deliveries(dispatcher)[0]).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      lastStatus: 302,
+      lastError: `redirect 302 to localhost:${elsewhere.port} not followed; gave up after 2 attempts`,
+    });
+  });
+
+  it('routes each finding only to the webhooks whose severity and detector filters it passes', async () => {
+    const pager = await receiver();
+    const loops = await receiver();
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([
+        { name: 'pager', url: pager.url, minSeverity: 'high' },
+        { name: 'loops', url: loops.url, minSeverity: 'low', detectors: ['recursion'] },
+      ]),
+    );
+
+    await dispatcher.enqueue([
+      findingFixture({ id: 'fanout-low', severity: 'low' }),
+      findingFixture({ id: 'fanout-high', severity: 'high' }),
+      findingFixture({
+        id: 'recursion-critical',
+        detector: 'recursion',
+        rule: 'cycle',
+        severity: 'critical',
+      }),
+      findingFixture({ id: 'recursion-low', detector: 'recursion', rule: 'depth', severity: 'low' }),
+      findingFixture({ id: 'rate-medium', detector: 'rate', rule: 'hard_limit', severity: 'medium' }),
+    ]);
+    await waitUntil('all deliveries settled', settled(dispatcher, 4));
+
+    expect(findingIds(pager)).toEqual(['fanout-high', 'recursion-critical']);
+    expect(findingIds(loops)).toEqual(['recursion-critical', 'recursion-low']);
+    expect(
+      dispatcher.list({ limit: 10, webhook: 'loops' }).deliveries.map((delivery) => delivery.findingId),
+    ).toEqual(['recursion-low', 'recursion-critical']);
+  });
+
+  it('sends Slack-compatible blocks with a text fallback when the body style is slack', async () => {
+    const slack = await receiver(() => ({ status: 200, body: 'ok' }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'slack', url: slack.url, bodyStyle: 'slack' }]),
+    );
+
+    await dispatcher.enqueue([
+      findingFixture({ id: 'f-slack', summary: 'Agent <billing-bot> called delete & refund 40 times.' }),
+    ]);
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+
+    const message = JSON.parse(slack.requests[0]!.rawBody.toString('utf8'));
+    expect(message.text).toBe(
+      '[HIGH] hopwatch fanout/descendant_calls: Agent <billing-bot> called delete & refund 40 times.',
+    );
+    expect(message.blocks.map((block: { type: string }) => block.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'context',
+    ]);
+    expect(message.blocks[0].text).toEqual({ type: 'plain_text', text: 'HIGH fanout: descendant_calls' });
+    expect(message.blocks[1].text.text).toBe(
+      'Agent &lt;billing-bot&gt; called delete &amp; refund 40 times.',
+    );
+    expect(message.blocks[2].fields).toContainEqual({
+      type: 'mrkdwn',
+      text: '*Origin credential*\njwt:https://idp.example.com|support-agent',
+    });
+    expect(message.blocks[3].elements[0].text).toContain('finding f-slack');
+    expect(message.evidence).toBeUndefined();
+  });
+
+  it('keeps the secret, the signature and the webhook URL out of the logs', async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const hook = await receiver((_, index) => ({ status: [500, 429, 200][index] ?? 400, body: 'no' }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'audited', url: `${hook.url}/T000/B000/XXXXSECRETPATH` }]),
+      tempDataDir(),
+      logger,
+    );
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-audited' })]);
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+
+    const log = lines.join('');
+    expect(log).toContain('"webhook":"audited"');
+    expect(log).toContain('alert delivered');
+    expect(log).not.toContain(TEST_WEBHOOK_SECRET);
+    expect(log).not.toContain('XXXXSECRETPATH');
+    expect(log).not.toContain(String(hook.requests[0]!.headers['x-hopwatch-signature']));
+  });
+});
