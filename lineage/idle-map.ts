@@ -1,10 +1,7 @@
-type Slot<V> = { value: V; lastTs: number };
+/** One entry, linked in least-recently-touched order. */
+type Slot<V> = { key: string; value: V; lastTs: number; older: Slot<V> | null; newer: Slot<V> | null };
 
-export type IdleMapSnapshot<Saved> = {
-  entries: Array<[string, Saved, number]>;
-  evicted: number;
-  expired: number;
-};
+export type IdleMapSnapshot<Saved> = { entries: Array<[string, Saved, number]>; evicted: number; expired: number };
 
 export type IdleMapOptions<V> = {
   /** An entry not touched for longer than this (event time) is expired by `expire`. */
@@ -16,12 +13,14 @@ export type IdleMapOptions<V> = {
 };
 
 /**
- * A map bounded in time and size: least-recently-touched order (a JS Map re-inserted on touch),
- * idle expiry by event time and a hard cap. Touch order follows arrival, which tracks event time
- * within the allowed lateness, so an expiry sweep can stop at the first entry still in use.
+ * A map bounded in time and size: entries linked in least-recently-touched order (O(1) touch and
+ * eviction), idle expiry by event time and a hard cap. Touch order follows arrival, which tracks
+ * event time within the allowed lateness, so an expiry sweep can stop at the first entry still in use.
  */
 export class IdleMap<V> {
   private readonly slots = new Map<string, Slot<V>>();
+  private oldest: Slot<V> | null = null;
+  private newest: Slot<V> | null = null;
   evicted = 0;
   expired = 0;
 
@@ -40,41 +39,47 @@ export class IdleMap<V> {
   touch(key: string, ts: number): V | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    this.moveToNewest(slot);
     if (ts > slot.lastTs) slot.lastTs = ts;
     return slot.value;
   }
 
   set(key: string, value: V, ts: number): void {
-    const slot = this.slots.get(key);
-    if (slot !== undefined) this.slots.delete(key);
-    this.slots.set(key, { value, lastTs: Math.max(ts, slot?.lastTs ?? ts) });
-    while (this.slots.size > this.options.maxEntries) this.removeOldest('evicted');
+    const existing = this.slots.get(key);
+    if (existing !== undefined) {
+      existing.value = value;
+      if (ts > existing.lastTs) existing.lastTs = ts;
+      this.moveToNewest(existing);
+      return;
+    }
+    const slot: Slot<V> = { key, value, lastTs: ts, older: this.newest, newer: null };
+    if (this.newest !== null) this.newest.newer = slot;
+    this.newest = slot;
+    this.oldest ??= slot;
+    this.slots.set(key, slot);
+    while (this.slots.size > this.options.maxEntries && this.oldest !== null) this.remove(this.oldest, 'evicted');
   }
 
   delete(key: string): void {
-    this.slots.delete(key);
+    const slot = this.slots.get(key);
+    if (slot !== undefined) this.unlink(slot);
   }
 
-  /** Removes entries idle since before `watermark − idleMs`, oldest first. */
+  /** Removes entries idle since before `watermark − idleMs`, least recently touched first. */
   expire(watermark: number): void {
     const horizon = watermark - this.options.idleMs;
-    for (const slot of this.slots.values()) {
-      if (slot.lastTs >= horizon) return;
-      this.removeOldest('expired');
-    }
+    while (this.oldest !== null && this.oldest.lastTs < horizon) this.remove(this.oldest, 'expired');
   }
 
   /** Entries in least-recently-touched order, for snapshots. */
   *entries(): IterableIterator<[string, V, number]> {
-    for (const [key, slot] of this.slots) yield [key, slot.value, slot.lastTs];
+    for (let slot = this.oldest; slot !== null; slot = slot.newer) yield [slot.key, slot.value, slot.lastTs];
   }
 
   /** Entries and counters as plain data; `save` turns a value into something JSON-serialisable. */
   snapshot<Saved>(save: (value: V) => Saved): IdleMapSnapshot<Saved> {
     const entries: Array<[string, Saved, number]> = [];
-    for (const [key, slot] of this.slots) entries.push([key, save(slot.value), slot.lastTs]);
+    for (const [key, value, lastTs] of this.entries()) entries.push([key, save(value), lastTs]);
     return { entries, evicted: this.evicted, expired: this.expired };
   }
 
@@ -84,13 +89,33 @@ export class IdleMap<V> {
     this.expired = snapshot.expired;
   }
 
-  private removeOldest(reason: 'evicted' | 'expired'): void {
-    const oldest = this.slots.entries().next();
-    if (oldest.done === true) return;
-    const [key, slot] = oldest.value;
-    this.slots.delete(key);
+  private remove(slot: Slot<V>, reason: 'evicted' | 'expired'): void {
+    this.unlink(slot);
     if (reason === 'evicted') this.evicted++;
     else this.expired++;
-    this.options.onRemove?.(key, slot.value, reason);
+    this.options.onRemove?.(slot.key, slot.value, reason);
+  }
+
+  private unlink(slot: Slot<V>): void {
+    this.slots.delete(slot.key);
+    this.detach(slot);
+  }
+
+  private detach(slot: Slot<V>): void {
+    if (slot.older !== null) slot.older.newer = slot.newer;
+    else this.oldest = slot.newer;
+    if (slot.newer !== null) slot.newer.older = slot.older;
+    else this.newest = slot.older;
+    slot.older = null;
+    slot.newer = null;
+  }
+
+  private moveToNewest(slot: Slot<V>): void {
+    if (this.newest === slot) return;
+    this.detach(slot);
+    slot.older = this.newest;
+    if (this.newest !== null) this.newest.newer = slot;
+    this.newest = slot;
+    this.oldest ??= slot;
   }
 }

@@ -276,9 +276,25 @@ function compareTimers(a: Timer, b: Timer): number {
   return isBefore(a.pending.node, b.pending.node) ? -1 : 1;
 }
 
+/** Built field by field: one object shape for every hop, whatever optional fields the event carries. */
 function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
   return {
-    ...hop,
+    id: hop.id,
+    ts: hop.ts,
+    durationMs: hop.durationMs,
+    traceId: hop.traceId,
+    spanId: hop.spanId,
+    parentSpanId: hop.parentSpanId,
+    requestId: hop.requestId,
+    credential: hop.credential,
+    delegation: hop.delegation,
+    source: hop.source,
+    destination: hop.destination,
+    status: hop.status,
+    rawStatus: hop.rawStatus,
+    bytesIn: hop.bytesIn,
+    bytesOut: hop.bytesOut,
+    origin: hop.origin,
     originCredential: node.origin,
     originConfidence: node.confidence,
     parentId: node.parentId,
