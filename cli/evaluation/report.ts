@@ -1,0 +1,58 @@
+import type { DetectorMetrics } from './metrics.js';
+
+const ratio = (value: number | null): string => (value === null ? '—' : value.toFixed(3));
+const seconds = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+const metricHeader = ['labels', 'TP', 'FN', 'findings', 'FP', 'precision', 'recall', 'F1', 'delay p50', 'delay max'];
+
+function metricCells(metrics: DetectorMetrics): string[] {
+  return [
+    String(metrics.labels),
+    String(metrics.truePositives),
+    String(metrics.falseNegatives),
+    String(metrics.findings),
+    String(metrics.falsePositives),
+    ratio(metrics.precision),
+    ratio(metrics.recall),
+    ratio(metrics.f1),
+    seconds(metrics.delayMedianMs),
+    seconds(metrics.delayMaxMs),
+  ];
+}
+
+/** One row per detector: label counts, precision / recall / F1 and detection delay. */
+export function metricsTable(metrics: readonly DetectorMetrics[]): string {
+  return table(
+    ['detector', ...metricHeader],
+    metrics.map((row) => [row.detector, ...metricCells(row)]),
+  );
+}
+
+/** The trade-off of one parameter: one row per (value, detector), for the detectors that have labels or findings. */
+export function sweepTable(parameter: string, runs: ReadonlyArray<{ value: unknown; detectors: DetectorMetrics[] }>): string {
+  const rows = runs.flatMap(({ value, detectors }) =>
+    detectors
+      .filter((row) => row.labels > 0 || row.findings > 0 || relevant(parameter, row.detector))
+      .map((row) => [formatValue(value), row.detector, ...metricCells(row), String(row.falsePositivesByKind.below_threshold)]),
+  );
+  return table([parameter, 'detector', ...metricHeader, 'slow/low hit'], rows);
+}
+
+function relevant(parameter: string, detector: string): boolean {
+  const camel = detector.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
+  return parameter.startsWith(`detectors.${camel}.`);
+}
+
+function formatValue(value: unknown): string {
+  return Array.isArray(value) ? value.join('|') : String(value);
+}
