@@ -4,7 +4,9 @@ const ratio = (value: number | null): string => (value === null ? '—' : value.
 const seconds = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 function table(header: string[], rows: string[][]): string {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: string[]): string =>
     cells
       .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
@@ -13,7 +15,18 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-const metricHeader = ['labels', 'TP', 'FN', 'findings', 'FP', 'precision', 'recall', 'F1', 'delay p50', 'delay max'];
+const metricHeader = [
+  'labels',
+  'TP',
+  'FN',
+  'findings',
+  'FP',
+  'precision',
+  'recall',
+  'F1',
+  'delay p50',
+  'delay max',
+];
 
 function metricCells(metrics: DetectorMetrics): string[] {
   return [
@@ -39,11 +52,19 @@ export function metricsTable(metrics: readonly DetectorMetrics[]): string {
 }
 
 /** The trade-off of one parameter: one row per (value, detector), for the detectors that have labels or findings. */
-export function sweepTable(parameter: string, runs: ReadonlyArray<{ value: unknown; detectors: DetectorMetrics[] }>): string {
+export function sweepTable(
+  parameter: string,
+  runs: ReadonlyArray<{ value: unknown; detectors: DetectorMetrics[] }>,
+): string {
   const rows = runs.flatMap(({ value, detectors }) =>
     detectors
       .filter((row) => row.labels > 0 || row.findings > 0 || relevant(parameter, row.detector))
-      .map((row) => [formatValue(value), row.detector, ...metricCells(row), String(row.falsePositivesByKind.below_threshold)]),
+      .map((row) => [
+        formatValue(value),
+        row.detector,
+        ...metricCells(row),
+        String(row.falsePositivesByKind.below_threshold),
+      ]),
   );
   return table([parameter, 'detector', ...metricHeader, 'slow/low hit'], rows);
 }

@@ -12,14 +12,19 @@ const numeric = /^-?\d+(\.\d+)?$/;
  * `fanout.baseline.zThreshold`, `allowedLatenessMs`) or a full path from the top (`lineage.graceMs`,
  * `detectors.fanout.windowMs`). Values are comma-separated; `|` separates the items of a list value.
  */
-export function parseSweep(text: string, config: HopwatchConfig): { ok: true; sweep: Sweep } | { ok: false; reason: string } {
+export function parseSweep(
+  text: string,
+  config: HopwatchConfig,
+): { ok: true; sweep: Sweep } | { ok: false; reason: string } {
   const match = sweepPattern.exec(text.trim());
   if (!match) return { ok: false, reason: `--sweep ${text}: expected detector.param=a,b,c` };
   const parameter = match[1]!;
   const segments = parameter.split('.');
-  const path = segments[0] === 'detectors' || segments[0] === 'lineage' ? segments : ['detectors', ...segments];
+  const path =
+    segments[0] === 'detectors' || segments[0] === 'lineage' ? segments : ['detectors', ...segments];
   const current = valueAt(config, path);
-  if (current === undefined) return { ok: false, reason: `--sweep ${text}: no config parameter ${path.join('.')}` };
+  if (current === undefined)
+    return { ok: false, reason: `--sweep ${text}: no config parameter ${path.join('.')}` };
   const values = match[2]!.split(',').map((raw) => parseValue(raw.trim(), Array.isArray(current)));
   return { ok: true, sweep: { parameter: path.join('.'), path, values } };
 }
