@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { register as registerEvaluate } from './evaluate.js';
 import { register as registerGenerate } from './generate.js';
+import { register as registerMigrate } from './migrate.js';
 import { register as registerToken } from './token.js';
 
 /** Every `hopwatch` subcommand registers itself here: one line per command. */
-export const commandRegistry: Array<(program: Command) => void> = [registerToken, registerGenerate];
+export const commandRegistry: Array<(program: Command) => void> = [
+  registerToken,
+  registerGenerate,
+  registerEvaluate,
+  registerMigrate,
+];

@@ -1,18 +1,36 @@
 import { z } from 'zod';
 
-export const storeConfigSchema = z.object({
-  /** ClickHouse server over HTTP; absent means the embedded chDB engine under `<dataDir>/chdb`. */
-  url: z.url().optional(),
-  user: z.string().default('default'),
-  password: z.string().default(''),
-  database: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
-    .default('hopwatch'),
-  hopsTtlDays: z.number().int().positive().default(30),
-  batchMaxRows: z.number().int().positive().default(2_000),
-  batchMaxDelayMs: z.number().int().positive().default(1_000),
-  deadLetterMaxBytes: z.number().int().positive().default(16_384),
-});
+export const storeConfigSchema = z
+  .object({
+    /** ClickHouse server over HTTP; absent means the embedded chDB engine under `<dataDir>/chdb`. */
+    url: z.url().optional(),
+    user: z.string().default('default'),
+    password: z.string().default(''),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .default('hopwatch'),
+    /** Hops older than this (by event time) are dropped by ClickHouse TTL. */
+    hopsTtlDays: z.number().int().positive().max(3_650).default(30),
+    /** Dead letters older than this (by receive time) are dropped by ClickHouse TTL. */
+    deadLettersTtlDays: z.number().int().positive().max(3_650).default(30),
+    /** Rows per INSERT: the client serialises a batch on the main thread (≈3.5 µs per row), so keep it in the low thousands. */
+    batchMaxRows: z.number().int().positive().max(50_000).default(2_000),
+    /** A row waits at most this long in the buffer before it is written. */
+    batchMaxDelayMs: z.number().int().positive().default(1_000),
+    /** Rows held in memory before `write()` waits for the store (backpressure). */
+    bufferMaxRows: z.number().int().positive().default(20_000),
+    /** Attempts per batch within one flush before the store is reported unavailable. */
+    retryMaxAttempts: z.number().int().positive().max(20).default(5),
+    /** First retry delay; doubles per attempt, with jitter. */
+    retryBaseDelayMs: z.number().int().positive().default(200),
+    /** Longest wait between retries, including the background retries of an unavailable store. */
+    retryMaxDelayMs: z.number().int().positive().default(10_000),
+    deadLetterMaxBytes: z.number().int().positive().default(16_384),
+  })
+  .refine((store) => store.bufferMaxRows >= store.batchMaxRows, {
+    path: ['bufferMaxRows'],
+    message: 'must be at least batchMaxRows',
+  });
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;

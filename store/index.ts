@@ -1,0 +1,92 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../cli/logger.js';
+import type { HopwatchConfig } from '../schemas/config.js';
+import { connectStore, type StoreTarget } from './connection.js';
+import { asStoreError } from './errors.js';
+import { appliedVersions, applyMigrations } from './migrations.js';
+import { ClickHouseStoreReader } from './reader.js';
+import type { SchemaSettings } from './schema.js';
+import { storeTables } from './tables.js';
+import type { HopwatchStore } from './types.js';
+import { BufferedStoreWriter, clickhouseInsert } from './writer.js';
+
+function schemaSettings(config: HopwatchConfig): SchemaSettings {
+  return {
+    tables: storeTables(config.store.database),
+    hopsTtlDays: config.store.hopsTtlDays,
+    deadLettersTtlDays: config.store.deadLettersTtlDays,
+  };
+}
+
+class ClickHouseStore implements HopwatchStore {
+  readonly writer: BufferedStoreWriter;
+  readonly reader: ClickHouseStoreReader;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly schema: SchemaSettings,
+    config: HopwatchConfig,
+    private readonly logger: Logger,
+  ) {
+    this.writer = new BufferedStoreWriter(clickhouseInsert(client), schema.tables, config.store, logger);
+    this.reader = new ClickHouseStoreReader(client, schema.tables);
+  }
+
+  async migrate(): Promise<string[]> {
+    const changes = await applyMigrations(this.client, this.schema);
+    for (const change of changes) this.logger.info({ change }, 'store schema changed');
+    return changes;
+  }
+
+  async ping(): Promise<boolean> {
+    const result = await this.client.ping();
+    return result.success;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.writer.close();
+    } catch (error) {
+      this.logger.error({ err: error, pending: this.writer.pending() }, 'store closed with unwritten rows');
+      throw error;
+    } finally {
+      await this.client.close();
+    }
+  }
+}
+
+/** Connects (embedded chDB under `<dataDir>/chdb`, or the server at `store.url`) and applies pending migrations. */
+export async function openStore(config: HopwatchConfig, logger: Logger): Promise<HopwatchStore> {
+  const { client, target, location } = connectStore(config);
+  const schema = schemaSettings(config);
+  const store = new ClickHouseStore(client, schema, config, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await client.close();
+    throw asStoreError(error, 'could not prepare the store schema');
+  }
+  logger.info({ target, location, database: config.store.database }, 'store open');
+  return store;
+}
+
+export type MigrationReport = { changes: string[]; version: number; target: StoreTarget; location: string };
+
+/** `hopwatch migrate`: applies pending migrations without starting anything else, and says what it did. */
+export async function migrateStore(config: HopwatchConfig): Promise<MigrationReport> {
+  const { client, target, location } = connectStore(config);
+  const schema = schemaSettings(config);
+  try {
+    const changes = await applyMigrations(client, schema);
+    const versions = await appliedVersions(client, schema);
+    return { changes, version: Math.max(0, ...versions), target, location };
+  } catch (error) {
+    throw asStoreError(error, 'could not migrate the store');
+  } finally {
+    await client.close();
+  }
+}
+
+export type { StoreTarget } from './connection.js';
+export { InvalidCursorError } from './cursor.js';
+export { StoreUnavailableError } from './types.js';

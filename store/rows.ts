@@ -1,0 +1,72 @@
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import { type Finding, findingSchema } from '../schemas/finding.js';
+import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
+
+/**
+ * Findings and hops are inserted as they are: column names are the schema's field names and nested
+ * objects are named tuples. Only dead letters are reshaped (the raw record is bounded).
+ */
+export type DeadLetterRow = Omit<DeadLetter, 'raw'> & { raw: string; rawBytes: number };
+
+export function deadLetterRow(letter: DeadLetter, maxBytes: number): DeadLetterRow {
+  const rawBytes = Buffer.byteLength(letter.raw);
+  const raw = rawBytes <= maxBytes ? letter.raw : truncateUtf8(letter.raw, maxBytes);
+  return { ...letter, raw, rawBytes };
+}
+
+/** The longest prefix of `text` that fits `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) so that a multi-byte character is kept whole or dropped.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/** Columns of `findings` as read: epoch-ms instants, evidence as JSON text. */
+export const findingColumns = `id, detector, rule, severity, score, originCredential, credential, traceIds,
+  toUnixTimestamp64Milli(windowStart) AS windowStart, toUnixTimestamp64Milli(windowEnd) AS windowEnd,
+  toUnixTimestamp64Milli(detectedAt) AS detectedAt, summary, evidence`;
+
+export type StoredFinding = Record<string, unknown> & { evidence: string };
+
+export function findingFromRow(row: StoredFinding): Finding {
+  return findingSchema.parse({
+    ...withoutNulls(row),
+    // A server quotes 64-bit integers in JSON output; chDB does not.
+    windowStart: Number(row.windowStart),
+    windowEnd: Number(row.windowEnd),
+    detectedAt: Number(row.detectedAt),
+    evidence: JSON.parse(row.evidence),
+  });
+}
+
+export const hopColumns = '* EXCEPT ts, toUnixTimestamp64Milli(ts) AS ts';
+
+export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
+  const hop = withoutNulls(row);
+  hop.ts = Number(hop.ts);
+  // Absent trace context and delegation are stored as the columns' empty defaults.
+  if (hop.traceId === '') delete hop.traceId;
+  if (Array.isArray(hop.delegation) && hop.delegation.length === 0) delete hop.delegation;
+  return resolvedHopSchema.parse(hop);
+}
+
+/** Nullable columns and tuple elements read back as null where the schema has an absent optional field. */
+function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value === null) continue;
+    result[key] = isPlainObject(value)
+      ? withoutNulls(value)
+      : Array.isArray(value)
+        ? value.map((item) => (isPlainObject(item) ? withoutNulls(item) : item))
+        : value;
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

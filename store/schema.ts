@@ -1,0 +1,115 @@
+import type { StoreTables } from './tables.js';
+
+/** What the DDL depends on besides the table names: retention from the config. */
+export type SchemaSettings = { tables: StoreTables; hopsTtlDays: number; deadLettersTtlDays: number };
+
+/**
+ * Column names follow the schemas' field names and nested objects are named tuples, so that a
+ * Finding, ResolvedHop or DeadLetter is inserted as it is (JSONEachRow) and read back with few
+ * changes. Timestamps are DateTime64(3, 'UTC'): an integer in JSON input is epoch milliseconds.
+ * `evidence` is a String column: `input_format_json_read_objects_as_strings` keeps the object's JSON text.
+ */
+
+export function findingsTable({ tables }: SchemaSettings): string {
+  // ReplacingMergeTree deduplicates rows with the same sorting key; every key column is an input of
+  // the finding id (detector, window start) or the id itself, so one id is one key. Of two versions,
+  // the one detected last stays.
+  return `CREATE TABLE IF NOT EXISTS ${tables.findings} (
+    id String,
+    detector LowCardinality(String),
+    rule LowCardinality(String),
+    severity LowCardinality(String),
+    score Float64,
+    originCredential String,
+    credential Nullable(String),
+    traceIds Array(String),
+    windowStart DateTime64(3, 'UTC'),
+    windowEnd DateTime64(3, 'UTC'),
+    detectedAt DateTime64(3, 'UTC'),
+    summary String,
+    evidence String,
+    INDEX id_bloom id TYPE bloom_filter GRANULARITY 1,
+    INDEX origin_bloom originCredential TYPE bloom_filter GRANULARITY 1,
+    INDEX window_end_minmax windowEnd TYPE minmax GRANULARITY 1
+  )
+  ENGINE = ReplacingMergeTree(detectedAt)
+  PARTITION BY toYYYYMM(windowStart)
+  ORDER BY (detector, windowStart, id)`;
+}
+
+export function hopsTable({ tables, hopsTtlDays }: SchemaSettings): string {
+  // Sorted by trace for lineage lookups; the projection serves per-origin-credential summaries.
+  // (traceId, id) comes from the record itself, so a replayed hop lands on the same key and merges away.
+  return `CREATE TABLE IF NOT EXISTS ${tables.hops} (
+    id String,
+    ts DateTime64(3, 'UTC'),
+    durationMs Nullable(Float64),
+    traceId String DEFAULT '',
+    spanId Nullable(String),
+    parentSpanId Nullable(String),
+    requestId Nullable(String),
+    credential Tuple(
+      id String, kind LowCardinality(String), subject Nullable(String), issuer Nullable(String),
+      scopes Array(String), jti Nullable(String)),
+    delegation Array(String),
+    source Tuple(workload Nullable(String), agent Nullable(String), ip Nullable(String)),
+    destination Tuple(
+      service LowCardinality(String), host Nullable(String), method LowCardinality(String), path String,
+      route Nullable(String), tool Nullable(String), protocol LowCardinality(String)),
+    status UInt32,
+    rawStatus Nullable(String),
+    bytesIn Nullable(Float64),
+    bytesOut Nullable(Float64),
+    origin Tuple(format LowCardinality(String), topic Nullable(String), partition Nullable(UInt32), offset Nullable(String)),
+    originCredential String,
+    originConfidence LowCardinality(String),
+    parentId Nullable(String),
+    parentInferred Bool,
+    depth UInt16,
+    path Array(Tuple(hopId String, service String, workload Nullable(String), credential String)),
+    -- A projection cannot hold a tuple element; this copy is what per-credential summaries group by.
+    destinationService LowCardinality(String) MATERIALIZED destination.service,
+    PROJECTION by_origin_credential (
+      SELECT originCredential, ts, id, destinationService ORDER BY originCredential, ts
+    )
+  )
+  ENGINE = ReplacingMergeTree
+  PARTITION BY toYYYYMMDD(ts)
+  ORDER BY (traceId, id)
+  ${ttlClause('ts', hopsTtlDays)}
+  SETTINGS deduplicate_merge_projection_mode = 'rebuild'`;
+}
+
+export function deadLettersTable({ tables, deadLettersTtlDays }: SchemaSettings): string {
+  return `CREATE TABLE IF NOT EXISTS ${tables.deadLetters} (
+    receivedAt DateTime64(3, 'UTC'),
+    reason String,
+    raw String,
+    rawBytes UInt32,
+    format LowCardinality(Nullable(String)),
+    source LowCardinality(String),
+    topic Nullable(String),
+    partition Nullable(UInt32),
+    offset Nullable(String),
+    line Nullable(UInt32)
+  )
+  ENGINE = MergeTree
+  PARTITION BY toYYYYMMDD(receivedAt)
+  ORDER BY (receivedAt)
+  ${ttlClause('receivedAt', deadLettersTtlDays)}`;
+}
+
+export function migrationsTable({ tables }: SchemaSettings): string {
+  return `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
+    version UInt32,
+    name String,
+    appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
+  )
+  ENGINE = ReplacingMergeTree
+  ORDER BY version`;
+}
+
+/** Days come from the validated config (a bounded integer); DDL takes no query parameters. */
+export function ttlClause(column: string, days: number): string {
+  return `TTL toDateTime(${column}) + INTERVAL ${Math.trunc(days)} DAY`;
+}

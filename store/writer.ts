@@ -1,0 +1,200 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../cli/logger.js';
+import type { StoreConfig } from './config.js';
+import { describeError, isTransient } from './errors.js';
+import { deadLetterRow } from './rows.js';
+import type { StoreTables } from './tables.js';
+import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
+
+/** Where a batch of rows goes: one JSONEachRow INSERT into `table`. Injected so a test can route it through a store it stops and restarts. */
+export type InsertTarget = (table: string, rows: readonly object[]) => Promise<void>;
+
+const insertSettings = {
+  // Evidence is an object in the Finding and a String column: keep its JSON text.
+  input_format_json_read_objects_as_strings: 1,
+  // Rows are the schema objects as they are; a field without a column (e.g. a future optional one) is not an error.
+  input_format_skip_unknown_fields: 1,
+} as const;
+
+export function clickhouseInsert(client: ClickHouseClient): InsertTarget {
+  return async (table, rows) => {
+    await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: insertSettings });
+  };
+}
+
+export type WriterSettings = Pick<
+  StoreConfig,
+  | 'batchMaxRows'
+  | 'batchMaxDelayMs'
+  | 'bufferMaxRows'
+  | 'retryMaxAttempts'
+  | 'retryBaseDelayMs'
+  | 'retryMaxDelayMs'
+  | 'deadLetterMaxBytes'
+>;
+
+type TableQueue = { table: string; rows: object[] };
+
+/**
+ * Buffers rows per table and writes them in batches of at most `batchMaxRows`, when a table's
+ * buffer reaches that size or `batchMaxDelayMs` after the first row waits. Memory is bounded:
+ * `write()` waits for a flush once `bufferMaxRows` rows are held, and rejects with
+ * StoreUnavailableError when that flush fails, leaving the batch with the caller. Rows are removed
+ * only once written: a failed batch stays buffered and is retried in the background with capped
+ * exponential backoff until it is written, so an unavailable store delays rows but never drops them.
+ * Delivery is at least once: findings and hops deduplicate by id in the store.
+ */
+export class BufferedStoreWriter implements StoreWriter {
+  private readonly queues: { findings: TableQueue; hops: TableQueue; deadLetters: TableQueue };
+  private buffered = 0;
+  private reachable = true;
+  private failedDrains = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly insert: InsertTarget,
+    tables: StoreTables,
+    private readonly settings: WriterSettings,
+    private readonly logger: Logger,
+  ) {
+    this.queues = {
+      findings: { table: tables.findings, rows: [] },
+      hops: { table: tables.hops, rows: [] },
+      deadLetters: { table: tables.deadLetters, rows: [] },
+    };
+  }
+
+  async write(batch: StoreBatch): Promise<void> {
+    if (this.closed) throw new Error('the store writer is closed');
+    while (this.buffered >= this.settings.bufferMaxRows) await this.flush();
+    this.enqueue(batch);
+    const { findings, hops, deadLetters } = this.queues;
+    const full = Math.max(findings.rows.length, hops.rows.length, deadLetters.rows.length);
+    if (full >= this.settings.batchMaxRows) this.flushInBackground();
+    else if (this.buffered > 0) this.schedule(this.settings.batchMaxDelayMs);
+  }
+
+  /** At most one drain runs; callers arriving meanwhile share the one that follows it. */
+  flush(): Promise<void> {
+    if (this.inFlight === null) return this.startDrain();
+    this.next ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.next = null;
+        return this.startDrain();
+      });
+    return this.next;
+  }
+
+  pending(): number {
+    return this.buffered;
+  }
+
+  available(): boolean {
+    return this.reachable;
+  }
+
+  /** Stops the timer and writes what is buffered; rejects (rows still counted in `pending()`) if the store is unavailable. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clearTimer();
+    await this.flush();
+  }
+
+  private enqueue(batch: StoreBatch): void {
+    const { findings, hops, deadLetters } = this.queues;
+    for (const finding of batch.findings ?? []) findings.rows.push(finding);
+    for (const hop of batch.hops ?? []) hops.rows.push(hop);
+    for (const letter of batch.deadLetters ?? []) {
+      deadLetters.rows.push(deadLetterRow(letter, this.settings.deadLetterMaxBytes));
+    }
+    this.buffered = findings.rows.length + hops.rows.length + deadLetters.rows.length;
+  }
+
+  private startDrain(): Promise<void> {
+    const run: Promise<void> = this.drain().finally(() => {
+      if (this.inFlight === run) this.inFlight = null;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async drain(): Promise<void> {
+    this.clearTimer();
+    try {
+      for (const queue of [this.queues.findings, this.queues.hops, this.queues.deadLetters]) {
+        while (queue.rows.length > 0) {
+          const batch = queue.rows.slice(0, this.settings.batchMaxRows);
+          await this.insertWithRetry(queue.table, batch);
+          // Writers only append, so the written batch is still the head of the queue.
+          queue.rows.splice(0, batch.length);
+          this.buffered -= batch.length;
+        }
+      }
+      this.failedDrains = 0;
+    } catch (error) {
+      this.failedDrains += 1;
+      if (!this.closed) this.schedule(this.retryDelay(this.failedDrains));
+      throw error;
+    }
+    if (this.buffered > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
+  }
+
+  private async insertWithRetry(table: string, rows: object[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.insert(table, rows);
+        if (!this.reachable) this.logger.info({ table, pending: this.buffered }, 'store reachable again');
+        this.reachable = true;
+        return;
+      } catch (error) {
+        if (this.reachable) this.logger.warn({ table, reason: describeError(error) }, 'store write failed');
+        this.reachable = false;
+        if (!isTransient(error) || attempt >= this.settings.retryMaxAttempts) {
+          throw new StoreUnavailableError(
+            `could not write ${rows.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
+              `${this.buffered} rows stay buffered`,
+            { cause: error },
+          );
+        }
+        await delay(this.retryDelay(attempt));
+      }
+    }
+  }
+
+  /** Exponential from retryBaseDelayMs, capped, with up to 25 % jitter so that instances do not retry in step. */
+  private retryDelay(attempt: number): number {
+    const exponential = this.settings.retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20);
+    const capped = Math.min(this.settings.retryMaxDelayMs, exponential);
+    return Math.round(capped * (0.75 + Math.random() * 0.25));
+  }
+
+  private flushInBackground(): void {
+    this.flush().catch((error: unknown) => {
+      this.logger.warn(
+        { reason: describeError(error), pending: this.buffered },
+        'store flush failed; retrying',
+      );
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushInBackground();
+    }, ms);
+    // The writer never keeps a process alive on its own; shutdown goes through close().
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
