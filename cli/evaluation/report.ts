@@ -1,3 +1,4 @@
+import type { EvaluationRun } from './evaluate.js';
 import type { DetectorMetrics } from './metrics.js';
 
 const ratio = (value: number | null): string => (value === null ? '—' : value.toFixed(3));
@@ -54,7 +55,7 @@ export function metricsTable(metrics: readonly DetectorMetrics[]): string {
 /** The trade-off of one parameter: one row per (value, detector), for the detectors that have labels or findings. */
 export function sweepTable(
   parameter: string,
-  runs: ReadonlyArray<{ value: unknown; detectors: DetectorMetrics[] }>,
+  runs: ReadonlyArray<{ value?: unknown; detectors: DetectorMetrics[] }>,
 ): string {
   const rows = runs.flatMap(({ value, detectors }) =>
     detectors
@@ -76,4 +77,59 @@ function relevant(parameter: string, detector: string): boolean {
 
 function formatValue(value: unknown): string {
   return Array.isArray(value) ? value.join('|') : String(value);
+}
+
+const isoMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const shortFile = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
+
+/** What an analyst tuning thresholds looks at next: the labels no finding matched, and the findings no label did. */
+export function detailLines(run: EvaluationRun, limit: number): string[] {
+  const lines: string[] = [];
+  const missed = run.matches.flatMap(({ file, match }) =>
+    match.labels
+      .filter((outcome) => outcome.delayMs === null)
+      .map((outcome) => ({ file, label: outcome.label })),
+  );
+  if (missed.length > 0) lines.push('', `missed labels (${missed.length}):`);
+  for (const { file, label } of missed.slice(0, limit)) {
+    const rule = label.rule ? `/${label.rule}` : '';
+    lines.push(
+      `  ${shortFile(file)}  ${label.detector}${rule}  ${label.originCredential}  from ${isoMinute(label.from)}`,
+    );
+  }
+  const falsePositives = run.matches.flatMap(({ file, match }) =>
+    match.falsePositives.map((entry) => ({ file, ...entry })),
+  );
+  if (falsePositives.length > 0) lines.push('', `findings matching no label (${falsePositives.length}):`);
+  for (const { file, finding, kind } of falsePositives.slice(0, limit)) {
+    lines.push(`  ${shortFile(file)}  [${kind}]  ${finding.detector}/${finding.rule}  ${finding.summary}`);
+  }
+  const hidden = Math.max(0, missed.length - limit) + Math.max(0, falsePositives.length - limit);
+  if (hidden > 0) lines.push(`  … ${hidden} more (use --json for all)`);
+  return lines;
+}
+
+/** The machine form of one run: metrics, then every miss and every unmatched finding. */
+export function runJson(run: EvaluationRun) {
+  return {
+    ...(run.value === undefined ? {} : { value: run.value }),
+    detectors: run.detectors,
+    missed: run.matches.flatMap(({ file, match }) =>
+      match.labels
+        .filter((outcome) => outcome.delayMs === null)
+        .map((outcome) => ({ file, ...outcome.label })),
+    ),
+    falsePositives: run.matches.flatMap(({ file, match }) =>
+      match.falsePositives.map(({ finding, kind }) => ({
+        file,
+        kind,
+        detector: finding.detector,
+        rule: finding.rule,
+        originCredential: finding.originCredential,
+        windowStart: finding.windowStart,
+        windowEnd: finding.windowEnd,
+        summary: finding.summary,
+      })),
+    ),
+  };
 }

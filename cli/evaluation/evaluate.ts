@@ -1,0 +1,85 @@
+import type { HopwatchConfig } from '../../schemas/config.js';
+import { decodeFile, detectFindings } from './detect.js';
+import { labelsPathFor, readLabels, type ScenarioLabels } from './labels.js';
+import { type FileMatch, matchFindings } from './match.js';
+import { type DetectorMetrics, detectorMetrics } from './metrics.js';
+import { configWith, type Sweep } from './sweep.js';
+
+export type EvaluateOptions = {
+  files: string[];
+  config: HopwatchConfig;
+  sweep?: Sweep;
+  /** Count findings on credentials the labels never mention as false positives (the default). */
+  countUnlabelled: boolean;
+  format?: string;
+};
+
+export type FileSummary = {
+  file: string;
+  records: number;
+  events: number;
+  rejected: Record<string, number>;
+  formats: Record<string, number>;
+};
+
+export type EvaluationRun = {
+  /** The swept value, when sweeping. */
+  value?: unknown;
+  detectors: DetectorMetrics[];
+  matches: Array<{ file: string; match: FileMatch }>;
+};
+
+export type EvaluationResult = { files: FileSummary[]; runs: EvaluationRun[] };
+
+/**
+ * Runs the detection engine over every labelled file (a fresh engine per file and per swept value)
+ * and scores its findings against the file's labels.
+ */
+export async function evaluate(
+  options: EvaluateOptions,
+): Promise<{ ok: true; result: EvaluationResult } | { ok: false; reason: string }> {
+  const labelled: Array<{ file: string; labels: ScenarioLabels }> = [];
+  for (const file of options.files) {
+    const labels = readLabels(labelsPathFor(file));
+    if (!labels.ok) return { ok: false, reason: `${file} has no usable labels: ${labels.reason}` };
+    labelled.push({ file, labels: labels.labels });
+  }
+  const configs: Array<{ value?: unknown; config: HopwatchConfig }> = [];
+  for (const value of options.sweep?.values ?? [undefined]) {
+    if (options.sweep === undefined) {
+      configs.push({ config: options.config });
+      continue;
+    }
+    const swept = configWith(options.config, options.sweep, value);
+    if (!swept.ok) return { ok: false, reason: `--sweep value ${String(value)}: ${swept.reason}` };
+    configs.push({ value, config: swept.config });
+  }
+  const files: FileSummary[] = [];
+  const matches = configs.map(() => [] as Array<{ file: string; match: FileMatch }>);
+  for (const { file, labels } of labelled) {
+    const decoded = await decodeFile(file, options.format);
+    files.push({
+      file,
+      records: decoded.records,
+      events: decoded.events.length,
+      rejected: Object.fromEntries(decoded.rejected),
+      formats: Object.fromEntries(decoded.formats),
+    });
+    configs.forEach(({ config }, run) => {
+      const findings = detectFindings(decoded.events, {
+        lineage: config.lineage,
+        detectors: config.detectors,
+      });
+      matches[run]!.push({ file, match: matchFindings(findings, labels) });
+    });
+  }
+  const runs = configs.map(({ value }, run) => ({
+    ...(options.sweep === undefined ? {} : { value }),
+    detectors: detectorMetrics(
+      matches[run]!.map((entry) => entry.match),
+      { countUnlabelled: options.countUnlabelled },
+    ),
+    matches: matches[run]!,
+  }));
+  return { ok: true, result: { files, runs } };
+}
