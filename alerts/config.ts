@@ -65,6 +65,11 @@ export const outboxConfigSchema = z
       .int()
       .positive()
       .default(16 * 1024 * 1024),
+    /**
+     * Backpressure: while this many deliveries are pending (a receiver down for hours under a finding storm),
+     * `enqueue` waits, and so does the Kafka consumer that calls it, instead of growing without bound.
+     */
+    maxPending: z.number().int().positive().default(100_000),
   })
   .strict();
 

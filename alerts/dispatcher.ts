@@ -68,6 +68,7 @@ export async function createAlertDispatcher(
     fetchImpl: options.fetchImpl ?? fetch,
     random: options.random ?? Math.random,
     userAgent: `hopwatch/${hopwatchVersion()}`,
+    maxPending: options.config.outbox.maxPending,
   });
   await dispatcher.failOrphans();
   return { ok: true, dispatcher };
@@ -87,6 +88,7 @@ type Collaborators = {
   fetchImpl: typeof fetch;
   random: () => number;
   userAgent: string;
+  maxPending: number;
 };
 
 class WebhookDispatcher implements AlertDispatcher {
@@ -94,6 +96,7 @@ class WebhookDispatcher implements AlertDispatcher {
   readonly #lanes = new Map<string, Lane>();
   readonly #orphans: StoredDelivery[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #waitingForRoom: Array<() => void> = [];
   readonly #attemptsByOutcome = Object.fromEntries(attemptOutcomes.map((kind) => [kind, 0])) as Record<
     AttemptOutcomeKind,
     number
@@ -138,6 +141,7 @@ class WebhookDispatcher implements AlertDispatcher {
   }
 
   async enqueue(findings: readonly Finding[]): Promise<void> {
+    await this.#roomForMore();
     if (this.#state === 'stopped') throw new Error('the alert dispatcher is stopped');
     const candidates: NewDelivery[] = [];
     for (const finding of findings) {
@@ -169,6 +173,7 @@ class WebhookDispatcher implements AlertDispatcher {
     if (this.#stopped === undefined) {
       this.#state = 'stopped';
       for (const lane of this.#lanes.values()) clearTimeout(lane.timer);
+      this.#wakeWaitingForRoom();
       this.#stopped = Promise.allSettled([...this.#inFlight]).then(() => this.#outbox.close());
     }
     return this.#stopped;
@@ -181,6 +186,17 @@ class WebhookDispatcher implements AlertDispatcher {
   stats(): AlertDeliveryStats {
     const { totals, byWebhook } = this.#outbox.counts();
     return { ...totals, attemptsByOutcome: { ...this.#attemptsByOutcome }, byWebhook };
+  }
+
+  /** Waits while the outbox holds `maxPending` pending deliveries (or until the dispatcher stops). */
+  async #roomForMore(): Promise<void> {
+    while (this.#state !== 'stopped' && this.#outbox.counts().totals.pending >= this.#with.maxPending) {
+      await new Promise<void>((resolve) => this.#waitingForRoom.push(resolve));
+    }
+  }
+
+  #wakeWaitingForRoom(): void {
+    for (const wake of this.#waitingForRoom.splice(0)) wake();
   }
 
   /** Starts every due delivery the lane has room for, then sleeps until the next one is due. */
@@ -257,6 +273,7 @@ class WebhookDispatcher implements AlertDispatcher {
     // `update` applies the change in memory before its first await: the retry is queued even if the write fails.
     const recorded = this.#outbox.update(delivery, change);
     if (change.state === 'pending') lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
+    else this.#wakeWaitingForRoom();
     await recorded;
     this.#log(lane.webhook, delivery);
   }

@@ -305,13 +305,69 @@ describe('alert delivery to a real HTTP receiver', () => {
     );
 
     await dispatcher.enqueue([findingFixture({ id: 'f-audited' })]);
-    await waitUntil('the delivery settled', settled(dispatcher, 1));
+    await waitUntil('the delivery was logged', () => lines.some((line) => line.includes('alert delivered')));
 
     const log = lines.join('');
     expect(log).toContain('"webhook":"audited"');
-    expect(log).toContain('alert delivered');
+    expect(log).toContain('alert delivery will be retried');
     expect(log).not.toContain(TEST_WEBHOOK_SECRET);
     expect(log).not.toContain('XXXXSECRETPATH');
     expect(log).not.toContain(String(hook.requests[0]!.headers['x-hopwatch-signature']));
+  });
+
+  it('keeps at most `concurrency` requests in flight to one webhook', async () => {
+    const hook = await receiver(() => ({ status: 200, delayMs: 100 }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'narrow', url: hook.url, concurrency: 2 }]),
+    );
+
+    await dispatcher.enqueue([1, 2, 3, 4, 5, 6].map((n) => findingFixture({ id: `f-parallel-${n}` })));
+    await waitUntil('all deliveries settled', settled(dispatcher, 6));
+
+    expect(hook.requests).toHaveLength(6);
+    expect(hook.maxConcurrent()).toBe(2);
+  });
+
+  it('reads only the start of an endless error body and retries instead of hanging until the timeout', async () => {
+    const hook = await receiver((_, index) =>
+      index === 0 ? { status: 500, endlessBody: true } : { status: 200 },
+    );
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'chatty', url: hook.url, timeoutMs: 5_000, maxResponseBytes: 1_024 }]),
+    );
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-chatty' })]);
+    await waitUntil('the first attempt was recorded', () => deliveries(dispatcher)[0]?.attempts === 1);
+
+    expect(deliveries(dispatcher)[0]).toMatchObject({
+      lastStatus: 500,
+      lastError: `HTTP 500: ${'x'.repeat(200)}`,
+    });
+    await waitUntil('the delivery settled', settled(dispatcher, 1));
+    expect(dispatcher.stats().attemptsByOutcome).toMatchObject({ http_error: 1, timeout: 0, delivered: 1 });
+  });
+
+  it('makes enqueue wait while the outbox holds maxPending undelivered alerts', async () => {
+    let release = (): void => undefined;
+    const heldUntil = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hook = await receiver(() => ({ status: 200, heldUntil }));
+    const config = alertsConfigFor([{ name: 'stuck', url: hook.url }]);
+    const dispatcher = await startDispatcher({ ...config, outbox: { ...config.outbox, maxPending: 2 } });
+
+    await dispatcher.enqueue([findingFixture({ id: 'f-1' }), findingFixture({ id: 'f-2' })]);
+    let thirdAccepted = false;
+    const third = dispatcher.enqueue([findingFixture({ id: 'f-3' })]).then(() => {
+      thirdAccepted = true;
+    });
+    await waitUntil('both deliveries reached the receiver', () => hook.requests.length === 2);
+    expect(thirdAccepted).toBe(false);
+    expect(dispatcher.stats().pending).toBe(2);
+
+    release();
+    await third;
+    await waitUntil('all deliveries settled', settled(dispatcher, 3));
+    expect(findingIds(hook)).toEqual(['f-1', 'f-2', 'f-3']);
   });
 });

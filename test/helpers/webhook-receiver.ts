@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ReceivedRequest = {
@@ -14,6 +14,10 @@ export type ReceiverReply = {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answers only once this settles (a receiver holding requests). */
+  heldUntil?: Promise<void>;
+  /** Streams body chunks until the client hangs up. */
+  endlessBody?: boolean;
 };
 
 /** Decides the reply to the n-th request (0-based). */
@@ -23,6 +27,8 @@ export type WebhookReceiver = {
   url: string;
   port: number;
   requests: ReceivedRequest[];
+  /** Most requests that were open at the same time. */
+  maxConcurrent(): number;
   close(): Promise<void>;
 };
 
@@ -33,7 +39,12 @@ export async function startWebhookReceiver(
 ): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const delayed = new Set<NodeJS.Timeout>();
+  let open = 0;
+  let maxOpen = 0;
   const server = createServer((request, response) => {
+    open++;
+    maxOpen = Math.max(maxOpen, open);
+    response.once('close', () => open--);
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -47,9 +58,12 @@ export async function startWebhookReceiver(
       const reply = script(received, requests.length);
       requests.push(received);
       const answer = (): void => {
+        if (response.destroyed) return;
         response.writeHead(reply.status, reply.headers);
-        response.end(reply.body ?? '');
+        if (reply.endlessBody === true) streamForever(response);
+        else response.end(reply.body ?? '');
       };
+      if (reply.heldUntil !== undefined) return void reply.heldUntil.then(answer);
       if (reply.delayMs === undefined) return answer();
       const timer = setTimeout(() => {
         delayed.delete(timer);
@@ -67,6 +81,7 @@ export async function startWebhookReceiver(
     url: `http://127.0.0.1:${bound}/hooks/hopwatch`,
     port: bound,
     requests,
+    maxConcurrent: () => maxOpen,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of delayed) clearTimeout(timer);
@@ -74,6 +89,17 @@ export async function startWebhookReceiver(
         server.close(() => resolve());
       }),
   };
+}
+
+function streamForever(response: ServerResponse): void {
+  const chunk = Buffer.alloc(16 * 1024, 'x');
+  const write = (): void => {
+    while (!response.destroyed && response.write(chunk)) {
+      // keep filling until the socket pushes back
+    }
+    if (!response.destroyed) response.once('drain', write);
+  };
+  write();
 }
 
 /** A port that was free a moment ago: for a receiver that is down at first and comes up later. */
