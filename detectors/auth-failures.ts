@@ -43,12 +43,12 @@ const newWindow = (): AuthWindow => ({
 
 /**
  * Bursts of 401/403 answers per credential (probing), in sliding windows so that a burst across a
- * window boundary is still seen. Once a window fires, the overlapping windows of that credential stay
- * quiet: one burst, one finding.
+ * window boundary is still seen. One burst, one finding: while overlapping windows of the credential
+ * stay over the limit they extend the burst instead of raising again.
  */
 export class AuthFailureBursts {
   private readonly windows = new KeyedWindows<AuthWindow>(newWindow);
-  /** Credential → end of its last reported window. */
+  /** Credential → end of the last window of its current burst. */
   private readonly suppressedUntil: IdleMap<number>;
 
   constructor(private readonly context: DetectorContext) {
@@ -85,9 +85,8 @@ export class AuthFailureBursts {
       const config = this.context.settings.for(closed.acc.credential).rate;
       if (closed.acc.failures <= config.maxAuthFailures) continue;
       const quietUntil = this.suppressedUntil.peek(closed.key);
-      if (quietUntil !== undefined && closed.start < quietUntil) continue;
       this.suppressedUntil.set(closed.key, closed.end, closed.end);
-      drafts.push(burstDraft(closed, config));
+      if (quietUntil === undefined || closed.start >= quietUntil) drafts.push(burstDraft(closed, config));
     }
     this.suppressedUntil.expire(watermark);
     return drafts;

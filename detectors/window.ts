@@ -27,7 +27,8 @@ export type WindowRecord<Saved> = { key: string; start: number; end: number; acc
  * next (baselines, learned sets) evolves the same way on every replay.
  */
 export class KeyedWindows<Acc extends { late: number }> {
-  private readonly open = new Map<string, Map<number, OpenWindow<Acc>>>();
+  /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */
+  private readonly open = new Map<string, OpenWindow<Acc> | Map<number, OpenWindow<Acc>>>();
   private readonly timers = new FlatQueue<OpenWindow<Acc>>();
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private count = 0;
@@ -70,18 +71,27 @@ export class KeyedWindows<Acc extends { late: number }> {
   }
 
   private window(key: string, start: number, end: number): Acc {
-    const existing = this.open.get(key)?.get(start);
-    return existing === undefined ? this.insert(key, start, end, this.createAcc()) : existing.acc;
+    const existing = this.open.get(key);
+    if (existing === undefined) return this.insert(key, start, end, this.createAcc());
+    if (!(existing instanceof Map)) {
+      return existing.start === start ? existing.acc : this.insert(key, start, end, this.createAcc());
+    }
+    return existing.get(start)?.acc ?? this.insert(key, start, end, this.createAcc());
   }
 
   private insert(key: string, start: number, end: number, acc: Acc): Acc {
-    let byStart = this.open.get(key);
-    if (byStart === undefined) {
-      byStart = new Map();
-      this.open.set(key, byStart);
-    }
     const created: OpenWindow<Acc> = { key, start, end, acc };
-    byStart.set(start, created);
+    const existing = this.open.get(key);
+    if (existing === undefined) this.open.set(key, created);
+    else if (existing instanceof Map) existing.set(start, created);
+    else
+      this.open.set(
+        key,
+        new Map([
+          [existing.start, existing],
+          [start, created],
+        ]),
+      );
     this.timers.push(created, end);
     this.count++;
     return acc;
@@ -96,9 +106,7 @@ export class KeyedWindows<Acc extends { late: number }> {
       (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo
     ) {
       const window = this.timers.pop()!;
-      const byStart = this.open.get(window.key);
-      byStart?.delete(window.start);
-      if (byStart?.size === 0) this.open.delete(window.key);
+      this.forget(window);
       this.count--;
       closed.push(window);
     }
@@ -106,10 +114,20 @@ export class KeyedWindows<Acc extends { late: number }> {
     return closed;
   }
 
+  private forget(window: OpenWindow<Acc>): void {
+    const existing = this.open.get(window.key);
+    if (existing === window) {
+      this.open.delete(window.key);
+    } else if (existing instanceof Map) {
+      existing.delete(window.start);
+      if (existing.size === 0) this.open.delete(window.key);
+    }
+  }
+
   snapshot<Saved>(save: (acc: Acc) => Saved): { closedUpTo: number | null; windows: WindowRecord<Saved>[] } {
     const windows: WindowRecord<Saved>[] = [];
-    for (const byStart of this.open.values()) {
-      for (const window of byStart.values()) {
+    for (const entry of this.open.values()) {
+      for (const window of entry instanceof Map ? entry.values() : [entry]) {
         windows.push({ key: window.key, start: window.start, end: window.end, acc: save(window.acc) });
       }
     }

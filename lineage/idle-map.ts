@@ -1,7 +1,11 @@
 /** One entry, linked in least-recently-touched order. */
 type Slot<V> = { key: string; value: V; lastTs: number; older: Slot<V> | null; newer: Slot<V> | null };
 
-export type IdleMapSnapshot<Saved> = { entries: Array<[string, Saved, number]>; evicted: number; expired: number };
+export type IdleMapSnapshot<Saved> = {
+  entries: Array<[string, Saved, number]>;
+  evicted: number;
+  expired: number;
+};
 
 export type IdleMapOptions<V> = {
   /** An entry not touched for longer than this (event time) is expired by `expire`. */
@@ -57,7 +61,8 @@ export class IdleMap<V> {
     this.newest = slot;
     this.oldest ??= slot;
     this.slots.set(key, slot);
-    while (this.slots.size > this.options.maxEntries && this.oldest !== null) this.remove(this.oldest, 'evicted');
+    while (this.slots.size > this.options.maxEntries && this.oldest !== null)
+      this.remove(this.oldest, 'evicted');
   }
 
   delete(key: string): void {

@@ -7,18 +7,29 @@ export const scenarioStart = Date.UTC(2026, 0, 5, 9, 0, 0);
 const minute = 60_000;
 const hour = 60 * minute;
 
-export const supportAgent = jwt('support-agent', ['tickets:read', 'billing:read', 'crm:write', 'refunds:create']);
+export const supportAgent = jwt('support-agent', [
+  'tickets:read',
+  'billing:read',
+  'crm:write',
+  'refunds:create',
+]);
 
 /** A support agent resolving one ticket: reads it, checks billing, updates the CRM, sends one refund. */
 export function supportTicket(ticket: number, start = scenarioStart): HopEvent[] {
   const traceId = `support-${ticket}`;
-  const calls = sequence(`${traceId}-agent`, start, 1_500, { credential: supportAgent, from: 'support-agent', traceId }, [
-    { to: 'tickets', path: `/tickets/${ticket}` },
-    { to: 'billing', path: `/customers/c${ticket}/invoices` },
-    { to: 'crm', method: 'PATCH', path: `/customers/c${ticket}` },
-    { to: 'refunds', method: 'POST', path: '/refunds', durationMs: 400 },
-    { to: 'tickets', method: 'POST', path: `/tickets/${ticket}/resolve` },
-  ]);
+  const calls = sequence(
+    `${traceId}-agent`,
+    start,
+    1_500,
+    { credential: supportAgent, from: 'support-agent', traceId },
+    [
+      { to: 'tickets', path: `/tickets/${ticket}` },
+      { to: 'billing', path: `/customers/c${ticket}/invoices` },
+      { to: 'crm', method: 'PATCH', path: `/customers/c${ticket}` },
+      { to: 'refunds', method: 'POST', path: '/refunds', durationMs: 400 },
+      { to: 'tickets', method: 'POST', path: `/tickets/${ticket}/resolve` },
+    ],
+  );
   // The refund service settles with the payment provider under its own mesh identity.
   const settle = hop({
     id: `${traceId}-refunds-0`,
@@ -49,7 +60,13 @@ export function codeAssistantTask(task: number, start = scenarioStart): HopEvent
     { to: 'git', method: 'POST', path: '/repos/shop/pulls' },
   ];
   const calls = steps.map((step, index) =>
-    hop({ ...common, ...step, id: `${traceId}-${index}`, ts: start + index * 2_000, spanId: `${traceId}-s${index}` }),
+    hop({
+      ...common,
+      ...step,
+      id: `${traceId}-${index}`,
+      ts: start + index * 2_000,
+      spanId: `${traceId}-s${index}`,
+    }),
   );
   const runner = hop({
     id: `${traceId}-runner`,
@@ -92,13 +109,22 @@ export function inventorySync(hours: number, start = scenarioStart): HopEvent[] 
   const events: HopEvent[] = [];
   for (let run = 0; run < hours; run++) {
     const traceId = `sync-${run}`;
-    const pages = Array.from({ length: 8 }, (_, page) => ({ to: 'erp', path: `/inventory?page=${page + 1}` }));
+    const pages = Array.from({ length: 8 }, (_, page) => ({
+      to: 'erp',
+      path: `/inventory?page=${page + 1}`,
+    }));
     events.push(
-      ...sequence(traceId, start + run * hour, 700, { credential: inventorySyncClient, from: 'inventory-sync', traceId }, [
-        ...pages,
-        { to: 'catalog', method: 'PUT', path: '/items/batch' },
-        { to: 'catalog', method: 'PUT', path: '/items/batch' },
-      ]),
+      ...sequence(
+        traceId,
+        start + run * hour,
+        700,
+        { credential: inventorySyncClient, from: 'inventory-sync', traceId },
+        [
+          ...pages,
+          { to: 'catalog', method: 'PUT', path: '/items/batch' },
+          { to: 'catalog', method: 'PUT', path: '/items/batch' },
+        ],
+      ),
     );
   }
   return events;
@@ -183,7 +209,15 @@ export function tokenExchangeCreep(start = scenarioStart): HopEvent[] {
   const agent = jwt('helpdesk-agent', ['tickets:read']);
   const exchanged = jwt('ticket-service-obo', ['tickets:read', 'billing:write', 'users:admin']);
   return [
-    hop({ id: `${traceId}-0`, ts: start, durationMs: 2_000, credential: agent, from: 'helpdesk-agent', to: 'tickets', traceId }),
+    hop({
+      id: `${traceId}-0`,
+      ts: start,
+      durationMs: 2_000,
+      credential: agent,
+      from: 'helpdesk-agent',
+      to: 'tickets',
+      traceId,
+    }),
     hop({
       id: `${traceId}-1`,
       ts: start + 200,

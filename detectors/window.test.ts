@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedWindows, slidingStarts, tumblingStart } from './window.js';
+
+type Counter = { late: number; count: number };
+const counter = (): Counter => ({ late: 0, count: 0 });
+
+describe('event-time windows', () => {
+  it('aligns tumbling windows on their anchor', () => {
+    expect(tumblingStart(125_000, 60_000)).toBe(120_000);
+    expect(tumblingStart(125_000, 60_000, 7_000)).toBe(67_000);
+    expect(tumblingStart(6_999, 60_000, 7_000)).toBe(-53_000);
+  });
+
+  it('lists every sliding window containing an instant', () => {
+    expect(slidingStarts(65_000, 60_000, 20_000)).toEqual([20_000, 40_000, 60_000]);
+    expect(slidingStarts(60_000, 60_000, 20_000)).toEqual([20_000, 40_000, 60_000]);
+  });
+
+  it('closes a window only once the watermark reaches its end, in (end, start, key) order', () => {
+    const windows = new KeyedWindows<Counter>(counter);
+    windows.tumbling('b', 10_000, 60_000).count++;
+    windows.tumbling('a', 30_000, 60_000).count++;
+    windows.tumbling('a', 70_000, 60_000).count++;
+    expect(windows.close(59_999)).toEqual([]);
+    const closed = windows.close(60_000);
+    expect(closed.map((window) => [window.key, window.start, window.acc.count])).toEqual([
+      ['a', 0, 1],
+      ['b', 0, 1],
+    ]);
+    expect(windows.size).toBe(1);
+  });
+
+  it('counts a late event in the oldest open window instead of dropping it', () => {
+    const windows = new KeyedWindows<Counter>(counter);
+    windows.tumbling('k', 10_000, 60_000).count++;
+    windows.close(60_000);
+    const late = windows.tumbling('k', 20_000, 60_000);
+    late.count++;
+    const [closed] = windows.close(120_000);
+    expect(closed).toMatchObject({ start: 60_000, acc: { count: 1, late: 1 } });
+  });
+
+  it('gives the same closed windows whatever the arrival order', () => {
+    const instants = [5_000, 61_000, 59_000, 122_000, 1_000, 64_000];
+    const run = (order: number[]) => {
+      const windows = new KeyedWindows<Counter>(counter);
+      for (const ts of order) for (const acc of windows.sliding('k', ts, 60_000, 30_000)) acc.count++;
+      return windows.close(Number.POSITIVE_INFINITY).map((window) => [window.start, window.acc.count]);
+    };
+    expect(run([...instants].reverse())).toEqual(run(instants));
+  });
+
+  it('survives a JSON round trip of its open windows', () => {
+    const windows = new KeyedWindows<Counter>(counter);
+    windows.tumbling('k', 10_000, 60_000).count += 3;
+    windows.close(5_000);
+    const saved = JSON.parse(JSON.stringify(windows.snapshot((acc) => acc)));
+    const restored = new KeyedWindows<Counter>(counter);
+    restored.restore(saved, (acc: Counter) => acc);
+    expect(restored.watermark).toBe(5_000);
+    expect(restored.close(60_000)).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { late: 0, count: 3 } }]);
+  });
+});

@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
+import { CollectingSink, engineConfig, fixedClock, runEngine } from '../detectors/testing/run.js';
+import {
+  agentPingPong,
+  authProbing,
+  codeAssistantTask,
+  fanoutExplosion,
+  inventorySync,
+  readOnlyDeletes,
+  retryStorm,
+  scenarioStart,
+  sreIncident,
+  stolenKeyFlood,
+  supportTicket,
+  tokenExchangeCreep,
+} from '../detectors/testing/scenarios.js';
+import { byTime, hop, jwt } from '../detectors/testing/traffic.js';
+import type { HopEvent } from '../schemas/hop-event.js';
+
+const minute = 60_000;
+const lateness = 10_000;
+
+/** Every attack and a little of every benign agent, spread over two hours. */
+function mixedTraffic(): HopEvent[] {
+  return byTime([
+    ...inventorySync(2),
+    ...supportTicket(1, scenarioStart + 2 * minute),
+    ...supportTicket(2, scenarioStart + 9 * minute),
+    ...codeAssistantTask(1, scenarioStart + 4 * minute),
+    ...sreIncident(1, scenarioStart + 6 * minute),
+    ...fanoutExplosion(scenarioStart + 10 * minute),
+    ...agentPingPong(scenarioStart + 12 * minute),
+    ...retryStorm(scenarioStart + 15 * minute),
+    ...tokenExchangeCreep(scenarioStart + 20 * minute),
+    ...readOnlyDeletes(scenarioStart + 25 * minute),
+    ...stolenKeyFlood(scenarioStart + 30 * minute).slice(0, 700),
+    ...authProbing(scenarioStart + 40 * minute),
+  ]);
+}
+
+/** Arrival order where every event comes at most `lateness` after its own time: nothing is late. */
+function arrivalWithinLateness(events: HopEvent[], jitter: number[]): HopEvent[] {
+  return events
+    .map((event, index) => ({ event, arrival: event.ts + (jitter[index % jitter.length] ?? 0) }))
+    .sort((a, b) => a.arrival - b.arrival)
+    .map(({ event }) => event);
+}
+
+const traffic = mixedTraffic();
+const inOrder = runEngine(traffic);
+
+describe('detection engine', () => {
+  it('finds every attack of the mixed traffic and nothing on its benign part', () => {
+    const rules = new Set(inOrder.findings.map((finding) => `${finding.detector}/${finding.rule}`));
+    expect([...rules].sort()).toEqual([
+      'fanout/fanout_limit',
+      'rate/auth_failure_burst',
+      'rate/origin_rate',
+      'recursion/cycle',
+      'recursion/depth',
+      'recursion/repeat',
+      'scope_expansion/privilege_gain',
+      'scope_expansion/write_under_read_only',
+    ]);
+    expect(inOrder.engine.stats()).toMatchObject({ lateEvents: 0, pendingHops: 0 });
+  });
+
+  it('gives the same finding ids and lineage whatever the arrival order within the allowed lateness', () => {
+    const expectedIds = inOrder.findings.map((finding) => finding.id).sort();
+    const expectedLineage = new Map(inOrder.hops.map((hop) => [hop.id, [hop.originCredential, hop.parentId, hop.depth]]));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: lateness - 1 }), { minLength: 7, maxLength: 97 }), (jitter) => {
+        const shuffled = runEngine(arrivalWithinLateness(traffic, jitter));
+        expect(shuffled.engine.stats().lateEvents).toBe(0);
+        expect(shuffled.findings.map((finding) => finding.id).sort()).toEqual(expectedIds);
+        for (const hop of shuffled.hops) {
+          expect([hop.originCredential, hop.parentId, hop.depth]).toEqual(expectedLineage.get(hop.id));
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('yields byte-identical findings when the same input is run twice', () => {
+    const again = runEngine(traffic);
+    expect(JSON.stringify(again.findings)).toBe(JSON.stringify(inOrder.findings));
+  });
+
+  it('restored from a JSON snapshot, gives the same findings as an uninterrupted run', () => {
+    for (const cut of [1, 400, 1_000, 1_300, traffic.length - 1]) {
+      const sink = new CollectingSink();
+      const first = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+      for (const event of traffic.slice(0, cut)) first.observe(event);
+      const saved = JSON.parse(JSON.stringify(first.snapshot()));
+      const restored = restoreDetectionEngine(engineConfig(), saved, sink, { now: fixedClock });
+      if (!restored.ok) throw new Error(restored.reason);
+      for (const event of traffic.slice(cut)) restored.engine.observe(event);
+      restored.engine.flush();
+      expect(JSON.stringify(sink.findings)).toBe(JSON.stringify(inOrder.findings));
+      expect(restored.engine.stats().findingsByDetector).toEqual(inOrder.engine.stats().findingsByDetector);
+    }
+  });
+
+  it('refuses a snapshot it did not write, with a reason', () => {
+    const restored = restoreDetectionEngine(engineConfig(), { version: 99 }, new CollectingSink(), {
+      now: fixedClock,
+    });
+    expect(restored).toEqual({ ok: false, reason: 'engine snapshot: version 99 is not 1' });
+  });
+
+  it('counts a late event and still uses it, in the oldest open window', () => {
+    const flood = stolenKeyFlood();
+    const late = { ...flood[0]!, id: 'late-one', ts: scenarioStart - 5 * minute, traceId: 'late-one' };
+    const { findings, hops, engine } = runEngine([...flood, late]);
+    expect(engine.stats().lateEvents).toBe(1);
+    expect(hops.some((hop) => hop.id === 'late-one')).toBe(true);
+    expect(findings[0]!.evidence).toMatchObject({ requests: 1501, late: 1 });
+  });
+
+  it('keeps its state flat under an endless stream of distinct traces', () => {
+    const sink = { hop: () => {}, finding: () => {} };
+    const config = engineConfig({ lineage: { maxTraces: 200 }, detectors: { maxTrackedKeys: 500 } });
+    const engine = createDetectionEngine(config, sink, { now: fixedClock });
+    const sizes: Array<{ traces: number; evicted: number; state: number }> = [];
+    for (let index = 0; index < 24_000; index++) {
+      engine.observe(
+        hop({
+          id: `e-${index}`,
+          ts: scenarioStart + index * 5,
+          credential: jwt(`agent-${index % 5_000}`, []),
+          from: `agent-${index % 5_000}`,
+          to: 'api',
+          traceId: `trace-${index}`,
+        }),
+      );
+      if (index % 6_000 === 5_999) {
+        const stats = engine.stats();
+        const state = Object.values(stats.detectorState).reduce((sum, size) => sum + size, 0);
+        sizes.push({ traces: stats.trackedTraces + stats.pendingHops, evicted: stats.evictedTraces, state });
+      }
+    }
+    expect(sizes.every((size) => size.traces <= 400)).toBe(true);
+    expect(sizes.map((size) => size.evicted)).toEqual([...sizes.map((size) => size.evicted)].sort((a, b) => a - b));
+    expect(sizes[3]!.evicted).toBeGreaterThan(sizes[0]!.evicted);
+    expect(sizes[3]!.state).toBeLessThanOrEqual(sizes[1]!.state * 1.05);
+  });
+});
