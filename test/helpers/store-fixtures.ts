@@ -15,7 +15,7 @@ export function makeFinding(index: number, overrides: Partial<Finding> = {}): Fi
     id: digest(`${detector}\n${rule}\n${originCredential}\n${windowStart}`),
     detector,
     rule,
-    severity: severities[index % severities.length]!,
+    severity: severities[(index + Math.floor(index / 4)) % severities.length]!,
     score: 50 + (index % 50),
     originCredential,
     traceIds: [`trace-${index}`],

@@ -1,0 +1,294 @@
+import { afterEach, expect, it } from 'vitest';
+import type { HopwatchConfig } from '../schemas/config.js';
+import type { Finding } from '../schemas/finding.js';
+import { InvalidCursorError, migrateStore } from '../store/index.js';
+import type { FindingFilter, HopwatchStore } from '../store/types.js';
+import { makeDeadLetter, makeFinding, makeHop } from './helpers/store-fixtures.js';
+import { describeStoreTargets, type StoreOverrides } from './helpers/store-targets.js';
+
+const newestFirst = (a: Finding, b: Finding) =>
+  b.windowEnd - a.windowEnd || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+describeStoreTargets('store', (target) => {
+  const opened: HopwatchStore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+
+  async function fresh(overrides: StoreOverrides = {}): Promise<{ config: HopwatchConfig; store: HopwatchStore }> {
+    const config = target.config(overrides);
+    const store = await target.open(config);
+    opened.push(store);
+    return { config, store };
+  }
+
+  async function write(store: HopwatchStore, batch: Parameters<HopwatchStore['writer']['write']>[0]) {
+    await store.writer.write(batch);
+    await store.writer.flush();
+  }
+
+  async function walk(store: HopwatchStore, filter: FindingFilter, limit: number): Promise<Finding[]> {
+    const seen: Finding[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.reader.listFindings(filter, limit, cursor);
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return seen;
+  }
+
+  it('reads back findings, hops and dead letters as they were written', async () => {
+    const { store } = await fresh();
+    const finding = makeFinding(1, { credential: 'key:00000000000000aa' });
+    const now = Date.now();
+    const hops = [0, 1, 2].map((depth) => makeHop(7, depth, now + depth));
+    await write(store, { findings: [finding], hops, deadLetters: [makeDeadLetter(1)] });
+
+    expect(await store.reader.getFinding(finding.id)).toEqual(finding);
+    expect(await store.reader.listFindings({}, 10, null)).toEqual({ items: [finding], nextCursor: null });
+    expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
+    expect(await store.reader.stats()).toEqual({ findings: 1, hops: 3, deadLetters: 1 });
+    expect(store.writer.pending()).toBe(0);
+    expect(store.writer.available()).toBe(true);
+    expect(await store.ping()).toBe(true);
+  });
+
+  it('answers null and empty for what it never stored', async () => {
+    const { store } = await fresh();
+    expect(await store.reader.getFinding('no-such-id')).toBeNull();
+    expect(await store.reader.traceHops('no-such-trace')).toEqual([]);
+    expect(await store.reader.credentialSummary('key:0000000000000000')).toBeNull();
+    expect(await store.reader.listFindings({}, 10, null)).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('keeps one copy of a finding written twice, the latest detection, in every reader', async () => {
+    const { store } = await fresh();
+    const finding = makeFinding(3, { severity: 'medium' });
+    await write(store, { findings: [finding] });
+    await write(store, { findings: [finding] });
+    const redetected = { ...finding, severity: 'critical' as const, detectedAt: finding.detectedAt + 5_000 };
+    await write(store, { findings: [redetected] });
+
+    expect(await store.reader.getFinding(finding.id)).toEqual(redetected);
+    expect((await store.reader.listFindings({}, 10, null)).items).toEqual([redetected]);
+    expect((await store.reader.listFindings({ severity: 'critical' }, 10, null)).items).toEqual([redetected]);
+    // The superseded version must not match a filter on its old severity.
+    expect((await store.reader.listFindings({ severity: 'medium' }, 10, null)).items).toEqual([]);
+    expect((await store.reader.stats()).findings).toBe(1);
+    const summary = await store.reader.credentialSummary(finding.originCredential);
+    expect(summary?.findings).toEqual([{ detector: finding.detector, severity: 'critical', count: 1 }]);
+  });
+
+  it('counts a replayed hop once in trace lineage and the credential summary', async () => {
+    const { store } = await fresh();
+    const now = Date.now();
+    const hops = [0, 1, 2].map((depth) => makeHop(11, depth, now + depth * 10));
+    await write(store, { hops });
+    await write(store, { hops });
+
+    expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
+    expect(await store.reader.credentialSummary(hops[0]!.originCredential)).toEqual({
+      credential: hops[0]!.originCredential,
+      findings: [],
+      firstSeen: now,
+      lastSeen: now + 20,
+      hopCount: 3,
+      topDestinations: [
+        { service: 'svc-0', count: 1 },
+        { service: 'svc-1', count: 1 },
+        { service: 'svc-2', count: 1 },
+      ],
+    });
+  });
+
+  it('summarises a credential: findings by detector and severity, first and last seen, top destinations', async () => {
+    const { store } = await fresh();
+    const now = Date.now();
+    const hops = [0, 1, 2, 3].flatMap((trace) => [0, 1].map((depth) => makeHop(5 * trace, depth, now + trace)));
+    const origin = hops[0]!.originCredential;
+    const findings = [
+      makeFinding(0, { originCredential: origin, detector: 'rate', severity: 'high', windowStart: now - 60_000 }),
+      makeFinding(1, { originCredential: origin, detector: 'rate', severity: 'high', windowStart: now }),
+      makeFinding(2, { originCredential: origin, detector: 'fanout', severity: 'low', windowStart: now }),
+      makeFinding(3, { originCredential: 'key:ffffffffffffffff', detector: 'fanout', windowStart: now }),
+    ];
+    await write(store, { hops, findings });
+
+    const summary = await store.reader.credentialSummary(origin);
+    expect(summary).toEqual({
+      credential: origin,
+      findings: [
+        { detector: 'fanout', severity: 'low', count: 1 },
+        { detector: 'rate', severity: 'high', count: 2 },
+      ],
+      firstSeen: now - 60_000,
+      lastSeen: now + 60_000,
+      hopCount: 8,
+      topDestinations: [
+        { service: 'svc-0', count: 4 },
+        { service: 'svc-1', count: 4 },
+      ],
+    });
+  });
+
+  it('filters findings by detector, severity, origin credential and time range', async () => {
+    const { store } = await fresh();
+    const findings = Array.from({ length: 60 }, (_, index) => makeFinding(index));
+    await write(store, { findings });
+    const middle = findings[30]!.windowEnd;
+    const filters: [FindingFilter, (finding: Finding) => boolean][] = [
+      [{ detector: 'recursion' }, (f) => f.detector === 'recursion'],
+      [{ severity: 'high' }, (f) => f.severity === 'high'],
+      [{ originCredential: findings[4]!.originCredential }, (f) => f.originCredential === findings[4]!.originCredential],
+      [{ from: middle }, (f) => f.windowEnd >= middle],
+      [{ to: middle }, (f) => f.windowEnd < middle],
+      [
+        { detector: 'fanout', severity: 'low', from: findings[10]!.windowEnd, to: findings[50]!.windowEnd },
+        (f) =>
+          f.detector === 'fanout' &&
+          f.severity === 'low' &&
+          f.windowEnd >= findings[10]!.windowEnd &&
+          f.windowEnd < findings[50]!.windowEnd,
+      ],
+    ];
+    for (const [filter, matches] of filters) {
+      const expected = findings.filter(matches).sort(newestFirst);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await walk(store, filter, 4)).toEqual(expected);
+    }
+  });
+
+  it('pages through findings without skipping or repeating one while others are being inserted', async () => {
+    const { store } = await fresh({ batchMaxRows: 50 });
+    const base = Date.UTC(2026, 9, 1);
+    // Three findings share each window end, so the id decides their order within it.
+    const originals = Array.from({ length: 240 }, (_, index) =>
+      makeFinding(index, { windowStart: base + Math.floor(index / 3) * 1_000 }),
+    );
+    await write(store, { findings: originals });
+
+    const inserted: Finding[] = [];
+    let walking = true;
+    const insertMeanwhile = async () => {
+      for (let round = 0; walking; round += 1) {
+        const newer = makeFinding(10_000 + round, { windowStart: base + 1_000_000 + round * 1_000 });
+        const between = makeFinding(20_000 + round, { windowStart: base + round * 1_500 + 500 });
+        const replay = { ...originals[(round * 37) % originals.length]!, severity: 'critical' as const };
+        replay.detectedAt += 1_000 + round;
+        inserted.push(newer, between);
+        await write(store, { findings: [newer, between, replay] });
+      }
+    };
+    const walkWhileInserting = async () => {
+      try {
+        return await walk(store, {}, 17);
+      } finally {
+        walking = false;
+      }
+    };
+    const [seen] = await Promise.all([walkWhileInserting(), insertMeanwhile()]);
+
+    const ids = seen.map((finding) => finding.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const originalIds = new Set(originals.map((finding) => finding.id));
+    expect(ids.filter((id) => originalIds.has(id)).length).toBe(originals.length);
+    const known = new Set([...originalIds, ...inserted.map((finding) => finding.id)]);
+    expect(ids.every((id) => known.has(id))).toBe(true);
+    expect([...seen].sort(newestFirst)).toEqual(seen);
+    expect(inserted.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a cursor it did not issue with a 400', async () => {
+    const { store } = await fresh();
+    for (const cursor of ['not-a-cursor', Buffer.from('["x","y"]').toString('base64url')]) {
+      const failure = store.reader.listFindings({}, 10, cursor);
+      await expect(failure).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(failure).rejects.toMatchObject({ statusCode: 400 });
+    }
+  });
+
+  it('partitions hops and dead letters by day with the configured TTL, and drops hops past it', async () => {
+    const { config, store } = await fresh({ hopsTtlDays: 7, deadLettersTtlDays: 3 });
+    const sql = target.sql(config);
+    try {
+      const result = await sql.query({
+        query: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} ORDER BY name',
+        query_params: { database: config.store.database },
+        format: 'JSONEachRow',
+      });
+      const tables = Object.fromEntries(
+        (await result.json<{ name: string; engine_full: string }>()).map((row) => [row.name, row.engine_full]),
+      );
+      expect(tables.hops).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMMDD\(ts\) ORDER BY \(traceId, id\)/);
+      expect(tables.hops).toContain('TTL toDateTime(ts) + toIntervalDay(7)');
+      expect(tables.dead_letters).toContain('PARTITION BY toYYYYMMDD(receivedAt)');
+      expect(tables.dead_letters).toContain('TTL toDateTime(receivedAt) + toIntervalDay(3)');
+      expect(tables.findings).toMatch(/^ReplacingMergeTree\(detectedAt\) .*ORDER BY \(detector, windowStart, id\)/);
+
+      const now = Date.now();
+      const expired = makeHop(1, 0, now - 8 * 86_400_000);
+      const kept = makeHop(2, 0, now - 6 * 86_400_000);
+      await store.writer.write({ hops: [expired, kept] });
+      await store.writer.flush();
+      await sql.command({ query: `OPTIMIZE TABLE ${config.store.database}.hops FINAL` });
+      expect(await store.reader.traceHops(expired.traceId!)).toEqual([]);
+      expect(await store.reader.traceHops(kept.traceId!)).toEqual([kept]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('keeps at most deadLetterMaxBytes of a dead letter, cut on a character boundary', async () => {
+    const { config, store } = await fresh({ deadLetterMaxBytes: 65 });
+    const raw = 'é'.repeat(100);
+    await write(store, { deadLetters: [makeDeadLetter(1, { raw })] });
+    const sql = target.sql(config);
+    try {
+      const result = await sql.query({
+        query: `SELECT raw, rawBytes, reason, topic FROM ${config.store.database}.dead_letters`,
+        format: 'JSONEachRow',
+      });
+      expect(await result.json()).toEqual([
+        { raw: 'é'.repeat(32), rawBytes: 200, reason: 'not valid JSON at column 3', topic: 'hopwatch.access-logs' },
+      ]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('applies each migration once: a restart applies nothing and keeps the data', async () => {
+    const config = target.config();
+    expect((await migrateStore(config)).changes).toEqual(['migration 1: create findings, hops and dead_letters']);
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 1 });
+
+    const first = await target.open(config);
+    expect(await first.migrate()).toEqual([]);
+    const finding = makeFinding(9);
+    await first.writer.write({ findings: [finding] });
+    await first.close();
+
+    const second = await target.open(config);
+    opened.push(second);
+    expect(await second.migrate()).toEqual([]);
+    expect(await second.reader.getFinding(finding.id)).toEqual(finding);
+    const sql = target.sql(config);
+    try {
+      const result = await sql.query({
+        query: `SELECT version, name FROM ${config.store.database}.schema_migrations`,
+        format: 'JSONEachRow',
+      });
+      expect(await result.json()).toEqual([{ version: 1, name: 'create findings, hops and dead_letters' }]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('follows a changed retention at start-up', async () => {
+    const config = target.config();
+    await migrateStore(config);
+    const shorter = { ...config, store: { ...config.store, hopsTtlDays: 7 } };
+    expect((await migrateStore(shorter)).changes).toEqual(['hops: TTL 30 → 7 days']);
+    expect((await migrateStore(shorter)).changes).toEqual([]);
+  });
+});
