@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerGenerate } from './generate.js';
 import { register as registerMigrate } from './migrate.js';
+import { register as registerNormalize } from './normalize.js';
 import { register as registerToken } from './token.js';
 
 /** Every `hopwatch` subcommand registers itself here: one line per command. */
@@ -10,4 +11,5 @@ export const commandRegistry: Array<(program: Command) => void> = [
   registerGenerate,
   registerEvaluate,
   registerMigrate,
+  registerNormalize,
 ];

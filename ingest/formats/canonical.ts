@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { hopEventSchema, originSchema } from '../../schemas/hop-event.js';
+import {
+  type AdapterContext,
+  type AdapterResult,
+  type FormatAdapter,
+  type RawRecord,
+  reject,
+} from './types.js';
+import { isObject } from './values.js';
+
+/** Canonical input may leave `origin` out: where the record came from is known to the reader, not the writer. */
+const canonicalInputSchema = hopEventSchema.extend({ origin: originSchema.partial().optional() });
+
+const maxIssuesInReason = 3;
+
+function describeIssues(error: z.ZodError): string {
+  const issues = error.issues.slice(0, maxIssuesInReason).map((issue) => {
+    const field = issue.path.length === 0 ? 'record' : issue.path.join('.');
+    return `${field}: ${issue.message}`;
+  });
+  const more = error.issues.length - issues.length;
+  return more > 0 ? `${issues.join('; ')} (and ${more} more)` : issues.join('; ');
+}
+
+function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+  if (record.kind !== 'json' || !isObject(record.value))
+    return reject('canonical record must be a JSON object');
+  const parsed = canonicalInputSchema.safeParse(record.value);
+  if (!parsed.success) return reject(`not a canonical HopEvent: ${describeIssues(parsed.error)}`);
+  const origin = {
+    ...parsed.data.origin,
+    ...context.origin,
+    format: parsed.data.origin?.format ?? 'canonical',
+  };
+  return { ok: true, events: [{ ...parsed.data, origin }] };
+}
+
+/** The HopEvent shape itself (schemas/hop-event.ts), validated field by field. */
+export const canonical: FormatAdapter = {
+  name: 'canonical',
+  detect: (record) => record.kind === 'json' && isObject(record.value) && 'destination' in record.value,
+  toHopEvents,
+};

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { HopDestination, HopEvent, Protocol } from '../../schemas/hop-event.js';
+import { type IdentityEvidence, resolveIdentity } from '../identity/credential.js';
+import { type TraceHeaders, traceContextFromHeaders } from '../identity/trace-context.js';
+import { detectProtocol, httpLikeStatus } from './protocol.js';
+import type { AdapterContext } from './types.js';
+import { hostOnly, pathOnly } from './values.js';
+
+/**
+ * The fields an adapter reads out of one record, before the shared rules (identity, trace context,
+ * protocol, ids) turn them into a HopEvent. Adapters fill what their format has and nothing else.
+ */
+export type HopDraft = {
+  ts: number;
+  durationMs?: number;
+  method?: string;
+  /** Request target as logged; the query string is cut off here, since it may hold keys. */
+  target?: string;
+  /** Host header / :authority. */
+  authority?: string;
+  /** Destination service when the log names it; the authority's host otherwise. */
+  service?: string;
+  route?: string;
+  status?: number;
+  grpcStatus?: string;
+  contentType?: string;
+  protocol?: Protocol;
+  mcpMethod?: string;
+  /** SEP-2243 `Mcp-Name`: the tool, prompt or resource the MCP request names. */
+  mcpName?: string;
+  tool?: string;
+  requestId?: string;
+  /** An id unique to this hop in this format (Kong/NGINX request id, OTLP span); else the raw line is hashed. */
+  hopId?: string;
+  trace?: TraceHeaders;
+  /** Span ids the record states directly (OTLP, Traefik); they override what headers say. */
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  identity: IdentityEvidence;
+  workload?: string;
+  agent?: string;
+  ip?: string;
+  bytesIn?: number;
+  bytesOut?: number;
+};
+
+const unknownService = 'unknown';
+const unknownMethod = 'UNKNOWN';
+const mcpToolCall = 'tools/call';
+
+/** The raw record a hop came from, with its hash computed at most once (batches share it). */
+export type RecordKey = { raw: string; hash?: string };
+
+/** A stable id for a record without one of its own: the same line always gets the same id. */
+function recordHash(key: RecordKey): string {
+  key.hash ??= createHash('sha256').update(key.raw).digest('hex').slice(0, 16);
+  return key.hash;
+}
+
+function hopId(draft: HopDraft, format: string, key: RecordKey, index: number | undefined): string {
+  if (draft.hopId !== undefined) return `${format}:${draft.hopId}`;
+  return index === undefined ? `${format}:${recordHash(key)}` : `${format}:${recordHash(key)}#${index}`;
+}
+
+function setTrace(hop: HopEvent, draft: HopDraft): void {
+  const fromHeaders = draft.trace === undefined ? undefined : traceContextFromHeaders(draft.trace);
+  const traceId = draft.traceId ?? fromHeaders?.traceId;
+  if (traceId !== undefined) hop.traceId = traceId;
+  const spanId = draft.spanId ?? fromHeaders?.spanId;
+  if (spanId !== undefined) hop.spanId = spanId;
+  const parentSpanId = draft.parentSpanId ?? fromHeaders?.parentSpanId;
+  if (parentSpanId !== undefined) hop.parentSpanId = parentSpanId;
+}
+
+function destinationOf(draft: HopDraft): HopDestination {
+  const path = draft.target === undefined ? '' : pathOnly(draft.target);
+  const tool = draft.tool ?? (draft.mcpMethod === mcpToolCall ? draft.mcpName : undefined);
+  const destination: HopDestination = {
+    service: draft.service ?? (draft.authority === undefined ? unknownService : hostOnly(draft.authority)),
+    method: draft.method ?? unknownMethod,
+    path,
+    protocol: detectProtocol({
+      explicit: draft.protocol,
+      method: draft.method,
+      path,
+      contentType: draft.contentType,
+      grpcStatus: draft.grpcStatus,
+      mcpMethod: draft.mcpMethod,
+      tool,
+    }),
+  };
+  if (draft.authority !== undefined) destination.host = draft.authority;
+  if (draft.route !== undefined) destination.route = draft.route;
+  if (tool !== undefined) destination.tool = tool;
+  return destination;
+}
+
+function setMeasures(hop: HopEvent, draft: HopDraft): void {
+  if (draft.durationMs !== undefined && draft.durationMs >= 0) hop.durationMs = draft.durationMs;
+  if (draft.bytesIn !== undefined && draft.bytesIn >= 0) hop.bytesIn = draft.bytesIn;
+  if (draft.bytesOut !== undefined && draft.bytesOut >= 0) hop.bytesOut = draft.bytesOut;
+  if (draft.grpcStatus !== undefined) hop.rawStatus = draft.grpcStatus;
+}
+
+/** Turns a draft into the canonical hop; `index` tells the hops of one batched record apart. */
+export function draftToHop(
+  draft: HopDraft,
+  context: AdapterContext,
+  key: RecordKey,
+  index?: number,
+): HopEvent {
+  const { credential, delegation, spiffeId } = resolveIdentity(draft.identity);
+  const hop: HopEvent = {
+    id: hopId(draft, context.origin.format, key, index),
+    ts: draft.ts,
+    credential,
+    source: {},
+    destination: destinationOf(draft),
+    status: httpLikeStatus(draft.status, draft.grpcStatus),
+    origin: context.origin,
+  };
+  setTrace(hop, draft);
+  setMeasures(hop, draft);
+  if (draft.requestId !== undefined) hop.requestId = draft.requestId;
+  if (delegation) hop.delegation = delegation;
+  const workload = spiffeId ?? draft.workload ?? draft.agent;
+  if (workload !== undefined) hop.source.workload = workload;
+  if (draft.agent !== undefined) hop.source.agent = draft.agent;
+  if (draft.ip !== undefined) hop.source.ip = draft.ip;
+  return hop;
+}

@@ -1,0 +1,17 @@
+import { canonical } from './canonical.js';
+import { envoy } from './envoy.js';
+import { kong } from './kong.js';
+import { nginx } from './nginx.js';
+import { otlp } from './otlp.js';
+import { traefik } from './traefik.js';
+import type { FormatAdapter } from './types.js';
+
+/**
+ * Every supported log format, in auto-detection order: formats with a distinctive key first, the
+ * looser shapes (Envoy's `start_time`, NGINX's `status` + time) last. Adding a format = one line here.
+ */
+export const formatAdapters: readonly FormatAdapter[] = [canonical, otlp, kong, traefik, envoy, nginx];
+
+export function findFormat(name: string): FormatAdapter | undefined {
+  return formatAdapters.find((adapter) => adapter.name === name);
+}

@@ -1,0 +1,126 @@
+import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
+import { epochToMs } from './time.js';
+import {
+  type AdapterContext,
+  type AdapterResult,
+  type FormatAdapter,
+  type RawRecord,
+  reject,
+} from './types.js';
+import { headerText, isObject, type JsonObject, numeric, text, timeValue } from './values.js';
+
+const maxBatchSize = 10_000;
+
+function objectAt(record: JsonObject, key: string): JsonObject {
+  const value = record[key];
+  return isObject(value) ? value : {};
+}
+
+/**
+ * The Kong Consumer as a credential: `kong-consumer:<username, custom_id or id>`. Kong does not say
+ * which auth plugin ran; an OAuth2 credential (client_id) or a bearer token means an OAuth client,
+ * anything else (key-auth, basic-auth) a static key.
+ */
+function consumerCredential(entry: JsonObject, authorization: string | undefined): Credential | undefined {
+  const consumer = objectAt(entry, 'consumer');
+  const name = text(consumer.username) ?? text(consumer.custom_id) ?? text(consumer.id);
+  if (name === undefined) return undefined;
+  const entity = objectAt(entry, 'authenticated_entity');
+  const oauth = entity.client_id !== undefined || authorization?.toLowerCase().startsWith('bearer ') === true;
+  return { id: `kong-consumer:${name}`, kind: oauth ? 'oauth_client' : 'api_key', subject: name, scopes: [] };
+}
+
+function kongDraft(entry: JsonObject): HopDraft | string {
+  const startedAt = timeValue(entry.started_at);
+  if (startedAt === undefined) return 'started_at is missing';
+  const ts = epochToMs(startedAt);
+  if (Number.isNaN(ts)) return 'started_at is not an epoch time';
+  const request = objectAt(entry, 'request');
+  const response = objectAt(entry, 'response');
+  const headers = objectAt(request, 'headers');
+  const authorization = headerText(headers.authorization);
+  const service = objectAt(entry, 'service');
+  const route = objectAt(entry, 'route');
+  const requestId = text(request.id) ?? headerText(headers['x-request-id']);
+  const ip = text(entry.client_ip);
+  return {
+    ts,
+    durationMs: numeric(objectAt(entry, 'latencies').request),
+    method: text(request.method),
+    target: text(request.uri),
+    authority: headerText(headers.host),
+    service: text(service.name) ?? text(service.host),
+    route: text(route.name),
+    status: numeric(response.status),
+    grpcStatus: headerText(objectAt(response, 'headers')['grpc-status']),
+    contentType: headerText(headers['content-type']),
+    mcpMethod: headerText(headers['mcp-method']),
+    mcpName: headerText(headers['mcp-name']),
+    requestId,
+    hopId: text(request.id),
+    trace: {
+      traceparent: headerText(headers.traceparent),
+      b3: headerText(headers.b3),
+      b3TraceId: headerText(headers['x-b3-traceid']),
+      b3SpanId: headerText(headers['x-b3-spanid']),
+      b3ParentSpanId: headerText(headers['x-b3-parentspanid']),
+    },
+    identity: {
+      authorization,
+      apiKey:
+        headerText(headers.apikey) ??
+        headerText(headers['x-api-key']) ??
+        text(objectAt(request, 'querystring').apikey),
+      authenticated: consumerCredential(entry, authorization),
+      onBehalfOf: headerText(headers['x-on-behalf-of']),
+      ip,
+    },
+    agent: headerText(headers['x-hopwatch-agent']) ?? headerText(headers['x-agent-id']),
+    ip,
+    bytesIn: numeric(request.size),
+    bytesOut: numeric(response.size),
+  };
+}
+
+function entryEvent(
+  entry: unknown,
+  context: AdapterContext,
+  key: RecordKey,
+  index?: number,
+): HopEvent | string {
+  if (!isObject(entry)) return 'a Kong log entry must be a JSON object';
+  const draft = kongDraft(entry);
+  return typeof draft === 'string' ? draft : draftToHop(draft, context, key, index);
+}
+
+function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+  if (record.kind !== 'json') return reject('a Kong log record must be JSON');
+  const key: RecordKey = { raw: record.raw };
+  if (!Array.isArray(record.value)) {
+    const event = entryEvent(record.value, context, key);
+    return typeof event === 'string' ? reject(`kong: ${event}`) : { ok: true, events: [event] };
+  }
+  if (record.value.length > maxBatchSize)
+    return reject(`kong: batch of ${record.value.length} entries is above ${maxBatchSize}`);
+  const events: HopEvent[] = [];
+  for (let index = 0; index < record.value.length; index++) {
+    const event = entryEvent(record.value[index], context, key, index);
+    if (typeof event === 'string') return reject(`kong: batch entry ${index}: ${event}`);
+    events.push(event);
+  }
+  return { ok: true, events };
+}
+
+function isKongEntry(value: unknown): boolean {
+  return isObject(value) && 'started_at' in value && isObject(value.request);
+}
+
+/** Kong http-log / kafka-log / file-log payloads: one entry, or a batch (JSON array) of entries. */
+export const kong: FormatAdapter = {
+  name: 'kong',
+  detect: (record) =>
+    record.kind === 'json' &&
+    (Array.isArray(record.value) ? isKongEntry(record.value[0]) : isKongEntry(record.value)),
+  toHopEvents,
+};

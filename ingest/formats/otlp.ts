@@ -1,0 +1,239 @@
+import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
+import {
+  type Attributes,
+  decodeAttributes,
+  firstStringAttribute,
+  numberAttribute,
+  stringAttribute,
+} from './otlp-attributes.js';
+import { nanosDiffMs, nanosToMs } from './time.js';
+import {
+  type AdapterContext,
+  type AdapterResult,
+  type FormatAdapter,
+  type RawRecord,
+  reject,
+} from './types.js';
+import { isObject, type JsonObject, text, timeValue } from './values.js';
+
+const maxSpansPerRecord = 100_000;
+const spanKinds = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const serverKind = 2;
+const clientKind = 3;
+const producerKind = 4;
+const consumerKind = 5;
+const kindPrefix = 'SPAN_KIND_';
+
+/** Current HTTP/RPC/GenAI/MCP semantic-convention keys first, older spellings after. */
+const keys = {
+  method: ['http.request.method', 'http.method'],
+  target: ['url.path', 'http.target'],
+  url: ['url.full', 'http.url'],
+  status: ['http.response.status_code', 'http.status_code'],
+  host: ['server.address', 'net.peer.name', 'http.host'],
+  peer: ['peer.service', 'server.address', 'net.peer.name'],
+  system: [
+    'db.system.name',
+    'db.system',
+    'gen_ai.provider.name',
+    'gen_ai.system',
+    'messaging.system',
+    'rpc.service',
+  ],
+  clientIp: ['client.address', 'net.sock.peer.addr', 'net.peer.ip'],
+  endUser: ['enduser.id', 'user.id'],
+  agent: ['gen_ai.agent.name', 'gen_ai.agent.id'],
+  otherMethod: ['rpc.method', 'gen_ai.operation.name'],
+  bytesIn: ['http.request.body.size', 'http.request_content_length'],
+  bytesOut: ['http.response.body.size', 'http.response_content_length'],
+} as const;
+
+function kindOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return 0;
+  const index = spanKinds.indexOf(value.startsWith(kindPrefix) ? value.slice(kindPrefix.length) : value);
+  return Math.max(index, 0);
+}
+
+function urlParts(url: string | undefined): { host?: string; path?: string } {
+  if (url === undefined) return {};
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return { path: url };
+  const slash = url.indexOf('/', scheme + 3);
+  return slash < 0
+    ? { host: url.slice(scheme + 3) }
+    : { host: url.slice(scheme + 3, slash), path: url.slice(slash) };
+}
+
+function hasA2aAttribute(attributes: Attributes): boolean {
+  for (const key in attributes) if (key.startsWith('a2a.')) return true;
+  return stringAttribute(attributes, 'rpc.system') === 'a2a';
+}
+
+/**
+ * MCP, A2A and gRPC as the attributes state them; plain HTTP spans are left to the shared path rules
+ * (an HTTP POST to `/mcp` is MCP, as it is in gateway logs), and spans without HTTP are `other`.
+ */
+function protocolOf(attributes: Attributes, invokesRemoteAgent: boolean, httpMethod: string | undefined) {
+  if (stringAttribute(attributes, 'mcp.method.name') !== undefined) return 'mcp';
+  if (invokesRemoteAgent || hasA2aAttribute(attributes)) return 'a2a';
+  if (stringAttribute(attributes, 'rpc.system') === 'grpc') return 'grpc';
+  return httpMethod === undefined ? 'other' : undefined;
+}
+
+/** The callee of an outgoing span: the named peer, the URL's host, the remote agent, or the system called. */
+function calleeService(attributes: Attributes, invokesRemoteAgent: boolean, urlHost: string | undefined) {
+  return (
+    firstStringAttribute(attributes, keys.peer) ??
+    urlHost ??
+    (invokesRemoteAgent ? firstStringAttribute(attributes, keys.agent) : undefined) ??
+    firstStringAttribute(attributes, keys.system)
+  );
+}
+
+function scopesOf(attributes: Attributes): string[] {
+  const scope = stringAttribute(attributes, 'enduser.scope');
+  return scope === undefined ? [] : scope.split(' ').filter((entry) => entry.length > 0);
+}
+
+/**
+ * Who makes the call when no header says it: the end user if the span names one; otherwise, for
+ * outgoing and internal spans, the acting agent or the span's own service. An incoming span does
+ * not know its caller (its parent span does), so it gets no fallback.
+ */
+function spanIdentity(
+  attributes: Attributes,
+  serviceName: string | undefined,
+  callerAgent: string | undefined,
+  incoming: boolean,
+) {
+  const endUser = firstStringAttribute(attributes, keys.endUser);
+  const authenticated: Credential | undefined =
+    endUser === undefined
+      ? undefined
+      : { id: `enduser:${endUser}`, kind: 'unknown', subject: endUser, scopes: scopesOf(attributes) };
+  let fallback: Credential | undefined;
+  if (callerAgent !== undefined) {
+    fallback = { id: `agent:${callerAgent}`, kind: 'service_account', subject: callerAgent, scopes: [] };
+  } else if (!incoming && serviceName !== undefined) {
+    fallback = { id: `service:${serviceName}`, kind: 'service_account', subject: serviceName, scopes: [] };
+  }
+  return { authenticated, fallback };
+}
+
+function statusFromSpan(status: unknown): number {
+  const code = isObject(status) ? status.code : undefined;
+  return code === 2 || code === 'STATUS_CODE_ERROR' ? 500 : 200;
+}
+
+type SpanTiming = { ts: number; durationMs?: number };
+
+function spanTiming(span: JsonObject): SpanTiming | string {
+  const start = timeValue(span.startTimeUnixNano);
+  if (start === undefined) return 'startTimeUnixNano is missing';
+  const ts = nanosToMs(start);
+  if (Number.isNaN(ts)) return 'startTimeUnixNano is not an integer count of nanoseconds';
+  const end = timeValue(span.endTimeUnixNano);
+  return end === undefined ? { ts } : { ts, durationMs: nanosDiffMs(start, end) };
+}
+
+function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft | string {
+  const traceId = text(span.traceId)?.toLowerCase();
+  if (traceId === undefined) return 'traceId is missing';
+  const spanId = text(span.spanId)?.toLowerCase();
+  if (spanId === undefined) return 'spanId is missing';
+  const timing = spanTiming(span);
+  if (typeof timing === 'string') return timing;
+  const attributes = decodeAttributes(span.attributes);
+  const kind = kindOf(span.kind);
+  const incoming = kind === serverKind || kind === consumerKind;
+  const outgoing = kind === clientKind || kind === producerKind;
+  const invokesRemoteAgent =
+    kind === clientKind && stringAttribute(attributes, 'gen_ai.operation.name') === 'invoke_agent';
+  const callerAgent =
+    incoming || invokesRemoteAgent ? undefined : firstStringAttribute(attributes, keys.agent);
+  const identity = spanIdentity(attributes, serviceName, callerAgent, incoming);
+  const httpMethod = firstStringAttribute(attributes, keys.method);
+  const mcpMethod = stringAttribute(attributes, 'mcp.method.name');
+  const url = urlParts(firstStringAttribute(attributes, keys.url));
+  const ip = incoming ? firstStringAttribute(attributes, keys.clientIp) : undefined;
+  return {
+    ...timing,
+    method: httpMethod ?? mcpMethod ?? firstStringAttribute(attributes, keys.otherMethod) ?? text(span.name),
+    target: firstStringAttribute(attributes, keys.target) ?? url.path,
+    authority: firstStringAttribute(attributes, keys.host) ?? url.host,
+    service: outgoing ? calleeService(attributes, invokesRemoteAgent, url.host) : serviceName,
+    route: stringAttribute(attributes, 'http.route'),
+    status: numberAttribute(attributes, keys.status) ?? statusFromSpan(span.status),
+    grpcStatus: stringAttribute(attributes, 'rpc.grpc.status_code'),
+    protocol: protocolOf(attributes, invokesRemoteAgent, httpMethod),
+    mcpMethod,
+    tool: stringAttribute(attributes, 'gen_ai.tool.name'),
+    hopId: `${traceId}:${spanId}`,
+    traceId,
+    spanId,
+    parentSpanId: text(span.parentSpanId)?.toLowerCase(),
+    identity: {
+      authorization: stringAttribute(attributes, 'http.request.header.authorization'),
+      apiKey: stringAttribute(attributes, 'http.request.header.x-api-key'),
+      onBehalfOf: stringAttribute(attributes, 'http.request.header.x-on-behalf-of'),
+      ...identity,
+      ip,
+    },
+    workload: outgoing ? serviceName : undefined,
+    agent: callerAgent,
+    ip,
+    bytesIn: numberAttribute(attributes, keys.bytesIn),
+    bytesOut: numberAttribute(attributes, keys.bytesOut),
+  };
+}
+
+type SpanBatch = { spans: unknown[]; serviceName?: string; path: string };
+
+/** The span lists of an export, each with its resource's service name; malformed levels are skipped. */
+function spanBatches(resourceSpans: unknown[]): SpanBatch[] {
+  const batches: SpanBatch[] = [];
+  for (let r = 0; r < resourceSpans.length; r++) {
+    const entry = resourceSpans[r];
+    if (!isObject(entry)) continue;
+    const resource = isObject(entry.resource) ? decodeAttributes(entry.resource.attributes) : undefined;
+    const serviceName = resource === undefined ? undefined : stringAttribute(resource, 'service.name');
+    const scopes = entry.scopeSpans ?? entry.instrumentationLibrarySpans;
+    if (!Array.isArray(scopes)) continue;
+    for (let s = 0; s < scopes.length; s++) {
+      const scope = scopes[s];
+      if (isObject(scope) && Array.isArray(scope.spans)) {
+        batches.push({ spans: scope.spans, serviceName, path: `resourceSpans[${r}].scopeSpans[${s}]` });
+      }
+    }
+  }
+  return batches;
+}
+
+function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+  if (record.kind !== 'json' || !isObject(record.value) || !Array.isArray(record.value.resourceSpans)) {
+    return reject('otlp: an OTLP/JSON trace export needs a resourceSpans array');
+  }
+  const key: RecordKey = { raw: record.raw };
+  const events: HopEvent[] = [];
+  for (const batch of spanBatches(record.value.resourceSpans)) {
+    if (events.length + batch.spans.length > maxSpansPerRecord) {
+      return reject(`otlp: more than ${maxSpansPerRecord} spans in one record`);
+    }
+    for (let index = 0; index < batch.spans.length; index++) {
+      const span = batch.spans[index];
+      const draft = isObject(span) ? spanDraft(span, batch.serviceName) : 'a span must be a JSON object';
+      if (typeof draft === 'string') return reject(`otlp: ${batch.path}.spans[${index}]: ${draft}`);
+      events.push(draftToHop(draft, context, key));
+    }
+  }
+  return { ok: true, events };
+}
+
+/** OTLP/JSON trace exports (`resourceSpans[].scopeSpans[].spans[]`): one hop per span. */
+export const otlp: FormatAdapter = {
+  name: 'otlp',
+  detect: (record) => record.kind === 'json' && isObject(record.value) && 'resourceSpans' in record.value,
+  toHopEvents,
+};

@@ -1,0 +1,80 @@
+/** Event-time parsing. Every function returns epoch milliseconds, or NaN when the value is not a time. */
+
+const zoneSuffix = /(?:Z|[+-]\d\d:?\d\d)$/i;
+const digitsOnly = /^-?\d+$/;
+const clfTime = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
+const months: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
+
+/** ISO 8601 / RFC 3339 with any fraction length; a time without a zone is UTC (gateways log UTC). */
+export function isoToMs(value: string): number {
+  return Date.parse(zoneSuffix.test(value) ? value : `${value}Z`);
+}
+
+/** An integer count of nanoseconds (decimal string or number) as ms, without a float detour for strings. */
+export function nanosToMs(value: string | number): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.floor(value / 1e6) : Number.NaN;
+  if (!digitsOnly.test(value)) return Number.NaN;
+  return Number(BigInt(value) / 1_000_000n);
+}
+
+/** The exact difference of two nanosecond timestamps, in (fractional) ms. */
+export function nanosDiffMs(start: string | number, end: string | number): number {
+  if (
+    typeof start === 'string' &&
+    typeof end === 'string' &&
+    digitsOnly.test(start) &&
+    digitsOnly.test(end)
+  ) {
+    return Number(BigInt(end) - BigInt(start)) / 1e6;
+  }
+  return (Number(end) - Number(start)) / 1e6;
+}
+
+/**
+ * An epoch number in whatever unit the gateway chose (`%START_TIME(%s.%3f)%`, `$msec`, ms, µs, ns),
+ * told apart by magnitude: no real request happened before 1973 or after 5138.
+ */
+export function epochToMs(value: string | number): number {
+  if (typeof value === 'string' && digitsOnly.test(value) && value.length > 15) return nanosToMs(value);
+  const epoch = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(epoch)) return Number.NaN;
+  const magnitude = Math.abs(epoch);
+  if (magnitude < 1e11) return Math.floor(epoch * 1000);
+  if (magnitude < 1e14) return Math.floor(epoch);
+  if (magnitude < 1e17) return Math.floor(epoch / 1000);
+  return Math.floor(epoch / 1e6);
+}
+
+/** A start time that is either ISO 8601 or an epoch number. */
+export function timestampToMs(value: string | number): number {
+  if (typeof value === 'number') return epochToMs(value);
+  const first = value.charCodeAt(0);
+  const isNumber =
+    value.length > 0 && (first === 45 || (first >= 48 && first <= 57)) && !value.includes('-', 1);
+  return isNumber ? epochToMs(value) : isoToMs(value);
+}
+
+/** Common Log Format time (`07/Dec/2016:11:05:07 +0100`), honouring its offset. */
+export function clfToMs(value: string): number {
+  const match = clfTime.exec(value);
+  if (!match) return Number.NaN;
+  const [, day, monthName, year, hour, minute, second, sign, offsetHours, offsetMinutes] = match;
+  const month = months[monthName!];
+  if (month === undefined) return Number.NaN;
+  const local = Date.UTC(Number(year), month, Number(day), Number(hour), Number(minute), Number(second));
+  const offset = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+  return sign === '+' ? local - offset : local + offset;
+}

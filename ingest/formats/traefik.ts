@@ -1,0 +1,104 @@
+import { draftToHop, type HopDraft } from './hop.js';
+import { isoToMs } from './time.js';
+import {
+  type AdapterContext,
+  type AdapterResult,
+  type FormatAdapter,
+  type RawRecord,
+  reject,
+} from './types.js';
+import { isObject, type JsonObject, numeric, text } from './values.js';
+
+/**
+ * Request headers appear as `request_<Canonical-Header-Name>` when `accessLog.fields.headers` keeps
+ * them; Traefik writes `REDACTED` for headers in redact mode, which says nothing about the caller.
+ */
+const redacted = 'REDACTED';
+
+function header(record: JsonObject, key: string): string | undefined {
+  const value = text(record[key]);
+  return value === redacted ? undefined : value;
+}
+
+/** `ServiceURL` is a Go url.URL object in v2 and a string in v3; either way its host is wanted. */
+function serviceUrlHost(value: unknown): string | undefined {
+  if (isObject(value)) return text(value.Host);
+  const url = text(value);
+  if (url === undefined) return undefined;
+  const scheme = url.indexOf('://');
+  const rest = scheme < 0 ? url : url.slice(scheme + 3);
+  const slash = rest.indexOf('/');
+  return slash < 0 ? rest : rest.slice(0, slash);
+}
+
+/** `name@provider`: the provider suffix is Traefik's bookkeeping, not part of the service's name. */
+function withoutProvider(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const at = name.lastIndexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}
+
+function traefikDraft(record: JsonObject): HopDraft | string {
+  const start = text(record.StartUTC) ?? text(record.StartLocal);
+  if (start === undefined) return 'StartUTC is missing';
+  const ts = isoToMs(start);
+  if (Number.isNaN(ts)) return 'StartUTC is not an RFC 3339 time';
+  const durationNs = numeric(record.Duration);
+  const ip = text(record.ClientHost);
+  const spanId = text(record.SpanId)?.toLowerCase();
+  return {
+    ts,
+    durationMs: durationNs === undefined ? undefined : durationNs / 1e6,
+    method: text(record.RequestMethod),
+    target: text(record.RequestPath),
+    authority: text(record.RequestAddr),
+    service:
+      withoutProvider(text(record.ServiceName)) ??
+      serviceUrlHost(record.ServiceURL) ??
+      text(record.RequestHost),
+    route: withoutProvider(text(record.RouterName)),
+    status: numeric(record.DownstreamStatus),
+    grpcStatus: header(record, 'origin_Grpc-Status'),
+    contentType: header(record, 'request_Content-Type'),
+    mcpMethod: header(record, 'request_Mcp-Method'),
+    mcpName: header(record, 'request_Mcp-Name'),
+    requestId: header(record, 'request_X-Request-Id'),
+    hopId: spanId,
+    traceId: text(record.TraceId)?.toLowerCase(),
+    spanId,
+    trace: {
+      traceparent: header(record, 'request_Traceparent'),
+      b3: header(record, 'request_B3'),
+      b3TraceId: header(record, 'request_X-B3-Traceid'),
+      b3SpanId: header(record, 'request_X-B3-Spanid'),
+      b3ParentSpanId: header(record, 'request_X-B3-Parentspanid'),
+    },
+    identity: {
+      authorization: header(record, 'request_Authorization'),
+      apiKey: header(record, 'request_X-Api-Key'),
+      clientCertSubject: text(record.TLSClientSubject),
+      userName: text(record.ClientUsername),
+      onBehalfOf: header(record, 'request_X-On-Behalf-Of'),
+      ip,
+    },
+    agent: header(record, 'request_X-Hopwatch-Agent') ?? header(record, 'request_X-Agent-Id'),
+    ip,
+    bytesIn: numeric(record.RequestContentSize),
+    bytesOut: numeric(record.DownstreamContentSize),
+  };
+}
+
+function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+  if (record.kind !== 'json' || !isObject(record.value))
+    return reject('a Traefik access log record must be a JSON object');
+  const draft = traefikDraft(record.value);
+  if (typeof draft === 'string') return reject(`traefik: ${draft}`);
+  return { ok: true, events: [draftToHop(draft, context, { raw: record.raw })] };
+}
+
+/** Traefik's JSON access log (`--accesslog.format=json`). */
+export const traefik: FormatAdapter = {
+  name: 'traefik',
+  detect: (record) => record.kind === 'json' && isObject(record.value) && 'StartUTC' in record.value,
+  toHopEvents,
+};

@@ -1,0 +1,23 @@
+import type { HopEvent, HopOrigin } from '../../schemas/hop-event.js';
+
+/** One raw record, parsed once by the caller: JSON when it parses as JSON, text otherwise. */
+export type RawRecord = { kind: 'json'; value: unknown; raw: string } | { kind: 'text'; raw: string };
+
+/** What an adapter knows about where the record came from; adapters read no clock and no config. */
+export type AdapterContext = {
+  origin: HopOrigin;
+};
+
+export type AdapterResult = { ok: true; events: HopEvent[] } | { ok: false; reason: string };
+
+/** One log format: a cheap detection predicate and a pure mapping from one record to hops. */
+export type FormatAdapter = {
+  name: string;
+  /** Looks at a few keys or the first characters only; used for `format: auto`. */
+  detect(record: RawRecord): boolean;
+  toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult;
+};
+
+export function reject(reason: string): AdapterResult {
+  return { ok: false, reason };
+}

@@ -1,0 +1,79 @@
+/** Readers for loosely typed log values: typed or string-typed JSON, `-`/null/"" as missing. */
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A present string (not empty, not `-`); numbers and booleans become their text. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length === 0 || value === '-' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** A timestamp as logged: a present string or a finite number. */
+export function timeValue(value: unknown): string | number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  return text(value);
+}
+
+/** A finite number, from a JSON number or a numeric string; missing markers and junk give nothing. */
+export function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.length === 0 || value === '-') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** The first key of `keys` with a present text value: one alias table serves several spellings. */
+export function firstText(record: JsonObject, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = text(record[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+export function firstNumeric(record: JsonObject, keys: readonly string[]): number | undefined {
+  for (const key of keys) {
+    const value = numeric(record[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The path of a request target without query or fragment: query strings carry keys and tokens. */
+export function pathOnly(target: string): string {
+  const query = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
+  return end < 0 ? target : target.slice(0, end);
+}
+
+/** The host of `ip:port`, `[v6]:port` or `scheme://host:port`; a bare IPv6 address is kept whole. */
+export function hostOnly(address: string): string {
+  const scheme = address.indexOf('://');
+  const rest = scheme < 0 ? address : address.slice(scheme + 3);
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    return close < 0 ? rest : rest.slice(1, close);
+  }
+  const colon = rest.indexOf(':');
+  if (colon < 0 || rest.indexOf(':', colon + 1) >= 0) return rest;
+  return rest.slice(0, colon);
+}
+
+/** The original client of an `X-Forwarded-For` list (its first entry). */
+export function firstForwardedFor(value: string): string | undefined {
+  const comma = value.indexOf(',');
+  const first = (comma < 0 ? value : value.slice(0, comma)).trim();
+  return first.length === 0 || first === '-' ? undefined : first;
+}
+
+/** A header value that may have been logged as a list (repeated header): its first string. */
+export function headerText(value: unknown): string | undefined {
+  if (Array.isArray(value)) return text(value[0]);
+  return text(value);
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { Credential } from '../../schemas/hop-event.js';
+import { claimsFromMetadata, decodeJwtPayload, type JwtClaims, jwtActors, jwtCredential } from './jwt.js';
+
+/**
+ * What a log line says about who made the request. Raw secrets (`authorization`, `apiKey`) come in
+ * here and leave only as fingerprints or decoded claims.
+ */
+export type IdentityEvidence = {
+  /** Claims the gateway verified and logged (Envoy jwt_authn metadata): object or JSON text. */
+  jwtClaims?: unknown;
+  /** Raw `Authorization` header value. */
+  authorization?: string;
+  /** Raw API key (header or query parameter). */
+  apiKey?: string;
+  /** An identity the gateway authenticated that is not a token: a Kong consumer, an OTel end user. */
+  authenticated?: Credential;
+  /** Envoy `%DOWNSTREAM_PEER_URI_SAN%`: the client certificate's URI SANs, comma-joined. */
+  peerUriSans?: string;
+  /** `x-forwarded-client-cert` as set by Envoy. */
+  forwardedClientCert?: string;
+  /** Client certificate subject DN (NGINX `$ssl_client_s_dn`, Traefik `TLSClientSubject`). */
+  clientCertSubject?: string;
+  /** Basic-auth user the proxy saw (NGINX `$remote_user`, Traefik `ClientUsername`). */
+  userName?: string;
+  /** Delegation header (`x-on-behalf-of`): comma-separated, originator first. */
+  onBehalfOf?: string;
+  /** Used when nothing above names the caller (OTLP: the calling service). */
+  fallback?: Credential;
+  ip?: string;
+};
+
+export type Identity = {
+  credential: Credential;
+  /** Originator first; absent when the request names no delegation. */
+  delegation?: string[];
+  /** The caller's SPIFFE ID (mTLS), the best name for its workload. */
+  spiffeId?: string;
+};
+
+const spiffeScheme = 'spiffe://';
+const xfccUri = /(?:^|;)URI=("?)([^;,"]+)\1/;
+
+/** First 16 hex of the SHA-256 of a secret: stable, groupable, and useless to an attacker. */
+export function secretFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+export function apiKeyCredential(key: string): Credential {
+  return { id: `key:${secretFingerprint(key)}`, kind: 'api_key', scopes: [] };
+}
+
+/** The SPIFFE ID among comma-joined URI SANs (Envoy joins several with a comma), else the first SAN. */
+export function spiffeFromSans(sans: string): string | undefined {
+  let first: string | undefined;
+  for (const raw of sans.split(',')) {
+    const san = raw.trim();
+    if (san.startsWith(spiffeScheme)) return san;
+    if (first === undefined && san.length > 0) first = san;
+  }
+  return first;
+}
+
+/** The URI SAN of the nearest client in an `x-forwarded-client-cert` value (its last element). */
+export function spiffeFromForwardedClientCert(xfcc: string): string | undefined {
+  const nearest = xfcc.slice(xfcc.lastIndexOf(',') + 1);
+  return xfccUri.exec(nearest)?.[2];
+}
+
+type TokenIdentity = { credential: Credential; claims?: JwtClaims };
+type AuthorizationSecret = { scheme: string; token: string; fingerprint: string };
+
+function parseAuthorization(value: string): AuthorizationSecret | undefined {
+  const space = value.indexOf(' ');
+  const scheme = space > 0 ? value.slice(0, space).toLowerCase() : '';
+  const token = space > 0 ? value.slice(space + 1).trim() : value.trim();
+  if (token.length === 0) return undefined;
+  return { scheme, token, fingerprint: secretFingerprint(token) };
+}
+
+function fromAuthorization({ scheme, token, fingerprint }: AuthorizationSecret): TokenIdentity {
+  if (scheme === 'bearer' || scheme === '') {
+    const claims = decodeJwtPayload(token);
+    if (claims) return { credential: jwtCredential(claims, fingerprint), claims };
+  }
+  const credential: Credential = { id: `key:${fingerprint}`, kind: 'api_key', scopes: [] };
+  if (scheme === 'basic') {
+    const user = Buffer.from(token, 'base64').toString().split(':')[0];
+    if (user) credential.subject = user;
+  }
+  return { credential };
+}
+
+function fromTokens(evidence: IdentityEvidence): TokenIdentity | undefined {
+  const secret =
+    evidence.authorization === undefined ? undefined : parseAuthorization(evidence.authorization);
+  const verified = evidence.jwtClaims === undefined ? undefined : claimsFromMetadata(evidence.jwtClaims);
+  if (verified) return { credential: jwtCredential(verified, secret?.fingerprint), claims: verified };
+  const presented = secret === undefined ? undefined : fromAuthorization(secret);
+  if (presented?.claims) return presented;
+  if (evidence.authenticated) return { credential: evidence.authenticated };
+  if (evidence.apiKey !== undefined) return { credential: apiKeyCredential(evidence.apiKey) };
+  return presented;
+}
+
+function fromPeer(evidence: IdentityEvidence, spiffeId: string | undefined): Credential {
+  if (spiffeId !== undefined) return { id: spiffeId, kind: 'mtls', subject: spiffeId, scopes: [] };
+  if (evidence.clientCertSubject !== undefined) {
+    const subject = evidence.clientCertSubject;
+    return { id: `x509:${subject}`, kind: 'mtls', subject, scopes: [] };
+  }
+  if (evidence.userName !== undefined) {
+    return { id: `user:${evidence.userName}`, kind: 'unknown', subject: evidence.userName, scopes: [] };
+  }
+  if (evidence.fallback) return evidence.fallback;
+  return {
+    id: evidence.ip === undefined ? 'anonymous' : `anonymous:${evidence.ip}`,
+    kind: 'unknown',
+    scopes: [],
+  };
+}
+
+function delegationOf(credential: Credential, claims: JwtClaims | undefined, onBehalfOf?: string) {
+  const actors = claims === undefined ? [] : jwtActors(claims);
+  if (actors.length > 0) return [credential.id, ...actors];
+  if (onBehalfOf === undefined) return undefined;
+  const chain = onBehalfOf
+    .split(',')
+    .map((party) => party.trim())
+    .filter((party) => party.length > 0);
+  if (chain.length === 0) return undefined;
+  if (chain[chain.length - 1] !== credential.id) chain.push(credential.id);
+  return chain;
+}
+
+/**
+ * Picks the credential of a hop from the evidence, strongest first: a verified or presented JWT, an
+ * identity the gateway authenticated, an API key, another Authorization secret, the mTLS peer, then
+ * whatever is left. The delegation chain comes from the JWT `act` claims or the on-behalf-of header.
+ */
+export function resolveIdentity(evidence: IdentityEvidence): Identity {
+  const spiffeId =
+    (evidence.peerUriSans === undefined ? undefined : spiffeFromSans(evidence.peerUriSans)) ??
+    (evidence.forwardedClientCert === undefined
+      ? undefined
+      : spiffeFromForwardedClientCert(evidence.forwardedClientCert));
+  const token = fromTokens(evidence);
+  const credential = token?.credential ?? fromPeer(evidence, spiffeId);
+  const identity: Identity = { credential };
+  const delegation = delegationOf(credential, token?.claims, evidence.onBehalfOf);
+  if (delegation) identity.delegation = delegation;
+  if (spiffeId !== undefined) identity.spiffeId = spiffeId;
+  return identity;
+}

@@ -1,0 +1,91 @@
+import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
+import { findFormat, formatAdapters } from './formats/index.js';
+import type { FormatAdapter, RawRecord } from './formats/types.js';
+
+export type NormalizeOptions = {
+  /** A format name, or `auto` (the default) to detect per record. */
+  format?: string;
+  origin?: { topic?: string; partition?: number; offset?: string };
+  /** Wall-clock ms; events starting more than a day after it are rejected. Defaults to Date.now(). */
+  now?: number;
+  /** Longer records are rejected unread. */
+  maxRecordBytes?: number;
+};
+
+export type NormalizeResult =
+  | { ok: true; format: string; events: HopEvent[] }
+  | { ok: false; reason: string; format?: string };
+
+export const autoFormat = 'auto';
+/** Names accepted as `format`: every adapter's and `auto`. */
+export const formatNames: readonly string[] = [autoFormat, ...formatAdapters.map((adapter) => adapter.name)];
+export const defaultMaxRecordBytes = 1024 * 1024;
+const maxFutureMs = 24 * 60 * 60 * 1000;
+
+/** JSON.parse messages quote the input; a reason must not (it may hold a token), so only the position is kept. */
+const jsonErrorPosition = /position (\d+)/;
+
+function parseRecord(raw: string): RawRecord | string {
+  const first = raw.charCodeAt(0);
+  if (first !== 123 && first !== 91) return { kind: 'text', raw };
+  try {
+    return { kind: 'json', value: JSON.parse(raw), raw };
+  } catch (error) {
+    // `[2016-04-15T…] "GET …` is an Envoy text line, not broken JSON.
+    if (first === 91) return { kind: 'text', raw };
+    const position = jsonErrorPosition.exec((error as Error).message)?.[1];
+    return position === undefined
+      ? 'not valid JSON (cut short?)'
+      : `not valid JSON (error at character ${position})`;
+  }
+}
+
+function byteLengthAbove(raw: string, limit: number): boolean {
+  if (raw.length > limit) return true;
+  return raw.length * 3 > limit && Buffer.byteLength(raw) > limit;
+}
+
+function adapterFor(record: RawRecord, format: string): FormatAdapter | string {
+  if (format !== autoFormat)
+    return findFormat(format) ?? `unknown format "${format}"; use one of ${formatNames.join(', ')}`;
+  for (const adapter of formatAdapters) if (adapter.detect(record)) return adapter;
+  return record.kind === 'json' ? 'JSON record of no known format' : 'text line of no known format';
+}
+
+function originOf(format: string, options: NormalizeOptions): HopOrigin {
+  const origin: HopOrigin = { format };
+  const coordinates = options.origin;
+  if (coordinates?.topic !== undefined) origin.topic = coordinates.topic;
+  if (coordinates?.partition !== undefined) origin.partition = coordinates.partition;
+  if (coordinates?.offset !== undefined) origin.offset = coordinates.offset;
+  return origin;
+}
+
+function outOfRange(events: HopEvent[], now: number): string | undefined {
+  for (const event of events) {
+    if (!Number.isSafeInteger(event.ts) || event.ts < 0) return 'start time is negative or not a time';
+    if (event.ts > now + maxFutureMs) return 'start time is more than a day in the future';
+  }
+  return undefined;
+}
+
+/**
+ * One raw record (a log line, a Kafka message, an OTLP export) → zero or more HopEvents, or a human
+ * reason why not. Never throws on input, and no reason ever quotes the record.
+ */
+export function normalizeRecord(raw: string, options: NormalizeOptions = {}): NormalizeResult {
+  const limit = options.maxRecordBytes ?? defaultMaxRecordBytes;
+  if (byteLengthAbove(raw, limit)) return { ok: false, reason: `record is longer than ${limit} bytes` };
+  const trimmed = raw.trim();
+  if (trimmed.length === 0) return { ok: false, reason: 'empty record' };
+  const record = parseRecord(trimmed);
+  if (typeof record === 'string') return { ok: false, reason: record };
+  const adapter = adapterFor(record, options.format ?? autoFormat);
+  if (typeof adapter === 'string') return { ok: false, reason: adapter };
+  const result = adapter.toHopEvents(record, { origin: originOf(adapter.name, options) });
+  if (!result.ok) return { ok: false, reason: result.reason, format: adapter.name };
+  const badTime = outOfRange(result.events, options.now ?? Date.now());
+  if (badTime !== undefined)
+    return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
+  return { ok: true, format: adapter.name, events: result.events };
+}
