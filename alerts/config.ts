@@ -20,7 +20,7 @@ export const webhookConfigSchema = z
     detectors: z.array(z.enum(detectorNames)).min(1).optional(),
     /** `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback. */
     bodyStyle: z.enum(bodyStyles).default('hopwatch'),
-    timeoutMs: z.number().int().positive().default(10_000),
+    timeoutMs: z.number().int().positive().max(300_000).default(10_000),
     /** A delivery is marked failed after this many attempts or this age, whichever comes first. */
     maxAttempts: z.number().int().positive().default(200),
     maxAgeMs: z
@@ -38,9 +38,19 @@ export const webhookConfigSchema = z
       .default(64 * 1024),
     /** Retry delay: full jitter over min(backoffMaxMs, backoffBaseMs * 2^(attempt-1)). */
     backoffBaseMs: z.number().int().positive().default(1_000),
-    backoffMaxMs: z.number().int().positive().default(900_000),
+    backoffMaxMs: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * HOUR_MS)
+      .default(900_000),
     /** Upper bound on a receiver's Retry-After. */
-    retryAfterMaxMs: z.number().int().nonnegative().default(HOUR_MS),
+    retryAfterMaxMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(24 * HOUR_MS)
+      .default(HOUR_MS),
   })
   .strict()
   .refine((webhook) => (webhook.secretEnv === undefined) !== (webhook.secretFile === undefined), {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import FlatQueue from 'flatqueue';
 import type { Logger } from 'pino';
@@ -17,7 +16,7 @@ import type { StoredDelivery } from './delivery-index.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
-import { DELIVERY_HEADER, deliveryIdFor, SIGNATURE_HEADER, signatureHeader } from './signature.js';
+import { deliveryHeaders, deliveryIdFor, hopwatchUserAgent } from './signature.js';
 
 export type AlertDispatcherOptions = {
   config: AlertsConfig;
@@ -67,7 +66,7 @@ export async function createAlertDispatcher(
     now,
     fetchImpl: options.fetchImpl ?? fetch,
     random: options.random ?? Math.random,
-    userAgent: `hopwatch/${hopwatchVersion()}`,
+    userAgent: hopwatchUserAgent(),
     maxPending: options.config.outbox.maxPending,
   });
   await dispatcher.failOrphans();
@@ -240,7 +239,13 @@ class WebhookDispatcher implements AlertDispatcher {
       }
       const outcome = await sendAttempt(this.#with.fetchImpl, {
         url: webhook.url,
-        headers: this.#headers(webhook, delivery.id, delivery.body, now),
+        headers: deliveryHeaders(
+          webhook.secret.reveal(),
+          delivery.id,
+          delivery.body,
+          now,
+          this.#with.userAgent,
+        ),
         body: delivery.body,
         timeoutMs: webhook.timeoutMs,
         maxResponseBytes: webhook.maxResponseBytes,
@@ -258,15 +263,6 @@ class WebhookDispatcher implements AlertDispatcher {
         'alerts outbox: could not record a delivery attempt (retried from the outbox after a restart)',
       );
     }
-  }
-
-  #headers(webhook: ResolvedWebhook, deliveryId: string, body: string, now: number): Record<string, string> {
-    return {
-      'Content-Type': 'application/json',
-      'User-Agent': this.#with.userAgent,
-      [SIGNATURE_HEADER]: signatureHeader(webhook.secret.reveal(), Math.floor(now / 1000), body),
-      [DELIVERY_HEADER]: deliveryId,
-    };
   }
 
   async #settle(lane: Lane, delivery: StoredDelivery, change: DeliveryChange): Promise<void> {
@@ -303,20 +299,4 @@ function routes(webhook: ResolvedWebhook, finding: Finding): boolean {
     severityAtLeast(finding.severity, webhook.minSeverity) &&
     (webhook.detectors === undefined || webhook.detectors.includes(finding.detector))
   );
-}
-
-// The source runs from alerts/, the build from dist/alerts/.
-function hopwatchVersion(): string {
-  for (const candidate of ['../package.json', '../../package.json']) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (manifest.name === 'hopwatch' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // not this one: try the next candidate
-    }
-  }
-  return 'unknown';
 }
