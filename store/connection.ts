@@ -6,7 +6,6 @@ import {
   ClickHouseLogLevel,
   createClient,
 } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import type { HopwatchConfig } from '../schemas/config.js';
 
 // The client would log failures to the console on its own; the writer and reader log them through pino.
@@ -30,11 +29,13 @@ export type StoreConnection = {
  * directory share the engine; a different directory can be opened once every connection to the
  * first is closed and chdb's `drainPending()` has resolved.
  */
-export function connectStore(config: HopwatchConfig): StoreConnection {
+export async function connectStore(config: HopwatchConfig): Promise<StoreConnection> {
   const { store } = config;
   if (store.url === undefined) {
     const path = resolve(config.dataDir, 'chdb');
     mkdirSync(path, { recursive: true });
+    // Loaded only for the embedded target: the engine is a large native library a server deployment never needs.
+    const { createChdbConnection } = await import('chdb/connection');
     // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1 of the same
     // contract; they differ only in the list of known settings, so the structural cast is sound.
     const connection = createChdbConnection({

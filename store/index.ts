@@ -57,7 +57,7 @@ class ClickHouseStore implements HopwatchStore {
 
 /** Connects (embedded chDB under `<dataDir>/chdb`, or the server at `store.url`) and applies pending migrations. */
 export async function openStore(config: HopwatchConfig, logger: Logger): Promise<HopwatchStore> {
-  const { client, target, location } = connectStore(config);
+  const { client, target, location } = await connectStore(config);
   const schema = schemaSettings(config);
   const store = new ClickHouseStore(client, schema, config, logger);
   try {
@@ -74,7 +74,7 @@ export type MigrationReport = { changes: string[]; version: number; target: Stor
 
 /** `hopwatch migrate`: applies pending migrations without starting anything else, and says what it did. */
 export async function migrateStore(config: HopwatchConfig): Promise<MigrationReport> {
-  const { client, target, location } = connectStore(config);
+  const { client, target, location } = await connectStore(config);
   const schema = schemaSettings(config);
   try {
     const changes = await applyMigrations(client, schema);

@@ -15,7 +15,9 @@ describeStoreTargets('store', (target) => {
     for (const store of opened.splice(0)) await store.close();
   });
 
-  async function fresh(overrides: StoreOverrides = {}): Promise<{ config: HopwatchConfig; store: HopwatchStore }> {
+  async function fresh(
+    overrides: StoreOverrides = {},
+  ): Promise<{ config: HopwatchConfig; store: HopwatchStore }> {
     const config = target.config(overrides);
     const store = await target.open(config);
     opened.push(store);
@@ -105,10 +107,17 @@ describeStoreTargets('store', (target) => {
   it('summarises a credential: findings by detector and severity, first and last seen, top destinations', async () => {
     const { store } = await fresh();
     const now = Date.now();
-    const hops = [0, 1, 2, 3].flatMap((trace) => [0, 1].map((depth) => makeHop(5 * trace, depth, now + trace)));
+    const hops = [0, 1, 2, 3].flatMap((trace) =>
+      [0, 1].map((depth) => makeHop(5 * trace, depth, now + trace)),
+    );
     const origin = hops[0]!.originCredential;
     const findings = [
-      makeFinding(0, { originCredential: origin, detector: 'rate', severity: 'high', windowStart: now - 60_000 }),
+      makeFinding(0, {
+        originCredential: origin,
+        detector: 'rate',
+        severity: 'high',
+        windowStart: now - 60_000,
+      }),
       makeFinding(1, { originCredential: origin, detector: 'rate', severity: 'high', windowStart: now }),
       makeFinding(2, { originCredential: origin, detector: 'fanout', severity: 'low', windowStart: now }),
       makeFinding(3, { originCredential: 'key:ffffffffffffffff', detector: 'fanout', windowStart: now }),
@@ -140,7 +149,10 @@ describeStoreTargets('store', (target) => {
     const filters: [FindingFilter, (finding: Finding) => boolean][] = [
       [{ detector: 'recursion' }, (f) => f.detector === 'recursion'],
       [{ severity: 'high' }, (f) => f.severity === 'high'],
-      [{ originCredential: findings[4]!.originCredential }, (f) => f.originCredential === findings[4]!.originCredential],
+      [
+        { originCredential: findings[4]!.originCredential },
+        (f) => f.originCredential === findings[4]!.originCredential,
+      ],
       [{ from: middle }, (f) => f.windowEnd >= middle],
       [{ to: middle }, (f) => f.windowEnd < middle],
       [
@@ -210,7 +222,7 @@ describeStoreTargets('store', (target) => {
 
   it('partitions hops and dead letters by day with the configured TTL, and drops hops past it', async () => {
     const { config, store } = await fresh({ hopsTtlDays: 7, deadLettersTtlDays: 3 });
-    const sql = target.sql(config);
+    const sql = await target.sql(config);
     try {
       const result = await sql.query({
         query: 'SELECT name, engine_full FROM system.tables WHERE database = {database:String} ORDER BY name',
@@ -218,13 +230,20 @@ describeStoreTargets('store', (target) => {
         format: 'JSONEachRow',
       });
       const tables = Object.fromEntries(
-        (await result.json<{ name: string; engine_full: string }>()).map((row) => [row.name, row.engine_full]),
+        (await result.json<{ name: string; engine_full: string }>()).map((row) => [
+          row.name,
+          row.engine_full,
+        ]),
       );
-      expect(tables.hops).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMMDD\(ts\) ORDER BY \(traceId, id\)/);
+      expect(tables.hops).toMatch(
+        /^ReplacingMergeTree PARTITION BY toYYYYMMDD\(ts\) ORDER BY \(traceId, id\)/,
+      );
       expect(tables.hops).toContain('TTL toDateTime(ts) + toIntervalDay(7)');
       expect(tables.dead_letters).toContain('PARTITION BY toYYYYMMDD(receivedAt)');
       expect(tables.dead_letters).toContain('TTL toDateTime(receivedAt) + toIntervalDay(3)');
-      expect(tables.findings).toMatch(/^ReplacingMergeTree\(detectedAt\) .*ORDER BY \(detector, windowStart, id\)/);
+      expect(tables.findings).toMatch(
+        /^ReplacingMergeTree\(detectedAt\) .*ORDER BY \(detector, windowStart, id\)/,
+      );
 
       const now = Date.now();
       const expired = makeHop(1, 0, now - 8 * 86_400_000);
@@ -243,14 +262,19 @@ describeStoreTargets('store', (target) => {
     const { config, store } = await fresh({ deadLetterMaxBytes: 65 });
     const raw = 'é'.repeat(100);
     await write(store, { deadLetters: [makeDeadLetter(1, { raw })] });
-    const sql = target.sql(config);
+    const sql = await target.sql(config);
     try {
       const result = await sql.query({
         query: `SELECT raw, rawBytes, reason, topic FROM ${config.store.database}.dead_letters`,
         format: 'JSONEachRow',
       });
       expect(await result.json()).toEqual([
-        { raw: 'é'.repeat(32), rawBytes: 200, reason: 'not valid JSON at column 3', topic: 'hopwatch.access-logs' },
+        {
+          raw: 'é'.repeat(32),
+          rawBytes: 200,
+          reason: 'not valid JSON at column 3',
+          topic: 'hopwatch.access-logs',
+        },
       ]);
     } finally {
       await sql.close();
@@ -259,7 +283,9 @@ describeStoreTargets('store', (target) => {
 
   it('applies each migration once: a restart applies nothing and keeps the data', async () => {
     const config = target.config();
-    expect((await migrateStore(config)).changes).toEqual(['migration 1: create findings, hops and dead_letters']);
+    expect((await migrateStore(config)).changes).toEqual([
+      'migration 1: create findings, hops and dead_letters',
+    ]);
     expect(await migrateStore(config)).toMatchObject({ changes: [], version: 1 });
 
     const first = await target.open(config);
@@ -272,7 +298,7 @@ describeStoreTargets('store', (target) => {
     opened.push(second);
     expect(await second.migrate()).toEqual([]);
     expect(await second.reader.getFinding(finding.id)).toEqual(finding);
-    const sql = target.sql(config);
+    const sql = await target.sql(config);
     try {
       const result = await sql.query({
         query: `SELECT version, name FROM ${config.store.database}.schema_migrations`,

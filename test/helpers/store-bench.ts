@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
 import { createLogger } from '../../cli/logger.js';
 import { parseConfig } from '../../schemas/load-config.js';
+import { connectStore } from '../../store/connection.js';
 import { openStore } from '../../store/index.js';
 import { findingColumns } from '../../store/rows.js';
 import { makeFinding, makeHop } from './store-fixtures.js';
@@ -60,8 +60,7 @@ await timed('insert hops', hopCount, async () => {
 });
 
 // A second client on the same directory shares the engine (same path), for raw SQL variants.
-const { createChdbConnection } = await import('chdb/connection');
-const client = createClient({ connection: createChdbConnection({ path: join(dataDir, 'chdb') }) as never });
+const { client } = await connectStore(parsed.config);
 
 async function median(label: string, run: () => Promise<unknown>, repeat = 9): Promise<void> {
   await run();

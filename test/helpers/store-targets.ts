@@ -22,7 +22,7 @@ export type StoreTestTarget = {
   env(config: HopwatchConfig): NodeJS.ProcessEnv;
   open(config: HopwatchConfig): Promise<HopwatchStore>;
   /** A second client on the same store, for SQL a test checks directly (table definitions, raw rows). */
-  sql(config: HopwatchConfig): ClickHouseClient;
+  sql(config: HopwatchConfig): Promise<ClickHouseClient>;
 };
 
 let databases = 0;
@@ -60,7 +60,7 @@ function buildTarget(name: 'chdb' | 'server', dataDir: string): StoreTestTarget 
       return env;
     },
     open: (config) => openStore(config, logger),
-    sql: (config) => connectStore(config).client,
+    sql: async (config) => (await connectStore(config)).client,
   };
 }
 
@@ -95,7 +95,7 @@ async function dropTestDatabases(): Promise<void> {
     },
   });
   if (!parsed.ok) return;
-  const { client } = connectStore(parsed.config);
+  const { client } = await connectStore(parsed.config);
   const result = await client.query({
     query: 'SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})',
     query_params: { prefix: `hopwatch_test_${process.pid}_` },
