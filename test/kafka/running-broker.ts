@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+
+/** A Kafka broker the test run talks to, however it was obtained. */
+export interface RunningBroker {
+  brokers: string[];
+  /** One line for the run's output: what the broker is and where it came from. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+export type BrokerStart = { ok: true; broker: RunningBroker } | { ok: false; reason: string };
+
+/** The Kafka version every test broker runs: test/kafka/pom.xml is its one source. */
+export function kafkaVersion(): string {
+  const pom = readFileSync(new URL('./pom.xml', import.meta.url), 'utf8');
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+  if (version === undefined) throw new Error('test/kafka/pom.xml names no <kafka.version>');
+  return version;
+}
+
+/** The shared single-node settings of test/kafka/broker.properties, as [key, value] pairs. */
+export function sharedBrokerSettings(): [string, string][] {
+  return readFileSync(new URL('./broker.properties', import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('#'))
+    .map((line) => {
+      const separator = line.indexOf('=');
+      return [line.slice(0, separator), line.slice(separator + 1)];
+    });
+}
+
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port assigned')),
+      );
+    });
+  });
+}
+
+export type Readiness = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Polls until the broker answers a metadata request through kafkajs, until `gaveUp()` names a reason
+ * to stop early (the broker process died), or until the time runs out.
+ */
+export async function waitUntilBrokerAnswers(
+  brokers: string[],
+  timeoutMs: number,
+  gaveUp: () => string | undefined = () => undefined,
+): Promise<Readiness> {
+  const kafka = new Kafka({
+    clientId: 'hopwatch-test-readiness',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+  });
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    const reason = gaveUp();
+    if (reason !== undefined) return { ok: false, reason };
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return { ok: true };
+    } catch (error) {
+      lastError = (error as Error).message;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { ok: false, reason: `no answer from ${brokers.join(',')} within ${timeoutMs} ms (${lastError})` };
+}
