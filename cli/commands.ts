@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { register as registerDetect } from './detect.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerGenerate } from './generate.js';
 import { register as registerMigrate } from './migrate.js';
 import { register as registerNormalize } from './normalize.js';
+import { register as registerRun } from './run.js';
 import { register as registerToken } from './token.js';
 
 /** Every `hopwatch` subcommand registers itself here: one line per command. */
@@ -12,4 +14,6 @@ export const commandRegistry: Array<(program: Command) => void> = [
   registerEvaluate,
   registerMigrate,
   registerNormalize,
+  registerDetect,
+  registerRun,
 ];

@@ -62,6 +62,29 @@ describe('recursion detector', () => {
     ]);
   });
 
+  it('does not mistake one call logged at both ends (client and server span) for a return', () => {
+    const client = hop({
+      id: 'client',
+      ts: scenarioStart,
+      durationMs: 500,
+      credential: agent,
+      from: 'orchestrator',
+      to: 'search',
+      traceId: 'ends',
+      spanId: 'c',
+    });
+    const server = hop({
+      id: 'server',
+      ts: scenarioStart + 5,
+      credential: agent,
+      to: 'search',
+      traceId: 'ends',
+      spanId: 's',
+      parentSpanId: 'c',
+    });
+    expect(runEngine([client, server]).findings).toEqual([]);
+  });
+
   it('does not call a pass-through gateway appearing twice on a path a cycle', () => {
     expect(runEngine(throughGateway()).findings.map((finding) => finding.rule)).toEqual(['cycle']);
     const configured = runEngine(throughGateway(), {

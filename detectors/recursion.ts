@@ -176,6 +176,8 @@ class RecursionDetector implements Detector {
 /**
  * The service the hop's call returns to, when it already appears earlier on the path (A → B → A),
  * or is the caller itself (a self-call). The path's agents are its first caller and every destination.
+ * A step to the same service as the step before it is that same call logged again, at its other end
+ * (client and server spans) or at another layer (an MCP tools/call span around its HTTP request).
  */
 function repeatedService(path: readonly PathStep[], passThrough: GlobSet): string | undefined {
   const last = path[path.length - 1];
@@ -183,9 +185,11 @@ function repeatedService(path: readonly PathStep[], passThrough: GlobSet): strin
   const target = serviceName(last.service);
   if (passThrough.matches(target)) return undefined;
   if (last.workload !== undefined && serviceName(last.workload) === target) return target;
+  const previous = path[path.length - 2];
+  if (previous !== undefined && serviceName(previous.service) === target) return undefined;
   const first = path[0];
   if (first?.workload !== undefined && serviceName(first.workload) === target) return target;
-  for (let index = 0; index < path.length - 1; index++) {
+  for (let index = 0; index < path.length - 2; index++) {
     if (serviceName(path[index]!.service) === target) return target;
   }
   return undefined;
