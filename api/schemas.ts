@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatNames } from '../ingest/normalize.js';
 import { detectorNames, findingSchema, severities } from '../schemas/finding.js';
 import { resolvedHopSchema } from '../schemas/resolved-hop.js';
 
@@ -76,7 +77,10 @@ export const ingestContentTypes = ['application/x-ndjson', 'text/plain'];
 
 export const ingestQuerySchema = z
   .object({
-    format: z.string().min(1).optional().describe('log format of every line; absent: detect per line'),
+    format: z
+      .enum(formatNames as [string, ...string[]])
+      .optional()
+      .describe('log format of every line; absent or auto: detected per line'),
   })
   .strict();
 
@@ -118,5 +122,7 @@ export const statsSchema = z.object({
     evictedTraces: z.number(),
     watermark: z.number().nullable(),
     findingsByDetector: countsSchema,
+    duplicateHops: z.number(),
+    detectorState: countsSchema.describe('entries held per detector'),
   }),
 });

@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { HttpIngestSource } from '../../ingest/http-source.js';
+import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
+import { apiErrorSchema, sendError } from '../errors.js';
+import { type NdjsonLine, readNdjson } from '../ndjson.js';
+import { type IngestResult, ingestContentTypes, ingestQuerySchema, ingestResultSchema } from '../schemas.js';
+import { secured } from './security.js';
+
+export type IngestRoutesOptions = {
+  source: HttpIngestSource;
+  maxBytes: number;
+  maxListedRejects: number;
+};
+
+/** Lines per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
+const BATCH_LINES = 500;
+
+function statusError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+/**
+ * POST /ingest — an NDJSON body in any supported log format. The body is never buffered: the content
+ * type parser hands over the request stream, lines go to the pipeline in batches as they arrive, and
+ * the size limit is enforced while reading (413 before reading when Content-Length already says so).
+ */
+export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (app, options) => {
+  const { source, maxBytes, maxListedRejects } = options;
+  // Scoped to this plugin: other routes keep fastify's JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(ingestContentTypes, (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > maxBytes) done(statusError(413, `the body is larger than ${maxBytes} bytes`), undefined);
+    else done(null, payload);
+  });
+
+  app.post(
+    '/ingest',
+    {
+      config: { scope: 'ingest' },
+      schema: {
+        ...secured('ingest'),
+        tags: ['ingest'],
+        summary: 'Ingest NDJSON access-log records (application/x-ndjson or text/plain), one record per line',
+        querystring: ingestQuerySchema,
+        response: { 200: ingestResultSchema, 400: apiErrorSchema, 413: apiErrorSchema, 503: apiErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const intake = source.openIntake();
+      if (intake === null) return sendError(reply, 503, 'hopwatch is not taking records (shutting down)');
+      try {
+        const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
+        const format = request.query.format;
+        const read = await readNdjson(
+          request.body as Readable,
+          { maxBytes, batchLines: BATCH_LINES },
+          async (lines) => {
+            const submitted = await intake.submit(lines.map((line) => toRecord(line, format)));
+            if (!submitted.ok) {
+              reply.header('connection', 'close');
+              throw statusError(503, submitted.reason);
+            }
+            tally(result, submitted.outcome, lines, maxListedRejects);
+          },
+        );
+        await intake.durable();
+        if (!read.ok) {
+          reply.header('connection', 'close');
+          return sendError(
+            reply,
+            413,
+            `the body is larger than ${maxBytes} bytes; reading stopped after line ${read.lines} ` +
+              `(${result.accepted} lines accepted, ${result.rejected} rejected before that)`,
+          );
+        }
+        if (result.accepted + result.rejected === 0)
+          return sendError(reply, 400, 'the body holds no records');
+        return result;
+      } finally {
+        intake.close();
+      }
+    },
+  );
+};
+
+function toRecord(line: NdjsonLine, format: string | undefined): RawRecord {
+  return { raw: line.text, format, origin: { source: 'http', line: line.line } };
+}
+
+function tally(result: IngestResult, outcome: BatchOutcome, lines: NdjsonLine[], maxListed: number): void {
+  result.accepted += outcome.accepted;
+  result.events += outcome.events;
+  result.rejected += outcome.rejects.length;
+  for (const reject of outcome.rejects) {
+    if (result.rejects.length >= maxListed) break;
+    result.rejects.push({ line: lines[reject.index]?.line ?? 0, reason: reject.reason });
+  }
+}

@@ -1,0 +1,149 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import {
+  createJsonSchemaTransform,
+  createJsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AlertDispatcher } from '../alerts/dispatcher.js';
+import type { HttpIngestSource } from '../ingest/http-source.js';
+import type { PipelineStats } from '../ingest/pipeline.js';
+import type { Source } from '../ingest/source.js';
+import { findingSchema } from '../schemas/finding.js';
+import type { HopwatchStore } from '../store/types.js';
+import { createScopeCheck, installAuth } from './auth.js';
+import type { ApiConfig } from './config.js';
+import { apiErrorSchema, installErrorHandlers } from './errors.js';
+import type { HopwatchMetrics } from './metrics.js';
+import { alertsRoutes } from './routes/alerts.js';
+import { credentialsRoutes } from './routes/credentials.js';
+import { findingsRoutes } from './routes/findings.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { statsRoutes } from './routes/stats.js';
+import { tracesRoutes } from './routes/traces.js';
+import { credentialSummarySchema, ingestResultSchema, traceNodeSchema, traceTreeSchema } from './schemas.js';
+
+export type ApiDeps = {
+  config: ApiConfig;
+  store: Pick<HopwatchStore, 'reader' | 'ping'>;
+  httpSource: HttpIngestSource;
+  /** Every running source, for /readyz. */
+  sources: readonly Source[];
+  pipelineStats(): PipelineStats;
+  alerts: Pick<AlertDispatcher, 'list'>;
+  metrics: HopwatchMetrics;
+  logger: Logger;
+};
+
+const DOCS_PREFIX = '/docs';
+
+/** One debug line per request, by route pattern: URLs carry credential ids, and queries whatever a client put there. */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+    };
+    if (error) reply.log.warn({ ...line, err: error }, 'request failed');
+    else reply.log.debug(line, 'request');
+  }
+}
+
+/** Domain records named as components of the OpenAPI document (per app; zod's global registry is left alone). */
+function documentedSchemas() {
+  const registry = z.registry<{ id: string }>();
+  registry.add(findingSchema, { id: 'Finding' });
+  registry.add(traceNodeSchema, { id: 'TraceNode' });
+  registry.add(traceTreeSchema, { id: 'TraceTree' });
+  registry.add(credentialSummarySchema, { id: 'CredentialSummary' });
+  registry.add(ingestResultSchema, { id: 'IngestResult' });
+  registry.add(apiErrorSchema, { id: 'Error' });
+  return registry;
+}
+
+/** The fastify app with every route group; not listening yet (`listen` or `inject` is up to the caller). */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.logger;
+  const app: FastifyInstance = Fastify({ loggerInstance: logger, logController: new RequestLog() });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+  installAuth(app, deps.config.tokens);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.routeOptions.url, status: reply.statusCode },
+      'request',
+    );
+  });
+  await registerDocs(app, deps.config);
+
+  const { reader } = deps.store;
+  await app.register(healthRoutes, { ping: () => deps.store.ping(), sources: deps.sources });
+  await app.register(metricsRoutes, { registry: deps.metrics.registry });
+  await app.register(
+    async (v1) => {
+      await v1.register(ingestRoutes, {
+        source: deps.httpSource,
+        maxBytes: deps.config.ingestMaxBytes,
+        maxListedRejects: deps.config.ingestMaxListedRejects,
+      });
+      await v1.register(findingsRoutes, { reader });
+      await v1.register(credentialsRoutes, { reader });
+      await v1.register(tracesRoutes, { reader });
+      await v1.register(statsRoutes, { reader, pipelineStats: deps.pipelineStats });
+      await v1.register(alertsRoutes, { alerts: deps.alerts });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+async function registerDocs(app: FastifyInstance, config: ApiConfig): Promise<void> {
+  const schemaRegistry = documentedSchemas();
+  const docsRoutes = ['', '/', '/json', '/yaml', '/static/*', '/uiConfig', '/initOAuth', '/*'].map(
+    (suffix) => `${DOCS_PREFIX}${suffix}`,
+  );
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'hopwatch',
+        description: 'Findings, lineage and ingest of AI-agent and non-human-identity traffic',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry, skipList: docsRoutes }),
+    transformObject: createJsonSchemaTransformObject({ schemaRegistry }),
+  });
+  const check = config.tokens.length > 0 ? createScopeCheck(config.tokens) : null;
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiHooks:
+      check === null
+        ? {}
+        : {
+            onRequest: async (request, reply) => check('read', request, reply),
+          },
+  });
+}

@@ -1,0 +1,192 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { createAlertDispatcher } from '../alerts/dispatcher.js';
+import { checkExposure } from '../api/auth.js';
+import { createHopwatchMetrics } from '../api/metrics.js';
+import { buildApi } from '../api/server.js';
+import { createDetectionEngine } from '../detectors/engine.js';
+import { HttpIngestSource } from '../ingest/http-source.js';
+import { defaultPipelineOptions, Pipeline } from '../ingest/pipeline.js';
+import type { Source } from '../ingest/source.js';
+import type { HopwatchConfig } from '../schemas/config.js';
+import { loadConfig } from '../schemas/load-config.js';
+import { openStore } from '../store/index.js';
+import type { HopwatchStore } from '../store/types.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** Everything `hopwatch run` starts, wired together; tests assemble the same thing. */
+export type Hopwatch = {
+  app: FastifyInstance;
+  pipeline: Pipeline;
+  store: HopwatchStore;
+  sources: Source[];
+  /** Starts the sources and the idle watermark, then listens on api.host:api.port; returns the URL. */
+  start(): Promise<string>;
+  /** Stops intake, closes the open windows, makes everything durable, stops alerts and the server. */
+  shutdown(): Promise<void>;
+};
+
+/**
+ * Sources besides HTTP ingest, from config. The Kafka source plugs in here when `kafka.brokers` is set;
+ * until then such a config is refused rather than silently ignored.
+ */
+function configuredSources(
+  config: HopwatchConfig,
+): { ok: true; sources: Source[] } | { ok: false; reason: string } {
+  if (config.kafka.brokers.length > 0) {
+    return {
+      ok: false,
+      reason: 'config field kafka.brokers: this build has no Kafka source yet; leave it empty',
+    };
+  }
+  return { ok: true, sources: [] };
+}
+
+export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: string };
+
+/**
+ * Opens the store (applying migrations) and the alert outbox and wires pipeline, sources and API.
+ * A configuration that cannot work (a webhook secret that is missing, Kafka without a source) is a
+ * value; an unreachable store or a broken data directory throws.
+ */
+export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
+  const extra = configuredSources(config);
+  if (!extra.ok) return extra;
+  mkdirSync(config.dataDir, { recursive: true });
+  const created = await createAlertDispatcher({ config: config.alerts, dataDir: config.dataDir, logger });
+  if (!created.ok) return created;
+  const alerts = created.dispatcher;
+  const store = await openStore(config, logger).catch(async (error: unknown) => {
+    await alerts.stop();
+    throw error;
+  });
+  const metrics = createHopwatchMetrics();
+  const pipeline = new Pipeline(
+    {
+      createEngine: (sink) =>
+        createDetectionEngine({ lineage: config.lineage, detectors: config.detectors }, sink, {
+          now: Date.now,
+        }),
+      writer: store.writer,
+      alerts,
+      now: Date.now,
+      logger,
+      onStoreWrite: metrics.observeStoreWrite,
+    },
+    {
+      ...defaultPipelineOptions,
+      allowedLatenessMs: config.detectors.allowedLatenessMs,
+      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
+    },
+  );
+  const httpSource = new HttpIngestSource();
+  const sources: Source[] = [httpSource, ...extra.sources];
+  metrics.watch({ pipeline: () => pipeline.stats(), alerts: () => alerts.stats() });
+  const app = await buildApi({
+    config: config.api,
+    store,
+    httpSource,
+    sources,
+    pipelineStats: () => pipeline.stats(),
+    alerts,
+    metrics,
+    logger,
+  });
+
+  const start = async (): Promise<string> => {
+    alerts.start();
+    for (const source of sources) {
+      await source.start({
+        sink: pipeline,
+        logger: logger.child({ source: source.name }),
+        reportLag: metrics.reportLag,
+      });
+    }
+    pipeline.startIdleTimer();
+    return app.listen({ port: config.api.port, host: config.api.host });
+  };
+  const shutdown = async (): Promise<void> => {
+    for (const source of sources) await source.stop();
+    await pipeline.drain();
+    await alerts.stop();
+    await app.close();
+    await store.close();
+  };
+  return { ok: true, hopwatch: { app, pipeline, store, sources, start, shutdown } };
+}
+
+/** `hopwatch run`: returns once the process has been asked to stop and has shut down cleanly. */
+export async function runHopwatch(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  const loaded = loadConfig(configFile, env);
+  if (!loaded.ok) return usageError(loaded.reason);
+  const config = loaded.config;
+  const exposure = checkExposure(config.api);
+  if (!exposure.ok) return usageError(exposure.reason);
+  const logger = createLogger(config.logLevel);
+  let hopwatch: Hopwatch;
+  let url: string;
+  try {
+    const assembled = await assembleHopwatch(config, logger);
+    if (!assembled.ok) return usageError(assembled.reason);
+    hopwatch = assembled.hopwatch;
+    url = await hopwatch.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'hopwatch could not start');
+    logger.flush();
+    return 1;
+  }
+  logger.info(
+    {
+      url,
+      dataDir: resolve(config.dataDir),
+      store: config.store.url === undefined ? 'embedded chDB' : 'ClickHouse server',
+      auth:
+        config.api.tokens.length > 0
+          ? `${config.api.tokens.length} bearer token(s)`
+          : 'none: open, loopback only',
+      sources: hopwatch.sources.map((source) => source.name),
+    },
+    `hopwatch listening on ${url}, data in ${resolve(config.dataDir)}` +
+      (config.api.tokens.length === 0
+        ? ' (no api.tokens: every route is open, so only loopback is served)'
+        : ''),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  logger.info({ signal }, 'shutting down: stopping intake, closing open windows, flushing writes');
+  // A second signal while draining means the operator wants out now.
+  const forceExit = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second }, 'second signal: exiting without finishing the shutdown');
+    process.exit(130);
+  };
+  process.once('SIGINT', forceExit);
+  process.once('SIGTERM', forceExit);
+  await hopwatch.shutdown();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+function usageError(reason: string): number {
+  process.stderr.write(`hopwatch run: ${reason}\n`);
+  return 2;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Run hopwatch: HTTP ingest (POST /v1/ingest), detection, storage, alerts and the query API. ' +
+        'Port from api.port or HOPWATCH_PORT (8080), data under dataDir or HOPWATCH_DATA_DIR (./data).',
+    )
+    .option('-c, --config <file>', 'YAML config file (default: ./hopwatch.yaml when present)')
+    .action(async (options: { config?: string }) => {
+      // Exit explicitly: the embedded store's native handles would otherwise keep the process alive.
+      process.exit(await runHopwatch(options.config, process.env));
+    });
+}

@@ -1,0 +1,248 @@
+import type { Logger } from 'pino';
+import type { DetectionEngine, EngineSink, EngineStats } from '../detectors/types.js';
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { Finding } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { StoreWriter } from '../store/types.js';
+import { type NormalizeResult, normalizeRecord } from './normalize.js';
+import { redactRaw } from './redact.js';
+import type { BatchOutcome, IngestSink, RawRecord, RecordReject } from './source.js';
+
+/** Where findings go besides the store (the webhook dispatcher). */
+export interface FindingAlerts {
+  enqueue(findings: Finding[]): unknown;
+}
+
+export type PipelineDeps = {
+  /** The engine pushes into the sink it is given; the pipeline owns that sink. */
+  createEngine(sink: EngineSink): DetectionEngine;
+  writer: StoreWriter;
+  alerts: FindingAlerts;
+  /** Wall clock, epoch ms. */
+  now(): number;
+  logger: Logger;
+  onStoreWrite?(seconds: number): void;
+};
+
+export type PipelineOptions = {
+  allowedLatenessMs: number;
+  deadLetterMaxBytes: number;
+  /** Input quiet for this long (wall time) lets processing time move the watermark. */
+  idleAfterMs: number;
+  idleTickMs: number;
+};
+
+export const defaultPipelineOptions = { idleAfterMs: 5_000, idleTickMs: 1_000 } as const;
+
+export type PipelineStats = {
+  recordsReceived: Record<string, number>;
+  eventsIngested: Record<string, number>;
+  recordsRejected: Record<string, number>;
+  findingsRaised: Record<string, number>;
+  engine: EngineStats;
+  storePendingRows: number;
+};
+
+type Rejection = { reason: string; format: string | undefined };
+
+function bump(counts: Record<string, number>, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/**
+ * Raw records → normalizeRecord → detection engine → store writer (hops, findings, dead letters) and
+ * alerts (findings). Submitting awaits the store writer's bounded buffer, which is the backpressure
+ * every source relies on. The engine is synchronous, so concurrent submits never interleave inside it.
+ */
+export class Pipeline implements IngestSink {
+  private readonly engine: DetectionEngine;
+  private hops: ResolvedHop[] = [];
+  private findings: Finding[] = [];
+  private readonly counters = {
+    recordsReceived: {} as Record<string, number>,
+    eventsIngested: {} as Record<string, number>,
+    recordsRejected: {} as Record<string, number>,
+    findingsRaised: {} as Record<string, number>,
+  };
+  private lastEventTs: number | null = null;
+  private lastInputWall = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly options: PipelineOptions,
+  ) {
+    const sink: EngineSink = {
+      hop: (hop) => {
+        this.hops.push(hop);
+      },
+      finding: (finding) => {
+        this.findings.push(finding);
+        bump(this.counters.findingsRaised, finding.detector);
+      },
+    };
+    this.engine = deps.createEngine(sink);
+  }
+
+  async submit(records: RawRecord[]): Promise<BatchOutcome> {
+    const receivedAt = this.deps.now();
+    const rejects: RecordReject[] = [];
+    const deadLetters: DeadLetter[] = [];
+    let accepted = 0;
+    let events = 0;
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index]!;
+      bump(this.counters.recordsReceived, record.origin.source);
+      const observed = this.observeRecord(record, receivedAt);
+      if (typeof observed === 'number') {
+        accepted += 1;
+        events += observed;
+        continue;
+      }
+      rejects.push({ index, reason: observed.reason });
+      deadLetters.push(this.deadLetter(record, observed, receivedAt));
+      bump(this.counters.recordsRejected, record.origin.source);
+    }
+    this.lastInputWall = this.deps.now();
+    await this.writeOutputs(deadLetters);
+    return { accepted, events, rejects };
+  }
+
+  /** Decodes one record and feeds its events to the engine: the number of events, or why it was rejected. */
+  private observeRecord(record: RawRecord, receivedAt: number): number | Rejection {
+    const decoded = this.decode(record, receivedAt);
+    if (!decoded.ok) return { reason: decoded.reason, format: decoded.format ?? record.format };
+    bump(this.counters.eventsIngested, decoded.format, decoded.events.length);
+    for (const event of decoded.events) {
+      try {
+        this.engine.observe(event);
+      } catch (error) {
+        this.deps.logger.error({ err: error, hopId: event.id }, 'detection engine failed on a hop');
+        return {
+          reason: 'the detection engine failed on this record (see the hopwatch log)',
+          format: decoded.format,
+        };
+      }
+      if (this.lastEventTs === null || event.ts > this.lastEventTs) this.lastEventTs = event.ts;
+    }
+    return decoded.events.length;
+  }
+
+  /**
+   * normalizeRecord never throws on input; if a bug makes it throw anyway, the record becomes a dead
+   * letter and the rest of the batch goes on. The reason stays generic: an exception may quote input.
+   */
+  private decode(record: RawRecord, receivedAt: number): NormalizeResult {
+    const { origin } = record;
+    try {
+      return normalizeRecord(record.raw, {
+        format: record.format,
+        origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset },
+        now: receivedAt,
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: error, format: record.format }, 'decoding a record failed');
+      return {
+        ok: false,
+        reason: 'decoding failed on this record (see the hopwatch log)',
+        format: record.format,
+      };
+    }
+  }
+
+  private deadLetter(record: RawRecord, rejection: Rejection, receivedAt: number): DeadLetter {
+    const { origin } = record;
+    return {
+      receivedAt,
+      reason: rejection.reason,
+      raw: truncateUtf8(redactRaw(record.raw), this.options.deadLetterMaxBytes),
+      format: rejection.format,
+      source: origin.source,
+      topic: origin.topic,
+      partition: origin.partition,
+      offset: origin.offset,
+      line: origin.line,
+    };
+  }
+
+  /** Hands everything the engine produced since the last call, plus `deadLetters`, to the store and alerts. */
+  private async writeOutputs(deadLetters: DeadLetter[] = []): Promise<void> {
+    const hops = this.hops;
+    const findings = this.findings;
+    if (hops.length === 0 && findings.length === 0 && deadLetters.length === 0) return;
+    this.hops = [];
+    this.findings = [];
+    const started = performance.now();
+    try {
+      await this.deps.writer.write({ hops, findings, deadLetters });
+    } catch (error) {
+      // Keep what the engine produced for the next write; the caller sees the failure (HTTP 503, Kafka pause).
+      this.hops = hops.concat(this.hops);
+      this.findings = findings.concat(this.findings);
+      throw error;
+    }
+    this.deps.onStoreWrite?.((performance.now() - started) / 1000);
+    if (findings.length > 0) await this.deps.alerts.enqueue(findings);
+  }
+
+  async durable(): Promise<void> {
+    await this.writeOutputs();
+    await this.deps.writer.flush();
+  }
+
+  /**
+   * With no input for `idleAfterMs`, event time is assumed to keep pace with wall time since the last
+   * input, so windows close in a quiet live system:
+   * watermark = lastEventTs + (wallNow − lastInputWall) − allowedLatenessMs.
+   * The lateness allowance still applies, so a record delayed in transit is not made late by the quiet.
+   */
+  async advanceIdle(): Promise<void> {
+    if (this.lastEventTs === null) return;
+    const quietMs = this.deps.now() - this.lastInputWall;
+    if (quietMs < this.options.idleAfterMs) return;
+    const watermark = this.lastEventTs + quietMs - this.options.allowedLatenessMs;
+    const current = this.engine.stats().watermark;
+    if (current !== null && watermark <= current) return;
+    this.engine.advanceWatermark(watermark);
+    await this.writeOutputs();
+  }
+
+  startIdleTimer(): void {
+    if (this.idleTimer !== null) return;
+    this.idleTimer = setInterval(() => {
+      this.advanceIdle().catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'could not write what the idle watermark closed; retrying'),
+      );
+    }, this.options.idleTickMs);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * Shutdown, after the sources stopped: every open window is closed and judged on what it saw (no
+   * finding is lost with the process; a replay of the same traffic yields the same finding ids, so
+   * nothing duplicates), waiting hops are resolved, and everything is made durable.
+   */
+  async drain(): Promise<void> {
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    this.engine.flush();
+    await this.durable();
+  }
+
+  stats(): PipelineStats {
+    return {
+      ...this.counters,
+      engine: this.engine.stats(),
+      storePendingRows: this.deps.writer.pending(),
+    };
+  }
+}
+
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
+  const bytes = Buffer.from(text);
+  let end = maxBytes;
+  // Back up to the first byte of the character the bound falls in, so no character is cut in half.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
+}

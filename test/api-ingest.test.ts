@@ -1,0 +1,130 @@
+import { request } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
+import { benignHops, toNdjson } from './helpers/api-traffic.js';
+
+const MAX_BYTES = 64 * 1024;
+
+let running: TestHopwatch;
+let app: FastifyInstance;
+let ingestHeaders: Record<string, string>;
+
+function post(payload: string, query = '', contentType = 'application/x-ndjson') {
+  return app.inject({
+    method: 'POST',
+    url: `/v1/ingest${query}`,
+    headers: { ...ingestHeaders, 'content-type': contentType },
+    payload,
+  });
+}
+
+/** A real chunked upload (no Content-Length) of `chunks`, over the listening socket. */
+function postChunked(chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const upload = request(
+      `${running.url}/v1/ingest`,
+      { method: 'POST', headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson' } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    // The server may answer and close before the whole body is written.
+    upload.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    for (const chunk of chunks) upload.write(chunk);
+    upload.end();
+  });
+}
+
+beforeAll(async () => {
+  running = await startTestHopwatch({ api: { ingestMaxBytes: MAX_BYTES } });
+  app = running.hopwatch.app;
+  ingestHeaders = bearer(running.tokens.ingest);
+});
+
+afterAll(async () => {
+  await running?.close();
+});
+
+describe('POST /v1/ingest', () => {
+  it('accepts good lines and reports each bad one by line number, keeping it as a dead letter', async () => {
+    const [first, second] = benignHops().map((event) => JSON.stringify(event));
+    const body = `${first}\nnot json at all\n\n{"some":"object"}\n${second}\n`;
+    const response = await post(body);
+    expect(response.statusCode, response.body).toBe(200);
+    const result = response.json();
+    expect(result).toMatchObject({ accepted: 2, rejected: 2, events: 2 });
+    expect(result.rejects.map((reject: { line: number }) => reject.line)).toEqual([2, 4]);
+    expect(result.rejects.every((reject: { reason: string }) => reject.reason.length > 0)).toBe(true);
+
+    const stats = (
+      await app.inject({ method: 'GET', url: '/v1/stats', headers: bearer(running.tokens.read) })
+    ).json();
+    expect(stats.store.deadLetters).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lists a bounded number of rejects but counts them all', async () => {
+    const response = await post('garbage\n'.repeat(150));
+    expect(response.json()).toMatchObject({ accepted: 0, rejected: 150 });
+    expect(response.json().rejects).toHaveLength(100);
+  });
+
+  it('does not echo a secret found in a rejected line', async () => {
+    const secret = 'sk-live-0123456789abcdef0123456789abcdef';
+    const response = await post(`Authorization: Bearer ${secret} and then nonsense\n`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().rejected).toBe(1);
+    expect(response.body).not.toContain(secret);
+  });
+
+  it('decodes every line with the format named in ?format=', async () => {
+    const response = await post(toNdjson(benignHops()), '?format=canonical', 'text/plain');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ accepted: 3, rejected: 0 });
+  });
+
+  it('answers 400 naming ?format= when the format is unknown', async () => {
+    const response = await post(toNdjson(benignHops()), '?format=syslog');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toContain('format');
+  });
+
+  it('answers 400 for an empty body and 415 for a JSON document', async () => {
+    expect((await post('\n\n')).statusCode).toBe(400);
+    const json = await post(JSON.stringify(benignHops()), '', 'application/json');
+    expect(json.statusCode).toBe(415);
+    expect(json.json().error).toBe('unsupported_media_type');
+  });
+
+  it('refuses a body whose Content-Length is over the limit, then serves the next request', async () => {
+    const tooBig = await post('x'.repeat(MAX_BYTES + 1));
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.json().error).toBe('payload_too_large');
+    expect((await post(toNdjson(benignHops()))).statusCode).toBe(200);
+  });
+
+  it('stops a chunked body at the limit while streaming, then serves the next request', async () => {
+    const line = `${JSON.stringify(benignHops()[0])}\n`;
+    const chunk = line.repeat(Math.ceil((8 * 1024) / line.length));
+    const response = await postChunked(Array.from({ length: 20 }, () => chunk));
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).error).toBe('payload_too_large');
+    expect((await post(toNdjson(benignHops()))).statusCode).toBe(200);
+  });
+
+  it('answers 503 once intake has stopped for shutdown', async () => {
+    await running.hopwatch.sources[0]!.stop();
+    const response = await post(toNdjson(benignHops()));
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error).toBe('unavailable');
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+  });
+});

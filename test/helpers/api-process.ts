@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const HOPWATCH_BIN = fileURLToPath(new URL('../../bin/hopwatch.js', import.meta.url));
+
+/** The end-to-end tests run the built CLI; `npm test` builds dist/ before vitest. */
+export function assertBuilt(): void {
+  const entry = fileURLToPath(new URL('../../dist/cli/run.js', import.meta.url));
+  if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` before this test');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
+      );
+    });
+  });
+}
+
+export type HopwatchProcess = { child: ChildProcess; stderr(): string; exited: Promise<number | null> };
+
+/** The test run's environment without what configures hopwatch (the Kafka test setup exports KAFKA_BROKERS). */
+function neutralEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(HOPWATCH|KAFKA|CLICKHOUSE)_/.test(name)) env[name] = value;
+  }
+  return env;
+}
+
+export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
+  const child = spawn(process.execPath, [HOPWATCH_BIN, ...args], {
+    env: { ...neutralEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+/** Polls /healthz until the process answers, failing early if it exits. */
+export async function waitUntilHealthy(
+  process: HopwatchProcess,
+  baseUrl: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void process.exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`hopwatch exited with ${exitCode}: ${process.stderr()}`);
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`hopwatch did not become healthy: ${process.stderr()}`);
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateToken } from '../../api/auth.js';
+import { createLogger } from '../../cli/logger.js';
+import { assembleHopwatch, type Hopwatch } from '../../cli/run.js';
+import type { HopwatchConfigInput } from '../../schemas/config.js';
+import { parseConfig } from '../../schemas/load-config.js';
+
+/** A real hopwatch (chDB in a temp dir, real engine, real pipeline) on a free loopback port. */
+export type TestHopwatch = {
+  hopwatch: Hopwatch;
+  url: string;
+  dataDir: string;
+  tokens: { read: string; ingest: string; admin: string };
+  close(): Promise<void>;
+};
+
+export async function startTestHopwatch(overrides: HopwatchConfigInput = {}): Promise<TestHopwatch> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-api-'));
+  const read = generateToken();
+  const ingest = generateToken();
+  const admin = generateToken();
+  const parsed = parseConfig({
+    dataDir,
+    logLevel: 'silent',
+    ...overrides,
+    api: {
+      port: 0,
+      tokens: [
+        { name: 'dashboard', hash: read.hash, scopes: ['read'] },
+        { name: 'shipper', hash: ingest.hash, scopes: ['ingest'] },
+        { name: 'ops', hash: admin.hash, scopes: ['admin'] },
+      ],
+      ...overrides.api,
+    },
+  });
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const assembled = await assembleHopwatch(parsed.config, createLogger('silent'));
+  if (!assembled.ok) throw new Error(assembled.reason);
+  const { hopwatch } = assembled;
+  const url = await hopwatch.start();
+  return {
+    hopwatch,
+    url,
+    dataDir,
+    tokens: { read: read.token, ingest: ingest.token, admin: admin.token },
+    close: async () => {
+      await hopwatch.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

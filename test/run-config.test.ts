@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, spawnHopwatch } from './helpers/api-process.js';
+
+beforeAll(assertBuilt);
+
+async function runWith(args: string[], env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-run-config-'));
+  const process = spawnHopwatch(['run', ...args], { HOPWATCH_DATA_DIR: dataDir, ...env });
+  return { code: await process.exited, stderr: process.stderr() };
+}
+
+describe('hopwatch run refuses a bad configuration with exit code 2', () => {
+  it('names the field of a bad value', async () => {
+    const { code, stderr } = await runWith([], { HOPWATCH_PORT: 'eighty' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('api.port');
+  });
+
+  it('refuses to serve a non-loopback address without tokens', async () => {
+    const { code, stderr } = await runWith([], { HOPWATCH_HOST: '0.0.0.0', HOPWATCH_PORT: '0' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('api.host');
+    expect(stderr).toContain('api.tokens');
+  });
+
+  it('names the field of a bad token entry in the config file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hopwatch-run-config-')), 'hopwatch.yaml');
+    writeFileSync(file, 'api:\n  tokens:\n    - name: ci\n      hash: "plain-token"\n      scopes: [read]\n');
+    const { code, stderr } = await runWith(['--config', file], {});
+    expect(code).toBe(2);
+    expect(stderr).toContain('api.tokens.0.hash');
+    expect(stderr).not.toContain('plain-token');
+  });
+});
