@@ -69,16 +69,21 @@ describe('detection engine', () => {
 
   it('gives the same finding ids and lineage whatever the arrival order within the allowed lateness', () => {
     const expectedIds = inOrder.findings.map((finding) => finding.id).sort();
-    const expectedLineage = new Map(inOrder.hops.map((hop) => [hop.id, [hop.originCredential, hop.parentId, hop.depth]]));
+    const expectedLineage = new Map(
+      inOrder.hops.map((hop) => [hop.id, [hop.originCredential, hop.parentId, hop.depth]]),
+    );
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: lateness - 1 }), { minLength: 7, maxLength: 97 }), (jitter) => {
-        const shuffled = runEngine(arrivalWithinLateness(traffic, jitter));
-        expect(shuffled.engine.stats().lateEvents).toBe(0);
-        expect(shuffled.findings.map((finding) => finding.id).sort()).toEqual(expectedIds);
-        for (const hop of shuffled.hops) {
-          expect([hop.originCredential, hop.parentId, hop.depth]).toEqual(expectedLineage.get(hop.id));
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: lateness - 1 }), { minLength: 7, maxLength: 97 }),
+        (jitter) => {
+          const shuffled = runEngine(arrivalWithinLateness(traffic, jitter));
+          expect(shuffled.engine.stats().lateEvents).toBe(0);
+          expect(shuffled.findings.map((finding) => finding.id).sort()).toEqual(expectedIds);
+          for (const hop of shuffled.hops) {
+            expect([hop.originCredential, hop.parentId, hop.depth]).toEqual(expectedLineage.get(hop.id));
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -142,7 +147,9 @@ describe('detection engine', () => {
       }
     }
     expect(sizes.every((size) => size.traces <= 400)).toBe(true);
-    expect(sizes.map((size) => size.evicted)).toEqual([...sizes.map((size) => size.evicted)].sort((a, b) => a - b));
+    expect(sizes.map((size) => size.evicted)).toEqual(
+      [...sizes.map((size) => size.evicted)].sort((a, b) => a - b),
+    );
     expect(sizes[3]!.evicted).toBeGreaterThan(sizes[0]!.evicted);
     expect(sizes[3]!.state).toBeLessThanOrEqual(sizes[1]!.state * 1.05);
   });

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectLines, inputLines } from '../cli/detect.js';
+import { leakedKey, mixedFormatLines, mixedTraceIds, probeKey } from '../detectors/testing/mixed-formats.js';
+import { CollectingSink, engineConfig, fixedClock } from '../detectors/testing/run.js';
+
+const fixture = 'fixtures/traffic/mixed-formats.ndjson';
+const workDir = mkdtempSync(join(tmpdir(), 'hopwatch-detect-'));
+const lowRateConfig = join(workDir, 'low-rate.yaml');
+writeFileSync(lowRateConfig, 'detectors:\n  rate:\n    maxRequestsPerOrigin: 100\n');
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+function hopwatch(args: string[], input?: string) {
+  const run = spawnSync(process.execPath, ['bin/hopwatch.js', 'detect', ...args], {
+    input,
+    encoding: 'utf8',
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('hopwatch detect', () => {
+  it('ships the mixed-format fixture exactly as its generator writes it', () => {
+    expect(readFileSync(fixture, 'utf8')).toBe(`${mixedFormatLines().join('\n')}\n`);
+  });
+
+  it('finds the attack carried by each format, and the one crossing formats, in one mixed stream', async () => {
+    const sink = new CollectingSink();
+    const config = engineConfig({ detectors: { rate: { maxRequestsPerOrigin: 100 } } });
+    const summary = await detectLines(inputLines([fixture]), { config, sink, now: fixedClock });
+    expect(summary).toMatchObject({ rejected: 0, lateEvents: 0 });
+    const found = sink.findings.map((finding) => `${finding.detector}/${finding.rule}`).sort();
+    expect(found).toEqual([
+      'rate/auth_failure_burst',
+      'rate/origin_rate',
+      'recursion/cycle',
+      'recursion/depth',
+      'scope_expansion/privilege_gain',
+      'scope_expansion/write_under_read_only',
+      'scope_expansion/write_under_read_only',
+    ]);
+    const flood = sink.findings.find((finding) => finding.rule === 'origin_rate')!;
+    expect(flood.originCredential).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(flood.evidence).toMatchObject({ requests: 150 });
+    const loop = sink.findings.find((finding) => finding.rule === 'cycle')!;
+    expect(loop.traceIds).toEqual([mixedTraceIds.pingPong]);
+    const crossing = sink.findings.find(
+      (finding) =>
+        finding.rule === 'write_under_read_only' && finding.traceIds[0] === mixedTraceIds.crossFormat,
+    )!;
+    expect(crossing.originCredential).toBe('jwt:https://idp.example.com|docs-agent');
+    expect(crossing.evidence).toMatchObject({ inferredEdges: 1, originScopes: ['docs:read', 'search:read'] });
+    const resolvedChild = sink.hops.find(
+      (hop) => hop.traceId === mixedTraceIds.crossFormat && hop.depth === 1,
+    );
+    expect(resolvedChild).toMatchObject({ parentInferred: true, originConfidence: 'exact' });
+  });
+
+  it('prints one finding per line, a summary on stderr, and never a secret it read', () => {
+    const run = hopwatch(['--config', lowRateConfig, fixture]);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    for (const line of lines) expect(JSON.parse(line)).toHaveProperty('id');
+    expect(run.stderr).toContain('185 records');
+    expect(run.stderr).toContain('7 findings (fanout 0, recursion 2, scope_expansion 3, rate 2)');
+    expect(run.stdout + run.stderr).not.toContain(leakedKey);
+    expect(run.stdout + run.stderr).not.toContain(probeKey);
+  });
+
+  it('gives the same finding ids when the same input is run twice', () => {
+    const ids = () =>
+      hopwatch(['--config', lowRateConfig, fixture])
+        .stdout.trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids()).toEqual(ids());
+  });
+
+  it('reads standard input, counts records it cannot read, and still exits 0', () => {
+    const run = hopwatch([], '{"not":"a hop"}\nnot json at all\n\n');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('2 records, 0 events, 2 rejected');
+    expect(run.stderr).toContain('(first at stdin:1)');
+  });
+
+  it('stops with exit 2 and names the field of a bad configuration file', () => {
+    const badConfig = join(workDir, 'bad.yaml');
+    writeFileSync(badConfig, 'detectors:\n  fanout:\n    maxDescendants: -3\n');
+    const run = hopwatch(['--config', badConfig, fixture]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('config field detectors.fanout.maxDescendants');
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 on an unknown format or a missing file', () => {
+    expect(hopwatch(['--format', 'syslog', fixture]).status).toBe(2);
+    expect(hopwatch(['no-such-file.ndjson']).status).toBe(2);
+  });
+});
