@@ -83,7 +83,10 @@ function documentedSchemas() {
 
 /** The fastify app with every route group; not listening yet (`listen` or `inject` is up to the caller). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const logger: FastifyBaseLogger = deps.logger;
+  // fastify's own info lines ("Server listening at …") would repeat run's start-up line; its warnings and errors stay.
+  const atInfo = deps.logger.isLevelEnabled('info') && !deps.logger.isLevelEnabled('debug');
+  const quiet = atInfo ? deps.logger.child({}, { level: 'warn' }) : deps.logger;
+  const logger: FastifyBaseLogger = quiet;
   const app: FastifyInstance = Fastify({ loggerInstance: logger, logController: new RequestLog() });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
