@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Finding } from '../schemas/finding.js';
+import { z } from 'zod';
+import { detectorNames, type Finding, severities } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { asStoreError } from './errors.js';
@@ -13,7 +14,18 @@ export const traceHopLimit = 10_000;
 const topDestinationCount = 10;
 
 type Params = Record<string, unknown>;
-type Count = number | string;
+// A server quotes 64-bit integers in JSON output; chDB does not.
+const count = z.coerce.number();
+const findingCountRow = z.object({
+  detector: z.enum(detectorNames),
+  severity: z.enum(severities),
+  count,
+  first: count,
+  last: count,
+});
+const hopCountRow = z.object({ count, first: count, last: count });
+const destinationCountRow = z.object({ service: z.string(), count });
+const statsRow = z.object({ findings: count, hops: count, deadLetters: count });
 
 /**
  * Reads deduplicate: a finding or hop written twice (a replay) is returned once, before background
@@ -61,9 +73,9 @@ export class ClickHouseStoreReader implements StoreReader {
 
   /** What was stored under one origin credential: its findings, its hops and where they went. */
   async credentialSummary(credential: string): Promise<CredentialSummary | null> {
-    const params = { credential };
-    const [findings, [hops], destinations] = await Promise.all([
-      this.rows<{ detector: string; severity: string; count: Count; first: Count; last: Count }>(
+    const params = { credential, top: topDestinationCount };
+    const [findingRows, hopRows, destinationRows] = await Promise.all([
+      this.rows(
         `SELECT detector, severity, count() AS count,
            toUnixTimestamp64Milli(min(windowStart)) AS first, toUnixTimestamp64Milli(max(windowEnd)) AS last
          FROM ${this.tables.findings} FINAL WHERE originCredential = {credential:String}
@@ -71,55 +83,48 @@ export class ClickHouseStoreReader implements StoreReader {
         params,
         'could not summarise findings',
       ),
-      this.rows<{ count: Count; first: Count | null; last: Count | null }>(
-        `SELECT uniqExact(id) AS count, if(count = 0, NULL, toUnixTimestamp64Milli(min(ts))) AS first,
-           if(count = 0, NULL, toUnixTimestamp64Milli(max(ts))) AS last
-         FROM ${this.tables.hops} WHERE originCredential = {credential:String}`,
+      this.rows(
+        `SELECT uniqExact(id) AS count, toUnixTimestamp64Milli(min(ts)) AS first,
+           toUnixTimestamp64Milli(max(ts)) AS last
+         FROM ${this.tables.hops} WHERE originCredential = {credential:String} HAVING count > 0`,
         params,
         'could not summarise hops',
       ),
-      this.rows<{ service: string; count: Count }>(
+      this.rows(
         `SELECT destinationService AS service, uniqExact(id) AS count
          FROM ${this.tables.hops} WHERE originCredential = {credential:String}
          GROUP BY service ORDER BY count DESC, service LIMIT {top:UInt32}`,
-        { ...params, top: topDestinationCount },
+        params,
         'could not summarise destinations',
       ),
     ]);
-    const hopCount = Number(hops?.count ?? 0);
-    if (findings.length === 0 && hopCount === 0) return null;
-    const seen = [...findings, ...(hopCount > 0 && hops !== undefined ? [hops] : [])];
+    const findings = findingRows.map((row) => findingCountRow.parse(row));
+    const hops = hopRows.map((row) => hopCountRow.parse(row));
+    if (findings.length === 0 && hops.length === 0) return null;
+    const spans = [...findings, ...hops];
     return {
       credential,
-      findings: findings.map((row) => ({
-        detector: row.detector as CredentialSummary['findings'][number]['detector'],
-        severity: row.severity as CredentialSummary['findings'][number]['severity'],
-        count: Number(row.count),
-      })),
-      firstSeen: Math.min(...seen.map((row) => Number(row.first))),
-      lastSeen: Math.max(...seen.map((row) => Number(row.last))),
-      hopCount,
-      topDestinations: destinations.map((row) => ({ service: row.service, count: Number(row.count) })),
+      findings: findings.map(({ detector, severity, count }) => ({ detector, severity, count })),
+      firstSeen: Math.min(...spans.map((span) => span.first)),
+      lastSeen: Math.max(...spans.map((span) => span.last)),
+      hopCount: hops[0]?.count ?? 0,
+      topDestinations: destinationRows.map((row) => destinationCountRow.parse(row)),
     };
   }
 
   /** Findings are exact (deduplicated); hops and dead letters count stored rows, which may include replays not yet merged. */
   async stats(): Promise<StoreStats> {
-    const [row] = await this.rows<{ findings: Count; hops: Count; deadLetters: Count }>(
+    const [row] = await this.rows(
       `SELECT (SELECT count() FROM ${this.tables.findings} FINAL) AS findings,
          (SELECT count() FROM ${this.tables.hops}) AS hops,
          (SELECT count() FROM ${this.tables.deadLetters}) AS deadLetters`,
       {},
       'could not read store totals',
     );
-    return {
-      findings: Number(row?.findings ?? 0),
-      hops: Number(row?.hops ?? 0),
-      deadLetters: Number(row?.deadLetters ?? 0),
-    };
+    return statsRow.parse(row);
   }
 
-  private async rows<Row>(query: string, params: Params, action: string): Promise<Row[]> {
+  private async rows<Row = unknown>(query: string, params: Params, action: string): Promise<Row[]> {
     try {
       const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
       return await result.json<Row>();

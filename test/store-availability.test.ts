@@ -118,6 +118,29 @@ describe('store writer while the store is unavailable', () => {
   });
 });
 
+describe('store writer when the store refuses a batch', () => {
+  it('does not retry an insert that would fail the same way again, and keeps its rows', async () => {
+    const config = configFor({ store: { ...impatient, retryMaxAttempts: 5, retryBaseDelayMs: 5_000 } });
+    const { client } = await connectStore(config);
+    // No migration ran for this database: the engine answers UNKNOWN_DATABASE, which no wait can fix.
+    const writer = new BufferedStoreWriter(
+      clickhouseInsert(client),
+      storeTables('never_migrated'),
+      config.store,
+      logger,
+    );
+    try {
+      await writer.write({ findings: findings(0, 2) });
+      await expect(writer.flush()).rejects.toThrow(/after 1 attempt\(s\): 81: .*never_migrated/);
+      expect(writer.pending()).toBe(2);
+    } finally {
+      await expect(writer.close()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await client.close();
+      await drainPending();
+    }
+  });
+});
+
 const serverUrl = process.env.CLICKHOUSE_URL;
 if (serverUrl) {
   describe(`store writer in front of the ClickHouse server at ${serverUrl}`, () => {
