@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DetectionEngine, EngineSink, EngineStats } from '../detectors/types.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
@@ -105,6 +106,8 @@ export class Pipeline implements IngestSink {
     }
     this.lastInputWall = this.deps.now();
     await this.writeOutputs(deadLetters);
+    // Decoding and detection are synchronous; one macrotask turn per batch lets queries and health checks in.
+    await setImmediate();
     return { accepted, events, rejects };
   }
 

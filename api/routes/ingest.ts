@@ -14,7 +14,7 @@ export type IngestRoutesOptions = {
 };
 
 /** Lines per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
-const BATCH_LINES = 500;
+const BATCH_LINES = 256;
 
 function statusError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
