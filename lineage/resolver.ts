@@ -139,7 +139,7 @@ export class LineageResolver {
   }
 
   private track(pending: PendingHop, attemptNow: boolean): void {
-    pending.trace.pending.add(pending);
+    pending.trace.addPending(pending);
     this.pendingCount++;
     if (attemptNow) this.attempt(pending, false);
     else this.timers.push({ pending, kind: 'ready' }, pending.hop.ts + 1);
@@ -242,7 +242,7 @@ export class LineageResolver {
     // Only indexed roots can adopt hops with lost ancestors, so that a snapshot can name them.
     if (parent === undefined && trace.nodes.get(hop.id) === node) trace.addRoot(node);
     pending.done = true;
-    trace.pending.delete(pending);
+    trace.removePending(pending);
     this.pendingCount--;
     this.settled.push(pending);
     this.emit(resolvedHop(hop, node, pathOf(node, this.config.maxPathSteps)));

@@ -37,6 +37,8 @@ export type PendingHop = {
   deadlineScheduled: boolean;
 };
 
+const noPending: ReadonlySet<PendingHop> = new Set();
+
 export function createHopNode(hop: HopEvent): HopNode {
   const workload = hop.source.workload ?? hop.source.agent;
   const step: PathStep = {
@@ -69,19 +71,39 @@ export function isBefore(a: HopNode, b: HopNode): boolean {
   return a.ts < b.ts || (a.ts === b.ts && a.step.hopId < b.step.hopId);
 }
 
-/** The hops of one trace, indexed for exact span links and for inferred parenthood. */
+/**
+ * The hops of one trace, indexed for exact span links and for inferred parenthood. Collections a
+ * trace may never need (span index, waiting hops, roots) are created on first use: most traces are
+ * short, and their fixed cost is most of what they weigh.
+ */
 export class TraceState {
   readonly nodes = new Map<string, HopNode>();
-  readonly pending = new Set<PendingHop>();
-  private readonly spans = new Map<string, HopNode>();
+  private waiting: Set<PendingHop> | undefined;
+  private spans: Map<string, HopNode> | undefined;
   private readonly byService = new Map<string, HopNode[]>();
-  private readonly roots: HopNode[] = [];
+  private roots: HopNode[] | undefined;
 
   constructor(readonly traceId: string) {}
+
+  /** Hops of this trace not resolved yet. */
+  get pending(): ReadonlySet<PendingHop> {
+    return this.waiting ?? noPending;
+  }
+
+  addPending(pending: PendingHop): void {
+    this.waiting ??= new Set();
+    this.waiting.add(pending);
+  }
+
+  removePending(pending: PendingHop): void {
+    this.waiting?.delete(pending);
+    if (this.waiting?.size === 0) this.waiting = undefined;
+  }
 
   index(node: HopNode): void {
     this.nodes.set(node.step.hopId, node);
     if (node.spanId !== undefined) {
+      this.spans ??= new Map();
       const existing = this.spans.get(node.spanId);
       if (existing === undefined || isBefore(node, existing)) this.spans.set(node.spanId, node);
     }
@@ -91,17 +113,18 @@ export class TraceState {
   }
 
   bySpan(spanId: string): HopNode | undefined {
-    return this.spans.get(spanId);
+    return this.spans?.get(spanId);
   }
 
   addRoot(node: HopNode): void {
+    this.roots ??= [];
     this.roots.push(node);
   }
 
   /** The earliest resolved root that started before `node`: what a hop with lost ancestors attaches to. */
   oldestRootBefore(node: HopNode): HopNode | undefined {
     let oldest: HopNode | undefined;
-    for (const root of this.roots) {
+    for (const root of this.roots ?? []) {
       if (isBefore(root, node) && (oldest === undefined || isBefore(root, oldest))) oldest = root;
     }
     return oldest;
