@@ -10,9 +10,13 @@ import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './type
 /** Where a batch of rows goes: one JSONEachRow INSERT into `table`. Injected so a test can route it through a store it stops and restarts. */
 export type InsertTarget = (table: string, rows: readonly object[]) => Promise<void>;
 
+// Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
 const insertSettings = {
   // Evidence is an object in the Finding and a String column: keep its JSON text.
   input_format_json_read_objects_as_strings: 1,
+  // Nested objects (credential, destination, path steps …) are named tuples; an absent optional field is NULL.
+  input_format_json_named_tuples_as_objects: 1,
+  input_format_json_defaults_for_missing_elements_in_named_tuple: 1,
   // Rows are the schema objects as they are; a field without a column (e.g. a future optional one) is not an error.
   input_format_skip_unknown_fields: 1,
 } as const;
