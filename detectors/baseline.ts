@@ -22,31 +22,32 @@ export function emptyHistory(): CountHistory {
   return { counts: [], next: 0, ewma: null };
 }
 
-/** Scores `count` against the history; `anomalous` only once enough history exists and every guard agrees. */
+/** Where `count` stands against the history (median, MAD, EWMA, robust z); undefined without history. */
+export function describeCount(history: CountHistory, count: number): BaselineAssessment | undefined {
+  if (history.counts.length === 0) return undefined;
+  const center = median(history.counts);
+  const mad = medianAbsoluteDeviation(history.counts);
+  const spread = madScale * Math.max(mad, 1, relativeMadFloor * center);
+  const robustZ = (count - center) / spread;
+  return { count, median: center, mad, ewma: history.ewma, robustZ, history: history.counts.length };
+}
+
+/**
+ * Scores `count` against the history; `anomalous` only once enough history exists and every guard
+ * agrees. The cheap guards come first: most windows never need a median.
+ */
 export function assessCount(
   history: CountHistory,
   count: number,
   config: BaselineConfig,
 ): { anomalous: boolean; assessment: BaselineAssessment | undefined } {
-  if (history.counts.length === 0) return { anomalous: false, assessment: undefined };
-  const center = median(history.counts);
-  const mad = medianAbsoluteDeviation(history.counts);
-  const spread = madScale * Math.max(mad, 1, relativeMadFloor * center);
-  const robustZ = (count - center) / spread;
-  const assessment = {
-    count,
-    median: center,
-    mad,
-    ewma: history.ewma,
-    robustZ,
-    history: history.counts.length,
-  };
-  const reference = Math.max(center, history.ewma ?? 0, 1);
-  const anomalous =
-    history.counts.length >= config.minHistory &&
-    count >= config.minCount &&
-    robustZ >= config.zThreshold &&
-    count >= config.minRatio * reference;
+  if (history.counts.length < config.minHistory || count < config.minCount) {
+    return { anomalous: false, assessment: undefined };
+  }
+  const assessment = describeCount(history, count);
+  if (assessment === undefined) return { anomalous: false, assessment };
+  const reference = Math.max(assessment.median, history.ewma ?? 0, 1);
+  const anomalous = assessment.robustZ >= config.zThreshold && count >= config.minRatio * reference;
   return { anomalous, assessment };
 }
 

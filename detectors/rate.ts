@@ -2,7 +2,7 @@ import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
 import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { AuthFailureBursts, type AuthSnapshot } from './auth-failures.js';
-import { assessCount, type CountHistory, emptyHistory, recordCount } from './baseline.js';
+import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from './baseline.js';
 import type { RateConfig } from './config.js';
 import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
@@ -86,6 +86,7 @@ class RateDetector implements Detector {
         drafts.push(draft);
     }
     drafts.push(...this.auth.close(watermark));
+    if (drafts.length === 0) return [];
     const detectedAt = this.context.now();
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }
@@ -129,18 +130,22 @@ class RateDetector implements Detector {
       history = emptyHistory();
       this.history.set(closed.key, history, closed.start);
     }
-    const { anomalous, assessment } = assessCount(history, window.requests, config.baseline);
-    recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
     const limit = window.subject === 'origin' ? config.maxRequestsPerOrigin : config.maxRequestsPerCredential;
+    const overLimit = window.requests > limit;
+    const baseline = overLimit ? describeCount(history, window.requests) : undefined;
+    const { anomalous, assessment } = overLimit
+      ? { anomalous: false, assessment: undefined }
+      : assessCount(history, window.requests, config.baseline);
+    recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
     const who = window.subject === 'origin' ? 'Origin' : 'Credential';
     const span = formatDuration(config.windowMs);
-    if (window.requests > limit) {
+    if (overLimit) {
       return {
         ...this.draftBase(closed, window.subject === 'origin' ? 'origin_rate' : 'credential_rate'),
         baseSeverity: 'medium',
         excess: window.requests / limit,
         summary: `${who} ${window.id} made ${window.requests} requests in ${span} (limit ${limit}).`,
-        evidence: { ...this.evidence(closed, config), limit, baseline: assessment ?? null },
+        evidence: { ...this.evidence(closed, config), limit, baseline: baseline ?? null },
       };
     }
     if (!anomalous || assessment === undefined) return undefined;

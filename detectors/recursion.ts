@@ -1,4 +1,4 @@
-import { serviceName } from '../lineage/service-name.js';
+import { ServiceNames, serviceName } from '../lineage/service-name.js';
 import type { Finding } from '../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
@@ -52,6 +52,7 @@ class RecursionDetector implements Detector {
   private readonly windows = new KeyedWindows<RecursionWindow>(newWindow);
   private readonly anchors: RootAnchors;
   private readonly passThrough = new GlobCache(true, serviceName);
+  private readonly names = new ServiceNames();
 
   constructor(private readonly context: DetectorContext) {
     const { recursion, maxTrackedKeys } = context.config;
@@ -68,7 +69,7 @@ class RecursionDetector implements Detector {
       window.traceId = hop.traceId ?? '';
     }
     countBounded(window.calls, callKey(hop), callsTracked);
-    const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices));
+    const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     if (repeated !== undefined) {
       window.cycleHops++;
       window.cycle = earliest(window.cycle, hop, repeated);
@@ -179,18 +180,22 @@ class RecursionDetector implements Detector {
  * A step to the same service as the step before it is that same call logged again, at its other end
  * (client and server spans) or at another layer (an MCP tools/call span around its HTTP request).
  */
-function repeatedService(path: readonly PathStep[], passThrough: GlobSet): string | undefined {
+function repeatedService(
+  path: readonly PathStep[],
+  passThrough: GlobSet,
+  names: ServiceNames,
+): string | undefined {
   const last = path[path.length - 1];
   if (last === undefined) return undefined;
-  const target = serviceName(last.service);
+  const target = names.of(last.service);
   if (passThrough.matches(target)) return undefined;
-  if (last.workload !== undefined && serviceName(last.workload) === target) return target;
+  if (last.workload !== undefined && names.of(last.workload) === target) return target;
   const previous = path[path.length - 2];
-  if (previous !== undefined && serviceName(previous.service) === target) return undefined;
+  if (previous !== undefined && names.of(previous.service) === target) return undefined;
   const first = path[0];
-  if (first?.workload !== undefined && serviceName(first.workload) === target) return target;
+  if (first?.workload !== undefined && names.of(first.workload) === target) return target;
   for (let index = 0; index < path.length - 2; index++) {
-    if (serviceName(path[index]!.service) === target) return target;
+    if (names.of(path[index]!.service) === target) return target;
   }
   return undefined;
 }

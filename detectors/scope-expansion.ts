@@ -122,6 +122,7 @@ class ScopeExpansionDetector implements Detector {
     drafts.push(...this.novelty.close(watermark));
     this.anchors.expire(watermark);
     this.grants.expire(watermark);
+    if (drafts.length === 0) return [];
     const detectedAt = this.context.now();
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }

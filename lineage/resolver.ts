@@ -3,6 +3,7 @@ import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
 import { IdleMap } from './idle-map.js';
+import { ServiceNames } from './service-name.js';
 import { createHopNode, type HopNode, isBefore, type PendingHop, pathOf, TraceState } from './trace-state.js';
 
 type ParentKind = 'exact' | 'inferred' | 'partial' | 'root';
@@ -30,6 +31,7 @@ export type LineageStats = {
 export class LineageResolver {
   private readonly traces: IdleMap<TraceState>;
   private readonly timers = new FlatQueue<Timer>();
+  private readonly names = new ServiceNames();
   private readonly settled: PendingHop[] = [];
   private draining = false;
   private watermark = Number.NEGATIVE_INFINITY;
@@ -58,7 +60,7 @@ export class LineageResolver {
       this.duplicateHops++;
       return;
     }
-    const node = createHopNode(hop);
+    const node = createHopNode(hop, this.names);
     if (trace.nodes.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
     this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
@@ -130,7 +132,7 @@ export class LineageResolver {
     for (const { trace, lastTs, pending } of traces) {
       this.traces.set(trace.traceId, trace, lastTs);
       for (const { hop, deadline } of pending) {
-        const node = trace.nodes.get(hop.id) ?? createHopNode(hop);
+        const node = trace.nodes.get(hop.id) ?? createHopNode(hop, this.names);
         const entry: PendingHop = { hop, node, trace, done: false, deadlineScheduled: false };
         this.track(entry, false);
         if (deadline) this.scheduleDeadline(entry);
@@ -256,7 +258,7 @@ export class LineageResolver {
   }
 
   private emitTraceless(hop: HopEvent): void {
-    const node = createHopNode(hop);
+    const node = createHopNode(hop, this.names);
     node.origin = hop.delegation?.[0] ?? hop.credential.id;
     node.root = node;
     this.emit(resolvedHop(hop, node, [node.step]));

@@ -23,3 +23,20 @@ export function serviceName(raw: string): string {
   const kubernetes = kubernetesServiceHost.exec(name);
   return kubernetes?.[1] ?? name;
 }
+
+/** `serviceName` with a bounded memo: the same few hundred names come back on every hop. */
+export class ServiceNames {
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  of(raw: string): string {
+    let name = this.known.get(raw);
+    if (name === undefined) {
+      name = serviceName(raw);
+      if (this.known.size >= this.limit) this.known.clear();
+      this.known.set(raw, name);
+    }
+    return name;
+  }
+}

@@ -1,6 +1,6 @@
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { PathStep } from '../schemas/resolved-hop.js';
-import { serviceName } from './service-name.js';
+import type { ServiceNames } from './service-name.js';
 
 export type OriginConfidence = 'exact' | 'partial';
 
@@ -39,7 +39,7 @@ export type PendingHop = {
 
 const noPending: ReadonlySet<PendingHop> = new Set();
 
-export function createHopNode(hop: HopEvent): HopNode {
+export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
   const workload = hop.source.workload ?? hop.source.agent;
   const step: PathStep = {
     hopId: hop.id,
@@ -52,8 +52,8 @@ export function createHopNode(hop: HopEvent): HopNode {
     ts: hop.ts,
     end: hop.ts + (hop.durationMs ?? 0),
     spanId: hop.spanId,
-    service: serviceName(hop.destination.service),
-    caller: workload === undefined ? undefined : serviceName(workload),
+    service: names.of(hop.destination.service),
+    caller: workload === undefined ? undefined : names.of(workload),
     resolved: false,
     origin: hop.credential.id,
     confidence: 'exact',
