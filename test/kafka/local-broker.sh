@@ -19,6 +19,7 @@ cache_root="${HOPWATCH_KAFKA_CACHE:-$(cd "$here/../.." && pwd)/.kafka}"
 cache="$cache_root/kafka-$version-$(cksum <"$pom" | cut -d' ' -f1)"
 libs="$cache/libs"
 template="$cache/storage-template"
+archive="$cache/kafka.jsa"
 
 port=9092
 controller_port=
@@ -64,44 +65,87 @@ resolve_jars() {
   mv "$staging" "$libs"
 }
 
-# server.properties for one broker: the shared settings plus this broker's addresses and log dir.
+# C1-only JIT and a small heap: a test broker handles little traffic, and start-up time is what counts.
+jvm_options=(-Xms128m -Xmx512m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
+  -Dlog4j2.configurationFile="$here/log4j2.properties" -cp "$libs/*")
+
+# server.properties for one broker: the shared settings plus its ports and log dir.
 write_config() {
-  local file="$1" log_dir="$2"
+  local file="$1" log_dir="$2" broker_port="$3" quorum_port="$4"
   {
     cat "$here/broker.properties"
-    echo "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port"
-    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
-    echo "controller.quorum.voters=1@127.0.0.1:$controller_port"
+    echo "listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$quorum_port"
+    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port"
+    echo "controller.quorum.voters=1@127.0.0.1:$quorum_port"
     echo "log.dirs=$log_dir"
   } >"$file"
 }
 
-# Formatting costs a JVM start (~2 s), so it is done once: each broker starts from a copy of this
-# empty, formatted storage (the ports are not part of it).
+# Kills process $2 once process $1 is gone; ends by itself when $2 ends first.
+kill_when_gone() {
+  local watched="$1" target="$2"
+  (while kill -0 "$watched" 2>/dev/null && kill -0 "$target" 2>/dev/null; do sleep 1; done
+   kill -KILL "$target" 2>/dev/null) </dev/null >/dev/null 2>&1 &
+}
+
+# Formatting costs a JVM start, so it is done once: each broker starts from a copy of this empty,
+# formatted storage (the ports are not part of it).
 format_template() {
   [ -f "$template/meta.properties" ] && return
-  local staging="$cache/storage-template.partial"
-  rm -rf "$staging" "$cache/format.properties"
-  write_config "$cache/format.properties" "$staging"
-  local cluster_id
+  local staging="$cache/storage-template.partial" output cluster_id
+  rm -rf "$staging"
+  write_config "$cache/format.properties" "$staging" "$port" "$controller_port"
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-  local output
-  output=$(java -cp "$libs/*" -Dlog4j2.configurationFile="$here/log4j2.properties" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$cache/format.properties" 2>&1) ||
-    die "formatting the Kafka storage failed: $output"
-  rm -rf "$template"
+  output=$(java "${jvm_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+    -c "$cache/format.properties" 2>&1) || die "formatting the Kafka storage failed: $output"
+  rm -rf "$template" "$cache/format.properties"
   mv "$staging" "$template"
+}
+
+# A class-data-sharing archive of the broker's start-up classes halves its start time (more on a
+# busy machine). One training start records it, as the apache/kafka image does; it is only an
+# optimisation, so a failed training is reported and skipped.
+record_class_archive() {
+  [ -f "$archive" ] && return
+  command -v node >/dev/null || return
+  local dir="$cache/training" ports pid waited=0
+  rm -rf "$dir" "$archive.partial"
+  mkdir -p "$dir/data"
+  cp -R "$template/." "$dir/data/"
+  ports=$(node -e 'const net = require("node:net"); const take = () => new Promise((ok) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); }); (async () => { const a = await take(); let b = await take(); while (b === a) b = await take(); console.log(a, b); })();')
+  write_config "$dir/server.properties" "$dir/data" ${ports}
+  echo "local-broker: recording a class-data-sharing archive (one training start of the broker)" >&2
+  java "${jvm_options[@]}" -XX:ArchiveClassesAtExit="$archive.partial" kafka.Kafka "$dir/server.properties" \
+    >"$dir/broker.log" 2>&1 &
+  pid=$!
+  kill_when_gone $$ "$pid"
+  until grep -q "Kafka Server started" "$dir/broker.log"; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$waited" -ge 1800 ]; then
+      echo "local-broker: warning: the training start failed, starting without the archive:" >&2
+      tail -n 20 "$dir/broker.log" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -rf "$dir" "$archive.partial"
+      return
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -TERM "$pid"
+  wait "$pid" || true
+  [ -f "$archive.partial" ] && mv "$archive.partial" "$archive"
+  rm -rf "$dir"
 }
 
 prepare() {
   mkdir -p "$cache"
-  # Several test runs may share the cache: one resolves and formats, the others wait.
+  # Several test runs may share the cache: one prepares it, the others wait.
   if command -v flock >/dev/null; then
     exec 9>"$cache_root/.lock"
     flock 9
   fi
   resolve_jars
   format_template
+  record_class_archive
   if command -v flock >/dev/null; then exec 9>&-; fi
 }
 
@@ -112,18 +156,11 @@ $resolve_only && exit 0
 data_dir="${data_dir:-$cache_root/dev-$port}"
 mkdir -p "$data_dir/data"
 [ -f "$data_dir/data/meta.properties" ] || cp -R "$template/." "$data_dir/data/"
-write_config "$data_dir/server.properties" "$data_dir/data"
-
-if [ -n "$exit_with" ]; then
-  # The broker must not outlive the test run that started it, even one killed without a teardown.
-  broker_pid=$$
-  (while kill -0 "$exit_with" 2>/dev/null && kill -0 "$broker_pid" 2>/dev/null; do sleep 1; done
-   kill -KILL "$broker_pid" 2>/dev/null) </dev/null >/dev/null 2>&1 &
-fi
+write_config "$data_dir/server.properties" "$data_dir/data" "$port" "$controller_port"
+# The broker must not outlive the test run that started it, even one killed without a teardown.
+[ -z "$exit_with" ] || kill_when_gone "$exit_with" $$
+[ ! -f "$archive" ] || jvm_options+=(-XX:SharedArchiveFile="$archive")
 
 echo "local-broker: Kafka $version on 127.0.0.1:$port (controller 127.0.0.1:$controller_port), data in $data_dir" >&2
 echo "local-broker: KAFKA_BROKERS=127.0.0.1:$port" >&2
-# C1-only JIT and a small heap: a test broker handles little traffic, and start-up time is what counts.
-exec java -Xms128m -Xmx512m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-  -Dlog4j2.configurationFile="$here/log4j2.properties" \
-  -cp "$libs/*" kafka.Kafka "$data_dir/server.properties"
+exec java "${jvm_options[@]}" kafka.Kafka "$data_dir/server.properties"
