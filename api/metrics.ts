@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertDeliveryStats } from '../alerts/delivery.js';
+import type { EngineStats } from '../detectors/types.js';
 import type { PipelineStats } from '../ingest/pipeline.js';
 
 /** Numbers read when Prometheus scrapes, from the components that own them. */
@@ -16,73 +17,137 @@ export type HopwatchMetrics = {
   watch(sources: MetricSources): void;
 };
 
-type Read = () => number | undefined;
-type ReadByLabel = () => Record<string, number>;
+/**
+ * A metric whose value is owned by another component and read when Prometheus scrapes: a plain
+ * number, or counts by one label. Counters are rebuilt from the owner's running total each scrape.
+ */
+type Mirrored<Stats> = {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  label?: string;
+  read(stats: Stats): number | null | Record<string, number>;
+};
 
-/** A counter whose value is owned elsewhere and read at scrape time. */
-function mirroredCounter(registry: Registry, name: string, help: string, read: Read): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      const value = read();
-      this.reset();
-      if (value !== undefined) this.inc(value);
-    },
-  });
+function mirror<Stats>(registry: Registry, spec: Mirrored<Stats>, stats: () => Stats): void {
+  const { name, help, label } = spec;
+  const labelNames = label === undefined ? [] : [label];
+  function collect(this: Counter | Gauge): void {
+    this.reset();
+    const value = spec.read(stats());
+    if (value === null) return;
+    if (typeof value === 'number') this.inc(value);
+    else for (const [key, count] of Object.entries(value)) this.inc({ [label ?? 'key']: key }, count);
+  }
+  if (spec.type === 'counter') new Counter({ name, help, labelNames, registers: [registry], collect });
+  else new Gauge({ name, help, labelNames, registers: [registry], collect });
 }
 
-function mirroredLabelledCounter(
-  registry: Registry,
-  name: string,
-  help: string,
-  label: string,
-  read: ReadByLabel,
-): void {
-  new Counter({
-    name,
-    help,
-    labelNames: [label],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
-    },
-  });
-}
+const pipelineMetrics: Mirrored<PipelineStats>[] = [
+  {
+    name: 'hopwatch_records_received_total',
+    help: 'Raw records submitted, by source',
+    type: 'counter',
+    label: 'source',
+    read: (s) => s.recordsReceived,
+  },
+  {
+    name: 'hopwatch_events_ingested_total',
+    help: 'Hop events decoded, by log format',
+    type: 'counter',
+    label: 'format',
+    read: (s) => s.eventsIngested,
+  },
+  {
+    name: 'hopwatch_records_rejected_total',
+    help: 'Raw records that could not be decoded (kept as dead letters), by source',
+    type: 'counter',
+    label: 'source',
+    read: (s) => s.recordsRejected,
+  },
+  {
+    name: 'hopwatch_findings_total',
+    help: 'Findings raised since start, by detector',
+    type: 'counter',
+    label: 'detector',
+    read: (s) => s.findingsRaised,
+  },
+  {
+    name: 'hopwatch_store_pending_rows',
+    help: 'Rows accepted by the store writer and not yet durable',
+    type: 'gauge',
+    read: (s) => s.storePendingRows,
+  },
+];
 
-function mirroredLabelledGauge(
-  registry: Registry,
-  name: string,
-  help: string,
-  label: string,
-  read: ReadByLabel,
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: [label],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [value, count] of Object.entries(read())) this.set({ [label]: value }, count);
-    },
-  });
-}
+const engineMetrics: Mirrored<EngineStats>[] = [
+  {
+    name: 'hopwatch_engine_events_observed_total',
+    help: 'Hop events observed by the detection engine',
+    type: 'counter',
+    read: (s) => s.eventsObserved,
+  },
+  {
+    name: 'hopwatch_late_events_total',
+    help: 'Hop events that arrived behind the watermark (kept and counted)',
+    type: 'counter',
+    read: (s) => s.lateEvents,
+  },
+  {
+    name: 'hopwatch_lineage_evicted_traces_total',
+    help: 'Traces evicted from lineage state (idle or over the cap)',
+    type: 'counter',
+    read: (s) => s.evictedTraces,
+  },
+  {
+    name: 'hopwatch_lineage_duplicate_hops_total',
+    help: 'Hops seen twice in one tracked trace, counted and not processed again',
+    type: 'counter',
+    read: (s) => s.duplicateHops,
+  },
+  {
+    name: 'hopwatch_lineage_tracked_traces',
+    help: 'Traces held in lineage state',
+    type: 'gauge',
+    read: (s) => s.trackedTraces,
+  },
+  {
+    name: 'hopwatch_lineage_pending_hops',
+    help: 'Hops waiting for unseen ancestors',
+    type: 'gauge',
+    read: (s) => s.pendingHops,
+  },
+  {
+    name: 'hopwatch_detector_state_entries',
+    help: 'Entries held per detector (open windows, tracked keys)',
+    type: 'gauge',
+    label: 'detector',
+    read: (s) => s.detectorState,
+  },
+  {
+    name: 'hopwatch_watermark_seconds',
+    help: 'Event-time watermark of the detection engine (unix seconds; 0 before the first event)',
+    type: 'gauge',
+    read: (s) => (s.watermark === null ? null : s.watermark / 1000),
+  },
+];
 
-function mirroredGauge(registry: Registry, name: string, help: string, read: Read): void {
-  new Gauge({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      const value = read();
-      if (value === undefined) this.reset();
-      else this.set(value);
-    },
-  });
-}
+const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
+  {
+    name: 'hopwatch_alert_deliveries',
+    help: 'Webhook deliveries in the outbox, by state (pending, delivered, failed)',
+    type: 'gauge',
+    label: 'state',
+    read: (s) => ({ pending: s.pending, delivered: s.delivered, failed: s.failed }),
+  },
+  {
+    name: 'hopwatch_alert_attempts_total',
+    help: 'Webhook delivery attempts since start, by outcome',
+    type: 'counter',
+    label: 'outcome',
+    read: (s) => s.attemptsByOutcome,
+  },
+];
 
 export function createHopwatchMetrics(): HopwatchMetrics {
   const registry = new Registry();
@@ -94,7 +159,7 @@ export function createHopwatchMetrics(): HopwatchMetrics {
   });
   const lag = new Gauge({
     name: 'hopwatch_consumer_lag',
-    help: 'Records not yet consumed, by topic and partition (Kafka sources only)',
+    help: 'Records not yet consumed, by topic and partition (reported by Kafka sources; absent without one)',
     labelNames: ['topic', 'partition'],
     registers: [registry],
   });
@@ -103,120 +168,9 @@ export function createHopwatchMetrics(): HopwatchMetrics {
     observeStoreWrite: (seconds) => storeWrite.observe(seconds),
     reportLag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
     watch: (sources) => {
-      watchPipeline(registry, sources.pipeline);
-      watchAlerts(registry, sources.alerts);
+      for (const spec of pipelineMetrics) mirror(registry, spec, sources.pipeline);
+      for (const spec of engineMetrics) mirror(registry, spec, () => sources.pipeline().engine);
+      for (const spec of alertMetrics) mirror(registry, spec, sources.alerts);
     },
   };
-}
-
-function watchPipeline(registry: Registry, stats: () => PipelineStats): void {
-  const engine = () => stats().engine;
-  mirroredLabelledCounter(
-    registry,
-    'hopwatch_records_received_total',
-    'Raw records submitted, by source',
-    'source',
-    () => stats().recordsReceived,
-  );
-  mirroredLabelledCounter(
-    registry,
-    'hopwatch_events_ingested_total',
-    'Hop events decoded, by log format',
-    'format',
-    () => stats().eventsIngested,
-  );
-  mirroredLabelledCounter(
-    registry,
-    'hopwatch_records_rejected_total',
-    'Raw records that could not be decoded (kept as dead letters), by source',
-    'source',
-    () => stats().recordsRejected,
-  );
-  mirroredLabelledCounter(
-    registry,
-    'hopwatch_findings_total',
-    'Findings raised, by detector',
-    'detector',
-    () => stats().findingsRaised,
-  );
-  mirroredCounter(
-    registry,
-    'hopwatch_engine_events_observed_total',
-    'Hop events observed by the detection engine',
-    () => engine().eventsObserved,
-  );
-  mirroredCounter(
-    registry,
-    'hopwatch_late_events_total',
-    'Hop events that arrived behind the watermark (kept and counted)',
-    () => engine().lateEvents,
-  );
-  mirroredCounter(
-    registry,
-    'hopwatch_lineage_evicted_traces_total',
-    'Traces evicted from lineage state (idle or over the cap)',
-    () => engine().evictedTraces,
-  );
-  mirroredCounter(
-    registry,
-    'hopwatch_lineage_duplicate_hops_total',
-    'Hops seen twice in one tracked trace (same id), counted and not processed again',
-    () => engine().duplicateHops,
-  );
-  mirroredLabelledGauge(
-    registry,
-    'hopwatch_detector_state_entries',
-    'Entries held per detector (open windows, tracked keys)',
-    'detector',
-    () => engine().detectorState,
-  );
-  mirroredGauge(
-    registry,
-    'hopwatch_lineage_tracked_traces',
-    'Traces held in lineage state',
-    () => engine().trackedTraces,
-  );
-  mirroredGauge(
-    registry,
-    'hopwatch_lineage_pending_hops',
-    'Hops waiting for unseen ancestors',
-    () => engine().pendingHops,
-  );
-  mirroredGauge(
-    registry,
-    'hopwatch_watermark_seconds',
-    'Event-time watermark of the detection engine (unix seconds)',
-    () => {
-      const watermark = engine().watermark;
-      return watermark === null ? undefined : watermark / 1000;
-    },
-  );
-  mirroredGauge(
-    registry,
-    'hopwatch_store_pending_rows',
-    'Rows accepted by the store writer and not yet durable',
-    () => stats().storePendingRows,
-  );
-}
-
-function watchAlerts(registry: Registry, stats: () => AlertDeliveryStats): void {
-  new Gauge({
-    name: 'hopwatch_alert_deliveries',
-    help: 'Webhook deliveries in the outbox, by webhook and state (pending, delivered, failed)',
-    labelNames: ['webhook', 'state'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [webhook, counts] of Object.entries(stats().byWebhook)) {
-        for (const [state, count] of Object.entries(counts)) this.set({ webhook, state }, count);
-      }
-    },
-  });
-  mirroredLabelledCounter(
-    registry,
-    'hopwatch_alert_attempts_total',
-    'Webhook delivery attempts since start, by outcome',
-    'outcome',
-    () => stats().attemptsByOutcome,
-  );
 }

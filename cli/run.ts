@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { createAlertDispatcher } from '../alerts/dispatcher.js';
+import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
@@ -44,6 +44,32 @@ function configuredSources(
   return { ok: true, sources: [] };
 }
 
+type PipelineParts = {
+  store: HopwatchStore;
+  alerts: AlertDispatcher;
+  logger: Logger;
+  onStoreWrite(seconds: number): void;
+};
+
+function createPipeline(config: HopwatchConfig, parts: PipelineParts): Pipeline {
+  const engineConfig = { lineage: config.lineage, detectors: config.detectors };
+  return new Pipeline(
+    {
+      createEngine: (sink) => createDetectionEngine(engineConfig, sink, { now: Date.now }),
+      writer: parts.store.writer,
+      alerts: parts.alerts,
+      now: Date.now,
+      logger: parts.logger,
+      onStoreWrite: parts.onStoreWrite,
+    },
+    {
+      ...defaultPipelineOptions,
+      allowedLatenessMs: config.detectors.allowedLatenessMs,
+      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
+    },
+  );
+}
+
 export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: string };
 
 /**
@@ -63,24 +89,7 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     throw error;
   });
   const metrics = createHopwatchMetrics();
-  const pipeline = new Pipeline(
-    {
-      createEngine: (sink) =>
-        createDetectionEngine({ lineage: config.lineage, detectors: config.detectors }, sink, {
-          now: Date.now,
-        }),
-      writer: store.writer,
-      alerts,
-      now: Date.now,
-      logger,
-      onStoreWrite: metrics.observeStoreWrite,
-    },
-    {
-      ...defaultPipelineOptions,
-      allowedLatenessMs: config.detectors.allowedLatenessMs,
-      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
-    },
-  );
+  const pipeline = createPipeline(config, { store, alerts, logger, onStoreWrite: metrics.observeStoreWrite });
   const httpSource = new HttpIngestSource();
   const sources: Source[] = [httpSource, ...extra.sources];
   metrics.watch({ pipeline: () => pipeline.stats(), alerts: () => alerts.stats() });
@@ -98,15 +107,17 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   const start = async (): Promise<string> => {
     alerts.start();
     for (const source of sources) {
-      await source.start({
+      const context = {
         sink: pipeline,
         logger: logger.child({ source: source.name }),
         reportLag: metrics.reportLag,
-      });
+      };
+      await source.start(context);
     }
     pipeline.startIdleTimer();
     return app.listen({ port: config.api.port, host: config.api.host });
   };
+  // Intake stops first, so that everything that came in is judged and stored before anything closes.
   const shutdown = async (): Promise<void> => {
     for (const source of sources) await source.stop();
     await pipeline.drain();
@@ -117,7 +128,7 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   return { ok: true, hopwatch: { app, pipeline, store, sources, start, shutdown } };
 }
 
-/** `hopwatch run`: returns once the process has been asked to stop and has shut down cleanly. */
+/** `hopwatch run`: returns the exit code once the process has been asked to stop and has shut down. */
 export async function runHopwatch(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
   const loaded = loadConfig(configFile, env);
   if (!loaded.ok) return usageError(loaded.reason);
@@ -125,48 +136,68 @@ export async function runHopwatch(configFile: string | undefined, env: NodeJS.Pr
   const exposure = checkExposure(config.api);
   if (!exposure.ok) return usageError(exposure.reason);
   const logger = createLogger(config.logLevel);
-  let hopwatch: Hopwatch;
-  let url: string;
+  const started = await startHopwatch(config, logger);
+  if (typeof started === 'number') return started;
+  logStarted(logger, config, started);
+  return stopOnSignal(started.hopwatch, logger);
+}
+
+async function startHopwatch(
+  config: HopwatchConfig,
+  logger: Logger,
+): Promise<{ hopwatch: Hopwatch; url: string } | number> {
   try {
     const assembled = await assembleHopwatch(config, logger);
     if (!assembled.ok) return usageError(assembled.reason);
-    hopwatch = assembled.hopwatch;
-    url = await hopwatch.start();
+    return { hopwatch: assembled.hopwatch, url: await assembled.hopwatch.start() };
   } catch (error) {
     logger.fatal({ err: error }, 'hopwatch could not start');
     logger.flush();
     return 1;
   }
+}
+
+function logStarted(
+  logger: Logger,
+  config: HopwatchConfig,
+  { hopwatch, url }: { hopwatch: Hopwatch; url: string },
+) {
+  const dataDir = resolve(config.dataDir);
+  const open = config.api.tokens.length === 0;
   logger.info(
     {
       url,
-      dataDir: resolve(config.dataDir),
+      dataDir,
       store: config.store.url === undefined ? 'embedded chDB' : 'ClickHouse server',
-      auth:
-        config.api.tokens.length > 0
-          ? `${config.api.tokens.length} bearer token(s)`
-          : 'none: open, loopback only',
+      auth: open ? 'none: open, loopback only' : `${config.api.tokens.length} bearer token(s)`,
       sources: hopwatch.sources.map((source) => source.name),
     },
-    `hopwatch listening on ${url}, data in ${resolve(config.dataDir)}` +
-      (config.api.tokens.length === 0
-        ? ' (no api.tokens: every route is open, so only loopback is served)'
-        : ''),
+    `hopwatch listening on ${url}, data in ${dataDir}` +
+      (open ? ' (no api.tokens: every route is open, so only loopback is served)' : ''),
   );
+}
 
+/** Waits for SIGINT/SIGTERM, then shuts down; a second signal exits at once. */
+async function stopOnSignal(hopwatch: Hopwatch, logger: Logger): Promise<number> {
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
   logger.info({ signal }, 'shutting down: stopping intake, closing open windows, flushing writes');
-  // A second signal while draining means the operator wants out now.
   const forceExit = (second: NodeJS.Signals) => {
     logger.warn({ signal: second }, 'second signal: exiting without finishing the shutdown');
+    logger.flush();
     process.exit(130);
   };
   process.once('SIGINT', forceExit);
   process.once('SIGTERM', forceExit);
-  await hopwatch.shutdown();
+  try {
+    await hopwatch.shutdown();
+  } catch (error) {
+    logger.fatal({ err: error }, 'shutdown failed: what was not yet in the store is lost');
+    logger.flush();
+    return 1;
+  }
   logger.info('stopped');
   logger.flush();
   return 0;
