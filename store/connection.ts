@@ -27,7 +27,8 @@ export type StoreConnection = {
  * chDB binds one data directory per process: opening a second directory while one is open throws
  * (`ChdbConnectionError: only one active data directory per process`). Connections to the same
  * directory share the engine; a different directory can be opened once every connection to the
- * first is closed and chdb's `drainPending()` has resolved.
+ * first is closed and chdb's `drainPending()` has resolved. A directory is also locked against other
+ * processes (`Cannot lock file …/status`): one hopwatch process per embedded data directory.
  */
 export async function connectStore(config: HopwatchConfig): Promise<StoreConnection> {
   const { store } = config;
@@ -38,9 +39,14 @@ export async function connectStore(config: HopwatchConfig): Promise<StoreConnect
     const { createChdbConnection } = await import('chdb/connection');
     // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1 of the same
     // contract; they differ only in the list of known settings, so the structural cast is sound.
-    const connection = createChdbConnection({
-      path,
-    }) as unknown as ClickHouseClientConfigOptions['connection'];
+    let connection: ClickHouseClientConfigOptions['connection'];
+    try {
+      connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
+    } catch (error) {
+      throw new Error(`could not open the embedded store at ${path}: ${chdbOpenFailure(error)}`, {
+        cause: error,
+      });
+    }
     return { client: createClient({ connection, log: quiet }), target: 'chdb', location: path };
   }
   const url = new URL(store.url);
@@ -56,4 +62,13 @@ export async function connectStore(config: HopwatchConfig): Promise<StoreConnect
     clickhouse_settings: { output_format_json_named_tuples_as_objects: 1 },
   });
   return { client, target: 'server', location };
+}
+
+/** chDB prints the engine's own reason (e.g. "Cannot lock file …/status") to stderr; the error only says it failed. */
+function chdbOpenFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes('only one active data directory')) {
+    return 'this process already has another chDB data directory open';
+  }
+  return `${message} (a data directory serves one process: is another hopwatch using it?)`;
 }
