@@ -1,0 +1,27 @@
+# hopwatch container image; docker-compose.yml builds and runs it next to Kafka and ClickHouse.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts: `prepare` (tsc) needs the sources copied below, and chdb brings its native
+# library as an ordinary package (@chdb/lib-*), so it needs none either.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:20-slim
+ENV NODE_ENV=production \
+    HOPWATCH_DATA_DIR=/var/lib/hopwatch
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force \
+ && mkdir -p /var/lib/hopwatch \
+ && chown node:node /var/lib/hopwatch
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY fixtures ./fixtures
+USER node
+# The webhook outbox and (without CLICKHOUSE_URL) the embedded chDB data live here.
+VOLUME /var/lib/hopwatch
+EXPOSE 8080
+CMD ["node", "bin/hopwatch.js", "run"]
