@@ -4,6 +4,7 @@ import { register as registerEvaluate } from './evaluate.js';
 import { register as registerGenerate } from './generate.js';
 import { register as registerMigrate } from './migrate.js';
 import { register as registerNormalize } from './normalize.js';
+import { register as registerReplay } from './replay.js';
 import { register as registerRun } from './run.js';
 import { register as registerToken } from './token.js';
 
@@ -12,6 +13,7 @@ export const commandRegistry: Array<(program: Command) => void> = [
   registerToken,
   registerGenerate,
   registerEvaluate,
+  registerReplay,
   registerMigrate,
   registerNormalize,
   registerDetect,

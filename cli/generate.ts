@@ -50,6 +50,11 @@ export function register(program: Command): void {
           { seed, rate, ...(durationMs ? { durationMs } : {}) },
           flags.out,
         );
+        if (!written.ok) {
+          process.stderr.write(`${scenario.name}: skipped: ${written.reason}\n`);
+          process.exitCode = 1;
+          continue;
+        }
         process.stdout.write(
           `${written.trafficPath}: ${written.records} ${written.format} records, ${written.hops} hops, ${written.labels} labels, ${(written.bytes / 1024).toFixed(0)} KiB\n`,
         );

@@ -6,7 +6,8 @@ import { benignCredential, readLabels } from '../cli/evaluation/labels.js';
 import { baseTime, generateScenario } from '../cli/scenarios/generate.js';
 import { findScenario, scenarios } from '../cli/scenarios/registry.js';
 import { createRng } from '../cli/scenarios/rng.js';
-import { writeScenario } from '../cli/scenarios/write.js';
+import type { ScenarioFormat } from '../cli/scenarios/traffic.js';
+import { type WrittenScenario, writeScenario } from '../cli/scenarios/write.js';
 import { createDetectionEngine } from '../detectors/engine.js';
 import { hopEventSchema } from '../schemas/hop-event.js';
 import { parseConfig } from '../schemas/load-config.js';
@@ -25,10 +26,16 @@ function resolvedOrigins(path: string): Set<string> {
   return origins;
 }
 
+function written(name: string, format: ScenarioFormat, seed: number, dir: string): WrittenScenario {
+  const result = writeScenario(findScenario(name)!, format, { seed, rate: 1 }, dir);
+  if (!result.ok) throw new Error(result.reason);
+  return result;
+}
+
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'hopwatch-scenarios-'));
 
 function writeAll(seed: number, dir: string): Map<string, Buffer> {
-  for (const scenario of scenarios) writeScenario(scenario, 'canonical', { seed, rate: 1 }, dir);
+  for (const scenario of scenarios) written(scenario.name, 'canonical', seed, dir);
   return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
 }
 
@@ -43,7 +50,7 @@ describe('scenario generation is deterministic', () => {
 
   it('writes different traffic for a different seed', () => {
     const dir = tempDir();
-    const other = writeScenario(findScenario('support-agent')!, 'canonical', { seed: 43, rate: 1 }, dir);
+    const other = written('support-agent', 'canonical', 43, dir);
     expect(readFileSync(other.trafficPath).equals(first.get('support-agent.ndjson')!)).toBe(false);
   });
 
@@ -64,12 +71,10 @@ describe('scenario generation is deterministic', () => {
 
 describe('generated scenario files', () => {
   const dir = tempDir();
-  const written = scenarios.map((scenario) =>
-    writeScenario(scenario, 'canonical', { seed: 3, rate: 1 }, dir),
-  );
+  const files = scenarios.map((scenario) => written(scenario.name, 'canonical', 3, dir));
 
   it('hold only valid canonical HopEvents with W3C trace ids', () => {
-    for (const file of written) {
+    for (const file of files) {
       const lines = readFileSync(file.trafficPath, 'utf8').trimEnd().split('\n');
       for (const line of lines) {
         const event = hopEventSchema.parse(JSON.parse(line));
@@ -80,7 +85,7 @@ describe('generated scenario files', () => {
   });
 
   it('label every attack, and declare every other origin benign', () => {
-    for (const file of written) {
+    for (const file of files) {
       const result = readLabels(file.labelsPath);
       if (!result.ok) throw new Error(result.reason);
       const { labels, benign } = result.labels;
@@ -103,7 +108,7 @@ describe('generated scenario files', () => {
   });
 
   it('keep every slow-and-low variant as a benign entry that says why', () => {
-    for (const file of written) {
+    for (const file of files) {
       const result = readLabels(file.labelsPath);
       if (!result.ok || result.labels.labels.length === 0) continue;
       const noted = result.labels.benign.filter((entry) => typeof entry !== 'string');
@@ -113,7 +118,7 @@ describe('generated scenario files', () => {
 
   it('carry key fingerprints, never the synthetic key material', () => {
     const generated = generateScenario(findScenario('stolen-key')!, { seed: 3, rate: 1 });
-    const text = readFileSync(written.find((file) => file.scenario === 'stolen-key')!.trafficPath, 'utf8');
+    const text = readFileSync(files.find((file) => file.scenario === 'stolen-key')!.trafficPath, 'utf8');
     expect(generated.apiKeys.size).toBeGreaterThan(0);
     for (const [id, key] of generated.apiKeys) {
       expect(text).toContain(id);

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { EngineConfig } from '../../detectors/engine.js';
 import { createDetectionEngine } from '../../detectors/engine.js';
-import { normalizeRecord } from '../../ingest/normalize.js';
+import { readLines } from '../../ingest/lines.js';
+import { defaultMaxRecordBytes, normalizeRecord } from '../../ingest/normalize.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { HopEvent } from '../../schemas/hop-event.js';
 
@@ -18,14 +18,14 @@ export type DecodedFile = {
 /** Reads a traffic file line by line through the format adapters (`auto` detects per record). */
 export async function decodeFile(path: string, format = 'auto'): Promise<DecodedFile> {
   const decoded: DecodedFile = { path, records: 0, events: [], rejected: new Map(), formats: new Map() };
-  const lines = createInterface({
-    input: createReadStream(path, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
+  const lines = readLines(createReadStream(path), { file: path, maxLineBytes: defaultMaxRecordBytes });
+  for await (const { line, overflowBytes } of lines) {
+    if (overflowBytes === undefined && line.trim() === '') continue;
     decoded.records += 1;
-    const result = normalizeRecord(line, { format });
+    const result =
+      overflowBytes === undefined
+        ? normalizeRecord(line, { format })
+        : { ok: false as const, reason: `record is longer than ${defaultMaxRecordBytes} bytes` };
     if (!result.ok) {
       decoded.rejected.set(result.reason, (decoded.rejected.get(result.reason) ?? 0) + 1);
       continue;

@@ -42,8 +42,9 @@ export function exchanged(
 }
 
 /**
- * The agent side of one task: the root request that hands the agent its task, then the agent's
- * calls one after another, each after some think time (the model deciding what to do next).
+ * The agent side of one task: the root request that hands the agent its task (an A2A-style
+ * submission, answered at once), then the agent's calls one after another in the same trace, each
+ * after some think time (the model deciding what to do next).
  */
 export class AgentTask {
   readonly root: HopEvent;
@@ -74,7 +75,7 @@ export class AgentTask {
 
   /** A call at an exact time (loops and retry storms set their own pace). */
   callAt(at: number, spec: CallSpec): HopEvent {
-    const hop = this.trace.child(this.root, at, spec, { agent: this.agent.name, ip: this.agent.ip });
+    const hop = this.trace.child(this.root, at, spec, { agent: this.agent.name, ip: this.agent.ip }, true);
     this.cursor = Math.max(this.cursor, hop.ts + (hop.durationMs ?? 0));
     return hop;
   }
@@ -82,7 +83,7 @@ export class AgentTask {
   /** A call made by a service while it serves `parent` (one level deeper in the tree), by default soon after the parent started. */
   downstream(parent: HopEvent, spec: CallSpec, at = parent.ts + this.rng.int(2, 25)): HopEvent {
     const hop = this.trace.child(parent, at, spec);
-    this.cursor = Math.max(this.cursor, this.root.ts + (this.root.durationMs ?? 0));
+    this.cursor = Math.max(this.cursor, parent.ts + (parent.durationMs ?? 0));
     return hop;
   }
 

@@ -60,7 +60,7 @@ const runawayRetry: Scenario = {
     const rng = ctx.rng.fork('attack');
     const bot = busyAgent(ctx, sreBot, 60);
     const mark = ctx.traffic.mark;
-    retryLoop(ctx, rng, at(ctx, 0.4), bot, 350, 90_000);
+    retryLoop(ctx, rng, at(ctx, 0.4), bot, 350, 60_000);
     ctx.traffic.label(
       bot.credential.id,
       mark,
@@ -68,13 +68,13 @@ const runawayRetry: Scenario = {
         { detector: 'recursion', rule: 'repeat' },
         { detector: 'fanout', rule: 'fanout_limit' },
       ],
-      'restart retried every ~350 ms for 90 s under one alert: a runaway retry loop',
+      'restart retried every ~350 ms for a minute under one alert: a runaway retry loop',
     );
     const slow = busyAgent(ctx, sreBot, 61);
-    retryLoop(ctx, rng, at(ctx, 0.05), slow, 4_500, minutes(9));
+    retryLoop(ctx, rng, at(ctx, 0.2), slow, 4_500, minutes(7));
     ctx.traffic.markBenign(
       slow.credential,
-      'benign by threshold: the same failing restart retried every ~4.5 s for 9 min (~13 per minute), under recursion.maxRepeats (20) and fanout.maxDescendants (25) per 60 s window',
+      'benign by threshold: the same failing restart retried every ~4.5 s for 7 min (~13 per minute), under recursion.maxRepeats (20) and fanout.maxDescendants (25) per 60 s window',
     );
   },
 };
@@ -221,12 +221,12 @@ const fanoutExplosion: Scenario = {
     ]);
     enrichEverything(ctx, rng, at(ctx, 0.1), slow, {
       services: enrichmentServices.slice(0, 7),
-      calls: 140,
+      calls: 100,
       gapMs: 3_600,
     });
     ctx.traffic.markBenign(
       slow.credential,
-      'benign by threshold: one action spread over ~8 min at ~16 calls per minute to 7 services, under fanout.maxDescendants (25) and maxDestinations (10) per 60 s window',
+      'benign by threshold: one action spread over ~6 min at ~16 calls per minute to 7 services, under fanout.maxDescendants (25) and maxDestinations (10) per 60 s window',
     );
   },
 };

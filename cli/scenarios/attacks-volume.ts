@@ -1,7 +1,7 @@
 import type { Credential } from '../../schemas/hop-event.js';
 import { researchAgent } from './benign.js';
 import { enrichmentServices, mesh } from './catalog.js';
-import { uuid, type Workload } from './hops.js';
+import { uuid, type Workload, workloadSource } from './hops.js';
 import { inventoryJob, type SyncJob } from './inventory.js';
 import type { Rng } from './rng.js';
 import { runAgent, runBackground, runHourlySync } from './schedule.js';
@@ -39,7 +39,7 @@ function fromOutside(
       durationMs: Math.max(1, Math.round(rng.logNormal(request.status < 400 ? 180 : 4, 0.5))),
       requestId: id,
       credential,
-      source: { workload: mesh.edgeGateway.name, agent, ip },
+      source: workloadSource(mesh.edgeGateway, agent, ip),
       destination: {
         service: request.to.name,
         host: `${request.to.name}.${request.to.namespace}.svc.cluster.local`,
@@ -73,7 +73,7 @@ function stolenKeyUse(
   job: SyncJob,
   span: { from: number; to: number; gapMs: number },
 ): void {
-  ctx.traffic.apiKeys.set(job.credential.id, job.rawKey);
+  if (job.rawKey !== undefined) ctx.traffic.apiKeys.set(job.credential.id, job.rawKey);
   fromOutside(ctx.traffic, rng, span, job.credential, bulkExport);
 }
 
@@ -82,27 +82,27 @@ const stolenKey: Scenario = {
   summary:
     "the inventory sync's API key, used from an outside address to page through the ERP at ~14 requests/s",
   defaultDurationMs: minutes(10),
-  mixedFormat: 'kong',
+  mixedFormat: 'canonical',
   build(ctx) {
     runBackground(ctx);
     const rng = ctx.rng.fork('attack');
-    const job = inventoryJob(ctx.rng.fork('identity:inventory-sync:60'), 60);
+    const job = inventoryJob(ctx.rng.fork('identity:inventory-sync:60'), 60, 'api_key');
     runHourlySync(ctx, job, wholeSpan(ctx), { benign: false });
     const mark = ctx.traffic.mark;
     const from = at(ctx, 0.4);
-    stolenKeyUse(ctx, rng, job, { from, to: from + 62_000, gapMs: 75 });
+    stolenKeyUse(ctx, rng, job, { from, to: from + 62_000, gapMs: 85 });
     ctx.traffic.label(
       job.credential.id,
       mark,
       [{ detector: 'rate' }],
-      'the hourly job key, from 203.0.113.x / 198.51.100.x, ~13 requests/s for a minute',
+      'the hourly job key, from 203.0.113.x / 198.51.100.x, ~12 requests/s for a minute',
     );
-    const quiet = inventoryJob(ctx.rng.fork('identity:inventory-sync:61'), 61);
+    const quiet = inventoryJob(ctx.rng.fork('identity:inventory-sync:61'), 61, 'api_key');
     runHourlySync(ctx, quiet, wholeSpan(ctx), { benign: false });
-    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.1), to: at(ctx, 0.95), gapMs: 1_500 });
+    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.5), to: at(ctx, 0.95), gapMs: 1_500 });
     ctx.traffic.markBenign(
       quiet.credential,
-      'benign by threshold: another job key used from outside at ~40 requests/min for 8 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
+      'benign by threshold: another job key used from outside at ~40 requests/min for 4.5 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
     );
   },
 };

@@ -63,7 +63,7 @@ export const benignScenarios: readonly Scenario[] = [
       for (let index = 2; index <= 3; index += 1) {
         runHourlySync(
           ctx,
-          inventoryJob(ctx.rng.fork(`identity:inventory-sync:${index}`), index),
+          inventoryJob(ctx.rng.fork(`identity:inventory-sync:${index}`), index, 'api_key'),
           wholeSpan(ctx),
         );
       }

@@ -15,7 +15,7 @@ export type GeneratedScenario = {
   scenario: Scenario;
   start: number;
   end: number;
-  /** In the order a collector would deliver them: by start time, shuffled by up to ~1.5 s of delivery delay. */
+  /** In the order a log shipper delivers them: by end time (gateways log a request when it completes), plus up to 1 s of shipping delay. */
   events: HopEvent[];
   labels: ScenarioLabels;
   apiKeys: ReadonlyMap<string, string>;
@@ -46,7 +46,10 @@ export function generateScenario(scenario: Scenario, options: GenerateOptions): 
 }
 
 function deliveryOrder(events: HopEvent[], rng: ReturnType<typeof createRng>): HopEvent[] {
-  const keyed = events.map((event) => ({ event, at: event.ts + rng.int(0, 1_500) }));
+  const keyed = events.map((event) => ({
+    event,
+    at: event.ts + (event.durationMs ?? 0) + rng.int(0, 1_000),
+  }));
   keyed.sort((a, b) => a.at - b.at || (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
   return keyed.map((entry) => entry.event);
 }

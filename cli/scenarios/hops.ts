@@ -69,6 +69,7 @@ export type CallerSpec = { workload: Workload; agent?: string; ip?: string };
 export class TraceBuilder {
   readonly traceId: string;
   private readonly bySpan = new Map<string, HopEvent>();
+  private readonly detached = new Set<HopEvent>();
 
   constructor(
     private readonly rng: Rng,
@@ -85,15 +86,30 @@ export class TraceBuilder {
     return this.hop(at, unloggedParentSpanId, caller, call);
   }
 
-  /** A call made by `parent`'s destination while serving `parent`, starting at `at`; the ancestors' intervals grow to cover it. */
-  child(parent: HopEvent, at: number, call: CallSpec, caller?: Partial<CallerSpec>): HopEvent {
+  /**
+   * A call made by `parent`'s destination on `parent`'s behalf, starting at `at`. A synchronous call
+   * happens while the parent is being served, so the ancestors' intervals grow to cover it; a
+   * `detached` one follows an accepted asynchronous task (A2A `message/send` answered at once) and
+   * leaves the parent's interval alone.
+   */
+  child(
+    parent: HopEvent,
+    at: number,
+    call: CallSpec,
+    caller?: Partial<CallerSpec>,
+    detached = false,
+  ): HopEvent {
     const workload = { name: parent.destination.service, namespace: namespaceOf(parent) };
     const hop = this.hop(at, parent.spanId, { workload, ...caller }, call);
+    if (detached) this.detached.add(hop);
     let end = hop.ts + (hop.durationMs ?? 0);
-    for (let ancestor: HopEvent | undefined = parent; ancestor; ancestor = this.parentOf(ancestor)) {
+    let descendant = hop;
+    for (let ancestor = this.parentOf(hop); ancestor && !this.detached.has(descendant); ) {
       end += this.rng.int(1, 15);
       if (end <= ancestor.ts + (ancestor.durationMs ?? 0)) break;
       ancestor.durationMs = end - ancestor.ts;
+      descendant = ancestor;
+      ancestor = this.parentOf(ancestor);
     }
     return hop;
   }

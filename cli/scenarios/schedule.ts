@@ -4,20 +4,28 @@ import { agentKinds } from './benign.js';
 import { inventoryJob, runInventorySync } from './inventory.js';
 import { type ScenarioContext, type Span, wholeSpan } from './traffic.js';
 
-/** Runs `agent`'s ordinary tasks as a Poisson process over [from, to), and declares it benign unless told otherwise. */
+export type AgentOptions = {
+  /** Declare its origin credential benign (default); attackers doing ordinary work too say false. */
+  benign?: boolean;
+  /** Follow the scenario's `rate` (default); a history that must reach a fixed length says false. */
+  scaleWithRate?: boolean;
+};
+
+/** Runs `agent`'s ordinary tasks as a Poisson process over [from, to). */
 export function runAgent(
   ctx: ScenarioContext,
   kind: AgentKind,
   agent: AgentIdentity,
-  span: { from: number; to: number; meanIntervalMs?: number },
-  options: { benign: boolean } = { benign: true },
+  span: Span & { meanIntervalMs?: number },
+  options: AgentOptions = {},
 ): void {
   const rng = ctx.rng.fork(`agent:${agent.name}`);
-  const mean = (span.meanIntervalMs ?? kind.meanIntervalMs) / ctx.rate;
+  const mean =
+    (span.meanIntervalMs ?? kind.meanIntervalMs) / (options.scaleWithRate === false ? 1 : ctx.rate);
   for (let at = span.from + rng.next() * mean; at < span.to; at += rng.exponential(mean)) {
     kind.task(ctx.traffic.trace(rng), rng, at, agent);
   }
-  if (options.benign) ctx.traffic.markBenign(agent.credential);
+  if (options.benign !== false) ctx.traffic.markBenign(agent.credential);
 }
 
 /** How many agents of each kind make up the background crowd of every scenario. */
@@ -40,7 +48,7 @@ export function runBackground(ctx: ScenarioContext, span: Span = wholeSpan(ctx))
       runAgent(ctx, kind, agent, { from: span.from, to: span.to });
     }
   }
-  runHourlySync(ctx, inventoryJob(ctx.rng.fork('identity:inventory-sync'), 1), span);
+  runHourlySync(ctx, inventoryJob(ctx.rng.fork('identity:inventory-sync'), 1, 'client_credentials'), span);
 }
 
 /** The inventory sync runs at the top of every hour (plus scheduler jitter) that falls in the span. */

@@ -5,6 +5,7 @@ import { type GenerateOptions, generateScenario } from './generate.js';
 import type { Scenario, ScenarioFormat } from './traffic.js';
 
 export type WrittenScenario = {
+  ok: true;
   scenario: string;
   format: ScenarioFormat;
   trafficPath: string;
@@ -21,17 +22,20 @@ export function writeScenario(
   format: ScenarioFormat,
   options: GenerateOptions,
   outDir: string,
-): WrittenScenario {
+): WrittenScenario | { ok: false; reason: string } {
   const generated = generateScenario(scenario, options);
-  const records = serializeScenario(generated, format);
+  const serialized = serializeScenario(generated, format);
+  if (!serialized.ok) return serialized;
+  const { records } = serialized;
   mkdirSync(outDir, { recursive: true });
   const trafficPath = join(outDir, `${scenario.name}.ndjson`);
   const labelsPath = join(outDir, `${scenario.name}.labels.json`);
   const traffic = records.length === 0 ? '' : `${records.join('\n')}\n`;
   writeFileSync(trafficPath, traffic);
-  const sidecar = { ...generated.labels, summary: scenario.summary, format, seed: options.seed };
+  const sidecar = { ...serialized.labels, summary: scenario.summary, format, seed: options.seed };
   writeFileSync(labelsPath, `${JSON.stringify(sidecar, null, 2)}\n`);
   return {
+    ok: true,
     scenario: scenario.name,
     format,
     trafficPath,
