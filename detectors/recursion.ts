@@ -1,6 +1,7 @@
 import { ServiceNames, serviceName } from '../lineage/service-name.js';
 import type { Finding } from '../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import type { RecursionConfig } from './config.js';
 import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
 import { GlobCache, type GlobSet } from './glob.js';
 import { callKey, rootAnchorIdleWindows } from './hop-keys.js';
@@ -23,6 +24,9 @@ type RecursionWindow = {
   maxDepth: number;
   deepest: Example | null;
   calls: Map<string, number>;
+  /** Among the hops showing a cycle or excess depth: parents inferred from timing, origins only partly known. */
+  inferredEdges: number;
+  partialHops: number;
   late: number;
   sample: Sampled[];
 };
@@ -42,6 +46,8 @@ const newWindow = (): RecursionWindow => ({
   maxDepth: 0,
   deepest: null,
   calls: new Map(),
+  inferredEdges: 0,
+  partialHops: 0,
   late: 0,
   sample: [],
 });
@@ -73,12 +79,15 @@ class RecursionDetector implements Detector {
     if (repeated !== undefined) {
       window.cycleHops++;
       window.cycle = earliest(window.cycle, hop, repeated);
-      addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
     }
     if (hop.depth > config.maxDepth) {
       if (hop.depth > window.maxDepth) window.deepest = null;
       if (hop.depth >= window.maxDepth) window.deepest = earliest(window.deepest, hop, `depth ${hop.depth}`);
       window.maxDepth = Math.max(window.maxDepth, hop.depth);
+    }
+    if (repeated !== undefined || hop.depth > config.maxDepth) {
+      if (hop.parentInferred) window.inferredEdges++;
+      if (hop.originConfidence === 'partial') window.partialHops++;
       addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
     }
   }
@@ -111,7 +120,6 @@ class RecursionDetector implements Detector {
   private judge(closed: ClosedWindow<RecursionWindow>): FindingDraft[] {
     const window = closed.acc;
     const config = this.context.settings.for(window.origin).recursion;
-    const drafts: FindingDraft[] = [];
     const base = {
       detector: this.name,
       key: closed.key,
@@ -120,58 +128,57 @@ class RecursionDetector implements Detector {
       windowStart: closed.start,
       windowEnd: closed.end,
     };
-    const shared = { traceId: window.traceId, windowMs: config.windowMs, late: window.late };
-    if (window.cycle !== null) {
-      drafts.push({
-        ...base,
-        rule: 'cycle',
-        baseSeverity: 'high',
-        excess: Math.max(1, window.cycleHops / 2),
-        summary: `Origin ${window.origin} looped back to ${window.cycle.detail} within one root action (trace ${window.traceId}), ${window.cycleHops} times in ${formatDuration(config.windowMs)}.`,
-        evidence: {
-          ...shared,
-          cycleHops: window.cycleHops,
-          repeatedService: window.cycle.detail,
-          path: window.cycle.path,
-          sampleHopIds: sampleIds(window.sample),
-        },
-      });
+    const shared = {
+      traceId: window.traceId,
+      windowMs: config.windowMs,
+      inferredEdges: window.inferredEdges,
+      partialHops: window.partialHops,
+      late: window.late,
+      sampleHopIds: sampleIds(window.sample),
+    };
+    const drafts: FindingDraft[] = [];
+    for (const rule of [cycleRule(window, config), depthRule(window, config), repeatRule(window, config)]) {
+      if (rule !== undefined) drafts.push({ ...base, ...rule, evidence: { ...shared, ...rule.evidence } });
     }
-    if (window.deepest !== null) {
-      drafts.push({
-        ...base,
-        rule: 'depth',
-        baseSeverity: 'medium',
-        excess: window.maxDepth / config.maxDepth,
-        summary: `Origin ${window.origin} drove a call chain ${window.maxDepth} hops deep (limit ${config.maxDepth}) in trace ${window.traceId}.`,
-        evidence: {
-          ...shared,
-          depth: window.maxDepth,
-          maxDepth: config.maxDepth,
-          path: window.deepest.path,
-          sampleHopIds: sampleIds(window.sample),
-        },
-      });
-    }
-    const repeats = this.repeatDraft(closed, config.maxRepeats, config.windowMs);
-    if (repeats !== undefined)
-      drafts.push({ ...base, ...repeats, evidence: { ...shared, ...repeats.evidence } });
     return drafts;
   }
+}
 
-  private repeatDraft(closed: ClosedWindow<RecursionWindow>, maxRepeats: number, windowMs: number) {
-    const window = closed.acc;
-    const top = topCounts(window.calls, topCalls);
-    const worst = top[0];
-    if (worst === undefined || worst.count <= maxRepeats) return undefined;
-    return {
-      rule: 'repeat',
-      baseSeverity: 'medium' as const,
-      excess: worst.count / maxRepeats,
-      summary: `Origin ${window.origin} repeated the call ${worst.key} ${worst.count} times under one root action (trace ${window.traceId}) within ${formatDuration(windowMs)} (limit ${maxRepeats}).`,
-      evidence: { repeatedCalls: top, maxRepeats },
-    };
-  }
+type RuleOutcome = Pick<FindingDraft, 'rule' | 'baseSeverity' | 'excess' | 'summary' | 'evidence'>;
+
+function cycleRule(window: RecursionWindow, config: RecursionConfig): RuleOutcome | undefined {
+  if (window.cycle === null) return undefined;
+  return {
+    rule: 'cycle',
+    baseSeverity: 'high',
+    excess: Math.max(1, window.cycleHops / 2),
+    summary: `Origin ${window.origin} looped back to ${window.cycle.detail} within one root action (trace ${window.traceId}), ${window.cycleHops} times in ${formatDuration(config.windowMs)}.`,
+    evidence: { cycleHops: window.cycleHops, repeatedService: window.cycle.detail, path: window.cycle.path },
+  };
+}
+
+function depthRule(window: RecursionWindow, config: RecursionConfig): RuleOutcome | undefined {
+  if (window.deepest === null) return undefined;
+  return {
+    rule: 'depth',
+    baseSeverity: 'medium',
+    excess: window.maxDepth / config.maxDepth,
+    summary: `Origin ${window.origin} drove a call chain ${window.maxDepth} hops deep (limit ${config.maxDepth}) in trace ${window.traceId}.`,
+    evidence: { depth: window.maxDepth, maxDepth: config.maxDepth, path: window.deepest.path },
+  };
+}
+
+function repeatRule(window: RecursionWindow, config: RecursionConfig): RuleOutcome | undefined {
+  const top = topCounts(window.calls, topCalls);
+  const worst = top[0];
+  if (worst === undefined || worst.count <= config.maxRepeats) return undefined;
+  return {
+    rule: 'repeat',
+    baseSeverity: 'medium',
+    excess: worst.count / config.maxRepeats,
+    summary: `Origin ${window.origin} repeated the call ${worst.key} ${worst.count} times under one root action (trace ${window.traceId}) within ${formatDuration(config.windowMs)} (limit ${config.maxRepeats}).`,
+    evidence: { repeatedCalls: top, maxRepeats: config.maxRepeats },
+  };
 }
 
 /**

@@ -4,7 +4,15 @@ import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
 import { IdleMap } from './idle-map.js';
 import { ServiceNames } from './service-name.js';
-import { createHopNode, type HopNode, isBefore, type PendingHop, pathOf, TraceState } from './trace-state.js';
+import {
+  createHopNode,
+  type HopNode,
+  isBefore,
+  type PendingHop,
+  pathOf,
+  resolvedHop,
+  TraceState,
+} from './trace-state.js';
 
 type ParentKind = 'exact' | 'inferred' | 'partial' | 'root';
 
@@ -276,32 +284,4 @@ export class LineageResolver {
 function compareTimers(a: Timer, b: Timer): number {
   if (a.pending.node === b.pending.node) return a.kind === b.kind ? 0 : a.kind === 'ready' ? -1 : 1;
   return isBefore(a.pending.node, b.pending.node) ? -1 : 1;
-}
-
-/** Built field by field: one object shape for every hop, whatever optional fields the event carries. */
-function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
-  return {
-    id: hop.id,
-    ts: hop.ts,
-    durationMs: hop.durationMs,
-    traceId: hop.traceId,
-    spanId: hop.spanId,
-    parentSpanId: hop.parentSpanId,
-    requestId: hop.requestId,
-    credential: hop.credential,
-    delegation: hop.delegation,
-    source: hop.source,
-    destination: hop.destination,
-    status: hop.status,
-    rawStatus: hop.rawStatus,
-    bytesIn: hop.bytesIn,
-    bytesOut: hop.bytesOut,
-    origin: hop.origin,
-    originCredential: node.origin,
-    originConfidence: node.confidence,
-    parentId: node.parentId,
-    parentInferred: node.parentInferred,
-    depth: node.depth,
-    path,
-  };
 }

@@ -1,5 +1,5 @@
 import type { HopEvent } from '../schemas/hop-event.js';
-import type { PathStep } from '../schemas/resolved-hop.js';
+import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 import type { ServiceNames } from './service-name.js';
 
 export type OriginConfidence = 'exact' | 'partial';
@@ -165,4 +165,32 @@ export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
   }
   if (current !== undefined && node.root !== undefined) steps.push(node.root.step);
   return steps.reverse();
+}
+
+/** Built field by field: one object shape for every hop, whatever optional fields the event carries. */
+export function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
+  return {
+    id: hop.id,
+    ts: hop.ts,
+    durationMs: hop.durationMs,
+    traceId: hop.traceId,
+    spanId: hop.spanId,
+    parentSpanId: hop.parentSpanId,
+    requestId: hop.requestId,
+    credential: hop.credential,
+    delegation: hop.delegation,
+    source: hop.source,
+    destination: hop.destination,
+    status: hop.status,
+    rawStatus: hop.rawStatus,
+    bytesIn: hop.bytesIn,
+    bytesOut: hop.bytesOut,
+    origin: hop.origin,
+    originCredential: node.origin,
+    originConfidence: node.confidence,
+    parentId: node.parentId,
+    parentInferred: node.parentInferred,
+    depth: node.depth,
+    path,
+  };
 }
