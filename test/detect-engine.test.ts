@@ -51,6 +51,31 @@ function arrivalWithinLateness(events: HopEvent[], jitter: number[]): HopEvent[]
 const traffic = mixedTraffic();
 const inOrder = runEngine(traffic);
 
+const hour = 60 * minute;
+const twoDays = (every: number, scenario: (n: number, start: number) => HopEvent[]) =>
+  byTime(
+    Array.from({ length: Math.floor((48 * hour) / every) }, (_, n) =>
+      scenario(n, scenarioStart + n * every),
+    ).flat(),
+  );
+
+describe('benign agents under the default configuration', () => {
+  it.each([
+    [
+      'a support agent resolving a ticket every 20 minutes (billing → CRM → refund)',
+      twoDays(20 * minute, supportTicket),
+    ],
+    [
+      'a code assistant inspecting repositories, running CI and opening pull requests',
+      twoDays(30 * minute, codeAssistantTask),
+    ],
+    ['an SRE bot retrying a deployment, scaling and posting status', twoDays(2 * hour, sreIncident)],
+    ['an hourly inventory sync', inventorySync(48)],
+  ])('%s raises nothing', (_name, events) => {
+    expect(runEngine(events).findings).toEqual([]);
+  });
+});
+
 describe('detection engine', () => {
   it('finds every attack of the mixed traffic and nothing on its benign part', () => {
     const rules = new Set(inOrder.findings.map((finding) => `${finding.detector}/${finding.rule}`));
