@@ -24,6 +24,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `exited` settles on 'close': after the exit and after stdout and stderr have been read to the end. */
 export type HopwatchProcess = { child: ChildProcess; stderr(): string; exited: Promise<number | null> };
 
 /** The test run's environment without what configures hopwatch (the Kafka test setup exports KAFKA_BROKERS). */
@@ -45,7 +46,7 @@ export function spawnHopwatch(args: string[], env: Record<string, string>): Hopw
     stderr += chunk;
   });
   child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, stderr: () => stderr, exited };
 }
 
