@@ -95,8 +95,9 @@ format_template() {
   local staging="$cache/storage-template.partial" output cluster_id
   rm -rf "$staging"
   write_config "$cache/format.properties" "$staging" "$port" "$controller_port"
+  # Passed with `=`: a base64 id may begin with `-`.
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-  output=$(java "${jvm_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+  output=$(java "${jvm_options[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
     -c "$cache/format.properties" 2>&1) || die "formatting the Kafka storage failed: $output"
   rm -rf "$template" "$cache/format.properties"
   mv "$staging" "$template"
