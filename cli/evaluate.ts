@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatNames } from '../ingest/normalize.js';
 import { loadConfig } from '../schemas/load-config.js';
@@ -36,6 +37,9 @@ export function register(program: Command): void {
     .option('--details <n>', 'missed labels and unmatched findings listed in the table output', '20')
     .action(async (files: string[], flags: EvaluateFlags) => {
       const fail = (message: string): never => program.error(message, { exitCode: 2 });
+      if (!formatNames.includes(flags.format)) fail(`--format must be one of ${formatNames.join(', ')}`);
+      const missing = files.find((file) => !existsSync(file));
+      if (missing !== undefined) fail(`no such file: ${missing}`);
       const loaded = loadConfig(flags.config);
       if (!loaded.ok) fail(loaded.reason);
       const config = loaded.ok ? loaded.config : fail('unreachable');
@@ -76,10 +80,7 @@ function render(result: EvaluationResult, flags: EvaluateFlags, sweep: Sweep | u
     return JSON.stringify(body, null, 2);
   }
   const records = result.files.reduce((sum, file) => sum + file.records, 0);
-  const rejected = result.files.reduce(
-    (sum, file) => sum + Object.values(file.rejected).reduce((a, b) => a + b, 0),
-    0,
-  );
+  const rejected = result.files.reduce((sum, file) => sum + file.rejected, 0);
   const header = `${result.files.length} file(s), ${records} records, ${rejected} rejected`;
   if (sweep) return [header, '', sweepTable(sweep.parameter, result.runs)].join('\n');
   const run = result.runs[0]!;

@@ -1,5 +1,6 @@
 import type { HopwatchConfig } from '../../schemas/config.js';
-import { decodeFile, detectFindings } from './detect.js';
+import type { Finding } from '../../schemas/finding.js';
+import { type DetectionSummary, detectLines, inputLines } from '../detect.js';
 import { labelsPathFor, readLabels, type ScenarioLabels } from './labels.js';
 import { type FileMatch, matchFindings } from './match.js';
 import { type DetectorMetrics, detectorMetrics } from './metrics.js';
@@ -18,8 +19,8 @@ export type FileSummary = {
   file: string;
   records: number;
   events: number;
-  rejected: Record<string, number>;
-  formats: Record<string, number>;
+  rejected: number;
+  rejections: DetectionSummary['rejections'];
 };
 
 export type EvaluationRun = {
@@ -57,21 +58,11 @@ export async function evaluate(
   const files: FileSummary[] = [];
   const matches = configs.map(() => [] as Array<{ file: string; match: FileMatch }>);
   for (const { file, labels } of labelled) {
-    const decoded = await decodeFile(file, options.format);
-    files.push({
-      file,
-      records: decoded.records,
-      events: decoded.events.length,
-      rejected: Object.fromEntries(decoded.rejected),
-      formats: Object.fromEntries(decoded.formats),
-    });
-    configs.forEach(({ config }, run) => {
-      const findings = detectFindings(decoded.events, {
-        lineage: config.lineage,
-        detectors: config.detectors,
-      });
+    for (const [run, { config }] of configs.entries()) {
+      const { findings, summary } = await detectFile(file, config, options.format);
+      if (run === 0) files.push({ file, ...pick(summary) });
       matches[run]!.push({ file, match: matchFindings(findings, labels) });
-    });
+    }
   }
   const runs = configs.map(({ value }, run) => ({
     ...(options.sweep === undefined ? {} : { value }),
@@ -82,4 +73,21 @@ export async function evaluate(
     matches: matches[run]!,
   }));
   return { ok: true, result: { files, runs } };
+}
+
+/** The same detection loop as `hopwatch detect`, collecting the findings. */
+async function detectFile(file: string, config: HopwatchConfig, format: string | undefined) {
+  const findings: Finding[] = [];
+  const summary = await detectLines(inputLines([file]), {
+    config: { lineage: config.lineage, detectors: config.detectors },
+    ...(format === undefined ? {} : { format }),
+    sink: { hop: () => {}, finding: (finding) => findings.push(finding) },
+    now: Date.now,
+  });
+  return { findings, summary };
+}
+
+function pick(summary: DetectionSummary) {
+  const { records, events, rejected, rejections } = summary;
+  return { records, events, rejected, rejections };
 }

@@ -1,3 +1,4 @@
+import { detectorNames } from '../../schemas/finding.js';
 import type { EvaluationRun } from './evaluate.js';
 import type { DetectorMetrics } from './metrics.js';
 
@@ -52,14 +53,17 @@ export function metricsTable(metrics: readonly DetectorMetrics[]): string {
   );
 }
 
-/** The trade-off of one parameter: one row per (value, detector), for the detectors that have labels or findings. */
+/**
+ * The trade-off of one parameter: one row per value, for the detector the parameter belongs to
+ * (`detectors.rate.…` → rate), or per (value, detector) for a shared one (lateness, lineage).
+ */
 export function sweepTable(
   parameter: string,
   runs: ReadonlyArray<{ value?: unknown; detectors: DetectorMetrics[] }>,
 ): string {
   const rows = runs.flatMap(({ value, detectors }) =>
     detectors
-      .filter((row) => row.labels > 0 || row.findings > 0 || relevant(parameter, row.detector))
+      .filter((row) => ownedBy(parameter, row.detector) ?? true)
       .map((row) => [
         formatValue(value),
         row.detector,
@@ -70,9 +74,11 @@ export function sweepTable(
   return table([parameter, 'detector', ...metricHeader, 'slow/low hit'], rows);
 }
 
-function relevant(parameter: string, detector: string): boolean {
-  const camel = detector.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
-  return parameter.startsWith(`detectors.${camel}.`);
+/** Whether a `detectors.<name>.…` parameter belongs to `detector`; undefined for a parameter of no single detector. */
+function ownedBy(parameter: string, detector: string): boolean | undefined {
+  const section = parameter.split('.')[1] ?? '';
+  const owner = detectorNames.find((name) => name.replaceAll('_', '') === section.toLowerCase());
+  return parameter.startsWith('detectors.') && owner !== undefined ? owner === detector : undefined;
 }
 
 function formatValue(value: unknown): string {

@@ -197,7 +197,7 @@ const newDestinations: Scenario = {
     reachNewSystems(ctx, rng, ctx.end - minutes(15), early);
     ctx.traffic.markBenign(
       early.credential,
-      'benign by threshold: the same calls, first made 2 h into the agent history, inside scopeExpansion.learningPeriodMs (24 h), so they are learned as normal',
+      'benign by threshold: the same calls, first made 2 h into the agent history, inside the learning period (scopeExpansion.learningPeriodMs 24 h and minLearningHops 50), so they are learned as normal',
     );
     runBackground(ctx, { from: ctx.end - minutes(10), to: ctx.end });
   },
