@@ -2,7 +2,7 @@ import type { TestProject } from 'vitest/node';
 import { startContainerBroker } from './container-broker.js';
 import { startLocalBroker } from './local-broker.js';
 import { kafkaBrokersKey } from './provided-context.js';
-import type { BrokerStart } from './running-broker.js';
+import { type BrokerStart, waitUntilBrokerAnswers } from './running-broker.js';
 
 /**
  * Gives every test run a real Kafka broker: the one named by KAFKA_BROKERS if set, else an
@@ -26,6 +26,8 @@ async function obtainBroker(configured: string | undefined): Promise<BrokerStart
     .map((address) => address.trim())
     .filter((address) => address.length > 0);
   if (brokers.length > 0) {
+    const ready = await waitUntilBrokerAnswers(brokers, 30_000);
+    if (!ready.ok) return { ok: false, reason: `KAFKA_BROKERS is set, but ${ready.reason}` };
     return { ok: true, broker: { brokers, description: 'KAFKA_BROKERS', stop: async () => undefined } };
   }
   return (await startContainerBroker()) ?? (await startLocalBroker());

@@ -85,7 +85,7 @@ write_config() {
 kill_when_gone() {
   local watched="$1" target="$2"
   (while kill -0 "$watched" 2>/dev/null && kill -0 "$target" 2>/dev/null; do sleep 1; done
-   kill -KILL "$target" 2>/dev/null) </dev/null >/dev/null 2>&1 &
+   kill -KILL "$target" 2>/dev/null) </dev/null >/dev/null 2>&1 9>&- &
 }
 
 # Formatting costs a JVM start, so it is done once: each broker starts from a copy of this empty,
@@ -117,7 +117,7 @@ record_class_archive() {
   write_config "$dir/server.properties" "$dir/data" ${ports}
   echo "local-broker: recording a class-data-sharing archive (one training start of the broker)" >&2
   java "${jvm_options[@]}" -XX:ArchiveClassesAtExit="$archive.partial" kafka.Kafka "$dir/server.properties" \
-    >"$dir/broker.log" 2>&1 &
+    >"$dir/broker.log" 2>&1 9>&- &
   pid=$!
   kill_when_gone $$ "$pid"
   until grep -q "Kafka Server started" "$dir/broker.log"; do
