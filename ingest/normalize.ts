@@ -33,10 +33,12 @@ function parseRecord(raw: string): RawRecord | string {
   } catch (error) {
     // `[2016-04-15T…] "GET …` is an Envoy text line, not broken JSON.
     if (first === 91) return { kind: 'text', raw };
-    const position = jsonErrorPosition.exec((error as Error).message)?.[1];
+    const message = (error as Error).message;
+    if (message.includes('end of JSON')) return `not valid JSON (cut short after ${raw.length} characters)`;
+    const position = jsonErrorPosition.exec(message)?.[1];
     return position === undefined
-      ? 'not valid JSON (cut short?)'
-      : `not valid JSON (error at character ${position})`;
+      ? 'not valid JSON'
+      : `not valid JSON (error at character ${position} of ${raw.length})`;
   }
 }
 

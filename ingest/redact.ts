@@ -9,9 +9,10 @@ const secretName = String.raw`[\w.-]*(?:authorization|api[-_]?key|apikey|cookie|
 
 /** `"authorization": "…"` and friends in JSON, including a value cut off by truncation. */
 const jsonSecretValue = new RegExp(String.raw`("${secretName}"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)`, 'gi');
-/** OTLP attributes: `{"key":"http.request.header.authorization","value":{"stringValue":"…"}}`. */
+/** OTLP attributes, plain or (captured headers) as a one-string array: `{"key":"http.request.header.x-api-key","value":…}`. */
 const otlpSecretAttribute = new RegExp(
-  String.raw`("key"\s*:\s*"${secretName}"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)`,
+  String.raw`("key"\s*:\s*"${secretName}"\s*,\s*"value"\s*:\s*\{\s*` +
+    String.raw`(?:"arrayValue"\s*:\s*\{\s*"values"\s*:\s*\[\s*\{\s*)?"stringValue"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)`,
   'gi',
 );
 /** `Authorization: Bearer …`, `Cookie: …` as header text (HTTP dumps, text logs). */

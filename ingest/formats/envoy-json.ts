@@ -1,3 +1,4 @@
+import { type HeaderKeys, readRequestHeaders } from './headers.js';
 import type { HopDraft } from './hop.js';
 import { timestampToMs } from './time.js';
 import {
@@ -6,6 +7,7 @@ import {
   firstText,
   hostOnly,
   type JsonObject,
+  statusCode,
   timeValue,
 } from './values.js';
 
@@ -17,7 +19,6 @@ const keys = {
   method: ['method', ':method'],
   path: ['path', 'x-envoy-origin-path', ':path'],
   status: ['response_code'],
-  grpcStatus: ['grpc_status', 'grpc-status'],
   bytesIn: ['bytes_received'],
   bytesOut: ['bytes_sent'],
   duration: ['duration'],
@@ -29,7 +30,9 @@ const keys = {
   remoteAddress: ['downstream_remote_address'],
   peerUriSans: ['downstream_peer_uri_san'],
   forwardedClientCert: ['x_forwarded_client_cert', 'x-forwarded-client-cert'],
-  contentType: ['content_type', 'content-type'],
+} as const;
+
+const headerKeys: HeaderKeys = {
   traceparent: ['traceparent'],
   b3: ['b3'],
   b3TraceId: ['x_b3_traceid', 'x-b3-traceid'],
@@ -41,7 +44,8 @@ const keys = {
   onBehalfOf: ['on_behalf_of', 'x-on-behalf-of'],
   mcpMethod: ['mcp_method', 'mcp-method'],
   mcpName: ['mcp_name', 'mcp-name'],
-} as const;
+  contentType: ['content_type', 'content-type'],
+};
 
 /** Istio names clusters `direction|port|subset|fqdn`; the fqdn (possibly empty) is the service. */
 export function clusterService(cluster: string): string | undefined {
@@ -64,7 +68,8 @@ export function envoyJsonDraft(record: JsonObject): HopDraft | string {
   const ts = timestampToMs(startTime);
   if (Number.isNaN(ts)) return 'start_time is not a timestamp';
   const cluster = firstText(record, keys.cluster);
-  const draft: HopDraft = {
+  const ip = callerIp(firstText(record, keys.forwardedFor), firstText(record, keys.remoteAddress));
+  return {
     ts,
     durationMs: firstNumeric(record, keys.duration),
     method: firstText(record, keys.method),
@@ -73,31 +78,17 @@ export function envoyJsonDraft(record: JsonObject): HopDraft | string {
     service: cluster === undefined ? undefined : clusterService(cluster),
     route: firstText(record, keys.route),
     status: firstNumeric(record, keys.status),
-    grpcStatus: firstText(record, keys.grpcStatus),
-    contentType: firstText(record, keys.contentType),
-    mcpMethod: firstText(record, keys.mcpMethod),
-    mcpName: firstText(record, keys.mcpName),
+    grpcStatus: statusCode(record.grpc_status ?? record['grpc-status']),
     requestId: firstText(record, keys.requestId),
-    trace: {
-      traceparent: firstText(record, keys.traceparent),
-      b3: firstText(record, keys.b3),
-      b3TraceId: firstText(record, keys.b3TraceId),
-      b3SpanId: firstText(record, keys.b3SpanId),
-      b3ParentSpanId: firstText(record, keys.b3ParentSpanId),
-    },
+    headers: readRequestHeaders(record, headerKeys),
     identity: {
       jwtClaims: record.jwt_payload,
-      authorization: firstText(record, keys.authorization),
-      apiKey: firstText(record, keys.apiKey),
       peerUriSans: firstText(record, keys.peerUriSans),
       forwardedClientCert: firstText(record, keys.forwardedClientCert),
-      onBehalfOf: firstText(record, keys.onBehalfOf),
+      ip,
     },
-    agent: firstText(record, keys.agent),
+    ip,
     bytesIn: firstNumeric(record, keys.bytesIn),
     bytesOut: firstNumeric(record, keys.bytesOut),
   };
-  draft.ip = callerIp(firstText(record, keys.forwardedFor), firstText(record, keys.remoteAddress));
-  draft.identity.ip = draft.ip;
-  return draft;
 }

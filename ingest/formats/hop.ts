@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { HopDestination, HopEvent, Protocol } from '../../schemas/hop-event.js';
 import { type IdentityEvidence, resolveIdentity } from '../identity/credential.js';
-import { type TraceHeaders, traceContextFromHeaders } from '../identity/trace-context.js';
+import { traceContextFromHeaders } from '../identity/trace-context.js';
+import type { RequestHeaders } from './headers.js';
 import { detectProtocol, httpLikeStatus } from './protocol.js';
 import type { AdapterContext } from './types.js';
 import { hostOnly, pathOnly } from './values.js';
@@ -23,23 +24,19 @@ export type HopDraft = {
   route?: string;
   status?: number;
   grpcStatus?: string;
-  contentType?: string;
   protocol?: Protocol;
-  mcpMethod?: string;
-  /** SEP-2243 `Mcp-Name`: the tool, prompt or resource the MCP request names. */
-  mcpName?: string;
   tool?: string;
   requestId?: string;
   /** An id unique to this hop in this format (Kong/NGINX request id, OTLP span); else the raw line is hashed. */
   hopId?: string;
-  trace?: TraceHeaders;
+  headers?: RequestHeaders;
   /** Span ids the record states directly (OTLP, Traefik); they override what headers say. */
   traceId?: string;
   spanId?: string;
   parentSpanId?: string;
+  /** Identity evidence beyond the headers (verified claims, peer certificate, consumer, address). */
   identity: IdentityEvidence;
   workload?: string;
-  agent?: string;
   ip?: string;
   bytesIn?: number;
   bytesOut?: number;
@@ -54,7 +51,7 @@ export type RecordKey = { raw: string; hash?: string };
 
 /** A stable id for a record without one of its own: the same line always gets the same id. */
 function recordHash(key: RecordKey): string {
-  key.hash ??= createHash('sha256').update(key.raw).digest('hex').slice(0, 16);
+  key.hash ??= hash('sha256', key.raw, 'hex').slice(0, 16);
   return key.hash;
 }
 
@@ -64,7 +61,7 @@ function hopId(draft: HopDraft, format: string, key: RecordKey, index: number | 
 }
 
 function setTrace(hop: HopEvent, draft: HopDraft): void {
-  const fromHeaders = draft.trace === undefined ? undefined : traceContextFromHeaders(draft.trace);
+  const fromHeaders = draft.headers === undefined ? undefined : traceContextFromHeaders(draft.headers);
   const traceId = draft.traceId ?? fromHeaders?.traceId;
   if (traceId !== undefined) hop.traceId = traceId;
   const spanId = draft.spanId ?? fromHeaders?.spanId;
@@ -75,7 +72,8 @@ function setTrace(hop: HopEvent, draft: HopDraft): void {
 
 function destinationOf(draft: HopDraft): HopDestination {
   const path = draft.target === undefined ? '' : pathOnly(draft.target);
-  const tool = draft.tool ?? (draft.mcpMethod === mcpToolCall ? draft.mcpName : undefined);
+  const mcpMethod = draft.headers?.mcpMethod;
+  const tool = draft.tool ?? (mcpMethod === mcpToolCall ? draft.headers?.mcpName : undefined);
   const destination: HopDestination = {
     service: draft.service ?? (draft.authority === undefined ? unknownService : hostOnly(draft.authority)),
     method: draft.method ?? unknownMethod,
@@ -84,9 +82,9 @@ function destinationOf(draft: HopDraft): HopDestination {
       explicit: draft.protocol,
       method: draft.method,
       path,
-      contentType: draft.contentType,
+      contentType: draft.headers?.contentType,
       grpcStatus: draft.grpcStatus,
-      mcpMethod: draft.mcpMethod,
+      mcpMethod,
       tool,
     }),
   };
@@ -103,6 +101,18 @@ function setMeasures(hop: HopEvent, draft: HopDraft): void {
   if (draft.grpcStatus !== undefined) hop.rawStatus = draft.grpcStatus;
 }
 
+/** The draft's identity evidence with the secrets and delegation its headers carry. */
+function evidenceOf(draft: HopDraft): IdentityEvidence {
+  const headers = draft.headers;
+  if (headers === undefined) return draft.identity;
+  return {
+    ...draft.identity,
+    authorization: headers.authorization,
+    apiKey: headers.apiKey ?? draft.identity.apiKey,
+    onBehalfOf: headers.onBehalfOf,
+  };
+}
+
 /** Turns a draft into the canonical hop; `index` tells the hops of one batched record apart. */
 export function draftToHop(
   draft: HopDraft,
@@ -110,7 +120,7 @@ export function draftToHop(
   key: RecordKey,
   index?: number,
 ): HopEvent {
-  const { credential, delegation, spiffeId } = resolveIdentity(draft.identity);
+  const { credential, delegation, spiffeId } = resolveIdentity(evidenceOf(draft));
   const hop: HopEvent = {
     id: hopId(draft, context.origin.format, key, index),
     ts: draft.ts,
@@ -124,9 +134,10 @@ export function draftToHop(
   setMeasures(hop, draft);
   if (draft.requestId !== undefined) hop.requestId = draft.requestId;
   if (delegation) hop.delegation = delegation;
-  const workload = spiffeId ?? draft.workload ?? draft.agent;
+  const agent = draft.headers?.agent;
+  const workload = spiffeId ?? draft.workload ?? agent;
   if (workload !== undefined) hop.source.workload = workload;
-  if (draft.agent !== undefined) hop.source.agent = draft.agent;
+  if (agent !== undefined) hop.source.agent = agent;
   if (draft.ip !== undefined) hop.source.ip = draft.ip;
   return hop;
 }

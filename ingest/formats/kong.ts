@@ -1,4 +1,5 @@
 import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import { type HeaderKeys, readRequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { epochToMs } from './time.js';
 import {
@@ -31,6 +32,22 @@ function consumerCredential(entry: JsonObject, authorization: string | undefined
   return { id: `kong-consumer:${name}`, kind: oauth ? 'oauth_client' : 'api_key', subject: name, scopes: [] };
 }
 
+/** Kong logs request headers under their lower-cased names; repeated headers become lists. */
+const headerKeys: HeaderKeys = {
+  traceparent: ['traceparent'],
+  b3: ['b3'],
+  b3TraceId: ['x-b3-traceid'],
+  b3SpanId: ['x-b3-spanid'],
+  b3ParentSpanId: ['x-b3-parentspanid'],
+  authorization: ['authorization'],
+  apiKey: ['apikey', 'x-api-key'],
+  agent: ['x-hopwatch-agent', 'x-agent-id'],
+  onBehalfOf: ['x-on-behalf-of'],
+  mcpMethod: ['mcp-method'],
+  mcpName: ['mcp-name'],
+  contentType: ['content-type'],
+};
+
 function kongDraft(entry: JsonObject): HopDraft | string {
   const startedAt = timeValue(entry.started_at);
   if (startedAt === undefined) return 'started_at is missing';
@@ -38,45 +55,28 @@ function kongDraft(entry: JsonObject): HopDraft | string {
   if (Number.isNaN(ts)) return 'started_at is not an epoch time';
   const request = objectAt(entry, 'request');
   const response = objectAt(entry, 'response');
-  const headers = objectAt(request, 'headers');
-  const authorization = headerText(headers.authorization);
-  const service = objectAt(entry, 'service');
-  const route = objectAt(entry, 'route');
-  const requestId = text(request.id) ?? headerText(headers['x-request-id']);
+  const requestHeaders = objectAt(request, 'headers');
+  const headers = readRequestHeaders(requestHeaders, headerKeys);
   const ip = text(entry.client_ip);
   return {
     ts,
     durationMs: numeric(objectAt(entry, 'latencies').request),
     method: text(request.method),
     target: text(request.uri),
-    authority: headerText(headers.host),
-    service: text(service.name) ?? text(service.host),
-    route: text(route.name),
+    authority: headerText(requestHeaders.host),
+    service: text(objectAt(entry, 'service').name) ?? text(objectAt(entry, 'service').host),
+    route: text(objectAt(entry, 'route').name),
     status: numeric(response.status),
     grpcStatus: headerText(objectAt(response, 'headers')['grpc-status']),
-    contentType: headerText(headers['content-type']),
-    mcpMethod: headerText(headers['mcp-method']),
-    mcpName: headerText(headers['mcp-name']),
-    requestId,
+    requestId: text(request.id) ?? headerText(requestHeaders['x-request-id']),
     hopId: text(request.id),
-    trace: {
-      traceparent: headerText(headers.traceparent),
-      b3: headerText(headers.b3),
-      b3TraceId: headerText(headers['x-b3-traceid']),
-      b3SpanId: headerText(headers['x-b3-spanid']),
-      b3ParentSpanId: headerText(headers['x-b3-parentspanid']),
-    },
+    headers,
     identity: {
-      authorization,
-      apiKey:
-        headerText(headers.apikey) ??
-        headerText(headers['x-api-key']) ??
-        text(objectAt(request, 'querystring').apikey),
-      authenticated: consumerCredential(entry, authorization),
-      onBehalfOf: headerText(headers['x-on-behalf-of']),
+      // key-auth also takes the key as a query parameter, which Kong logs in full.
+      apiKey: text(objectAt(request, 'querystring').apikey),
+      authenticated: consumerCredential(entry, headers.authorization),
       ip,
     },
-    agent: headerText(headers['x-hopwatch-agent']) ?? headerText(headers['x-agent-id']),
     ip,
     bytesIn: numeric(request.size),
     bytesOut: numeric(response.size),

@@ -1,3 +1,4 @@
+import { type HeaderKeys, readRequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { clfToMs, epochToMs, isoToMs } from './time.js';
 import {
@@ -27,12 +28,22 @@ const keys = {
   forwardedFor: ['x_forwarded_for', 'http_x_forwarded_for', 'client_addr'],
   bytesIn: ['request_length'],
   bytesOut: ['bytes_sent', 'body_bytes_sent', 'total_bytes_sent'],
-  agent: ['agent', 'http_x_hopwatch_agent', 'http_x_agent_id'],
-  onBehalfOf: ['on_behalf_of', 'http_x_on_behalf_of'],
+} as const;
+
+const headerKeys: HeaderKeys = {
+  traceparent: ['traceparent', 'http_traceparent'],
+  b3: ['b3', 'http_b3'],
+  b3TraceId: ['x_b3_traceid', 'http_x_b3_traceid'],
+  b3SpanId: ['x_b3_spanid', 'http_x_b3_spanid'],
+  b3ParentSpanId: ['x_b3_parentspanid', 'http_x_b3_parentspanid'],
   authorization: ['authorization', 'http_authorization'],
   apiKey: ['x_api_key', 'http_x_api_key'],
-  traceparent: ['traceparent', 'http_traceparent'],
-} as const;
+  agent: ['agent', 'http_x_hopwatch_agent', 'http_x_agent_id'],
+  onBehalfOf: ['on_behalf_of', 'http_x_on_behalf_of'],
+  mcpMethod: ['mcp_method', 'http_mcp_method'],
+  mcpName: ['mcp_name', 'http_mcp_name'],
+  contentType: ['content_type'],
+};
 
 /** `combined` (and `main`, which appends one field): `$remote_addr - $remote_user [$time_local] "$request" $status …`. */
 const combinedLine = /^(.+?) - (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)/;
@@ -52,7 +63,6 @@ function jsonDraft(record: JsonObject): HopDraft | string {
   const ts = startOf(record);
   if (Number.isNaN(ts)) return 'no start time (msec, time_iso8601 or time_local)';
   const requestLine = text(record.request)?.split(' ');
-  const requestId = firstText(record, keys.requestId);
   const forwardedFor = firstText(record, keys.forwardedFor);
   const ip =
     (forwardedFor === undefined ? undefined : firstForwardedFor(forwardedFor)) ?? text(record.remote_addr);
@@ -66,27 +76,10 @@ function jsonDraft(record: JsonObject): HopDraft | string {
     service: firstText(record, keys.service),
     status: numeric(record.status),
     grpcStatus: text(record.grpc_status),
-    contentType: text(record.content_type),
-    mcpMethod: text(record.mcp_method),
-    mcpName: text(record.mcp_name),
-    requestId,
+    requestId: firstText(record, keys.requestId),
     hopId: text(record.request_id),
-    trace: {
-      traceparent: firstText(record, keys.traceparent),
-      b3: text(record.b3),
-      b3TraceId: text(record.x_b3_traceid),
-      b3SpanId: text(record.x_b3_spanid),
-      b3ParentSpanId: text(record.x_b3_parentspanid),
-    },
-    identity: {
-      authorization: firstText(record, keys.authorization),
-      apiKey: firstText(record, keys.apiKey),
-      clientCertSubject: text(record.ssl_client_s_dn),
-      userName: text(record.remote_user),
-      onBehalfOf: firstText(record, keys.onBehalfOf),
-      ip,
-    },
-    agent: firstText(record, keys.agent),
+    headers: readRequestHeaders(record, headerKeys),
+    identity: { clientCertSubject: text(record.ssl_client_s_dn), userName: text(record.remote_user), ip },
     ip,
     bytesIn: firstNumeric(record, keys.bytesIn),
     bytesOut: firstNumeric(record, keys.bytesOut),

@@ -1,4 +1,5 @@
 import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import type { RequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import {
   type Attributes,
@@ -138,6 +139,31 @@ function spanTiming(span: JsonObject): SpanTiming | string {
   return end === undefined ? { ts } : { ts, durationMs: nanosDiffMs(start, end) };
 }
 
+/** Which side of a call the span is on, and which agent (if any) is the caller. */
+type SpanRole = { incoming: boolean; outgoing: boolean; invokesRemoteAgent: boolean; callerAgent?: string };
+
+function spanRole(attributes: Attributes, kind: number): SpanRole {
+  const incoming = kind === serverKind || kind === consumerKind;
+  const outgoing = kind === clientKind || kind === producerKind;
+  const invokesRemoteAgent =
+    kind === clientKind && stringAttribute(attributes, 'gen_ai.operation.name') === 'invoke_agent';
+  // On an incoming span, or a call to a remote agent, gen_ai.agent.* names the callee, not the caller.
+  const callerAgent =
+    incoming || invokesRemoteAgent ? undefined : firstStringAttribute(attributes, keys.agent);
+  return { incoming, outgoing, invokesRemoteAgent, callerAgent };
+}
+
+/** Attributes that carry what request headers carry in gateway logs (captured headers, MCP method, agent). */
+function spanHeaders(attributes: Attributes, role: SpanRole): RequestHeaders {
+  return {
+    authorization: stringAttribute(attributes, 'http.request.header.authorization'),
+    apiKey: stringAttribute(attributes, 'http.request.header.x-api-key'),
+    onBehalfOf: stringAttribute(attributes, 'http.request.header.x-on-behalf-of'),
+    agent: role.callerAgent,
+    mcpMethod: stringAttribute(attributes, 'mcp.method.name'),
+  };
+}
+
 function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft | string {
   const traceId = text(span.traceId)?.toLowerCase();
   if (traceId === undefined) return 'traceId is missing';
@@ -146,43 +172,33 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
   const timing = spanTiming(span);
   if (typeof timing === 'string') return timing;
   const attributes = decodeAttributes(span.attributes);
-  const kind = kindOf(span.kind);
-  const incoming = kind === serverKind || kind === consumerKind;
-  const outgoing = kind === clientKind || kind === producerKind;
-  const invokesRemoteAgent =
-    kind === clientKind && stringAttribute(attributes, 'gen_ai.operation.name') === 'invoke_agent';
-  const callerAgent =
-    incoming || invokesRemoteAgent ? undefined : firstStringAttribute(attributes, keys.agent);
-  const identity = spanIdentity(attributes, serviceName, callerAgent, incoming);
+  const role = spanRole(attributes, kindOf(span.kind));
+  const headers = spanHeaders(attributes, role);
   const httpMethod = firstStringAttribute(attributes, keys.method);
-  const mcpMethod = stringAttribute(attributes, 'mcp.method.name');
   const url = urlParts(firstStringAttribute(attributes, keys.url));
-  const ip = incoming ? firstStringAttribute(attributes, keys.clientIp) : undefined;
+  const ip = role.incoming ? firstStringAttribute(attributes, keys.clientIp) : undefined;
   return {
     ...timing,
-    method: httpMethod ?? mcpMethod ?? firstStringAttribute(attributes, keys.otherMethod) ?? text(span.name),
+    method:
+      httpMethod ??
+      headers.mcpMethod ??
+      firstStringAttribute(attributes, keys.otherMethod) ??
+      text(span.name),
     target: firstStringAttribute(attributes, keys.target) ?? url.path,
     authority: firstStringAttribute(attributes, keys.host) ?? url.host,
-    service: outgoing ? calleeService(attributes, invokesRemoteAgent, url.host) : serviceName,
+    service: role.outgoing ? calleeService(attributes, role.invokesRemoteAgent, url.host) : serviceName,
     route: stringAttribute(attributes, 'http.route'),
     status: numberAttribute(attributes, keys.status) ?? statusFromSpan(span.status),
     grpcStatus: stringAttribute(attributes, 'rpc.grpc.status_code'),
-    protocol: protocolOf(attributes, invokesRemoteAgent, httpMethod),
-    mcpMethod,
+    protocol: protocolOf(attributes, role.invokesRemoteAgent, httpMethod),
     tool: stringAttribute(attributes, 'gen_ai.tool.name'),
     hopId: `${traceId}:${spanId}`,
     traceId,
     spanId,
     parentSpanId: text(span.parentSpanId)?.toLowerCase(),
-    identity: {
-      authorization: stringAttribute(attributes, 'http.request.header.authorization'),
-      apiKey: stringAttribute(attributes, 'http.request.header.x-api-key'),
-      onBehalfOf: stringAttribute(attributes, 'http.request.header.x-on-behalf-of'),
-      ...identity,
-      ip,
-    },
-    workload: outgoing ? serviceName : undefined,
-    agent: callerAgent,
+    headers,
+    identity: { ...spanIdentity(attributes, serviceName, role.callerAgent, role.incoming), ip },
+    workload: role.outgoing ? serviceName : undefined,
     ip,
     bytesIn: numberAttribute(attributes, keys.bytesIn),
     bytesOut: numberAttribute(attributes, keys.bytesOut),

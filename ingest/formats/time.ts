@@ -1,5 +1,6 @@
 /** Event-time parsing. Every function returns epoch milliseconds, or NaN when the value is not a time. */
 
+const isoDate = /^\d{4}-\d{2}-\d{2}/;
 const zoneSuffix = /(?:Z|[+-]\d\d:?\d\d)$/i;
 const digitsOnly = /^-?\d+$/;
 const clfTime = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
@@ -20,6 +21,8 @@ const months: Record<string, number> = {
 
 /** ISO 8601 / RFC 3339 with any fraction length; a time without a zone is UTC (gateways log UTC). */
 export function isoToMs(value: string): number {
+  // Date.parse also guesses at non-ISO text ("12" is a date to it); only ISO dates are times here.
+  if (!isoDate.test(value)) return Number.NaN;
   return Date.parse(zoneSuffix.test(value) ? value : `${value}Z`);
 }
 
@@ -45,10 +48,15 @@ export function nanosDiffMs(start: string | number, end: string | number): numbe
 
 /**
  * An epoch number in whatever unit the gateway chose (`%START_TIME(%s.%3f)%`, `$msec`, ms, µs, ns),
- * told apart by magnitude: no real request happened before 1973 or after 5138.
+ * told apart by magnitude: no real request happened before 1973 or after 5138. Long digit strings
+ * go through BigInt, as ns epochs exceed 2^53.
  */
 export function epochToMs(value: string | number): number {
-  if (typeof value === 'string' && digitsOnly.test(value) && value.length > 15) return nanosToMs(value);
+  if (typeof value === 'string' && digitsOnly.test(value) && value.length > 15) {
+    const epoch = BigInt(value);
+    const magnitude = epoch < 0n ? -epoch : epoch;
+    return Number(magnitude < 100_000_000_000_000_000n ? epoch / 1000n : epoch / 1_000_000n);
+  }
   const epoch = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(epoch)) return Number.NaN;
   const magnitude = Math.abs(epoch);

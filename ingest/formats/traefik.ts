@@ -1,3 +1,4 @@
+import { type HeaderKeys, readRequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { isoToMs } from './time.js';
 import {
@@ -9,16 +10,21 @@ import {
 } from './types.js';
 import { isObject, type JsonObject, numeric, text } from './values.js';
 
-/**
- * Request headers appear as `request_<Canonical-Header-Name>` when `accessLog.fields.headers` keeps
- * them; Traefik writes `REDACTED` for headers in redact mode, which says nothing about the caller.
- */
-const redacted = 'REDACTED';
-
-function header(record: JsonObject, key: string): string | undefined {
-  const value = text(record[key]);
-  return value === redacted ? undefined : value;
-}
+/** Request headers appear as `request_<Canonical-Header-Name>` when `accessLog.fields.headers` keeps them. */
+const headerKeys: HeaderKeys = {
+  traceparent: ['request_Traceparent'],
+  b3: ['request_B3'],
+  b3TraceId: ['request_X-B3-Traceid'],
+  b3SpanId: ['request_X-B3-Spanid'],
+  b3ParentSpanId: ['request_X-B3-Parentspanid'],
+  authorization: ['request_Authorization'],
+  apiKey: ['request_X-Api-Key'],
+  agent: ['request_X-Hopwatch-Agent', 'request_X-Agent-Id'],
+  onBehalfOf: ['request_X-On-Behalf-Of'],
+  mcpMethod: ['request_Mcp-Method'],
+  mcpName: ['request_Mcp-Name'],
+  contentType: ['request_Content-Type'],
+};
 
 /** `ServiceURL` is a Go url.URL object in v2 and a string in v3; either way its host is wanted. */
 function serviceUrlHost(value: unknown): string | undefined {
@@ -58,30 +64,13 @@ function traefikDraft(record: JsonObject): HopDraft | string {
       text(record.RequestHost),
     route: withoutProvider(text(record.RouterName)),
     status: numeric(record.DownstreamStatus),
-    grpcStatus: header(record, 'origin_Grpc-Status'),
-    contentType: header(record, 'request_Content-Type'),
-    mcpMethod: header(record, 'request_Mcp-Method'),
-    mcpName: header(record, 'request_Mcp-Name'),
-    requestId: header(record, 'request_X-Request-Id'),
+    grpcStatus: text(record['origin_Grpc-Status']),
+    requestId: text(record['request_X-Request-Id']),
     hopId: spanId,
     traceId: text(record.TraceId)?.toLowerCase(),
     spanId,
-    trace: {
-      traceparent: header(record, 'request_Traceparent'),
-      b3: header(record, 'request_B3'),
-      b3TraceId: header(record, 'request_X-B3-Traceid'),
-      b3SpanId: header(record, 'request_X-B3-Spanid'),
-      b3ParentSpanId: header(record, 'request_X-B3-Parentspanid'),
-    },
-    identity: {
-      authorization: header(record, 'request_Authorization'),
-      apiKey: header(record, 'request_X-Api-Key'),
-      clientCertSubject: text(record.TLSClientSubject),
-      userName: text(record.ClientUsername),
-      onBehalfOf: header(record, 'request_X-On-Behalf-Of'),
-      ip,
-    },
-    agent: header(record, 'request_X-Hopwatch-Agent') ?? header(record, 'request_X-Agent-Id'),
+    headers: readRequestHeaders(record, headerKeys),
+    identity: { clientCertSubject: text(record.TLSClientSubject), userName: text(record.ClientUsername), ip },
     ip,
     bytesIn: numeric(record.RequestContentSize),
     bytesOut: numeric(record.DownstreamContentSize),

@@ -6,17 +6,19 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A present string (not empty, not `-`); numbers and booleans become their text. */
+/** A present string (not empty, not `-`); any other type is junk where a string belongs. */
 export function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.length === 0 || value === '-' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
+  return typeof value !== 'string' || value.length === 0 || value === '-' ? undefined : value;
+}
+
+/** A status code logged as a string (`"7"`, `"PermissionDenied"`) or, in typed JSON, as a number. */
+export function statusCode(value: unknown): string | undefined {
+  return typeof value === 'number' ? (Number.isInteger(value) ? String(value) : undefined) : text(value);
 }
 
 /** A timestamp as logged: a present string or a finite number. */
 export function timeValue(value: unknown): string | number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  return text(value);
+  return typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : text(value);
 }
 
 /** A finite number, from a JSON number or a numeric string; missing markers and junk give nothing. */

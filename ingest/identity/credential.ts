@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Credential } from '../../schemas/hop-event.js';
 import { claimsFromMetadata, decodeJwtPayload, type JwtClaims, jwtActors, jwtCredential } from './jwt.js';
 
@@ -43,7 +43,7 @@ const xfccUri = /(?:^|;)URI=("?)([^;,"]+)\1/;
 
 /** First 16 hex of the SHA-256 of a secret: stable, groupable, and useless to an attacker. */
 export function secretFingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+  return hash('sha256', secret, 'hex').slice(0, 16);
 }
 
 export function apiKeyCredential(key: string): Credential {

@@ -1,0 +1,39 @@
+import { headerText, type JsonObject } from './values.js';
+
+/** The request headers (or, in OTLP, attributes) that say who is calling, in which trace, for which tool. */
+const headerNames = [
+  'traceparent',
+  'b3',
+  'b3TraceId',
+  'b3SpanId',
+  'b3ParentSpanId',
+  'authorization',
+  'apiKey',
+  'agent',
+  'onBehalfOf',
+  'mcpMethod',
+  'mcpName',
+  'contentType',
+] as const;
+
+export type HeaderName = (typeof headerNames)[number];
+export type RequestHeaders = Partial<Record<HeaderName, string>>;
+/** Where each header sits in one format's record: the keys to try, first match wins. */
+export type HeaderKeys = Record<HeaderName, readonly string[]>;
+
+/** What a log writes for a header it was told to hide (Traefik's redact mode); it names nobody. */
+const redacted = 'REDACTED';
+
+export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): RequestHeaders {
+  const headers: RequestHeaders = {};
+  for (const name of headerNames) {
+    for (const key of keys[name]) {
+      const value = headerText(record[key]);
+      if (value !== undefined && value !== redacted) {
+        headers[name] = value;
+        break;
+      }
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { type InputLine, readLines } from './lines.js';
+
+async function collect(
+  chunks: Array<string | Buffer>,
+  maxLineBytes = 1024,
+  file?: string,
+): Promise<InputLine[]> {
+  const lines: InputLine[] = [];
+  for await (const line of readLines(Readable.from(chunks), { maxLineBytes, file })) lines.push(line);
+  return lines;
+}
+
+describe('reading lines from a stream', () => {
+  it('splits on LF and CRLF and keeps a last line without newline', async () => {
+    const lines = await collect(['a\r\nb\n', 'c']);
+    expect(lines.map(({ line, lineNumber }) => [lineNumber, line])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+  });
+
+  it('joins lines and multi-byte characters split across chunks, and a CR separated from its LF', async () => {
+    const bytes = Buffer.from('héllo wörld\r\nnext\n');
+    const lines = await collect([
+      bytes.subarray(0, 2),
+      bytes.subarray(2, 12),
+      bytes.subarray(12, 13),
+      bytes.subarray(13),
+    ]);
+    expect(lines.map((entry) => entry.line)).toEqual(['héllo wörld', 'next']);
+  });
+
+  it('numbers empty lines too, so that line numbers match the file', async () => {
+    const lines = await collect(['a\n\n\nb\n'], 1024, 'x.log');
+    expect(lines.map(({ line, lineNumber, file }) => [lineNumber, line, file])).toEqual([
+      [1, 'a', 'x.log'],
+      [2, '', 'x.log'],
+      [3, '', 'x.log'],
+      [4, 'b', 'x.log'],
+    ]);
+  });
+
+  it('skips an over-long line without buffering it, reporting its size, and carries on', async () => {
+    const lines = await collect(['short\n', 'x'.repeat(60), 'y'.repeat(60), '\nafter\n'], 100);
+    expect(lines).toEqual([
+      { line: 'short', lineNumber: 1 },
+      { line: '', lineNumber: 2, overflowBytes: 120 },
+      { line: 'after', lineNumber: 3 },
+    ]);
+  });
+
+  it('drops a UTF-8 byte-order mark at the start', async () => {
+    const lines = await collect([Buffer.from('\uFEFFfirst\nsecond\n')]);
+    expect(lines.map((entry) => entry.line)).toEqual(['first', 'second']);
+  });
+});

@@ -1,0 +1,150 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { hopEventSchema } from '../schemas/hop-event.js';
+import { formatNames, normalizeRecord } from './normalize.js';
+
+const now = Date.parse('2026-01-01T00:00:00Z');
+const samples = new URL('../fixtures/samples/', import.meta.url);
+const lines = (name: string) => readFileSync(new URL(name, samples), 'utf8').split('\n').filter(Boolean);
+
+/** The format each sample file is in, by its name: `istio-*` is Envoy's adapter. */
+function expectedFormat(file: string): string {
+  const prefix = file.split(/[-.]/)[0] ?? file;
+  return prefix === 'istio' ? 'envoy' : prefix;
+}
+
+describe('auto-detection', () => {
+  const files = readdirSync(samples).filter((file) => file.endsWith('.ndjson') || file.endsWith('.log'));
+
+  it.each(files)('detects %s and yields valid HopEvents', (file) => {
+    for (const line of lines(file)) {
+      const result = normalizeRecord(line, { now });
+      expect(result).toMatchObject({ ok: true, format: expectedFormat(file) });
+      if (result.ok)
+        for (const event of result.events) expect(hopEventSchema.safeParse(event).success).toBe(true);
+    }
+  });
+
+  it('lists every adapter and auto', () => {
+    expect(formatNames).toEqual(['auto', 'canonical', 'otlp', 'kong', 'traefik', 'envoy', 'nginx']);
+  });
+
+  it('rejects a record of an unknown shape, and an explicit format that does not fit', () => {
+    expect(normalizeRecord('{"hello":"world"}', { now })).toEqual({
+      ok: false,
+      reason: 'JSON record of no known format',
+    });
+    expect(normalizeRecord('not json', { now })).toEqual({
+      ok: false,
+      reason: 'text line of no known format',
+    });
+    const kongLine = lines('kong-3x-docs.ndjson')[0]!;
+    expect(normalizeRecord(kongLine, { format: 'envoy', now })).toMatchObject({ ok: false, format: 'envoy' });
+    expect(normalizeRecord(kongLine, { format: 'syslog', now })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('unknown format "syslog"'),
+    });
+  });
+});
+
+describe('ids and origin', () => {
+  it('gives the same record the same id on every run, and different records different ids', () => {
+    const [first, second] = lines('istio-json.ndjson');
+    const idOf = (line: string) => {
+      const result = normalizeRecord(line, { now });
+      return result.ok ? result.events[0]?.id : undefined;
+    };
+    expect(idOf(first!)).toBe(idOf(first!));
+    expect(idOf(first!)).not.toBe(idOf(second!));
+  });
+
+  it('records the Kafka coordinates it was given', () => {
+    const result = normalizeRecord(lines('traefik.ndjson')[0]!, {
+      now,
+      origin: { topic: 'logs', partition: 3, offset: '77' },
+    });
+    expect(result.ok && result.events[0]?.origin).toEqual({
+      format: 'traefik',
+      topic: 'logs',
+      partition: 3,
+      offset: '77',
+    });
+  });
+});
+
+describe('hostile input', () => {
+  const envoyAt = (startTime: string | number) =>
+    JSON.stringify({ start_time: startTime, method: 'GET', path: '/', response_code: 200 });
+
+  it('rejects a record above the size limit without parsing it, and the limit is configurable', () => {
+    const big = `{"start_time":"2025-11-20T09:15:02.114Z","response_code":200,"pad":"${'x'.repeat(1024 * 1024)}"}`;
+    expect(normalizeRecord(big, { now })).toEqual({
+      ok: false,
+      reason: 'record is longer than 1048576 bytes',
+    });
+    expect(normalizeRecord(big, { now, maxRecordBytes: 2 * 1024 * 1024 }).ok).toBe(true);
+    expect(normalizeRecord(envoyAt('2025-11-20T09:15:02.114Z'), { now, maxRecordBytes: 40 }).ok).toBe(false);
+  });
+
+  it('counts bytes, not characters, against the limit', () => {
+    const multiByte = envoyAt(`2025-11-20T09:15:02.114Z${'é'.repeat(30)}`);
+    expect(normalizeRecord(multiByte, { now, maxRecordBytes: multiByte.length + 10 })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('longer than'),
+    });
+  });
+
+  it('rejects negative start times and start times more than a day after now', () => {
+    expect(normalizeRecord(envoyAt('1969-12-31T23:59:59.000Z'), { now })).toMatchObject({
+      ok: false,
+      reason: 'envoy: start time is negative or not a time',
+    });
+    const aDayAhead = new Date(now + 24 * 3600 * 1000).toISOString();
+    expect(normalizeRecord(envoyAt(aDayAhead), { now }).ok).toBe(true);
+    const justBeyond = new Date(now + 24 * 3600 * 1000 + 1).toISOString();
+    expect(normalizeRecord(envoyAt(justBeyond), { now })).toMatchObject({
+      ok: false,
+      reason: 'envoy: start time is more than a day in the future',
+    });
+  });
+
+  it('rejects empty, binary and truncated records with a reason and never throws', () => {
+    for (const name of readdirSync(new URL('hostile/', samples))) {
+      for (const line of readFileSync(new URL(`hostile/${name}`, samples), 'latin1').split('\n')) {
+        const result = normalizeRecord(line, { now });
+        if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
+      }
+    }
+    expect(normalizeRecord('   ', { now })).toEqual({ ok: false, reason: 'empty record' });
+    expect(normalizeRecord('\u0000\u0001\u00ff{"start_time"', { now }).ok).toBe(false);
+    expect(normalizeRecord('{"start_time":"2025-', { now })).toEqual({
+      ok: false,
+      reason: 'not valid JSON (error at character 20 of 20)',
+    });
+    expect(normalizeRecord('{"a":', { now })).toEqual({
+      ok: false,
+      reason: 'not valid JSON (cut short after 5 characters)',
+    });
+  });
+
+  it('never quotes the record in a reason, so a token in a broken record stays out of logs', () => {
+    const token = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0LXNpZ25hdHVyZQ';
+    const records = [
+      `{"authorization":"Bearer ${token}", oops}`,
+      `Bearer ${token} not json`,
+      `{"start_time":"2025-11-20T09:15:02.114Z","response_code":"x","authorization":"Bearer ${token}`,
+      JSON.stringify({
+        id: token,
+        ts: token,
+        credential: { id: token, kind: token },
+        destination: token,
+        status: token,
+      }),
+    ];
+    for (const record of records) {
+      const result = normalizeRecord(record, { now });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.reason).not.toContain('c2VjcmV0LXNpZ25hdHVyZQ');
+    }
+  });
+});
