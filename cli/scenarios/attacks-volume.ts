@@ -99,10 +99,10 @@ const stolenKey: Scenario = {
     );
     const quiet = inventoryJob(ctx.rng.fork('identity:inventory-sync:61'), 61, 'api_key');
     runHourlySync(ctx, quiet, wholeSpan(ctx), { benign: false });
-    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.5), to: at(ctx, 0.95), gapMs: 1_500 });
+    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.6), to: at(ctx, 0.95), gapMs: 1_500 });
     ctx.traffic.markBenign(
       quiet.credential,
-      'benign by threshold: another job key used from outside at ~40 requests/min for 4.5 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
+      'benign by threshold: another job key used from outside at ~40 requests/min for 3.5 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
     );
   },
 };

@@ -85,10 +85,11 @@ function span(hop: HopEvent) {
     attributes.push(str('rpc.system', destination.protocol));
   }
   if (destination.tool !== undefined) attributes.push(str('gen_ai.tool.name', destination.tool));
-  if (hop.source.agent !== undefined) attributes.push(str('gen_ai.agent.name', hop.source.agent));
-  if (hop.credential.kind === 'jwt') attributes.push(header('authorization', `Bearer ${syntheticJwt(hop)}`));
-  if (hop.bytesIn !== undefined) attributes.push(int('http.request.body.size', hop.bytesIn));
-  if (hop.bytesOut !== undefined) attributes.push(int('http.response.body.size', hop.bytesOut));
+  // Only agents presenting their token name themselves; a service calling with its mesh identity is its service.
+  if (hop.credential.kind === 'jwt') {
+    attributes.push(header('authorization', `Bearer ${syntheticJwt(hop)}`));
+    if (hop.source.agent !== undefined) attributes.push(str('gen_ai.agent.name', hop.source.agent));
+  }
   // A request from outside with no trace context: the edge gateway's span starts a trace for it.
   const ids = createHash('sha256').update(hop.id).digest('hex');
   return {
