@@ -126,3 +126,19 @@ describe('generated scenario files', () => {
     }
   });
 });
+
+describe('the committed scenario set (fixtures/scenarios)', () => {
+  it('is exactly what its README command writes', () => {
+    const dir = tempDir();
+    for (const scenario of scenarios) {
+      const result = writeScenario(scenario, scenario.mixedFormat, { seed: 2025, rate: 0.4 }, dir);
+      if (!result.ok) throw new Error(result.reason);
+    }
+    const committed = readdirSync('fixtures/scenarios').filter((name) => name !== 'README.md');
+    expect(readdirSync(dir).sort()).toEqual(committed.sort());
+    for (const name of committed) {
+      const same = readFileSync(join(dir, name)).equals(readFileSync(join('fixtures/scenarios', name)));
+      expect(same, `${name} differs: regenerate fixtures/scenarios (see its README)`).toBe(true);
+    }
+  });
+});

@@ -80,7 +80,7 @@ function stolenKeyUse(
 const stolenKey: Scenario = {
   name: 'stolen-key',
   summary:
-    "the inventory sync's API key, used from an outside address to page through the ERP at ~14 requests/s",
+    "the inventory sync's API key, used from an outside address to page through the ERP at ~12 requests/s",
   defaultDurationMs: minutes(10),
   mixedFormat: 'canonical',
   build(ctx) {
