@@ -1,6 +1,6 @@
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import { findFormat, formatAdapters } from './formats/index.js';
-import type { FormatAdapter, RawRecord } from './formats/types.js';
+import type { FormatAdapter, ParsedRecord } from './formats/types.js';
 
 export type NormalizeOptions = {
   /** A format name, or `auto` (the default) to detect per record. */
@@ -25,13 +25,15 @@ const maxFutureMs = 24 * 60 * 60 * 1000;
 /** JSON.parse messages quote the input; a reason must not (it may hold a token), so only the position is kept. */
 const jsonErrorPosition = /position (\d+)/;
 
-function parseRecord(raw: string): RawRecord | string {
+/** `[2016-04-15T…] "GET …` opens an Envoy text line; as JSON it could only be an error. */
+const bracketedDate = /^\[\d{4}-/;
+
+function parseRecord(raw: string): ParsedRecord | string {
   const first = raw.charCodeAt(0);
-  if (first !== 123 && first !== 91) return { kind: 'text', raw };
+  if ((first !== 123 && first !== 91) || bracketedDate.test(raw)) return { kind: 'text', raw };
   try {
     return { kind: 'json', value: JSON.parse(raw), raw };
   } catch (error) {
-    // `[2016-04-15T…] "GET …` is an Envoy text line, not broken JSON.
     if (first === 91) return { kind: 'text', raw };
     const message = (error as Error).message;
     if (message.includes('end of JSON')) return `not valid JSON (cut short after ${raw.length} characters)`;
@@ -47,7 +49,7 @@ function byteLengthAbove(raw: string, limit: number): boolean {
   return raw.length * 3 > limit && Buffer.byteLength(raw) > limit;
 }
 
-function adapterFor(record: RawRecord, format: string): FormatAdapter | string {
+function adapterFor(record: ParsedRecord, format: string): FormatAdapter | string {
   if (format !== autoFormat)
     return findFormat(format) ?? `unknown format "${format}"; use one of ${formatNames.join(', ')}`;
   for (const adapter of formatAdapters) if (adapter.detect(record)) return adapter;

@@ -4,7 +4,7 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import { isObject } from './values.js';
@@ -23,7 +23,7 @@ function describeIssues(error: z.ZodError): string {
   return more > 0 ? `${issues.join('; ')} (and ${more} more)` : issues.join('; ');
 }
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json' || !isObject(record.value))
     return reject('canonical record must be a JSON object');
   const parsed = canonicalInputSchema.safeParse(record.value);

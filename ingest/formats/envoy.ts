@@ -5,12 +5,12 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import { isObject } from './values.js';
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   let draft: ReturnType<typeof envoyJsonDraft>;
   if (record.kind === 'text') draft = envoyTextDraft(record.raw);
   else if (isObject(record.value)) draft = envoyJsonDraft(record.value);

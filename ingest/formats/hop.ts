@@ -101,15 +101,20 @@ function setMeasures(hop: HopEvent, draft: HopDraft): void {
   if (draft.grpcStatus !== undefined) hop.rawStatus = draft.grpcStatus;
 }
 
-/** The draft's identity evidence with the secrets and delegation its headers carry. */
-function evidenceOf(draft: HopDraft): IdentityEvidence {
-  const headers = draft.headers;
-  if (headers === undefined) return draft.identity;
+/** The draft's identity evidence with what its headers carry, in one fixed shape (hot path). */
+function evidenceOf({ headers, identity }: HopDraft): IdentityEvidence {
   return {
-    ...draft.identity,
-    authorization: headers.authorization,
-    apiKey: headers.apiKey ?? draft.identity.apiKey,
-    onBehalfOf: headers.onBehalfOf,
+    jwtClaims: identity.jwtClaims,
+    authorization: headers?.authorization,
+    apiKey: headers?.apiKey ?? identity.apiKey,
+    authenticated: identity.authenticated,
+    peerUriSans: identity.peerUriSans,
+    forwardedClientCert: identity.forwardedClientCert,
+    clientCertSubject: identity.clientCertSubject,
+    userName: identity.userName,
+    onBehalfOf: headers?.onBehalfOf,
+    fallback: identity.fallback,
+    ip: identity.ip,
   };
 }
 

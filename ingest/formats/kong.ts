@@ -6,7 +6,7 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import { headerText, isObject, type JsonObject, numeric, text, timeValue } from './values.js';
@@ -94,7 +94,7 @@ function entryEvent(
   return typeof draft === 'string' ? draft : draftToHop(draft, context, key, index);
 }
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json') return reject('a Kong log record must be JSON');
   const key: RecordKey = { raw: record.raw };
   if (!Array.isArray(record.value)) {

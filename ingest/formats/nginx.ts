@@ -5,7 +5,7 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import {
@@ -113,7 +113,7 @@ function combinedDraft(line: string): HopDraft | string {
   };
 }
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   let draft: HopDraft | string;
   if (record.kind === 'text') draft = combinedDraft(record.raw);
   else if (isObject(record.value)) draft = jsonDraft(record.value);

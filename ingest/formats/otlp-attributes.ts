@@ -2,7 +2,7 @@ import { isObject } from './values.js';
 
 /** OTLP attribute values, decoded: strings, numbers, booleans and arrays of those. */
 export type AttributeValue = string | number | boolean | AttributeValue[];
-export type Attributes = Record<string, AttributeValue>;
+export type Attributes = Map<string, AttributeValue>;
 
 /**
  * One OTLP/JSON `AnyValue` (a tagged union). int64 arrives as a decimal string or a number; it is
@@ -30,19 +30,19 @@ function decodeValue(value: unknown): AttributeValue | undefined {
 
 /** `[{key, value}]` as a lookup; entries of the wrong shape are skipped, not fatal. */
 export function decodeAttributes(list: unknown): Attributes {
-  const attributes: Attributes = Object.create(null);
+  const attributes: Attributes = new Map();
   if (!Array.isArray(list)) return attributes;
   for (const entry of list) {
     if (!isObject(entry) || typeof entry.key !== 'string') continue;
     const value = decodeValue(entry.value);
-    if (value !== undefined) attributes[entry.key] = value;
+    if (value !== undefined) attributes.set(entry.key, value);
   }
   return attributes;
 }
 
 /** A present string attribute (the first element of a string array, as header attributes are). */
 export function stringAttribute(attributes: Attributes, key: string): string | undefined {
-  const value = attributes[key];
+  const value = attributes.get(key);
   const first = Array.isArray(value) ? value[0] : value;
   if (typeof first === 'string') return first.length > 0 ? first : undefined;
   return typeof first === 'number' || typeof first === 'boolean' ? String(first) : undefined;
@@ -58,7 +58,7 @@ export function firstStringAttribute(attributes: Attributes, keys: readonly stri
 
 export function numberAttribute(attributes: Attributes, keys: readonly string[]): number | undefined {
   for (const key of keys) {
-    const value = attributes[key];
+    const value = attributes.get(key);
     if (typeof value === 'number') return value;
     if (typeof value === 'string' && value.length > 0 && Number.isFinite(Number(value))) return Number(value);
   }

@@ -1,4 +1,5 @@
 import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import type { IdentityEvidence } from '../identity/credential.js';
 import type { RequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import {
@@ -13,7 +14,7 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import { isObject, type JsonObject, text, timeValue } from './values.js';
@@ -68,7 +69,7 @@ function urlParts(url: string | undefined): { host?: string; path?: string } {
 }
 
 function hasA2aAttribute(attributes: Attributes): boolean {
-  for (const key in attributes) if (key.startsWith('a2a.')) return true;
+  for (const key of attributes.keys()) if (key.startsWith('a2a.')) return true;
   return stringAttribute(attributes, 'rpc.system') === 'a2a';
 }
 
@@ -98,6 +99,20 @@ function scopesOf(attributes: Attributes): string[] {
   return scope === undefined ? [] : scope.split(' ').filter((entry) => entry.length > 0);
 }
 
+/** Which side of a call the span is on, and which agent (if any) is the caller. */
+type SpanRole = { incoming: boolean; outgoing: boolean; invokesRemoteAgent: boolean; callerAgent?: string };
+
+function spanRole(attributes: Attributes, kind: number): SpanRole {
+  const incoming = kind === serverKind || kind === consumerKind;
+  const outgoing = kind === clientKind || kind === producerKind;
+  const invokesRemoteAgent =
+    kind === clientKind && stringAttribute(attributes, 'gen_ai.operation.name') === 'invoke_agent';
+  // On an incoming span, or a call to a remote agent, gen_ai.agent.* names the callee, not the caller.
+  const callerAgent =
+    incoming || invokesRemoteAgent ? undefined : firstStringAttribute(attributes, keys.agent);
+  return { incoming, outgoing, invokesRemoteAgent, callerAgent };
+}
+
 /**
  * Who makes the call when no header says it: the end user if the span names one; otherwise, for
  * outgoing and internal spans, the acting agent or the span's own service. An incoming span does
@@ -106,21 +121,26 @@ function scopesOf(attributes: Attributes): string[] {
 function spanIdentity(
   attributes: Attributes,
   serviceName: string | undefined,
-  callerAgent: string | undefined,
-  incoming: boolean,
-) {
+  role: SpanRole,
+  ip: string | undefined,
+): IdentityEvidence {
   const endUser = firstStringAttribute(attributes, keys.endUser);
   const authenticated: Credential | undefined =
     endUser === undefined
       ? undefined
       : { id: `enduser:${endUser}`, kind: 'unknown', subject: endUser, scopes: scopesOf(attributes) };
   let fallback: Credential | undefined;
-  if (callerAgent !== undefined) {
-    fallback = { id: `agent:${callerAgent}`, kind: 'service_account', subject: callerAgent, scopes: [] };
-  } else if (!incoming && serviceName !== undefined) {
+  if (role.callerAgent !== undefined) {
+    fallback = {
+      id: `agent:${role.callerAgent}`,
+      kind: 'service_account',
+      subject: role.callerAgent,
+      scopes: [],
+    };
+  } else if (!role.incoming && serviceName !== undefined) {
     fallback = { id: `service:${serviceName}`, kind: 'service_account', subject: serviceName, scopes: [] };
   }
-  return { authenticated, fallback };
+  return { authenticated, fallback, ip };
 }
 
 function statusFromSpan(status: unknown): number {
@@ -137,20 +157,6 @@ function spanTiming(span: JsonObject): SpanTiming | string {
   if (Number.isNaN(ts)) return 'startTimeUnixNano is not an integer count of nanoseconds';
   const end = timeValue(span.endTimeUnixNano);
   return end === undefined ? { ts } : { ts, durationMs: nanosDiffMs(start, end) };
-}
-
-/** Which side of a call the span is on, and which agent (if any) is the caller. */
-type SpanRole = { incoming: boolean; outgoing: boolean; invokesRemoteAgent: boolean; callerAgent?: string };
-
-function spanRole(attributes: Attributes, kind: number): SpanRole {
-  const incoming = kind === serverKind || kind === consumerKind;
-  const outgoing = kind === clientKind || kind === producerKind;
-  const invokesRemoteAgent =
-    kind === clientKind && stringAttribute(attributes, 'gen_ai.operation.name') === 'invoke_agent';
-  // On an incoming span, or a call to a remote agent, gen_ai.agent.* names the callee, not the caller.
-  const callerAgent =
-    incoming || invokesRemoteAgent ? undefined : firstStringAttribute(attributes, keys.agent);
-  return { incoming, outgoing, invokesRemoteAgent, callerAgent };
 }
 
 /** Attributes that carry what request headers carry in gateway logs (captured headers, MCP method, agent). */
@@ -178,7 +184,8 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
   const url = urlParts(firstStringAttribute(attributes, keys.url));
   const ip = role.incoming ? firstStringAttribute(attributes, keys.clientIp) : undefined;
   return {
-    ...timing,
+    ts: timing.ts,
+    durationMs: timing.durationMs,
     method:
       httpMethod ??
       headers.mcpMethod ??
@@ -197,7 +204,7 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
     spanId,
     parentSpanId: text(span.parentSpanId)?.toLowerCase(),
     headers,
-    identity: { ...spanIdentity(attributes, serviceName, role.callerAgent, role.incoming), ip },
+    identity: spanIdentity(attributes, serviceName, role, ip),
     workload: role.outgoing ? serviceName : undefined,
     ip,
     bytesIn: numberAttribute(attributes, keys.bytesIn),
@@ -227,7 +234,7 @@ function spanBatches(resourceSpans: unknown[]): SpanBatch[] {
   return batches;
 }
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json' || !isObject(record.value) || !Array.isArray(record.value.resourceSpans)) {
     return reject('otlp: an OTLP/JSON trace export needs a resourceSpans array');
   }

@@ -5,7 +5,7 @@ import {
   type AdapterContext,
   type AdapterResult,
   type FormatAdapter,
-  type RawRecord,
+  type ParsedRecord,
   reject,
 } from './types.js';
 import { isObject, type JsonObject, numeric, text } from './values.js';
@@ -77,7 +77,7 @@ function traefikDraft(record: JsonObject): HopDraft | string {
   };
 }
 
-function toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult {
+function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json' || !isObject(record.value))
     return reject('a Traefik access log record must be a JSON object');
   const draft = traefikDraft(record.value);

@@ -1,7 +1,7 @@
 import type { HopEvent, HopOrigin } from '../../schemas/hop-event.js';
 
 /** One raw record, parsed once by the caller: JSON when it parses as JSON, text otherwise. */
-export type RawRecord = { kind: 'json'; value: unknown; raw: string } | { kind: 'text'; raw: string };
+export type ParsedRecord = { kind: 'json'; value: unknown; raw: string } | { kind: 'text'; raw: string };
 
 /** What an adapter knows about where the record came from; adapters read no clock and no config. */
 export type AdapterContext = {
@@ -14,8 +14,8 @@ export type AdapterResult = { ok: true; events: HopEvent[] } | { ok: false; reas
 export type FormatAdapter = {
   name: string;
   /** Looks at a few keys or the first characters only; used for `format: auto`. */
-  detect(record: RawRecord): boolean;
-  toHopEvents(record: RawRecord, context: AdapterContext): AdapterResult;
+  detect(record: ParsedRecord): boolean;
+  toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult;
 };
 
 export function reject(reason: string): AdapterResult {
