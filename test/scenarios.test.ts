@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { benignCredential, readLabels } from '../cli/evaluation/labels.js';
 import { baseTime, generateScenario } from '../cli/scenarios/generate.js';
 import { findScenario, scenarios } from '../cli/scenarios/registry.js';
@@ -12,6 +13,7 @@ import { createDetectionEngine } from '../detectors/engine.js';
 import { hopEventSchema } from '../schemas/hop-event.js';
 import { parseConfig } from '../schemas/load-config.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
 
 /** The origin credentials lineage resolves for the hops of one canonical file. */
 function resolvedOrigins(path: string): Set<string> {
@@ -140,5 +142,31 @@ describe('the committed scenario set (fixtures/scenarios)', () => {
       const same = readFileSync(join(dir, name)).equals(readFileSync(join('fixtures/scenarios', name)));
       expect(same, `${name} differs: regenerate fixtures/scenarios (see its README)`).toBe(true);
     }
+  });
+});
+
+describe('hopwatch generate', () => {
+  beforeAll(assertBuilt);
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [HOPWATCH_BIN, 'generate', ...args], { encoding: 'utf8' });
+
+  it('writes a scenario and its labels, and names what it wrote', () => {
+    const dir = tempDir();
+    const result = run(['--scenario', 'scope-creep', '--seed', '9', '--format', 'envoy', '--out', dir]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('scope-creep.ndjson');
+    expect(readdirSync(dir).sort()).toEqual(['scope-creep.labels.json', 'scope-creep.ndjson']);
+  });
+
+  it('skips, with the reason and exit code 1, a scenario the format cannot express', () => {
+    const result = run(['--scenario', 'stolen-key', '--format', 'otlp', '--out', tempDir()]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('raw key');
+  });
+
+  it('refuses an unknown scenario with exit code 2', () => {
+    const result = run(['--scenario', 'nope', '--out', tempDir()]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown scenario nope');
   });
 });
