@@ -35,6 +35,8 @@ export function register(program: Command): void {
         parseSpeed(flags.speed) ?? fail(`--speed must be a positive number or max, got ${flags.speed}`);
       if (flags.to !== 'kafka' && flags.to !== 'pipeline')
         fail(`--to must be kafka or pipeline, got ${flags.to}`);
+      const missing = files.find((file) => !existsSync(file));
+      if (missing !== undefined) fail(`no such file: ${missing}`);
       const loaded = loadConfig(flags.config);
       const config = loaded.ok ? loaded.config : fail(loaded.reason);
       const opened = await openTarget(flags, config);
