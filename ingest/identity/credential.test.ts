@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  resolveIdentity,
-  secretFingerprint,
-  spiffeFromForwardedClientCert,
-  spiffeFromSans,
-} from './credential.js';
+import { resolveIdentity, spiffeFromForwardedClientCert, spiffeFromSans } from './credential.js';
+import { secretFingerprint } from './fingerprint.js';
 
 function unsignedJwt(claims: object): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
@@ -86,6 +82,11 @@ describe('resolving the credential of a hop', () => {
       subject: 'sync-bot',
       scopes: [],
     });
+  });
+
+  it('keeps no subject for a basic credential without a user part (it would be the secret itself)', () => {
+    const keyOnly = Buffer.from('just-a-secret-key').toString('base64');
+    expect(resolveIdentity({ authorization: `Basic ${keyOnly}` }).credential.subject).toBeUndefined();
   });
 
   it('ranks an authenticated consumer above a raw key, and a key above the mTLS peer', () => {

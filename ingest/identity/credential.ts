@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
 import type { Credential } from '../../schemas/hop-event.js';
+import { secretFingerprint } from './fingerprint.js';
 import { claimsFromMetadata, decodeJwtPayload, type JwtClaims, jwtActors, jwtCredential } from './jwt.js';
 
 /**
@@ -41,11 +41,6 @@ export type Identity = {
 const spiffeScheme = 'spiffe://';
 const xfccUri = /(?:^|;)URI=("?)([^;,"]+)\1/;
 
-/** First 16 hex of the SHA-256 of a secret: stable, groupable, and useless to an attacker. */
-export function secretFingerprint(secret: string): string {
-  return hash('sha256', secret, 'hex').slice(0, 16);
-}
-
 export function apiKeyCredential(key: string): Credential {
   return { id: `key:${secretFingerprint(key)}`, kind: 'api_key', scopes: [] };
 }
@@ -68,26 +63,33 @@ export function spiffeFromForwardedClientCert(xfcc: string): string | undefined 
 }
 
 type TokenIdentity = { credential: Credential; claims?: JwtClaims };
-type AuthorizationSecret = { scheme: string; token: string; fingerprint: string };
+type AuthorizationSecret = { scheme: string; token: string };
+
+/** Schemes whose credential is a token that may be a JWT. */
+const tokenSchemes = new Set(['', 'bearer', 'dpop']);
 
 function parseAuthorization(value: string): AuthorizationSecret | undefined {
   const space = value.indexOf(' ');
   const scheme = space > 0 ? value.slice(0, space).toLowerCase() : '';
   const token = space > 0 ? value.slice(space + 1).trim() : value.trim();
-  if (token.length === 0) return undefined;
-  return { scheme, token, fingerprint: secretFingerprint(token) };
+  return token.length === 0 ? undefined : { scheme, token };
 }
 
-function fromAuthorization({ scheme, token, fingerprint }: AuthorizationSecret): TokenIdentity {
-  if (scheme === 'bearer' || scheme === '') {
+/** The user of `Basic base64(user:password)`; without a colon there is no user, only a secret. */
+function basicUser(token: string): string | undefined {
+  const decoded = Buffer.from(token, 'base64').toString();
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, colon) : undefined;
+}
+
+function fromAuthorization({ scheme, token }: AuthorizationSecret): TokenIdentity {
+  if (tokenSchemes.has(scheme)) {
     const claims = decodeJwtPayload(token);
-    if (claims) return { credential: jwtCredential(claims, fingerprint), claims };
+    if (claims) return { credential: jwtCredential(claims, token), claims };
   }
-  const credential: Credential = { id: `key:${fingerprint}`, kind: 'api_key', scopes: [] };
-  if (scheme === 'basic') {
-    const user = Buffer.from(token, 'base64').toString().split(':')[0];
-    if (user) credential.subject = user;
-  }
+  const credential: Credential = { id: `key:${secretFingerprint(token)}`, kind: 'api_key', scopes: [] };
+  const user = scheme === 'basic' ? basicUser(token) : undefined;
+  if (user !== undefined) credential.subject = user;
   return { credential };
 }
 
@@ -95,7 +97,7 @@ function fromTokens(evidence: IdentityEvidence): TokenIdentity | undefined {
   const secret =
     evidence.authorization === undefined ? undefined : parseAuthorization(evidence.authorization);
   const verified = evidence.jwtClaims === undefined ? undefined : claimsFromMetadata(evidence.jwtClaims);
-  if (verified) return { credential: jwtCredential(verified, secret?.fingerprint), claims: verified };
+  if (verified) return { credential: jwtCredential(verified, secret?.token), claims: verified };
   const presented = secret === undefined ? undefined : fromAuthorization(secret);
   if (presented?.claims) return presented;
   if (evidence.authenticated) return { credential: evidence.authenticated };

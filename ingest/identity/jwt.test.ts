@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { secretFingerprint } from './fingerprint.js';
 import { claimsFromMetadata, decodeJwtPayload, jwtActors, jwtCredential, jwtScopes } from './jwt.js';
 
 function unsignedJwt(claims: object): string {
@@ -70,8 +71,9 @@ describe('JWT claims', () => {
     );
   });
 
-  it('names a token with neither issuer nor subject by its fingerprint', () => {
-    expect(jwtCredential({ scope: 'x' }, '0123456789abcdef').id).toBe('jwt:#0123456789abcdef');
+  it('names a token with neither issuer nor subject by its fingerprint, never by the token', () => {
+    const token = unsignedJwt({ scope: 'x' });
+    expect(jwtCredential({ scope: 'x' }, token).id).toBe(`jwt:#${secretFingerprint(token)}`);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Credential } from '../../schemas/hop-event.js';
+import { secretFingerprint } from './fingerprint.js';
 
 /** The claims of a JWT, decoded without checking the signature (the gateway did, or nobody will). */
 export type JwtClaims = Record<string, unknown>;
@@ -64,18 +65,17 @@ export function jwtScopes(claims: JwtClaims): string[] {
 
 /**
  * The credential a JWT stands for: `jwt:<iss>|<sub>` (client_id or azp when there is no sub), so that
- * every token of one identity groups together; `fingerprint` names a token with neither.
+ * every token of one identity groups together; a token with neither is named by its fingerprint.
  */
-export function jwtCredential(claims: JwtClaims, fingerprint: string | undefined): Credential {
+export function jwtCredential(claims: JwtClaims, token: string | undefined): Credential {
   const issuer = claimString(claims, 'iss');
   const subject =
     claimString(claims, 'sub') ?? claimString(claims, 'client_id') ?? claimString(claims, 'azp');
-  const anonymous = issuer === undefined && subject === undefined;
-  const credential: Credential = {
-    id: anonymous ? `jwt:#${fingerprint ?? 'unidentified'}` : `jwt:${issuer ?? ''}|${subject ?? ''}`,
-    kind: 'jwt',
-    scopes: jwtScopes(claims),
-  };
+  let id = `jwt:${issuer ?? ''}|${subject ?? ''}`;
+  if (issuer === undefined && subject === undefined) {
+    id = token === undefined ? 'jwt:#unidentified' : `jwt:#${secretFingerprint(token)}`;
+  }
+  const credential: Credential = { id, kind: 'jwt', scopes: jwtScopes(claims) };
   if (subject !== undefined) credential.subject = subject;
   if (issuer !== undefined) credential.issuer = issuer;
   const jti = claimString(claims, 'jti');
