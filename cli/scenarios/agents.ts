@@ -9,6 +9,18 @@ import {
 } from './hops.js';
 import type { Rng } from './rng.js';
 
+/** A kind of well-behaved agent from the seeds: who it is, how often it acts, and what one task looks like. */
+export type AgentKind = {
+  kind: string;
+  /** Mean gap between two tasks of one agent at the default pace. */
+  meanIntervalMs: number;
+  identity(rng: Rng, index: number): AgentIdentity;
+  task(trace: TraceBuilder, rng: Rng, at: number, agent: AgentIdentity): AgentTask;
+};
+
+/** `7` → `07`: agent instance names. */
+export const pad = (index: number): string => String(index).padStart(2, '0');
+
 /** One agent instance: its own identity (the origin credential of its tasks), where it runs and from which address. */
 export type AgentIdentity = { name: string; workload: Workload; credential: Credential; ip: string };
 

@@ -1,5 +1,6 @@
 import { type AgentIdentity, AgentTask, agentIdentity, exchanged } from './agents.js';
-import { plannerAgent, sreBot, sreEntry, supportAgent } from './benign.js';
+import { sreBot, sreEntry, supportAgent } from './benign.js';
+import { plannerAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import type { Workload } from './hops.js';
 import type { Rng } from './rng.js';

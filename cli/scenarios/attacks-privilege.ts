@@ -1,5 +1,5 @@
 import { type AgentIdentity, AgentTask, exchanged } from './agents.js';
-import { brokerCall, researchAgent } from './benign.js';
+import { brokerCall, researchAgent } from './benign-research.js';
 import { mesh } from './catalog.js';
 import type { Rng } from './rng.js';
 import { runAgent, runBackground } from './schedule.js';

@@ -1,5 +1,5 @@
 import type { Credential } from '../../schemas/hop-event.js';
-import { researchAgent } from './benign.js';
+import { researchAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import { uuid, type Workload, workloadSource } from './hops.js';
 import { inventoryJob, type SyncJob } from './inventory.js';

@@ -1,11 +1,6 @@
-import {
-  type AgentKind,
-  codeAssistant,
-  plannerAgent,
-  researchAgent,
-  sreBot,
-  supportAgent,
-} from './benign.js';
+import type { AgentKind } from './agents.js';
+import { codeAssistant, sreBot, supportAgent } from './benign.js';
+import { plannerAgent, researchAgent } from './benign-research.js';
 import { inventoryJob } from './inventory.js';
 import { runAgent, runBackground, runHourlySync } from './schedule.js';
 import { type Scenario, type ScenarioContext, wholeSpan } from './traffic.js';

@@ -1,18 +1,8 @@
-import { type AgentIdentity, AgentTask, agentIdentity, exchanged } from './agents.js';
+import { type AgentIdentity, type AgentKind, AgentTask, agentIdentity, exchanged, pad } from './agents.js';
+import { plannerAgent, researchAgent } from './benign-research.js';
 import { deployments, mesh, repositories } from './catalog.js';
-import { mtlsCredential, type TraceBuilder } from './hops.js';
+import { mtlsCredential } from './hops.js';
 import type { Rng } from './rng.js';
-
-/** A kind of well-behaved agent from the seeds: who it is, how often it acts, and what one task looks like. */
-export type AgentKind = {
-  kind: string;
-  /** Mean gap between two tasks of one agent at the default pace. */
-  meanIntervalMs: number;
-  identity(rng: Rng, index: number): AgentIdentity;
-  task(trace: TraceBuilder, rng: Rng, at: number, agent: AgentIdentity): AgentTask;
-};
-
-const pad = (index: number): string => String(index).padStart(2, '0');
 
 /** Customer support: ticket → billing → CRM → (refund) → ticket update → notification. */
 export const supportAgent: AgentKind = {
@@ -53,26 +43,7 @@ export const supportAgent: AgentKind = {
       route: '/api/contacts/{id}',
       ...exchanged(agent, ['crm:write'], rng, actor),
     });
-    if (rng.chance(0.35)) {
-      const refund = task.call({
-        to: mesh.refunds,
-        method: 'POST',
-        path: '/v1/refunds',
-        route: '/v1/refunds',
-        status: 201,
-        latencyMs: 120,
-        ...exchanged(agent, ['refunds:create'], rng, actor),
-      });
-      const charge = `ch_${rng.hex(14)}`;
-      task.downstream(refund, {
-        to: mesh.payments,
-        method: 'POST',
-        path: `/v1/charges/${charge}/refunds`,
-        route: '/v1/charges/{id}/refunds',
-        status: 201,
-        credential: mtlsCredential(mesh.refunds.namespace, mesh.refunds.name),
-      });
-    }
+    if (rng.chance(0.35)) refund(task, agent, rng);
     task.call({
       to: mesh.ticketing,
       method: 'PUT',
@@ -94,6 +65,28 @@ export const supportAgent: AgentKind = {
 
 const supportEntry = { method: 'POST', path: '/a2a', tool: 'resolve_ticket', protocol: 'a2a' } as const;
 
+/** A refund, which the refunds service books with the payment provider under its own mesh identity. */
+function refund(task: AgentTask, agent: AgentIdentity, rng: Rng): void {
+  const request = task.call({
+    to: mesh.refunds,
+    method: 'POST',
+    path: '/v1/refunds',
+    route: '/v1/refunds',
+    status: 201,
+    latencyMs: 120,
+    ...exchanged(agent, ['refunds:create'], rng, agent.workload),
+  });
+  const charge = `ch_${rng.hex(14)}`;
+  task.downstream(request, {
+    to: mesh.payments,
+    method: 'POST',
+    path: `/v1/charges/${charge}/refunds`,
+    route: '/v1/charges/{id}/refunds',
+    status: 201,
+    credential: mtlsCredential(mesh.refunds.namespace, mesh.refunds.name),
+  });
+}
+
 /** Code assistant: read the repository, run the pipeline, poll it, open a pull request. */
 export const codeAssistant: AgentKind = {
   kind: 'code-assistant',
@@ -110,50 +103,8 @@ export const codeAssistant: AgentKind = {
     const task = new AgentTask(trace, rng, agent, at, { workload: mesh.ideGateway }, codeEntry);
     const repo = rng.pick(repositories);
     const credential = task.credential;
-    task.call({
-      to: mesh.git,
-      method: 'GET',
-      path: `/api/v3/repos/acme/${repo}`,
-      route: '/api/v3/repos/{owner}/{repo}',
-      credential,
-    });
-    for (let file = rng.int(3, 7); file > 0; file -= 1) {
-      task.call(
-        {
-          to: mesh.git,
-          method: 'GET',
-          path: `/api/v3/repos/acme/${repo}/contents/${rng.pick(sourcePaths)}`,
-          route: '/api/v3/repos/{owner}/{repo}/contents/{path}',
-          credential,
-        },
-        1_500,
-      );
-    }
-    const project = rng.int(100, 999);
-    const pipeline = rng.int(10_000, 99_999);
-    task.call(
-      {
-        to: mesh.ci,
-        method: 'POST',
-        path: `/api/v4/projects/${project}/pipeline`,
-        route: '/api/v4/projects/{id}/pipeline',
-        status: 201,
-        credential,
-      },
-      6_000,
-    );
-    for (let poll = rng.int(2, 4); poll > 0; poll -= 1) {
-      task.call(
-        {
-          to: mesh.ci,
-          method: 'GET',
-          path: `/api/v4/projects/${project}/pipelines/${pipeline}`,
-          route: '/api/v4/projects/{id}/pipelines/{pipeline}',
-          credential,
-        },
-        15_000,
-      );
-    }
+    readRepository(task, rng, repo);
+    runPipeline(task, rng);
     task.call({
       to: mesh.git,
       method: 'POST',
@@ -167,6 +118,56 @@ export const codeAssistant: AgentKind = {
 };
 
 const codeEntry = { method: 'POST', path: '/a2a', tool: 'implement_change', protocol: 'a2a' } as const;
+
+/** The repository, then a few of its files. */
+function readRepository(task: AgentTask, rng: Rng, repo: string): void {
+  const { credential } = task;
+  task.call({
+    to: mesh.git,
+    method: 'GET',
+    path: `/api/v3/repos/acme/${repo}`,
+    route: '/api/v3/repos/{owner}/{repo}',
+    credential,
+  });
+  for (let file = rng.int(3, 7); file > 0; file -= 1) {
+    const path = `/api/v3/repos/acme/${repo}/contents/${rng.pick(sourcePaths)}`;
+    task.call(
+      {
+        to: mesh.git,
+        method: 'GET',
+        path,
+        route: '/api/v3/repos/{owner}/{repo}/contents/{path}',
+        credential,
+      },
+      1_500,
+    );
+  }
+}
+
+/** A CI pipeline started, then polled until it is done. */
+function runPipeline(task: AgentTask, rng: Rng): void {
+  const { credential } = task;
+  const project = rng.int(100, 999);
+  const pipeline = rng.int(10_000, 99_999);
+  task.call(
+    {
+      to: mesh.ci,
+      method: 'POST',
+      path: `/api/v4/projects/${project}/pipeline`,
+      route: '/api/v4/projects/{id}/pipeline',
+      status: 201,
+      credential,
+    },
+    6_000,
+  );
+  for (let poll = rng.int(2, 4); poll > 0; poll -= 1) {
+    const path = `/api/v4/projects/${project}/pipelines/${pipeline}`;
+    task.call(
+      { to: mesh.ci, method: 'GET', path, route: '/api/v4/projects/{id}/pipelines/{pipeline}', credential },
+      15_000,
+    );
+  }
+}
 const sourcePaths = [
   'src/index.ts',
   'src/server.ts',
@@ -236,104 +237,6 @@ export const sreBot: AgentKind = {
 };
 
 export const sreEntry = { method: 'POST', path: '/hooks/alertmanager', protocol: 'http' } as const;
-
-/** Data-retrieval agent: searches and reads documents only through the tool broker (MCP), which exchanges the token. */
-export const researchAgent: AgentKind = {
-  kind: 'research-agent',
-  meanIntervalMs: 120_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.researchAgent, `research-${pad(index)}`, ['docs:read', 'search:read']),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, researchEntry);
-    const search = task.call(brokerCall(task, 'search_documents'));
-    task.downstream(search, {
-      to: mesh.searchIndex,
-      method: 'GET',
-      path: `/indexes/docs/_search?q=${rng.pick(queries)}`,
-      route: '/indexes/{index}/_search',
-      ...exchanged(agent, ['search:read'], rng, mesh.toolBroker),
-    });
-    for (let fetch = rng.int(1, 3); fetch > 0; fetch -= 1) {
-      const read = task.call(brokerCall(task, 'fetch_document'), 2_000);
-      task.downstream(read, {
-        to: mesh.docsStore,
-        method: 'GET',
-        path: `/v1/documents/${rng.hex(12)}`,
-        route: '/v1/documents/{id}',
-        ...exchanged(agent, ['docs:read'], rng, mesh.toolBroker),
-      });
-    }
-    return task;
-  },
-};
-
-const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
-const queries = ['refund+policy', 'sla+credits', 'gdpr+retention', 'pricing+tiers', 'incident+postmortem'];
-
-/** An MCP `tools/call` from the agent to the tool broker, with the agent's task token. */
-export function brokerCall(task: AgentTask, tool: string) {
-  return {
-    to: mesh.toolBroker,
-    method: 'POST',
-    path: '/mcp',
-    tool,
-    protocol: 'mcp',
-    credential: task.credential,
-    latencyMs: 60,
-  } as const;
-}
-
-/** Planner: hands a research sub-task to a research agent over A2A, which works through the tool broker. */
-export const plannerAgent: AgentKind = {
-  kind: 'planner-agent',
-  meanIntervalMs: 240_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.plannerAgent, `planner-${pad(index)}`, [
-      'docs:read',
-      'search:read',
-      'calendar:read',
-      'notify:send',
-    ]),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, plannerEntry);
-    const planner = agent.workload;
-    const delegated = task.call({
-      to: mesh.researchAgent,
-      method: 'POST',
-      path: '/a2a',
-      tool: 'research',
-      protocol: 'a2a',
-      latencyMs: 300,
-      ...exchanged(agent, ['docs:read', 'search:read'], rng, planner),
-    });
-    const search = task.downstream(
-      delegated,
-      {
-        ...brokerCall(task, 'search_documents'),
-        ...exchanged(agent, ['docs:read', 'search:read'], rng, planner, mesh.researchAgent),
-      },
-      delegated.ts + rng.int(300, 900),
-    );
-    task.downstream(search, {
-      to: mesh.searchIndex,
-      method: 'GET',
-      path: `/indexes/docs/_search?q=${rng.pick(queries)}`,
-      route: '/indexes/{index}/_search',
-      ...exchanged(agent, ['search:read'], rng, planner, mesh.researchAgent, mesh.toolBroker),
-    });
-    task.call({
-      to: mesh.notifications,
-      method: 'POST',
-      path: '/v1/messages',
-      route: '/v1/messages',
-      status: 202,
-      credential: task.credential,
-    });
-    return task;
-  },
-};
-
-const plannerEntry = { method: 'POST', path: '/a2a', tool: 'plan_work', protocol: 'a2a' } as const;
 
 export const agentKinds: readonly AgentKind[] = [
   supportAgent,

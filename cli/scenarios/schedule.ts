@@ -1,5 +1,4 @@
-import type { AgentIdentity } from './agents.js';
-import type { AgentKind } from './benign.js';
+import type { AgentIdentity, AgentKind } from './agents.js';
 import { agentKinds } from './benign.js';
 import { inventoryJob, runInventorySync } from './inventory.js';
 import { type ScenarioContext, type Span, wholeSpan } from './traffic.js';
