@@ -10,8 +10,12 @@ import {
   type NormalizeResult,
   normalizeRecord,
 } from '../ingest/normalize.js';
+import type { HopwatchConfig } from '../schemas/config.js';
 import { type DetectorName, detectorNames, type Finding } from '../schemas/finding.js';
 import { loadConfig } from '../schemas/load-config.js';
+import { openStore } from '../store/index.js';
+import { StoringSink } from './detect-store.js';
+import { createLogger } from './logger.js';
 
 export type DetectionSummary = {
   records: number;
@@ -32,6 +36,8 @@ export type DetectionOptions = {
   /** Receives every resolved hop and every finding as soon as the engine produces it. */
   sink: EngineSink;
   now: () => number;
+  /** Told of every line that could not be read, with the reason. */
+  onReject?(line: InputLine, reason: string): void;
 };
 
 const distinctReasonsKept = 20;
@@ -50,7 +56,8 @@ export async function detectLines(
   let records = 0;
   let events = 0;
   let rejected = 0;
-  for await (const { line, lineNumber, file, overflowBytes } of lines) {
+  for await (const input of lines) {
+    const { line, lineNumber, file, overflowBytes } = input;
     if (overflowBytes === undefined && line.trim().length === 0) continue;
     records++;
     const result =
@@ -60,6 +67,7 @@ export async function detectLines(
     if (!result.ok) {
       rejected++;
       noteRejection(rejections, result.reason, `${file ?? 'stdin'}:${lineNumber}`);
+      options.onReject?.(input, result.reason);
       continue;
     }
     for (const event of result.events) engine.observe(event);
@@ -121,7 +129,7 @@ export function stdoutFindingSink(write: (text: string) => void): EngineSink {
   };
 }
 
-type DetectFlags = { format: string; config?: string };
+type DetectFlags = { format: string; config?: string; store?: boolean };
 
 const stdinName = '-';
 
@@ -154,15 +162,40 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
     process.stderr.write(`hopwatch detect: ${loaded.reason}\n`);
     return 2;
   }
-  const { lineage, detectors } = loaded.config;
-  const summary = await detectLines(inputLines(files), {
-    config: { lineage, detectors },
+  const config = loaded.config;
+  const detection = {
+    config: { lineage: config.lineage, detectors: config.detectors },
     format: flags.format,
     sink: stdoutFindingSink((text) => process.stdout.write(text)),
     now: Date.now,
-  });
+  };
+  const summary =
+    flags.store === true
+      ? await detectIntoStore(files, detection, config)
+      : await detectLines(inputLines(files), detection);
   process.stderr.write(describeSummary(summary));
   return 0;
+}
+
+/** `--store`: the same detection, with hops, findings and rejected lines also written to the store. */
+async function detectIntoStore(
+  files: string[],
+  detection: DetectionOptions,
+  config: HopwatchConfig,
+): Promise<DetectionSummary> {
+  const store = await openStore(config, createLogger(config.logLevel));
+  try {
+    const storing = new StoringSink(store.writer, detection.sink, config.store.deadLetterMaxBytes);
+    const summary = await detectLines(storing.interleave(inputLines(files)), {
+      ...detection,
+      sink: storing,
+      onReject: (line, reason) => storing.reject(line, reason, detection.now()),
+    });
+    await storing.finish();
+    return summary;
+  } finally {
+    await store.close();
+  }
 }
 
 export function register(program: Command): void {
@@ -178,7 +211,9 @@ export function register(program: Command): void {
     )
     .option('--format <format>', `input format: ${formatNames.join(', ')}`, autoFormat)
     .option('--config <file>', 'configuration file (default: ./hopwatch.yaml when present)')
+    .option('--store', 'also write hops, findings and rejected lines to the store (chDB or store.url)')
     .action(async (files: string[], flags: DetectFlags) => {
-      process.exitCode = await detectCommand(files, flags);
+      // Exit explicitly: the embedded store's native handles would otherwise keep the process alive.
+      process.exit(await detectCommand(files, flags));
     });
 }

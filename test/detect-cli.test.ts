@@ -2,10 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectLines, inputLines } from '../cli/detect.js';
 import { leakedKey, mixedFormatLines, mixedTraceIds, probeKey } from '../detectors/testing/mixed-formats.js';
 import { CollectingSink, engineConfig, fixedClock } from '../detectors/testing/run.js';
+import { loadConfig } from '../schemas/load-config.js';
+import { openStore } from '../store/index.js';
 
 const fixture = 'fixtures/traffic/mixed-formats.ndjson';
 const workDir = mkdtempSync(join(tmpdir(), 'hopwatch-detect-'));
@@ -95,6 +98,42 @@ describe('hopwatch detect', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('config field detectors.fanout.maxDescendants');
     expect(run.stdout).toBe('');
+  });
+
+  it('--store writes the hops, the findings and the rejected lines to the store, once across two runs', async () => {
+    const dataDir = join(workDir, 'store-data');
+    const storeConfig = join(workDir, 'store.yaml');
+    writeFileSync(
+      storeConfig,
+      `dataDir: ${JSON.stringify(dataDir)}\nlogLevel: warn\nstore:\n  hopsTtlDays: 3650\n` +
+        'detectors:\n  rate:\n    maxRequestsPerOrigin: 100\n',
+    );
+    const input = join(workDir, 'with-a-bad-line.ndjson');
+    writeFileSync(input, `${readFileSync(fixture, 'utf8')}{"truncated": \n`);
+    const first = hopwatch(['--store', '--config', storeConfig, input]);
+    const second = hopwatch(['--store', '--config', storeConfig, input]);
+    expect([first.status, second.status]).toEqual([0, 0]);
+    const printed = first.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string });
+    expect(printed).toHaveLength(7);
+    const loaded = loadConfig(storeConfig, {});
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const store = await openStore(loaded.config, pino({ level: 'silent' }));
+    try {
+      const page = await store.reader.listFindings({}, 100, null);
+      expect(page.items.map((finding) => finding.id).sort()).toEqual(
+        printed.map((finding) => finding.id).sort(),
+      );
+      const stats = await store.reader.stats();
+      expect(stats).toMatchObject({ findings: 7, deadLetters: 2 });
+      expect(stats.hops).toBeGreaterThan(180);
+      const hops = await store.reader.traceHops(mixedTraceIds.pingPong);
+      expect(hops.length).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
   });
 
   it('exits 2 on an unknown format or a missing file', () => {
