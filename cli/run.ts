@@ -2,19 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
+import { createAlertDispatcher } from '../alerts/dispatcher.js';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
-import { createDetectionEngine } from '../detectors/engine.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
-import { defaultPipelineOptions, Pipeline } from '../ingest/pipeline.js';
+import { type KafkaCheckpoint, loadCheckpoint } from '../ingest/kafka-checkpoint.js';
+import { KafkaSource } from '../ingest/kafka-source.js';
+import type { Pipeline } from '../ingest/pipeline.js';
 import type { Source } from '../ingest/source.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { loadConfig } from '../schemas/load-config.js';
 import { openStore } from '../store/index.js';
 import type { HopwatchStore } from '../store/types.js';
 import { createLogger, type Logger } from './logger.js';
+import { type Checkpointed, createPipeline } from './pipeline-assembly.js';
 
 /** Everything `hopwatch run` starts, wired together; tests assemble the same thing. */
 export type Hopwatch = {
@@ -29,57 +31,40 @@ export type Hopwatch = {
 };
 
 /**
- * Sources besides HTTP ingest, from config. The Kafka source plugs in here when `kafka.brokers` is set;
- * until then such a config is refused rather than silently ignored.
+ * With `kafka.brokers` set, the Kafka source: the pipeline resumes from its checkpoint and holds
+ * findings for the checkpoints (see ingest/kafka-source.ts for the delivery guarantee).
  */
-function configuredSources(
-  config: HopwatchConfig,
-): { ok: true; sources: Source[] } | { ok: false; reason: string } {
-  if (config.kafka.brokers.length > 0) {
-    return {
-      ok: false,
-      reason: 'config field kafka.brokers: this build has no Kafka source yet; leave it empty',
-    };
-  }
-  return { ok: true, sources: [] };
+type KafkaResume = Checkpointed & { checkpoint: KafkaCheckpoint | null };
+
+async function kafkaResume(config: HopwatchConfig, logger: Logger): Promise<KafkaResume | undefined> {
+  if (config.kafka.brokers.length === 0) return undefined;
+  const checkpoint = await loadCheckpoint(config.dataDir, config.kafka.groupId, logger);
+  return { engineSnapshot: checkpoint?.engine ?? null, checkpoint };
 }
 
-type PipelineParts = {
-  store: HopwatchStore;
-  alerts: AlertDispatcher;
-  logger: Logger;
-  onStoreWrite(seconds: number): void;
-};
-
-function createPipeline(config: HopwatchConfig, parts: PipelineParts): Pipeline {
-  const engineConfig = { lineage: config.lineage, detectors: config.detectors };
-  return new Pipeline(
-    {
-      createEngine: (sink) => createDetectionEngine(engineConfig, sink, { now: Date.now }),
-      writer: parts.store.writer,
-      alerts: parts.alerts,
-      now: Date.now,
-      logger: parts.logger,
-      onStoreWrite: parts.onStoreWrite,
-    },
-    {
-      ...defaultPipelineOptions,
-      allowedLatenessMs: config.detectors.allowedLatenessMs,
-      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
-    },
-  );
+function kafkaSources(
+  config: HopwatchConfig,
+  pipeline: Pipeline,
+  engineRestored: boolean,
+  resume: KafkaResume | undefined,
+  logger: Logger,
+): Source[] {
+  if (resume === undefined) return [];
+  const checkpoint = resume.checkpoint;
+  // An engine that could not resume must see the records after the checkpoint offsets again.
+  const restored = checkpoint !== null && !engineRestored ? { ...checkpoint, offsets: {} } : checkpoint;
+  const options = { config: config.kafka, dataDir: config.dataDir, sink: pipeline, restored };
+  return [new KafkaSource(options, logger.child({ source: 'kafka' }))];
 }
 
 export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: string };
 
 /**
  * Opens the store (applying migrations) and the alert outbox and wires pipeline, sources and API.
- * A configuration that cannot work (a webhook secret that is missing, Kafka without a source) is a
- * value; an unreachable store or a broken data directory throws.
+ * A configuration that cannot work (a webhook secret that is missing) is a value; an unreachable
+ * store or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
-  const extra = configuredSources(config);
-  if (!extra.ok) return extra;
   mkdirSync(config.dataDir, { recursive: true });
   const created = await createAlertDispatcher({ config: config.alerts, dataDir: config.dataDir, logger });
   if (!created.ok) return created;
@@ -89,9 +74,11 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     throw error;
   });
   const metrics = createHopwatchMetrics();
-  const pipeline = createPipeline(config, { store, alerts, logger, onStoreWrite: metrics.observeStoreWrite });
+  const resume = await kafkaResume(config, logger);
+  const parts = { writer: store.writer, alerts, logger, onStoreWrite: metrics.observeStoreWrite };
+  const { pipeline, restored } = createPipeline(config, parts, resume);
   const httpSource = new HttpIngestSource();
-  const sources: Source[] = [httpSource, ...extra.sources];
+  const sources: Source[] = [httpSource, ...kafkaSources(config, pipeline, restored, resume, logger)];
   metrics.watch({ pipeline: () => pipeline.stats(), alerts: () => alerts.stats() });
   const app = await buildApi({
     config: config.api,
@@ -212,7 +199,8 @@ export function register(program: Command): void {
   program
     .command('run')
     .description(
-      'Run hopwatch: HTTP ingest (POST /v1/ingest), detection, storage, alerts and the query API. ' +
+      'Run hopwatch: HTTP ingest (POST /v1/ingest) and, with kafka.brokers or KAFKA_BROKERS, Kafka topics; ' +
+        'detection, storage, alerts and the query API. ' +
         'Port from api.port or HOPWATCH_PORT (8080), data under dataDir or HOPWATCH_DATA_DIR (./data).',
     )
     .option('-c, --config <file>', 'YAML config file (default: ./hopwatch.yaml when present)')

@@ -8,6 +8,21 @@ export const kafkaConfigSchema = z.object({
   deadLetterTopic: z.string().min(1).default('hopwatch.dead-letter'),
   /** Format per topic; topics not listed are auto-detected per record. */
   formatByTopic: z.record(z.string(), z.string()).default({}),
+  /**
+   * How often the engine state, the consumed offsets and the findings raised since the last time are
+   * written to `<dataDir>/kafka-checkpoint.json` and the offsets committed. Findings of Kafka-fed
+   * windows are published at these moments, so this is also their extra latency.
+   */
+  checkpointIntervalMs: z.number().int().min(100).default(5_000),
+  /** Partitions of the input and dead-letter topics when hopwatch has to create them. */
+  topicPartitions: z.number().int().min(1).default(6),
+  /**
+   * How long the group waits for a member that stopped heartbeating (a crashed instance) before its
+   * partitions go to the others or to its restarted self. The broker bounds it (6–300 s by default).
+   */
+  sessionTimeoutMs: z.number().int().min(1_000).default(30_000),
+  /** Where a group with no committed offset starts: the oldest record (true) or new records only. */
+  fromBeginning: z.boolean().default(true),
 });
 
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;

@@ -31,6 +31,12 @@ export type PipelineOptions = {
   /** Input quiet for this long (wall time) lets processing time move the watermark. */
   idleAfterMs: number;
   idleTickMs: number;
+  /**
+   * Findings wait in the pipeline until `takeCheckpoint()` hands them out, instead of going to the store
+   * and alerts with the hops: a source that replays from checkpoints (Kafka) publishes a finding only
+   * once the checkpoint that covers it is on disk, so a replay after a crash cannot publish it twice.
+   */
+  holdFindings?: boolean;
 };
 
 export const defaultPipelineOptions = { idleAfterMs: 5_000, idleTickMs: 1_000 } as const;
@@ -59,6 +65,9 @@ export class Pipeline implements IngestSink {
   private readonly engine: DetectionEngine;
   private hops: ResolvedHop[] = [];
   private findings: Finding[] = [];
+  private deadLetters: DeadLetter[] = [];
+  private heldFindings: Finding[] = [];
+  private holding: boolean;
   private readonly counters = {
     recordsReceived: {} as Record<string, number>,
     eventsIngested: {} as Record<string, number>,
@@ -73,12 +82,13 @@ export class Pipeline implements IngestSink {
     private readonly deps: PipelineDeps,
     private readonly options: PipelineOptions,
   ) {
+    this.holding = options.holdFindings ?? false;
     const sink: EngineSink = {
       hop: (hop) => {
         this.hops.push(hop);
       },
       finding: (finding) => {
-        this.findings.push(finding);
+        (this.holding ? this.heldFindings : this.findings).push(finding);
         bump(this.counters.findingsRaised, finding.detector);
       },
     };
@@ -86,9 +96,20 @@ export class Pipeline implements IngestSink {
   }
 
   async submit(records: RawRecord[]): Promise<BatchOutcome> {
+    const outcome = this.accept(records);
+    await this.forward();
+    // Decoding and detection are synchronous; one macrotask turn per batch lets queries and health checks in.
+    await setImmediate();
+    return outcome;
+  }
+
+  /**
+   * The synchronous half of `submit`: when it returns, the engine has seen every record of the batch
+   * and its outputs wait in the pipeline for `forward()` (a source that tracks offsets relies on that).
+   */
+  accept(records: RawRecord[]): BatchOutcome {
     const receivedAt = this.deps.now();
     const rejects: RecordReject[] = [];
-    const deadLetters: DeadLetter[] = [];
     let accepted = 0;
     let events = 0;
     for (let index = 0; index < records.length; index++) {
@@ -101,13 +122,10 @@ export class Pipeline implements IngestSink {
         continue;
       }
       rejects.push({ index, reason: observed.reason });
-      deadLetters.push(this.deadLetter(record, observed, receivedAt));
+      this.deadLetters.push(this.deadLetter(record, observed, receivedAt));
       bump(this.counters.recordsRejected, record.origin.source);
     }
     this.lastInputWall = this.deps.now();
-    await this.writeOutputs(deadLetters);
-    // Decoding and detection are synchronous; one macrotask turn per batch lets queries and health checks in.
-    await setImmediate();
     return { accepted, events, rejects };
   }
 
@@ -168,13 +186,16 @@ export class Pipeline implements IngestSink {
     };
   }
 
-  /** Hands everything the engine produced since the last call, plus `deadLetters`, to the store and alerts. */
-  private async writeOutputs(deadLetters: DeadLetter[] = []): Promise<void> {
-    const hops = this.hops;
-    const findings = this.findings;
+  /**
+   * Hands what the engine produced (and the dead letters) to the store writer's bounded buffer and the
+   * alerts; waits while the buffer is full. On failure everything stays in the pipeline for the next call.
+   */
+  async forward(): Promise<void> {
+    const { hops, findings, deadLetters } = this;
     if (hops.length === 0 && findings.length === 0 && deadLetters.length === 0) return;
     this.hops = [];
     this.findings = [];
+    this.deadLetters = [];
     const started = performance.now();
     try {
       await this.deps.writer.write({ hops, findings, deadLetters });
@@ -182,6 +203,7 @@ export class Pipeline implements IngestSink {
       // Keep what the engine produced for the next write; the caller sees the failure (HTTP 503, Kafka pause).
       this.hops = hops.concat(this.hops);
       this.findings = findings.concat(this.findings);
+      this.deadLetters = deadLetters.concat(this.deadLetters);
       throw error;
     }
     this.deps.onStoreWrite?.((performance.now() - started) / 1000);
@@ -189,8 +211,32 @@ export class Pipeline implements IngestSink {
   }
 
   async durable(): Promise<void> {
-    await this.writeOutputs();
+    await this.forward();
     await this.deps.writer.flush();
+  }
+
+  /**
+   * The engine state and the findings held since the previous call, taken in one synchronous step, so
+   * that they match each other and every record `accept` has seen (holdFindings mode).
+   */
+  takeCheckpoint(): { engine: unknown; findings: Finding[] } {
+    const findings = this.heldFindings;
+    this.heldFindings = [];
+    return { engine: this.engine.snapshot(), findings };
+  }
+
+  /** Writes checkpointed findings to the store and alerts; publishing one twice is harmless (ids deduplicate). */
+  async publish(findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    await this.deps.writer.write({ findings });
+    await this.deps.alerts.enqueue(findings);
+  }
+
+  /** Ends holdFindings mode (the checkpointing source has stopped): held and future findings go out directly. */
+  releaseFindings(): void {
+    this.holding = false;
+    this.findings = this.findings.concat(this.heldFindings);
+    this.heldFindings = [];
   }
 
   /**
@@ -207,7 +253,7 @@ export class Pipeline implements IngestSink {
     const current = this.engine.stats().watermark;
     if (current !== null && watermark <= current) return;
     this.engine.advanceWatermark(watermark);
-    await this.writeOutputs();
+    await this.forward();
   }
 
   startIdleTimer(): void {

@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { createAlertDispatcher } from '../../../alerts/dispatcher.js';
-import { createDetectionEngine } from '../../../detectors/engine.js';
-import { defaultPipelineOptions, Pipeline } from '../../../ingest/pipeline.js';
 import type { HopwatchConfig } from '../../../schemas/config.js';
 import type { Finding } from '../../../schemas/finding.js';
 import { openStore } from '../../../store/index.js';
 import type { Logger } from '../../logger.js';
+import { createPipeline } from '../../pipeline-assembly.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -27,26 +26,17 @@ export async function openPipelineTarget(
     throw error;
   });
   alerts.start();
-  const engineConfig = { lineage: config.lineage, detectors: config.detectors };
-  const pipeline = new Pipeline(
-    {
-      createEngine: (sink) => createDetectionEngine(engineConfig, sink, { now: Date.now }),
-      writer: store.writer,
-      alerts: {
-        enqueue: (findings) => {
-          for (const finding of findings) onFinding(finding);
-          return alerts.enqueue(findings);
-        },
+  const parts = {
+    writer: store.writer,
+    alerts: {
+      enqueue: (findings: Finding[]) => {
+        for (const finding of findings) onFinding(finding);
+        return alerts.enqueue(findings);
       },
-      now: Date.now,
-      logger,
     },
-    {
-      ...defaultPipelineOptions,
-      allowedLatenessMs: config.detectors.allowedLatenessMs,
-      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
-    },
-  );
+    logger,
+  };
+  const { pipeline } = createPipeline(config, parts);
   return {
     ok: true,
     target: {

@@ -1,0 +1,59 @@
+import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
+import type { EngineSink } from '../detectors/types.js';
+import { defaultPipelineOptions, type FindingAlerts, Pipeline } from '../ingest/pipeline.js';
+import type { HopwatchConfig } from '../schemas/config.js';
+import type { StoreWriter } from '../store/types.js';
+import type { Logger } from './logger.js';
+
+export type PipelineParts = {
+  writer: StoreWriter;
+  alerts: FindingAlerts;
+  logger: Logger;
+  onStoreWrite?(seconds: number): void;
+};
+
+/** For a checkpointing source: the engine state to resume from (null: none), findings held for checkpoints. */
+export type Checkpointed = { engineSnapshot: unknown };
+
+/**
+ * The pipeline `hopwatch run` and `hopwatch replay` run: normalize → lineage → detectors → store and
+ * alerts. `restored` says whether the engine resumed from the snapshot; a snapshot it cannot read
+ * (another version, another detector config) is logged and replaced by an empty engine.
+ */
+export function createPipeline(
+  config: HopwatchConfig,
+  parts: PipelineParts,
+  checkpointed?: Checkpointed,
+): { pipeline: Pipeline; restored: boolean } {
+  const engineConfig = { lineage: config.lineage, detectors: config.detectors };
+  const deps = { now: Date.now };
+  let restored = false;
+  const createEngine = (sink: EngineSink) => {
+    const snapshot = checkpointed?.engineSnapshot;
+    if (snapshot === undefined || snapshot === null) return createDetectionEngine(engineConfig, sink, deps);
+    const restoring = restoreDetectionEngine(engineConfig, snapshot, sink, deps);
+    if (restoring.ok) {
+      restored = true;
+      return restoring.engine;
+    }
+    parts.logger.warn({ reason: restoring.reason }, 'starting with an empty detection engine');
+    return createDetectionEngine(engineConfig, sink, deps);
+  };
+  const pipeline = new Pipeline(
+    {
+      createEngine,
+      writer: parts.writer,
+      alerts: parts.alerts,
+      now: Date.now,
+      logger: parts.logger,
+      onStoreWrite: parts.onStoreWrite,
+    },
+    {
+      ...defaultPipelineOptions,
+      allowedLatenessMs: config.detectors.allowedLatenessMs,
+      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
+      holdFindings: checkpointed !== undefined,
+    },
+  );
+  return { pipeline, restored };
+}

@@ -1,0 +1,107 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { findingSchema } from '../schemas/finding.js';
+
+const checkpointVersion = 1;
+
+/** Next offset to read (the last one consumed + 1) per topic and partition, as Kafka commits it. */
+const offsetsSchema = z.record(z.string(), z.record(z.string(), z.string().regex(/^\d+$/)));
+export type CheckpointOffsets = z.infer<typeof offsetsSchema>;
+
+const checkpointSchema = z.object({
+  version: z.literal(checkpointVersion),
+  groupId: z.string(),
+  writtenAt: z.number(),
+  offsets: offsetsSchema,
+  /** The detection engine after exactly the records below `offsets` (plus HTTP input and idle ticks). */
+  engine: z.unknown(),
+  /** Findings the engine raised since the previous checkpoint; published after this file is on disk. */
+  findings: z.array(findingSchema),
+});
+export type KafkaCheckpoint = z.infer<typeof checkpointSchema>;
+
+export const checkpointFileName = 'kafka-checkpoint.json';
+
+export function checkpointPath(dataDir: string): string {
+  return join(dataDir, checkpointFileName);
+}
+
+export type CheckpointRead = { ok: true; checkpoint: KafkaCheckpoint | null } | { ok: false; reason: string };
+
+/** The checkpoint in `file`; null when there is none yet. */
+export async function readCheckpoint(file: string): Promise<CheckpointRead> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, checkpoint: null };
+    return { ok: false, reason: `${file}: ${(error as Error).message}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `${file}: not JSON` };
+  }
+  const parsed = checkpointSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: `${file}: ${parsed.error.issues[0]?.message}` };
+  return { ok: true, checkpoint: parsed.data };
+}
+
+/**
+ * Replaces `file` atomically: a crash leaves either the previous checkpoint or this one, never a mix
+ * (temporary file, fsync, rename, fsync of the directory so that the rename itself is durable).
+ */
+export async function writeCheckpoint(
+  file: string,
+  checkpoint: Omit<KafkaCheckpoint, 'version'>,
+): Promise<number> {
+  const text = JSON.stringify({ version: checkpointVersion, ...checkpoint });
+  const temporary = `${file}.tmp`;
+  const out = await open(temporary, 'w');
+  try {
+    await out.writeFile(text);
+    await out.datasync();
+  } finally {
+    await out.close();
+  }
+  await rename(temporary, file);
+  const directory = await open(dirname(file), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+  return Buffer.byteLength(text);
+}
+
+/**
+ * The checkpoint to resume from, or null: none yet, unreadable, or written for another consumer group
+ * (its offsets would mean nothing here). Refusing it costs the open windows, not records: consumption
+ * then starts at the group's committed offsets.
+ */
+export async function loadCheckpoint(
+  dataDir: string,
+  groupId: string,
+  logger: Logger,
+): Promise<KafkaCheckpoint | null> {
+  const file = checkpointPath(dataDir);
+  const read = await readCheckpoint(file);
+  if (!read.ok) {
+    logger.warn(
+      { reason: read.reason },
+      'ignoring the Kafka checkpoint: starting with empty windows at the committed offsets',
+    );
+    return null;
+  }
+  if (read.checkpoint !== null && read.checkpoint.groupId !== groupId) {
+    logger.warn(
+      { file, checkpointGroup: read.checkpoint.groupId, groupId },
+      'ignoring the Kafka checkpoint of another consumer group',
+    );
+    return null;
+  }
+  return read.checkpoint;
+}

@@ -1,0 +1,39 @@
+import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from './config.js';
+
+/** kafkajs logs through hopwatch's logger: its errors and warnings as such, the rest below info. */
+function bridgeLogs(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, ...fields } = log;
+      if (level === logLevel.ERROR) logger.error({ kafka: fields }, `kafkajs: ${message}`);
+      else if (level === logLevel.WARN) logger.warn({ kafka: fields }, `kafkajs: ${message}`);
+      else logger.debug({ kafka: fields }, `kafkajs: ${message}`);
+    };
+}
+
+export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: bridgeLogs(logger),
+  });
+}
+
+/**
+ * Creates the input and dead-letter topics that do not exist yet, with `topicPartitions` partitions
+ * (replication factor: the broker's default). Existing topics are left as they are.
+ */
+export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<string[]> {
+  const wanted = [...new Set([...config.topics, config.deadLetterTopic])];
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({
+    topics: missing.map((topic) => ({ topic, numPartitions: config.topicPartitions })),
+    waitForLeaders: true,
+  });
+  return missing;
+}

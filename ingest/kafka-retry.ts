@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { describeError } from '../store/errors.js';
+
+export type RetryOptions = {
+  /** Between attempts, e.g. a consumer heartbeat so that the group keeps the member while it waits. */
+  between?: () => Promise<void>;
+  /** Gives up (rethrows the last failure) once this returns true. */
+  giveUp?: () => boolean;
+};
+
+const maxDelayMs = 5_000;
+
+/**
+ * Repeats `action` with capped exponential backoff until it succeeds: how the Kafka source waits out
+ * an unavailable store or broker without dropping or skipping anything. One warning per outage, one
+ * info line when it is over; the retries in between are silent.
+ */
+export async function untilDone(
+  what: string,
+  action: () => Promise<void>,
+  logger: Logger,
+  options: RetryOptions = {},
+): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await action();
+      if (attempt > 0)
+        logger.info({ what, waitedMs: Date.now() - started }, `${what}: working again, resuming`);
+      return;
+    } catch (error) {
+      if (options.giveUp?.()) throw error;
+      if (attempt === 0) {
+        logger.warn(
+          { what, reason: describeError(error) },
+          `${what} failed: Kafka consumption pauses (nothing is skipped) and retries until it works`,
+        );
+      }
+      await sleep(Math.min(maxDelayMs, 100 * 2 ** attempt));
+      await options.between?.();
+    }
+  }
+}

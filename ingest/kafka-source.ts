@@ -1,0 +1,329 @@
+import { setImmediate } from 'node:timers/promises';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Finding } from '../schemas/finding.js';
+import type { KafkaConfig } from './config.js';
+import {
+  type CheckpointOffsets,
+  checkpointPath,
+  type KafkaCheckpoint,
+  writeCheckpoint,
+} from './kafka-checkpoint.js';
+import { createKafkaClient, ensureTopics } from './kafka-client.js';
+import { DeadLetterProducer } from './kafka-dead-letters.js';
+import { untilDone } from './kafka-retry.js';
+import type { PipelineStats } from './pipeline.js';
+import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
+
+/** The pipeline as the Kafka source needs it: synchronous intake, so that offsets and engine state match. */
+export interface CheckpointedSink {
+  accept(records: RawRecord[]): BatchOutcome;
+  forward(): Promise<void>;
+  durable(): Promise<void>;
+  takeCheckpoint(): { engine: unknown; findings: Finding[] };
+  publish(findings: Finding[]): Promise<void>;
+  releaseFindings(): void;
+  stats(): PipelineStats;
+}
+
+export type KafkaSourceOptions = {
+  config: KafkaConfig;
+  dataDir: string;
+  sink: CheckpointedSink;
+  /** The checkpoint the sink's engine was restored from: its offsets and its unpublished findings. */
+  restored: KafkaCheckpoint | null;
+};
+
+/** Records handed to the pipeline at a time: small enough to heartbeat and yield often. */
+const chunkRecords = 500;
+/** How long a stopping source keeps retrying an unavailable store for its final checkpoint. */
+const stopGraceMs = 10_000;
+
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/**
+ * Kafka topics as a source: a consumer group with manual offsets.
+ *
+ * Delivery: exactly-once findings through checkpoints. The engine sees each record once, in
+ * `accept`; its findings are held back. Every `checkpointIntervalMs` (and on stop and on a rebalance
+ * noticed in a batch) the source waits until the hops and dead letters of everything consumed are in
+ * the store, writes the engine snapshot, the next offsets and the held findings to
+ * `<dataDir>/kafka-checkpoint.json` (atomically), publishes those findings, then commits the offsets.
+ * After a crash the engine restarts from that snapshot, the checkpoint's findings are published again
+ * (the store and the alert outbox deduplicate by finding id) and consumption resumes at the checkpoint
+ * offsets, skipping what the committed offsets would re-deliver. Records after the checkpoint are read
+ * again; what they produced was never published, so nothing doubles even if the re-read interleaves
+ * partitions differently. Hops deduplicate by (traceId, id); dead letters are at least once.
+ * Stateful: the detection windows live in the checkpoint.
+ */
+export class KafkaSource implements Source {
+  readonly name = 'kafka';
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly deadLetters: DeadLetterProducer;
+  private readonly checkpointFile: string;
+  private context: SourceContext | null = null;
+  private joined = false;
+  private stopDeadline: number | null = null;
+  private assignment: Record<string, number[]> = {};
+  /** Next offset per partition: the engine has seen every record below it. */
+  private readonly consumed = new Map<string, { topic: string; partition: number; offset: string }>();
+  private readonly committed = new Map<string, string>();
+  /** Findings taken from the pipeline whose checkpoint could not be written; they go into the next one. */
+  private carried: Finding[] = [];
+  private lastProgress = '';
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private checkpointQueued = false;
+
+  constructor(
+    private readonly options: KafkaSourceOptions,
+    private readonly logger: Logger,
+  ) {
+    const { config } = options;
+    this.kafka = createKafkaClient(config, logger);
+    this.admin = this.kafka.admin();
+    this.consumer = this.kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+    });
+    this.deadLetters = new DeadLetterProducer(this.kafka, config.deadLetterTopic);
+    this.checkpointFile = checkpointPath(options.dataDir);
+    for (const [topic, partitions] of Object.entries(options.restored?.offsets ?? {})) {
+      for (const [partition, offset] of Object.entries(partitions)) {
+        const key = partitionKey(topic, Number(partition));
+        this.consumed.set(key, { topic, partition: Number(partition), offset });
+      }
+    }
+  }
+
+  async start(context: SourceContext): Promise<void> {
+    this.context = context;
+    const { config, restored } = this.options;
+    await this.admin.connect();
+    const created = await ensureTopics(this.admin, config);
+    if (created.length > 0)
+      this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
+    await this.admin.disconnect();
+    await this.deadLetters.connect();
+    // Findings of the last checkpoint may not have reached the store before the process ended.
+    if (restored !== null && restored.findings.length > 0) {
+      await untilDone(
+        'publishing the findings of the last checkpoint',
+        () => this.options.sink.publish(restored.findings),
+        this.logger,
+      );
+    }
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.assignment = payload.memberAssignment;
+      this.logger.info(
+        { groupId: payload.groupId, assignment: payload.memberAssignment },
+        'joined the Kafka consumer group',
+      );
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      this.logger.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+    this.timer = setInterval(() => this.checkpointInBackground(), config.checkpointIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Final checkpoint while still a group member (so that the commit is accepted), then leaves the group.
+   * Findings raised after this (the pipeline's drain) go out directly.
+   */
+  async stop(): Promise<void> {
+    if (this.context === null) return;
+    this.stopDeadline = Date.now() + stopGraceMs;
+    if (this.timer !== null) clearInterval(this.timer);
+    await this.exclusive(() => this.checkpoint()).catch((error: unknown) =>
+      this.logger.error(
+        { err: error },
+        'final Kafka checkpoint failed: records since the previous one are read again on restart',
+      ),
+    );
+    await this.consumer.disconnect();
+    await this.deadLetters.disconnect();
+    this.options.sink.releaseFindings();
+    this.joined = false;
+    this.context = null;
+  }
+
+  connected(): boolean {
+    return this.joined && this.stopDeadline === null;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    for (let start = 0; start < batch.messages.length; start += chunkRecords) {
+      if (this.stopDeadline !== null || !isRunning() || isStale()) return;
+      await this.exclusive(() =>
+        this.consumeChunk(payload, batch.messages.slice(start, start + chunkRecords)),
+      );
+      await this.heartbeat(payload);
+      await setImmediate();
+    }
+  }
+
+  /** Under the lock, so that a checkpoint never falls between a chunk's intake and its store write. */
+  private async consumeChunk(payload: EachBatchPayload, chunk: KafkaMessage[]): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    if (this.stopDeadline !== null || payload.isStale()) return;
+    const key = partitionKey(topic, partition);
+    // Records below the consumed offset are already in the engine (restored from a checkpoint that is
+    // ahead of the committed offset, or re-delivered after a rebalance): feeding them again would count them twice.
+    const next = BigInt(this.consumed.get(key)?.offset ?? '0');
+    const messages = chunk.filter((message) => BigInt(message.offset) >= next);
+    if (messages.length === 0) return;
+    const format = this.options.config.formatByTopic[topic];
+    const records = messages.map((message) => ({
+      raw: message.value?.toString('utf8') ?? '',
+      format,
+      origin: { source: 'kafka' as const, topic, partition, offset: message.offset },
+    }));
+    const outcome = this.options.sink.accept(records);
+    const last = messages[messages.length - 1]!.offset;
+    this.consumed.set(key, { topic, partition, offset: (BigInt(last) + 1n).toString() });
+    payload.resolveOffset(last);
+    const between = () => payload.heartbeat();
+    const rejected = outcome.rejects.map(({ index, reason }) => ({
+      topic,
+      partition,
+      message: messages[index]!,
+      reason,
+      format,
+    }));
+    await untilDone('writing to the dead-letter topic', () => this.deadLetters.send(rejected), this.logger, {
+      between,
+    });
+    await untilDone('writing to the store', () => this.options.sink.forward(), this.logger, { between });
+    this.context?.reportLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
+  }
+
+  /** A heartbeat that finds the group rebalancing checkpoints first, while the commit is still accepted. */
+  private async heartbeat(payload: EachBatchPayload): Promise<void> {
+    try {
+      await payload.heartbeat();
+    } catch (error) {
+      if ((error as { type?: string }).type === 'REBALANCE_IN_PROGRESS') {
+        await this.exclusive(() => this.checkpoint(() => true)).catch((failure: unknown) =>
+          this.logger.warn(
+            { err: failure },
+            'no checkpoint before the rebalance: records since the last one may be read twice',
+          ),
+        );
+      }
+      throw error;
+    }
+  }
+
+  private checkpointInBackground(): void {
+    if (this.checkpointQueued) return;
+    this.checkpointQueued = true;
+    this.exclusive(() => this.checkpoint())
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Kafka checkpoint failed; retrying at the next interval'),
+      )
+      .finally(() => {
+        this.checkpointQueued = false;
+      });
+  }
+
+  /**
+   * Store first (hops and dead letters of every consumed record), then the checkpoint file, then the
+   * findings it holds, then the offset commit: nothing is committed or published before what it
+   * depends on is durable. `giveUp` bounds the waiting for an unavailable store.
+   */
+  private async checkpoint(
+    giveUp = () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
+  ): Promise<void> {
+    const { sink, config } = this.options;
+    const progress = this.progressMark();
+    if (progress === this.lastProgress && this.carried.length === 0) return;
+    await untilDone('writing to the store', () => sink.durable(), this.logger, { giveUp });
+    const taken = sink.takeCheckpoint();
+    const findings = this.carried.concat(taken.findings);
+    const offsets = this.consumedOffsets();
+    const started = performance.now();
+    try {
+      const bytes = await writeCheckpoint(this.checkpointFile, {
+        groupId: config.groupId,
+        writtenAt: Date.now(),
+        offsets,
+        engine: taken.engine,
+        findings,
+      });
+      this.logger.debug(
+        { bytes, ms: Math.round(performance.now() - started), findings: findings.length },
+        'Kafka checkpoint written',
+      );
+    } catch (error) {
+      this.carried = findings;
+      throw error;
+    }
+    this.carried = [];
+    this.lastProgress = progress;
+    await untilDone('writing to the store', () => sink.publish(findings), this.logger, { giveUp });
+    await this.commit();
+  }
+
+  /** Commits the consumed offsets of the partitions this member holds; a refused commit waits for the next checkpoint. */
+  private async commit(): Promise<void> {
+    const offsets = [];
+    for (const [topic, partitions] of Object.entries(this.assignment)) {
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition);
+        const consumed = this.consumed.get(key);
+        if (consumed !== undefined && this.committed.get(key) !== consumed.offset) offsets.push(consumed);
+      }
+    }
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets);
+      for (const { topic, partition, offset } of offsets)
+        this.committed.set(partitionKey(topic, partition), offset);
+    } catch (error) {
+      this.logger.info(
+        { reason: (error as Error).message },
+        'offset commit refused (group rebalancing); the checkpoint has them',
+      );
+    }
+  }
+
+  private consumedOffsets(): CheckpointOffsets {
+    const offsets: CheckpointOffsets = {};
+    for (const { topic, partition, offset } of this.consumed.values()) {
+      offsets[topic] ??= {};
+      offsets[topic][String(partition)] = offset;
+    }
+    return offsets;
+  }
+
+  /** Changes whenever a checkpoint would differ from the last one: records consumed, events seen, watermark moved. */
+  private progressMark(): string {
+    const { engine } = this.options.sink.stats();
+    const offsets = [...this.consumed.values()].map((entry) => entry.offset).join(',');
+    return `${offsets}|${engine.eventsObserved}|${engine.watermark}`;
+  }
+
+  /** Runs `task` after every task queued before it: chunks and checkpoints never interleave. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(task, task);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
