@@ -1,18 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../normalize.js';
+import { sampleLines as fixture, hopsOf, sampleNow as now } from './testing/samples.js';
 
-const now = Date.parse('2026-01-01T00:00:00Z');
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../fixtures/samples/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-
-function hops(line: string) {
-  const result = normalizeRecord(line, { format: 'kong', now });
-  if (!result.ok) throw new Error(result.reason);
-  return result.events;
-}
+const hops = (line: string) => hopsOf('kong', line);
 
 describe('Kong log plugins', () => {
   it('maps the Kong 3.x docs sample: request id, service and route names, latencies, sizes', () => {

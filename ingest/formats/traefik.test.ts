@@ -1,18 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../normalize.js';
+import { sampleLines as fixture, hopsOf, sampleNow as now } from './testing/samples.js';
 
-const now = Date.parse('2026-01-01T00:00:00Z');
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../fixtures/samples/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-
-function hop(line: string) {
-  const result = normalizeRecord(line, { format: 'traefik', now });
-  if (!result.ok) throw new Error(result.reason);
-  return result.events[0]!;
-}
+const hop = (line: string) => hopsOf('traefik', line)[0]!;
 
 describe('Traefik JSON access log', () => {
   const [noRouter, , dashboard, docker] = fixture('traefik.ndjson').map(hop);
