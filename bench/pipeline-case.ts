@@ -1,0 +1,51 @@
+import type { Pipeline } from '../ingest/pipeline.js';
+import type { RawRecord } from '../ingest/source.js';
+import { benchConfig, benchPipeline, discardingWriter, recordBatches } from './discard.js';
+import { medianOf, type Repeat } from './measure.js';
+import { type CaseResult, caseResult } from './results.js';
+import type { BenchFormat, Corpus } from './traffic.js';
+
+/** Pipeline targets of issue 9, in events/s on one core. */
+const targets: Partial<Record<BenchFormat, number>> = {
+  canonical: 150_000,
+  'envoy-json': 100_000,
+  kong: 100_000,
+};
+
+/** A Kafka fetch hands the pipeline batches of about this many records. */
+export const batchSize = 500;
+
+export async function submitAll(pipeline: Pipeline, batches: readonly RawRecord[][]): Promise<number> {
+  let events = 0;
+  for (const batch of batches) {
+    const outcome = await pipeline.submit(batch);
+    if (outcome.rejects.length > 0) throw new Error(`bench traffic rejected: ${outcome.rejects[0]!.reason}`);
+    events += outcome.events;
+  }
+  await pipeline.drain();
+  return events;
+}
+
+/** One pass of the corpus through a fresh pipeline (fresh engine state), events/s. */
+export async function pipelinePass(corpus: Corpus): Promise<number> {
+  const batches = recordBatches(corpus.lines, batchSize);
+  const pipeline = benchPipeline(benchConfig(), discardingWriter);
+  const started = performance.now();
+  const events = await submitAll(pipeline, batches);
+  return events / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Case 2: normalize → lineage → the four detectors, findings and hops discarded, on one core; the
+ * baseline is case 1's normalize figure for the same format, the upper bound of the whole pipeline.
+ */
+export async function pipelineCase(corpus: Corpus, normalized: number, repeat: Repeat): Promise<CaseResult> {
+  const value = await medianOf(repeat, () => pipelinePass(corpus));
+  return caseResult({
+    name: `pipeline ${corpus.format}`,
+    value,
+    unit: 'events/s',
+    baseline: normalized,
+    target: targets[corpus.format] ?? null,
+  });
+}
