@@ -20,10 +20,10 @@ export async function topFrames(work: () => Promise<unknown>, count: number): Pr
   await session.post('Profiler.start');
   try {
     await work();
-  } finally {
     const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
     return summarize(profile.nodes as ProfileNode[], count);
+  } finally {
+    session.disconnect();
   }
 }
 

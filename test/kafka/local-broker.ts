@@ -3,9 +3,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrokerStart, freePorts, kafkaVersion, waitUntilBrokerAnswers } from './running-broker.js';
+import { type BrokerStart, freePorts, kafkaFile, kafkaVersion, waitUntilBrokerAnswers } from './running-broker.js';
 
-const script = fileURLToPath(new URL('./local-broker.sh', import.meta.url));
+const script = fileURLToPath(kafkaFile('local-broker.sh'));
 
 /**
  * Starts local-broker.sh (Kafka from Maven Central jars, Java 17+) on free ports in a temp dir,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -12,9 +12,15 @@ export interface RunningBroker {
 
 export type BrokerStart = { ok: true; broker: RunningBroker } | { ok: false; reason: string };
 
+/** A file of test/kafka, also when this module runs compiled from dist/test/kafka (the bench). */
+export function kafkaFile(name: string): URL {
+  const beside = new URL(`./${name}`, import.meta.url);
+  return existsSync(beside) ? beside : new URL(`../../../test/kafka/${name}`, import.meta.url);
+}
+
 /** The Kafka version every test broker runs: test/kafka/pom.xml is its one source. */
 export function kafkaVersion(): string {
-  const pom = readFileSync(new URL('./pom.xml', import.meta.url), 'utf8');
+  const pom = readFileSync(kafkaFile('pom.xml'), 'utf8');
   const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
   if (version === undefined) throw new Error('test/kafka/pom.xml names no <kafka.version>');
   return version;
@@ -22,7 +28,7 @@ export function kafkaVersion(): string {
 
 /** The shared single-node settings of test/kafka/broker.properties, as [key, value] pairs. */
 export function sharedBrokerSettings(): [string, string][] {
-  return readFileSync(new URL('./broker.properties', import.meta.url), 'utf8')
+  return readFileSync(kafkaFile('broker.properties'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.length > 0 && !line.startsWith('#'))
