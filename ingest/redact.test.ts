@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { plantedSecrets } from './formats/testing/planted-secrets.js';
+import { sampleLines } from './formats/testing/samples.js';
 import { redactRaw } from './redact.js';
 
-const hostile = (name: string) =>
-  readFileSync(new URL(`../fixtures/samples/hostile/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-
-/** The secrets planted in fixtures/samples (unsigned test JWTs carry a fake signature segment). */
-const secrets = [
-  'c2lnLWNoYWluLXNlY3JldC0xYTJiM2M',
-  'c2lnLWNsaWVudC1zZWNyZXQtOWY4ZTc',
-  'c2lnLXVzZXItc2VjcmV0LTU1NjY3Nzg',
-  'sk-live-7Hq2xZ9rT4mW8pL3vN6b',
-  'kong-key-Qm4R8tY2uI6oP0aS',
-  'ngx-opaque-Zx81Lk02Mn55Vb',
-  'opaque-bearer-Rr99Tt88Yy77',
-];
+const hostile = (name: string) => sampleLines(`hostile/${name}`);
 
 describe('redacting a raw record before it becomes a dead letter', () => {
   it('removes every planted secret from the hostile records (JSON, truncated, text, OTLP attributes)', () => {
@@ -25,11 +12,11 @@ describe('redacting a raw record before it becomes a dead letter', () => {
       ...hostile('truncated.ndjson'),
       ...hostile('time-bounds.ndjson'),
     ];
-    const planted = records.filter((record) => secrets.some((secret) => record.includes(secret)));
+    const planted = records.filter((record) => plantedSecrets.some((secret) => record.includes(secret)));
     expect(planted.length).toBeGreaterThanOrEqual(8);
     for (const record of planted) {
       const redacted = redactRaw(record);
-      for (const secret of secrets) expect(redacted).not.toContain(secret);
+      for (const secret of plantedSecrets) expect(redacted).not.toContain(secret);
     }
   });
 

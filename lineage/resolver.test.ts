@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hop, jwt, mtls } from '../detectors/testing/traffic.js';
+import { type HopSpec, hop, jwt, mtls } from '../detectors/testing/traffic.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { lineageConfigSchema } from './config.js';
@@ -8,6 +8,11 @@ import { restoreLineage, snapshotLineage } from './snapshot.js';
 
 const agent = jwt('agent', ['orders:read']);
 const t0 = 1_767_000_000_000;
+
+/** The agent calling the orders service in trace `t`: the root of most traces here. */
+function agentCall(spec: Pick<HopSpec, 'id' | 'ts'> & Partial<HopSpec>): HopEvent {
+  return hop({ credential: agent, from: 'agent', to: 'orders', traceId: 't', ...spec });
+}
 
 function resolveAll(events: HopEvent[], config = {}): Map<string, ResolvedHop> {
   const resolved = new Map<string, ResolvedHop>();
@@ -23,7 +28,7 @@ function resolveAll(events: HopEvent[], config = {}): Map<string, ResolvedHop> {
 describe('lineage', () => {
   it('links spans exactly and carries the root credential down the tree', () => {
     const resolved = resolveAll([
-      hop({ id: 'a', ts: t0, credential: agent, from: 'agent', to: 'orders', traceId: 't', spanId: 's1' }),
+      agentCall({ id: 'a', ts: t0, spanId: 's1' }),
       hop({
         id: 'b',
         ts: t0 + 10,
@@ -48,24 +53,8 @@ describe('lineage', () => {
 
   it('infers the parent of a gateway record from the caller workload, the tightest interval winning', () => {
     const resolved = resolveAll([
-      hop({
-        id: 'long',
-        ts: t0,
-        durationMs: 5_000,
-        credential: agent,
-        from: 'agent',
-        to: 'orders',
-        traceId: 't',
-      }),
-      hop({
-        id: 'short',
-        ts: t0 + 100,
-        durationMs: 500,
-        credential: agent,
-        from: 'agent',
-        to: 'orders',
-        traceId: 't',
-      }),
+      agentCall({ id: 'long', ts: t0, durationMs: 5_000 }),
+      agentCall({ id: 'short', ts: t0 + 100, durationMs: 500 }),
       hop({
         id: 'call',
         ts: t0 + 200,
@@ -82,25 +71,8 @@ describe('lineage', () => {
 
   it('prefers an exact span link over an inferred parent', () => {
     const resolved = resolveAll([
-      hop({
-        id: 'p1',
-        ts: t0,
-        durationMs: 5_000,
-        credential: agent,
-        from: 'agent',
-        to: 'orders',
-        traceId: 't',
-        spanId: 'x',
-      }),
-      hop({
-        id: 'p2',
-        ts: t0 + 50,
-        durationMs: 100,
-        credential: agent,
-        from: 'agent',
-        to: 'orders',
-        traceId: 't',
-      }),
+      agentCall({ id: 'p1', ts: t0, durationMs: 5_000, spanId: 'x' }),
+      agentCall({ id: 'p2', ts: t0 + 50, durationMs: 100 }),
       hop({
         id: 'c',
         ts: t0 + 60,
@@ -152,15 +124,7 @@ describe('lineage', () => {
       spanId: 'c',
       parentSpanId: 'p',
     });
-    const parent = hop({
-      id: 'parent',
-      ts: t0,
-      credential: agent,
-      from: 'agent',
-      to: 'orders',
-      traceId: 't',
-      spanId: 'p',
-    });
+    const parent = agentCall({ id: 'parent', ts: t0, spanId: 'p' });
     const resolved = resolveAll([child, parent]);
     expect(resolved.get('child')).toMatchObject({ parentId: 'parent', originConfidence: 'exact' });
     expect(resolved.get('child')!.originCredential).toBe(agent.id);
@@ -168,7 +132,7 @@ describe('lineage', () => {
 
   it('resolves a hop whose ancestors never come against the oldest root, with partial confidence', () => {
     const resolved = resolveAll([
-      hop({ id: 'root', ts: t0, credential: agent, from: 'agent', to: 'orders', traceId: 't' }),
+      agentCall({ id: 'root', ts: t0 }),
       hop({
         id: 'orphan',
         ts: t0 + 300,
@@ -190,8 +154,8 @@ describe('lineage', () => {
 
   it('treats further calls of the trace originator as sibling roots, not as lost hops', () => {
     const resolved = resolveAll([
-      hop({ id: 'first', ts: t0, credential: agent, from: 'agent', to: 'orders', traceId: 't' }),
-      hop({ id: 'second', ts: t0 + 500, credential: agent, from: 'agent', to: 'billing', traceId: 't' }),
+      agentCall({ id: 'first', ts: t0 }),
+      agentCall({ id: 'second', ts: t0 + 500, to: 'billing' }),
     ]);
     expect(resolved.get('second')).toMatchObject({ depth: 0, originConfidence: 'exact' });
   });
@@ -226,15 +190,7 @@ describe('lineage', () => {
   it('rebuilds the same state from a JSON snapshot', () => {
     const config = lineageConfigSchema.parse({});
     const events = [
-      hop({
-        id: 'a',
-        ts: t0,
-        durationMs: 1_000,
-        credential: agent,
-        from: 'agent',
-        to: 'orders',
-        traceId: 't',
-      }),
+      agentCall({ id: 'a', ts: t0, durationMs: 1_000 }),
       hop({ id: 'b', ts: t0 + 100, credential: agent, from: 'orders', to: 'stock', traceId: 't' }),
     ];
     const before: ResolvedHop[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plantedSecrets } from '../ingest/formats/testing/planted-secrets.js';
 import { hopEventSchema } from '../schemas/hop-event.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -13,17 +14,6 @@ const sampleFiles = readdirSync(samples)
   .filter((name) => name.endsWith('.ndjson') || name.endsWith('.log'))
   .map((name) => join(samples, name));
 const hostileFiles = readdirSync(hostile).map((name) => join(hostile, name));
-
-/** The secrets planted in the fixtures: JWT signature segments, API keys, an opaque bearer token. */
-const secrets = [
-  'c2lnLWNoYWluLXNlY3JldC0xYTJiM2M',
-  'c2lnLWNsaWVudC1zZWNyZXQtOWY4ZTc',
-  'c2lnLXVzZXItc2VjcmV0LTU1NjY3Nzg',
-  'sk-live-7Hq2xZ9rT4mW8pL3vN6b',
-  'kong-key-Qm4R8tY2uI6oP0aS',
-  'ngx-opaque-Zx81Lk02Mn55Vb',
-  'opaque-bearer-Rr99Tt88Yy77',
-];
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -92,12 +82,12 @@ describe.concurrent('hopwatch normalize', () => {
   it('never writes a planted token or API key to stdout or stderr', async () => {
     const all = [...sampleFiles, ...hostileFiles];
     const planted = all.map((file) => readFileSync(file, 'latin1')).join('\n');
-    for (const secret of secrets) expect(planted).toContain(secret);
+    for (const secret of plantedSecrets) expect(planted).toContain(secret);
     const fromFiles = await hopwatch(['normalize', ...all]);
     const fromStdin = await hopwatch(['normalize'], planted);
     for (const run of [fromFiles, fromStdin]) {
       expect(run.code).toBe(0);
-      for (const secret of secrets) {
+      for (const secret of plantedSecrets) {
         expect(run.stdout).not.toContain(secret);
         expect(run.stderr).not.toContain(secret);
       }

@@ -1,19 +1,30 @@
 import { type AgentIdentity, AgentTask, exchanged } from './agents.js';
+import { at, attackScenario, hours, minutes } from './attack-scenario.js';
 import { brokerCall, researchAgent } from './benign-research.js';
 import { mesh } from './catalog.js';
 import type { Rng } from './rng.js';
-import { runAgent, runBackground } from './schedule.js';
-import { type Scenario, type ScenarioContext, type Span, wholeSpan } from './traffic.js';
+import { runAgent } from './schedule.js';
+import { type Scenario, type ScenarioContext, wholeSpan } from './traffic.js';
 
-const minutes = (count: number): number => count * 60_000;
-const hours = (count: number): number => count * 3_600_000;
-const at = (ctx: ScenarioContext, fraction: number): number => ctx.start + (ctx.end - ctx.start) * fraction;
 const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
 
-function researcher(ctx: ScenarioContext, index: number, span: Span = wholeSpan(ctx)): AgentIdentity {
+/** A research agent that also answers ordinary questions over the whole scenario. */
+function researcher(ctx: ScenarioContext, index: number): AgentIdentity {
   const agent = researchAgent.identity(ctx.rng.fork(`identity:research-agent:${index}`), index);
-  runAgent(ctx, researchAgent, agent, span, { benign: false });
+  runAgent(ctx, researchAgent, agent, wholeSpan(ctx), { benign: false });
   return agent;
+}
+
+/** A question put to the research agent through the chat front end: the task its tool calls belong to. */
+function questionFor(ctx: ScenarioContext, rng: Rng, start: number, agent: AgentIdentity): AgentTask {
+  return new AgentTask(
+    ctx.traffic.trace(rng),
+    rng,
+    agent,
+    start,
+    { workload: mesh.chatFrontend },
+    researchEntry,
+  );
 }
 
 /**
@@ -27,71 +38,46 @@ function widenedExchange(
   agent: AgentIdentity,
   freshTrace: boolean,
 ): void {
-  const task = new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    agent,
-    start,
-    { workload: mesh.chatFrontend },
-    researchEntry,
-  );
+  const task = questionFor(ctx, rng, start, agent);
   const fetch = task.call(brokerCall(task, 'fetch_document'));
   const wide = ['docs:read', 'docs:write', 'docs:admin'];
   const calls = ['/v1/admin/exports', '/v1/admin/acl', '/v1/documents?owner=*&limit=500'];
+  const widened = (path: string) => ({
+    to: mesh.docsStore,
+    method: 'GET',
+    path,
+    ...exchanged(agent, wide, rng, mesh.toolBroker),
+  });
   if (!freshTrace) {
-    for (const path of calls) {
-      task.downstream(fetch, {
-        to: mesh.docsStore,
-        method: 'GET',
-        path,
-        ...exchanged(agent, wide, rng, mesh.toolBroker),
-      });
-    }
+    for (const path of calls) task.downstream(fetch, widened(path));
     return;
   }
   const trace = ctx.traffic.trace(rng);
   let cursor = fetch.ts + rng.int(20, 80);
   for (const path of calls) {
-    const hop = trace.root(
-      cursor,
-      { workload: mesh.toolBroker },
-      {
-        to: mesh.docsStore,
-        method: 'GET',
-        path,
-        ...exchanged(agent, wide, rng, mesh.toolBroker),
-      },
-    );
+    const hop = trace.root(cursor, { workload: mesh.toolBroker }, widened(path));
     cursor = hop.ts + (hop.durationMs ?? 0) + rng.int(10, 60);
   }
 }
 
-const scopeCreep: Scenario = {
+const scopeCreep = attackScenario({
   name: 'scope-creep',
   summary:
     'a read-only research agent ends up calling the document store with an exchanged token that holds write and admin scopes',
   defaultDurationMs: minutes(10),
   mixedFormat: 'envoy',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const agent = researcher(ctx, 60);
-    const mark = ctx.traffic.mark;
-    widenedExchange(ctx, rng, at(ctx, 0.5), agent, false);
-    ctx.traffic.label(
-      agent.credential.id,
-      mark,
-      [{ detector: 'scope_expansion', rule: 'privilege_gain' }],
-      'origin holds docs:read + search:read; the broker presents docs:write and docs:admin downstream',
-    );
-    const slow = researcher(ctx, 61);
-    widenedExchange(ctx, rng, at(ctx, 0.3), slow, true);
-    ctx.traffic.markBenign(
-      slow.credential,
-      'blind spot: the widened token is used in a fresh trace, so its hops are their own root and there is no narrower origin to compare with',
-    );
+  attack: {
+    actor: (ctx) => researcher(ctx, 60),
+    act: (ctx, rng, agent) => widenedExchange(ctx, rng, at(ctx, 0.5), agent, false),
+    expected: [{ detector: 'scope_expansion', rule: 'privilege_gain' }],
+    note: 'origin holds docs:read + search:read; the broker presents docs:write and docs:admin downstream',
   },
-};
+  lookalike: {
+    actor: (ctx) => researcher(ctx, 61),
+    act: (ctx, rng, agent) => widenedExchange(ctx, rng, at(ctx, 0.3), agent, true),
+    note: 'blind spot: the widened token is used in a fresh trace, so its hops are their own root and there is no narrower origin to compare with',
+  },
+});
 
 /** A read-only agent's tool call that deletes documents (over MCP and HTTP, or over MCP and gRPC with an innocuous tool name). */
 function mutateUnderReadOnly(
@@ -101,14 +87,7 @@ function mutateUnderReadOnly(
   agent: AgentIdentity,
   quiet: boolean,
 ): void {
-  const task = new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    agent,
-    start,
-    { workload: mesh.chatFrontend },
-    researchEntry,
-  );
+  const task = questionFor(ctx, rng, start, agent);
   const count = rng.int(4, 6);
   for (let index = 0; index < count; index += 1) {
     const tool = task.call(brokerCall(task, quiet ? 'archive_document' : 'delete_document'), 1_200);
@@ -123,42 +102,27 @@ function mutateUnderReadOnly(
   }
 }
 
-const readonlyMutation: Scenario = {
+const readonlyMutation = attackScenario({
   name: 'readonly-mutation',
   summary: 'a research agent granted only read scopes deletes documents through the tool broker',
   defaultDurationMs: minutes(10),
   mixedFormat: 'otlp',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const agent = researcher(ctx, 60);
-    const mark = ctx.traffic.mark;
-    mutateUnderReadOnly(ctx, rng, at(ctx, 0.5), agent, false);
-    ctx.traffic.label(
-      agent.credential.id,
-      mark,
-      [{ detector: 'scope_expansion', rule: 'write_under_read_only' }],
-      'origin holds only docs:read + search:read; MCP delete_document → DELETE /v1/documents/{id}',
-    );
-    const slow = researcher(ctx, 61);
-    mutateUnderReadOnly(ctx, rng, at(ctx, 0.3), slow, true);
-    ctx.traffic.markBenign(
-      slow.credential,
-      'benign by configuration: the same mutation as MCP tool archive_document and a gRPC ArchiveDocument call; neither matches scopeExpansion.mutatingTools nor is an HTTP method',
-    );
+  attack: {
+    actor: (ctx) => researcher(ctx, 60),
+    act: (ctx, rng, agent) => mutateUnderReadOnly(ctx, rng, at(ctx, 0.5), agent, false),
+    expected: [{ detector: 'scope_expansion', rule: 'write_under_read_only' }],
+    note: 'origin holds only docs:read + search:read; MCP delete_document → DELETE /v1/documents/{id}',
   },
-};
+  lookalike: {
+    actor: (ctx) => researcher(ctx, 61),
+    act: (ctx, rng, agent) => mutateUnderReadOnly(ctx, rng, at(ctx, 0.3), agent, true),
+    note: 'benign by configuration: the same mutation as MCP tool archive_document and a gRPC ArchiveDocument call; neither matches scopeExpansion.mutatingTools nor is an HTTP method',
+  },
+});
 
 /** An established research agent whose tools suddenly reach the secrets manager, IAM and the bulk export service. */
 function reachNewSystems(ctx: ScenarioContext, rng: Rng, start: number, agent: AgentIdentity): void {
-  const task = new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    agent,
-    start,
-    { workload: mesh.chatFrontend },
-    researchEntry,
-  );
+  const task = questionFor(ctx, rng, start, agent);
   const targets = [
     { tool: 'get_secret', to: mesh.secretsManager, path: '/v1/secrets/prod/payments-db' },
     { tool: 'list_users', to: mesh.iamApi, path: '/v1/users?limit=1000' },
@@ -175,33 +139,28 @@ function reachNewSystems(ctx: ScenarioContext, rng: Rng, start: number, agent: A
   }
 }
 
-const newDestinations: Scenario = {
+const newDestinations = attackScenario({
   name: 'new-destinations',
   summary:
     'a research agent with a day of steady history suddenly reaches the secrets manager, IAM and the export service',
   defaultDurationMs: hours(24) + minutes(40),
   mixedFormat: 'canonical',
-  build(ctx) {
-    const rng = ctx.rng.fork('attack');
-    const agent = steadyResearcher(ctx, 60);
-    const mark = ctx.traffic.mark;
-    reachNewSystems(ctx, rng, ctx.end - minutes(20), agent);
-    ctx.traffic.label(
-      agent.credential.id,
-      mark,
-      [{ detector: 'scope_expansion', rule: 'novel_destination' }],
-      'after 24 h of search/fetch only, the agent calls get_secret, list_users and export_table',
-    );
-    const early = steadyResearcher(ctx, 61);
-    reachNewSystems(ctx, rng, ctx.start + hours(2), early);
-    reachNewSystems(ctx, rng, ctx.end - minutes(15), early);
-    ctx.traffic.markBenign(
-      early.credential,
-      'benign by threshold: the same calls, first made 2 h into the agent history, inside the learning period (scopeExpansion.learningPeriodMs 24 h and minLearningHops 50), so they are learned as normal',
-    );
-    runBackground(ctx, { from: ctx.end - minutes(10), to: ctx.end });
+  attack: {
+    actor: (ctx) => steadyResearcher(ctx, 60),
+    act: (ctx, rng, agent) => reachNewSystems(ctx, rng, ctx.end - minutes(20), agent),
+    expected: [{ detector: 'scope_expansion', rule: 'novel_destination' }],
+    note: 'after 24 h of search/fetch only, the agent calls get_secret, list_users and export_table',
   },
-};
+  lookalike: {
+    actor: (ctx) => steadyResearcher(ctx, 61),
+    act(ctx, rng, agent) {
+      reachNewSystems(ctx, rng, ctx.start + hours(2), agent);
+      reachNewSystems(ctx, rng, ctx.end - minutes(15), agent);
+    },
+    note: 'benign by threshold: the same calls, first made 2 h into the agent history, inside the learning period (scopeExpansion.learningPeriodMs 24 h and minLearningHops 50), so they are learned as normal',
+  },
+  lateBackground: (ctx) => ({ from: ctx.end - minutes(10), to: ctx.end }),
+});
 
 /** A research agent answering a question every ~90 min from the first minute of the scenario on, whatever `--rate` says. */
 function steadyResearcher(ctx: ScenarioContext, index: number): AgentIdentity {

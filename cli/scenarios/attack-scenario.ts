@@ -1,0 +1,49 @@
+import type { DetectorName } from '../../schemas/finding.js';
+import type { Credential } from '../../schemas/hop-event.js';
+import type { Rng } from './rng.js';
+import { runBackground } from './schedule.js';
+import type { Scenario, ScenarioContext, Span } from './traffic.js';
+
+export const minutes = (count: number): number => count * 60_000;
+export const hours = (count: number): number => count * 3_600_000;
+/** The instant `fraction` of the way through the scenario. */
+export const at = (ctx: ScenarioContext, fraction: number): number =>
+  ctx.start + (ctx.end - ctx.start) * fraction;
+
+type Actor = { credential: Credential };
+
+/** One actor and what it does: `actor` creates it (with any ordinary work), `act` adds its attack traffic. */
+type Variant<A extends Actor> = {
+  actor(ctx: ScenarioContext): A;
+  act(ctx: ScenarioContext, rng: Rng, actor: A): void;
+  note: string;
+};
+
+export type AttackScenarioSpec<A extends Actor, L extends Actor> = Omit<Scenario, 'build'> & {
+  /** The attack, labelled with what each detector should find in the traffic it adds. */
+  attack: Variant<A> & { expected: Array<{ detector: DetectorName; rule?: string }> };
+  /** The same move kept under the thresholds or in a blind spot: it must raise nothing, and `note` says why. */
+  lookalike: Variant<L>;
+  /** Background crowd only over this span, generated after both actors; by default it fills the whole scenario, first. */
+  lateBackground?(ctx: ScenarioContext): Span;
+};
+
+/** An attack scenario: background crowd, the labelled attack, then its benign look-alike, both drawing from one `attack` stream. */
+export function attackScenario<A extends Actor, L extends Actor>(spec: AttackScenarioSpec<A, L>): Scenario {
+  const { attack, lookalike, lateBackground, ...scenario } = spec;
+  return {
+    ...scenario,
+    build(ctx) {
+      if (!lateBackground) runBackground(ctx);
+      const rng = ctx.rng.fork('attack');
+      const attacker = attack.actor(ctx);
+      const mark = ctx.traffic.mark;
+      attack.act(ctx, rng, attacker);
+      ctx.traffic.label(attacker.credential.id, mark, attack.expected, attack.note);
+      const twin = lookalike.actor(ctx);
+      lookalike.act(ctx, rng, twin);
+      ctx.traffic.markBenign(twin.credential, lookalike.note);
+      if (lateBackground) runBackground(ctx, lateBackground(ctx));
+    },
+  };
+}
