@@ -11,13 +11,15 @@ import {
 } from './kafka-checkpoint.js';
 import { createKafkaClient, ensureTopics } from './kafka-client.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
+import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { untilDone } from './kafka-retry.js';
-import type { PipelineStats } from './pipeline.js';
+import type { PipelineStats, PreparedRecord } from './pipeline.js';
 import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
 
 /** The pipeline as the Kafka source needs it: synchronous intake, so that offsets and engine state match. */
 export interface CheckpointedSink {
-  accept(records: RawRecord[]): BatchOutcome;
+  prepare(record: RawRecord): PreparedRecord;
+  acceptPrepared(prepared: readonly PreparedRecord[]): BatchOutcome;
   forward(): Promise<void>;
   durable(): Promise<void>;
   takeCheckpoint(): { engine: unknown; findings: Finding[] };
@@ -36,6 +38,10 @@ export type KafkaSourceOptions = {
 
 /** Records handed to the pipeline at a time: small enough to heartbeat and yield often. */
 const chunkRecords = 500;
+/** A partition holding more records than this waiting for the others is paused until they catch up. */
+const maxWaitingRecords = 5_000;
+/** A partition that delivered nothing for this long no longer holds the others back. */
+const idlePartitionMs = 1_000;
 /** How long a stopping source keeps retrying an unavailable store for its final checkpoint. */
 const stopGraceMs = 10_000;
 
@@ -76,6 +82,13 @@ export class KafkaSource implements Source {
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private checkpointQueued = false;
+  private releaseQueued = false;
+  private releaseTimer: NodeJS.Timeout | null = null;
+  private readonly merger = new EventTimeMerger(idlePartitionMs);
+  private readonly highWatermarks = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  private readonly paused = new Map<string, () => void>();
+  /** The heartbeat of the latest batch: waits outside a batch (store outage, idle release) keep the membership with it. */
+  private currentHeartbeat: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly options: KafkaSourceOptions,
@@ -121,6 +134,9 @@ export class KafkaSource implements Source {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       this.assignment = payload.memberAssignment;
+      this.merger.assign(payload.memberAssignment, Date.now());
+      for (const resume of this.paused.values()) resume();
+      this.paused.clear();
       this.logger.info(
         { groupId: payload.groupId, assignment: payload.memberAssignment },
         'joined the Kafka consumer group',
@@ -139,6 +155,9 @@ export class KafkaSource implements Source {
     });
     this.timer = setInterval(() => this.checkpointInBackground(), config.checkpointIntervalMs);
     this.timer.unref();
+    // A partition that goes quiet lets the others' waiting records out without a new batch.
+    this.releaseTimer = setInterval(() => this.releaseInBackground(), idlePartitionMs / 4);
+    this.releaseTimer.unref();
   }
 
   /**
@@ -149,6 +168,7 @@ export class KafkaSource implements Source {
     if (this.context === null) return;
     this.stopDeadline = Date.now() + stopGraceMs;
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
     await this.exclusive(() => this.checkpoint()).catch((error: unknown) =>
       this.logger.error(
         { err: error },
@@ -166,52 +186,99 @@ export class KafkaSource implements Source {
     return this.joined && this.stopDeadline === null;
   }
 
+  /** Decodes the batch into the partition's queue, then lets out whatever event-time order allows. */
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
-    for (let start = 0; start < batch.messages.length; start += chunkRecords) {
-      if (this.stopDeadline !== null || !isRunning() || isStale()) return;
-      await this.exclusive(() =>
-        this.consumeChunk(payload, batch.messages.slice(start, start + chunkRecords)),
+    const { topic, partition } = batch;
+    this.currentHeartbeat = payload.heartbeat;
+    const key = partitionKey(topic, partition);
+    // Below these offsets records are in the engine (restored from a checkpoint ahead of the committed
+    // offset, or re-delivered after a rebalance) or already waiting: taking them again would count them twice.
+    const consumed = BigInt(this.consumed.get(key)?.offset ?? '0');
+    const buffered = this.merger.bufferedUpTo(topic, partition) ?? 0n;
+    const from = consumed > buffered ? consumed : buffered;
+    const format = this.options.config.formatByTopic[topic];
+    const waiting: WaitingRecord[] = [];
+    for (const message of batch.messages) {
+      if (BigInt(message.offset) < from) continue;
+      const raw = message.value?.toString('utf8') ?? '';
+      const origin = { source: 'kafka' as const, topic, partition, offset: message.offset };
+      waiting.push({
+        topic,
+        partition,
+        message,
+        prepared: this.options.sink.prepare({ raw, format, origin }),
+      });
+    }
+    if (this.stopDeadline !== null || !isRunning() || isStale()) return;
+    const held = this.merger.add(waiting, topic, partition, batch.highWatermark, Date.now());
+    if (held < 0) return;
+    this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });
+    if (batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
+    if (held > maxWaitingRecords && !this.paused.has(key)) this.paused.set(key, payload.pause());
+    await this.exclusive(() => this.release());
+    await this.heartbeat(payload);
+  }
+
+  /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */
+  private async release(): Promise<void> {
+    const between = () => this.currentHeartbeat?.() ?? Promise.resolve();
+    while (this.stopDeadline === null) {
+      const taken = this.merger.take(chunkRecords, Date.now());
+      if (taken.length === 0) break;
+      const outcome = this.options.sink.acceptPrepared(taken.map((record) => record.prepared));
+      for (const { topic, partition, message } of taken) {
+        this.consumed.set(partitionKey(topic, partition), {
+          topic,
+          partition,
+          offset: (BigInt(message.offset) + 1n).toString(),
+        });
+      }
+      const rejected = outcome.rejects.map(({ index, reason }) => {
+        const { topic, partition, message, prepared } = taken[index]!;
+        return { topic, partition, message, reason, format: prepared.record.format };
+      });
+      await untilDone(
+        'writing to the dead-letter topic',
+        () => this.deadLetters.send(rejected),
+        this.logger,
+        { between },
       );
-      await this.heartbeat(payload);
+      await untilDone('writing to the store', () => this.options.sink.forward(), this.logger, { between });
       await setImmediate();
+    }
+    this.resumeDrained();
+    this.reportLag();
+  }
+
+  private resumeDrained(): void {
+    for (const [key, resume] of this.paused) {
+      const { topic, partition } = this.highWatermarks.get(key) ?? {};
+      if (topic === undefined || partition === undefined) continue;
+      if (this.merger.waiting(topic, partition) > maxWaitingRecords / 2) continue;
+      resume();
+      this.paused.delete(key);
     }
   }
 
-  /** Under the lock, so that a checkpoint never falls between a chunk's intake and its store write. */
-  private async consumeChunk(payload: EachBatchPayload, chunk: KafkaMessage[]): Promise<void> {
-    const { batch } = payload;
-    const { topic, partition } = batch;
-    if (this.stopDeadline !== null || payload.isStale()) return;
-    const key = partitionKey(topic, partition);
-    // Records below the consumed offset are already in the engine (restored from a checkpoint that is
-    // ahead of the committed offset, or re-delivered after a rebalance): feeding them again would count them twice.
-    const next = BigInt(this.consumed.get(key)?.offset ?? '0');
-    const messages = chunk.filter((message) => BigInt(message.offset) >= next);
-    if (messages.length === 0) return;
-    const format = this.options.config.formatByTopic[topic];
-    const records = messages.map((message) => ({
-      raw: message.value?.toString('utf8') ?? '',
-      format,
-      origin: { source: 'kafka' as const, topic, partition, offset: message.offset },
-    }));
-    const outcome = this.options.sink.accept(records);
-    const last = messages[messages.length - 1]!.offset;
-    this.consumed.set(key, { topic, partition, offset: (BigInt(last) + 1n).toString() });
-    payload.resolveOffset(last);
-    const between = () => payload.heartbeat();
-    const rejected = outcome.rejects.map(({ index, reason }) => ({
-      topic,
-      partition,
-      message: messages[index]!,
-      reason,
-      format,
-    }));
-    await untilDone('writing to the dead-letter topic', () => this.deadLetters.send(rejected), this.logger, {
-      between,
-    });
-    await untilDone('writing to the store', () => this.options.sink.forward(), this.logger, { between });
-    this.context?.reportLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
+  /** Lag = the partition's end as last fetched − the next offset the engine would see. */
+  private reportLag(): void {
+    for (const [key, { topic, partition, offset }] of this.highWatermarks) {
+      const consumed = BigInt(this.consumed.get(key)?.offset ?? '0');
+      this.context?.reportLag(topic, partition, Number(offset > consumed ? offset - consumed : 0n));
+    }
+  }
+
+  private releaseInBackground(): void {
+    if (this.releaseQueued || this.stopDeadline !== null) return;
+    this.releaseQueued = true;
+    this.exclusive(() => this.release())
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'releasing waiting Kafka records failed; retrying'),
+      )
+      .finally(() => {
+        this.releaseQueued = false;
+      });
   }
 
   /** A heartbeat that finds the group rebalancing checkpoints first, while the commit is still accepted. */

@@ -52,6 +52,17 @@ export type PipelineStats = {
 
 type Rejection = { reason: string; format: string | undefined };
 
+/** A record decoded but not yet seen by the engine. */
+export type PreparedRecord = { record: RawRecord; decoded: NormalizeResult };
+
+/** The earliest event time of a prepared record; a record that failed to decode sorts first. */
+export function eventTimeOf({ decoded }: PreparedRecord): number {
+  if (!decoded.ok) return Number.NEGATIVE_INFINITY;
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const event of decoded.events) if (event.ts < earliest) earliest = event.ts;
+  return earliest === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : earliest;
+}
+
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
 }
@@ -109,13 +120,24 @@ export class Pipeline implements IngestSink {
    */
   accept(records: RawRecord[]): BatchOutcome {
     const receivedAt = this.deps.now();
+    const prepared = records.map((record) => ({ record, decoded: this.decode(record, receivedAt) }));
+    return this.acceptPrepared(prepared, receivedAt);
+  }
+
+  /** Decodes a record without showing it to the engine, for a source that orders records by event time first. */
+  prepare(record: RawRecord): PreparedRecord {
+    return { record, decoded: this.decode(record, this.deps.now()) };
+  }
+
+  /** `accept` for records `prepare` decoded; `rejects[].index` points into `prepared`. */
+  acceptPrepared(prepared: readonly PreparedRecord[], receivedAt = this.deps.now()): BatchOutcome {
     const rejects: RecordReject[] = [];
     let accepted = 0;
     let events = 0;
-    for (let index = 0; index < records.length; index++) {
-      const record = records[index]!;
+    for (let index = 0; index < prepared.length; index++) {
+      const { record, decoded } = prepared[index]!;
       bump(this.counters.recordsReceived, record.origin.source);
-      const observed = this.observeRecord(record, receivedAt);
+      const observed = this.observeRecord(record, decoded);
       if (typeof observed === 'number') {
         accepted += 1;
         events += observed;
@@ -129,9 +151,8 @@ export class Pipeline implements IngestSink {
     return { accepted, events, rejects };
   }
 
-  /** Decodes one record and feeds its events to the engine: the number of events, or why it was rejected. */
-  private observeRecord(record: RawRecord, receivedAt: number): number | Rejection {
-    const decoded = this.decode(record, receivedAt);
+  /** Feeds a decoded record's events to the engine: the number of events, or why the record was rejected. */
+  private observeRecord(record: RawRecord, decoded: NormalizeResult): number | Rejection {
     if (!decoded.ok) return { reason: decoded.reason, format: decoded.format ?? record.format };
     bump(this.counters.eventsIngested, decoded.format, decoded.events.length);
     for (const event of decoded.events) {
