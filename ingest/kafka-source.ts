@@ -222,7 +222,7 @@ export class KafkaSource implements Source {
 
   /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */
   private async release(): Promise<void> {
-    const between = () => this.currentHeartbeat?.() ?? Promise.resolve();
+    const between = this.keepMembership;
     while (this.stopDeadline === null) {
       const taken = this.merger.take(chunkRecords, Date.now());
       if (taken.length === 0) break;
@@ -250,6 +250,8 @@ export class KafkaSource implements Source {
     this.resumeDrained();
     this.reportLag();
   }
+
+  private readonly keepMembership = (): Promise<void> => this.currentHeartbeat?.() ?? Promise.resolve();
 
   private resumeDrained(): void {
     for (const [key, resume] of this.paused) {
@@ -321,7 +323,8 @@ export class KafkaSource implements Source {
     const { sink, config } = this.options;
     const progress = this.progressMark();
     if (progress === this.lastProgress && this.carried.length === 0) return;
-    await untilDone('writing to the store', () => sink.durable(), this.logger, { giveUp });
+    const retry = { giveUp, between: this.keepMembership };
+    await untilDone('writing to the store', () => sink.durable(), this.logger, retry);
     const taken = sink.takeCheckpoint();
     const findings = this.carried.concat(taken.findings);
     const offsets = this.consumedOffsets();
@@ -344,7 +347,7 @@ export class KafkaSource implements Source {
     }
     this.carried = [];
     this.lastProgress = progress;
-    await untilDone('writing to the store', () => sink.publish(findings), this.logger, { giveUp });
+    await untilDone('writing to the store', () => sink.publish(findings), this.logger, retry);
     await this.commit();
   }
 

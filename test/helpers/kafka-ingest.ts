@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { readLabels, type ScenarioLabels } from '../../cli/evaluation/labels.js';
+import { findingMatches } from '../../cli/evaluation/match.js';
+import { createLogger } from '../../cli/logger.js';
+import { createPipeline } from '../../cli/pipeline-assembly.js';
+import { openKafkaTarget } from '../../cli/scenarios/replay/kafka-target.js';
+import { Pacer } from '../../cli/scenarios/replay/pacer.js';
+import { replayFiles } from '../../cli/scenarios/replay/replay.js';
+import { loadCheckpoint } from '../../ingest/kafka-checkpoint.js';
+import { KafkaSource } from '../../ingest/kafka-source.js';
+import type { Pipeline } from '../../ingest/pipeline.js';
+import type { HopwatchConfig, HopwatchConfigInput } from '../../schemas/config.js';
+import type { Finding } from '../../schemas/finding.js';
+import { parseConfig } from '../../schemas/load-config.js';
+import { connectStore } from '../../store/connection.js';
+import type { StoreWriter } from '../../store/types.js';
+import { testKafkaBrokers } from '../kafka/test-brokers.js';
+
+export const silent = createLogger('silent');
+
+export function kafkaClient(): Kafka {
+  return new Kafka({
+    clientId: 'hopwatch-kafka-test',
+    brokers: testKafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+/** A topic and a group no other test uses, on a topic with `partitions` partitions. */
+export async function freshTopic(what: string, partitions = 6): Promise<{ topic: string; groupId: string }> {
+  const id = randomUUID().slice(0, 8);
+  const topic = `hopwatch-${what}-${id}`;
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  return { topic, groupId: `hopwatch-${what}-${id}` };
+}
+
+export function testConfig(input: HopwatchConfigInput): HopwatchConfig {
+  const parsed = parseConfig({ logLevel: 'silent', ...input });
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.config;
+}
+
+export function kafkaConfigFor(
+  topic: string,
+  groupId: string,
+  dataDir: string,
+  kafka: Record<string, unknown> = {},
+  extra: HopwatchConfigInput = {},
+) {
+  return testConfig({
+    dataDir,
+    kafka: {
+      brokers: testKafkaBrokers(),
+      topics: [topic],
+      groupId,
+      deadLetterTopic: `${topic}.dead-letter`,
+      checkpointIntervalMs: 500,
+      sessionTimeoutMs: 6_000,
+      ...kafka,
+    },
+    ...extra,
+  });
+}
+
+export const scenarioFile = (name: string): string => `fixtures/scenarios/${name}.ndjson`;
+
+export function scenarioLabels(name: string): ScenarioLabels {
+  const read = readLabels(`fixtures/scenarios/${name}.labels.json`);
+  if (!read.ok) throw new Error(read.reason);
+  return read.labels;
+}
+
+/** Produces the files with `hopwatch replay --to kafka` at full speed (keyed by trace id); returns the record count. */
+export async function produceFiles(config: HopwatchConfig, topic: string, files: string[]): Promise<number> {
+  const opened = await openKafkaTarget(config.kafka, topic);
+  if (!opened.ok) throw new Error(opened.reason);
+  const summary = await replayFiles(files, opened.target, {
+    speed: 'max',
+    rebaseTime: false,
+    pacer: new Pacer('max', Date.now),
+    now: Date.now,
+    sleep: async () => {},
+  });
+  await opened.target.close();
+  return summary.records;
+}
+
+/** Labels with no matching finding among `findings`, as `detector/rule origin` strings. */
+export function missedLabels(findings: Finding[], labels: ScenarioLabels): string[] {
+  return labels.labels
+    .filter((label) => !findings.some((finding) => findingMatches(finding, label)))
+    .map((label) => `${label.detector}/${label.rule ?? '*'} ${label.originCredential}`);
+}
+
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export type InProcessConsumer = {
+  pipeline: Pipeline;
+  source: KafkaSource;
+  lag: Map<string, number>;
+  /** Records the pipeline received from Kafka so far. */
+  received(): number;
+  /** Stops the source (final checkpoint), then drains the pipeline. */
+  stop(): Promise<void>;
+};
+
+/** The Kafka source and pipeline `hopwatch run` wires, in this process, over `writer` (findings also to `alerted`). */
+export async function startInProcess(
+  config: HopwatchConfig,
+  writer: StoreWriter,
+  alerted: Finding[] = [],
+): Promise<InProcessConsumer> {
+  const checkpoint = await loadCheckpoint(config.dataDir, config.kafka.groupId, silent);
+  const parts = {
+    writer,
+    alerts: { enqueue: (findings: Finding[]) => alerted.push(...findings) },
+    logger: silent,
+  };
+  const { pipeline } = createPipeline(config, parts, { engineSnapshot: checkpoint?.engine ?? null });
+  const source = new KafkaSource(
+    { config: config.kafka, dataDir: config.dataDir, sink: pipeline, restored: checkpoint },
+    silent,
+  );
+  const lag = new Map<string, number>();
+  await source.start({
+    sink: pipeline,
+    logger: silent,
+    reportLag: (topic, partition, value) => lag.set(`${topic}/${partition}`, value),
+  });
+  return {
+    pipeline,
+    source,
+    lag,
+    received: () => pipeline.stats().recordsReceived.kafka ?? 0,
+    async stop() {
+      await source.stop();
+      await pipeline.drain();
+    },
+  };
+}
+
+export type ConsumedMessage = { key: string | null; value: string | null; headers: Record<string, string> };
+
+/** The first `count` messages of `topic`, read by a fresh consumer group. */
+export async function consumeAll(topic: string, count: number): Promise<ConsumedMessage[]> {
+  const consumer = kafkaClient().consumer({
+    groupId: `${topic}-check-${randomUUID().slice(0, 8)}`,
+    maxWaitTimeInMs: 250,
+  });
+  const received: ConsumedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      received.push({
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers,
+      });
+    },
+  });
+  try {
+    await waitUntil(`${count} messages on ${topic}`, () => received.length >= count);
+  } finally {
+    await consumer.disconnect();
+  }
+  return received;
+}
+
+/** Rows of one query on the store of `config`, through a second client on it. */
+export async function queryRows<Row>(config: HopwatchConfig, query: string): Promise<Row[]> {
+  const { client } = await connectStore(config);
+  try {
+    return await (await client.query({ query, format: 'JSONEachRow' })).json<Row>();
+  } finally {
+    await client.close();
+  }
+}
+
+export const tempDataDir = (what: string): string => mkdtempSync(join(tmpdir(), `hopwatch-${what}-`));
