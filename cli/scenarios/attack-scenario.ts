@@ -1,14 +1,35 @@
 import type { DetectorName } from '../../schemas/finding.js';
 import type { Credential } from '../../schemas/hop-event.js';
+import { type AgentIdentity, type AgentKind, AgentTask } from './agents.js';
+import type { CallerSpec, CallSpec } from './hops.js';
 import type { Rng } from './rng.js';
-import { runBackground } from './schedule.js';
-import type { Scenario, ScenarioContext, Span } from './traffic.js';
+import { runAgent, runBackground } from './schedule.js';
+import { type Scenario, type ScenarioContext, type Span, wholeSpan } from './traffic.js';
 
 export const minutes = (count: number): number => count * 60_000;
 export const hours = (count: number): number => count * 3_600_000;
 /** The instant `fraction` of the way through the scenario. */
 export const at = (ctx: ScenarioContext, fraction: number): number =>
   ctx.start + (ctx.end - ctx.start) * fraction;
+
+/** An agent that also does its ordinary work over the whole scenario, attacker or not. */
+export function busyAgent(ctx: ScenarioContext, kind: AgentKind, index: number): AgentIdentity {
+  const agent = kind.identity(ctx.rng.fork(`identity:${kind.kind}:${index}`), index);
+  runAgent(ctx, kind, agent, wholeSpan(ctx), { benign: false });
+  return agent;
+}
+
+/** A task of `agent`, triggered by `trigger` through `entry`, at the root of a trace of its own: what an attack rides on. */
+export function attackTask(
+  ctx: ScenarioContext,
+  rng: Rng,
+  agent: AgentIdentity,
+  start: number,
+  trigger: CallerSpec,
+  entry: Omit<CallSpec, 'to' | 'credential'>,
+): AgentTask {
+  return new AgentTask(ctx.traffic.trace(rng), rng, agent, start, trigger, entry);
+}
 
 type Actor = { credential: Credential };
 

@@ -1,21 +1,11 @@
-import { type AgentIdentity, AgentTask, agentIdentity, exchanged } from './agents.js';
+import { type AgentIdentity, agentIdentity, exchanged } from './agents.js';
+import { at, attackScenario, attackTask, busyAgent, minutes } from './attack-scenario.js';
 import { sreBot, sreEntry, supportAgent } from './benign.js';
 import { plannerAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import type { Workload } from './hops.js';
 import type { Rng } from './rng.js';
-import { runAgent, runBackground } from './schedule.js';
 import type { Scenario, ScenarioContext } from './traffic.js';
-
-const minutes = (count: number): number => count * 60_000;
-const at = (ctx: ScenarioContext, fraction: number): number => ctx.start + (ctx.end - ctx.start) * fraction;
-
-/** An agent that also does its ordinary work over the whole scenario, attacker or not. */
-function busyAgent(ctx: ScenarioContext, kind: typeof sreBot, index: number): AgentIdentity {
-  const agent = kind.identity(ctx.rng.fork(`identity:${kind.kind}:${index}`), index);
-  runAgent(ctx, kind, agent, { from: ctx.start, to: ctx.end }, { benign: false });
-  return agent;
-}
 
 /** An alert whose restart call keeps failing, retried every `gapMs` (no backoff, no circuit breaker) for `forMs`. */
 function retryLoop(
@@ -26,14 +16,7 @@ function retryLoop(
   gapMs: number,
   forMs: number,
 ): void {
-  const task = new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    bot,
-    start,
-    { workload: mesh.alertmanager },
-    sreEntry,
-  );
+  const task = attackTask(ctx, rng, bot, start, { workload: mesh.alertmanager }, sreEntry);
   const path = `/v1/deployments/${rng.pick(['checkout', 'search'])}`;
   const credential = task.credential;
   task.call({ to: mesh.deployApi, method: 'GET', path, route: '/v1/deployments/{name}', credential });
@@ -50,35 +33,27 @@ function retryLoop(
   }
 }
 
-const runawayRetry: Scenario = {
+const runawayRetry = attackScenario({
   name: 'runaway-retry',
   summary:
     'an SRE bot retries a failing restart in a tight loop under one alert (and a slow loop that stays under the limits)',
   defaultDurationMs: minutes(10),
   mixedFormat: 'envoy',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const bot = busyAgent(ctx, sreBot, 60);
-    const mark = ctx.traffic.mark;
-    retryLoop(ctx, rng, at(ctx, 0.4), bot, 350, 60_000);
-    ctx.traffic.label(
-      bot.credential.id,
-      mark,
-      [
-        { detector: 'recursion', rule: 'repeat' },
-        { detector: 'fanout', rule: 'fanout_limit' },
-      ],
-      'restart retried every ~350 ms for a minute under one alert: a runaway retry loop',
-    );
-    const slow = busyAgent(ctx, sreBot, 61);
-    retryLoop(ctx, rng, at(ctx, 0.2), slow, 4_500, minutes(7));
-    ctx.traffic.markBenign(
-      slow.credential,
-      'benign by threshold: the same failing restart retried every ~4.5 s for 7 min (~13 per minute), under recursion.maxRepeats (20) and fanout.maxDescendants (25) per 60 s window',
-    );
+  attack: {
+    actor: (ctx) => busyAgent(ctx, sreBot, 60),
+    act: (ctx, rng, bot) => retryLoop(ctx, rng, at(ctx, 0.4), bot, 350, 60_000),
+    expected: [
+      { detector: 'recursion', rule: 'repeat' },
+      { detector: 'fanout', rule: 'fanout_limit' },
+    ],
+    note: 'restart retried every ~350 ms for a minute under one alert: a runaway retry loop',
   },
-};
+  lookalike: {
+    actor: (ctx) => busyAgent(ctx, sreBot, 61),
+    act: (ctx, rng, bot) => retryLoop(ctx, rng, at(ctx, 0.2), bot, 4_500, minutes(7)),
+    note: 'benign by threshold: the same failing restart retried every ~4.5 s for 7 min (~13 per minute), under recursion.maxRepeats (20) and fanout.maxDescendants (25) per 60 s window',
+  },
+});
 
 /** A → B → A → … over A2A, each agent delegating back to the other, `depth` calls deep in one trace. */
 function delegationLoop(
@@ -88,14 +63,7 @@ function delegationLoop(
   planner: AgentIdentity,
   depth: number,
 ): void {
-  const task = new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    planner,
-    start,
-    { workload: mesh.chatFrontend },
-    plannerEntry,
-  );
+  const task = attackTask(ctx, rng, planner, start, { workload: mesh.chatFrontend }, plannerEntry);
   const scopes = ['docs:read', 'search:read'];
   const actors: Workload[] = [mesh.plannerAgent];
   let hop = task.call({ ...a2aCall(mesh.researchAgent), ...exchanged(planner, scopes, rng, ...actors) });
@@ -147,32 +115,24 @@ function contextDroppingLoop(
   }
 }
 
-const agentRecursion: Scenario = {
+const agentRecursion = attackScenario({
   name: 'agent-recursion',
   summary:
     'a planner and a research agent delegate to each other over A2A until the call times out 13 levels deep',
   defaultDurationMs: minutes(10),
   mixedFormat: 'otlp',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const planner = busyAgent(ctx, plannerAgent, 60);
-    const mark = ctx.traffic.mark;
-    delegationLoop(ctx, rng, at(ctx, 0.45), planner, 13);
-    ctx.traffic.label(
-      planner.credential.id,
-      mark,
-      [{ detector: 'recursion' }],
-      'planner → research → planner → … 13 A2A hops deep in one trace',
-    );
-    const slow = busyAgent(ctx, plannerAgent, 61);
-    contextDroppingLoop(ctx, rng, at(ctx, 0.1), at(ctx, 0.9), slow);
-    ctx.traffic.markBenign(
-      slow.credential,
-      'blind spot: the same planner ⇄ research loop, but each call back starts a fresh trace, so no trace holds a cycle (lineage only sees what trace context links)',
-    );
+  attack: {
+    actor: (ctx) => busyAgent(ctx, plannerAgent, 60),
+    act: (ctx, rng, planner) => delegationLoop(ctx, rng, at(ctx, 0.45), planner, 13),
+    expected: [{ detector: 'recursion' }],
+    note: 'planner → research → planner → … 13 A2A hops deep in one trace',
   },
-};
+  lookalike: {
+    actor: (ctx) => busyAgent(ctx, plannerAgent, 61),
+    act: (ctx, rng, planner) => contextDroppingLoop(ctx, rng, at(ctx, 0.1), at(ctx, 0.9), planner),
+    note: 'blind spot: the same planner ⇄ research loop, but each call back starts a fresh trace, so no trace holds a cycle (lineage only sees what trace context links)',
+  },
+});
 
 /** One approved action that the agent turns into calls across every enrichment service it can reach. */
 function enrichEverything(
@@ -183,7 +143,7 @@ function enrichEverything(
   plan: { services: readonly Workload[]; calls: number; gapMs: number },
 ): void {
   const entry = { method: 'POST', path: '/a2a', tool: 'reconcile_account', protocol: 'a2a' } as const;
-  const task = new AgentTask(ctx.traffic.trace(rng), rng, agent, start, { workload: mesh.helpdesk }, entry);
+  const task = attackTask(ctx, rng, agent, start, { workload: mesh.helpdesk }, entry);
   const customer = rng.int(10_000, 99_999);
   for (let call = 0; call < plan.calls; call += 1) {
     const service = rng.pick(plan.services);
@@ -198,38 +158,37 @@ function enrichEverything(
   }
 }
 
-const fanoutExplosion: Scenario = {
+const fanoutExplosion = attackScenario({
   name: 'fanout-explosion',
   summary:
     'one approved "reconcile account" action explodes into ~100 calls across 13 services within a minute',
   defaultDurationMs: minutes(10),
   mixedFormat: 'canonical',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const agent = busyAgent(ctx, supportAgent, 60);
-    const mark = ctx.traffic.mark;
-    enrichEverything(ctx, rng, at(ctx, 0.5), agent, { services: enrichmentServices, calls: 100, gapMs: 350 });
-    ctx.traffic.label(
-      agent.credential.id,
-      mark,
-      [{ detector: 'fanout' }],
-      'one reconcile_account action → ~100 calls to 13 services in ~40 s',
-    );
-    const slow = agentIdentity(ctx.rng.fork('identity:ops-agent:61'), mesh.opsAgent, 'ops-61', [
-      'customers:read',
-      'orders:write',
-    ]);
-    enrichEverything(ctx, rng, at(ctx, 0.1), slow, {
-      services: enrichmentServices.slice(0, 7),
-      calls: 100,
-      gapMs: 3_600,
-    });
-    ctx.traffic.markBenign(
-      slow.credential,
-      'benign by threshold: one action spread over ~6 min at ~16 calls per minute to 7 services, under fanout.maxDescendants (25) and maxDestinations (10) per 60 s window',
-    );
+  attack: {
+    actor: (ctx) => busyAgent(ctx, supportAgent, 60),
+    act: (ctx, rng, agent) =>
+      enrichEverything(ctx, rng, at(ctx, 0.5), agent, {
+        services: enrichmentServices,
+        calls: 100,
+        gapMs: 350,
+      }),
+    expected: [{ detector: 'fanout' }],
+    note: 'one reconcile_account action → ~100 calls to 13 services in ~40 s',
   },
-};
+  lookalike: {
+    actor: (ctx) =>
+      agentIdentity(ctx.rng.fork('identity:ops-agent:61'), mesh.opsAgent, 'ops-61', [
+        'customers:read',
+        'orders:write',
+      ]),
+    act: (ctx, rng, agent) =>
+      enrichEverything(ctx, rng, at(ctx, 0.1), agent, {
+        services: enrichmentServices.slice(0, 7),
+        calls: 100,
+        gapMs: 3_600,
+      }),
+    note: 'benign by threshold: one action spread over ~6 min at ~16 calls per minute to 7 services, under fanout.maxDescendants (25) and maxDestinations (10) per 60 s window',
+  },
+});
 
 export const lineageAttacks: readonly Scenario[] = [runawayRetry, agentRecursion, fanoutExplosion];

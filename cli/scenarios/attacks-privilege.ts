@@ -1,31 +1,12 @@
-import { type AgentIdentity, AgentTask, exchanged } from './agents.js';
-import { at, attackScenario, hours, minutes } from './attack-scenario.js';
+import { type AgentIdentity, exchanged } from './agents.js';
+import { at, attackScenario, attackTask, busyAgent, hours, minutes } from './attack-scenario.js';
 import { brokerCall, researchAgent } from './benign-research.js';
 import { mesh } from './catalog.js';
 import type { Rng } from './rng.js';
 import { runAgent } from './schedule.js';
-import { type Scenario, type ScenarioContext, wholeSpan } from './traffic.js';
+import type { Scenario, ScenarioContext } from './traffic.js';
 
 const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
-
-/** A research agent that also answers ordinary questions over the whole scenario. */
-function researcher(ctx: ScenarioContext, index: number): AgentIdentity {
-  const agent = researchAgent.identity(ctx.rng.fork(`identity:research-agent:${index}`), index);
-  runAgent(ctx, researchAgent, agent, wholeSpan(ctx), { benign: false });
-  return agent;
-}
-
-/** A question put to the research agent through the chat front end: the task its tool calls belong to. */
-function questionFor(ctx: ScenarioContext, rng: Rng, start: number, agent: AgentIdentity): AgentTask {
-  return new AgentTask(
-    ctx.traffic.trace(rng),
-    rng,
-    agent,
-    start,
-    { workload: mesh.chatFrontend },
-    researchEntry,
-  );
-}
 
 /**
  * The tool broker exchanges the agent's read-only token for one with write and admin scopes and
@@ -38,7 +19,7 @@ function widenedExchange(
   agent: AgentIdentity,
   freshTrace: boolean,
 ): void {
-  const task = questionFor(ctx, rng, start, agent);
+  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
   const fetch = task.call(brokerCall(task, 'fetch_document'));
   const wide = ['docs:read', 'docs:write', 'docs:admin'];
   const calls = ['/v1/admin/exports', '/v1/admin/acl', '/v1/documents?owner=*&limit=500'];
@@ -67,13 +48,13 @@ const scopeCreep = attackScenario({
   defaultDurationMs: minutes(10),
   mixedFormat: 'envoy',
   attack: {
-    actor: (ctx) => researcher(ctx, 60),
+    actor: (ctx) => busyAgent(ctx, researchAgent, 60),
     act: (ctx, rng, agent) => widenedExchange(ctx, rng, at(ctx, 0.5), agent, false),
     expected: [{ detector: 'scope_expansion', rule: 'privilege_gain' }],
     note: 'origin holds docs:read + search:read; the broker presents docs:write and docs:admin downstream',
   },
   lookalike: {
-    actor: (ctx) => researcher(ctx, 61),
+    actor: (ctx) => busyAgent(ctx, researchAgent, 61),
     act: (ctx, rng, agent) => widenedExchange(ctx, rng, at(ctx, 0.3), agent, true),
     note: 'blind spot: the widened token is used in a fresh trace, so its hops are their own root and there is no narrower origin to compare with',
   },
@@ -87,7 +68,7 @@ function mutateUnderReadOnly(
   agent: AgentIdentity,
   quiet: boolean,
 ): void {
-  const task = questionFor(ctx, rng, start, agent);
+  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
   const count = rng.int(4, 6);
   for (let index = 0; index < count; index += 1) {
     const tool = task.call(brokerCall(task, quiet ? 'archive_document' : 'delete_document'), 1_200);
@@ -108,13 +89,13 @@ const readonlyMutation = attackScenario({
   defaultDurationMs: minutes(10),
   mixedFormat: 'otlp',
   attack: {
-    actor: (ctx) => researcher(ctx, 60),
+    actor: (ctx) => busyAgent(ctx, researchAgent, 60),
     act: (ctx, rng, agent) => mutateUnderReadOnly(ctx, rng, at(ctx, 0.5), agent, false),
     expected: [{ detector: 'scope_expansion', rule: 'write_under_read_only' }],
     note: 'origin holds only docs:read + search:read; MCP delete_document → DELETE /v1/documents/{id}',
   },
   lookalike: {
-    actor: (ctx) => researcher(ctx, 61),
+    actor: (ctx) => busyAgent(ctx, researchAgent, 61),
     act: (ctx, rng, agent) => mutateUnderReadOnly(ctx, rng, at(ctx, 0.3), agent, true),
     note: 'benign by configuration: the same mutation as MCP tool archive_document and a gRPC ArchiveDocument call; neither matches scopeExpansion.mutatingTools nor is an HTTP method',
   },
@@ -122,7 +103,7 @@ const readonlyMutation = attackScenario({
 
 /** An established research agent whose tools suddenly reach the secrets manager, IAM and the bulk export service. */
 function reachNewSystems(ctx: ScenarioContext, rng: Rng, start: number, agent: AgentIdentity): void {
-  const task = questionFor(ctx, rng, start, agent);
+  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
   const targets = [
     { tool: 'get_secret', to: mesh.secretsManager, path: '/v1/secrets/prod/payments-db' },
     { tool: 'list_users', to: mesh.iamApi, path: '/v1/users?limit=1000' },

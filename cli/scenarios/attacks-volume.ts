@@ -1,14 +1,12 @@
 import type { Credential } from '../../schemas/hop-event.js';
+import { at, attackScenario, busyAgent, minutes } from './attack-scenario.js';
 import { researchAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import { uuid, type Workload, workloadSource } from './hops.js';
 import { inventoryJob, type SyncJob } from './inventory.js';
 import type { Rng } from './rng.js';
-import { runAgent, runBackground, runHourlySync } from './schedule.js';
+import { runHourlySync } from './schedule.js';
 import { type Scenario, type ScenarioContext, type Traffic, wholeSpan } from './traffic.js';
-
-const minutes = (count: number): number => count * 60_000;
-const at = (ctx: ScenarioContext, fraction: number): number => ctx.start + (ctx.end - ctx.start) * fraction;
 
 /** Addresses from the documentation ranges (RFC 5737): outside the estate, as a stolen credential's user would be. */
 function externalIp(rng: Rng): string {
@@ -67,6 +65,13 @@ function bulkExport(rng: Rng): OutsideRequest {
   };
 }
 
+/** An inventory sync job on its hourly schedule, with an API key that can leak. */
+function hourlyJob(ctx: ScenarioContext, index: number): SyncJob {
+  const job = inventoryJob(ctx.rng.fork(`identity:inventory-sync:${index}`), index, 'api_key');
+  runHourlySync(ctx, job, wholeSpan(ctx), { benign: false });
+  return job;
+}
+
 function stolenKeyUse(
   ctx: ScenarioContext,
   rng: Rng,
@@ -77,35 +82,28 @@ function stolenKeyUse(
   fromOutside(ctx.traffic, rng, span, job.credential, bulkExport);
 }
 
-const stolenKey: Scenario = {
+const stolenKey = attackScenario({
   name: 'stolen-key',
   summary:
     "the inventory sync's API key, used from an outside address to page through the ERP at ~12 requests/s",
   defaultDurationMs: minutes(10),
   mixedFormat: 'canonical',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const job = inventoryJob(ctx.rng.fork('identity:inventory-sync:60'), 60, 'api_key');
-    runHourlySync(ctx, job, wholeSpan(ctx), { benign: false });
-    const mark = ctx.traffic.mark;
-    const from = at(ctx, 0.4);
-    stolenKeyUse(ctx, rng, job, { from, to: from + 62_000, gapMs: 85 });
-    ctx.traffic.label(
-      job.credential.id,
-      mark,
-      [{ detector: 'rate' }],
-      'the hourly job key, from 203.0.113.x / 198.51.100.x, ~12 requests/s for a minute',
-    );
-    const quiet = inventoryJob(ctx.rng.fork('identity:inventory-sync:61'), 61, 'api_key');
-    runHourlySync(ctx, quiet, wholeSpan(ctx), { benign: false });
-    stolenKeyUse(ctx, rng, quiet, { from: at(ctx, 0.6), to: at(ctx, 0.95), gapMs: 1_500 });
-    ctx.traffic.markBenign(
-      quiet.credential,
-      'benign by threshold: another job key used from outside at ~40 requests/min for 3.5 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
-    );
+  attack: {
+    actor: (ctx) => hourlyJob(ctx, 60),
+    act(ctx, rng, job) {
+      const from = at(ctx, 0.4);
+      stolenKeyUse(ctx, rng, job, { from, to: from + 62_000, gapMs: 85 });
+    },
+    expected: [{ detector: 'rate' }],
+    note: 'the hourly job key, from 203.0.113.x / 198.51.100.x, ~12 requests/s for a minute',
   },
-};
+  lookalike: {
+    actor: (ctx) => hourlyJob(ctx, 61),
+    act: (ctx, rng, job) =>
+      stolenKeyUse(ctx, rng, job, { from: at(ctx, 0.6), to: at(ctx, 0.95), gapMs: 1_500 }),
+    note: 'benign by threshold: another job key used from outside at ~40 requests/min for 3.5 min, under rate.maxRequestsPerCredential (600) and the baseline minCount (60)',
+  },
+});
 
 /** 401/403 answers from many routes: someone mapping what a leaked token can reach. */
 function probe(rng: Rng): OutsideRequest {
@@ -128,40 +126,33 @@ function probe(rng: Rng): OutsideRequest {
   return { to, method: 'GET', path: `${path}/${rng.int(1, 999)}`, status: rng.chance(0.6) ? 403 : 401 };
 }
 
-const authProbing: Scenario = {
+const authProbing = attackScenario({
   name: 'auth-probing',
   summary:
     "a research agent's leaked token probing admin and internal routes from outside: a burst of 401/403",
   defaultDurationMs: minutes(10),
   mixedFormat: 'envoy',
-  build(ctx) {
-    runBackground(ctx);
-    const rng = ctx.rng.fork('attack');
-    const victim = researchAgent.identity(ctx.rng.fork('identity:research-agent:60'), 60);
-    runAgent(ctx, researchAgent, victim, wholeSpan(ctx), { benign: false });
-    const mark = ctx.traffic.mark;
-    const from = at(ctx, 0.5);
-    fromOutside(ctx.traffic, rng, { from, to: from + 60_000, gapMs: 700 }, victim.credential, probe);
-    ctx.traffic.label(
-      victim.credential.id,
-      mark,
-      [{ detector: 'rate', rule: 'auth_failure_burst' }],
-      'leaked agent token from outside: ~85 probes answered 401/403 within a minute',
-    );
-    const quiet = researchAgent.identity(ctx.rng.fork('identity:research-agent:61'), 61);
-    runAgent(ctx, researchAgent, quiet, wholeSpan(ctx), { benign: false });
-    fromOutside(
-      ctx.traffic,
-      rng,
-      { from: at(ctx, 0.05), to: at(ctx, 0.95), gapMs: 5_500 },
-      quiet.credential,
-      probe,
-    );
-    ctx.traffic.markBenign(
-      quiet.credential,
-      'benign by threshold: the same probing at one attempt every ~5.5 s (~11 per minute) for 9 min, under rate.maxAuthFailures (20 per 60 s)',
-    );
+  attack: {
+    actor: (ctx) => busyAgent(ctx, researchAgent, 60),
+    act(ctx, rng, victim) {
+      const from = at(ctx, 0.5);
+      fromOutside(ctx.traffic, rng, { from, to: from + 60_000, gapMs: 700 }, victim.credential, probe);
+    },
+    expected: [{ detector: 'rate', rule: 'auth_failure_burst' }],
+    note: 'leaked agent token from outside: ~85 probes answered 401/403 within a minute',
   },
-};
+  lookalike: {
+    actor: (ctx) => busyAgent(ctx, researchAgent, 61),
+    act: (ctx, rng, victim) =>
+      fromOutside(
+        ctx.traffic,
+        rng,
+        { from: at(ctx, 0.05), to: at(ctx, 0.95), gapMs: 5_500 },
+        victim.credential,
+        probe,
+      ),
+    note: 'benign by threshold: the same probing at one attempt every ~5.5 s (~11 per minute) for 9 min, under rate.maxAuthFailures (20 per 60 s)',
+  },
+});
 
 export const volumeAttacks: readonly Scenario[] = [stolenKey, authProbing];
