@@ -9,14 +9,46 @@ import {
 } from './hops.js';
 import type { Rng } from './rng.js';
 
+/** How a task reaches an agent: who triggers it, and the request that hands it over. */
+export type TaskTrigger = { trigger: CallerSpec; entry: Omit<CallSpec, 'to' | 'credential'> };
+
 /** A kind of well-behaved agent from the seeds: who it is, how often it acts, and what one task looks like. */
-export type AgentKind = {
+export type AgentKind = TaskTrigger & {
   kind: string;
   /** Mean gap between two tasks of one agent at the default pace. */
   meanIntervalMs: number;
   identity(rng: Rng, index: number): AgentIdentity;
   task(trace: TraceBuilder, rng: Rng, at: number, agent: AgentIdentity): AgentTask;
 };
+
+/**
+ * An agent kind from its description: instances are `<name>-07` on `workload` holding `scopes`, and
+ * each task, once handed over, is `work`.
+ */
+export function agentKind(
+  spec: TaskTrigger & {
+    kind: string;
+    meanIntervalMs: number;
+    workload: Workload;
+    name: string;
+    scopes: string[];
+    work(task: AgentTask, rng: Rng, agent: AgentIdentity): void;
+  },
+): AgentKind {
+  const { kind, meanIntervalMs, trigger, entry } = spec;
+  return {
+    kind,
+    meanIntervalMs,
+    trigger,
+    entry,
+    identity: (rng, index) => agentIdentity(rng, spec.workload, `${spec.name}-${pad(index)}`, spec.scopes),
+    task(trace, rng, at, agent) {
+      const task = new AgentTask(trace, rng, agent, at, trigger, entry);
+      spec.work(task, rng, agent);
+      return task;
+    },
+  };
+}
 
 /** `7` → `07`: agent instance names. */
 export const pad = (index: number): string => String(index).padStart(2, '0');

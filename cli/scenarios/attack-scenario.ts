@@ -1,7 +1,6 @@
 import type { DetectorName } from '../../schemas/finding.js';
 import type { Credential } from '../../schemas/hop-event.js';
-import { type AgentIdentity, type AgentKind, AgentTask } from './agents.js';
-import type { CallerSpec, CallSpec } from './hops.js';
+import { type AgentIdentity, type AgentKind, AgentTask, type TaskTrigger } from './agents.js';
 import type { Rng } from './rng.js';
 import { runAgent, runBackground } from './schedule.js';
 import { type Scenario, type ScenarioContext, type Span, wholeSpan } from './traffic.js';
@@ -19,16 +18,15 @@ export function busyAgent(ctx: ScenarioContext, kind: AgentKind, index: number):
   return agent;
 }
 
-/** A task of `agent`, triggered by `trigger` through `entry`, at the root of a trace of its own: what an attack rides on. */
+/** A task of `agent`, handed over the way `how` says, at the root of a trace of its own: what an attack rides on. */
 export function attackTask(
   ctx: ScenarioContext,
   rng: Rng,
+  how: TaskTrigger,
   agent: AgentIdentity,
   start: number,
-  trigger: CallerSpec,
-  entry: Omit<CallSpec, 'to' | 'credential'>,
 ): AgentTask {
-  return new AgentTask(ctx.traffic.trace(rng), rng, agent, start, trigger, entry);
+  return new AgentTask(ctx.traffic.trace(rng), rng, agent, start, how.trigger, how.entry);
 }
 
 type Actor = { credential: Credential };

@@ -1,6 +1,6 @@
-import { type AgentIdentity, agentIdentity, exchanged } from './agents.js';
+import { type AgentIdentity, agentIdentity, exchanged, type TaskTrigger } from './agents.js';
 import { at, attackScenario, attackTask, busyAgent, minutes } from './attack-scenario.js';
-import { sreBot, sreEntry, supportAgent } from './benign.js';
+import { sreBot, supportAgent } from './benign.js';
 import { plannerAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import type { Workload } from './hops.js';
@@ -16,7 +16,7 @@ function retryLoop(
   gapMs: number,
   forMs: number,
 ): void {
-  const task = attackTask(ctx, rng, bot, start, { workload: mesh.alertmanager }, sreEntry);
+  const task = attackTask(ctx, rng, sreBot, bot, start);
   const path = `/v1/deployments/${rng.pick(['checkout', 'search'])}`;
   const credential = task.credential;
   task.call({ to: mesh.deployApi, method: 'GET', path, route: '/v1/deployments/{name}', credential });
@@ -63,7 +63,7 @@ function delegationLoop(
   planner: AgentIdentity,
   depth: number,
 ): void {
-  const task = attackTask(ctx, rng, planner, start, { workload: mesh.chatFrontend }, plannerEntry);
+  const task = attackTask(ctx, rng, plannerAgent, planner, start);
   const scopes = ['docs:read', 'search:read'];
   const actors: Workload[] = [mesh.plannerAgent];
   let hop = task.call({ ...a2aCall(mesh.researchAgent), ...exchanged(planner, scopes, rng, ...actors) });
@@ -81,8 +81,6 @@ function delegationLoop(
     );
   }
 }
-
-const plannerEntry = { method: 'POST', path: '/a2a', tool: 'plan_work', protocol: 'a2a' } as const;
 
 function a2aCall(callee: Workload) {
   const tool = callee === mesh.plannerAgent ? 'plan_work' : 'research';
@@ -134,6 +132,11 @@ const agentRecursion = attackScenario({
   },
 });
 
+const reconcileAccount: TaskTrigger = {
+  trigger: { workload: mesh.helpdesk },
+  entry: { method: 'POST', path: '/a2a', tool: 'reconcile_account', protocol: 'a2a' },
+};
+
 /** One approved action that the agent turns into calls across every enrichment service it can reach. */
 function enrichEverything(
   ctx: ScenarioContext,
@@ -142,8 +145,7 @@ function enrichEverything(
   agent: AgentIdentity,
   plan: { services: readonly Workload[]; calls: number; gapMs: number },
 ): void {
-  const entry = { method: 'POST', path: '/a2a', tool: 'reconcile_account', protocol: 'a2a' } as const;
-  const task = attackTask(ctx, rng, agent, start, { workload: mesh.helpdesk }, entry);
+  const task = attackTask(ctx, rng, reconcileAccount, agent, start);
   const customer = rng.int(10_000, 99_999);
   for (let call = 0; call < plan.calls; call += 1) {
     const service = rng.pick(plan.services);

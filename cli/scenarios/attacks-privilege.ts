@@ -6,8 +6,6 @@ import type { Rng } from './rng.js';
 import { runAgent } from './schedule.js';
 import type { Scenario, ScenarioContext } from './traffic.js';
 
-const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
-
 /**
  * The tool broker exchanges the agent's read-only token for one with write and admin scopes and
  * uses it on the document store. `freshTrace` starts the privileged calls in a trace of their own.
@@ -19,7 +17,7 @@ function widenedExchange(
   agent: AgentIdentity,
   freshTrace: boolean,
 ): void {
-  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
+  const task = attackTask(ctx, rng, researchAgent, agent, start);
   const fetch = task.call(brokerCall(task, 'fetch_document'));
   const wide = ['docs:read', 'docs:write', 'docs:admin'];
   const calls = ['/v1/admin/exports', '/v1/admin/acl', '/v1/documents?owner=*&limit=500'];
@@ -68,7 +66,7 @@ function mutateUnderReadOnly(
   agent: AgentIdentity,
   quiet: boolean,
 ): void {
-  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
+  const task = attackTask(ctx, rng, researchAgent, agent, start);
   const count = rng.int(4, 6);
   for (let index = 0; index < count; index += 1) {
     const tool = task.call(brokerCall(task, quiet ? 'archive_document' : 'delete_document'), 1_200);
@@ -103,7 +101,7 @@ const readonlyMutation = attackScenario({
 
 /** An established research agent whose tools suddenly reach the secrets manager, IAM and the bulk export service. */
 function reachNewSystems(ctx: ScenarioContext, rng: Rng, start: number, agent: AgentIdentity): void {
-  const task = attackTask(ctx, rng, agent, start, { workload: mesh.chatFrontend }, researchEntry);
+  const task = attackTask(ctx, rng, researchAgent, agent, start);
   const targets = [
     { tool: 'get_secret', to: mesh.secretsManager, path: '/v1/secrets/prod/payments-db' },
     { tool: 'list_users', to: mesh.iamApi, path: '/v1/users?limit=1000' },

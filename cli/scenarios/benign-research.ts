@@ -1,14 +1,16 @@
-import { type AgentKind, AgentTask, agentIdentity, exchanged, pad } from './agents.js';
+import { type AgentTask, agentKind, exchanged } from './agents.js';
 import { mesh } from './catalog.js';
 
 /** Data-retrieval agent: searches and reads documents only through the tool broker (MCP), which exchanges the token. */
-export const researchAgent: AgentKind = {
+export const researchAgent = agentKind({
   kind: 'research-agent',
   meanIntervalMs: 120_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.researchAgent, `research-${pad(index)}`, ['docs:read', 'search:read']),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, researchEntry);
+  workload: mesh.researchAgent,
+  name: 'research',
+  scopes: ['docs:read', 'search:read'],
+  trigger: { workload: mesh.chatFrontend },
+  entry: { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' },
+  work(task, rng, agent) {
     const search = task.call(brokerCall(task, 'search_documents'));
     task.downstream(search, {
       to: mesh.searchIndex,
@@ -27,11 +29,9 @@ export const researchAgent: AgentKind = {
         ...exchanged(agent, ['docs:read'], rng, mesh.toolBroker),
       });
     }
-    return task;
   },
-};
+});
 
-const researchEntry = { method: 'POST', path: '/a2a', tool: 'answer_question', protocol: 'a2a' } as const;
 const queries = ['refund+policy', 'sla+credits', 'gdpr+retention', 'pricing+tiers', 'incident+postmortem'];
 
 /** An MCP `tools/call` from the agent to the tool broker, with the agent's task token. */
@@ -48,18 +48,15 @@ export function brokerCall(task: AgentTask, tool: string) {
 }
 
 /** Planner: hands a research sub-task to a research agent over A2A, which works through the tool broker. */
-export const plannerAgent: AgentKind = {
+export const plannerAgent = agentKind({
   kind: 'planner-agent',
   meanIntervalMs: 240_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.plannerAgent, `planner-${pad(index)}`, [
-      'docs:read',
-      'search:read',
-      'calendar:read',
-      'notify:send',
-    ]),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.chatFrontend }, plannerEntry);
+  workload: mesh.plannerAgent,
+  name: 'planner',
+  scopes: ['docs:read', 'search:read', 'calendar:read', 'notify:send'],
+  trigger: { workload: mesh.chatFrontend },
+  entry: { method: 'POST', path: '/a2a', tool: 'plan_work', protocol: 'a2a' },
+  work(task, rng, agent) {
     const planner = agent.workload;
     const delegated = task.call({
       to: mesh.researchAgent,
@@ -93,8 +90,5 @@ export const plannerAgent: AgentKind = {
       status: 202,
       credential: task.credential,
     });
-    return task;
   },
-};
-
-const plannerEntry = { method: 'POST', path: '/a2a', tool: 'plan_work', protocol: 'a2a' } as const;
+});

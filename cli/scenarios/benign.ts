@@ -1,24 +1,19 @@
-import { type AgentIdentity, type AgentKind, AgentTask, agentIdentity, exchanged, pad } from './agents.js';
+import { type AgentIdentity, type AgentKind, type AgentTask, agentKind, exchanged } from './agents.js';
 import { plannerAgent, researchAgent } from './benign-research.js';
 import { deployments, mesh, repositories } from './catalog.js';
 import { mtlsCredential } from './hops.js';
 import type { Rng } from './rng.js';
 
 /** Customer support: ticket → billing → CRM → (refund) → ticket update → notification. */
-export const supportAgent: AgentKind = {
+export const supportAgent = agentKind({
   kind: 'support-agent',
   meanIntervalMs: 150_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.supportAgent, `support-${pad(index)}`, [
-      'tickets:read',
-      'tickets:write',
-      'billing:read',
-      'crm:write',
-      'refunds:create',
-      'notify:send',
-    ]),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.helpdesk }, supportEntry);
+  workload: mesh.supportAgent,
+  name: 'support',
+  scopes: ['tickets:read', 'tickets:write', 'billing:read', 'crm:write', 'refunds:create', 'notify:send'],
+  trigger: { workload: mesh.helpdesk },
+  entry: { method: 'POST', path: '/a2a', tool: 'resolve_ticket', protocol: 'a2a' },
+  work(task, rng, agent) {
     const ticket = rng.int(100_000, 999_999);
     const customer = rng.int(10_000, 99_999);
     const actor = agent.workload;
@@ -59,11 +54,8 @@ export const supportAgent: AgentKind = {
       status: 202,
       ...exchanged(agent, ['notify:send'], rng, actor),
     });
-    return task;
   },
-};
-
-const supportEntry = { method: 'POST', path: '/a2a', tool: 'resolve_ticket', protocol: 'a2a' } as const;
+});
 
 /** A refund, which the refunds service books with the payment provider under its own mesh identity. */
 function refund(task: AgentTask, agent: AgentIdentity, rng: Rng): void {
@@ -88,19 +80,15 @@ function refund(task: AgentTask, agent: AgentIdentity, rng: Rng): void {
 }
 
 /** Code assistant: read the repository, run the pipeline, poll it, open a pull request. */
-export const codeAssistant: AgentKind = {
+export const codeAssistant = agentKind({
   kind: 'code-assistant',
   meanIntervalMs: 300_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.codeAssistant, `code-assistant-${pad(index)}`, [
-      'repo:read',
-      'repo:write',
-      'ci:read',
-      'ci:run',
-      'pulls:write',
-    ]),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.ideGateway }, codeEntry);
+  workload: mesh.codeAssistant,
+  name: 'code-assistant',
+  scopes: ['repo:read', 'repo:write', 'ci:read', 'ci:run', 'pulls:write'],
+  trigger: { workload: mesh.ideGateway },
+  entry: { method: 'POST', path: '/a2a', tool: 'implement_change', protocol: 'a2a' },
+  work(task, rng) {
     const repo = rng.pick(repositories);
     const credential = task.credential;
     readRepository(task, rng, repo);
@@ -113,11 +101,8 @@ export const codeAssistant: AgentKind = {
       status: 201,
       credential,
     });
-    return task;
   },
-};
-
-const codeEntry = { method: 'POST', path: '/a2a', tool: 'implement_change', protocol: 'a2a' } as const;
+});
 
 /** The repository, then a few of its files. */
 function readRepository(task: AgentTask, rng: Rng, repo: string): void {
@@ -178,18 +163,15 @@ const sourcePaths = [
 ];
 
 /** SRE bot: on an alert, look at the deployment, restart it (retrying a 503 with backoff), scale, post status. */
-export const sreBot: AgentKind = {
+export const sreBot = agentKind({
   kind: 'sre-bot',
   meanIntervalMs: 420_000,
-  identity: (rng, index) =>
-    agentIdentity(rng, mesh.sreBot, `sre-bot-${pad(index)}`, [
-      'deploy:read',
-      'deploy:write',
-      'scale:write',
-      'status:write',
-    ]),
-  task(trace, rng, at, agent) {
-    const task = new AgentTask(trace, rng, agent, at, { workload: mesh.alertmanager }, sreEntry);
+  workload: mesh.sreBot,
+  name: 'sre-bot',
+  scopes: ['deploy:read', 'deploy:write', 'scale:write', 'status:write'],
+  trigger: { workload: mesh.alertmanager },
+  entry: { method: 'POST', path: '/hooks/alertmanager', protocol: 'http' },
+  work(task, rng) {
     const deployment = rng.pick(deployments);
     const credential = task.credential;
     const status = `/v1/deployments/${deployment}`;
@@ -232,11 +214,8 @@ export const sreBot: AgentKind = {
       status: 201,
       credential,
     });
-    return task;
   },
-};
-
-export const sreEntry = { method: 'POST', path: '/hooks/alertmanager', protocol: 'http' } as const;
+});
 
 export const agentKinds: readonly AgentKind[] = [
   supportAgent,
