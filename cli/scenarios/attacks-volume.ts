@@ -2,7 +2,7 @@ import type { Credential } from '../../schemas/hop-event.js';
 import { at, attackScenario, busyAgent, minutes } from './attack-scenario.js';
 import { researchAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
-import { uuid, type Workload, workloadSource } from './hops.js';
+import { meshDestination, uuid, type Workload, workloadSource } from './hops.js';
 import { inventoryJob, type SyncJob } from './inventory.js';
 import type { Rng } from './rng.js';
 import { runHourlySync } from './schedule.js';
@@ -38,14 +38,7 @@ function fromOutside(
       requestId: id,
       credential,
       source: workloadSource(mesh.edgeGateway, agent, ip),
-      destination: {
-        service: request.to.name,
-        host: `${request.to.name}.${request.to.namespace}.svc.cluster.local`,
-        method: request.method,
-        path: request.path,
-        ...(request.route ? { route: request.route } : {}),
-        protocol: 'http',
-      },
+      destination: meshDestination(request),
       status: request.status,
       bytesIn: rng.int(150, 600),
       bytesOut: request.status < 400 ? rng.int(20_000, 240_000) : rng.int(60, 200),

@@ -60,6 +60,21 @@ export type CallSpec = {
   bytesOut?: number;
 };
 
+/** Where a call lands, addressed by the callee's in-cluster service name. */
+export function meshDestination(
+  call: Pick<CallSpec, 'to' | 'method' | 'path' | 'route' | 'tool' | 'protocol'>,
+): HopDestination {
+  return {
+    service: call.to.name,
+    host: `${call.to.name}.${call.to.namespace}.svc.cluster.local`,
+    method: call.method,
+    path: call.path,
+    ...(call.route ? { route: call.route } : {}),
+    ...(call.tool ? { tool: call.tool } : {}),
+    protocol: call.protocol ?? 'http',
+  };
+}
+
 export type CallerSpec = { workload: Workload; agent?: string; ip?: string };
 
 /**
@@ -133,15 +148,7 @@ export class TraceBuilder {
       credential: call.credential,
       ...(call.delegation ? { delegation: call.delegation } : {}),
       source: workloadSource(caller.workload, caller.agent, caller.ip),
-      destination: {
-        service: call.to.name,
-        host: `${call.to.name}.${call.to.namespace}.svc.cluster.local`,
-        method: call.method,
-        path: call.path,
-        ...(call.route ? { route: call.route } : {}),
-        ...(call.tool ? { tool: call.tool } : {}),
-        protocol: call.protocol ?? 'http',
-      },
+      destination: meshDestination(call),
       status,
       bytesIn: this.rng.int(120, 2_400),
       bytesOut: call.bytesOut ?? this.rng.int(200, 16_000),
