@@ -3,6 +3,7 @@ import { createDetectionEngine } from '../detectors/engine.js';
 import { defaultPipelineOptions, Pipeline } from '../ingest/pipeline.js';
 import type { RawRecord } from '../ingest/source.js';
 import type { HopwatchConfig } from '../schemas/config.js';
+import type { Finding } from '../schemas/finding.js';
 import { parseConfig } from '../schemas/load-config.js';
 import type { StoreWriter } from '../store/types.js';
 
@@ -22,13 +23,17 @@ export const discardingWriter: StoreWriter = {
 };
 
 /** The pipeline `hopwatch run` builds, with the default configuration, writing to `writer`. */
-export function benchPipeline(config: HopwatchConfig, writer: StoreWriter): Pipeline {
+export function benchPipeline(
+  config: HopwatchConfig,
+  writer: StoreWriter,
+  onFindings: (findings: Finding[]) => void = () => undefined,
+): Pipeline {
   const engineConfig = { lineage: config.lineage, detectors: config.detectors };
   return new Pipeline(
     {
       createEngine: (sink) => createDetectionEngine(engineConfig, sink, { now: Date.now }),
       writer,
-      alerts: { enqueue: () => undefined },
+      alerts: { enqueue: onFindings },
       now: Date.now,
       logger: createLogger('silent'),
     },

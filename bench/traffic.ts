@@ -79,7 +79,7 @@ export function mixedRecords(run: GeneratedScenario): { key: string | undefined;
   return serialized.records.map((line) => ({ key: traceKeyOf(line), line }));
 }
 
-const traceIdField = /"trace(?:Id|_id|parent)":"(?:00-)?([^"-]+)/;
+const traceIdField = /"(?:traceId|trace_id|traceparent|b3|x-b3-traceid)":"(?:00-)?([^"-]+)/;
 
 /** The record's trace id as the Kafka key (one partition per trace, as a shipper keyed by trace would). */
 function traceKeyOf(line: string): string | undefined {

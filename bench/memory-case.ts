@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type CaseResult, caseResult } from './results.js';
+
+const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
+const limitBytes = 1.5 * 1024 ** 3;
+const mib = (bytes: number) => bytes / 1024 ** 2;
+
+/** Case 5: RSS and heap of an engine holding `traces` active traces and `credentials` credentials. */
+export async function memoryCase(
+  traces: number,
+  credentials: number,
+): Promise<{ results: CaseResult[]; note: string }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', child, String(traces), String(credentials)],
+    { maxBuffer: 1024 * 1024 },
+  );
+  const measured = JSON.parse(stdout) as {
+    rss: number;
+    heapUsed: number;
+    baseRss: number;
+    baseHeapUsed: number;
+    trackedTraces: number;
+    eventsObserved: number;
+    detectorState: Record<string, number>;
+    seconds: number;
+  };
+  return {
+    results: [
+      caseResult({
+        name: 'memory RSS (1M traces, 100k credentials)',
+        value: mib(measured.rss),
+        unit: 'MiB',
+        higherIsBetter: false,
+        baseline: mib(measured.baseRss),
+        target: mib(limitBytes),
+      }),
+      caseResult({
+        name: 'memory heap used (1M traces, 100k credentials)',
+        value: mib(measured.heapUsed),
+        unit: 'MiB',
+        higherIsBetter: false,
+        baseline: mib(measured.baseHeapUsed),
+      }),
+    ],
+    note: `Memory: ${measured.eventsObserved.toLocaleString('en-US')} hops observed in ${measured.seconds.toFixed(1)} s, ${measured.trackedTraces.toLocaleString('en-US')} traces tracked at the end, detector state ${JSON.stringify(measured.detectorState)}; the baseline is the same process before the first hop. That is ${Math.round((measured.heapUsed - measured.baseHeapUsed) / measured.eventsObserved)} heap bytes per tracked hop (with its share of trace and credential state).`,
+  };
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../cli/logger.js';
+import type { Finding } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { connectStore } from '../store/connection.js';
+import { openStore } from '../store/index.js';
+import type { StoreBatch, StoreWriter } from '../store/types.js';
+import { makeFinding } from '../test/helpers/store-fixtures.js';
+import { benchConfig, benchPipeline, discardingWriter, recordBatches } from './discard.js';
+import { medianOf, perSecond, type Repeat } from './measure.js';
+import { submitAll } from './pipeline-case.js';
+import { type CaseResult, caseResult } from './results.js';
+import type { Corpus } from './traffic.js';
+
+/** The resolved hops the pipeline hands the store for `corpus`: real rows, as wide as they come. */
+export async function resolvedHops(corpus: Corpus): Promise<ResolvedHop[]> {
+  const hops: ResolvedHop[] = [];
+  const collecting: StoreWriter = {
+    ...discardingWriter,
+    write: async (batch: StoreBatch) => {
+      if (batch.hops !== undefined) hops.push(...batch.hops);
+    },
+  };
+  await submitAll(benchPipeline(benchConfig(), collecting), recordBatches(corpus.lines, 500));
+  return hops;
+}
+
+const writeBatch = 2_000;
+
+/**
+ * Case 6: rows/s through the store writer (batched JSONEachRow inserts into embedded chDB) for hops
+ * and findings, vs `INSERT INTO <twin> SELECT * FROM <table>` of the same rows inside the engine.
+ */
+export async function storeCase(corpus: Corpus, findingCount: number, repeat: Repeat): Promise<CaseResult[]> {
+  const hops = await resolvedHops(corpus);
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-store-'));
+  const config = benchConfig({ dataDir });
+  const store = await openStore(config, createLogger('silent'));
+  const { client } = await connectStore(config);
+  const { database } = config.store;
+  let round = 0;
+  const writeAll = async (table: 'hops' | 'findings', rows: readonly (ResolvedHop | Finding)[]) => {
+    for (let start = 0; start < rows.length; start += writeBatch) {
+      const slice = rows.slice(start, start + writeBatch);
+      await store.writer.write(
+        table === 'hops' ? { hops: slice as ResolvedHop[] } : { findings: slice as Finding[] },
+      );
+    }
+    await store.writer.flush();
+  };
+  const rawCopy = async (table: string, rows: number) => {
+    round += 1;
+    const twin = `${database}.${table}_raw_${round}`;
+    await client.command({ query: `CREATE TABLE ${twin} AS ${database}.${table}` });
+    const started = performance.now();
+    await client.command({ query: `INSERT INTO ${twin} SELECT * FROM ${database}.${table} LIMIT ${rows}` });
+    const seconds = (performance.now() - started) / 1000;
+    await client.command({ query: `DROP TABLE ${twin}` });
+    return seconds;
+  };
+  try {
+    const hopRate = await medianOf(repeat, () => perSecond(hops.length, () => writeAll('hops', hops)));
+    const hopRaw = await medianOf(repeat, async () => hops.length / (await rawCopy('hops', hops.length)));
+    const findings = Array.from({ length: findingCount }, (_, index) =>
+      makeFinding(index + round * findingCount),
+    );
+    const findingRate = await medianOf(repeat, () =>
+      perSecond(findings.length, () => writeAll('findings', findings)),
+    );
+    const findingRaw = await medianOf(
+      repeat,
+      async () => findings.length / (await rawCopy('findings', findings.length)),
+    );
+    return [
+      caseResult({ name: 'store hops insert', value: hopRate, unit: 'rows/s', baseline: hopRaw }),
+      caseResult({ name: 'store findings insert', value: findingRate, unit: 'rows/s', baseline: findingRaw }),
+    ];
+  } finally {
+    await client.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
