@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { hopEventSchema, originSchema } from '../../schemas/hop-event.js';
+import { wellFormedHop } from './canonical-fast.js';
 import {
   type AdapterContext,
   type AdapterResult,
@@ -26,14 +27,14 @@ function describeIssues(error: z.ZodError): string {
 function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json' || !isObject(record.value))
     return reject('canonical record must be a JSON object');
-  const parsed = canonicalInputSchema.safeParse(record.value);
-  if (!parsed.success) return reject(`not a canonical HopEvent: ${describeIssues(parsed.error)}`);
-  const origin = {
-    ...parsed.data.origin,
-    ...context.origin,
-    format: parsed.data.origin?.format ?? 'canonical',
-  };
-  return { ok: true, events: [{ ...parsed.data, origin }] };
+  let hop = wellFormedHop(record.value);
+  if (hop === undefined) {
+    const parsed = canonicalInputSchema.safeParse(record.value);
+    if (!parsed.success) return reject(`not a canonical HopEvent: ${describeIssues(parsed.error)}`);
+    hop = parsed.data;
+  }
+  const origin = { ...hop.origin, ...context.origin, format: hop.origin?.format ?? 'canonical' };
+  return { ok: true, events: [{ ...hop, origin }] };
 }
 
 /** The HopEvent shape itself (schemas/hop-event.ts), validated field by field. */
