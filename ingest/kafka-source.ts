@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Finding } from '../schemas/finding.js';
 import type { KafkaConfig } from './config.js';
@@ -38,8 +38,13 @@ export type KafkaSourceOptions = {
 
 /** Records handed to the pipeline at a time: small enough to heartbeat and yield often. */
 const chunkRecords = 500;
-/** A partition holding more records than this waiting for the others is paused until they catch up. */
-const maxWaitingRecords = 5_000;
+/**
+ * A partition holding more records than this is paused until the pipeline has taken them: what bounds
+ * memory while the others catch up or while the store is unavailable.
+ */
+const maxWaitingRecords = 2_000;
+/** Batches are buffered this long before records are let out, so that one fetch's partitions meet. */
+const releaseDelayMs = 50;
 /** A partition that delivered nothing for this long no longer holds the others back. */
 const idlePartitionMs = 1_000;
 /** How long a stopping source keeps retrying an unavailable store for its final checkpoint. */
@@ -84,6 +89,7 @@ export class KafkaSource implements Source {
   private checkpointQueued = false;
   private releaseQueued = false;
   private releaseTimer: NodeJS.Timeout | null = null;
+  private releaseDebounce: NodeJS.Timeout | null = null;
   private readonly merger = new EventTimeMerger(idlePartitionMs);
   private readonly highWatermarks = new Map<string, { topic: string; partition: number; offset: bigint }>();
   private readonly paused = new Map<string, () => void>();
@@ -169,6 +175,7 @@ export class KafkaSource implements Source {
     this.stopDeadline = Date.now() + stopGraceMs;
     if (this.timer !== null) clearInterval(this.timer);
     if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
+    if (this.releaseDebounce !== null) clearTimeout(this.releaseDebounce);
     await this.exclusive(() => this.checkpoint()).catch((error: unknown) =>
       this.logger.error(
         { err: error },
@@ -216,8 +223,18 @@ export class KafkaSource implements Source {
     this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });
     if (batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
     if (held > maxWaitingRecords && !this.paused.has(key)) this.paused.set(key, payload.pause());
-    await this.exclusive(() => this.release());
+    // Not released here: the other partitions' batches of the same fetch come next, and records
+    // released before they are buffered would overtake them.
+    this.releaseSoon();
     await this.heartbeat(payload);
+  }
+
+  private releaseSoon(): void {
+    if (this.releaseDebounce !== null) return;
+    this.releaseDebounce = setTimeout(() => {
+      this.releaseDebounce = null;
+      this.releaseInBackground();
+    }, releaseDelayMs);
   }
 
   /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -12,6 +12,7 @@ import { Pacer } from '../../cli/scenarios/replay/pacer.js';
 import { replayFiles } from '../../cli/scenarios/replay/replay.js';
 import { loadCheckpoint } from '../../ingest/kafka-checkpoint.js';
 import { KafkaSource } from '../../ingest/kafka-source.js';
+import { normalizeRecord } from '../../ingest/normalize.js';
 import type { Pipeline } from '../../ingest/pipeline.js';
 import type { HopwatchConfig, HopwatchConfigInput } from '../../schemas/config.js';
 import type { Finding } from '../../schemas/finding.js';
@@ -75,6 +76,24 @@ export function scenarioLabels(name: string): ScenarioLabels {
   const read = readLabels(`fixtures/scenarios/${name}.labels.json`);
   if (!read.ok) throw new Error(read.reason);
   return read.labels;
+}
+
+/**
+ * The scenarios' records in one file, ordered by event time: one timeline on which all their attacks
+ * happen (appended one after the other, the later files would arrive late).
+ */
+export function mergeScenarios(names: string[], file: string): ScenarioLabels {
+  const timed: Array<{ ts: number; line: string }> = [];
+  for (const name of names) {
+    for (const line of readFileSync(scenarioFile(name), 'utf8').trimEnd().split('\n')) {
+      const decoded = normalizeRecord(line);
+      timed.push({ ts: decoded.ok ? (decoded.events[0]?.ts ?? 0) : 0, line });
+    }
+  }
+  timed.sort((a, b) => a.ts - b.ts);
+  writeFileSync(file, `${timed.map((entry) => entry.line).join('\n')}\n`);
+  const labels = names.map(scenarioLabels);
+  return { labels: labels.flatMap((entry) => entry.labels), benign: labels.flatMap((entry) => entry.benign) };
 }
 
 /** Produces the files with `hopwatch replay --to kafka` at full speed (keyed by trace id); returns the record count. */

@@ -1,0 +1,99 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { drainPending } from 'chdb';
+import type { Finding } from '../../schemas/finding.js';
+import { openStore } from '../../store/index.js';
+import { testKafkaBrokers } from '../kafka/test-brokers.js';
+import { freePort, type HopwatchProcess, spawnHopwatch, waitUntilHealthy } from './api-process.js';
+import { kafkaClient, queryRows, silent, testConfig, waitUntil } from './kafka-ingest.js';
+
+/** Writes a hopwatch.yaml (JSON is YAML) into `dir` and returns its path. */
+export function writeConfigFile(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, 'hopwatch.yaml');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+export type RunningHopwatch = { process: HopwatchProcess; baseUrl: string };
+
+/** `hopwatch run -c <configFile>` on `dataDir` with the test broker, once /readyz says its consumer joined the group. */
+export async function startHopwatchRun(
+  configFile: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningHopwatch> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const process = spawnHopwatch(['run', '-c', configFile], {
+    HOPWATCH_PORT: String(port),
+    HOPWATCH_DATA_DIR: dataDir,
+    HOPWATCH_LOG_LEVEL: 'info',
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    ...env,
+  });
+  await waitUntilHealthy(process, baseUrl);
+  await waitUntil('/readyz', async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 60_000);
+  return { process, baseUrl };
+}
+
+/** A sample of the process's /metrics: the line that starts with `series` (name and labels), 0 if none. */
+export async function metricValue({ baseUrl }: RunningHopwatch, series: string): Promise<number> {
+  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = metrics
+    .split('\n')
+    .find((text) => text.startsWith(`${series} `) || text.startsWith(`${series}{`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+/** Records the process took from Kafka (its own count since it started). */
+export function kafkaRecordsReceived(instance: RunningHopwatch): Promise<number> {
+  return metricValue(instance, 'hopwatch_records_received_total{source="kafka"}');
+}
+
+/** The latest partition assignment the process logged. */
+export function latestAssignment({ process }: RunningHopwatch): Record<string, number[]> | null {
+  const joins = process
+    .stderr()
+    .split('\n')
+    .filter((line) => line.includes('joined the Kafka consumer group'));
+  const last = joins[joins.length - 1];
+  return last === undefined
+    ? null
+    : (JSON.parse(last) as { assignment: Record<string, number[]> }).assignment;
+}
+
+export async function stopGracefully({ process }: RunningHopwatch): Promise<number | null> {
+  process.child.kill('SIGTERM');
+  return process.exited;
+}
+
+/** Sum of the group's committed offsets on `topic` (partitions without one count 0). */
+export async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, entry) => sum + Math.max(0, Number(entry.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export type StoredFindings = { final: Finding[]; rowsPerId: Map<string, number> };
+
+/** The findings in the embedded store of a stopped hopwatch: deduplicated (FINAL), and physical rows per id. */
+export async function storedFindings(dataDir: string): Promise<StoredFindings> {
+  const config = testConfig({ dataDir });
+  const store = await openStore(config, silent);
+  try {
+    const final = (await store.reader.listFindings({}, 1_000, null)).items;
+    const rows = await queryRows<{ id: string; n: string }>(
+      config,
+      `SELECT id, count() AS n FROM ${config.store.database}.findings GROUP BY id`,
+    );
+    return { final, rowsPerId: new Map(rows.map((row) => [row.id, Number(row.n)])) };
+  } finally {
+    await store.close();
+    await drainPending();
+  }
+}

@@ -1,0 +1,242 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScenarioLabels } from '../cli/evaluation/labels.js';
+import { matchFindings } from '../cli/evaluation/match.js';
+import type { Finding } from '../schemas/finding.js';
+import { assertBuilt, type HopwatchProcess, spawnHopwatch } from './helpers/api-process.js';
+import {
+  freshTopic,
+  mergeScenarios,
+  produceFiles,
+  scenarioFile,
+  scenarioLabels,
+  tempDataDir,
+  testConfig,
+  waitUntil,
+} from './helpers/kafka-ingest.js';
+import {
+  committedTotal,
+  kafkaRecordsReceived,
+  latestAssignment,
+  metricValue,
+  type RunningHopwatch,
+  startHopwatchRun,
+  stopGracefully,
+  storedFindings,
+  writeConfigFile,
+} from './helpers/kafka-process.js';
+import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { testKafkaBrokers } from './kafka/test-brokers.js';
+
+const dirs: string[] = [];
+const running: HopwatchProcess[] = [];
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  assertBuilt();
+  receiver = await startWebhookReceiver();
+});
+
+afterAll(async () => {
+  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+  await receiver.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(what: string): string {
+  const dir = tempDataDir(what);
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(configFile: string, dir: string): Promise<RunningHopwatch> {
+  const started = await startHopwatchRun(configFile, dir, TEST_SECRET_ENV);
+  running.push(started.process);
+  return started;
+}
+
+/** hopwatch.yaml for one instance: the topic, the group, quick checkpoints and a short session timeout. */
+function configFile(
+  dir: string,
+  topic: string,
+  groupId: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return writeConfigFile(dir, {
+    kafka: {
+      topics: [topic],
+      groupId,
+      deadLetterTopic: `${topic}.dead-letter`,
+      sessionTimeoutMs: 6_000,
+      ...extra,
+    },
+    store: { hopsTtlDays: 3_650 },
+  });
+}
+
+/** Scenarios on one timeline, split in two files, so that the second half can arrive while hopwatch runs. */
+function splitScenarios(names: string[], dir: string): { halves: [string, string]; labels: ScenarioLabels } {
+  const merged = join(dir, 'merged.ndjson');
+  const labels = mergeScenarios(names, merged);
+  const lines = readFileSync(merged, 'utf8').trimEnd().split('\n');
+  const middle = Math.floor(lines.length / 2);
+  const halves = [lines.slice(0, middle), lines.slice(middle)].map((part, index) => {
+    const file = join(dir, `half-${index}.ndjson`);
+    writeFileSync(file, `${part.join('\n')}\n`);
+    return file;
+  });
+  return { halves: [halves[0]!, halves[1]!], labels };
+}
+
+const producerConfig = () => testConfig({ kafka: { brokers: testKafkaBrokers() } });
+
+describe('hopwatch run with Kafka', () => {
+  it('killed with SIGKILL mid-stream and restarted, stores and alerts every finding exactly once', async () => {
+    const { topic, groupId } = await freshTopic('crash');
+    const dir = dataDir('kafka-crash');
+    const file = writeConfigFile(dir, {
+      kafka: {
+        topics: [topic],
+        groupId,
+        deadLetterTopic: `${topic}.dead-letter`,
+        sessionTimeoutMs: 6_000,
+        checkpointIntervalMs: 2_000,
+      },
+      store: { hopsTtlDays: 3_650 },
+      alerts: {
+        webhooks: [
+          {
+            name: 'crash-test',
+            url: receiver.url,
+            secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+            minSeverity: 'low',
+            backoffBaseMs: 50,
+            backoffMaxMs: 200,
+          },
+        ],
+      },
+    });
+    const {
+      halves: [first, second],
+      labels,
+    } = splitScenarios(
+      ['runaway-retry', 'agent-recursion', 'fanout-explosion', 'scope-creep', 'auth-probing', 'stolen-key'],
+      dir,
+    );
+    const producer = producerConfig();
+
+    const crashed = await start(file, dir);
+    const firstCount = await produceFiles(producer, topic, [first]);
+    // The first half is checkpointed and committed: the restart resumes from that state, not from scratch.
+    await waitUntil(
+      'the first half committed',
+      async () => (await committedTotal(groupId, topic)) === firstCount,
+    );
+    const secondCount = await produceFiles(producer, topic, [second]);
+    await waitUntil(
+      'part of the second half consumed',
+      async () => (await kafkaRecordsReceived(crashed)) > firstCount,
+      30_000,
+    );
+    crashed.process.child.kill('SIGKILL');
+    await crashed.process.exited;
+    const committedAtCrash = await committedTotal(groupId, topic);
+
+    const restartedAt = Date.now();
+    const restarted = await start(file, dir);
+    await waitUntil(
+      'every offset committed',
+      async () => (await committedTotal(groupId, topic)) === firstCount + secondCount,
+      60_000,
+    );
+    const recoveryMs = Date.now() - restartedAt;
+    const reread = await kafkaRecordsReceived(restarted);
+    expect(await stopGracefully(restarted)).toBe(0);
+    console.info(
+      `kill -9 at committed ${committedAtCrash}/${firstCount + secondCount}; restart re-read ${reread} records, all committed ${recoveryMs} ms after the restart`,
+    );
+
+    const stored = await storedFindings(dir);
+    const match = matchFindings(stored.final, labels);
+    expect(match.labels.every((outcome) => outcome.findings.length > 0)).toBe(true);
+    expect(match.falsePositives).toEqual([]);
+    const ids = stored.final.map((finding) => finding.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const rows = [...stored.rowsPerId.values()].reduce((sum, count) => sum + count, 0);
+    console.info(`findings: ${ids.length}, physical rows before merges: ${rows}`);
+
+    // A third run delivers what the outbox still holds; every finding reaches the webhook once.
+    const third = await start(file, dir);
+    const delivered = () =>
+      receiver.requests.map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
+    await waitUntil('every finding delivered', () => ids.every((id) => delivered().includes(id)), 30_000);
+    expect(await stopGracefully(third)).toBe(0);
+    expect(delivered().sort()).toEqual([...ids].sort());
+  });
+
+  it('two instances in one group split the partitions, and each finding is stored by one of them only', async () => {
+    const { topic, groupId } = await freshTopic('pair');
+    const dirs = [dataDir('kafka-pair-a'), dataDir('kafka-pair-b')];
+    const files = dirs.map((dir) => configFile(dir, topic, groupId));
+    const first = await start(files[0]!, dirs[0]!);
+    const second = await start(files[1]!, dirs[1]!);
+    const split = () => [first, second].map((instance) => latestAssignment(instance)?.[topic]?.length ?? 0);
+    await waitUntil('the partitions split between both', () => split().every((count) => count === 3), 60_000);
+    // A rebalance while records flow would move a partition's window state to nobody (see the README):
+    // the test produces once the group has settled.
+    const settled = JSON.stringify([first, second].map(latestAssignment));
+    await sleep(3_000);
+    expect(JSON.stringify([first, second].map(latestAssignment))).toBe(settled);
+
+    const records = await produceFiles(producerConfig(), topic, [scenarioFile('runaway-retry')]);
+    await waitUntil(
+      'every offset committed',
+      async () => (await committedTotal(groupId, topic)) === records,
+      60_000,
+    );
+    const received = await Promise.all([first, second].map(kafkaRecordsReceived));
+    expect(received[0]! + received[1]!).toBe(records);
+    expect(received.every((count) => count > 0)).toBe(true);
+    const late = await Promise.all(
+      [first, second].map((instance) => metricValue(instance, 'hopwatch_late_events_total')),
+    );
+    expect(late).toEqual([0, 0]);
+    expect(await stopGracefully(first)).toBe(0);
+    expect(await stopGracefully(second)).toBe(0);
+
+    const findings = [...(await storedFindings(dirs[0]!)).final, ...(await storedFindings(dirs[1]!)).final];
+    const ids = findings.map((finding) => finding.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const match = matchFindings(findings, scenarioLabels('runaway-retry'));
+    expect(match.labels.every((outcome) => outcome.findings.length > 0)).toBe(true);
+  });
+
+  it('`hopwatch replay <scenario> --to kafka` feeds a running `hopwatch run`, which stores the labelled findings', async () => {
+    const { topic, groupId } = await freshTopic('replay-cli');
+    const dir = dataDir('kafka-replay-cli');
+    const file = configFile(dir, topic, groupId);
+    const instance = await start(file, dir);
+    const replay = spawnHopwatch(
+      ['replay', scenarioFile('scope-creep'), '--to', 'kafka', '--speed', 'max', '--config', file],
+      {
+        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        HOPWATCH_LOG_LEVEL: 'silent',
+      },
+    );
+    expect(await replay.exited).toBe(0);
+    const records = readFileSync(scenarioFile('scope-creep'), 'utf8').trimEnd().split('\n').length;
+    await waitUntil(
+      'every offset committed',
+      async () => (await committedTotal(groupId, topic)) === records,
+      60_000,
+    );
+    expect(await stopGracefully(instance)).toBe(0);
+
+    const match = matchFindings((await storedFindings(dir)).final, scenarioLabels('scope-creep'));
+    expect(match.labels.every((outcome) => outcome.findings.length > 0)).toBe(true);
+    expect(match.falsePositives).toEqual([]);
+  });
+});
