@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import { partitionKey } from './kafka-offsets.js';
 import { eventTimeOf, type PreparedRecord } from './pipeline.js';
 
 /** A decoded record waiting for its turn, with the message it came from. */
@@ -40,7 +41,7 @@ export class EventTimeMerger {
     const kept = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
-        const key = `${topic}\u0000${partition}`;
+        const key = partitionKey(topic, partition);
         kept.add(key);
         if (!this.queues.has(key)) this.queues.set(key, emptyQueue(topic, partition, now));
       }
@@ -50,7 +51,7 @@ export class EventTimeMerger {
 
   /** Offset after the last buffered message of the partition, if it has buffered any. */
   bufferedUpTo(topic: string, partition: number): bigint | undefined {
-    const queue = this.queues.get(`${topic}\u0000${partition}`);
+    const queue = this.queues.get(partitionKey(topic, partition));
     return queue === undefined || queue.bufferedUpTo < 0n ? undefined : queue.bufferedUpTo;
   }
 
@@ -65,7 +66,7 @@ export class EventTimeMerger {
     highWatermark: string,
     now: number,
   ): number {
-    const queue = this.queues.get(`${topic}\u0000${partition}`);
+    const queue = this.queues.get(partitionKey(topic, partition));
     if (queue === undefined) return -1;
     for (const record of records) {
       queue.records.push(record);
@@ -79,7 +80,7 @@ export class EventTimeMerger {
   }
 
   waiting(topic: string, partition: number): number {
-    const queue = this.queues.get(`${topic}\u0000${partition}`);
+    const queue = this.queues.get(partitionKey(topic, partition));
     return queue === undefined ? 0 : queue.records.length - queue.head;
   }
 

@@ -1,31 +1,23 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Finding } from '../schemas/finding.js';
 import type { KafkaConfig } from './config.js';
-import {
-  type CheckpointOffsets,
-  checkpointPath,
-  type KafkaCheckpoint,
-  writeCheckpoint,
-} from './kafka-checkpoint.js';
+import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
+import { Checkpointer, type CheckpointSink } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics } from './kafka-client.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
+import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { untilDone } from './kafka-retry.js';
-import type { PipelineStats, PreparedRecord } from './pipeline.js';
+import type { PreparedRecord } from './pipeline.js';
 import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
 
-/** The pipeline as the Kafka source needs it: synchronous intake, so that offsets and engine state match. */
-export interface CheckpointedSink {
+/** The pipeline as the Kafka source needs it: intake in two synchronous steps, so that offsets and engine state match. */
+export interface CheckpointedSink extends CheckpointSink {
   prepare(record: RawRecord): PreparedRecord;
   acceptPrepared(prepared: readonly PreparedRecord[]): BatchOutcome;
   forward(): Promise<void>;
-  durable(): Promise<void>;
-  takeCheckpoint(): { engine: unknown; findings: Finding[] };
-  publish(findings: Finding[]): Promise<void>;
   releaseFindings(): void;
-  stats(): PipelineStats;
 }
 
 export type KafkaSourceOptions = {
@@ -50,8 +42,6 @@ const idlePartitionMs = 1_000;
 /** How long a stopping source keeps retrying an unavailable store for its final checkpoint. */
 const stopGraceMs = 10_000;
 
-const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 /**
  * Kafka topics as a source: a consumer group with manual offsets.
  *
@@ -73,17 +63,12 @@ export class KafkaSource implements Source {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly deadLetters: DeadLetterProducer;
-  private readonly checkpointFile: string;
+  private readonly offsets: ConsumedOffsets;
+  private readonly checkpointer: Checkpointer;
   private context: SourceContext | null = null;
   private joined = false;
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
-  /** Next offset per partition: the engine has seen every record below it. */
-  private readonly consumed = new Map<string, { topic: string; partition: number; offset: string }>();
-  private readonly committed = new Map<string, string>();
-  /** Findings taken from the pipeline whose checkpoint could not be written; they go into the next one. */
-  private carried: Finding[] = [];
-  private lastProgress = '';
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private checkpointQueued = false;
@@ -111,13 +96,16 @@ export class KafkaSource implements Source {
       allowAutoTopicCreation: false,
     });
     this.deadLetters = new DeadLetterProducer(this.kafka, config.deadLetterTopic);
-    this.checkpointFile = checkpointPath(options.dataDir);
-    for (const [topic, partitions] of Object.entries(options.restored?.offsets ?? {})) {
-      for (const [partition, offset] of Object.entries(partitions)) {
-        const key = partitionKey(topic, Number(partition));
-        this.consumed.set(key, { topic, partition: Number(partition), offset });
-      }
-    }
+    this.offsets = new ConsumedOffsets(options.restored?.offsets);
+    const checkpointOptions = {
+      file: checkpointPath(options.dataDir),
+      groupId: config.groupId,
+      sink: options.sink,
+      offsets: this.offsets,
+      commit: (offsets: PartitionOffset[]) => this.commit(offsets),
+      assignment: () => this.assignment,
+    };
+    this.checkpointer = new Checkpointer(checkpointOptions, logger);
   }
 
   async start(context: SourceContext): Promise<void> {
@@ -201,7 +189,7 @@ export class KafkaSource implements Source {
     const key = partitionKey(topic, partition);
     // Below these offsets records are in the engine (restored from a checkpoint ahead of the committed
     // offset, or re-delivered after a rebalance) or already waiting: taking them again would count them twice.
-    const consumed = BigInt(this.consumed.get(key)?.offset ?? '0');
+    const consumed = this.offsets.next(topic, partition);
     const buffered = this.merger.bufferedUpTo(topic, partition) ?? 0n;
     const from = consumed > buffered ? consumed : buffered;
     const format = this.options.config.formatByTopic[topic];
@@ -244,13 +232,7 @@ export class KafkaSource implements Source {
       const taken = this.merger.take(chunkRecords, Date.now());
       if (taken.length === 0) break;
       const outcome = this.options.sink.acceptPrepared(taken.map((record) => record.prepared));
-      for (const { topic, partition, message } of taken) {
-        this.consumed.set(partitionKey(topic, partition), {
-          topic,
-          partition,
-          offset: (BigInt(message.offset) + 1n).toString(),
-        });
-      }
+      for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
       const rejected = outcome.rejects.map(({ index, reason }) => {
         const { topic, partition, message, prepared } = taken[index]!;
         return { topic, partition, message, reason, format: prepared.record.format };
@@ -282,9 +264,8 @@ export class KafkaSource implements Source {
 
   /** Lag = the partition's end as last fetched − the next offset the engine would see. */
   private reportLag(): void {
-    for (const [key, { topic, partition, offset }] of this.highWatermarks) {
-      const consumed = BigInt(this.consumed.get(key)?.offset ?? '0');
-      this.context?.reportLag(topic, partition, Number(offset > consumed ? offset - consumed : 0n));
+    for (const { topic, partition, offset } of this.highWatermarks.values()) {
+      this.context?.reportLag(topic, partition, this.offsets.lag(topic, partition, offset));
     }
   }
 
@@ -329,82 +310,25 @@ export class KafkaSource implements Source {
       });
   }
 
-  /**
-   * Store first (hops and dead letters of every consumed record), then the checkpoint file, then the
-   * findings it holds, then the offset commit: nothing is committed or published before what it
-   * depends on is durable. `giveUp` bounds the waiting for an unavailable store.
-   */
-  private async checkpoint(
+  /** `giveUp` bounds the waiting for an unavailable store: by default, only while stopping. */
+  private checkpoint(
     giveUp = () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
   ): Promise<void> {
-    const { sink, config } = this.options;
-    const progress = this.progressMark();
-    if (progress === this.lastProgress && this.carried.length === 0) return;
-    const retry = { giveUp, between: this.keepMembership };
-    await untilDone('writing to the store', () => sink.durable(), this.logger, retry);
-    const taken = sink.takeCheckpoint();
-    const findings = this.carried.concat(taken.findings);
-    const offsets = this.consumedOffsets();
-    const started = performance.now();
-    try {
-      const bytes = await writeCheckpoint(this.checkpointFile, {
-        groupId: config.groupId,
-        writtenAt: Date.now(),
-        offsets,
-        engine: taken.engine,
-        findings,
-      });
-      this.logger.debug(
-        { bytes, ms: Math.round(performance.now() - started), findings: findings.length },
-        'Kafka checkpoint written',
-      );
-    } catch (error) {
-      this.carried = findings;
-      throw error;
-    }
-    this.carried = [];
-    this.lastProgress = progress;
-    await untilDone('writing to the store', () => sink.publish(findings), this.logger, retry);
-    await this.commit();
+    return this.checkpointer.checkpoint({ giveUp, between: this.keepMembership });
   }
 
-  /** Commits the consumed offsets of the partitions this member holds; a refused commit waits for the next checkpoint. */
-  private async commit(): Promise<void> {
-    const offsets = [];
-    for (const [topic, partitions] of Object.entries(this.assignment)) {
-      for (const partition of partitions) {
-        const key = partitionKey(topic, partition);
-        const consumed = this.consumed.get(key);
-        if (consumed !== undefined && this.committed.get(key) !== consumed.offset) offsets.push(consumed);
-      }
-    }
-    if (offsets.length === 0) return;
+  /** A refused commit (the group is rebalancing) waits for the next checkpoint; the file has the offsets. */
+  private async commit(offsets: PartitionOffset[]): Promise<boolean> {
     try {
       await this.consumer.commitOffsets(offsets);
-      for (const { topic, partition, offset } of offsets)
-        this.committed.set(partitionKey(topic, partition), offset);
+      return true;
     } catch (error) {
       this.logger.info(
         { reason: (error as Error).message },
-        'offset commit refused (group rebalancing); the checkpoint has them',
+        'offset commit refused; the checkpoint has the offsets',
       );
+      return false;
     }
-  }
-
-  private consumedOffsets(): CheckpointOffsets {
-    const offsets: CheckpointOffsets = {};
-    for (const { topic, partition, offset } of this.consumed.values()) {
-      offsets[topic] ??= {};
-      offsets[topic][String(partition)] = offset;
-    }
-    return offsets;
-  }
-
-  /** Changes whenever a checkpoint would differ from the last one: records consumed, events seen, watermark moved. */
-  private progressMark(): string {
-    const { engine } = this.options.sink.stats();
-    const offsets = [...this.consumed.values()].map((entry) => entry.offset).join(',');
-    return `${offsets}|${engine.eventsObserved}|${engine.watermark}`;
   }
 
   /** Runs `task` after every task queued before it: chunks and checkpoints never interleave. */
