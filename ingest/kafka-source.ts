@@ -71,8 +71,7 @@ export class KafkaSource implements Source {
   private assignment: Record<string, number[]> = {};
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
-  private checkpointQueued = false;
-  private releaseQueued = false;
+  private readonly queued = new Set<'release' | 'checkpoint'>();
   private releaseTimer: NodeJS.Timeout | null = null;
   private releaseDebounce: NodeJS.Timeout | null = null;
   private readonly merger = new EventTimeMerger(idlePartitionMs);
@@ -147,7 +146,10 @@ export class KafkaSource implements Source {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
-    this.timer = setInterval(() => this.checkpointInBackground(), config.checkpointIntervalMs);
+    this.timer = setInterval(
+      () => this.inBackground('checkpoint', () => this.checkpoint()),
+      config.checkpointIntervalMs,
+    );
     this.timer.unref();
     // A partition that goes quiet lets the others' waiting records out without a new batch.
     this.releaseTimer = setInterval(() => this.releaseInBackground(), idlePartitionMs / 4);
@@ -270,15 +272,16 @@ export class KafkaSource implements Source {
   }
 
   private releaseInBackground(): void {
-    if (this.releaseQueued || this.stopDeadline !== null) return;
-    this.releaseQueued = true;
-    this.exclusive(() => this.release())
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'releasing waiting Kafka records failed; retrying'),
-      )
-      .finally(() => {
-        this.releaseQueued = false;
-      });
+    if (this.stopDeadline === null) this.inBackground('release', () => this.release());
+  }
+
+  /** Queues `task` behind the lock unless one of its kind already waits; the timers retry what fails. */
+  private inBackground(kind: 'release' | 'checkpoint', task: () => Promise<void>): void {
+    if (this.queued.has(kind)) return;
+    this.queued.add(kind);
+    this.exclusive(task)
+      .catch((error: unknown) => this.logger.warn({ err: error }, `Kafka ${kind} failed; retrying`))
+      .finally(() => this.queued.delete(kind));
   }
 
   /** A heartbeat that finds the group rebalancing checkpoints first, while the commit is still accepted. */
@@ -296,18 +299,6 @@ export class KafkaSource implements Source {
       }
       throw error;
     }
-  }
-
-  private checkpointInBackground(): void {
-    if (this.checkpointQueued) return;
-    this.checkpointQueued = true;
-    this.exclusive(() => this.checkpoint())
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'Kafka checkpoint failed; retrying at the next interval'),
-      )
-      .finally(() => {
-        this.checkpointQueued = false;
-      });
   }
 
   /** `giveUp` bounds the waiting for an unavailable store: by default, only while stopping. */

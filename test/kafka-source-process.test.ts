@@ -18,6 +18,7 @@ import {
 } from './helpers/kafka-ingest.js';
 import {
   committedTotal,
+  consumerLag,
   kafkaRecordsReceived,
   latestAssignment,
   metricValue,
@@ -204,6 +205,9 @@ describe('hopwatch run with Kafka', () => {
       [first, second].map((instance) => metricValue(instance, 'hopwatch_late_events_total')),
     );
     expect(late).toEqual([0, 0]);
+    const lag = await Promise.all([first, second].map(consumerLag));
+    expect(Object.keys({ ...lag[0], ...lag[1] }).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect([...Object.values(lag[0]!), ...Object.values(lag[1]!)].every((value) => value === 0)).toBe(true);
     expect(await stopGracefully(first)).toBe(0);
     expect(await stopGracefully(second)).toBe(0);
 

@@ -45,6 +45,17 @@ export async function metricValue({ baseUrl }: RunningHopwatch, series: string):
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
+/** hopwatch_consumer_lag by partition, as the process exports it. */
+export async function consumerLag({ baseUrl }: RunningHopwatch): Promise<Record<string, number>> {
+  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  const lag: Record<string, number> = {};
+  for (const line of metrics.split('\n')) {
+    const sample = /^hopwatch_consumer_lag\{.*partition="(\d+)".*\} (\d+)$/.exec(line);
+    if (sample !== null) lag[sample[1]!] = Number(sample[2]);
+  }
+  return lag;
+}
+
 /** Records the process took from Kafka (its own count since it started). */
 export function kafkaRecordsReceived(instance: RunningHopwatch): Promise<number> {
   return metricValue(instance, 'hopwatch_records_received_total{source="kafka"}');
