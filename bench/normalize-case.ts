@@ -1,5 +1,5 @@
 import { normalizeRecord } from '../ingest/normalize.js';
-import { medianOf, perSecond, type Repeat } from './measure.js';
+import { medianOf, perCpuSecond, type Repeat } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 import type { Corpus } from './traffic.js';
 
@@ -30,7 +30,9 @@ function bareParse(lines: readonly string[]): number {
 /** Case 1: normalize events/s on one core for one format, vs bare parsing of the same lines. */
 export async function normalizeCase(corpus: Corpus, repeat: Repeat): Promise<CaseResult> {
   const now = Date.now();
-  const value = await medianOf(repeat, () => perSecond(corpus.hops, () => normalizeAll(corpus.lines, now)));
-  const baseline = await medianOf(repeat, () => perSecond(corpus.hops, () => bareParse(corpus.lines)));
+  const value = await medianOf(repeat, () =>
+    perCpuSecond(corpus.hops, () => normalizeAll(corpus.lines, now)),
+  );
+  const baseline = await medianOf(repeat, () => perCpuSecond(corpus.hops, () => bareParse(corpus.lines)));
   return caseResult({ name: `normalize ${corpus.format}`, value, unit: 'events/s', baseline });
 }

@@ -1,10 +1,32 @@
 import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
-import type { Backlog } from './backlog.js';
+import type { Backlog, KeyedRecord } from './backlog.js';
 import { progress } from './measure.js';
 
-// A partition batch must stay under the broker's message.max.bytes (1 MB): 800 records of ~1.5 KB, keyed by trace, may still fall unevenly on 6 partitions.
-const chunkRecords = 500;
+/**
+ * A send's records may all fall into one partition (one busy trace), and a partition's batch must
+ * stay under the broker's message.max.bytes (1 MB): sends are cut at this many bytes.
+ */
+const sendMaxBytes = 640_000;
+const sliceRecords = 2_000;
 const inFlight = 4;
+
+/** The backlog from record `from` on, cut into sends of at most sendMaxBytes. */
+function* sends(backlog: Backlog, count: number): Generator<KeyedRecord[]> {
+  let pending: KeyedRecord[] = [];
+  let bytes = 0;
+  for (let from = 0; from < count; from += sliceRecords) {
+    for (const record of backlog.slice(from, Math.min(count, from + sliceRecords))) {
+      if (bytes + record.line.length > sendMaxBytes && pending.length > 0) {
+        yield pending;
+        pending = [];
+        bytes = 0;
+      }
+      pending.push(record);
+      bytes += record.line.length;
+    }
+  }
+  if (pending.length > 0) yield pending;
+}
 
 /** Creates `topic` and fills it with the first `count` records of the backlog, keyed by trace id; records/s. */
 export async function produceBacklog(
@@ -22,16 +44,20 @@ export async function produceBacklog(
   await producer.connect();
   const started = performance.now();
   const sending = new Set<Promise<unknown>>();
-  for (let from = 0; from < count; from += chunkRecords) {
-    const messages = backlog
-      .slice(from, Math.min(count, from + chunkRecords))
-      .map((record) => ({ key: record.key ?? null, value: record.line }));
+  let produced = 0;
+  let reported = 0;
+  for (const records of sends(backlog, count)) {
+    const messages = records.map((record) => ({ key: record.key ?? null, value: record.line }));
     const sent: Promise<unknown> = producer
       .send({ topic, acks: 1, compression: CompressionTypes.None, messages })
       .finally(() => sending.delete(sent));
     sending.add(sent);
     if (sending.size >= inFlight) await Promise.race(sending);
-    if ((from / chunkRecords) % 250 === 0) progress(`produced ${from.toLocaleString('en-US')} records`);
+    produced += records.length;
+    if (produced - reported >= 250_000) {
+      reported = produced;
+      progress(`produced ${produced.toLocaleString('en-US')} records`);
+    }
   }
   await Promise.all(sending);
   await producer.disconnect();
