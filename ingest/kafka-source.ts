@@ -43,19 +43,23 @@ const idlePartitionMs = 1_000;
 const stopGraceMs = 10_000;
 
 /**
- * Kafka topics as a source: a consumer group with manual offsets.
+ * Kafka topics as a source: a consumer group with manual offsets. Batches are decoded into per-partition
+ * queues and reach the engine in event-time order across the partitions this member holds
+ * (EventTimeMerger), so that a backlog is not judged late partition after partition.
  *
- * Delivery: exactly-once findings through checkpoints. The engine sees each record once, in
- * `accept`; its findings are held back. Every `checkpointIntervalMs` (and on stop and on a rebalance
- * noticed in a batch) the source waits until the hops and dead letters of everything consumed are in
- * the store, writes the engine snapshot, the next offsets and the held findings to
+ * Delivery: exactly-once findings through checkpoints, chosen over "deterministic replay deduplicated by
+ * finding id" because a replay after a crash need not interleave partitions as the first run did, and
+ * then windows, and so finding ids, could differ. Here the engine sees each record once (in
+ * `acceptPrepared`) and its findings are held back. Every `checkpointIntervalMs` (and on stop, and on a
+ * rebalance noticed in a batch) the source waits until the hops and dead letters of everything consumed
+ * are in the store, writes the engine snapshot, the next offsets and the held findings to
  * `<dataDir>/kafka-checkpoint.json` (atomically), publishes those findings, then commits the offsets.
  * After a crash the engine restarts from that snapshot, the checkpoint's findings are published again
- * (the store and the alert outbox deduplicate by finding id) and consumption resumes at the checkpoint
- * offsets, skipping what the committed offsets would re-deliver. Records after the checkpoint are read
- * again; what they produced was never published, so nothing doubles even if the re-read interleaves
- * partitions differently. Hops deduplicate by (traceId, id); dead letters are at least once.
- * Stateful: the detection windows live in the checkpoint.
+ * (store and alert outbox deduplicate by finding id) and consumption resumes at the checkpoint offsets,
+ * skipping what the committed offsets would re-deliver. What records after the checkpoint produced was
+ * never published, so reading them again doubles nothing. Hops deduplicate by (traceId, id); dead
+ * letters are at least once. Stateful: the detection windows live in the checkpoint, per instance; a
+ * partition that moves to another member does not take its open windows along (see the README).
  */
 export class KafkaSource implements Source {
   readonly name = 'kafka';
@@ -125,15 +129,11 @@ export class KafkaSource implements Source {
       );
     }
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.joined = true;
-      this.assignment = payload.memberAssignment;
-      this.merger.assign(payload.memberAssignment, Date.now());
-      for (const resume of this.paused.values()) resume();
-      this.paused.clear();
       this.logger.info(
         { groupId: payload.groupId, assignment: payload.memberAssignment },
         'joined the Kafka consumer group',
       );
+      this.assigned(payload.memberAssignment);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
@@ -177,6 +177,18 @@ export class KafkaSource implements Source {
     this.options.sink.releaseFindings();
     this.joined = false;
     this.context = null;
+  }
+
+  /** What this member holds after a (re)join: records waiting for partitions it gave up are dropped. */
+  private assigned(assignment: Record<string, number[]>): void {
+    this.joined = true;
+    this.assignment = assignment;
+    this.merger.assign(assignment, Date.now());
+    for (const [key, { topic, partition }] of this.highWatermarks) {
+      if (!assignment[topic]?.includes(partition)) this.highWatermarks.delete(key);
+    }
+    for (const resume of this.paused.values()) resume();
+    this.paused.clear();
   }
 
   connected(): boolean {
