@@ -3,7 +3,7 @@ import type { Finding } from '../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, emptyHistory, recordCount } from './baseline.js';
 import type { FanoutConfig } from './config.js';
-import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
+import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from './finding.js';
 import { destinationKey, rootAnchorIdleWindows } from './hop-keys.js';
 import { RootAnchors } from './root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
@@ -148,7 +148,7 @@ class FanoutDetector implements Detector {
     recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
     if (overLimit !== undefined || !anomalous || assessment === undefined) return overLimit;
     return {
-      ...this.draftBase(closed, 'fanout_anomaly'),
+      ...rootWindowDraft(this.name, 'fanout_anomaly', closed),
       baseSeverity: 'low',
       excess: assessment.robustZ / config.baseline.zThreshold,
       summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls, far above its usual ${assessment.median} (robust z ${assessment.robustZ.toFixed(1)}).`,
@@ -161,23 +161,11 @@ class FanoutDetector implements Detector {
     const destinations = window.destinations.size;
     if (window.calls <= config.maxDescendants && destinations <= config.maxDestinations) return undefined;
     return {
-      ...this.draftBase(closed, 'fanout_limit'),
+      ...rootWindowDraft(this.name, 'fanout_limit', closed),
       baseSeverity: 'medium',
       excess: Math.max(window.calls / config.maxDescendants, destinations / config.maxDestinations),
       summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls to ${destinations} destinations within ${formatDuration(config.windowMs)} (limits: ${config.maxDescendants} calls, ${config.maxDestinations} destinations).`,
       evidence: this.evidence(closed, config),
-    };
-  }
-
-  private draftBase(closed: ClosedWindow<FanoutWindow>, rule: string) {
-    return {
-      detector: this.name,
-      rule,
-      key: closed.key,
-      originCredential: closed.acc.origin,
-      traceIds: [closed.acc.traceId],
-      windowStart: closed.start,
-      windowEnd: closed.end,
     };
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DetectorName, type Finding, type Severity, severities } from '../schemas/finding.js';
+import type { ClosedWindow } from './window.js';
 
 /** sha256 of detector, rule, key and window start (hex prefix): the same traffic yields the same id. */
 export function findingId(detector: DetectorName, rule: string, key: string, windowStart: number): string {
@@ -64,4 +65,21 @@ export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
+}
+
+/** What every finding about one root action's window shares: its key, origin, trace and bounds. */
+export function rootWindowDraft(
+  detector: DetectorName,
+  rule: string,
+  closed: ClosedWindow<{ origin: string; traceId: string }>,
+) {
+  return {
+    detector,
+    rule,
+    key: closed.key,
+    originCredential: closed.acc.origin,
+    traceIds: [closed.acc.traceId],
+    windowStart: closed.start,
+    windowEnd: closed.end,
+  };
 }

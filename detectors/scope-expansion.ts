@@ -2,7 +2,7 @@ import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
 import type { Finding } from '../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 import type { ScopeExpansionConfig } from './config.js';
-import { buildFinding, type FindingDraft } from './finding.js';
+import { buildFinding, type FindingDraft, rootWindowDraft } from './finding.js';
 import { GlobCache, type GlobSet } from './glob.js';
 import { rootAnchorIdleWindows } from './hop-keys.js';
 import { type NoveltySnapshot, NoveltyTracker } from './novelty.js';
@@ -212,18 +212,6 @@ function ruleEvidence(closed: ClosedWindow<ScopeWindow>, rule: RuleWindow, grant
   };
 }
 
-function draftBase(closed: ClosedWindow<ScopeWindow>, rule: string) {
-  return {
-    detector: 'scope_expansion' as const,
-    rule,
-    key: closed.key,
-    originCredential: closed.acc.origin,
-    traceIds: [closed.acc.traceId],
-    windowStart: closed.start,
-    windowEnd: closed.end,
-  };
-}
-
 function gainDraft(
   closed: ClosedWindow<ScopeWindow>,
   grant: RootGrant | undefined,
@@ -235,7 +223,7 @@ function gainDraft(
   // Gaining anything beyond read access weighs double.
   const writeGained = scopes.some((scope) => !readScopes.matches(scope));
   return {
-    ...draftBase(closed, 'privilege_gain'),
+    ...rootWindowDraft('scope_expansion', 'privilege_gain', closed),
     credential,
     baseSeverity: 'high',
     excess: scopes.length * (writeGained ? 2 : 1),
@@ -248,7 +236,7 @@ function writeDraft(closed: ClosedWindow<ScopeWindow>, grant: RootGrant | undefi
   const { write, origin, traceId } = closed.acc;
   const calls = topCounts(write.items, shown);
   return {
-    ...draftBase(closed, 'write_under_read_only'),
+    ...rootWindowDraft('scope_expansion', 'write_under_read_only', closed),
     credential: write.example?.credential,
     baseSeverity: write.succeeded > 0 ? 'high' : 'medium',
     excess: write.hops,
