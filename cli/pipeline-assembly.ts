@@ -1,8 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
 import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
 import type { EngineSink } from '../detectors/types.js';
 import { defaultPipelineOptions, type FindingAlerts, Pipeline } from '../ingest/pipeline.js';
 import type { HopwatchConfig } from '../schemas/config.js';
-import type { StoreWriter } from '../store/types.js';
+import { openStore } from '../store/index.js';
+import type { HopwatchStore, StoreWriter } from '../store/types.js';
 import type { Logger } from './logger.js';
 
 export type PipelineParts = {
@@ -56,4 +59,24 @@ export function createPipeline(
     },
   );
   return { pipeline, restored };
+}
+
+export type Outputs =
+  | { ok: true; alerts: AlertDispatcher; store: HopwatchStore }
+  | { ok: false; reason: string };
+
+/**
+ * Opens where the pipeline's results go: the alert outbox under dataDir and the store (migrations
+ * applied). A webhook that cannot work is a value; an unreachable store throws, the outbox closed.
+ */
+export async function openOutputs(config: HopwatchConfig, logger: Logger): Promise<Outputs> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const created = await createAlertDispatcher({ config: config.alerts, dataDir: config.dataDir, logger });
+  if (!created.ok) return created;
+  const alerts = created.dispatcher;
+  const store = await openStore(config, logger).catch(async (error: unknown) => {
+    await alerts.stop();
+    throw error;
+  });
+  return { ok: true, alerts, store };
 }

@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { createAlertDispatcher } from '../alerts/dispatcher.js';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
@@ -13,10 +11,9 @@ import type { Pipeline } from '../ingest/pipeline.js';
 import type { Source } from '../ingest/source.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { loadConfig } from '../schemas/load-config.js';
-import { openStore } from '../store/index.js';
 import type { HopwatchStore } from '../store/types.js';
 import { createLogger, type Logger } from './logger.js';
-import { type Checkpointed, createPipeline } from './pipeline-assembly.js';
+import { type Checkpointed, createPipeline, openOutputs } from './pipeline-assembly.js';
 
 /** Everything `hopwatch run` starts, wired together; tests assemble the same thing. */
 export type Hopwatch = {
@@ -65,14 +62,9 @@ export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: 
  * store or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
-  mkdirSync(config.dataDir, { recursive: true });
-  const created = await createAlertDispatcher({ config: config.alerts, dataDir: config.dataDir, logger });
-  if (!created.ok) return created;
-  const alerts = created.dispatcher;
-  const store = await openStore(config, logger).catch(async (error: unknown) => {
-    await alerts.stop();
-    throw error;
-  });
+  const outputs = await openOutputs(config, logger);
+  if (!outputs.ok) return outputs;
+  const { alerts, store } = outputs;
   const metrics = createHopwatchMetrics();
   const resume = await kafkaResume(config, logger);
   const parts = { writer: store.writer, alerts, logger, onStoreWrite: metrics.observeStoreWrite };

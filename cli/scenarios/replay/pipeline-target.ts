@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { createAlertDispatcher } from '../../../alerts/dispatcher.js';
 import type { HopwatchConfig } from '../../../schemas/config.js';
 import type { Finding } from '../../../schemas/finding.js';
-import { openStore } from '../../../store/index.js';
 import type { Logger } from '../../logger.js';
-import { createPipeline } from '../../pipeline-assembly.js';
+import { createPipeline, openOutputs } from '../../pipeline-assembly.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -17,14 +14,9 @@ export async function openPipelineTarget(
   logger: Logger,
   onFinding: (finding: Finding) => void,
 ): Promise<{ ok: true; target: ReplayTarget } | { ok: false; reason: string }> {
-  mkdirSync(config.dataDir, { recursive: true });
-  const created = await createAlertDispatcher({ config: config.alerts, dataDir: config.dataDir, logger });
-  if (!created.ok) return created;
-  const alerts = created.dispatcher;
-  const store = await openStore(config, logger).catch(async (error: unknown) => {
-    await alerts.stop();
-    throw error;
-  });
+  const outputs = await openOutputs(config, logger);
+  if (!outputs.ok) return outputs;
+  const { alerts, store } = outputs;
   alerts.start();
   const parts = {
     writer: store.writer,
