@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const HOPWATCH_BIN = fileURLToPath(new URL('../../bin/hopwatch.js', import.meta.url));
@@ -11,18 +10,7 @@ export function assertBuilt(): void {
   if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` before this test');
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
+export { freePort } from '../kafka/running-broker.js';
 
 /** `exited` settles on 'close': after the exit and after stdout and stderr have been read to the end. */
 export type HopwatchProcess = { child: ChildProcess; stderr(): string; exited: Promise<number | null> };

@@ -44,7 +44,8 @@ export async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
