@@ -7,9 +7,13 @@ import type { Finding } from '../schemas/finding.js';
 import { parseConfig } from '../schemas/load-config.js';
 import type { StoreWriter } from '../store/types.js';
 
-/** The default configuration (what `hopwatch run` uses without a config file), with a data directory. */
+/**
+ * The default configuration (what `hopwatch run` uses without a config file) and `overrides`, except
+ * for the hops' TTL: generated traffic lies up to two years back, and the default 30 days would have
+ * chDB drop its hops as they are inserted.
+ */
 export function benchConfig(overrides: Record<string, unknown> = {}): HopwatchConfig {
-  const parsed = parseConfig({ logLevel: 'silent', ...overrides });
+  const parsed = parseConfig({ logLevel: 'silent', store: { hopsTtlDays: 3_650 }, ...overrides });
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.config;
 }

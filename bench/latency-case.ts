@@ -52,7 +52,11 @@ export async function latencyCase(
   seconds: number,
 ): Promise<{ results: CaseResult[]; note: string }> {
   const minute = minuteOfTraffic(5, 60);
-  const copies = Math.max(1, Math.floor((eventsPerSecond * 60) / minute.events));
+  if (seconds > 60) throw new Error('the latency case paces at most one minute of traffic');
+  const inWindow = minute.records
+    .filter((timed) => timed.dueTs < minute.start + seconds * 1000)
+    .reduce((sum, timed) => sum + timed.events, 0);
+  const copies = Math.max(1, Math.round((eventsPerSecond * seconds) / inWindow));
   const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-latency-'));
   const config = benchConfig({ dataDir });
   const store = await openStore(config, createLogger('silent'));
@@ -82,21 +86,13 @@ export async function latencyCase(
   })();
   let next = 0;
   let sent = 0;
-  const minuteMs = 60_000;
   while (Date.now() < wallEnd) {
     const now = Date.now();
     const batch: RawRecord[] = [];
     for (;;) {
-      const index = Math.floor(next / copies);
-      const lap = Math.floor(index / minute.records.length);
-      const timed = minute.records[index % minute.records.length]!;
-      const due = timed.dueTs + shiftMs + lap * minuteMs;
-      if (due > now) break;
-      const copy = (next % copies) + lap * copies;
-      batch.push({
-        raw: timed.record.render(copy + 1, shiftMs + lap * minuteMs),
-        origin: { source: 'kafka' },
-      });
+      const timed = minute.records[Math.floor(next / copies)];
+      if (timed === undefined || timed.dueTs + shiftMs > now) break;
+      batch.push({ raw: timed.record.render((next % copies) + 1, shiftMs), origin: { source: 'kafka' } });
       sent += timed.events;
       next += 1;
     }

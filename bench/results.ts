@@ -55,6 +55,18 @@ function metCell(result: CaseResult): string {
   return result.met ? 'yes' : 'no';
 }
 
+/** One line per case with a target: met, or missed by how much (relative to the target). */
+export function targetLines(results: readonly CaseResult[]): string[] {
+  return results
+    .filter((result) => result.target !== null)
+    .map((result) => {
+      const target = result.target!;
+      const gap = result.higherIsBetter ? 1 - result.value / target : result.value / target - 1;
+      const verdict = result.met ? 'met' : `missed by ${(gap * 100).toFixed(0)} %`;
+      return `${result.name}: ${number(result.value)} ${result.unit} against ${result.higherIsBetter ? '≥' : '≤'} ${number(target)}, ${verdict}.`;
+    });
+}
+
 export function resultsTable(results: readonly CaseResult[]): string {
   const rows = results.map(
     (result) =>
@@ -73,6 +85,7 @@ export function writeResults(
   directory: string,
   results: readonly CaseResult[],
   notes: readonly string[],
+  analysis: readonly string[],
   wallSeconds: number,
 ): void {
   const host = machine();
@@ -91,7 +104,15 @@ export function writeResults(
     '',
     resultsTable(results),
     '',
-    '## Notes',
+    '## Targets',
+    '',
+    ...targetLines(results).map((line) => `- ${line}`),
+    '',
+    '## Where the time and memory go, and what would close the gaps',
+    '',
+    ...analysis.map((line) => `- ${line}`),
+    '',
+    '## Notes on this run',
     '',
     ...notes.map((note) => `- ${note}`),
     '',

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analysis } from './analysis.js';
 import { Backlog } from './backlog.js';
 import { benchBroker } from './broker.js';
 import { kafkaCase } from './kafka-case.js';
@@ -24,7 +25,7 @@ const settings = {
   kafkaRecords: Number(process.env.BENCH_KAFKA_RECORDS ?? 2_000_000),
   /** Generated once, then repeated later in event time up to kafkaRecords. */
   backlogRate: 40,
-  kafkaConsumeSeconds: 150,
+  kafkaConsumeSeconds: 300,
   latencyEventsPerSecond: 10_000,
   latencySeconds: 30,
   memoryTraces: 1_000_000,
@@ -101,5 +102,5 @@ try {
 }
 
 const wallSeconds = (performance.now() - started) / 1000;
-writeResults(benchDir, results, notes, wallSeconds);
+writeResults(benchDir, results, notes, analysis, wallSeconds);
 progress(`done in ${Math.round(wallSeconds)} s: bench/RESULTS.md, bench/results.json`);

@@ -54,8 +54,15 @@ export async function storeCase(corpus: Corpus, findingCount: number, repeat: Re
     round += 1;
     const twin = `${database}.${table}_raw_${round}`;
     await client.command({ query: `CREATE TABLE ${twin} AS ${database}.${table}` });
+    // Merges (and optimize_on_insert) fold repeated ids together: repeat the stored rows up to the volume.
+    const stored = await (
+      await client.query({ query: `SELECT count() AS n FROM ${database}.${table}`, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    const repeats = Math.ceil(rows / Math.max(1, Number(stored[0]?.n)));
     const started = performance.now();
-    await client.command({ query: `INSERT INTO ${twin} SELECT * FROM ${database}.${table} LIMIT ${rows}` });
+    await client.command({
+      query: `INSERT INTO ${twin} SELECT copied.* FROM ${database}.${table} AS copied, numbers(${repeats}) AS repeat LIMIT ${rows}`,
+    });
     const seconds = (performance.now() - started) / 1000;
     await client.command({ query: `DROP TABLE ${twin}` });
     return seconds;
