@@ -3,7 +3,13 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrokerStart, freePorts, kafkaFile, kafkaVersion, waitUntilBrokerAnswers } from './running-broker.js';
+import {
+  type BrokerStart,
+  freePorts,
+  kafkaFile,
+  kafkaVersion,
+  waitUntilBrokerAnswers,
+} from './running-broker.js';
 
 const script = fileURLToPath(kafkaFile('local-broker.sh'));
 
