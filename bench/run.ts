@@ -25,7 +25,7 @@ const settings = {
   kafkaRecords: Number(process.env.BENCH_KAFKA_RECORDS ?? 2_000_000),
   /** Generated once, then repeated later in event time up to kafkaRecords. */
   backlogRate: 40,
-  kafkaConsumeSeconds: 300,
+  kafkaConsumeSeconds: 200,
   latencyEventsPerSecond: 10_000,
   latencySeconds: 30,
   memoryTraces: 1_000_000,
