@@ -329,8 +329,13 @@ describe('alert delivery to a real HTTP receiver', () => {
   });
 
   it('reads only the start of an endless error body and retries instead of hanging until the timeout', async () => {
+    // The retry is held until the first attempt has been inspected: a quick retry would overwrite it.
+    let release = (): void => undefined;
+    const heldUntil = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const hook = await receiver((_, index) =>
-      index === 0 ? { status: 500, endlessBody: true } : { status: 200 },
+      index === 0 ? { status: 500, endlessBody: true } : { status: 200, heldUntil },
     );
     const dispatcher = await startDispatcher(
       alertsConfigFor([{ name: 'chatty', url: hook.url, timeoutMs: 5_000, maxResponseBytes: 1_024 }]),
@@ -343,6 +348,7 @@ describe('alert delivery to a real HTTP receiver', () => {
       lastStatus: 500,
       lastError: `HTTP 500: ${'x'.repeat(200)}`,
     });
+    release();
     await waitUntil('the delivery settled', settled(dispatcher, 1));
     expect(dispatcher.stats().attemptsByOutcome).toMatchObject({ http_error: 1, timeout: 0, delivered: 1 });
   });
