@@ -146,7 +146,14 @@ describe('alert delivery to a real HTTP receiver', () => {
   });
 
   it('records a timeout when the receiver answers too late, and delivers on the retry', async () => {
-    const hook = await receiver((_, index) => ({ status: 200, delayMs: index === 0 ? 1_500 : undefined }));
+    let release = (): void => undefined;
+    const heldUntil = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The retry is held until the timed-out attempt has been inspected: a quick retry would overwrite it.
+    const hook = await receiver((_, index) =>
+      index === 0 ? { status: 200, delayMs: 1_500 } : { status: 200, heldUntil },
+    );
     const dispatcher = await startDispatcher(
       alertsConfigFor([{ name: 'slow', url: hook.url, timeoutMs: 200 }]),
     );
@@ -157,6 +164,7 @@ describe('alert delivery to a real HTTP receiver', () => {
       state: 'pending',
       lastError: 'no response within 200 ms',
     });
+    release();
     await waitUntil('the delivery settled', settled(dispatcher, 1));
 
     expect(hook.requests).toHaveLength(2);
