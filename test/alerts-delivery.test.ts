@@ -197,9 +197,10 @@ describe('alert delivery to a real HTTP receiver', () => {
         delivery.nextAttemptAt! - delivery.updatedAt,
       ]),
     );
-    expect(waits['f-polite']).toBeGreaterThanOrEqual(1_000);
+    // nextAttemptAt is set from the attempt's end, updatedAt a moment later when it is recorded.
+    expect(waits['f-polite']).toBeGreaterThanOrEqual(950);
     expect(waits['f-polite']).toBeLessThan(1_100);
-    expect(waits['f-greedy']).toBeGreaterThanOrEqual(1_200);
+    expect(waits['f-greedy']).toBeGreaterThanOrEqual(1_150);
     expect(waits['f-greedy']).toBeLessThan(1_300);
     await waitUntil('both deliveries settled', settled(dispatcher, 2));
 
