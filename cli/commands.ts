@@ -1,21 +1,25 @@
 import type { Command } from 'commander';
-import { register as registerDetect } from './detect.js';
-import { register as registerEvaluate } from './evaluate.js';
-import { register as registerGenerate } from './generate.js';
-import { register as registerMigrate } from './migrate.js';
-import { register as registerNormalize } from './normalize.js';
-import { register as registerReplay } from './replay.js';
-import { register as registerRun } from './run.js';
-import { register as registerToken } from './token.js';
 
-/** Every `hopwatch` subcommand registers itself here: one line per command. */
-export const commandRegistry: Array<(program: Command) => void> = [
-  registerToken,
-  registerGenerate,
-  registerEvaluate,
-  registerReplay,
-  registerMigrate,
-  registerNormalize,
-  registerDetect,
-  registerRun,
-];
+type CommandModule = { register(program: Command): void };
+
+/**
+ * Every `hopwatch` subcommand, one line each. Loaded lazily: a run of one subcommand imports only its
+ * own module (the store, fastify and kafkajs cost hundreds of milliseconds to load).
+ */
+export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  token: () => import('./token.js'),
+  generate: () => import('./generate.js'),
+  evaluate: () => import('./evaluate.js'),
+  replay: () => import('./replay.js'),
+  migrate: () => import('./migrate.js'),
+  normalize: () => import('./normalize.js'),
+  detect: () => import('./detect.js'),
+  run: () => import('./run.js'),
+};
+
+/** The modules to load for these arguments: the named subcommand's, or all of them (help, typos). */
+export function modulesFor(argv: readonly string[]): Array<() => Promise<CommandModule>> {
+  const asked = argv[2];
+  const one = asked === undefined ? undefined : commandModules[asked];
+  return one === undefined ? Object.values(commandModules) : [one];
+}

@@ -13,7 +13,6 @@ import {
 import type { HopwatchConfig } from '../schemas/config.js';
 import { type DetectorName, detectorNames, type Finding } from '../schemas/finding.js';
 import { loadConfig } from '../schemas/load-config.js';
-import { openStore } from '../store/index.js';
 import { StoringSink } from './detect-store.js';
 import { createLogger } from './logger.js';
 
@@ -183,6 +182,8 @@ async function detectIntoStore(
   detection: DetectionOptions,
   config: HopwatchConfig,
 ): Promise<DetectionSummary> {
+  // Loaded here: plain `detect` never pays for the store's modules.
+  const { openStore } = await import('../store/index.js');
   const store = await openStore(config, createLogger(config.logLevel));
   try {
     const storing = new StoringSink(store.writer, detection.sink, config.store.deadLetterMaxBytes);

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { commandRegistry } from './commands.js';
+import { modulesFor } from './commands.js';
 
 const program = new Command('hopwatch')
   .description('Watch AI-agent and non-human-identity traffic in gateway and service-mesh access logs.')
@@ -7,7 +7,7 @@ const program = new Command('hopwatch')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-for (const register of commandRegistry) register(program);
+for (const load of modulesFor(process.argv)) (await load()).register(program);
 
 try {
   await program.parseAsync(process.argv);
