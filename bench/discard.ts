@@ -44,7 +44,6 @@ export function benchPipeline(
     {
       ...defaultPipelineOptions,
       allowedLatenessMs: config.detectors.allowedLatenessMs,
-      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
     },
   );
 }

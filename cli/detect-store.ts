@@ -1,6 +1,5 @@
 import type { EngineSink } from '../detectors/types.js';
 import type { InputLine } from '../ingest/lines.js';
-import { truncateUtf8 } from '../ingest/pipeline.js';
 import { redactRaw } from '../ingest/redact.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
@@ -19,7 +18,6 @@ export class StoringSink implements EngineSink {
   constructor(
     private readonly writer: StoreWriter,
     private readonly also: EngineSink,
-    private readonly deadLetterMaxBytes: number,
   ) {}
 
   hop(hop: ResolvedHop): void {
@@ -36,7 +34,8 @@ export class StoringSink implements EngineSink {
     this.deadLetters.push({
       receivedAt,
       reason,
-      raw: truncateUtf8(redactRaw(line.line), this.deadLetterMaxBytes),
+      // The store writer bounds its size (and records the original one).
+      raw: redactRaw(line.line),
       source: 'file',
       line: line.lineNumber,
     });

@@ -186,7 +186,7 @@ async function detectIntoStore(
   const { openStore } = await import('../store/index.js');
   const store = await openStore(config, createLogger(config.logLevel));
   try {
-    const storing = new StoringSink(store.writer, detection.sink, config.store.deadLetterMaxBytes);
+    const storing = new StoringSink(store.writer, detection.sink);
     const summary = await detectLines(storing.interleave(inputLines(files)), {
       ...detection,
       sink: storing,

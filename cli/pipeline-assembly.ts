@@ -54,7 +54,6 @@ export function createPipeline(
     {
       ...defaultPipelineOptions,
       allowedLatenessMs: config.detectors.allowedLatenessMs,
-      deadLetterMaxBytes: config.store.deadLetterMaxBytes,
       holdFindings: checkpointed !== undefined,
     },
   );

@@ -206,6 +206,8 @@ export class KafkaSource implements Source {
     const consumed = this.offsets.next(topic, partition);
     const buffered = this.merger.bufferedUpTo(topic, partition) ?? 0n;
     const from = consumed > buffered ? consumed : buffered;
+    // Checked before decoding: nothing in between awaits, so the answer cannot change meanwhile.
+    if (this.stopDeadline !== null || !isRunning() || isStale()) return;
     const format = this.options.config.formatByTopic[topic];
     const waiting: WaitingRecord[] = [];
     for (const message of batch.messages) {
@@ -219,7 +221,6 @@ export class KafkaSource implements Source {
         prepared: this.options.sink.prepare({ raw, format, origin }),
       });
     }
-    if (this.stopDeadline !== null || !isRunning() || isStale()) return;
     const held = this.merger.add(waiting, topic, partition, batch.highWatermark, Date.now());
     if (held < 0) return;
     this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });

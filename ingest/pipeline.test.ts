@@ -18,7 +18,7 @@ import {
   T0,
   watermarkHop,
 } from '../test/helpers/api-traffic.js';
-import { Pipeline, truncateUtf8 } from './pipeline.js';
+import { Pipeline } from './pipeline.js';
 import type { RawRecord } from './source.js';
 
 const logger = createLogger('silent');
@@ -53,7 +53,7 @@ async function setUp() {
       now: () => clock.wall,
       logger,
     },
-    { allowedLatenessMs: 10_000, deadLetterMaxBytes: 64, idleAfterMs: 5_000, idleTickMs: 1_000 },
+    { allowedLatenessMs: 10_000, idleAfterMs: 5_000, idleTickMs: 1_000 },
   );
   return { store, pipeline, clock, alerted };
 }
@@ -113,13 +113,5 @@ describe('Pipeline', () => {
     expect(await storedFindings(store)).toEqual([]);
     await pipeline.drain();
     expect((await storedFindings(store)).map((finding) => finding.originCredential)).toContain(FANOUT_ORIGIN);
-  });
-});
-
-describe('truncateUtf8', () => {
-  it('leaves short text alone and cuts long text to the byte bound', () => {
-    expect(truncateUtf8('short', 64)).toBe('short');
-    expect(truncateUtf8('é'.repeat(100), 63)).toBe('é'.repeat(31));
-    expect(truncateUtf8('x'.repeat(100), 64)).toBe('x'.repeat(64));
   });
 });

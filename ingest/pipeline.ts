@@ -27,7 +27,6 @@ export type PipelineDeps = {
 
 export type PipelineOptions = {
   allowedLatenessMs: number;
-  deadLetterMaxBytes: number;
   /** Input quiet for this long (wall time) lets processing time move the watermark. */
   idleAfterMs: number;
   idleTickMs: number;
@@ -120,13 +119,15 @@ export class Pipeline implements IngestSink {
    */
   accept(records: RawRecord[]): BatchOutcome {
     const receivedAt = this.deps.now();
-    const prepared = records.map((record) => ({ record, decoded: this.decode(record, receivedAt) }));
-    return this.acceptPrepared(prepared, receivedAt);
+    return this.acceptPrepared(
+      records.map((record) => this.prepare(record, receivedAt)),
+      receivedAt,
+    );
   }
 
   /** Decodes a record without showing it to the engine, for a source that orders records by event time first. */
-  prepare(record: RawRecord): PreparedRecord {
-    return { record, decoded: this.decode(record, this.deps.now()) };
+  prepare(record: RawRecord, receivedAt = this.deps.now()): PreparedRecord {
+    return { record, decoded: this.decode(record, receivedAt) };
   }
 
   /** `accept` for records `prepare` decoded; `rejects[].index` points into `prepared`. */
@@ -197,7 +198,8 @@ export class Pipeline implements IngestSink {
     return {
       receivedAt,
       reason: rejection.reason,
-      raw: truncateUtf8(redactRaw(record.raw), this.options.deadLetterMaxBytes),
+      // The store writer bounds its size (and records the original one).
+      raw: redactRaw(record.raw),
       format: rejection.format,
       source: origin.source,
       topic: origin.topic,
@@ -306,13 +308,4 @@ export class Pipeline implements IngestSink {
       storePendingRows: this.deps.writer.pending(),
     };
   }
-}
-
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
-  const bytes = Buffer.from(text);
-  let end = maxBytes;
-  // Back up to the first byte of the character the bound falls in, so no character is cut in half.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
-  return bytes.subarray(0, end).toString('utf8');
 }

@@ -18,6 +18,14 @@ describe('truncateUtf8', () => {
   });
 });
 
+describe('truncateUtf8 examples', () => {
+  it('leaves short text alone and cuts long text to the byte bound', () => {
+    expect(truncateUtf8('short', 64)).toBe('short');
+    expect(truncateUtf8('é'.repeat(100), 63)).toBe('é'.repeat(31));
+    expect(truncateUtf8('x'.repeat(100), 64)).toBe('x'.repeat(64));
+  });
+});
+
 describe('deadLetterRow', () => {
   it('records the original size of a raw record it cut', () => {
     const row = deadLetterRow({ receivedAt: 1, reason: 'bad', raw: '🙂🙂🙂', source: 'http' }, 9);
