@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '../common/backoff.js';
 import type { AttemptOutcome } from './attempt.js';
 import type { WebhookConfig } from './config.js';
 import type { StoredDelivery } from './delivery-index.js';
@@ -30,7 +31,7 @@ export function changeAfterAttempt(
   }
   const retryAfterMs = outcome.kind === 'http_error' ? (outcome.retryAfterMs ?? 0) : 0;
   const delayMs = Math.max(
-    backoffDelayMs(attempts, policy.backoffBaseMs, policy.backoffMaxMs, random),
+    backoffDelayMs(attempts, { baseMs: policy.backoffBaseMs, maxMs: policy.backoffMaxMs, jitter: 1 }, random),
     Math.min(retryAfterMs, policy.retryAfterMaxMs),
   );
   const nextAttemptAt = now + delayMs;
@@ -53,12 +54,6 @@ export function changeAfterAttempt(
     };
   }
   return { state: 'pending', attempts, nextAttemptAt, lastStatus, lastError: outcome.error };
-}
-
-/** Exponential backoff with full jitter: uniform in [0, min(maxMs, baseMs * 2^(attempt-1))). */
-export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40));
-  return Math.floor(random() * ceiling);
 }
 
 /** `Retry-After` as delay-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */

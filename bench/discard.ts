@@ -1,4 +1,4 @@
-import { createLogger } from '../cli/logger.js';
+import { createLogger } from '../common/logger.js';
 import { createDetectionEngine } from '../detectors/engine.js';
 import { defaultPipelineOptions, Pipeline } from '../ingest/pipeline.js';
 import type { RawRecord } from '../ingest/source.js';

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { createLogger } from '../common/logger.js';
 import { createDetectionEngine, type EngineConfig } from '../detectors/engine.js';
 import type { EngineSink } from '../detectors/types.js';
 import { type InputLine, readLines } from '../ingest/lines.js';
@@ -14,7 +15,6 @@ import type { HopwatchConfig } from '../schemas/config.js';
 import { type DetectorName, detectorNames, type Finding } from '../schemas/finding.js';
 import { loadConfig } from '../schemas/load-config.js';
 import { StoringSink } from './detect-store.js';
-import { createLogger } from './logger.js';
 
 export type DetectionSummary = {
   records: number;

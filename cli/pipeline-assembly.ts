@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
+import type { Logger } from '../common/logger.js';
 import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
 import type { EngineSink } from '../detectors/types.js';
 import { defaultPipelineOptions, type FindingAlerts, Pipeline } from '../ingest/pipeline.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { openStore } from '../store/index.js';
 import type { HopwatchStore, StoreWriter } from '../store/types.js';
-import type { Logger } from './logger.js';
 
 export type PipelineParts = {
   writer: StoreWriter;

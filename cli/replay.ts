@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { createLogger } from '../common/logger.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { loadConfig } from '../schemas/load-config.js';
-import { createLogger } from './logger.js';
 import { openKafkaTarget } from './scenarios/replay/kafka-target.js';
 import { Pacer, parseSpeed } from './scenarios/replay/pacer.js';
 import { openPipelineTarget } from './scenarios/replay/pipeline-target.js';

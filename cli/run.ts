@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
 import { type KafkaCheckpoint, loadCheckpoint } from '../ingest/kafka-checkpoint.js';
 import { KafkaSource } from '../ingest/kafka-source.js';
@@ -12,7 +13,6 @@ import type { Source } from '../ingest/source.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { loadConfig } from '../schemas/load-config.js';
 import type { HopwatchStore } from '../store/types.js';
-import { createLogger, type Logger } from './logger.js';
 import { type Checkpointed, createPipeline, openOutputs } from './pipeline-assembly.js';
 
 /** Everything `hopwatch run` starts, wired together; tests assemble the same thing. */

@@ -1,4 +1,4 @@
-import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { RateConfig } from './config.js';
 import { type FindingDraft, formatDuration } from './finding.js';

@@ -1,4 +1,4 @@
-import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { rootActionKey } from './hop-keys.js';
 

@@ -1,4 +1,4 @@
-import { IdleMap, type IdleMapSnapshot } from '../lineage/idle-map.js';
+import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { Finding } from '../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 import type { ScopeExpansionConfig } from './config.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../cli/logger.js';
+import { createLogger } from '../common/logger.js';
 import { findingFixture } from '../test/helpers/webhook-findings.js';
 import { checkpointPath, loadCheckpoint, readCheckpoint, writeCheckpoint } from './kafka-checkpoint.js';
 

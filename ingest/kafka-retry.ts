@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { describeError } from '../store/errors.js';
+import { backoffDelayMs } from '../common/backoff.js';
+import { describeError } from '../common/errors.js';
 
 export type RetryOptions = {
   /** Between attempts, e.g. a consumer heartbeat so that the group keeps the member while it waits. */
@@ -9,7 +10,7 @@ export type RetryOptions = {
   giveUp?: () => boolean;
 };
 
-const maxDelayMs = 5_000;
+const backoff = { baseMs: 100, maxMs: 5_000, jitter: 0 };
 
 /**
  * Repeats `action` with capped exponential backoff until it succeeds: how the Kafka source waits out
@@ -37,7 +38,7 @@ export async function untilDone(
           `${what} failed: Kafka consumption pauses (nothing is skipped) and retries until it works`,
         );
       }
-      await sleep(Math.min(maxDelayMs, 100 * 2 ** attempt));
+      await sleep(backoffDelayMs(attempt + 1, backoff));
       await options.between?.();
     }
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../cli/logger.js';
+import { createLogger } from '../common/logger.js';
 import { createDetectionEngine } from '../detectors/engine.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import type { Finding } from '../schemas/finding.js';

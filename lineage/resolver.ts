@@ -1,8 +1,8 @@
 import FlatQueue from 'flatqueue';
+import { IdleMap } from '../common/idle-map.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
-import { IdleMap } from './idle-map.js';
 import { ServiceNames } from './service-name.js';
 import {
   createHopNode,

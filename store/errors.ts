@@ -1,3 +1,4 @@
+import { describeError } from '../common/errors.js';
 import { StoreUnavailableError } from './types.js';
 
 /**
@@ -40,13 +41,6 @@ function clickHouseCode(error: unknown): string | null {
 export function isTransient(error: unknown): boolean {
   const code = clickHouseCode(error);
   return code === null || transientClickHouseCodes.has(code);
-}
-
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const message = error.message.split('\n', 1)[0] ?? '';
-  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /** Infrastructure failures become StoreUnavailableError (HTTP 503, paused intake); other errors stay as they are. */

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../cli/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { connectStore, type StoreTarget } from './connection.js';
 import { asStoreError } from './errors.js';

@@ -1,3 +1,4 @@
+import { isObject } from '../common/json.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
@@ -58,15 +59,11 @@ function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     if (value === null) continue;
-    result[key] = isPlainObject(value)
+    result[key] = isObject(value)
       ? withoutNulls(value)
       : Array.isArray(value)
-        ? value.map((item) => (isPlainObject(item) ? withoutNulls(item) : item))
+        ? value.map((item) => (isObject(item) ? withoutNulls(item) : item))
         : value;
   }
   return result;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../cli/logger.js';
+import { backoffDelayMs } from '../common/backoff.js';
+import { describeError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import type { StoreConfig } from './config.js';
-import { describeError, isTransient } from './errors.js';
+import { isTransient } from './errors.js';
 import { deadLetterRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
@@ -172,9 +174,8 @@ export class BufferedStoreWriter implements StoreWriter {
 
   /** Exponential from retryBaseDelayMs, capped, with up to 25 % jitter so that instances do not retry in step. */
   private retryDelay(attempt: number): number {
-    const exponential = this.settings.retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20);
-    const capped = Math.min(this.settings.retryMaxDelayMs, exponential);
-    return Math.round(capped * (0.75 + Math.random() * 0.25));
+    const { retryBaseDelayMs: baseMs, retryMaxDelayMs: maxMs } = this.settings;
+    return backoffDelayMs(attempt, { baseMs, maxMs, jitter: 0.25 });
   }
 
   private flushInBackground(): void {

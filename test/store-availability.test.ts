@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../cli/logger.js';
+import { createLogger } from '../common/logger.js';
 import type { HopwatchConfig, HopwatchConfigInput } from '../schemas/config.js';
 import type { Finding } from '../schemas/finding.js';
 import { parseConfig } from '../schemas/load-config.js';

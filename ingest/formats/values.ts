@@ -1,10 +1,8 @@
 /** Readers for loosely typed log values: typed or string-typed JSON, `-`/null/"" as missing. */
 
-export type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../../common/json.js';
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isObject, type JsonObject } from '../../common/json.js';
 
 /** A present string (not empty, not `-`); any other type is junk where a string belongs. */
 export function text(value: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import { isObject } from '../../common/json.js';
 import type { Credential } from '../../schemas/hop-event.js';
 import { secretFingerprint } from './fingerprint.js';
 
@@ -6,9 +7,7 @@ export type JwtClaims = Record<string, unknown>;
 
 const maxActorDepth = 32;
 
-function isClaims(value: unknown): value is JwtClaims {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isClaims: (value: unknown) => value is JwtClaims = isObject;
 
 function claimString(claims: JwtClaims, name: string): string | undefined {
   const value = claims[name];

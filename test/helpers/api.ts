@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateToken } from '../../api/auth.js';
-import { createLogger } from '../../cli/logger.js';
 import { assembleHopwatch, type Hopwatch } from '../../cli/run.js';
+import { createLogger } from '../../common/logger.js';
 import type { HopwatchConfigInput } from '../../schemas/config.js';
 import { parseConfig } from '../../schemas/load-config.js';
 

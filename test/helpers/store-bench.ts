@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../cli/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { parseConfig } from '../../schemas/load-config.js';
 import { connectStore } from '../../store/connection.js';
 import { openStore } from '../../store/index.js';

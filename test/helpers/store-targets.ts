@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../cli/logger.js';
+import { createLogger } from '../../common/logger.js';
 import type { HopwatchConfig } from '../../schemas/config.js';
 import { parseConfig } from '../../schemas/load-config.js';
 import type { StoreConfig } from '../../store/config.js';

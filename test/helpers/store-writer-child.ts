@@ -4,7 +4,7 @@
  * and a three-hop trace for each (timestamps from `base`), with the store configured from the environment (HOPWATCH_DATA_DIR,
  * CLICKHOUSE_URL, CLICKHOUSE_DATABASE …), then closes the store.
  */
-import { createLogger } from '../../cli/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { loadConfig } from '../../schemas/load-config.js';
 import { openStore } from '../../store/index.js';
 import { childFindings, childHops } from './store-child-data.js';

@@ -1,6 +1,6 @@
+import type { Logger } from '../../../common/logger.js';
 import type { HopwatchConfig } from '../../../schemas/config.js';
 import type { Finding } from '../../../schemas/finding.js';
-import type { Logger } from '../../logger.js';
 import { createPipeline, openOutputs } from '../../pipeline-assembly.js';
 import type { ReplayTarget } from './replay.js';
 

@@ -1,8 +1,5 @@
+import { isObject, type JsonObject as Json } from '../../../common/json.js';
 import { isoToMs } from '../../../ingest/formats/time.js';
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The record with every event time moved by `offsetMs`, for the JSON formats whose time fields replay
