@@ -1,4 +1,4 @@
-import { callerSpanOf, syntheticJwt } from '../cli/scenarios/formats/identity.js';
+import { callerSpanOf, syntheticJwt } from '../scenarios/formats/identity.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 
 /**

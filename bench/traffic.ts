@@ -1,7 +1,7 @@
-import { serializeScenario } from '../cli/scenarios/formats/index.js';
-import { type GeneratedScenario, generateScenario } from '../cli/scenarios/generate.js';
-import { scenarios } from '../cli/scenarios/registry.js';
-import type { ScenarioFormat } from '../cli/scenarios/traffic.js';
+import { serializeScenario } from '../scenarios/formats/index.js';
+import { type GeneratedScenario, generateScenario } from '../scenarios/generate.js';
+import { scenarios } from '../scenarios/registry.js';
+import type { ScenarioFormat } from '../scenarios/traffic.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { istioTextRecord, nginxRecord, traefikRecord } from './gateway-formats.js';
 

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { type EvaluationResult, evaluate } from '../evaluation/evaluate.js';
+import type { DetectorMetrics } from '../evaluation/metrics.js';
+import { detailLines, metricsTable, runJson, sweepTable } from '../evaluation/report.js';
+import { parseSweep, type Sweep } from '../evaluation/sweep.js';
 import { formatNames } from '../ingest/normalize.js';
 import { loadConfig } from '../schemas/load-config.js';
-import { type EvaluationResult, evaluate } from './evaluation/evaluate.js';
-import type { DetectorMetrics } from './evaluation/metrics.js';
-import { detailLines, metricsTable, runJson, sweepTable } from './evaluation/report.js';
-import { parseSweep, type Sweep } from './evaluation/sweep.js';
 
 type EvaluateFlags = {
   config?: string;

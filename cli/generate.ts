@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { parseDuration } from './scenarios/duration.js';
-import { findScenario, scenarios } from './scenarios/registry.js';
-import { type Scenario, type ScenarioFormat, scenarioFormats } from './scenarios/traffic.js';
-import { writeScenario } from './scenarios/write.js';
+import { parseDuration } from '../scenarios/duration.js';
+import { findScenario, scenarios } from '../scenarios/registry.js';
+import { type Scenario, type ScenarioFormat, scenarioFormats } from '../scenarios/traffic.js';
+import { writeScenario } from '../scenarios/write.js';
 
 type GenerateFlags = {
   scenario: string;

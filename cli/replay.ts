@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
+import { openKafkaTarget } from '../scenarios/replay/kafka-target.js';
+import { Pacer, parseSpeed } from '../scenarios/replay/pacer.js';
+import { openPipelineTarget } from '../scenarios/replay/pipeline-target.js';
+import { createProgress } from '../scenarios/replay/progress.js';
+import { type ReplayTarget, replayFiles } from '../scenarios/replay/replay.js';
 import type { HopwatchConfig } from '../schemas/config.js';
 import { loadConfig } from '../schemas/load-config.js';
-import { openKafkaTarget } from './scenarios/replay/kafka-target.js';
-import { Pacer, parseSpeed } from './scenarios/replay/pacer.js';
-import { openPipelineTarget } from './scenarios/replay/pipeline-target.js';
-import { createProgress } from './scenarios/replay/progress.js';
-import { type ReplayTarget, replayFiles } from './scenarios/replay/replay.js';
 
 type ReplayFlags = { to: string; speed: string; rebaseTime?: boolean; config?: string; topic?: string };
 

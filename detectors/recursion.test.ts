@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runEngine } from './testing/run.js';
-import { agentPingPong, benignTraffic, retryStorm, scenarioStart } from './testing/scenarios.js';
-import { hop, jwt } from './testing/traffic.js';
+import { runEngine } from '../test/kits/detectors/run.js';
+import { agentPingPong, benignTraffic, retryStorm, scenarioStart } from '../test/kits/detectors/scenarios.js';
+import { hop, jwt } from '../test/kits/detectors/traffic.js';
 
 const agent = jwt('orchestrator', ['work:run']);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plantedSecrets } from './formats/testing/planted-secrets.js';
-import { sampleLines } from './formats/testing/samples.js';
+import { plantedSecrets } from '../test/kits/formats/planted-secrets.js';
+import { sampleLines } from '../test/kits/formats/samples.js';
 import { redactRaw } from './redact.js';
 
 const hostile = (name: string) => sampleLines(`hostile/${name}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type HopSpec, hop, jwt, mtls } from '../detectors/testing/traffic.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { type HopSpec, hop, jwt, mtls } from '../test/kits/detectors/traffic.js';
 import { lineageConfigSchema } from './config.js';
 import { LineageResolver } from './resolver.js';
 import { restoreLineage, snapshotLineage } from './snapshot.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectLines, inputLines } from '../cli/detect.js';
-import { leakedKey, mixedFormatLines, mixedTraceIds, probeKey } from '../detectors/testing/mixed-formats.js';
-import { CollectingSink, engineConfig, fixedClock } from '../detectors/testing/run.js';
 import { loadConfig } from '../schemas/load-config.js';
 import { openStore } from '../store/index.js';
+import { leakedKey, mixedFormatLines, mixedTraceIds, probeKey } from './kits/detectors/mixed-formats.js';
+import { CollectingSink, engineConfig, fixedClock } from './kits/detectors/run.js';
 
 const fixture = 'fixtures/traffic/mixed-formats.ndjson';
 const workDir = mkdtempSync(join(tmpdir(), 'hopwatch-detect-'));

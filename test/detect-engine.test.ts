@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
-import { CollectingSink, engineConfig, fixedClock, runEngine } from '../detectors/testing/run.js';
+import type { HopEvent } from '../schemas/hop-event.js';
+import { CollectingSink, engineConfig, fixedClock, runEngine } from './kits/detectors/run.js';
 import {
   agentPingPong,
   authProbing,
@@ -15,9 +16,8 @@ import {
   stolenKeyFlood,
   supportTicket,
   tokenExchangeCreep,
-} from '../detectors/testing/scenarios.js';
-import { byTime, hop, jwt } from '../detectors/testing/traffic.js';
-import type { HopEvent } from '../schemas/hop-event.js';
+} from './kits/detectors/scenarios.js';
+import { byTime, hop, jwt } from './kits/detectors/traffic.js';
 
 const minute = 60_000;
 const lateness = 10_000;

@@ -2,8 +2,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScenarioLabels } from '../cli/evaluation/labels.js';
-import { matchFindings } from '../cli/evaluation/match.js';
+import type { ScenarioLabels } from '../evaluation/labels.js';
+import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
 import { assertBuilt, type HopwatchProcess, spawnHopwatch } from './helpers/api-process.js';
 import {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matchFindings } from '../cli/evaluation/match.js';
+import { matchFindings } from '../evaluation/match.js';
 import { checkpointPath, readCheckpoint } from '../ingest/kafka-checkpoint.js';
 import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
 import type { Finding } from '../schemas/finding.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plantedSecrets } from '../ingest/formats/testing/planted-secrets.js';
 import { hopEventSchema } from '../schemas/hop-event.js';
+import { plantedSecrets } from './kits/formats/planted-secrets.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const samples = join(repo, 'fixtures/samples');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Pacer, parseSpeed } from '../cli/scenarios/replay/pacer.js';
-import { progressLine } from '../cli/scenarios/replay/progress.js';
-import { rebaseRecord } from '../cli/scenarios/replay/rebase.js';
-import type { ReplayRecord } from '../cli/scenarios/replay/records.js';
-import { type ReplayTarget, replayFiles } from '../cli/scenarios/replay/replay.js';
 import { normalizeRecord } from '../ingest/normalize.js';
+import { Pacer, parseSpeed } from '../scenarios/replay/pacer.js';
+import { progressLine } from '../scenarios/replay/progress.js';
+import { rebaseRecord } from '../scenarios/replay/rebase.js';
+import type { ReplayRecord } from '../scenarios/replay/records.js';
+import { type ReplayTarget, replayFiles } from '../scenarios/replay/replay.js';
 
 /** A clock that only moves when replay sleeps: pacing is checked without waiting. */
 function virtualClock(start: number) {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { benignCredential } from '../cli/evaluation/labels.js';
-import { renderedCredentialId } from '../cli/scenarios/formats/identity.js';
-import { serializeScenario } from '../cli/scenarios/formats/index.js';
-import { type GeneratedScenario, generateScenario } from '../cli/scenarios/generate.js';
-import { findScenario } from '../cli/scenarios/registry.js';
-import type { ScenarioFormat } from '../cli/scenarios/traffic.js';
+import { benignCredential } from '../evaluation/labels.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import { serviceName } from '../lineage/service-name.js';
+import { renderedCredentialId } from '../scenarios/formats/identity.js';
+import { serializeScenario } from '../scenarios/formats/index.js';
+import { type GeneratedScenario, generateScenario } from '../scenarios/generate.js';
+import { findScenario } from '../scenarios/registry.js';
+import type { ScenarioFormat } from '../scenarios/traffic.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 
 const generated = new Map<string, GeneratedScenario>();

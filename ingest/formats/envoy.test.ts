@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleLines as fixture, hopsOf, sampleNow as now } from '../../test/kits/formats/samples.js';
 import { normalizeRecord } from '../normalize.js';
-import { sampleLines as fixture, hopsOf, sampleNow as now } from './testing/samples.js';
 
 const hops = (line: string) => hopsOf('envoy', line);
 

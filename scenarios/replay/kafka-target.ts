@@ -1,0 +1,43 @@
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { KafkaConfig } from '../../ingest/config.js';
+import type { ReplayTarget } from './replay.js';
+
+/**
+ * A kafkajs producer on the input topic. The key is the record's trace id, so that every hop of a
+ * trace lands in one partition (and one consumer) in order; records without a trace go keyless.
+ */
+export async function openKafkaTarget(
+  config: KafkaConfig,
+  topic: string,
+): Promise<{ ok: true; target: ReplayTarget } | { ok: false; reason: string }> {
+  if (config.brokers.length === 0) {
+    return { ok: false, reason: 'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS' };
+  }
+  const kafka = new Kafka({
+    clientId: `${config.clientId}-replay`,
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: true,
+  });
+  try {
+    await producer.connect();
+  } catch (error) {
+    return { ok: false, reason: `Kafka at ${config.brokers.join(',')}: ${(error as Error).message}` };
+  }
+  return {
+    ok: true,
+    target: {
+      description: `Kafka topic ${topic} at ${config.brokers.join(',')}`,
+      async send(records) {
+        await producer.send({
+          topic,
+          messages: records.map((record) => ({ key: record.key ?? null, value: record.raw })),
+        });
+      },
+      close: () => producer.disconnect(),
+    },
+  };
+}

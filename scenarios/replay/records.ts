@@ -1,0 +1,49 @@
+import { createReadStream } from 'node:fs';
+import { readLines } from '../../ingest/lines.js';
+import { defaultMaxRecordBytes, normalizeRecord } from '../../ingest/normalize.js';
+
+/** One raw record on its way out, with what replay needs to pace and key it. */
+export type ReplayRecord = {
+  raw: string;
+  file: string;
+  line: number;
+  /** Earliest event time in the record; undefined when no adapter can read it (it is sent as is). */
+  ts?: number;
+  /** Trace id of its first event: the Kafka key, so that a trace stays in one partition. */
+  key?: string;
+  format?: string;
+};
+
+/**
+ * The records of a traffic file in file order. Each is decoded once with the real adapters, only
+ * to learn its event time and trace; the raw text is what gets replayed.
+ */
+export async function* readReplayRecords(file: string): AsyncGenerator<ReplayRecord> {
+  const lines = readLines(createReadStream(file), { file, maxLineBytes: defaultMaxRecordBytes });
+  for await (const { line, lineNumber, overflowBytes } of lines) {
+    if (overflowBytes !== undefined || line.trim() === '') continue;
+    const record: ReplayRecord = { raw: line, file, line: lineNumber };
+    const decoded = normalizeRecord(line);
+    if (decoded.ok && decoded.events.length > 0) {
+      let ts = Number.POSITIVE_INFINITY;
+      for (const event of decoded.events) if (event.ts < ts) ts = event.ts;
+      record.ts = ts;
+      record.format = decoded.format;
+      const traceId = decoded.events[0]?.traceId;
+      if (traceId !== undefined) record.key = traceId;
+    }
+    yield record;
+  }
+}
+
+/** Non-blank lines of a file: the progress bar's total. */
+export async function countRecords(file: string): Promise<number> {
+  let count = 0;
+  for await (const { line, overflowBytes } of readLines(createReadStream(file), {
+    file,
+    maxLineBytes: defaultMaxRecordBytes,
+  })) {
+    if (overflowBytes !== undefined || line.trim() !== '') count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,40 @@
+import { createDetectionEngine, type EngineConfig } from '../../../detectors/engine.js';
+import type { DetectionEngine, EngineSink } from '../../../detectors/types.js';
+import { configSchema, type HopwatchConfigInput } from '../../../schemas/config.js';
+import type { Finding } from '../../../schemas/finding.js';
+import type { HopEvent } from '../../../schemas/hop-event.js';
+import type { ResolvedHop } from '../../../schemas/resolved-hop.js';
+
+/** A fixed clock: `detectedAt` is the only field of a finding not derived from the traffic. */
+export const fixedClock = (): number => Date.UTC(2026, 0, 10);
+
+export function engineConfig(input: HopwatchConfigInput = {}): EngineConfig {
+  const config = configSchema.parse(input);
+  return { lineage: config.lineage, detectors: config.detectors };
+}
+
+/** A sink that keeps everything, in the order it was produced. */
+export class CollectingSink implements EngineSink {
+  readonly hops: ResolvedHop[] = [];
+  readonly findings: Finding[] = [];
+
+  hop(hop: ResolvedHop): void {
+    this.hops.push(hop);
+  }
+
+  finding(finding: Finding): void {
+    this.findings.push(finding);
+  }
+}
+
+/** Feeds the events in the given order, flushes, and returns what came out. */
+export function runEngine(
+  events: Iterable<HopEvent>,
+  input: HopwatchConfigInput = {},
+): { findings: Finding[]; hops: ResolvedHop[]; engine: DetectionEngine } {
+  const sink = new CollectingSink();
+  const engine = createDetectionEngine(engineConfig(input), sink, { now: fixedClock });
+  for (const event of events) engine.observe(event);
+  engine.flush();
+  return { findings: sink.findings, hops: sink.hops, engine };
+}
