@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { detectorNames, severities } from '../schemas/finding.js';
+import { severities } from '../schemas/finding.js';
 
 export const bodyStyles = ['hopwatch', 'slack'] as const;
 
@@ -16,8 +16,8 @@ export const webhookConfigSchema = z
     /** Path of a file holding the signing secret (surrounding whitespace is ignored). */
     secretFile: z.string().min(1).optional(),
     minSeverity: z.enum(severities).default('medium'),
-    /** Only findings of these detectors; absent means all detectors. */
-    detectors: z.array(z.enum(detectorNames)).min(1).optional(),
+    /** Only findings of these detectors (names checked where the whole config is read); absent means all. */
+    detectors: z.array(z.string().min(1)).min(1).optional(),
     /** `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback. */
     bodyStyle: z.enum(bodyStyles).default('hopwatch'),
     timeoutMs: z.number().int().positive().max(300_000).default(10_000),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../schemas/load-config.js';
+import { parseConfig } from '../pipeline/load-config.js';
 import { alertsConfigSchema, type WebhookConfigInput } from './config.js';
 import { resolveWebhookSecrets } from './secrets.js';
 

@@ -1,18 +1,18 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertDeliveryStats } from '../alerts/delivery.js';
-import type { EngineStats } from '../detectors/types.js';
-import type { PipelineStats } from '../ingest/pipeline.js';
+import type { EngineStats, PipelineStats } from '../schemas/stats.js';
 
 /** Numbers read when Prometheus scrapes, from the components that own them. */
 export type MetricSources = {
   pipeline(): PipelineStats;
-  alerts(): AlertDeliveryStats;
+  /** Absent when the alerts sink does not run. */
+  alerts?(): AlertDeliveryStats;
 };
 
 export type HopwatchMetrics = {
   /** One registry per app: nothing is registered globally. */
   registry: Registry;
-  observeStoreWrite(seconds: number): void;
+  observeSinkWrite(sink: string, seconds: number): void;
   reportLag(topic: string, partition: number, lag: number): void;
   watch(sources: MetricSources): void;
 };
@@ -151,9 +151,10 @@ const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
 
 export function createHopwatchMetrics(): HopwatchMetrics {
   const registry = new Registry();
-  const storeWrite = new Histogram({
-    name: 'hopwatch_store_write_seconds',
-    help: 'Time to hand one batch to the store writer, including waiting for room in its bounded buffer',
+  const sinkWrite = new Histogram({
+    name: 'hopwatch_sink_write_seconds',
+    help: 'Time for a sink to take one batch, including waiting for room in its bounded buffer',
+    labelNames: ['sink'],
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
@@ -165,12 +166,13 @@ export function createHopwatchMetrics(): HopwatchMetrics {
   });
   return {
     registry,
-    observeStoreWrite: (seconds) => storeWrite.observe(seconds),
+    observeSinkWrite: (sink, seconds) => sinkWrite.observe({ sink }, seconds),
     reportLag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
     watch: (sources) => {
       for (const spec of pipelineMetrics) mirror(registry, spec, sources.pipeline);
       for (const spec of engineMetrics) mirror(registry, spec, () => sources.pipeline().engine);
-      for (const spec of alertMetrics) mirror(registry, spec, sources.alerts);
+      const { alerts } = sources;
+      if (alerts !== undefined) for (const spec of alertMetrics) mirror(registry, spec, alerts);
     },
   };
 }

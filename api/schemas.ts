@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { detectorNames } from '../detectors/index.js';
 import { formatNames } from '../ingest/normalize.js';
-import { detectorNames, findingSchema, severities } from '../schemas/finding.js';
+import { findingSchema, severities } from '../schemas/finding.js';
+
+const detectorName = z.enum(detectorNames as [string, ...string[]]);
+
 import { resolvedHopSchema } from '../schemas/resolved-hop.js';
 
 /** Request and response shapes of the API that are not domain records; the OpenAPI document is built from them. */
@@ -19,7 +23,7 @@ export const instantParam = z.string().transform((value, context) => {
 
 export const findingsQuerySchema = z
   .object({
-    detector: z.enum(detectorNames).optional(),
+    detector: detectorName.optional(),
     severity: z.enum(severities).optional(),
     originCredential: z.string().min(1).optional(),
     from: instantParam.optional().describe('windowEnd at or after this instant (ISO 8601 or epoch ms)'),
@@ -43,9 +47,7 @@ export const traceParamsSchema = z.object({ traceId: z.string().min(1) });
 
 export const credentialSummarySchema = z.object({
   credential: z.string(),
-  findings: z.array(
-    z.object({ detector: z.enum(detectorNames), severity: z.enum(severities), count: z.number() }),
-  ),
+  findings: z.array(z.object({ detector: detectorName, severity: z.enum(severities), count: z.number() })),
   firstSeen: z.number().nullable(),
   lastSeen: z.number().nullable(),
   hopCount: z.number(),

@@ -17,9 +17,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { HttpIngestSource } from '../ingest/http-source.js';
-import type { PipelineStats } from '../ingest/pipeline.js';
 import type { Source } from '../ingest/source.js';
 import { findingSchema } from '../schemas/finding.js';
+import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
 import { createScopeCheck, installAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -38,11 +38,13 @@ import { credentialSummarySchema, ingestResultSchema, traceNodeSchema, traceTree
 export type ApiDeps = {
   config: ApiConfig;
   store: Pick<HopwatchStore, 'reader' | 'ping'>;
-  httpSource: HttpIngestSource;
+  /** POST /v1/ingest, when `http` is among the sources. */
+  httpSource: HttpIngestSource | undefined;
   /** Every running source, for /readyz. */
   sources: readonly Source[];
   pipelineStats(): PipelineStats;
-  alerts: Pick<AlertDispatcher, 'list'>;
+  /** GET /v1/alerts, when the alerts sink runs. */
+  alerts: Pick<AlertDispatcher, 'list'> | undefined;
   metrics: HopwatchMetrics;
   logger: Logger;
 };
@@ -105,16 +107,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { registry: deps.metrics.registry });
   await app.register(
     async (v1) => {
-      await v1.register(ingestRoutes, {
-        source: deps.httpSource,
-        maxBytes: deps.config.ingestMaxBytes,
-        maxListedRejects: deps.config.ingestMaxListedRejects,
-      });
+      if (deps.httpSource !== undefined) {
+        await v1.register(ingestRoutes, {
+          source: deps.httpSource,
+          maxBytes: deps.config.ingestMaxBytes,
+          maxListedRejects: deps.config.ingestMaxListedRejects,
+        });
+      }
       await v1.register(findingsRoutes, { reader });
       await v1.register(credentialsRoutes, { reader });
       await v1.register(tracesRoutes, { reader });
       await v1.register(statsRoutes, { reader, pipelineStats: deps.pipelineStats });
-      await v1.register(alertsRoutes, { alerts: deps.alerts });
+      if (deps.alerts !== undefined) await v1.register(alertsRoutes, { alerts: deps.alerts });
     },
     { prefix: '/v1' },
   );

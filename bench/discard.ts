@@ -1,11 +1,9 @@
 import { createLogger } from '../common/logger.js';
-import { createDetectionEngine } from '../detectors/engine.js';
-import { defaultPipelineOptions, Pipeline } from '../ingest/pipeline.js';
 import type { RawRecord } from '../ingest/source.js';
-import type { HopwatchConfig } from '../schemas/config.js';
-import type { Finding } from '../schemas/finding.js';
-import { parseConfig } from '../schemas/load-config.js';
-import type { StoreWriter } from '../store/types.js';
+import { assemble, type Pipeline } from '../pipeline/assemble.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { parseConfig } from '../pipeline/load-config.js';
+import type { Sink } from '../pipeline/sink.js';
 
 /**
  * The default configuration (what `hopwatch run` uses without a config file) and `overrides`, except
@@ -18,34 +16,21 @@ export function benchConfig(overrides: Record<string, unknown> = {}): HopwatchCo
   return parsed.config;
 }
 
-/** A store writer that accepts everything and keeps nothing: the pipeline without the store's cost. */
-export const discardingWriter: StoreWriter = {
-  write: async () => undefined,
-  flush: async () => undefined,
-  pending: () => 0,
-  available: () => true,
-};
-
-/** The pipeline `hopwatch run` builds, with the default configuration, writing to `writer`. */
-export function benchPipeline(
+/**
+ * The pipeline `hopwatch run` assembles, fed by the bench instead of a source, writing to the
+ * configured `sinks` (none: everything is discarded) and to `extraSinks`.
+ */
+export async function benchPipeline(
   config: HopwatchConfig,
-  writer: StoreWriter,
-  onFindings: (findings: Finding[]) => void = () => undefined,
-): Pipeline {
-  const engineConfig = { lineage: config.lineage, detectors: config.detectors };
-  return new Pipeline(
-    {
-      createEngine: (sink) => createDetectionEngine(engineConfig, sink, { now: Date.now }),
-      writer,
-      alerts: { enqueue: onFindings },
-      now: Date.now,
-      logger: createLogger('silent'),
-    },
-    {
-      ...defaultPipelineOptions,
-      allowedLatenessMs: config.detectors.allowedLatenessMs,
-    },
+  sinks: string[] = [],
+  extraSinks: Sink[] = [],
+): Promise<Pipeline> {
+  const assembled = await assemble(
+    { ...config, sinks, sources: [] },
+    { logger: createLogger('silent'), extraSinks },
   );
+  if (!assembled.ok) throw new Error(assembled.reason);
+  return assembled.pipeline;
 }
 
 /** Lines as a Kafka source hands them over (auto-detected format), in batches of `size`. */

@@ -3,10 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createPipeline } from '../cli/pipeline-assembly.js';
 import { createLogger } from '../common/logger.js';
-import { KafkaSource } from '../ingest/kafka-source.js';
-import { openStore } from '../store/index.js';
+import { assemble } from '../pipeline/assemble.js';
 import type { Backlog } from './backlog.js';
 import { benchConfig } from './discard.js';
 import { progress } from './measure.js';
@@ -55,17 +53,18 @@ async function hopwatchConsumer(brokers: string[], topic: string, total: number,
     dataDir,
     kafka: { brokers, topics: [topic], groupId: `bench-${randomUUID()}`, deadLetterTopic: `${topic}.dead` },
   });
-  const logger = createLogger('silent');
-  const store = await openStore(config, logger);
-  const parts = { writer: store.writer, alerts: { enqueue: () => undefined }, logger };
-  const { pipeline } = createPipeline(config, parts, { engineSnapshot: null });
-  const source = new KafkaSource({ config: config.kafka, dataDir, sink: pipeline, restored: null }, logger);
+  const assembled = await assemble(
+    { ...config, sources: ['kafka'], sinks: ['store'] },
+    { logger: createLogger('silent') },
+  );
+  if (!assembled.ok) throw new Error(assembled.reason);
+  const { pipeline } = assembled;
   const rate = new SustainedRate();
   const received = () => pipeline.stats().recordsReceived.kafka ?? 0;
   const ingested = () => Object.values(pipeline.stats().eventsIngested).reduce((sum, n) => sum + n, 0);
   const deadline = Date.now() + capSeconds * 1000;
   let reported = 0;
-  await source.start({ sink: pipeline, logger, reportLag: () => undefined });
+  await pipeline.start();
   await until(
     () => {
       const done = received();
@@ -79,10 +78,9 @@ async function hopwatchConsumer(brokers: string[], topic: string, total: number,
     capSeconds * 1000 + 60_000,
     'the hopwatch consumer',
   );
-  await source.stop();
   await pipeline.drain();
-  const stored = await store.reader.stats();
-  await store.close();
+  const stored = await pipeline.store!.reader.stats();
+  await pipeline.close();
   rmSync(dataDir, { recursive: true, force: true });
   const { records, events } = rate.perSecond();
   return {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../common/logger.js';
+import { decodeRecord } from '../ingest/decode.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import type { RawRecord } from '../ingest/source.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import { generateScenario } from '../scenarios/generate.js';
 import { scenarios } from '../scenarios/registry.js';
-import type { Finding } from '../schemas/finding.js';
 import { connectStore } from '../store/connection.js';
-import { openStore } from '../store/index.js';
 import { ShiftableRecord } from './backlog.js';
 import { benchConfig, benchPipeline } from './discard.js';
 import { percentile, progress } from './measure.js';
@@ -20,6 +20,7 @@ type TimedRecord = { record: ShiftableRecord; dueTs: number; events: number };
 
 const tickMs = 20;
 const pollMs = 100;
+const silent = createLogger('silent');
 
 /** One minute of every scenario at once (one seed: they overlap in event time), in delivery order. */
 function minuteOfTraffic(
@@ -59,12 +60,10 @@ export async function latencyCase(
   const copies = Math.max(1, Math.round((eventsPerSecond * seconds) / inWindow));
   const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-latency-'));
   const config = benchConfig({ dataDir });
-  const store = await openStore(config, createLogger('silent'));
+  const memory = new MemorySink();
+  const pipeline = await benchPipeline(config, ['store'], [memory]);
+  const lane = pipeline.lane('bench');
   const { client } = await connectStore(config);
-  const pipeline = benchPipeline(config, store.writer, (findings) => {
-    for (const finding of findings) raised.set(finding.id, finding);
-  });
-  const raised = new Map<string, Finding>();
   const seenAt = new Map<string, number>();
   const wallStart = Date.now() + 500;
   const shiftMs = wallStart - minute.start;
@@ -96,7 +95,7 @@ export async function latencyCase(
       sent += timed.events;
       next += 1;
     }
-    if (batch.length > 0) await pipeline.submit(batch);
+    if (batch.length > 0) await lane.submit(batch.map((record) => decodeRecord(record, now, silent)));
     await sleep(tickMs);
   }
   progress(`latency: ${sent.toLocaleString('en-US')} events in ${seconds} s; waiting for the last findings`);
@@ -104,7 +103,8 @@ export async function latencyCase(
   polling = false;
   await poller;
   await client.close();
-  await store.close();
+  await pipeline.shutdown();
+  const raised = new Map(memory.findings.map((finding) => [finding.id, finding]));
   rmSync(dataDir, { recursive: true, force: true });
   const afterDetection: number[] = [];
   for (const [id, finding] of raised) {

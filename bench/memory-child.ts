@@ -2,7 +2,7 @@
  * Case 5, in its own process (run with --expose-gc): the detection engine holding `traces` active
  * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after a full GC.
  */
-import { createDetectionEngine } from '../detectors/engine.js';
+import { createDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { benchConfig } from './discard.js';
 

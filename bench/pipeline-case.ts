@@ -1,6 +1,8 @@
-import type { Pipeline } from '../ingest/pipeline.js';
+import { createLogger } from '../common/logger.js';
+import { decodeRecord } from '../ingest/decode.js';
 import type { RawRecord } from '../ingest/source.js';
-import { benchConfig, benchPipeline, discardingWriter, recordBatches } from './discard.js';
+import type { Lane } from '../pipeline/lane.js';
+import { benchConfig, benchPipeline, recordBatches } from './discard.js';
 import { medianOf, perCpuSecond, type Repeat } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 import type { BenchFormat, Corpus } from './traffic.js';
@@ -15,24 +17,28 @@ const targets: Partial<Record<BenchFormat, number>> = {
 /** A Kafka fetch hands the pipeline batches of about this many records. */
 export const batchSize = 500;
 
-export async function submitAll(pipeline: Pipeline, batches: readonly RawRecord[][]): Promise<number> {
+const silent = createLogger('silent');
+
+/** Decodes each batch as a source does and submits it to the lane; all windows closed at the end. */
+export async function submitAll(lane: Lane, batches: readonly RawRecord[][]): Promise<number> {
   let events = 0;
   for (const batch of batches) {
-    const outcome = await pipeline.submit(batch);
+    const receivedAt = Date.now();
+    const outcome = await lane.submit(batch.map((record) => decodeRecord(record, receivedAt, silent)));
     if (outcome.rejects.length > 0) throw new Error(`bench traffic rejected: ${outcome.rejects[0]!.reason}`);
     events += outcome.events;
   }
-  await pipeline.drain();
+  await lane.drain();
   return events;
 }
 
 /** One pass of the corpus through a fresh pipeline (fresh engine state), events per CPU-second. */
 export async function pipelinePass(corpus: Corpus): Promise<number> {
   const batches = recordBatches(corpus.lines, batchSize);
-  const pipeline = benchPipeline(benchConfig(), discardingWriter);
+  const pipeline = await benchPipeline(benchConfig());
   let events = 0;
   const rate = await perCpuSecond(corpus.hops, async () => {
-    events = await submitAll(pipeline, batches);
+    events = await submitAll(pipeline.lane('bench'), batches);
   });
   if (events !== corpus.hops) throw new Error(`bench: ${events} events of ${corpus.hops} went through`);
   return rate;

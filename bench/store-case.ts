@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/logger.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { connectStore } from '../store/connection.js';
 import { openStore } from '../store/index.js';
-import type { StoreBatch, StoreWriter } from '../store/types.js';
 import { makeFinding } from '../test/helpers/store-fixtures.js';
-import { benchConfig, benchPipeline, discardingWriter, recordBatches } from './discard.js';
+import { benchConfig, benchPipeline, recordBatches } from './discard.js';
 import { medianOf, perSecond, type Repeat } from './measure.js';
 import { submitAll } from './pipeline-case.js';
 import { type CaseResult, caseResult } from './results.js';
@@ -16,15 +16,10 @@ import type { Corpus } from './traffic.js';
 
 /** The resolved hops the pipeline hands the store for `corpus`: real rows, as wide as they come. */
 export async function resolvedHops(corpus: Corpus): Promise<ResolvedHop[]> {
-  const hops: ResolvedHop[] = [];
-  const collecting: StoreWriter = {
-    ...discardingWriter,
-    write: async (batch: StoreBatch) => {
-      if (batch.hops !== undefined) hops.push(...batch.hops);
-    },
-  };
-  await submitAll(benchPipeline(benchConfig(), collecting), recordBatches(corpus.lines, 500));
-  return hops;
+  const collecting = new MemorySink(true);
+  const pipeline = await benchPipeline(benchConfig(), [], [collecting]);
+  await submitAll(pipeline.lane('bench'), recordBatches(corpus.lines, 500));
+  return collecting.hops;
 }
 
 const writeBatch = 2_000;

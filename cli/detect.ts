@@ -1,148 +1,12 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
-import { createDetectionEngine, type EngineConfig } from '../detectors/engine.js';
-import type { EngineSink } from '../detectors/types.js';
-import { type InputLine, readLines } from '../ingest/lines.js';
-import {
-  autoFormat,
-  defaultMaxRecordBytes,
-  formatNames,
-  type NormalizeResult,
-  normalizeRecord,
-} from '../ingest/normalize.js';
-import type { HopwatchConfig } from '../schemas/config.js';
-import { type DetectorName, detectorNames, type Finding } from '../schemas/finding.js';
-import { loadConfig } from '../schemas/load-config.js';
-import { StoringSink } from './detect-store.js';
-
-export type DetectionSummary = {
-  records: number;
-  events: number;
-  rejected: number;
-  /** Rejected records per reason, with where the first one was. */
-  rejections: Array<{ reason: string; count: number; first: string }>;
-  findingsByDetector: Record<DetectorName, number>;
-  lateEvents: number;
-  duplicateHops: number;
-  evictedTraces: number;
-};
-
-export type DetectionOptions = {
-  config: EngineConfig;
-  /** A format name or `auto` (per record). */
-  format?: string;
-  /** Receives every resolved hop and every finding as soon as the engine produces it. */
-  sink: EngineSink;
-  now: () => number;
-  /** Told of every line that could not be read, with the reason. */
-  onReject?(line: InputLine, reason: string): void;
-};
-
-const distinctReasonsKept = 20;
-
-/**
- * Lines → normalizeRecord → detection engine, then every window closed at end of input. The sink
- * decides where hops and findings go (stdout for `detect`, a store, alerts), so that other commands
- * reuse this loop as it is.
- */
-export async function detectLines(
-  lines: AsyncIterable<InputLine>,
-  options: DetectionOptions,
-): Promise<DetectionSummary> {
-  const engine = createDetectionEngine(options.config, options.sink, { now: options.now });
-  const rejections = new Map<string, { count: number; first: string }>();
-  let records = 0;
-  let events = 0;
-  let rejected = 0;
-  for await (const input of lines) {
-    const { line, lineNumber, file, overflowBytes } = input;
-    if (overflowBytes === undefined && line.trim().length === 0) continue;
-    records++;
-    const result =
-      overflowBytes === undefined
-        ? safeNormalize(line, options)
-        : { ok: false as const, reason: `line longer than ${defaultMaxRecordBytes} bytes` };
-    if (!result.ok) {
-      rejected++;
-      noteRejection(rejections, result.reason, `${file ?? 'stdin'}:${lineNumber}`);
-      options.onReject?.(input, result.reason);
-      continue;
-    }
-    for (const event of result.events) engine.observe(event);
-    events += result.events.length;
-  }
-  engine.flush();
-  const stats = engine.stats();
-  return {
-    records,
-    events,
-    rejected,
-    rejections: [...rejections].map(([reason, { count, first }]) => ({ reason, count, first })),
-    findingsByDetector: stats.findingsByDetector,
-    lateEvents: stats.lateEvents,
-    duplicateHops: stats.duplicateHops,
-    evictedTraces: stats.evictedTraces,
-  };
-}
-
-/** An adapter bug must cost one record, not the run: it becomes a rejection like any bad input. */
-function safeNormalize(line: string, options: DetectionOptions): NormalizeResult {
-  try {
-    return normalizeRecord(line, { format: options.format ?? autoFormat, now: options.now() });
-  } catch (error) {
-    return { ok: false, reason: `format adapter failed (${(error as Error).name})` };
-  }
-}
-
-function noteRejection(
-  rejections: Map<string, { count: number; first: string }>,
-  reason: string,
-  where: string,
-) {
-  const known = rejections.get(reason);
-  if (known !== undefined) known.count++;
-  else if (rejections.size < distinctReasonsKept) rejections.set(reason, { count: 1, first: where });
-  else noteRejection(rejections, 'other reasons', where);
-}
-
-export function describeSummary(summary: DetectionSummary): string {
-  const findings = detectorNames.reduce((sum, name) => sum + summary.findingsByDetector[name], 0);
-  const perDetector = detectorNames.map((name) => `${name} ${summary.findingsByDetector[name]}`).join(', ');
-  const lines = [
-    `hopwatch detect: ${summary.records} records, ${summary.events} events, ${summary.rejected} rejected; ` +
-      `${findings} findings (${perDetector}); ${summary.lateEvents} late, ${summary.duplicateHops} duplicate, ` +
-      `${summary.evictedTraces} traces evicted`,
-  ];
-  for (const { reason, count, first } of summary.rejections) {
-    lines.push(`  rejected ${count} × ${reason} (first at ${first})`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Prints each finding as one JSON line on stdout. */
-export function stdoutFindingSink(write: (text: string) => void): EngineSink {
-  return {
-    hop: () => {},
-    finding: (finding: Finding) => write(`${JSON.stringify(finding)}\n`),
-  };
-}
+import { autoFormat, formatNames } from '../ingest/normalize.js';
+import { assemble } from '../pipeline/assemble.js';
+import { describeSummary, detectFiles } from '../pipeline/detect.js';
+import { loadConfig } from '../pipeline/load-config.js';
 
 type DetectFlags = { format: string; config?: string; store?: boolean };
-
-const stdinName = '-';
-
-/** The lines of every file in turn, or of standard input when no file (or `-`) is named. */
-export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine> {
-  for (const file of files.length === 0 ? [stdinName] : files) {
-    const stream = file === stdinName ? process.stdin : createReadStream(file);
-    const name = file === stdinName ? undefined : file;
-    yield* readLines(stream, {
-      maxLineBytes: defaultMaxRecordBytes,
-      ...(name === undefined ? {} : { file: name }),
-    });
-  }
-}
 
 async function detectCommand(files: string[], flags: DetectFlags): Promise<number> {
   if (!formatNames.includes(flags.format)) {
@@ -151,7 +15,7 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
     );
     return 2;
   }
-  const missing = files.find((file) => file !== stdinName && !existsSync(file));
+  const missing = files.find((file) => file !== '-' && !existsSync(file));
   if (missing !== undefined) {
     process.stderr.write(`hopwatch detect: no such file: ${missing}\n`);
     return 2;
@@ -161,42 +25,24 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
     process.stderr.write(`hopwatch detect: ${loaded.reason}\n`);
     return 2;
   }
-  const config = loaded.config;
-  const detection = {
-    config: { lineage: config.lineage, detectors: config.detectors },
-    format: flags.format,
-    sink: stdoutFindingSink((text) => process.stdout.write(text)),
-    now: Date.now,
-  };
-  const summary =
-    flags.store === true
-      ? await detectIntoStore(files, detection, config)
-      : await detectLines(inputLines(files), detection);
-  process.stderr.write(describeSummary(summary));
-  return 0;
-}
-
-/** `--store`: the same detection, with hops, findings and rejected lines also written to the store. */
-async function detectIntoStore(
-  files: string[],
-  detection: DetectionOptions,
-  config: HopwatchConfig,
-): Promise<DetectionSummary> {
-  // Loaded here: plain `detect` never pays for the store's modules.
-  const { openStore } = await import('../store/index.js');
-  const store = await openStore(config, createLogger(config.logLevel));
-  try {
-    const storing = new StoringSink(store.writer, detection.sink);
-    const summary = await detectLines(storing.interleave(inputLines(files)), {
-      ...detection,
-      sink: storing,
-      onReject: (line, reason) => storing.reject(line, reason, detection.now()),
-    });
-    await storing.finish();
-    return summary;
-  } finally {
-    await store.close();
+  // Findings to stdout, and with --store hops, findings and rejected lines to the store too; no source
+  // runs: the files are fed to a lane of their own.
+  const sinks = flags.store === true ? ['stdout', 'store'] : ['stdout'];
+  const config = { ...loaded.config, sinks, sources: [] };
+  const logger = createLogger(config.logLevel);
+  const assembled = await assemble(config, { logger });
+  if (!assembled.ok) {
+    process.stderr.write(`hopwatch detect: ${assembled.reason}\n`);
+    return 2;
   }
+  const { pipeline } = assembled;
+  try {
+    const summary = await detectFiles(files, pipeline.lane('file'), { format: flags.format, logger });
+    process.stderr.write(describeSummary(summary));
+  } finally {
+    await pipeline.close();
+  }
+  return 0;
 }
 
 export function register(program: Command): void {

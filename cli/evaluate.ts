@@ -5,7 +5,7 @@ import type { DetectorMetrics } from '../evaluation/metrics.js';
 import { detailLines, metricsTable, runJson, sweepTable } from '../evaluation/report.js';
 import { parseSweep, type Sweep } from '../evaluation/sweep.js';
 import { formatNames } from '../ingest/normalize.js';
-import { loadConfig } from '../schemas/load-config.js';
+import { loadConfig } from '../pipeline/load-config.js';
 
 type EvaluateFlags = {
   config?: string;

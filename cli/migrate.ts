@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../schemas/load-config.js';
+import { loadConfig } from '../pipeline/load-config.js';
 import { migrateStore } from '../store/index.js';
 
 /** `hopwatch migrate`: applies the store's pending schema migrations and prints each one. */

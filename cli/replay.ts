@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { loadConfig } from '../pipeline/load-config.js';
 import { openKafkaTarget } from '../scenarios/replay/kafka-target.js';
 import { Pacer, parseSpeed } from '../scenarios/replay/pacer.js';
 import { openPipelineTarget } from '../scenarios/replay/pipeline-target.js';
 import { createProgress } from '../scenarios/replay/progress.js';
 import { type ReplayTarget, replayFiles } from '../scenarios/replay/replay.js';
-import type { HopwatchConfig } from '../schemas/config.js';
-import { loadConfig } from '../schemas/load-config.js';
 
 type ReplayFlags = { to: string; speed: string; rebaseTime?: boolean; config?: string; topic?: string };
 
@@ -77,7 +77,7 @@ async function openTarget(
     return openKafkaTarget(config.kafka, topic);
   }
   const logger = createLogger(config.logLevel);
-  return openPipelineTarget(config, logger, (finding) =>
-    process.stdout.write(`${JSON.stringify(finding)}\n`),
-  );
+  // Findings are printed as they are raised, as `detect` does, besides going to the configured sinks.
+  const sinks = config.sinks.includes('stdout') ? config.sinks : [...config.sinks, 'stdout'];
+  return openPipelineTarget({ ...config, sinks }, logger);
 }

@@ -6,14 +6,11 @@ import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
-import { type KafkaCheckpoint, loadCheckpoint } from '../ingest/kafka-checkpoint.js';
-import { KafkaSource } from '../ingest/kafka-source.js';
-import type { Pipeline } from '../ingest/pipeline.js';
 import type { Source } from '../ingest/source.js';
-import type { HopwatchConfig } from '../schemas/config.js';
-import { loadConfig } from '../schemas/load-config.js';
+import { assemble, type Pipeline } from '../pipeline/assemble.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { loadConfig } from '../pipeline/load-config.js';
 import type { HopwatchStore } from '../store/types.js';
-import { type Checkpointed, createPipeline, openOutputs } from './pipeline-assembly.js';
 
 /** Everything `hopwatch run` starts, wired together; tests assemble the same thing. */
 export type Hopwatch = {
@@ -21,88 +18,53 @@ export type Hopwatch = {
   pipeline: Pipeline;
   store: HopwatchStore;
   sources: Source[];
-  /** Starts the sources and the idle watermark, then listens on api.host:api.port; returns the URL. */
+  /** Starts the sinks, the sources and the idle watermark, then listens on api.host:api.port; returns the URL. */
   start(): Promise<string>;
-  /** Stops intake, closes the open windows, makes everything durable, stops alerts and the server. */
+  /** Stops intake, closes the open windows, makes everything durable, closes the sinks and the server. */
   shutdown(): Promise<void>;
 };
-
-/**
- * With `kafka.brokers` set, the Kafka source: the pipeline resumes from its checkpoint and holds
- * findings for the checkpoints (see ingest/kafka-source.ts for the delivery guarantee).
- */
-type KafkaResume = Checkpointed & { checkpoint: KafkaCheckpoint | null };
-
-async function kafkaResume(config: HopwatchConfig, logger: Logger): Promise<KafkaResume | undefined> {
-  if (config.kafka.brokers.length === 0) return undefined;
-  const checkpoint = await loadCheckpoint(config.dataDir, config.kafka.groupId, logger);
-  return { engineSnapshot: checkpoint?.engine ?? null, checkpoint };
-}
-
-function kafkaSources(
-  config: HopwatchConfig,
-  pipeline: Pipeline,
-  engineRestored: boolean,
-  resume: KafkaResume | undefined,
-  logger: Logger,
-): Source[] {
-  if (resume === undefined) return [];
-  const checkpoint = resume.checkpoint;
-  // An engine that could not resume must see the records after the checkpoint offsets again.
-  const restored = checkpoint !== null && !engineRestored ? { ...checkpoint, offsets: {} } : checkpoint;
-  const options = { config: config.kafka, dataDir: config.dataDir, sink: pipeline, restored };
-  return [new KafkaSource(options, logger.child({ source: 'kafka' }))];
-}
 
 export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: string };
 
 /**
- * Opens the store (applying migrations) and the alert outbox and wires pipeline, sources and API.
- * A configuration that cannot work (a webhook secret that is missing) is a value; an unreachable
- * store or a broken data directory throws.
+ * The pipeline from config (sources, lanes, sinks), with the query API around it. A configuration
+ * that cannot work (a webhook secret that is missing, no store sink) is a value; an unreachable store
+ * or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
-  const outputs = await openOutputs(config, logger);
-  if (!outputs.ok) return outputs;
-  const { alerts, store } = outputs;
+  if (!config.sinks.includes('store')) {
+    return { ok: false, reason: 'config field sinks: must include "store" (the API reads findings from it)' };
+  }
   const metrics = createHopwatchMetrics();
-  const resume = await kafkaResume(config, logger);
-  const parts = { writer: store.writer, alerts, logger, onStoreWrite: metrics.observeStoreWrite };
-  const { pipeline, restored } = createPipeline(config, parts, resume);
-  const httpSource = new HttpIngestSource();
-  const sources: Source[] = [httpSource, ...kafkaSources(config, pipeline, restored, resume, logger)];
-  metrics.watch({ pipeline: () => pipeline.stats(), alerts: () => alerts.stats() });
+  const assembled = await assemble(config, { logger, onSinkWrite: metrics.observeSinkWrite });
+  if (!assembled.ok) return assembled;
+  const { pipeline } = assembled;
+  const store = pipeline.store!;
+  const alerts = pipeline.alerts;
+  const sources = pipeline.sources;
+  metrics.watch({ pipeline: () => pipeline.stats(), alerts: alerts && (() => alerts.stats()) });
   const app = await buildApi({
     config: config.api,
     store,
-    httpSource,
+    httpSource: sources.find((source) => source instanceof HttpIngestSource),
     sources,
     pipelineStats: () => pipeline.stats(),
     alerts,
     metrics,
     logger,
   });
-
   const start = async (): Promise<string> => {
-    alerts.start();
-    for (const source of sources) {
-      const context = {
-        sink: pipeline,
-        logger: logger.child({ source: source.name }),
-        reportLag: metrics.reportLag,
-      };
-      await source.start(context);
-    }
-    pipeline.startIdleTimer();
+    await pipeline.start(metrics.reportLag);
     return app.listen({ port: config.api.port, host: config.api.host });
   };
-  // Intake stops first, so that everything that came in is judged and stored before anything closes.
+  // Intake stops and is made durable first; the API answers until then, and the sinks close last.
   const shutdown = async (): Promise<void> => {
-    for (const source of sources) await source.stop();
-    await pipeline.drain();
-    await alerts.stop();
-    await app.close();
-    await store.close();
+    try {
+      await pipeline.drain();
+      await app.close();
+    } finally {
+      await pipeline.close();
+    }
   };
   return { ok: true, hopwatch: { app, pipeline, store, sources, start, shutdown } };
 }

@@ -1,5 +1,23 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import type { BaselineConfig } from './config.js';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** Robust baseline: median/MAD over a history of past counts, only once enough history exists. */
+export const baselineFields = z.object({
+  /** How many past counts are kept per key. */
+  historySize: positiveInt,
+  /** No baseline finding before this many past counts exist. */
+  minHistory: positiveInt,
+  /** Robust z-score ((x − median) / (1.4826 · MAD)) above which a count is anomalous. */
+  zThreshold: z.number().positive(),
+  /** Counts below this never raise a baseline finding, however unusual. */
+  minCount: positiveInt,
+  /** The count must also be at least this many times the baseline (median, and EWMA where kept). */
+  minRatio: z.number().positive(),
+});
+
+export type BaselineConfig = z.infer<typeof baselineFields>;
 
 /** Past per-window (or per-root) counts of one key: a bounded ring and an EWMA. JSON-serialisable. */
 export type CountHistory = { counts: number[]; next: number; ewma: number | null };

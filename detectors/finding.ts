@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type DetectorName, type Finding, type Severity, severities } from '../schemas/finding.js';
+import { type Finding, type Severity, severities } from '../schemas/finding.js';
 import type { ClosedWindow } from './window.js';
 
 /** sha256 of detector, rule, key and window start (hex prefix): the same traffic yields the same id. */
-export function findingId(detector: DetectorName, rule: string, key: string, windowStart: number): string {
+export function findingId(detector: string, rule: string, key: string, windowStart: number): string {
   return createHash('sha256')
     .update(`${detector}\n${rule}\n${key}\n${windowStart}`)
     .digest('hex')
@@ -27,7 +27,7 @@ export function scoreFor(excess: number): number {
 }
 
 export type FindingDraft = {
-  detector: DetectorName;
+  detector: string;
   rule: string;
   key: string;
   baseSeverity: Severity;
@@ -69,7 +69,7 @@ export function formatDuration(ms: number): string {
 
 /** What every finding about one root action's window shares: its key, origin, trace and bounds. */
 export function rootWindowDraft(
-  detector: DetectorName,
+  detector: string,
   rule: string,
   closed: ClosedWindow<{ origin: string; traceId: string }>,
 ) {

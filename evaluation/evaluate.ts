@@ -1,6 +1,8 @@
-import { type DetectionSummary, detectLines, inputLines } from '../cli/detect.js';
-import type { HopwatchConfig } from '../schemas/config.js';
-import type { Finding } from '../schemas/finding.js';
+import { createLogger } from '../common/logger.js';
+import { assemble } from '../pipeline/assemble.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { type DetectionSummary, detectFiles } from '../pipeline/detect.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import { labelsPathFor, readLabels, type ScenarioLabels } from './labels.js';
 import { type FileMatch, matchFindings } from './match.js';
 import { type DetectorMetrics, detectorMetrics } from './metrics.js';
@@ -75,16 +77,16 @@ export async function evaluate(
   return { ok: true, result: { files, runs } };
 }
 
-/** The same detection loop as `hopwatch detect`, collecting the findings. */
+/** The pipeline `hopwatch detect` assembles, with the findings collected in memory instead of printed. */
 async function detectFile(file: string, config: HopwatchConfig, format: string | undefined) {
-  const findings: Finding[] = [];
-  const summary = await detectLines(inputLines([file]), {
-    config: { lineage: config.lineage, detectors: config.detectors },
-    ...(format === undefined ? {} : { format }),
-    sink: { hop: () => {}, finding: (finding) => findings.push(finding) },
-    now: Date.now,
-  });
-  return { findings, summary };
+  const memory = new MemorySink();
+  const logger = createLogger('silent');
+  const assembled = await assemble({ ...config, sinks: [], sources: [] }, { logger, extraSinks: [memory] });
+  if (!assembled.ok) throw new Error(assembled.reason);
+  const { pipeline } = assembled;
+  const summary = await detectFiles([file], pipeline.lane('file'), { format, logger });
+  await pipeline.close();
+  return { findings: memory.findings, summary };
 }
 
 function pick(summary: DetectionSummary) {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { detectorNames } from '../schemas/finding.js';
+import { detectorNames } from '../detectors/index.js';
 
 /** One expected finding: `detector` (and `rule`, when given) should fire for this origin credential within [from, to]. */
 export const scenarioLabelSchema = z
   .object({
     originCredential: z.string().min(1),
-    detector: z.enum(detectorNames),
+    detector: z.enum(detectorNames as [string, ...string[]]),
     rule: z.string().min(1).optional(),
     from: z.number().int().nonnegative(),
     to: z.number().int().nonnegative(),

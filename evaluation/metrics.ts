@@ -1,9 +1,9 @@
 import { max, median } from 'simple-statistics';
-import { type DetectorName, detectorNames } from '../schemas/finding.js';
+import { detectorNames } from '../detectors/index.js';
 import { type FalsePositiveKind, type FileMatch, falsePositiveKinds } from './match.js';
 
 export type DetectorMetrics = {
-  detector: DetectorName;
+  detector: string;
   labels: number;
   /** Labels with at least one matching finding. */
   truePositives: number;

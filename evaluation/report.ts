@@ -1,4 +1,4 @@
-import { detectorNames } from '../schemas/finding.js';
+import { detectorNames } from '../detectors/index.js';
 import type { EvaluationRun } from './evaluate.js';
 import type { DetectorMetrics } from './metrics.js';
 

@@ -1,5 +1,5 @@
-import type { HopwatchConfig } from '../schemas/config.js';
-import { type ConfigResult, parseConfig } from '../schemas/load-config.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { type ConfigResult, parseConfig } from '../pipeline/load-config.js';
 
 /** `--sweep rate.maxAuthFailures=10,20,40`: one config parameter and the values to try. */
 export type Sweep = { parameter: string; path: string[]; values: unknown[] };

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeRecord } from './decode.js';
 import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
 
 export type IntakeResult = { ok: true; outcome: BatchOutcome } | { ok: false; reason: string };
@@ -51,9 +52,11 @@ export class HttpIngestSource implements Source {
     const intake: HttpIntake = {
       submit: async (records) => {
         if (this.refusing) return { ok: false, reason: 'hopwatch is shutting down' };
-        return { ok: true, outcome: await context.sink.submit(records) };
+        const receivedAt = Date.now();
+        const decoded = records.map((record) => decodeRecord(record, receivedAt, context.logger));
+        return { ok: true, outcome: await context.intake.submit(decoded) };
       },
-      durable: () => context.sink.durable(),
+      durable: () => context.intake.durable(),
       close: () => {
         this.open.delete(intake);
       },

@@ -3,20 +3,12 @@ import type { Finding } from '../schemas/finding.js';
 import { writeCheckpoint } from './kafka-checkpoint.js';
 import type { ConsumedOffsets, PartitionOffset } from './kafka-offsets.js';
 import { type RetryOptions, untilDone } from './kafka-retry.js';
-import type { PipelineStats } from './pipeline.js';
-
-/** What a checkpoint needs of the pipeline. */
-export interface CheckpointSink {
-  durable(): Promise<void>;
-  takeCheckpoint(): { engine: unknown; findings: Finding[] };
-  publish(findings: Finding[]): Promise<void>;
-  stats(): PipelineStats;
-}
+import type { CheckpointedIntake } from './source.js';
 
 export type CheckpointerOptions = {
   file: string;
   groupId: string;
-  sink: CheckpointSink;
+  intake: CheckpointedIntake;
   offsets: ConsumedOffsets;
   /** Commits offsets to the group; resolves false when the group refused them (rebalancing). */
   commit(offsets: PartitionOffset[]): Promise<boolean>;
@@ -39,11 +31,11 @@ export class Checkpointer {
   ) {}
 
   async checkpoint(retry: RetryOptions): Promise<void> {
-    const { sink, offsets, groupId } = this.options;
+    const { intake, offsets, groupId } = this.options;
     const progress = this.progressMark();
     if (progress === this.lastProgress && this.carried.length === 0) return;
-    await untilDone('writing to the store', () => sink.durable(), this.logger, retry);
-    const taken = sink.takeCheckpoint();
+    await untilDone('writing to the store', () => intake.durable(), this.logger, retry);
+    const taken = intake.takeCheckpoint();
     const findings = this.carried.concat(taken.findings);
     const started = performance.now();
     try {
@@ -62,7 +54,7 @@ export class Checkpointer {
     }
     this.carried = [];
     this.lastProgress = progress;
-    await untilDone('writing to the store', () => sink.publish(findings), this.logger, retry);
+    await untilDone('writing to the store', () => intake.publish(findings), this.logger, retry);
     const uncommitted = offsets.uncommitted(this.options.assignment());
     if (uncommitted.length > 0 && (await this.options.commit(uncommitted)))
       offsets.markCommitted(uncommitted);
@@ -70,7 +62,6 @@ export class Checkpointer {
 
   /** Changes whenever a checkpoint would differ from the last one: records consumed, events seen, watermark moved. */
   private progressMark(): string {
-    const { engine } = this.options.sink.stats();
-    return `${this.options.offsets.fingerprint()}|${engine.eventsObserved}|${engine.watermark}`;
+    return `${this.options.offsets.fingerprint()}|${this.options.intake.progress()}`;
   }
 }

@@ -19,12 +19,12 @@ function waiting(partition: number, offset: number, ts: number): WaitingRecord {
     topic: 't',
     partition,
     message,
-    prepared: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
+    decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
   };
 }
 
 const times = (records: WaitingRecord[]) =>
-  records.map((record) => record.prepared.decoded.ok && record.prepared.decoded.events[0]!.ts);
+  records.map((record) => record.decoded.decoded.ok && record.decoded.decoded.events[0]!.ts);
 
 describe('event-time alignment across partitions', () => {
   it('lets records of two partitions out in event-time order, no further than the one with more to come', () => {

@@ -1,13 +1,13 @@
 import type { KafkaMessage } from 'kafkajs';
+import { type DecodedRecord, eventTimeOf } from './decode.js';
 import { partitionKey } from './kafka-offsets.js';
-import { eventTimeOf, type PreparedRecord } from './pipeline.js';
 
 /** A decoded record waiting for its turn, with the message it came from. */
 export type WaitingRecord = {
   topic: string;
   partition: number;
   message: KafkaMessage;
-  prepared: PreparedRecord;
+  decoded: DecodedRecord;
 };
 
 type PartitionQueue = {
@@ -70,7 +70,7 @@ export class EventTimeMerger {
     if (queue === undefined) return -1;
     for (const record of records) {
       queue.records.push(record);
-      queue.times.push(eventTimeOf(record.prepared));
+      queue.times.push(eventTimeOf(record.decoded));
     }
     const last = records[records.length - 1];
     if (last !== undefined) queue.bufferedUpTo = BigInt(last.message.offset) + 1n;

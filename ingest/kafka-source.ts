@@ -2,29 +2,20 @@ import { setImmediate } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config.js';
+import { decodeRecord } from './decode.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
-import { Checkpointer, type CheckpointSink } from './kafka-checkpointer.js';
+import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics } from './kafka-client.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { untilDone } from './kafka-retry.js';
-import type { PreparedRecord } from './pipeline.js';
-import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
-
-/** The pipeline as the Kafka source needs it: intake in two synchronous steps, so that offsets and engine state match. */
-export interface CheckpointedSink extends CheckpointSink {
-  prepare(record: RawRecord): PreparedRecord;
-  acceptPrepared(prepared: readonly PreparedRecord[]): BatchOutcome;
-  forward(): Promise<void>;
-  releaseFindings(): void;
-}
+import type { CheckpointedIntake, Source, SourceContext } from './source.js';
 
 export type KafkaSourceOptions = {
   config: KafkaConfig;
   dataDir: string;
-  sink: CheckpointedSink;
-  /** The checkpoint the sink's engine was restored from: its offsets and its unpublished findings. */
+  /** The checkpoint the lane's engine was restored from: its offsets and its unpublished findings. */
   restored: KafkaCheckpoint | null;
 };
 
@@ -61,15 +52,15 @@ const stopGraceMs = 10_000;
  * letters are at least once. Stateful: the detection windows live in the checkpoint, per instance; a
  * partition that moves to another member does not take its open windows along (see the README).
  */
-export class KafkaSource implements Source {
+export class KafkaSource implements Source<CheckpointedIntake> {
   readonly name = 'kafka';
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly deadLetters: DeadLetterProducer;
   private readonly offsets: ConsumedOffsets;
-  private readonly checkpointer: Checkpointer;
-  private context: SourceContext | null = null;
+  private checkpointer: Checkpointer | null = null;
+  private context: SourceContext<CheckpointedIntake> | null = null;
   private joined = false;
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
@@ -100,20 +91,20 @@ export class KafkaSource implements Source {
     });
     this.deadLetters = new DeadLetterProducer(this.kafka, config.deadLetterTopic);
     this.offsets = new ConsumedOffsets(options.restored?.offsets);
+  }
+
+  async start(context: SourceContext<CheckpointedIntake>): Promise<void> {
+    this.context = context;
+    const { config, restored, dataDir } = this.options;
     const checkpointOptions = {
-      file: checkpointPath(options.dataDir),
+      file: checkpointPath(dataDir),
       groupId: config.groupId,
-      sink: options.sink,
+      intake: context.intake,
       offsets: this.offsets,
       commit: (offsets: PartitionOffset[]) => this.commit(offsets),
       assignment: () => this.assignment,
     };
-    this.checkpointer = new Checkpointer(checkpointOptions, logger);
-  }
-
-  async start(context: SourceContext): Promise<void> {
-    this.context = context;
-    const { config, restored } = this.options;
+    this.checkpointer = new Checkpointer(checkpointOptions, this.logger);
     await this.admin.connect();
     const created = await ensureTopics(this.admin, config);
     if (created.length > 0)
@@ -124,7 +115,7 @@ export class KafkaSource implements Source {
     if (restored !== null && restored.findings.length > 0) {
       await untilDone(
         'publishing the findings of the last checkpoint',
-        () => this.options.sink.publish(restored.findings),
+        () => context.intake.publish(restored.findings),
         this.logger,
       );
     }
@@ -174,7 +165,6 @@ export class KafkaSource implements Source {
     );
     await this.consumer.disconnect();
     await this.deadLetters.disconnect();
-    this.options.sink.releaseFindings();
     this.joined = false;
     this.context = null;
   }
@@ -198,6 +188,7 @@ export class KafkaSource implements Source {
   /** Decodes the batch into the partition's queue, then lets out whatever event-time order allows. */
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
+    const { logger } = this;
     const { topic, partition } = batch;
     this.currentHeartbeat = payload.heartbeat;
     const key = partitionKey(topic, partition);
@@ -209,6 +200,7 @@ export class KafkaSource implements Source {
     // Checked before decoding: nothing in between awaits, so the answer cannot change meanwhile.
     if (this.stopDeadline !== null || !isRunning() || isStale()) return;
     const format = this.options.config.formatByTopic[topic];
+    const receivedAt = Date.now();
     const waiting: WaitingRecord[] = [];
     for (const message of batch.messages) {
       if (BigInt(message.offset) < from) continue;
@@ -218,7 +210,7 @@ export class KafkaSource implements Source {
         topic,
         partition,
         message,
-        prepared: this.options.sink.prepare({ raw, format, origin }),
+        decoded: decodeRecord({ raw, format, origin }, receivedAt, logger),
       });
     }
     const held = this.merger.add(waiting, topic, partition, batch.highWatermark, Date.now());
@@ -243,14 +235,15 @@ export class KafkaSource implements Source {
   /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */
   private async release(): Promise<void> {
     const between = this.keepMembership;
-    while (this.stopDeadline === null) {
+    const intake = this.context?.intake;
+    while (intake !== undefined && this.stopDeadline === null) {
       const taken = this.merger.take(chunkRecords, Date.now());
       if (taken.length === 0) break;
-      const outcome = this.options.sink.acceptPrepared(taken.map((record) => record.prepared));
+      const outcome = intake.accept(taken.map((record) => record.decoded));
       for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
       const rejected = outcome.rejects.map(({ index, reason }) => {
-        const { topic, partition, message, prepared } = taken[index]!;
-        return { topic, partition, message, reason, format: prepared.record.format };
+        const { topic, partition, message, decoded } = taken[index]!;
+        return { topic, partition, message, reason, format: decoded.record.format };
       });
       await untilDone(
         'writing to the dead-letter topic',
@@ -258,7 +251,7 @@ export class KafkaSource implements Source {
         this.logger,
         { between },
       );
-      await untilDone('writing to the store', () => this.options.sink.forward(), this.logger, { between });
+      await untilDone('writing to the store', () => intake.forward(), this.logger, { between });
       await setImmediate();
     }
     this.resumeDrained();
@@ -318,7 +311,7 @@ export class KafkaSource implements Source {
   private checkpoint(
     giveUp = () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
   ): Promise<void> {
-    return this.checkpointer.checkpoint({ giveUp, between: this.keepMembership });
+    return this.checkpointer?.checkpoint({ giveUp, between: this.keepMembership }) ?? Promise.resolve();
   }
 
   /** A refused commit (the group is rebalancing) waits for the next checkpoint; the file has the offsets. */

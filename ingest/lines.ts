@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { defaultMaxRecordBytes } from './normalize.js';
 
 /** One line of input; `overflowBytes` is set (and `line` empty) when the line was too long to keep. */
 export type InputLine = { line: string; lineNumber: number; file?: string; overflowBytes?: number };
@@ -64,4 +66,18 @@ export async function* readLines(input: Readable, options: LineReaderOptions): A
     }
   }
   if (length > 0 || overflow > 0) yield finish();
+}
+
+const stdinName = '-';
+
+/** The lines of every file in turn, or of standard input when no file (or `-`) is named. */
+export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine> {
+  for (const file of files.length === 0 ? [stdinName] : files) {
+    const stream = file === stdinName ? process.stdin : createReadStream(file);
+    const name = file === stdinName ? undefined : file;
+    yield* readLines(stream, {
+      maxLineBytes: defaultMaxRecordBytes,
+      ...(name === undefined ? {} : { file: name }),
+    });
+  }
 }

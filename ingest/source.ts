@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { Finding } from '../schemas/finding.js';
+import type { DecodedRecord } from './decode.js';
 
 /** Where a raw record came from: enough to find it again and to name it in a dead letter. */
 export type RecordOrigin = {
@@ -25,22 +27,43 @@ export type RecordReject = { index: number; reason: string };
 export type BatchOutcome = { accepted: number; events: number; rejects: RecordReject[] };
 
 /**
- * The pipeline as a source sees it.
+ * The pipeline as a source sees it: one intake lane per source, with its own detection engine and
+ * watermark, so that one source's backlog or checkpoints never hold up another's findings.
  *
  * `submit` resolves once the batch has been decoded, run through lineage and detectors and handed to
- * the store writer's bounded buffer; it stays pending while that buffer is full, so a source that
- * awaits it before reading on gets backpressure for free (Kafka: pause the partition; HTTP: stop
- * reading the body). Accepted is not yet durable: `durable()` resolves once everything submitted
- * before the call is in the store, which is the moment a source may acknowledge it (commit offsets).
+ * the sinks; it stays pending while a sink is full, so a source that awaits it before reading on gets
+ * backpressure for free (HTTP: stop reading the body). Accepted is not yet durable: `durable()`
+ * resolves once everything submitted before the call is in every sink, which is the moment a source
+ * may acknowledge it.
  */
-export interface IngestSink {
-  submit(records: RawRecord[]): Promise<BatchOutcome>;
+export interface Intake {
+  submit(records: readonly DecodedRecord[]): Promise<BatchOutcome>;
   durable(): Promise<void>;
 }
 
+/** What a checkpoint takes of a lane, in one synchronous step: engine state and the findings held since the last one. */
+export type LaneCheckpoint = { engine: unknown; findings: Finding[] };
+
+/**
+ * The lane of a source that replays from checkpoints (Kafka): the engine sees records synchronously
+ * (`accept`), so that the source's offsets and the engine state always match; findings are held until
+ * `takeCheckpoint` hands them out, and `publish` sends them once their checkpoint is on disk.
+ */
+export interface CheckpointedIntake extends Intake {
+  /** The engine has seen every record when this returns; its outputs wait for `forward()`. */
+  accept(records: readonly DecodedRecord[]): BatchOutcome;
+  /** Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable (nothing is lost). */
+  forward(): Promise<void>;
+  takeCheckpoint(): LaneCheckpoint;
+  /** Writes checkpointed findings to the sinks; publishing one twice is harmless (ids deduplicate). */
+  publish(findings: Finding[]): Promise<void>;
+  /** Changes whenever a checkpoint would differ: events seen, watermark moved. */
+  progress(): string;
+}
+
 /** What a source is given when it starts. */
-export type SourceContext = {
-  sink: IngestSink;
+export type SourceContext<Lane extends Intake = Intake> = {
+  intake: Lane;
   logger: Logger;
   /** Consumer lag per topic partition, in records; shown on /metrics. */
   reportLag(topic: string, partition: number, lag: number): void;
@@ -50,9 +73,9 @@ export type SourceContext = {
  * A source of raw records (HTTP ingest, Kafka, a file). Delivery guarantee and statefulness are
  * documented by each implementation.
  */
-export interface Source {
+export interface Source<Lane extends Intake = Intake> {
   readonly name: string;
-  start(context: SourceContext): Promise<void>;
+  start(context: SourceContext<Lane>): Promise<void>;
   /** Stops intake: no new record is submitted once this resolves; in-flight submits have settled. */
   stop(): Promise<void>;
   /** For /readyz: whether the source is taking records (a Kafka consumer that joined its group). */

@@ -1,37 +1,54 @@
+import { z } from 'zod';
+import { isObject } from '../common/json.js';
 import type { HopEvent } from '../schemas/hop-event.js';
-import type { PathStep } from '../schemas/resolved-hop.js';
+import { pathStepSchema } from '../schemas/resolved-hop.js';
 import type { LineageResolver } from './resolver.js';
-import { type HopNode, type OriginConfidence, TraceState } from './trace-state.js';
+import { type HopNode, TraceState } from './trace-state.js';
 
-type NodeRecord = {
-  step: PathStep;
-  ts: number;
-  end: number;
-  spanId?: string;
-  service: string;
-  caller?: string;
-  resolved: boolean;
-  origin: string;
-  confidence: OriginConfidence;
-  parentId?: string;
-  parentInferred: boolean;
-  pathParent?: string;
-  root?: string;
-  depth: number;
-};
+const nodeRecordSchema = z.object({
+  step: pathStepSchema,
+  ts: z.number(),
+  end: z.number(),
+  spanId: z.string().optional(),
+  service: z.string(),
+  caller: z.string().optional(),
+  resolved: z.boolean(),
+  origin: z.string(),
+  confidence: z.enum(['exact', 'partial']),
+  parentId: z.string().optional(),
+  parentInferred: z.boolean(),
+  pathParent: z.string().optional(),
+  root: z.string().optional(),
+  depth: z.number().int().nonnegative(),
+});
 
-type TraceRecord = {
-  traceId: string;
-  lastTs: number;
-  nodes: NodeRecord[];
-  pending: Array<{ hop: HopEvent; deadline: boolean }>;
-};
+/** A waiting hop is kept whole; it was a HopEvent when it arrived, so only its identity is checked here. */
+const waitingHopSchema = z.custom<HopEvent>(
+  (value) => isObject(value) && typeof value.id === 'string' && typeof value.ts === 'number',
+  'not a hop event',
+);
 
-export type LineageSnapshot = {
-  watermark: number | null;
-  counters: { duplicateHops: number; unindexedHops: number; evicted: number; expired: number };
-  traces: TraceRecord[];
-};
+export const lineageSnapshotSchema = z.object({
+  watermark: z.number().nullable(),
+  counters: z.object({
+    duplicateHops: z.number(),
+    unindexedHops: z.number(),
+    evicted: z.number(),
+    expired: z.number(),
+  }),
+  traces: z.array(
+    z.object({
+      traceId: z.string(),
+      lastTs: z.number(),
+      nodes: z.array(nodeRecordSchema),
+      pending: z.array(z.object({ hop: waitingHopSchema, deadline: z.boolean() })),
+    }),
+  ),
+});
+
+type NodeRecord = z.infer<typeof nodeRecordSchema>;
+type TraceRecord = LineageSnapshot['traces'][number];
+export type LineageSnapshot = z.infer<typeof lineageSnapshotSchema>;
 
 /** JSON-serialisable lineage state: nodes refer to each other by hop id; waiting hops keep their full event. */
 export function snapshotLineage(resolver: LineageResolver): LineageSnapshot {

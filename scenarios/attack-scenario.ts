@@ -1,4 +1,3 @@
-import type { DetectorName } from '../schemas/finding.js';
 import type { Credential } from '../schemas/hop-event.js';
 import { type AgentIdentity, type AgentKind, AgentTask, type TaskTrigger } from './agents.js';
 import type { Rng } from './rng.js';
@@ -40,7 +39,7 @@ type Variant<A extends Actor> = {
 
 export type AttackScenarioSpec<A extends Actor, L extends Actor> = Omit<Scenario, 'build'> & {
   /** The attack, labelled with what each detector should find in the traffic it adds. */
-  attack: Variant<A> & { expected: Array<{ detector: DetectorName; rule?: string }> };
+  attack: Variant<A> & { expected: Array<{ detector: string; rule?: string }> };
   /** The same move kept under the thresholds or in a blind spot: it must raise nothing, and `note` says why. */
   lookalike: Variant<L>;
   /** Background crowd only over this span, generated after both actors; by default it fills the whole scenario, first. */

@@ -1,5 +1,4 @@
 import type { BenignEntry, ScenarioLabel } from '../evaluation/labels.js';
-import type { DetectorName } from '../schemas/finding.js';
 import type { Credential, HopEvent } from '../schemas/hop-event.js';
 import { TraceBuilder } from './hops.js';
 import type { Rng } from './rng.js';
@@ -21,7 +20,7 @@ export class Traffic {
   label(
     originCredential: string,
     since: number,
-    expected: Array<{ detector: DetectorName; rule?: string }>,
+    expected: Array<{ detector: string; rule?: string }>,
     note: string,
   ): void {
     const hops = this.events.slice(since);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-export const detectorNames = ['fanout', 'recursion', 'scope_expansion', 'rate'] as const;
 export const severities = ['low', 'medium', 'high', 'critical'] as const;
 
 export const findingSchema = z.object({
   /** Deterministic hash of detector, rule, key and window start: replaying the same traffic yields the same id. */
   id: z.string().min(1),
-  detector: z.enum(detectorNames),
+  /** The detector that raised it (detectors/index.ts lists them). */
+  detector: z.string().min(1),
   rule: z.string().min(1),
   severity: z.enum(severities),
   score: z.number(),
@@ -20,7 +20,6 @@ export const findingSchema = z.object({
   evidence: z.record(z.string(), z.unknown()),
 });
 
-export type DetectorName = (typeof detectorNames)[number];
 export type Severity = (typeof severities)[number];
 export type Finding = z.infer<typeof findingSchema>;
 

@@ -34,3 +34,6 @@ export const storeConfigSchema = z
   });
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+/** What the store is opened with: its own section, and the data directory the embedded engine lives in. */
+export type StoreSettings = { store: StoreConfig; dataDir: string };

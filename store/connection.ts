@@ -6,7 +6,7 @@ import {
   ClickHouseLogLevel,
   createClient,
 } from '@clickhouse/client';
-import type { HopwatchConfig } from '../schemas/config.js';
+import type { StoreSettings } from './config.js';
 
 // The client would log failures to the console on its own; the writer and reader log them through pino.
 const quiet = { level: ClickHouseLogLevel.OFF };
@@ -30,7 +30,7 @@ export type StoreConnection = {
  * first is closed and chdb's `drainPending()` has resolved. A directory is also locked against other
  * processes (`Cannot lock file …/status`): one hopwatch process per embedded data directory.
  */
-export async function connectStore(config: HopwatchConfig): Promise<StoreConnection> {
+export async function connectStore(config: StoreSettings): Promise<StoreConnection> {
   const { store } = config;
   if (store.url === undefined) {
     const path = resolve(config.dataDir, 'chdb');

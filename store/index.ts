@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger.js';
-import type { HopwatchConfig } from '../schemas/config.js';
+import type { StoreSettings } from './config.js';
 import { connectStore, type StoreTarget } from './connection.js';
 import { asStoreError } from './errors.js';
 import { appliedVersions, applyMigrations } from './migrations.js';
@@ -10,7 +10,7 @@ import { storeTables } from './tables.js';
 import type { HopwatchStore } from './types.js';
 import { BufferedStoreWriter, clickhouseInsert } from './writer.js';
 
-function schemaSettings(config: HopwatchConfig): SchemaSettings {
+function schemaSettings(config: StoreSettings): SchemaSettings {
   return {
     tables: storeTables(config.store.database),
     hopsTtlDays: config.store.hopsTtlDays,
@@ -25,7 +25,7 @@ class ClickHouseStore implements HopwatchStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly schema: SchemaSettings,
-    config: HopwatchConfig,
+    config: StoreSettings,
     private readonly logger: Logger,
   ) {
     this.writer = new BufferedStoreWriter(clickhouseInsert(client), schema.tables, config.store, logger);
@@ -56,7 +56,7 @@ class ClickHouseStore implements HopwatchStore {
 }
 
 /** Connects (embedded chDB under `<dataDir>/chdb`, or the server at `store.url`) and applies pending migrations. */
-export async function openStore(config: HopwatchConfig, logger: Logger): Promise<HopwatchStore> {
+export async function openStore(config: StoreSettings, logger: Logger): Promise<HopwatchStore> {
   const { client, target, location } = await connectStore(config);
   const schema = schemaSettings(config);
   const store = new ClickHouseStore(client, schema, config, logger);
@@ -73,7 +73,7 @@ export async function openStore(config: HopwatchConfig, logger: Logger): Promise
 export type MigrationReport = { changes: string[]; version: number; target: StoreTarget; location: string };
 
 /** `hopwatch migrate`: applies pending migrations without starting anything else, and says what it did. */
-export async function migrateStore(config: HopwatchConfig): Promise<MigrationReport> {
+export async function migrateStore(config: StoreSettings): Promise<MigrationReport> {
   const { client, target, location } = await connectStore(config);
   const schema = schemaSettings(config);
   try {

@@ -1,9 +1,9 @@
 import type { DeadLetter } from '../schemas/dead-letter.js';
-import type { DetectorName, Finding, Severity } from '../schemas/finding.js';
+import type { Finding, Severity } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 
 export type FindingFilter = {
-  detector?: DetectorName;
+  detector?: string;
   severity?: Severity;
   originCredential?: string;
   /** Inclusive lower bound on windowEnd, epoch ms. */
@@ -16,7 +16,7 @@ export type FindingPage = { items: Finding[]; nextCursor: string | null };
 
 export type CredentialSummary = {
   credential: string;
-  findings: { detector: DetectorName; severity: Severity; count: number }[];
+  findings: { detector: string; severity: Severity; count: number }[];
   firstSeen: number | null;
   lastSeen: number | null;
   hopCount: number;

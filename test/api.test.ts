@@ -224,7 +224,7 @@ describe('GET /metrics', () => {
     expect(response.body).toContain('hopwatch_events_ingested_total{format="canonical"} 48');
     expect(response.body).toContain('hopwatch_records_received_total{source="http"} 48');
     expect(response.body).toMatch(/hopwatch_findings_total\{detector="recursion"\} [1-9]/);
-    expect(response.body).toContain('hopwatch_store_write_seconds_count');
+    expect(response.body).toContain('hopwatch_sink_write_seconds_count{sink="store"}');
     expect(response.body).toContain('hopwatch_lineage_tracked_traces');
   });
 });

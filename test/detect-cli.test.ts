@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectLines, inputLines } from '../cli/detect.js';
-import { loadConfig } from '../schemas/load-config.js';
+import { assemble } from '../pipeline/assemble.js';
+import { detectFiles } from '../pipeline/detect.js';
+import { loadConfig } from '../pipeline/load-config.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import { openStore } from '../store/index.js';
+import { testConfig } from './helpers/kafka-ingest.js';
 import { leakedKey, mixedFormatLines, mixedTraceIds, probeKey } from './kits/detectors/mixed-formats.js';
-import { CollectingSink, engineConfig, fixedClock } from './kits/detectors/run.js';
+import { fixedClock } from './kits/detectors/run.js';
 
 const fixture = 'fixtures/traffic/mixed-formats.ndjson';
 const workDir = mkdtempSync(join(tmpdir(), 'hopwatch-detect-'));
@@ -34,9 +37,15 @@ describe('hopwatch detect', () => {
   });
 
   it('finds the attack carried by each format, and the one crossing formats, in one mixed stream', async () => {
-    const sink = new CollectingSink();
-    const config = engineConfig({ detectors: { rate: { maxRequestsPerOrigin: 100 } } });
-    const summary = await detectLines(inputLines([fixture]), { config, sink, now: fixedClock });
+    const sink = new MemorySink(true);
+    const config = testConfig({ sinks: [], detectors: { rate: { maxRequestsPerOrigin: 100 } } });
+    const logger = pino({ level: 'silent' });
+    const assembled = await assemble(
+      { ...config, sources: [] },
+      { logger, extraSinks: [sink], now: fixedClock },
+    );
+    if (!assembled.ok) throw new Error(assembled.reason);
+    const summary = await detectFiles([fixture], assembled.pipeline.lane('file'), { logger });
     expect(summary).toMatchObject({ rejected: 0, lateEvents: 0 });
     const found = sink.findings.map((finding) => `${finding.detector}/${finding.rule}`).sort();
     expect(found).toEqual([

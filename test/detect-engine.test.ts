@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDetectionEngine, restoreDetectionEngine } from '../detectors/engine.js';
+import { createDetectionEngine, restoreDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { CollectingSink, engineConfig, fixedClock, runEngine } from './kits/detectors/run.js';
 import {
@@ -137,7 +137,44 @@ describe('detection engine', () => {
     const restored = restoreDetectionEngine(engineConfig(), { version: 99 }, new CollectingSink(), {
       now: fixedClock,
     });
-    expect(restored).toEqual({ ok: false, reason: 'engine snapshot: version 99 is not 1' });
+    expect(restored).toEqual({ ok: false, reason: 'engine snapshot: version 99 is not 2' });
+  });
+
+  type SavedDetectors = Record<string, { windows: { windows: Array<{ acc: object }> } }>;
+
+  /** A JSON round trip of the engine's state at the first moment of the mixed traffic when a detector has an open window. */
+  function savedWithOpenWindow(): { saved: Record<string, unknown>; detectors: SavedDetectors } {
+    const engine = createDetectionEngine(engineConfig(), new CollectingSink(), { now: fixedClock });
+    for (const event of traffic) {
+      engine.observe(event);
+      const saved = JSON.parse(JSON.stringify(engine.snapshot()));
+      const detectors = saved.detectors as SavedDetectors;
+      if (Object.values(detectors).some((state) => state.windows.windows.length > 0))
+        return { saved, detectors };
+    }
+    throw new Error('no detector ever held an open window');
+  }
+
+  it('refuses a snapshot taken under another detector configuration, and says so', () => {
+    const other = engineConfig({ detectors: { fanout: { maxDescendants: 30 } } });
+    const restored = restoreDetectionEngine(other, savedWithOpenWindow().saved, new CollectingSink(), {
+      now: fixedClock,
+    });
+    expect(restored.ok).toBe(false);
+    expect(restored.ok ? '' : restored.reason).toContain(
+      'taken under another lineage/detectors configuration',
+    );
+  });
+
+  it('refuses a detector state that does not read as one, naming the detector and the field', () => {
+    const { saved, detectors } = savedWithOpenWindow();
+    const [name, state] = Object.entries(detectors).find(([, state]) => state.windows.windows.length > 0)!;
+    state.windows.windows[0]!.acc = { ...state.windows.windows[0]!.acc, late: 'many' };
+    const restored = restoreDetectionEngine(engineConfig(), saved, new CollectingSink(), { now: fixedClock });
+    expect(restored).toEqual({
+      ok: false,
+      reason: expect.stringContaining(`(${name} snapshot: windows.windows.0.acc.late: `),
+    });
   });
 
   it('counts a late event and still uses it, in the oldest open window', () => {

@@ -7,8 +7,8 @@ import type { ScenarioLabels } from '../evaluation/labels.js';
 import { matchFindings } from '../evaluation/match.js';
 import { detectorMetrics } from '../evaluation/metrics.js';
 import { configWith, parseSweep } from '../evaluation/sweep.js';
+import { parseConfig } from '../pipeline/load-config.js';
 import type { Finding } from '../schemas/finding.js';
-import { parseConfig } from '../schemas/load-config.js';
 import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
 
 const scenarioDir = 'fixtures/scenarios';

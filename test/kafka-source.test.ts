@@ -83,8 +83,7 @@ describe('Kafka source, in process over embedded chDB', () => {
     const labels = mergeScenarios(attackScenarios, join(dir, 'merged.ndjson'));
     const records = await produceFiles(config, topic, [join(dir, 'merged.ndjson')]);
     const store = await openStore(config, silent);
-    const alerted: Finding[] = [];
-    const consumer = await startInProcess(config, store.writer, alerted);
+    const consumer = await startInProcess(config, store.writer);
     const started = Date.now();
     await waitUntil('every record consumed', () => consumer.received() === records);
     const consumedMs = Date.now() - started;
@@ -103,7 +102,7 @@ describe('Kafka source, in process over embedded chDB', () => {
     const match = matchFindings(stored, labels);
     expect(match.labels.filter((outcome) => outcome.findings.length === 0)).toEqual([]);
     expect(match.falsePositives).toEqual([]);
-    expect(sortedIds(alerted)).toEqual(sortedIds(stored));
+    expect(sortedIds(consumer.alerted)).toEqual(sortedIds(stored));
     await store.close();
     await drainPending();
   });
@@ -182,6 +181,16 @@ describe('Kafka source, in process over embedded chDB', () => {
     const consumer = await startInProcess(config, writer);
 
     await waitUntil('the store writer failing', () => !writer.available());
+    // The writer may report the failure of a background flush while the next chunk is still on its
+    // way in; the pause is the moment intake stops moving.
+    let seen = -1;
+    await waitUntil('intake pausing', async () => {
+      const before = consumer.received();
+      await sleep(500);
+      const steady = before === seen && consumer.received() === before;
+      seen = consumer.received();
+      return steady;
+    });
     const stalledAt = consumer.received();
     await sleep(2_000);
     expect(consumer.received()).toBe(stalledAt);

@@ -8,12 +8,12 @@ import { createLogger } from '../common/logger.js';
 import { readLabels } from '../evaluation/labels.js';
 import { matchFindings } from '../evaluation/match.js';
 import { normalizeRecord } from '../ingest/normalize.js';
+import { parseConfig } from '../pipeline/load-config.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import { openKafkaTarget } from '../scenarios/replay/kafka-target.js';
 import { Pacer } from '../scenarios/replay/pacer.js';
 import { openPipelineTarget } from '../scenarios/replay/pipeline-target.js';
 import { type ReplayOptions, replayFiles } from '../scenarios/replay/replay.js';
-import type { Finding } from '../schemas/finding.js';
-import { parseConfig } from '../schemas/load-config.js';
 import { openStore } from '../store/index.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
@@ -97,10 +97,9 @@ describe('replay into the in-process pipeline', () => {
   it('stores the labelled findings of a scenario and nothing else', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-replay-'));
     const pipelineConfig = config({ dataDir });
-    const raised: Finding[] = [];
-    const opened = await openPipelineTarget(pipelineConfig, createLogger('silent'), (finding) =>
-      raised.push(finding),
-    );
+    const memory = new MemorySink();
+    const raised = memory.findings;
+    const opened = await openPipelineTarget(pipelineConfig, createLogger('silent'), [memory]);
     if (!opened.ok) throw new Error(opened.reason);
     const file = fixture('runaway-retry');
     await replayFiles([file], opened.target, atMaxSpeed());

@@ -3,15 +3,15 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDetectionEngine } from '../detectors/engine.js';
 import { benignCredential, readLabels } from '../evaluation/labels.js';
+import { createDetectionEngine } from '../pipeline/engine.js';
+import { parseConfig } from '../pipeline/load-config.js';
 import { baseTime, generateScenario } from '../scenarios/generate.js';
 import { findScenario, scenarios } from '../scenarios/registry.js';
 import { createRng } from '../scenarios/rng.js';
 import type { ScenarioFormat } from '../scenarios/traffic.js';
 import { type WrittenScenario, writeScenario } from '../scenarios/write.js';
 import { hopEventSchema } from '../schemas/hop-event.js';
-import { parseConfig } from '../schemas/load-config.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import type { HopwatchConfig } from '../schemas/config.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
 import type { Finding } from '../schemas/finding.js';
 import { InvalidCursorError, migrateStore } from '../store/index.js';
 import type { FindingFilter, HopwatchStore } from '../store/types.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { PipelineStats } from '../../ingest/pipeline.js';
+import type { PipelineStats } from '../../schemas/stats.js';
 import type { StoreReader } from '../../store/types.js';
 import { statsSchema } from '../schemas.js';
 import { secured } from './security.js';

@@ -1,48 +1,42 @@
-import { createPipeline, openOutputs } from '../../cli/pipeline-assembly.js';
 import type { Logger } from '../../common/logger.js';
-import type { HopwatchConfig } from '../../schemas/config.js';
-import type { Finding } from '../../schemas/finding.js';
+import { decodeRecord } from '../../ingest/decode.js';
+import { assemble } from '../../pipeline/assemble.js';
+import type { HopwatchConfig } from '../../pipeline/config.js';
+import type { Sink } from '../../pipeline/sink.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
- * The pipeline `hopwatch run` runs, in this process: normalize → lineage → detectors → the store
- * (embedded chDB under dataDir, or CLICKHOUSE_URL) and the configured webhooks. Every finding is
- * also handed to `onFinding` as it is raised. Closing drains: open windows are closed and judged.
+ * The pipeline `hopwatch run` assembles from the config's sinks (the store under dataDir or
+ * CLICKHOUSE_URL, the webhooks, stdout …) and `extraSinks`, fed in this process instead of by its
+ * sources. Closing drains: open windows are closed and judged.
  */
 export async function openPipelineTarget(
   config: HopwatchConfig,
   logger: Logger,
-  onFinding: (finding: Finding) => void,
+  extraSinks: readonly Sink[] = [],
 ): Promise<{ ok: true; target: ReplayTarget } | { ok: false; reason: string }> {
-  const outputs = await openOutputs(config, logger);
-  if (!outputs.ok) return outputs;
-  const { alerts, store } = outputs;
-  alerts.start();
-  const parts = {
-    writer: store.writer,
-    alerts: {
-      enqueue: (findings: Finding[]) => {
-        for (const finding of findings) onFinding(finding);
-        return alerts.enqueue(findings);
-      },
-    },
-    logger,
-  };
-  const { pipeline } = createPipeline(config, parts);
+  const assembled = await assemble({ ...config, sources: [] }, { logger, extraSinks });
+  if (!assembled.ok) return assembled;
+  const { pipeline } = assembled;
+  await pipeline.start();
+  const lane = pipeline.lane('file');
   return {
     ok: true,
     target: {
-      description: `the in-process pipeline (store: ${config.store.url ?? config.dataDir})`,
+      description: `the in-process pipeline (sinks: ${config.sinks.join(', ')}; store: ${config.store.url ?? config.dataDir})`,
       async send(records) {
-        await pipeline.submit(
-          records.map((record) => ({ raw: record.raw, origin: { source: 'file', line: record.line } })),
+        const receivedAt = Date.now();
+        await lane.submit(
+          records.map((record) =>
+            decodeRecord(
+              { raw: record.raw, origin: { source: 'file', line: record.line } },
+              receivedAt,
+              logger,
+            ),
+          ),
         );
       },
-      async close() {
-        await pipeline.drain();
-        await alerts.stop();
-        await store.close();
-      },
+      close: () => pipeline.shutdown(),
     },
   };
 }

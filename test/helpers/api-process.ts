@@ -13,7 +13,12 @@ export function assertBuilt(): void {
 export { freePort } from '../kafka/running-broker.js';
 
 /** `exited` settles on 'close': after the exit and after stdout and stderr have been read to the end. */
-export type HopwatchProcess = { child: ChildProcess; stderr(): string; exited: Promise<number | null> };
+export type HopwatchProcess = {
+  child: ChildProcess;
+  stderr(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+};
 
 /** The test run's environment without what configures hopwatch (the Kafka test setup exports KAFKA_BROKERS). */
 function neutralEnv(): NodeJS.ProcessEnv {
@@ -33,9 +38,12 @@ export function spawnHopwatch(args: string[], env: Record<string, string>): Hopw
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  child.stdout?.resume();
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
 }
 
 /** Polls /healthz until the process answers, failing early if it exits. */

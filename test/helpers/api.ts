@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { generateToken } from '../../api/auth.js';
 import { assembleHopwatch, type Hopwatch } from '../../cli/run.js';
 import { createLogger } from '../../common/logger.js';
-import type { HopwatchConfigInput } from '../../schemas/config.js';
-import { parseConfig } from '../../schemas/load-config.js';
+import type { HopwatchConfigInput } from '../../pipeline/config.js';
+import { parseConfig } from '../../pipeline/load-config.js';
 
 /** A real hopwatch (chDB in a temp dir, real engine, real pipeline) on a free loopback port. */
 export type TestHopwatch = {

@@ -3,20 +3,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createPipeline } from '../../cli/pipeline-assembly.js';
 import { createLogger } from '../../common/logger.js';
 import { readLabels, type ScenarioLabels } from '../../evaluation/labels.js';
 import { findingMatches } from '../../evaluation/match.js';
-import { loadCheckpoint } from '../../ingest/kafka-checkpoint.js';
-import { KafkaSource } from '../../ingest/kafka-source.js';
 import { normalizeRecord } from '../../ingest/normalize.js';
-import type { Pipeline } from '../../ingest/pipeline.js';
+import { assemble, type Pipeline } from '../../pipeline/assemble.js';
+import type { HopwatchConfig, HopwatchConfigInput } from '../../pipeline/config.js';
+import { parseConfig } from '../../pipeline/load-config.js';
+import type { Sink } from '../../pipeline/sink.js';
+import { MemorySink } from '../../pipeline/sinks/memory.js';
 import { openKafkaTarget } from '../../scenarios/replay/kafka-target.js';
 import { Pacer } from '../../scenarios/replay/pacer.js';
 import { replayFiles } from '../../scenarios/replay/replay.js';
-import type { HopwatchConfig, HopwatchConfigInput } from '../../schemas/config.js';
 import type { Finding } from '../../schemas/finding.js';
-import { parseConfig } from '../../schemas/load-config.js';
 import { connectStore } from '../../store/connection.js';
 import type { StoreWriter } from '../../store/types.js';
 import { testKafkaBrokers } from '../kafka/test-brokers.js';
@@ -132,46 +131,47 @@ export async function waitUntil(
 
 export type InProcessConsumer = {
   pipeline: Pipeline;
-  source: KafkaSource;
   lag: Map<string, number>;
+  /** Findings as the alerts sink would get them. */
+  alerted: Finding[];
   /** Records the pipeline received from Kafka so far. */
   received(): number;
-  /** Stops the source (final checkpoint), then drains the pipeline. */
+  /** Stops the source (final checkpoint), then drains its lane. */
   stop(): Promise<void>;
 };
 
-/** The Kafka source and pipeline `hopwatch run` wires, in this process, over `writer` (findings also to `alerted`). */
+/** A sink over a store writer alone, for tests that route inserts through a store they stop and restart. */
+function writerSink(writer: StoreWriter): Sink {
+  return {
+    name: 'store',
+    start: () => {},
+    write: (batch) => writer.write(batch),
+    flush: () => writer.flush(),
+    close: async () => {},
+    stats: () => ({ pending: writer.pending(), available: writer.available() }),
+  };
+}
+
+/** The pipeline `hopwatch run` assembles with the Kafka source, in this process, over `writer`. */
 export async function startInProcess(
   config: HopwatchConfig,
   writer: StoreWriter,
-  alerted: Finding[] = [],
 ): Promise<InProcessConsumer> {
-  const checkpoint = await loadCheckpoint(config.dataDir, config.kafka.groupId, silent);
-  const parts = {
-    writer,
-    alerts: { enqueue: (findings: Finding[]) => alerted.push(...findings) },
-    logger: silent,
-  };
-  const { pipeline } = createPipeline(config, parts, { engineSnapshot: checkpoint?.engine ?? null });
-  const source = new KafkaSource(
-    { config: config.kafka, dataDir: config.dataDir, sink: pipeline, restored: checkpoint },
-    silent,
+  const alerts = new MemorySink();
+  const assembled = await assemble(
+    { ...config, sources: ['kafka'], sinks: [] },
+    { logger: silent, extraSinks: [writerSink(writer), alerts] },
   );
+  if (!assembled.ok) throw new Error(assembled.reason);
+  const { pipeline } = assembled;
   const lag = new Map<string, number>();
-  await source.start({
-    sink: pipeline,
-    logger: silent,
-    reportLag: (topic, partition, value) => lag.set(`${topic}/${partition}`, value),
-  });
+  await pipeline.start((topic, partition, value) => lag.set(`${topic}/${partition}`, value));
   return {
     pipeline,
-    source,
     lag,
+    alerted: alerts.findings,
     received: () => pipeline.stats().recordsReceived.kafka ?? 0,
-    async stop() {
-      await source.stop();
-      await pipeline.drain();
-    },
+    stop: () => pipeline.drain(),
   };
 }
 

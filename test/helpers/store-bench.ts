@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../common/logger.js';
-import { parseConfig } from '../../schemas/load-config.js';
+import { parseConfig } from '../../pipeline/load-config.js';
 import { connectStore } from '../../store/connection.js';
 import { openStore } from '../../store/index.js';
 import { findingColumns } from '../../store/rows.js';

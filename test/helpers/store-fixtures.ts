@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { detectorNames } from '../../detectors/index.js';
 import type { DeadLetter } from '../../schemas/dead-letter.js';
-import { detectorNames, type Finding, severities } from '../../schemas/finding.js';
+import { type Finding, severities } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);

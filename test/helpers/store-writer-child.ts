@@ -5,7 +5,7 @@
  * CLICKHOUSE_URL, CLICKHOUSE_DATABASE …), then closes the store.
  */
 import { createLogger } from '../../common/logger.js';
-import { loadConfig } from '../../schemas/load-config.js';
+import { loadConfig } from '../../pipeline/load-config.js';
 import { openStore } from '../../store/index.js';
 import { childFindings, childHops } from './store-child-data.js';
 

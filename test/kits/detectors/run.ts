@@ -1,6 +1,10 @@
-import { createDetectionEngine, type EngineConfig } from '../../../detectors/engine.js';
-import type { DetectionEngine, EngineSink } from '../../../detectors/types.js';
-import { configSchema, type HopwatchConfigInput } from '../../../schemas/config.js';
+import { configSchema, type HopwatchConfigInput } from '../../../pipeline/config.js';
+import {
+  createDetectionEngine,
+  type DetectionEngine,
+  type EngineConfig,
+  type EngineSink,
+} from '../../../pipeline/engine.js';
 import type { Finding } from '../../../schemas/finding.js';
 import type { HopEvent } from '../../../schemas/hop-event.js';
 import type { ResolvedHop } from '../../../schemas/resolved-hop.js';

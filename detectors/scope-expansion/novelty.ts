@@ -1,11 +1,12 @@
-import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
-import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { IdleMap } from '../../common/idle-map.js';
+import type { ResolvedHop } from '../../schemas/resolved-hop.js';
+import { type FindingDraft, formatDuration } from '../finding.js';
+import { destinationKey } from '../hop-keys.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { ScopeExpansionConfig } from './config.js';
-import { type FindingDraft, formatDuration } from './finding.js';
-import { destinationKey } from './hop-keys.js';
-import { addToSample, type Sampled, sampleIds } from './sample.js';
-import type { DetectorContext } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import type { NoveltySnapshot } from './snapshot.js';
 
 const destinationsPerWindow = 256;
 const novelShown = 20;
@@ -22,14 +23,6 @@ type NoveltyWindow = {
 
 /** What an origin is known to call: destination → first seen (event time). */
 type OriginHistory = { since: number; calls: number; known: Map<string, number> };
-
-type SavedHistory = { since: number; calls: number; known: Array<[string, number]> };
-type SavedWindow = Omit<NoveltyWindow, 'seen'> & { seen: Array<[string, Seen]> };
-
-export type NoveltySnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  origins: IdleMapSnapshot<SavedHistory>;
-};
 
 const newWindow = (): NoveltyWindow => ({
   origin: '',
@@ -48,9 +41,9 @@ export class NoveltyTracker {
   private readonly windows = new KeyedWindows<NoveltyWindow>(newWindow);
   private readonly origins: IdleMap<OriginHistory>;
 
-  constructor(private readonly context: DetectorContext) {
-    const { scopeExpansion, maxTrackedKeys } = context.config;
-    this.origins = new IdleMap({ idleMs: scopeExpansion.originRetentionMs, maxEntries: maxTrackedKeys });
+  constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
+    const { maxTrackedKeys } = context.shared;
+    this.origins = new IdleMap({ idleMs: context.config.originRetentionMs, maxEntries: maxTrackedKeys });
   }
 
   get size(): number {
@@ -101,7 +94,7 @@ export class NoveltyTracker {
 
   private learn(closed: ClosedWindow<NoveltyWindow>): FindingDraft | undefined {
     const window = closed.acc;
-    const config = this.context.settings.for(window.origin).scopeExpansion;
+    const config = this.context.settingsFor(window.origin);
     let history = this.origins.touch(window.origin, closed.end);
     if (history === undefined) {
       history = { since: window.firstTs, calls: 0, known: new Map() };
@@ -117,7 +110,7 @@ export class NoveltyTracker {
     }
     history.calls += window.calls;
     if (novel.length === 0) return undefined;
-    return noveltyDraft(closed, history, novel, config, this.context.config.maxSamples);
+    return noveltyDraft(closed, history, novel, config, this.context.shared.maxSamples);
   }
 }
 

@@ -1,21 +1,23 @@
-import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
-import type { Finding } from '../schemas/finding.js';
-import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
-import type { ScopeExpansionConfig } from './config.js';
-import { buildFinding, type FindingDraft, rootWindowDraft } from './finding.js';
-import { GlobCache, type GlobSet } from './glob.js';
-import { rootAnchorIdleWindows } from './hop-keys.js';
-import { type NoveltySnapshot, NoveltyTracker } from './novelty.js';
-import { RootAnchors } from './root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
-import type { Detector, DetectorContext, DetectorFactory } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import { IdleMap } from '../../common/idle-map.js';
+import type { Finding } from '../../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
+import { detectorComponent, type RestorableDetector } from '../component.js';
+import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
+import { GlobCache, type GlobSet } from '../glob.js';
+import { rootAnchorIdleWindows } from '../hop-keys.js';
+import { RootAnchors } from '../root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
+import { NoveltyTracker } from './novelty.js';
+import { type SavedRule, type ScopeSnapshot, scopeExpansionSnapshotSchema } from './snapshot.js';
 
 const tracked = 64;
 const shown = 20;
 
 /** What the root hop of an action was granted. `judged`: its scope list is authoritative. */
-type RootGrant = { scopes: string[]; judged: boolean; readOnly: boolean };
+type RootGrant = ScopeSnapshot['grants']['entries'][number][1];
 
 type Example = { ts: number; id: string; credential: string; path: PathStep[] };
 
@@ -33,19 +35,6 @@ type RuleWindow = {
 };
 
 type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWindow; write: RuleWindow };
-
-type SavedRule = Omit<RuleWindow, 'items' | 'credentials'> & {
-  items: Array<[string, number]>;
-  credentials: Array<[string, number]>;
-};
-type SavedWindow = Omit<ScopeWindow, 'gain' | 'write'> & { gain: SavedRule; write: SavedRule };
-
-type ScopeSnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  anchors: ReturnType<RootAnchors['snapshot']>;
-  grants: IdleMapSnapshot<RootGrant>;
-  novelty: NoveltySnapshot;
-};
 
 const newRule = (): RuleWindow => ({
   hops: 0,
@@ -69,7 +58,7 @@ const newWindow = (): ScopeWindow => ({
  * Privilege gained along a chain (hop scopes the root never had), mutating calls under a read-only
  * origin, and destinations an origin has never called before.
  */
-class ScopeExpansionDetector implements Detector {
+class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   readonly name = 'scope_expansion' as const;
   private readonly windows = new KeyedWindows<ScopeWindow>(newWindow);
   private readonly anchors: RootAnchors;
@@ -79,16 +68,16 @@ class ScopeExpansionDetector implements Detector {
   private readonly mutatingTools = new GlobCache(true);
   private readonly mutatingMethods = new WeakMap<readonly string[], Set<string>>();
 
-  constructor(private readonly context: DetectorContext) {
-    const { scopeExpansion, maxTrackedKeys } = context.config;
-    const idleMs = scopeExpansion.windowMs * rootAnchorIdleWindows;
+  constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
+    const { maxTrackedKeys } = context.shared;
+    const idleMs = context.config.windowMs * rootAnchorIdleWindows;
     this.anchors = new RootAnchors(idleMs, maxTrackedKeys);
     this.grants = new IdleMap({ idleMs, maxEntries: maxTrackedKeys });
     this.novelty = new NoveltyTracker(context);
   }
 
   observe(hop: ResolvedHop): void {
-    const config = this.context.settings.for(hop.originCredential).scopeExpansion;
+    const config = this.context.settingsFor(hop.originCredential);
     const mutating = this.isMutating(hop, config);
     this.novelty.observe(hop, config, mutating);
     const root = this.anchors.anchorOf(hop);
@@ -114,7 +103,7 @@ class ScopeExpansionDetector implements Detector {
     const drafts: FindingDraft[] = [];
     for (const closed of this.windows.close(watermark)) {
       const grant = this.grants.peek(closed.key);
-      const config = this.context.settings.for(closed.acc.origin).scopeExpansion;
+      const config = this.context.settingsFor(closed.acc.origin);
       const readScopes = this.readScopes.get(config.readScopePatterns);
       if (closed.acc.gain.hops > 0) drafts.push(gainDraft(closed, grant, readScopes));
       if (closed.acc.write.hops > 0) drafts.push(writeDraft(closed, grant));
@@ -183,7 +172,7 @@ class ScopeExpansionDetector implements Detector {
     if (hop.status < 400) rule.succeeded++;
     if (hop.parentInferred) rule.inferredEdges++;
     if (hop.originConfidence === 'partial') rule.partialHops++;
-    addToSample(rule.sample, hop.ts, hop.id, this.context.config.maxSamples);
+    addToSample(rule.sample, hop.ts, hop.id, this.context.shared.maxSamples);
     const example = rule.example;
     if (example === null || hop.ts < example.ts || (hop.ts === example.ts && hop.id < example.id)) {
       rule.example = { ts: hop.ts, id: hop.id, credential: hop.credential.id, path: hop.path };
@@ -253,11 +242,11 @@ function loadRule(saved: SavedRule): RuleWindow {
   return { ...saved, items: new Map(saved.items), credentials: new Map(saved.credentials) };
 }
 
-export const scopeExpansionDetector: DetectorFactory = {
+export const scopeExpansionDetector = detectorComponent({
   name: 'scope_expansion',
-  create(context, snapshot) {
-    const detector = new ScopeExpansionDetector(context);
-    if (snapshot !== undefined) detector.restore(snapshot as ScopeSnapshot);
-    return detector;
-  },
-};
+  configKey: 'scopeExpansion',
+  fields: scopeExpansionFields,
+  defaults: scopeExpansionDefaults,
+  snapshotSchema: scopeExpansionSnapshotSchema,
+  create: (context) => new ScopeExpansionDetector(context),
+});

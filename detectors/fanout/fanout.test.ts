@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { runEngine } from '../test/kits/detectors/run.js';
+import { runEngine } from '../../test/kits/detectors/run.js';
 import {
   benignTraffic,
   fanoutExplosion,
   scenarioStart,
   supportAgent,
   supportTicket,
-} from '../test/kits/detectors/scenarios.js';
-import { byTime, sequence } from '../test/kits/detectors/traffic.js';
+} from '../../test/kits/detectors/scenarios.js';
+import { byTime, sequence } from '../../test/kits/detectors/traffic.js';
 
 describe('fanout detector', () => {
   it('raises nothing for the support agent, code assistant, SRE bot and hourly sync', () => {

@@ -1,14 +1,16 @@
-import { ServiceNames, serviceName } from '../lineage/service-name.js';
-import type { Finding } from '../schemas/finding.js';
-import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
-import type { RecursionConfig } from './config.js';
-import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
-import { GlobCache, type GlobSet } from './glob.js';
-import { callKey, rootAnchorIdleWindows } from './hop-keys.js';
-import { RootAnchors } from './root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
-import type { Detector, DetectorContext, DetectorFactory } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import { ServiceNames, serviceName } from '../../lineage/service-name.js';
+import type { Finding } from '../../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
+import { detectorComponent, type RestorableDetector } from '../component.js';
+import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
+import { GlobCache, type GlobSet } from '../glob.js';
+import { callKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import { RootAnchors } from '../root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
+import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
 
 const callsTracked = 256;
 const topCalls = 5;
@@ -31,13 +33,6 @@ type RecursionWindow = {
   sample: Sampled[];
 };
 
-type SavedWindow = Omit<RecursionWindow, 'calls'> & { calls: Array<[string, number]> };
-
-type RecursionSnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  anchors: ReturnType<RootAnchors['snapshot']>;
-};
-
 const newWindow = (): RecursionWindow => ({
   origin: '',
   traceId: '',
@@ -53,22 +48,22 @@ const newWindow = (): RecursionWindow => ({
 });
 
 /** Cycles on the root → hop path, chains deeper than the limit and the same call repeated under one root. */
-class RecursionDetector implements Detector {
+class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   readonly name = 'recursion' as const;
   private readonly windows = new KeyedWindows<RecursionWindow>(newWindow);
   private readonly anchors: RootAnchors;
   private readonly passThrough = new GlobCache(true, serviceName);
   private readonly names = new ServiceNames();
 
-  constructor(private readonly context: DetectorContext) {
-    const { recursion, maxTrackedKeys } = context.config;
-    this.anchors = new RootAnchors(recursion.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+  constructor(private readonly context: DetectorContext<RecursionConfig>) {
+    const { maxTrackedKeys } = context.shared;
+    this.anchors = new RootAnchors(context.config.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
   }
 
   observe(hop: ResolvedHop): void {
     const root = this.anchors.anchorOf(hop);
     if (root === undefined) return;
-    const config = this.context.settings.for(hop.originCredential).recursion;
+    const config = this.context.settingsFor(hop.originCredential);
     const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
     if (window.origin === '') {
       window.origin = hop.originCredential;
@@ -88,7 +83,7 @@ class RecursionDetector implements Detector {
     if (repeated !== undefined || hop.depth > config.maxDepth) {
       if (hop.parentInferred) window.inferredEdges++;
       if (hop.originConfidence === 'partial') window.partialHops++;
-      addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
+      addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
     }
   }
 
@@ -119,7 +114,7 @@ class RecursionDetector implements Detector {
 
   private judge(closed: ClosedWindow<RecursionWindow>): FindingDraft[] {
     const window = closed.acc;
-    const config = this.context.settings.for(window.origin).recursion;
+    const config = this.context.settingsFor(window.origin);
     const base = {
       detector: this.name,
       key: closed.key,
@@ -213,11 +208,11 @@ function earliest(current: Example | null, hop: ResolvedHop, detail: string): Ex
   return { ts: hop.ts, id: hop.id, path: hop.path, detail };
 }
 
-export const recursionDetector: DetectorFactory = {
+export const recursionDetector = detectorComponent({
   name: 'recursion',
-  create(context, snapshot) {
-    const detector = new RecursionDetector(context);
-    if (snapshot !== undefined) detector.restore(snapshot as RecursionSnapshot);
-    return detector;
-  },
-};
+  configKey: 'recursion',
+  fields: recursionFields,
+  defaults: recursionDefaults,
+  snapshotSchema: recursionSnapshotSchema,
+  create: (context) => new RecursionDetector(context),
+});

@@ -1,10 +1,11 @@
-import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
-import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { IdleMap } from '../../common/idle-map.js';
+import type { ResolvedHop } from '../../schemas/resolved-hop.js';
+import { type FindingDraft, formatDuration } from '../finding.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { RateConfig } from './config.js';
-import { type FindingDraft, formatDuration } from './finding.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
-import type { DetectorContext } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import type { AuthSnapshot } from './snapshot.js';
 
 const targetsTracked = 64;
 
@@ -17,17 +18,6 @@ type AuthWindow = {
   traces: Sampled[];
   sample: Sampled[];
   late: number;
-};
-
-type SavedWindow = Omit<AuthWindow, 'statuses' | 'targets' | 'origins'> & {
-  statuses: Array<[string, number]>;
-  targets: Array<[string, number]>;
-  origins: Array<[string, number]>;
-};
-
-export type AuthSnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  suppressed: IdleMapSnapshot<number>;
 };
 
 const newWindow = (): AuthWindow => ({
@@ -51,9 +41,9 @@ export class AuthFailureBursts {
   /** Credential → end of the last window of its current burst. */
   private readonly suppressedUntil: IdleMap<number>;
 
-  constructor(private readonly context: DetectorContext) {
-    const { rate, maxTrackedKeys } = context.config;
-    this.suppressedUntil = new IdleMap({ idleMs: rate.authWindowMs, maxEntries: maxTrackedKeys });
+  constructor(private readonly context: DetectorContext<RateConfig>) {
+    const { maxTrackedKeys } = context.shared;
+    this.suppressedUntil = new IdleMap({ idleMs: context.config.authWindowMs, maxEntries: maxTrackedKeys });
   }
 
   get size(): number {
@@ -61,7 +51,7 @@ export class AuthFailureBursts {
   }
 
   observe(hop: ResolvedHop, config: RateConfig): void {
-    const { maxSamples } = this.context.config;
+    const { maxSamples } = this.context.shared;
     const target = `${hop.destination.method} ${hop.destination.service}${hop.destination.path}`;
     for (const window of this.windows.sliding(
       hop.credential.id,
@@ -82,7 +72,7 @@ export class AuthFailureBursts {
   close(watermark: number): FindingDraft[] {
     const drafts: FindingDraft[] = [];
     for (const closed of this.windows.close(watermark)) {
-      const config = this.context.settings.for(closed.acc.credential).rate;
+      const config = this.context.settingsFor(closed.acc.credential);
       if (closed.acc.failures <= config.maxAuthFailures) continue;
       const quietUntil = this.suppressedUntil.peek(closed.key);
       this.suppressedUntil.set(closed.key, closed.end, closed.end);

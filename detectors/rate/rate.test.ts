@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runEngine } from '../test/kits/detectors/run.js';
+import { runEngine } from '../../test/kits/detectors/run.js';
 import {
   authProbing,
   benignTraffic,
   scenarioStart,
   stolenKeyFlood,
-} from '../test/kits/detectors/scenarios.js';
-import { apiKey, byTime, hop, jwt, mtls } from '../test/kits/detectors/traffic.js';
+} from '../../test/kits/detectors/scenarios.js';
+import { apiKey, byTime, hop, jwt, mtls } from '../../test/kits/detectors/traffic.js';
 
 describe('rate detector', () => {
   it('raises nothing for the benign agents', () => {

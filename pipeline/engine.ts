@@ -1,29 +1,53 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { DetectorsConfig } from '../detectors/config.js';
+import { detectorNames, detectorRegistry } from '../detectors/index.js';
+import type { Detector } from '../detectors/types.js';
 import type { LineageConfig } from '../lineage/config.js';
 import { LineageResolver } from '../lineage/resolver.js';
-import { type LineageSnapshot, restoreLineage, snapshotLineage } from '../lineage/snapshot.js';
-import { type DetectorName, detectorNames, type Finding } from '../schemas/finding.js';
+import { lineageSnapshotSchema, restoreLineage, snapshotLineage } from '../lineage/snapshot.js';
+import type { Finding } from '../schemas/finding.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
-import type { DetectorsConfig } from './config.js';
-import { detectorRegistry } from './index.js';
-import { DetectorSettings } from './overrides.js';
-import type { DetectionEngine, Detector, EngineSink, EngineStats } from './types.js';
+import type { EngineStats } from '../schemas/stats.js';
 
 export type EngineConfig = { lineage: LineageConfig; detectors: DetectorsConfig };
 export type EngineDeps = { now: () => number };
 
-const snapshotVersion = 1;
+/** Where the engine puts what it produces, as soon as it is produced. */
+export interface EngineSink {
+  hop(hop: ResolvedHop): void;
+  finding(finding: Finding): void;
+}
 
-export type EngineSnapshot = {
-  version: typeof snapshotVersion;
-  maxTs: number | null;
-  watermark: number | null;
-  eventsObserved: number;
-  lateEvents: number;
-  findingsByDetector: Record<DetectorName, number>;
-  lineage: LineageSnapshot;
-  detectors: Record<string, unknown>;
-};
+/** lineage → detectors, in event time. */
+export interface DetectionEngine {
+  /** Resolves lineage, feeds the detectors and pushes resolved hops and closed-window findings to the sink. */
+  observe(hop: HopEvent): void;
+  /** Moves the watermark without an event (idle input), closing windows that are due. */
+  advanceWatermark(watermark: number): void;
+  /** End of input: resolves every waiting hop and closes every open window. */
+  flush(): void;
+  stats(): EngineStats;
+  snapshot(): EngineSnapshot;
+}
+
+const snapshotVersion = 2;
+
+const engineSnapshotSchema = z.object({
+  version: z.literal(snapshotVersion),
+  /** Of the lineage and detector configuration the state was built under. */
+  configFingerprint: z.string(),
+  maxTs: z.number().nullable(),
+  watermark: z.number().nullable(),
+  eventsObserved: z.number().int().nonnegative(),
+  lateEvents: z.number().int().nonnegative(),
+  findingsByDetector: z.record(z.string(), z.number()),
+  lineage: lineageSnapshotSchema,
+  detectors: z.record(z.string(), z.unknown()),
+});
+
+export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
 
 /**
  * lineage → detectors in event time. The watermark is max ts − allowedLatenessMs; lineage settles hops
@@ -45,14 +69,16 @@ class Engine implements DetectionEngine {
     deps: EngineDeps,
     snapshot?: EngineSnapshot,
   ) {
-    const context = {
-      config: config.detectors,
-      settings: new DetectorSettings(config.detectors),
+    const { detectors } = config;
+    const build = {
+      sections: detectors as unknown as Record<string, unknown>,
+      overrides: detectors.overrides,
+      shared: { maxTrackedKeys: detectors.maxTrackedKeys, maxSamples: detectors.maxSamples },
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));
-    this.detectors = detectorRegistry.map((factory) =>
-      factory.create(context, snapshot?.detectors[factory.name]),
+    this.detectors = detectorRegistry.map((component) =>
+      component.build({ ...build, snapshot: snapshot?.detectors[component.name] }),
     );
     if (snapshot !== undefined) this.load(snapshot);
   }
@@ -97,6 +123,7 @@ class Engine implements DetectionEngine {
     for (const detector of this.detectors) detectors[detector.name] = detector.snapshot();
     return {
       version: snapshotVersion,
+      configFingerprint: configFingerprint(this.config),
       maxTs: finiteOrNull(this.maxTs),
       watermark: finiteOrNull(this.watermark),
       eventsObserved: this.eventsObserved,
@@ -134,17 +161,30 @@ class Engine implements DetectionEngine {
   }
 
   private publish(finding: Finding): void {
-    this.findingsByDetector[finding.detector]++;
+    this.findingsByDetector[finding.detector] = (this.findingsByDetector[finding.detector] ?? 0) + 1;
     this.sink.finding(finding);
   }
 }
 
-function zeroPerDetector(): Record<DetectorName, number> {
-  return Object.fromEntries(detectorNames.map((name) => [name, 0])) as Record<DetectorName, number>;
+function zeroPerDetector(): Record<string, number> {
+  return Object.fromEntries(detectorNames.map((name) => [name, 0]));
 }
 
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
+}
+
+/**
+ * A hash of the lineage and detector configuration, keys sorted: state built under one configuration
+ * (window sizes, thresholds, learned baselines) is not resumed under another.
+ */
+export function configFingerprint(config: EngineConfig): string {
+  const json = JSON.stringify({ lineage: config.lineage, detectors: config.detectors }, (_key, value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
 }
 
 export function createDetectionEngine(
@@ -157,7 +197,8 @@ export function createDetectionEngine(
 
 /**
  * Rebuilds an engine from `snapshot()` output (after a JSON round trip). Replaying the events that
- * followed the snapshot then yields the same findings as a run that never stopped.
+ * followed the snapshot then yields the same findings as a run that never stopped. A snapshot of
+ * another version, taken under another configuration, or that does not read as one is refused.
  */
 export function restoreDetectionEngine(
   config: EngineConfig,
@@ -165,17 +206,27 @@ export function restoreDetectionEngine(
   sink: EngineSink,
   deps: EngineDeps,
 ): { ok: true; engine: DetectionEngine } | { ok: false; reason: string } {
-  if (typeof snapshot !== 'object' || snapshot === null || !('version' in snapshot)) {
-    return { ok: false, reason: 'engine snapshot: not an engine snapshot' };
+  const parsed = engineSnapshotSchema.safeParse(snapshot);
+  if (!parsed.success) {
+    const version = (snapshot as { version?: unknown } | null)?.version;
+    if (version !== undefined && version !== snapshotVersion) {
+      return { ok: false, reason: `engine snapshot: version ${String(version)} is not ${snapshotVersion}` };
+    }
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.join('.');
+    return { ok: false, reason: `engine snapshot: ${where}: ${issue?.message ?? 'unreadable'}` };
   }
-  if (snapshot.version !== snapshotVersion) {
+  const fingerprint = configFingerprint(config);
+  if (parsed.data.configFingerprint !== fingerprint) {
     return {
       ok: false,
-      reason: `engine snapshot: version ${String(snapshot.version)} is not ${snapshotVersion}`,
+      reason:
+        `engine snapshot: taken under another lineage/detectors configuration ` +
+        `(${parsed.data.configFingerprint}, now ${fingerprint}); its open windows and baselines are not resumed`,
     };
   }
   try {
-    return { ok: true, engine: new Engine(config, sink, deps, snapshot as EngineSnapshot) };
+    return { ok: true, engine: new Engine(config, sink, deps, parsed.data) };
   } catch (error) {
     return { ok: false, reason: `engine snapshot: unreadable (${(error as Error).message})` };
   }

@@ -1,14 +1,16 @@
-import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
-import type { Finding } from '../schemas/finding.js';
-import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
-import { assessCount, type CountHistory, emptyHistory, recordCount } from './baseline.js';
-import type { FanoutConfig } from './config.js';
-import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from './finding.js';
-import { destinationKey, rootAnchorIdleWindows } from './hop-keys.js';
-import { RootAnchors } from './root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
-import type { Detector, DetectorContext, DetectorFactory } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import { IdleMap } from '../../common/idle-map.js';
+import type { Finding } from '../../schemas/finding.js';
+import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
+import { assessCount, type CountHistory, emptyHistory, recordCount } from '../baseline.js';
+import { detectorComponent, type RestorableDetector } from '../component.js';
+import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from '../finding.js';
+import { destinationKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import { RootAnchors } from '../root-actions.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
+import { type FanoutSnapshot, fanoutSnapshotSchema } from './snapshot.js';
 
 const destinationsTracked = 256;
 const topDestinations = 10;
@@ -34,14 +36,6 @@ type FanoutWindow = {
   sample: Sampled[];
 };
 
-type SavedWindow = Omit<FanoutWindow, 'destinations'> & { destinations: Array<[string, number]> };
-
-type FanoutSnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  anchors: IdleMapSnapshot<number>;
-  history: IdleMapSnapshot<CountHistory>;
-};
-
 const newWindow = (): FanoutWindow => ({
   origin: '',
   traceId: '',
@@ -59,22 +53,22 @@ const newWindow = (): FanoutWindow => ({
 });
 
 /** One root action expanding into too many calls or destinations, or far more than its origin usually does. */
-class FanoutDetector implements Detector {
+class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   readonly name = 'fanout' as const;
   private readonly windows = new KeyedWindows<FanoutWindow>(newWindow);
   private readonly anchors: RootAnchors;
   private readonly history: IdleMap<CountHistory>;
 
-  constructor(private readonly context: DetectorContext) {
-    const { fanout, maxTrackedKeys } = context.config;
-    this.anchors = new RootAnchors(fanout.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+  constructor(private readonly context: DetectorContext<FanoutConfig>) {
+    const { maxTrackedKeys } = context.shared;
+    this.anchors = new RootAnchors(context.config.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
     this.history = new IdleMap<CountHistory>({ idleMs: Number.MAX_SAFE_INTEGER, maxEntries: maxTrackedKeys });
   }
 
   observe(hop: ResolvedHop): void {
     const root = this.anchors.anchorOf(hop);
     if (root === undefined) return;
-    const config = this.context.settings.for(hop.originCredential).fanout;
+    const config = this.context.settingsFor(hop.originCredential);
     const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
     if (window.origin === '') {
       window.origin = hop.originCredential;
@@ -100,7 +94,7 @@ class FanoutDetector implements Detector {
     }
     if (hop.parentInferred) window.inferredEdges++;
     if (hop.originConfidence === 'partial') window.partialHops++;
-    addToSample(window.sample, hop.ts, hop.id, this.context.config.maxSamples);
+    addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
   }
 
   advance(watermark: number): Finding[] {
@@ -136,7 +130,7 @@ class FanoutDetector implements Detector {
 
   private judge(closed: ClosedWindow<FanoutWindow>): FindingDraft | undefined {
     const window = closed.acc;
-    const config = this.context.settings.for(window.origin).fanout;
+    const config = this.context.settingsFor(window.origin);
     const overLimit = this.overLimit(closed, config);
     if (closed.start !== window.anchor) return overLimit;
     let history = this.history.touch(window.origin, closed.start);
@@ -190,11 +184,11 @@ class FanoutDetector implements Detector {
   }
 }
 
-export const fanoutDetector: DetectorFactory = {
+export const fanoutDetector = detectorComponent({
   name: 'fanout',
-  create(context, snapshot) {
-    const detector = new FanoutDetector(context);
-    if (snapshot !== undefined) detector.restore(snapshot as FanoutSnapshot);
-    return detector;
-  },
-};
+  configKey: 'fanout',
+  fields: fanoutFields,
+  defaults: fanoutDefaults,
+  snapshotSchema: fanoutSnapshotSchema,
+  create: (context) => new FanoutDetector(context),
+});

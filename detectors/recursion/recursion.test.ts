@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runEngine } from '../test/kits/detectors/run.js';
-import { agentPingPong, benignTraffic, retryStorm, scenarioStart } from '../test/kits/detectors/scenarios.js';
-import { hop, jwt } from '../test/kits/detectors/traffic.js';
+import { runEngine } from '../../test/kits/detectors/run.js';
+import {
+  agentPingPong,
+  benignTraffic,
+  retryStorm,
+  scenarioStart,
+} from '../../test/kits/detectors/scenarios.js';
+import { hop, jwt } from '../../test/kits/detectors/traffic.js';
 
 const agent = jwt('orchestrator', ['work:run']);
 

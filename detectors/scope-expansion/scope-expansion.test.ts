@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runEngine } from '../test/kits/detectors/run.js';
+import { runEngine } from '../../test/kits/detectors/run.js';
 import {
   benignTraffic,
   inventorySync,
@@ -7,8 +7,8 @@ import {
   readOnlyDeletes,
   scenarioStart,
   tokenExchangeCreep,
-} from '../test/kits/detectors/scenarios.js';
-import { byTime, hop, jwt, mtls } from '../test/kits/detectors/traffic.js';
+} from '../../test/kits/detectors/scenarios.js';
+import { byTime, hop, jwt, mtls } from '../../test/kits/detectors/traffic.js';
 
 const reader = jwt('kb-reader', ['kb.readonly']);
 

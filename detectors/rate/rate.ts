@@ -1,13 +1,15 @@
-import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
-import type { Finding } from '../schemas/finding.js';
-import type { ResolvedHop } from '../schemas/resolved-hop.js';
-import { AuthFailureBursts, type AuthSnapshot } from './auth-failures.js';
-import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from './baseline.js';
-import type { RateConfig } from './config.js';
-import { buildFinding, type FindingDraft, formatDuration } from './finding.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from './sample.js';
-import type { Detector, DetectorContext, DetectorFactory } from './types.js';
-import { type ClosedWindow, KeyedWindows, type WindowRecord } from './window.js';
+import { IdleMap } from '../../common/idle-map.js';
+import type { Finding } from '../../schemas/finding.js';
+import type { ResolvedHop } from '../../schemas/resolved-hop.js';
+import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from '../baseline.js';
+import { detectorComponent, type RestorableDetector } from '../component.js';
+import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
+import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import type { DetectorContext } from '../types.js';
+import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { AuthFailureBursts } from './auth-failures.js';
+import { type RateConfig, rateDefaults, rateFields } from './config.js';
+import { type RateSnapshot, rateSnapshotSchema } from './snapshot.js';
 
 const related = 16;
 
@@ -25,14 +27,6 @@ type RateWindow = {
   late: number;
 };
 
-type SavedWindow = Omit<RateWindow, 'related'> & { related: Array<[string, number]> };
-
-type RateSnapshot = {
-  windows: { closedUpTo: number | null; windows: WindowRecord<SavedWindow>[] };
-  history: IdleMapSnapshot<CountHistory>;
-  auth: AuthSnapshot;
-};
-
 const newWindow = (): RateWindow => ({
   subject: 'origin',
   id: '',
@@ -44,16 +38,16 @@ const newWindow = (): RateWindow => ({
 });
 
 /** Request volume per origin and per hop credential against hard limits and their own baseline; 401/403 bursts. */
-class RateDetector implements Detector {
+class RateDetector implements RestorableDetector<RateSnapshot> {
   readonly name = 'rate' as const;
   private readonly windows = new KeyedWindows<RateWindow>(newWindow);
   private readonly history: IdleMap<CountHistory>;
   private readonly auth: AuthFailureBursts;
 
-  constructor(private readonly context: DetectorContext) {
+  constructor(private readonly context: DetectorContext<RateConfig>) {
     this.history = new IdleMap({
       idleMs: Number.MAX_SAFE_INTEGER,
-      maxEntries: context.config.maxTrackedKeys,
+      maxEntries: context.shared.maxTrackedKeys,
     });
     this.auth = new AuthFailureBursts(context);
   }
@@ -62,7 +56,7 @@ class RateDetector implements Detector {
     this.count('origin', hop.originCredential, hop.credential.id, hop);
     this.count('credential', hop.credential.id, hop.originCredential, hop);
     if (hop.status === 401 || hop.status === 403) {
-      this.auth.observe(hop, this.context.settings.for(hop.credential.id).rate);
+      this.auth.observe(hop, this.context.settingsFor(hop.credential.id));
     }
   }
 
@@ -110,13 +104,13 @@ class RateDetector implements Detector {
   }
 
   private count(subject: Subject, id: string, relatedId: string, hop: ResolvedHop): void {
-    const config = this.context.settings.for(id).rate;
+    const config = this.context.settingsFor(id);
     const window = this.windows.tumbling(subjectKey(subject, id), hop.ts, config.windowMs);
     window.subject = subject;
     window.id = id;
     window.requests++;
     countBounded(window.related, relatedId, related);
-    const { maxSamples } = this.context.config;
+    const { maxSamples } = this.context.shared;
     addToSample(window.sample, hop.ts, hop.id, maxSamples);
     if (hop.traceId !== undefined) addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
   }
@@ -124,7 +118,7 @@ class RateDetector implements Detector {
   /** Hard limit first; the baseline only speaks when the limit did not. Every window feeds the history. */
   private judge(closed: ClosedWindow<RateWindow>): FindingDraft | undefined {
     const window = closed.acc;
-    const config = this.context.settings.for(window.id).rate;
+    const config = this.context.settingsFor(window.id);
     let history = this.history.touch(closed.key, closed.start);
     if (history === undefined) {
       history = emptyHistory();
@@ -193,11 +187,11 @@ function subjectKey(subject: Subject, id: string): string {
   return subject === 'origin' ? `origin\u0000${id}` : `credential\u0000${id}`;
 }
 
-export const rateDetector: DetectorFactory = {
+export const rateDetector = detectorComponent({
   name: 'rate',
-  create(context, snapshot) {
-    const detector = new RateDetector(context);
-    if (snapshot !== undefined) detector.restore(snapshot as RateSnapshot);
-    return detector;
-  },
-};
+  configKey: 'rate',
+  fields: rateFields,
+  defaults: rateDefaults,
+  snapshotSchema: rateSnapshotSchema,
+  create: (context) => new RateDetector(context),
+});

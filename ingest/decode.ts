@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import { type NormalizeResult, normalizeRecord } from './normalize.js';
+import type { RawRecord } from './source.js';
+
+/** A record decoded but not yet seen by the detection engine. */
+export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
+
+/**
+ * Decodes one raw record into hops. normalizeRecord never throws on input; if a bug makes it throw
+ * anyway, the record is rejected and the rest of the batch goes on. The reason stays generic: an
+ * exception may quote input.
+ */
+export function decodeRecord(record: RawRecord, receivedAt: number, logger: Logger): DecodedRecord {
+  const { origin } = record;
+  try {
+    const decoded = normalizeRecord(record.raw, {
+      format: record.format,
+      origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset },
+      now: receivedAt,
+    });
+    return { record, decoded };
+  } catch (error) {
+    logger.error({ err: error, format: record.format }, 'decoding a record failed');
+    const reason = 'decoding failed on this record (see the hopwatch log)';
+    return { record, decoded: { ok: false, reason, format: record.format } };
+  }
+}
+
+/** The earliest event time of a decoded record; a record that failed to decode sorts first. */
+export function eventTimeOf({ decoded }: DecodedRecord): number {
+  if (!decoded.ok) return Number.NEGATIVE_INFINITY;
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const event of decoded.events) if (event.ts < earliest) earliest = event.ts;
+  return earliest === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : earliest;
+}

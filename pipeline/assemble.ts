@@ -1,0 +1,207 @@
+import type { AlertDispatcher } from '../alerts/dispatcher.js';
+import type { Logger } from '../common/logger.js';
+import type { Source } from '../ingest/source.js';
+import type { PipelineStats } from '../schemas/stats.js';
+import type { HopwatchStore } from '../store/types.js';
+import type { BuildContext, Built } from './component.js';
+import type { HopwatchConfig } from './config.js';
+import { createDetectionEngine, type EngineSink, restoreDetectionEngine } from './engine.js';
+import { Lane } from './lane.js';
+import { sinkRegistry, sourceRegistry } from './registry.js';
+import { type Sink, SinkSet } from './sink.js';
+import { AlertsSink } from './sinks/alerts.js';
+import { StoreSink } from './sinks/store.js';
+import type { SourcePlan } from './sources/plan.js';
+import { pipelineStats } from './stats.js';
+
+export type AssembleOptions = {
+  logger: Logger;
+  /** Sinks of the caller's own (a collector in a test, a callback), written after the configured ones. */
+  extraSinks?: readonly Sink[];
+  /** Wall clock, epoch ms; stamps `detectedAt` and drives the idle watermark. */
+  now?: () => number;
+  /** Told how long each sink took to take a batch (for /metrics). */
+  onSinkWrite?(sink: string, seconds: number): void;
+};
+
+/** Input quiet for this long (wall time) lets processing time move a lane's watermark; checked this often. */
+const idleAfterMs = 5_000;
+const idleTickMs = 1_000;
+
+/**
+ * Everything one hopwatch process runs, assembled from config: the configured sources, each with its
+ * own lane (decoded records → lineage → detectors), and the configured sinks behind one SinkSet.
+ * `run`, `replay`, `detect`, the bench and the tests all build their pipeline here.
+ */
+export class Pipeline {
+  private readonly lanes = new Map<string, Lane>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** The sources config.sources names, each with its lane; they take records from `start` on. */
+  readonly sources: Source[] = [];
+
+  constructor(
+    private readonly config: HopwatchConfig,
+    readonly sinks: SinkSet,
+    plans: ReadonlyArray<{ name: string; plan: SourcePlan }>,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {
+    for (const { name, plan } of plans) {
+      const { resumed } = this.openLane(name, {
+        snapshot: plan.engineSnapshot,
+        holdFindings: plan.checkpointed,
+      });
+      this.sources.push(plan.create(resumed));
+    }
+  }
+
+  /** The store, when the store sink runs (the API reads it). */
+  get store(): HopwatchStore | undefined {
+    return this.sinks.sinks.find((sink) => sink instanceof StoreSink)?.store;
+  }
+
+  /** The webhook dispatcher, when the alerts sink runs. */
+  get alerts(): AlertDispatcher | undefined {
+    return this.sinks.sinks.find((sink) => sink instanceof AlertsSink)?.dispatcher;
+  }
+
+  /**
+   * The lane of the source called `name`, created on first use: sources get theirs in `start`;
+   * `detect`, `replay` and the bench feed one of their own.
+   */
+  lane(name: string): Lane {
+    return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined, holdFindings: false }).lane;
+  }
+
+  /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
+  private openLane(
+    name: string,
+    resume: { snapshot: unknown; holdFindings: boolean },
+  ): { lane: Lane; resumed: boolean } {
+    const engineConfig = { lineage: this.config.lineage, detectors: this.config.detectors };
+    const deps = { now: this.now };
+    let resumed = false;
+    const createEngine = (sink: EngineSink) => {
+      const { snapshot } = resume;
+      if (snapshot === undefined || snapshot === null) return createDetectionEngine(engineConfig, sink, deps);
+      const restoring = restoreDetectionEngine(engineConfig, snapshot, sink, deps);
+      if (restoring.ok) {
+        resumed = true;
+        return restoring.engine;
+      }
+      this.logger.warn({ source: name, reason: restoring.reason }, 'starting with an empty detection engine');
+      return createDetectionEngine(engineConfig, sink, deps);
+    };
+    const lane = new Lane(
+      { createEngine, sinks: this.sinks, now: this.now, logger: this.logger },
+      {
+        allowedLatenessMs: this.config.detectors.allowedLatenessMs,
+        idleAfterMs,
+        holdFindings: resume.holdFindings,
+      },
+    );
+    this.lanes.set(name, lane);
+    return { lane, resumed };
+  }
+
+  /** Starts the sinks, then every source on its lane, then the idle watermark. */
+  async start(reportLag: (topic: string, partition: number, lag: number) => void = () => {}): Promise<void> {
+    this.sinks.start();
+    for (const source of this.sources) {
+      const intake = this.lanes.get(source.name)!;
+      await source.start({ intake, logger: this.logger.child({ source: source.name }), reportLag });
+    }
+    this.idleTimer = setInterval(() => this.advanceIdle(), idleTickMs);
+    this.idleTimer.unref();
+  }
+
+  private advanceIdle(): void {
+    for (const lane of this.lanes.values()) {
+      lane
+        .advanceIdle()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'could not write what the idle watermark closed; retrying'),
+        );
+    }
+  }
+
+  /**
+   * Intake stops first (a checkpointing source takes its last checkpoint), then every lane closes its
+   * open windows and makes everything durable in the sinks: nothing that came in is lost.
+   */
+  async drain(): Promise<void> {
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    for (const source of this.sources) await source.stop();
+    for (const lane of this.lanes.values()) await lane.drain();
+  }
+
+  /** Closes the sinks (after `drain`, or after a failure to keep what can be kept). */
+  close(): Promise<void> {
+    return this.sinks.close();
+  }
+
+  /** `drain`, then `close`. */
+  async shutdown(): Promise<void> {
+    try {
+      await this.drain();
+    } finally {
+      await this.close();
+    }
+  }
+
+  stats(): PipelineStats {
+    return pipelineStats(this.lanes, this.sinks.stats().pending);
+  }
+}
+
+/**
+ * Builds the configured sinks and source plans. A configuration that cannot work (a webhook secret
+ * that is missing) is a value; an unreachable store or a broken data directory throws. Whatever was
+ * opened before a failure is closed again.
+ */
+export async function assemble(
+  config: HopwatchConfig,
+  options: AssembleOptions,
+): Promise<{ ok: true; pipeline: Pipeline } | { ok: false; reason: string }> {
+  const context: BuildContext = { dataDir: config.dataDir, logger: options.logger };
+  const sinks: Sink[] = [];
+  try {
+    for (const name of config.sinks) {
+      const built = await buildComponent<Sink>(sinkRegistry, name, config, context);
+      if (!built.ok) throw new ConfigProblem(built.reason);
+      sinks.push(built.built);
+    }
+    const plans: Array<{ name: string; plan: SourcePlan }> = [];
+    for (const name of config.sources) {
+      const built = await buildComponent<SourcePlan>(sourceRegistry, name, config, context);
+      if (!built.ok) throw new ConfigProblem(built.reason);
+      plans.push({ name, plan: built.built });
+    }
+    const sinkSet = new SinkSet([...sinks, ...(options.extraSinks ?? [])], options.onSinkWrite);
+    return {
+      ok: true,
+      pipeline: new Pipeline(config, sinkSet, plans, options.logger, options.now ?? Date.now),
+    };
+  } catch (error) {
+    await new SinkSet(sinks).close().catch(() => undefined);
+    if (error instanceof ConfigProblem) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+class ConfigProblem extends Error {}
+
+type Buildable<Thing> = { name: string; build(config: never, context: BuildContext): Promise<Built<Thing>> };
+
+/** Builds the registered component `name` from its own config section (the config schema let only registered names through). */
+function buildComponent<Thing>(
+  registry: ReadonlyArray<Buildable<Thing>>,
+  name: string,
+  config: HopwatchConfig,
+  context: BuildContext,
+): Promise<Built<Thing>> {
+  const component = registry.find((entry) => entry.name === name);
+  if (component === undefined) throw new Error(`no component named ${name}`);
+  return component.build((config as unknown as Record<string, never>)[name]!, context);
+}

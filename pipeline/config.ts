@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { apiConfigSchema } from '../api/config.js';
+import { detectorsConfigSchema } from '../detectors/config.js';
+import { detectorNames } from '../detectors/index.js';
+import { lineageConfigSchema } from '../lineage/config.js';
+import type { Component } from './component.js';
+import { sinkRegistry, sourceRegistry } from './registry.js';
+
+type Registered = (typeof sourceRegistry)[number] | (typeof sinkRegistry)[number];
+type SchemaOf<C> = C extends Component<string, string, infer Schema, unknown> ? Schema : never;
+type ComponentSections = { [C in Registered as C['name']]: z.output<SchemaOf<C>> };
+type ComponentSectionsInput = { [C in Registered as C['name']]?: z.input<SchemaOf<C>> };
+
+const sourceNames = sourceRegistry.map((component) => component.name) as [string, ...string[]];
+const sinkNames = sinkRegistry.map((component) => component.name) as [string, ...string[]];
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// zod 4: `.prefault({})` (not `.default({})`) so that the inner defaults of each section apply.
+const componentSections = Object.fromEntries(
+  [...sourceRegistry, ...sinkRegistry].map(({ name, configSchema }) => [
+    name,
+    (configSchema as z.ZodType).prefault({}),
+  ]),
+);
+
+const shape = {
+  dataDir: z.string().min(1).default('./data'),
+  logLevel: z.enum(logLevels).default('info'),
+  /** Which sources run; default: http, and kafka when kafka.brokers is set. */
+  sources: z.array(z.enum(sourceNames)).optional(),
+  /** Which sinks run, in order. */
+  sinks: z.array(z.enum(sinkNames)).default(['store', 'alerts']),
+  lineage: lineageConfigSchema.prefault({}),
+  detectors: detectorsConfigSchema.prefault({}),
+  api: apiConfigSchema.prefault({}),
+  ...componentSections,
+};
+
+type Shared = {
+  dataDir: string;
+  logLevel: (typeof logLevels)[number];
+  sources: string[];
+  sinks: string[];
+  lineage: z.output<typeof lineageConfigSchema>;
+  detectors: z.output<typeof detectorsConfigSchema>;
+  api: z.output<typeof apiConfigSchema>;
+};
+
+/** The whole configuration: the shared settings, and one section per room and per registered component. */
+export type HopwatchConfig = Shared & ComponentSections;
+export type HopwatchConfigInput = {
+  dataDir?: string;
+  logLevel?: (typeof logLevels)[number];
+  sources?: string[];
+  sinks?: string[];
+  lineage?: z.input<typeof lineageConfigSchema>;
+  detectors?: z.input<typeof detectorsConfigSchema>;
+  api?: z.input<typeof apiConfigSchema>;
+} & ComponentSectionsInput;
+
+export const configSchema = z
+  .object(shape)
+  .strict()
+  .superRefine((config, context) => {
+    const { alerts } = config as unknown as HopwatchConfig;
+    alerts.webhooks.forEach((webhook, index) => {
+      for (const name of webhook.detectors ?? []) {
+        if (detectorNames.includes(name)) continue;
+        context.addIssue({
+          code: 'custom',
+          path: ['alerts', 'webhooks', index, 'detectors'],
+          message: `unknown detector "${name}" (one of: ${detectorNames.join(', ')})`,
+        });
+      }
+    });
+  })
+  .transform((config) => {
+    const { kafka } = config as unknown as HopwatchConfig;
+    const sources = config.sources ?? (kafka.brokers.length > 0 ? ['http', 'kafka'] : ['http']);
+    return { ...config, sources } as HopwatchConfig;
+  }) as unknown as z.ZodType<HopwatchConfig, HopwatchConfigInput>;

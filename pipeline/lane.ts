@@ -1,0 +1,219 @@
+import { setImmediate } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { DecodedRecord } from '../ingest/decode.js';
+import { redactRaw } from '../ingest/redact.js';
+import type {
+  BatchOutcome,
+  CheckpointedIntake,
+  LaneCheckpoint,
+  RawRecord,
+  RecordReject,
+} from '../ingest/source.js';
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { Finding } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { EngineStats } from '../schemas/stats.js';
+import type { DetectionEngine, EngineSink } from './engine.js';
+import type { Sink } from './sink.js';
+
+export type LaneDeps = {
+  /** The engine pushes into the sink it is given; the lane owns that sink. */
+  createEngine(sink: EngineSink): DetectionEngine;
+  sinks: Sink;
+  /** Wall clock, epoch ms. */
+  now(): number;
+  logger: Logger;
+};
+
+export type LaneOptions = {
+  allowedLatenessMs: number;
+  /** Input quiet for this long (wall time) lets processing time move the watermark. */
+  idleAfterMs: number;
+  /**
+   * Findings wait in the lane until `takeCheckpoint()` hands them out, instead of going to the sinks
+   * with the hops: a source that replays from checkpoints (Kafka) publishes a finding only once the
+   * checkpoint that covers it is on disk, so a replay after a crash cannot publish it twice.
+   */
+  holdFindings: boolean;
+};
+
+export type LaneCounters = {
+  recordsReceived: number;
+  eventsIngested: Record<string, number>;
+  recordsRejected: number;
+  findingsRaised: Record<string, number>;
+};
+
+type Rejection = { reason: string; format: string | undefined };
+
+function bump(counts: Record<string, number>, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/**
+ * One source's way through the pipeline: decoded records → detection engine → sinks (hops, findings,
+ * dead letters). Each source has its own lane, engine and watermark. Submitting awaits the sinks'
+ * bounded buffers, which is the backpressure every source relies on. The engine is synchronous, so
+ * concurrent submits never interleave inside it.
+ */
+export class Lane implements CheckpointedIntake {
+  private readonly engine: DetectionEngine;
+  private hops: ResolvedHop[] = [];
+  private findings: Finding[] = [];
+  private deadLetters: DeadLetter[] = [];
+  private heldFindings: Finding[] = [];
+  private holding: boolean;
+  readonly counters: LaneCounters = {
+    recordsReceived: 0,
+    eventsIngested: {},
+    recordsRejected: 0,
+    findingsRaised: {},
+  };
+  private lastEventTs: number | null = null;
+  private lastInputWall = 0;
+
+  constructor(
+    private readonly deps: LaneDeps,
+    private readonly options: LaneOptions,
+  ) {
+    this.holding = options.holdFindings;
+    this.engine = deps.createEngine({
+      hop: (hop) => {
+        this.hops.push(hop);
+      },
+      finding: (finding) => {
+        (this.holding ? this.heldFindings : this.findings).push(finding);
+        bump(this.counters.findingsRaised, finding.detector);
+      },
+    });
+  }
+
+  async submit(records: readonly DecodedRecord[]): Promise<BatchOutcome> {
+    const outcome = this.accept(records);
+    await this.forward();
+    // Decoding and detection are synchronous; one macrotask turn per batch lets queries and health checks in.
+    await setImmediate();
+    return outcome;
+  }
+
+  accept(records: readonly DecodedRecord[]): BatchOutcome {
+    const receivedAt = this.deps.now();
+    const rejects: RecordReject[] = [];
+    let accepted = 0;
+    let events = 0;
+    for (let index = 0; index < records.length; index++) {
+      const { record, decoded } = records[index]!;
+      this.counters.recordsReceived++;
+      const observed = this.observeRecord(record, decoded);
+      if (typeof observed === 'number') {
+        accepted += 1;
+        events += observed;
+        continue;
+      }
+      rejects.push({ index, reason: observed.reason });
+      this.deadLetters.push(deadLetter(record, observed, receivedAt));
+      this.counters.recordsRejected++;
+    }
+    this.lastInputWall = this.deps.now();
+    return { accepted, events, rejects };
+  }
+
+  /** Feeds a decoded record's events to the engine: the number of events, or why the record was rejected. */
+  private observeRecord(record: RawRecord, decoded: DecodedRecord['decoded']): number | Rejection {
+    if (!decoded.ok) return { reason: decoded.reason, format: decoded.format ?? record.format };
+    bump(this.counters.eventsIngested, decoded.format, decoded.events.length);
+    for (const event of decoded.events) {
+      try {
+        this.engine.observe(event);
+      } catch (error) {
+        this.deps.logger.error({ err: error, hopId: event.id }, 'detection engine failed on a hop');
+        return {
+          reason: 'the detection engine failed on this record (see the hopwatch log)',
+          format: decoded.format,
+        };
+      }
+      if (this.lastEventTs === null || event.ts > this.lastEventTs) this.lastEventTs = event.ts;
+    }
+    return decoded.events.length;
+  }
+
+  async forward(): Promise<void> {
+    const { hops, findings, deadLetters } = this;
+    this.hops = [];
+    this.findings = [];
+    this.deadLetters = [];
+    // A batch the sinks refuse waits in the sink set and goes first next time.
+    await this.deps.sinks.write({ hops, findings, deadLetters });
+  }
+
+  async durable(): Promise<void> {
+    await this.forward();
+    await this.deps.sinks.flush();
+  }
+
+  /** Taken in one synchronous step, so that state and findings match each other and every record `accept` has seen. */
+  takeCheckpoint(): LaneCheckpoint {
+    const findings = this.heldFindings;
+    this.heldFindings = [];
+    return { engine: this.engine.snapshot(), findings };
+  }
+
+  async publish(findings: Finding[]): Promise<void> {
+    if (findings.length > 0) await this.deps.sinks.write({ findings });
+  }
+
+  progress(): string {
+    const { eventsObserved, watermark } = this.engine.stats();
+    return `${eventsObserved}|${watermark}`;
+  }
+
+  /**
+   * With no input for `idleAfterMs`, event time is assumed to keep pace with wall time since the last
+   * input, so windows close in a quiet live system:
+   * watermark = lastEventTs + (wallNow − lastInputWall) − allowedLatenessMs.
+   * The lateness allowance still applies, so a record delayed in transit is not made late by the quiet.
+   */
+  async advanceIdle(): Promise<void> {
+    if (this.lastEventTs === null) return;
+    const quietMs = this.deps.now() - this.lastInputWall;
+    if (quietMs < this.options.idleAfterMs) return;
+    const watermark = this.lastEventTs + quietMs - this.options.allowedLatenessMs;
+    const current = this.engine.stats().watermark;
+    if (current !== null && watermark <= current) return;
+    this.engine.advanceWatermark(watermark);
+    await this.forward();
+  }
+
+  /**
+   * Shutdown, after the source stopped (and took its last checkpoint): every open window is closed and
+   * judged on what it saw (a replay of the same traffic yields the same finding ids, so nothing
+   * duplicates), waiting hops are resolved, and everything, held findings included, is made durable.
+   */
+  async drain(): Promise<void> {
+    this.engine.flush();
+    this.holding = false;
+    this.findings = this.heldFindings.concat(this.findings);
+    this.heldFindings = [];
+    await this.durable();
+  }
+
+  engineStats(): EngineStats {
+    return this.engine.stats();
+  }
+}
+
+function deadLetter(record: RawRecord, rejection: Rejection, receivedAt: number): DeadLetter {
+  const { origin } = record;
+  return {
+    receivedAt,
+    reason: rejection.reason,
+    // The store writer bounds its size (and records the original one).
+    raw: redactRaw(record.raw),
+    format: rejection.format,
+    source: origin.source,
+    topic: origin.topic,
+    partition: origin.partition,
+    offset: origin.offset,
+    line: origin.line,
+  };
+}

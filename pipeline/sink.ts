@@ -1,0 +1,108 @@
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { Finding } from '../schemas/finding.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+
+/** What the pipeline hands its sinks; each sink takes the parts it stores or sends and ignores the rest. */
+export type SinkBatch = { hops?: ResolvedHop[]; findings?: Finding[]; deadLetters?: DeadLetter[] };
+
+export type SinkStats = {
+  /** Rows or findings taken but not yet durable (or delivered). */
+  pending: number;
+  /** Whether the last attempt to store or send reached its destination. */
+  available: boolean;
+};
+
+/**
+ * Where results go: the store, webhooks, stdout, a topic. Each sink documents its delivery guarantee.
+ * `write` takes a batch into the sink's bounded buffer and stays pending while the buffer is full
+ * (backpressure); it rejects when the sink cannot take it now, having taken nothing of it.
+ */
+export interface Sink {
+  readonly name: string;
+  /** Starts background work (delivery loops); called once before the first write. */
+  start(): void;
+  write(batch: SinkBatch): Promise<void>;
+  /** Resolves once everything written before the call is durable. */
+  flush(): Promise<void>;
+  /** Flushes and releases what the sink holds. */
+  close(): Promise<void>;
+  stats(): SinkStats;
+}
+
+/**
+ * Every sink of a pipeline, written in order (the store before the webhooks, so that an alert always
+ * points at a stored finding). A batch a sink refused waits here with the sinks it has not reached,
+ * and goes first on the next write: nothing is lost and nothing is written twice to a sink.
+ */
+export class SinkSet implements Sink {
+  readonly name = 'sinks';
+  private readonly waiting: Array<{ batch: SinkBatch; next: number }> = [];
+  /** Writes drain one after the other: two callers must not hand the same waiting batch to a sink twice. */
+  private draining: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly sinks: readonly Sink[],
+    /** Told how long each sink took to take a batch, waiting for room in its buffer included. */
+    private readonly onWrite: (sink: string, seconds: number) => void = () => {},
+  ) {}
+
+  start(): void {
+    for (const sink of this.sinks) sink.start();
+  }
+
+  write(batch: SinkBatch): Promise<void> {
+    if (!isEmpty(batch)) this.waiting.push({ batch, next: 0 });
+    const drained = this.draining.catch(() => undefined).then(() => this.drain());
+    this.draining = drained;
+    return drained;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const entry = this.waiting[0]!;
+      for (; entry.next < this.sinks.length; entry.next++) {
+        const sink = this.sinks[entry.next]!;
+        const started = performance.now();
+        await sink.write(entry.batch);
+        this.onWrite(sink.name, (performance.now() - started) / 1000);
+      }
+      this.waiting.shift();
+    }
+  }
+
+  /** Writes what waits, then flushes every sink. */
+  async flush(): Promise<void> {
+    await this.write({});
+    for (const sink of this.sinks) await sink.flush();
+  }
+
+  async close(): Promise<void> {
+    let failure: unknown;
+    for (const sink of this.sinks) {
+      await sink.close().catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  stats(): SinkStats {
+    let pending = 0;
+    let available = true;
+    for (const sink of this.sinks) {
+      const stats = sink.stats();
+      pending += stats.pending;
+      available &&= stats.available;
+    }
+    for (const { batch } of this.waiting) pending += batchSize(batch);
+    return { pending, available };
+  }
+}
+
+function batchSize(batch: SinkBatch): number {
+  return (batch.hops?.length ?? 0) + (batch.findings?.length ?? 0) + (batch.deadLetters?.length ?? 0);
+}
+
+function isEmpty(batch: SinkBatch): boolean {
+  return batchSize(batch) === 0;
+}

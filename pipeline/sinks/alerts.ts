@@ -1,0 +1,44 @@
+import { alertsConfigSchema } from '../../alerts/config.js';
+import { type AlertDispatcher, createAlertDispatcher } from '../../alerts/dispatcher.js';
+import type { Component } from '../component.js';
+import type { Sink, SinkBatch, SinkStats } from '../sink.js';
+
+/**
+ * Signed webhooks, through the durable outbox under dataDir: a finding is written once a delivery
+ * per matching webhook is on disk, and delivered once per (finding id, webhook).
+ */
+export class AlertsSink implements Sink {
+  readonly name = 'alerts';
+
+  constructor(readonly dispatcher: AlertDispatcher) {}
+
+  start(): void {
+    this.dispatcher.start();
+  }
+
+  async write({ findings }: SinkBatch): Promise<void> {
+    if (findings !== undefined && findings.length > 0) await this.dispatcher.enqueue(findings);
+  }
+
+  /** Deliveries are on disk once `write` resolves. */
+  async flush(): Promise<void> {}
+
+  close(): Promise<void> {
+    return this.dispatcher.stop();
+  }
+
+  stats(): SinkStats {
+    const { pending } = this.dispatcher.stats();
+    return { pending, available: true };
+  }
+}
+
+export const alertsSink: Component<'sink', 'alerts', typeof alertsConfigSchema, AlertsSink> = {
+  kind: 'sink',
+  name: 'alerts',
+  configSchema: alertsConfigSchema,
+  async build(config, { dataDir, logger }) {
+    const created = await createAlertDispatcher({ config, dataDir, logger });
+    return created.ok ? { ok: true, built: new AlertsSink(created.dispatcher) } : created;
+  },
+};

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { HttpIngestSource } from '../../ingest/http-source.js';
+import type { Component } from '../component.js';
+import type { SourcePlan } from './plan.js';
+
+export const httpConfigSchema = z
+  .object({
+    /** On shutdown, how long requests already streaming may finish before the rest of their body is refused. */
+    drainMs: z.number().int().nonnegative().default(10_000),
+  })
+  .strict();
+
+/** POST /v1/ingest (the route lives in api/; this is its way into the pipeline). */
+export const httpSource: Component<'source', 'http', typeof httpConfigSchema, SourcePlan> = {
+  kind: 'source',
+  name: 'http',
+  configSchema: httpConfigSchema,
+  async build({ drainMs }) {
+    return { ok: true, built: { checkpointed: false, create: () => new HttpIngestSource(drainMs) } };
+  },
+};

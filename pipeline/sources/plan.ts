@@ -1,0 +1,10 @@
+import type { Source } from '../../ingest/source.js';
+
+/** A source ready to be created, with the engine state its lane resumes from (a checkpoint), if any. */
+export type SourcePlan = {
+  /** Whether its lane holds findings for the source's checkpoints (see CheckpointedIntake). */
+  checkpointed: boolean;
+  engineSnapshot?: unknown;
+  /** The source, told whether its lane's engine did resume from `engineSnapshot`. */
+  create(engineResumed: boolean): Source;
+};

@@ -1,0 +1,47 @@
+import type { PipelineStats } from '../schemas/stats.js';
+import type { Lane } from './lane.js';
+
+function addInto(total: Record<string, number>, part: Readonly<Record<string, number>>): void {
+  for (const [key, value] of Object.entries(part)) total[key] = (total[key] ?? 0) + value;
+}
+
+export function pipelineStats(lanes: ReadonlyMap<string, Lane>, sinkPending: number): PipelineStats {
+  const stats: PipelineStats = {
+    recordsReceived: {},
+    eventsIngested: {},
+    recordsRejected: {},
+    findingsRaised: {},
+    engine: {
+      eventsObserved: 0,
+      lateEvents: 0,
+      trackedTraces: 0,
+      pendingHops: 0,
+      evictedTraces: 0,
+      watermark: null,
+      findingsByDetector: {},
+      duplicateHops: 0,
+      detectorState: {},
+    },
+    storePendingRows: sinkPending,
+  };
+  for (const [name, lane] of lanes) {
+    const { counters } = lane;
+    addInto(stats.recordsReceived, { [name]: counters.recordsReceived });
+    addInto(stats.recordsRejected, { [name]: counters.recordsRejected });
+    addInto(stats.eventsIngested, counters.eventsIngested);
+    addInto(stats.findingsRaised, counters.findingsRaised);
+    const engine = lane.engineStats();
+    const total = stats.engine;
+    total.eventsObserved += engine.eventsObserved;
+    total.lateEvents += engine.lateEvents;
+    total.trackedTraces += engine.trackedTraces;
+    total.pendingHops += engine.pendingHops;
+    total.evictedTraces += engine.evictedTraces;
+    total.duplicateHops += engine.duplicateHops;
+    if (engine.watermark !== null)
+      total.watermark = Math.max(total.watermark ?? engine.watermark, engine.watermark);
+    addInto(total.findingsByDetector, engine.findingsByDetector);
+    addInto(total.detectorState, engine.detectorState);
+  }
+  return stats;
+}

@@ -1,0 +1,30 @@
+/** Running counts the pipeline keeps, as the API and /metrics show them. */
+
+export type EngineStats = {
+  eventsObserved: number;
+  lateEvents: number;
+  trackedTraces: number;
+  pendingHops: number;
+  evictedTraces: number;
+  watermark: number | null;
+  findingsByDetector: Record<string, number>;
+  /** Hops seen twice in one tracked trace (same id), counted and not processed again. */
+  duplicateHops: number;
+  /** Entries held per detector. */
+  detectorState: Record<string, number>;
+};
+
+export type PipelineStats = {
+  /** Per source. */
+  recordsReceived: Record<string, number>;
+  /** Per format. */
+  eventsIngested: Record<string, number>;
+  /** Per source. */
+  recordsRejected: Record<string, number>;
+  /** Per detector. */
+  findingsRaised: Record<string, number>;
+  /** Every lane's engine added up; the watermark is the most advanced one. */
+  engine: EngineStats;
+  /** Rows and findings the sinks hold that are not yet durable. */
+  storePendingRows: number;
+};
