@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isObject } from '../common/json.js';
+import { firstIssue } from '../common/zod.js';
 import { PerCredentialSettings } from './settings.js';
 import type { Detector, DetectorContext, SharedDetectorSettings } from './types.js';
 
@@ -102,7 +103,5 @@ function mergeSection<Section extends object>(base: Section, patch: Partial<Sect
 function readSnapshot<Snapshot>(name: string, schema: z.ZodType<Snapshot>, snapshot: unknown): Snapshot {
   const parsed = schema.safeParse(snapshot);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.join('.');
-  throw new Error(`${name} snapshot: ${where}: ${issue?.message ?? 'unreadable'}`);
+  throw new Error(`${name} snapshot: ${firstIssue(parsed.error)}`);
 }

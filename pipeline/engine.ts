@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
@@ -212,9 +213,7 @@ export function restoreDetectionEngine(
     if (version !== undefined && version !== snapshotVersion) {
       return { ok: false, reason: `engine snapshot: version ${String(version)} is not ${snapshotVersion}` };
     }
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.join('.');
-    return { ok: false, reason: `engine snapshot: ${where}: ${issue?.message ?? 'unreadable'}` };
+    return { ok: false, reason: `engine snapshot: ${firstIssue(parsed.error)}` };
   }
   const fingerprint = configFingerprint(config);
   if (parsed.data.configFingerprint !== fingerprint) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { issuePath } from '../common/zod.js';
 import { configSchema, type HopwatchConfig } from './config.js';
 
 export type ConfigResult = { ok: true; config: HopwatchConfig } | { ok: false; reason: string };
@@ -94,10 +95,5 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 }
 
 export function describeConfigIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `config field ${field}: ${issue.message}`;
-    })
-    .join('; ');
+  return issues.map((issue) => `config field ${issuePath(issue)}: ${issue.message}`).join('; ');
 }
