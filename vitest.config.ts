@@ -7,6 +7,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // A real Kafka broker for the whole run (KAFKA_BROKERS, else Docker, else Maven jars): test/kafka/.
-    globalSetup: ['test/kafka/global-setup.ts'],
+    globalSetup: ['test/kafka/global-setup.ts', 'test/config-isolation.ts'],
   },
 });

@@ -56,6 +56,11 @@ function describeValidation(error: FastifyError): string {
     .join('; ');
 }
 
+/** The one body format ingest reads; anything else, or no Content-Type at all, is 415. */
+export function unsupportedMediaType(reply: FastifyReply) {
+  return sendError(reply, 415, `send ${ingestContentTypes.join(' or ')}, one record per line`);
+}
+
 /**
  * JSON errors for the whole app: validation → 400 naming the parameter, known 4xx from fastify kept
  * with their status, anything else → 500 without internals (logged instead).
@@ -71,9 +76,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       request.log.warn({ err: error }, 'store unavailable');
       return sendError(reply, 503, 'the store is unavailable; retry later');
     }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendError(reply, 415, `send ${ingestContentTypes.join(' or ')}, one record per line`);
-    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(reply);
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

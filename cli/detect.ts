@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { describeError } from '../common/errors.js';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
 import { autoFormat, formatNames } from '../ingest/normalize.js';
@@ -15,9 +16,11 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
     );
     return 2;
   }
-  const missing = files.find((file) => file !== '-' && !existsSync(file));
-  if (missing !== undefined) {
-    process.stderr.write(`hopwatch detect: no such file: ${missing}\n`);
+  for (const file of files) {
+    if (file === '-') continue;
+    const problem = !existsSync(file) ? 'no such file' : statSync(file).isFile() ? undefined : 'not a file';
+    if (problem === undefined) continue;
+    process.stderr.write(`hopwatch detect: ${problem}: ${file}\n`);
     return 2;
   }
   const loaded = loadConfig(flags.config);
@@ -30,19 +33,26 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
   const sinks = flags.store === true ? ['stdout', 'store'] : ['stdout'];
   const config = { ...loaded.config, sinks, sources: [] };
   const logger = createLogger(config.logLevel);
-  const assembled = await assemble(config, { logger });
-  if (!assembled.ok) {
-    process.stderr.write(`hopwatch detect: ${assembled.reason}\n`);
-    return 2;
-  }
-  const { pipeline } = assembled;
   try {
-    const summary = await detectFiles(files, pipeline.lane('file'), { format: flags.format, logger });
-    process.stderr.write(describeSummary(summary));
-  } finally {
-    await pipeline.close();
+    const assembled = await assemble(config, { logger });
+    if (!assembled.ok) {
+      process.stderr.write(`hopwatch detect: ${assembled.reason}\n`);
+      return 2;
+    }
+    const { pipeline } = assembled;
+    try {
+      const summary = await detectFiles(files, pipeline.lane('file'), { format: flags.format, logger });
+      process.stderr.write(describeSummary(summary));
+    } finally {
+      await pipeline.close();
+    }
+    return 0;
+  } catch (error) {
+    // A store that cannot be opened (another process holds the data directory, a server that does not answer).
+    logger.debug({ err: error }, 'detect failed');
+    process.stderr.write(`hopwatch detect: ${describeError(error)}\n`);
+    return 1;
   }
-  return 0;
 }
 
 export function register(program: Command): void {

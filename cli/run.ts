@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
+import { describeError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
 import type { Source } from '../ingest/source.js';
@@ -92,8 +93,10 @@ async function startHopwatch(
     if (!assembled.ok) return usageError(assembled.reason);
     return { hopwatch: assembled.hopwatch, url: await assembled.hopwatch.start() };
   } catch (error) {
-    logger.fatal({ err: error }, 'hopwatch could not start');
+    // One line for the operator (a port in use, a data directory another process holds); the stack at debug.
+    logger.debug({ err: error }, 'hopwatch could not start');
     logger.flush();
+    process.stderr.write(`hopwatch run: could not start: ${describeError(error)}\n`);
     return 1;
   }
 }

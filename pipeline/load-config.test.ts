@@ -12,7 +12,7 @@ function writeYaml(text: string): string {
 
 describe('loadConfig', () => {
   it('fills every section with its defaults when nothing is configured', () => {
-    const result = loadConfig(undefined, {});
+    const result = loadConfig(undefined, { HOPWATCH_CONFIG: writeYaml('') });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config.api.port).toBe(8080);
@@ -36,9 +36,21 @@ describe('loadConfig', () => {
     expect(result.reason).toContain('lineage.graceMs');
   });
 
-  it('names the environment-sourced field when it is not a number', () => {
-    const result = loadConfig(undefined, { HOPWATCH_PORT: 'eighty' });
-    expect(!result.ok && result.reason).toContain('api.port');
+  it('names the environment-sourced field, and the variable, when it is not a number', () => {
+    const result = loadConfig(undefined, { HOPWATCH_CONFIG: writeYaml(''), HOPWATCH_PORT: 'eighty' });
+    expect(!result.ok && result.reason).toContain('config field api.port (from HOPWATCH_PORT):');
+  });
+
+  it('reads the file HOPWATCH_CONFIG names unless --config names one', () => {
+    const fromEnv = writeYaml('logLevel: warn\n');
+    expect(loadConfig(undefined, { HOPWATCH_CONFIG: fromEnv })).toMatchObject({
+      config: { logLevel: 'warn' },
+    });
+    const flag = writeYaml('logLevel: error\n');
+    expect(loadConfig(flag, { HOPWATCH_CONFIG: fromEnv })).toMatchObject({ config: { logLevel: 'error' } });
+    expect(loadConfig(undefined, { HOPWATCH_CONFIG: '/nonexistent/hopwatch.yaml' })).toMatchObject({
+      ok: false,
+    });
   });
 
   it('rejects unknown top-level keys instead of ignoring a typo', () => {

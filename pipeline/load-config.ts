@@ -34,21 +34,26 @@ const envOverrides: EnvOverride[] = [
 export const DEFAULT_CONFIG_FILE = 'hopwatch.yaml';
 
 /**
- * Reads the optional YAML file, applies environment overrides and validates the result.
- * `file` undefined means `./hopwatch.yaml` when it exists; an explicitly named file must exist.
+ * Reads the optional YAML file, applies environment overrides and validates the result. The file is
+ * `file` (`--config`), else `$HOPWATCH_CONFIG`, else `./hopwatch.yaml` when it exists; a file named
+ * either way must exist.
  */
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const named = file ?? (env.HOPWATCH_CONFIG || undefined);
   const fromFile = readConfigFile(
-    file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined),
+    named ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined),
   );
   if (!fromFile.ok) return fromFile;
   const raw = fromFile.value;
+  const fromEnv = new Map<string, string>();
   for (const override of envOverrides) {
     const value = env[override.env];
-    if (value !== undefined && value !== '') setPath(raw, override.path, override.parse(value));
+    if (value === undefined || value === '') continue;
+    setPath(raw, override.path, override.parse(value));
+    fromEnv.set(override.path.join('.'), override.env);
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: describeConfigIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, reason: describeConfigIssues(parsed.error.issues, fromEnv) };
   return { ok: true, config: parsed.data };
 }
 
@@ -94,6 +99,16 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1]!] = value;
 }
 
-export function describeConfigIssues(issues: z.core.$ZodIssue[]): string {
-  return issues.map((issue) => `config field ${issuePath(issue)}: ${issue.message}`).join('; ');
+/** One clause per issue, naming the field and, when an environment variable set it, the variable. */
+function describeConfigIssues(
+  issues: z.core.$ZodIssue[],
+  fromEnv: ReadonlyMap<string, string> = new Map(),
+): string {
+  return issues
+    .map((issue) => {
+      const field = issuePath(issue);
+      const variable = fromEnv.get(field);
+      return `config field ${field}${variable === undefined ? '' : ` (from ${variable})`}: ${issue.message}`;
+    })
+    .join('; ');
 }

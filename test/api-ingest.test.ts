@@ -103,6 +103,25 @@ describe('POST /v1/ingest', () => {
     expect(json.json().error).toBe('unsupported_media_type');
   });
 
+  it('answers 415 naming the content types when the request has no Content-Type', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: ingestHeaders,
+      payload: Buffer.from(toNdjson(benignHops())),
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().message).toContain('application/x-ndjson');
+  });
+
+  it('documents the request body and its 400, 413 and 415 answers in OpenAPI', async () => {
+    const headers = bearer(running.tokens.read);
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json', headers })).json();
+    const operation = spec.paths['/v1/ingest'].post;
+    expect(Object.keys(operation.requestBody.content)).toEqual(['application/x-ndjson', 'text/plain']);
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415']));
+  });
+
   it('refuses a body whose Content-Length is over the limit, then serves the next request', async () => {
     const tooBig = await post('x'.repeat(MAX_BYTES + 1));
     expect(tooBig.statusCode).toBe(413);

@@ -14,7 +14,7 @@ const configs = { default: [], sensitive: ['--config', 'fixtures/golden/sensitiv
 
 async function hopwatch(args: string[]): Promise<string> {
   // Only the embedded defaults: the user's environment must not change what is detected.
-  const env = { PATH: process.env.PATH ?? '' };
+  const env = { PATH: process.env.PATH ?? '', HOPWATCH_CONFIG: process.env.HOPWATCH_CONFIG ?? '' };
   return (await run(process.execPath, [HOPWATCH_BIN, ...args], { env, maxBuffer: 64 << 20 })).stdout;
 }
 

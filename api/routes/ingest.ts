@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
-import { apiErrorSchema, sendError } from '../errors.js';
+import { apiErrorSchema, sendError, unsupportedMediaType } from '../errors.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
 import { type IngestResult, ingestContentTypes, ingestQuerySchema, ingestResultSchema } from '../schemas.js';
 import { secured } from './security.js';
@@ -44,10 +45,20 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         tags: ['ingest'],
         summary: 'Ingest NDJSON access-log records (application/x-ndjson or text/plain), one record per line',
         querystring: ingestQuerySchema,
-        response: { 200: ingestResultSchema, 400: apiErrorSchema, 413: apiErrorSchema, 503: apiErrorSchema },
+        consumes: ingestContentTypes,
+        // Documents the body; it is streamed line by line, never parsed whole.
+        body: z.unknown().describe('Access-log records, one per line, in any supported format'),
+        response: {
+          200: ingestResultSchema,
+          400: apiErrorSchema,
+          413: apiErrorSchema,
+          415: apiErrorSchema,
+          503: apiErrorSchema,
+        },
       },
     },
     async (request, reply) => {
+      if (request.headers['content-type'] === undefined) return unsupportedMediaType(reply);
       const intake = source.openIntake();
       if (intake === null) return sendError(reply, 503, 'hopwatch is not taking records (shutting down)');
       try {

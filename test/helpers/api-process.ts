@@ -24,7 +24,7 @@ export type HopwatchProcess = {
 function neutralEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(HOPWATCH|KAFKA|CLICKHOUSE)_/.test(name)) env[name] = value;
+    if (!/^(HOPWATCH|KAFKA|CLICKHOUSE)_/.test(name) || name === 'HOPWATCH_CONFIG') env[name] = value;
   }
   return env;
 }
