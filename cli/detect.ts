@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { describeError } from '../common/errors.js';
 import type { Command } from 'commander';
+import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { autoFormat, formatNames } from '../ingest/normalize.js';
 import { assemble } from '../pipeline/assemble.js';
