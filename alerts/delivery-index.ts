@@ -110,9 +110,8 @@ export class DeliveryIndex {
       deliveries.push(publicView(delivery));
       lastSeq = delivery.seq;
     }
-    return index >= 0 && deliveries.length === filter.limit
-      ? { deliveries, nextCursor: String(lastSeq) }
-      : { deliveries };
+    const more = index >= 0 && deliveries.length === filter.limit;
+    return { items: deliveries, nextCursor: more ? String(lastSeq) : null };
   }
 
   counts(): { totals: DeliveryCounts; byWebhook: Record<string, DeliveryCounts> } {

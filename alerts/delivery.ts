@@ -34,8 +34,9 @@ export const alertDeliveryFilterSchema = z.object({
 });
 
 export const alertDeliveryPageSchema = z.object({
-  deliveries: z.array(alertDeliverySchema),
-  nextCursor: z.string().optional(),
+  items: z.array(alertDeliverySchema),
+  /** Pass as `cursor` for the next page; null on the last one (the same shape as every list of the API). */
+  nextCursor: z.string().nullable(),
 });
 
 export type DeliveryState = (typeof deliveryStates)[number];

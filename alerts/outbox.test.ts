@@ -80,7 +80,7 @@ describe('the alert outbox file', () => {
 
     outbox = await openOutbox(directory);
 
-    expect(outbox.list({ limit: 10 }).deliveries).toEqual([
+    expect(outbox.list({ limit: 10 }).items).toEqual([
       expect.objectContaining({ id: 'd-soc-2', state: 'pending', attempts: 0 }),
       expect.objectContaining({ id: 'd-soc-1', state: 'delivered', attempts: 1, lastStatus: 204 }),
     ]);
@@ -146,13 +146,14 @@ describe('the alert outbox file', () => {
     let cursor: string | undefined;
     do {
       const page = outbox.list({ limit: 7, webhook: 'pager', cursor });
-      seen.push(...page.deliveries.map((delivery) => delivery.findingId));
-      cursor = page.nextCursor;
+      seen.push(...page.items.map((delivery) => delivery.findingId));
+      cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
 
     expect(seen).toEqual(Array.from({ length: 25 }, (_, n) => `f-${24 - n}`));
-    expect(
-      outbox.list({ limit: 5, findingId: 'f-3' }).deliveries.map((delivery) => delivery.webhook),
-    ).toEqual(['pager', 'soc']);
+    expect(outbox.list({ limit: 5, findingId: 'f-3' }).items.map((delivery) => delivery.webhook)).toEqual([
+      'pager',
+      'soc',
+    ]);
   });
 });

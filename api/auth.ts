@@ -58,7 +58,7 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 /** onRequest hook enforcing `scope` on a request; answers 401/403 without echoing what was presented. */
-export function createScopeCheck(tokens: ApiToken[]) {
+function createScopeCheck(tokens: ApiToken[]) {
   const verify = createTokenVerifier(tokens);
   return (scope: ApiTokenScope, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const presented = bearerToken(request);
@@ -73,7 +73,9 @@ export function createScopeCheck(tokens: ApiToken[]) {
     }
     if (!tokenGrants(token, scope)) {
       reply.header('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
-      return sendError(reply, 403, `token "${token.name}" lacks the ${scope} scope`);
+      // The token's name is for the operator's log, not for whoever holds the token.
+      request.log.info({ token: token.name, scope, url: request.routeOptions.url }, 'token lacks the scope');
+      return sendError(reply, 403, `this token lacks the ${scope} scope`);
     }
     request.log.debug({ token: token.name, scope }, 'authorized');
     return undefined;

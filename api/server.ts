@@ -21,7 +21,7 @@ import type { Source } from '../ingest/source.js';
 import { findingSchema } from '../schemas/finding.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
-import { createScopeCheck, installAuth } from './auth.js';
+import { installAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { apiErrorSchema, installErrorHandlers } from './errors.js';
 import type { HopwatchMetrics } from './metrics.js';
@@ -100,7 +100,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       'request',
     );
   });
-  await registerDocs(app, deps.config);
+  await registerDocs(app);
 
   const { reader } = deps.store;
   await app.register(healthRoutes, { ping: () => deps.store.ping(), sources: deps.sources });
@@ -125,7 +125,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   return app;
 }
 
-async function registerDocs(app: FastifyInstance, config: ApiConfig): Promise<void> {
+async function registerDocs(app: FastifyInstance): Promise<void> {
   const schemaRegistry = documentedSchemas();
   const docsRoutes = ['', '/', '/json', '/yaml', '/static/*', '/uiConfig', '/initOAuth', '/*'].map(
     (suffix) => `${DOCS_PREFIX}${suffix}`,
@@ -143,14 +143,7 @@ async function registerDocs(app: FastifyInstance, config: ApiConfig): Promise<vo
     transform: createJsonSchemaTransform({ schemaRegistry, skipList: docsRoutes }),
     transformObject: createJsonSchemaTransformObject({ schemaRegistry }),
   });
-  const check = config.tokens.length > 0 ? createScopeCheck(config.tokens) : null;
-  await app.register(swaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    uiHooks:
-      check === null
-        ? {}
-        : {
-            onRequest: async (request, reply) => check('read', request, reply),
-          },
-  });
+  // Open to every client, tokens or not: it describes the routes and holds no data, and a browser
+  // cannot send a bearer token. The routes themselves stay protected.
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 }

@@ -116,7 +116,7 @@ export class ClickHouseStoreReader implements StoreReader {
   async stats(): Promise<StoreStats> {
     const [row] = await this.rows(
       `SELECT (SELECT count() FROM ${this.tables.findings} FINAL) AS findings,
-         (SELECT count() FROM ${this.tables.hops}) AS hops,
+         (SELECT count() FROM ${this.tables.hops} FINAL) AS hops,
          (SELECT count() FROM ${this.tables.deadLetters}) AS deadLetters`,
       {},
       'could not read store totals',

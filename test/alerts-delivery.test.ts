@@ -52,7 +52,7 @@ async function startDispatcher(
 }
 
 function deliveries(dispatcher: AlertDispatcher): AlertDelivery[] {
-  return dispatcher.list({ limit: 1_000 }).deliveries;
+  return dispatcher.list({ limit: 1_000 }).items;
 }
 
 function settled(dispatcher: AlertDispatcher, count: number): () => boolean {
@@ -110,7 +110,7 @@ describe('alert delivery to a real HTTP receiver', () => {
     await deliverBarrier(dispatcher, hook, 'f-after-gone');
 
     expect(findingIds(hook)).toEqual(['f-after-gone', 'f-gone']);
-    expect(dispatcher.list({ limit: 10, findingId: 'f-gone' }).deliveries).toEqual([
+    expect(dispatcher.list({ limit: 10, findingId: 'f-gone' }).items).toEqual([
       expect.objectContaining({
         state: 'failed',
         attempts: 1,
@@ -260,7 +260,7 @@ describe('alert delivery to a real HTTP receiver', () => {
     expect(findingIds(pager)).toEqual(['fanout-high', 'recursion-critical']);
     expect(findingIds(loops)).toEqual(['recursion-critical', 'recursion-low']);
     expect(
-      dispatcher.list({ limit: 10, webhook: 'loops' }).deliveries.map((delivery) => delivery.findingId),
+      dispatcher.list({ limit: 10, webhook: 'loops' }).items.map((delivery) => delivery.findingId),
     ).toEqual(['recursion-low', 'recursion-critical']);
   });
 

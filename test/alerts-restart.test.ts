@@ -21,7 +21,7 @@ async function waitForDelivery(
 ): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const [delivery] = (await dispatcher.list()).deliveries;
+    const [delivery] = (await dispatcher.list()).items;
     if (delivery !== undefined && condition(delivery.attempts, delivery.state)) return;
     if (Date.now() > deadline)
       throw new Error(`timed out waiting until ${what}: ${JSON.stringify(delivery)}`);
@@ -61,9 +61,7 @@ describe('alert delivery across a crash of the hopwatch process', () => {
       deliveryIdFor('f-survives-crash', 'soc'),
       deliveryIdFor('f-barrier', 'soc'),
     ]);
-    const survivor = (await third.list()).deliveries.find(
-      (delivery) => delivery.findingId === 'f-survives-crash',
-    );
+    const survivor = (await third.list()).items.find((delivery) => delivery.findingId === 'f-survives-crash');
     expect(survivor).toMatchObject({ state: 'delivered', lastStatus: 200 });
     // The attempts against the closed port were recorded before the kill (the very last one may be lost with it).
     expect(survivor!.attempts).toBeGreaterThanOrEqual(2);

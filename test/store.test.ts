@@ -82,7 +82,7 @@ describeStoreTargets('store', (target) => {
     expect(summary?.findings).toEqual([{ detector: finding.detector, severity: 'critical', count: 1 }]);
   });
 
-  it('counts a replayed hop once in trace lineage and the credential summary', async () => {
+  it('counts a replayed hop once in trace lineage, the credential summary and the store totals', async () => {
     const { store } = await fresh();
     const now = Date.now();
     const hops = [0, 1, 2].map((depth) => makeHop(11, depth, now + depth * 10));
@@ -90,6 +90,7 @@ describeStoreTargets('store', (target) => {
     await write(store, { hops });
 
     expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
+    expect((await store.reader.stats()).hops).toBe(3);
     expect(await store.reader.credentialSummary(hops[0]!.originCredential)).toEqual({
       credential: hops[0]!.originCredential,
       findings: [],
