@@ -78,6 +78,12 @@ const pipelineMetrics: Mirrored<PipelineStats>[] = [
     type: 'gauge',
     read: (s) => s.storePendingRows,
   },
+  {
+    name: 'hopwatch_hops_past_retention_total',
+    help: 'Hops not stored because their event time was already past store.hopsTtlDays (replayed history)',
+    type: 'counter',
+    read: (s) => s.hopsPastRetention,
+  },
 ];
 
 const engineMetrics: Mirrored<EngineStats>[] = [

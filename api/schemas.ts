@@ -115,6 +115,7 @@ export const statsSchema = z.object({
     recordsRejected: countsSchema.describe('by source'),
     findingsRaised: countsSchema.describe('by detector, since start'),
     storePendingRows: z.number(),
+    hopsPastRetention: z.number().describe('hops not stored: their event time was past store.hopsTtlDays'),
   }),
   engine: z.object({
     eventsObserved: z.number(),

@@ -63,7 +63,7 @@ export function register(program: Command): void {
           `replay: ${summary.records} records in ${(summary.wallMs / 1000).toFixed(1)} s${notes.length > 0 ? `; ${notes.join('; ')}` : ''}\n`,
         );
       } finally {
-        await target.close();
+        for (const note of await target.close()) process.stderr.write(`replay: ${note}\n`);
       }
     });
 }

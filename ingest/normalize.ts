@@ -1,6 +1,7 @@
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import { findFormat, formatAdapters } from './formats/index.js';
 import type { FormatAdapter, ParsedRecord } from './formats/types.js';
+import { redactHop } from './redact.js';
 
 export type NormalizeOptions = {
   /** A format name, or `auto` (the default) to detect per record. */
@@ -91,5 +92,6 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   const badTime = outOfRange(result.events, options.now ?? Date.now());
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
+  for (const event of result.events) redactHop(event);
   return { ok: true, format: adapter.name, events: result.events };
 }

@@ -151,7 +151,8 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    return pipelineStats(this.lanes, this.sinks.stats().pending);
+    const hopsPastRetention = this.store?.writer.hopsPastRetention() ?? 0;
+    return pipelineStats(this.lanes, { pending: this.sinks.stats().pending, hopsPastRetention });
   }
 }
 

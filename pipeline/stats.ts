@@ -5,7 +5,10 @@ function addInto(total: Record<string, number>, part: Readonly<Record<string, nu
   for (const [key, value] of Object.entries(part)) total[key] = (total[key] ?? 0) + value;
 }
 
-export function pipelineStats(lanes: ReadonlyMap<string, Lane>, sinkPending: number): PipelineStats {
+export function pipelineStats(
+  lanes: ReadonlyMap<string, Lane>,
+  sinks: { pending: number; hopsPastRetention: number },
+): PipelineStats {
   const stats: PipelineStats = {
     recordsReceived: {},
     eventsIngested: {},
@@ -22,7 +25,8 @@ export function pipelineStats(lanes: ReadonlyMap<string, Lane>, sinkPending: num
       duplicateHops: 0,
       detectorState: {},
     },
-    storePendingRows: sinkPending,
+    storePendingRows: sinks.pending,
+    hopsPastRetention: sinks.hopsPastRetention,
   };
   for (const [name, lane] of lanes) {
     const { counters } = lane;
@@ -44,4 +48,13 @@ export function pipelineStats(lanes: ReadonlyMap<string, Lane>, sinkPending: num
     addInto(total.detectorState, engine.detectorState);
   }
   return stats;
+}
+
+/** Said at the end of `detect --store` and `replay` when replayed history was older than the hops' retention. */
+export function retentionNote(stats: PipelineStats, hopsTtlDays: number): string | undefined {
+  if (stats.hopsPastRetention === 0) return undefined;
+  return (
+    `${stats.hopsPastRetention} hops were not stored: their event time is more than store.hopsTtlDays ` +
+    `(${hopsTtlDays}) days ago, so their traces have no lineage in the API; raise store.hopsTtlDays to keep them`
+  );
 }

@@ -27,4 +27,6 @@ export type PipelineStats = {
   engine: EngineStats;
   /** Rows and findings the sinks hold that are not yet durable. */
   storePendingRows: number;
+  /** Hops not kept because their event time was already past the store's retention (replayed history). */
+  hopsPastRetention: number;
 };

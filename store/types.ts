@@ -42,6 +42,8 @@ export interface StoreWriter {
   pending(): number;
   /** Whether the last write attempt reached the store. */
   available(): boolean;
+  /** Hops not kept because their event time is already past `store.hopsTtlDays` (replayed history). */
+  hopsPastRetention(): number;
 }
 
 export interface StoreReader {

@@ -38,7 +38,10 @@ export type WriterSettings = Pick<
   | 'retryBaseDelayMs'
   | 'retryMaxDelayMs'
   | 'deadLetterMaxBytes'
+  | 'hopsTtlDays'
 >;
+
+const dayMs = 86_400_000;
 
 type TableQueue = { table: string; rows: object[] };
 
@@ -54,6 +57,7 @@ type TableQueue = { table: string; rows: object[] };
 export class BufferedStoreWriter implements StoreWriter {
   private readonly queues: { findings: TableQueue; hops: TableQueue; deadLetters: TableQueue };
   private buffered = 0;
+  private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -100,6 +104,10 @@ export class BufferedStoreWriter implements StoreWriter {
     return this.buffered;
   }
 
+  hopsPastRetention(): number {
+    return this.pastRetention;
+  }
+
   available(): boolean {
     return this.reachable;
   }
@@ -114,7 +122,12 @@ export class BufferedStoreWriter implements StoreWriter {
   private enqueue(batch: StoreBatch): void {
     const { findings, hops, deadLetters } = this.queues;
     for (const finding of batch.findings ?? []) findings.rows.push(finding);
-    for (const hop of batch.hops ?? []) hops.rows.push(hop);
+    // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
+    const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
+    for (const hop of batch.hops ?? []) {
+      if (hop.ts >= keptFrom) hops.rows.push(hop);
+      else this.pastRetention++;
+    }
     for (const letter of batch.deadLetters ?? []) {
       deadLetters.rows.push(deadLetterRow(letter, this.settings.deadLetterMaxBytes));
     }

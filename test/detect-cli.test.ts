@@ -148,6 +148,16 @@ describe('hopwatch detect', () => {
     }
   });
 
+  it('--store says how many hops of replayed history were past the retention and not stored', () => {
+    const storeConfig = join(workDir, 'default-ttl.yaml');
+    writeFileSync(storeConfig, `dataDir: ${JSON.stringify(join(workDir, 'default-ttl'))}\nlogLevel: warn\n`);
+    const run = hopwatch(['--store', '--config', storeConfig, fixture]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(
+      / 194 hops were not stored: their event time is more than store\.hopsTtlDays \(30\) days ago/,
+    );
+  });
+
   it('exits 2 on an unknown format or a missing file', () => {
     expect(hopwatch(['--format', 'syslog', fixture]).status).toBe(2);
     expect(hopwatch(['no-such-file.ndjson']).status).toBe(2);

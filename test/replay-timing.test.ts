@@ -28,7 +28,7 @@ function collectingTarget(now: () => number) {
     send: async (records) => {
       for (const record of records) sent.push({ ...record, at: now() });
     },
-    close: async () => {},
+    close: async () => [],
   };
   return { sent, target };
 }

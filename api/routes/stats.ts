@@ -24,8 +24,8 @@ export const statsRoutes: FastifyPluginAsyncZod<StatsRoutesOptions> = async (
     },
     async () => {
       const store = await reader.stats();
-      const { engine, storePendingRows, ...counters } = pipelineStats();
-      return { store, ingest: { ...counters, storePendingRows }, engine };
+      const { engine, ...ingest } = pipelineStats();
+      return { store, ingest, engine };
     },
   );
 };

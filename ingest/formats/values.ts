@@ -52,10 +52,12 @@ export function pathOnly(target: string): string {
   return end < 0 ? target : target.slice(0, end);
 }
 
-/** The host of `ip:port`, `[v6]:port` or `scheme://host:port`; a bare IPv6 address is kept whole. */
+/** The host of `ip:port`, `[v6]:port` or `scheme://user@host:port`; a bare IPv6 address is kept whole. */
 export function hostOnly(address: string): string {
   const scheme = address.indexOf('://');
-  const rest = scheme < 0 ? address : address.slice(scheme + 3);
+  const authority = scheme < 0 ? address : address.slice(scheme + 3);
+  // Userinfo (`user:pass@`) is never part of the host, and never kept.
+  const rest = authority.slice(authority.lastIndexOf('@') + 1);
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
     return close < 0 ? rest : rest.slice(1, close);

@@ -37,7 +37,10 @@ export async function openKafkaTarget(
           messages: records.map((record) => ({ key: record.key ?? null, value: record.raw })),
         });
       },
-      close: () => producer.disconnect(),
+      async close() {
+        await producer.disconnect();
+        return [];
+      },
     },
   };
 }

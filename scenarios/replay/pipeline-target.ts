@@ -3,6 +3,7 @@ import { decodeRecord } from '../../ingest/decode.js';
 import { assemble } from '../../pipeline/assemble.js';
 import type { HopwatchConfig } from '../../pipeline/config.js';
 import type { Sink } from '../../pipeline/sink.js';
+import { retentionNote } from '../../pipeline/stats.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -36,7 +37,12 @@ export async function openPipelineTarget(
           ),
         );
       },
-      close: () => pipeline.shutdown(),
+      async close() {
+        await pipeline.drain();
+        const note = retentionNote(pipeline.stats(), config.store.hopsTtlDays);
+        await pipeline.close();
+        return note === undefined ? [] : [note];
+      },
     },
   };
 }

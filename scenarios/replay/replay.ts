@@ -7,7 +7,8 @@ import { countRecords, type ReplayRecord, readReplayRecords } from './records.js
 export interface ReplayTarget {
   readonly description: string;
   send(records: readonly ReplayRecord[]): Promise<void>;
-  close(): Promise<void>;
+  /** Resolves with what the target has to say once everything is delivered (nothing, mostly). */
+  close(): Promise<string[]>;
 }
 
 export type ReplayOptions = {
