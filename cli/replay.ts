@@ -26,7 +26,10 @@ export function register(program: Command): void {
       'pipeline',
     )
     .option('--speed <speed>', '1 (real time), 10 (ten times faster), … or max', '1')
-    .option('--rebase-time', 'shift event times so that the first record of each file happens now')
+    .option(
+      '--rebase-time',
+      'move event times to the present, files end to end, each keeping its own timing (ending now at --speed max)',
+    )
     .option('--config <file>', 'hopwatch.yaml (kafka.brokers, topics, store, alerts)')
     .option('--topic <topic>', 'Kafka topic (default: the first of kafka.topics)')
     .action(async (files: string[], flags: ReplayFlags) => {

@@ -110,22 +110,47 @@ describe('replay --rebase-time', () => {
     expect(rebaseRecord(line, 'envoy', 1_000)).toBeUndefined();
   });
 
-  it('makes the first record of each file happen now', async () => {
+  const rebasedSet = ['sre-bot', 'scope-creep', 'new-destinations'].map(
+    (name) => `fixtures/scenarios/${name}.ndjson`,
+  );
+
+  /** Each file's event times as sent, and as they are in the file. */
+  async function rebasedReplay(speed: 'max' | number) {
     const time = virtualClock(Date.UTC(2026, 0, 1));
     const { sent, target } = collectingTarget(time.now);
-    const files = ['fixtures/scenarios/sre-bot.ndjson', 'fixtures/scenarios/scope-creep.ndjson'];
-    const pacer = new Pacer('max', time.now);
-    await replayFiles(files, target, {
-      speed: 'max',
+    const started = time.clock.now;
+    await replayFiles(rebasedSet, target, {
+      speed,
       rebaseTime: true,
-      pacer,
+      pacer: new Pacer(speed, time.now),
       now: time.now,
       sleep: time.sleep,
     });
-    for (const file of files) {
-      const first = sent.find((record) => record.file === file)!;
-      expect(Math.min(...eventTimes(first.raw))).toBe(time.clock.now);
+    const perFile = rebasedSet.map((file) => {
+      const records = sent.filter((record) => record.file === file);
+      return {
+        sent: records.flatMap((record) => eventTimes(record.raw)),
+        original: readFileSync(file, 'utf8').trimEnd().split('\n').flatMap(eventTimes),
+      };
+    });
+    return { started, perFile };
+  }
+
+  it('at max speed, lays the files end to end ending now: nothing in the future, nothing late, own gaps kept', async () => {
+    const { started, perFile } = await rebasedReplay('max');
+    const all = perFile.flatMap((file) => file.sent);
+    expect(Math.max(...all)).toBe(started);
+    for (const [index, file] of perFile.entries()) {
+      const shift = file.sent[0]! - file.original[0]!;
+      expect(file.sent).toEqual(file.original.map((ts) => ts + shift));
+      if (index > 0) expect(Math.min(...file.sent)).toBeGreaterThan(Math.max(...perFile[index - 1]!.sent));
     }
+  });
+
+  it('paced, starts the first file now and the next where the one before ended', async () => {
+    const { started, perFile } = await rebasedReplay(1_000);
+    expect(Math.min(...perFile[0]!.sent)).toBe(started);
+    expect(Math.min(...perFile[1]!.sent)).toBe(Math.max(...perFile[0]!.sent) + 1);
   });
 });
 

@@ -9,6 +9,8 @@ export type ReplayRecord = {
   line: number;
   /** Earliest event time in the record; undefined when no adapter can read it (it is sent as is). */
   ts?: number;
+  /** Latest event time in the record (an OTLP export holds many spans). */
+  lastTs?: number;
   /** Trace id of its first event: the Kafka key, so that a trace stays in one partition. */
   key?: string;
   format?: string;
@@ -26,8 +28,13 @@ export async function* readReplayRecords(file: string): AsyncGenerator<ReplayRec
     const decoded = normalizeRecord(line);
     if (decoded.ok && decoded.events.length > 0) {
       let ts = Number.POSITIVE_INFINITY;
-      for (const event of decoded.events) if (event.ts < ts) ts = event.ts;
+      let lastTs = Number.NEGATIVE_INFINITY;
+      for (const event of decoded.events) {
+        if (event.ts < ts) ts = event.ts;
+        if (event.ts > lastTs) lastTs = event.ts;
+      }
       record.ts = ts;
+      record.lastTs = lastTs;
       record.format = decoded.format;
       const traceId = decoded.events[0]?.traceId;
       if (traceId !== undefined) record.key = traceId;
@@ -46,4 +53,16 @@ export async function countRecords(file: string): Promise<number> {
     if (overflowBytes !== undefined || line.trim() !== '') count += 1;
   }
   return count;
+}
+
+/** The earliest and latest event time of a file; undefined when no record of it has a readable time. */
+export async function fileSpan(file: string): Promise<{ first: number; last: number } | undefined> {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for await (const record of readReplayRecords(file)) {
+    if (record.ts === undefined || record.lastTs === undefined) continue;
+    first = Math.min(first, record.ts);
+    last = Math.max(last, record.lastTs);
+  }
+  return Number.isFinite(first) ? { first, last } : undefined;
 }

@@ -1,7 +1,7 @@
 import type { Pacer, Speed } from './pacer.js';
 import type { ReplayProgress } from './progress.js';
 import { rebaseRecord } from './rebase.js';
-import { countRecords, type ReplayRecord, readReplayRecords } from './records.js';
+import { countRecords, fileSpan, type ReplayRecord, readReplayRecords } from './records.js';
 
 /** Where replayed records go: a Kafka topic or the in-process pipeline. */
 export interface ReplayTarget {
@@ -13,7 +13,11 @@ export interface ReplayTarget {
 
 export type ReplayOptions = {
   speed: Speed;
-  /** Shift each file's event times so that its first record happens now. */
+  /**
+   * Move event times to the present, each file keeping its own timing: the files are laid end to end
+   * on one timeline that starts now when paced, and ends now at `max` (recent history, nothing in the
+   * future, no file late behind the one before it).
+   */
   rebaseTime: boolean;
   pacer: Pacer;
   now: () => number;
@@ -49,11 +53,27 @@ export async function replayFiles(
   const summary: ReplaySummary = { files: files.length, records: 0, untimed: 0, notRebased: 0, wallMs: 0 };
   let total = 0;
   for (const file of files) total += await countRecords(file);
+  const offsets = options.rebaseTime ? await rebaseOffsets(files, options) : new Map<string, number>();
   options.progress?.start(total);
-  for (const file of files) await replayFile(file, target, options, summary);
+  for (const file of files) await replayFile(file, target, options, summary, offsets.get(file));
   options.progress?.stop();
   summary.wallMs = options.now() - started;
   return summary;
+}
+
+/** Per file, how far `--rebase-time` moves its event times (see `rebaseTime`). */
+async function rebaseOffsets(files: readonly string[], options: ReplayOptions): Promise<Map<string, number>> {
+  const spans = await Promise.all(files.map(async (file) => ({ file, span: await fileSpan(file) })));
+  let length = 0;
+  for (const { span } of spans) if (span !== undefined) length += span.last - span.first + 1;
+  let cursor = options.speed === 'max' ? options.now() - Math.max(0, length - 1) : options.now();
+  const offsets = new Map<string, number>();
+  for (const { file, span } of spans) {
+    if (span === undefined) continue;
+    offsets.set(file, cursor - span.first);
+    cursor += span.last - span.first + 1;
+  }
+  return offsets;
 }
 
 async function replayFile(
@@ -61,10 +81,10 @@ async function replayFile(
   target: ReplayTarget,
   options: ReplayOptions,
   summary: ReplaySummary,
+  offsetMs: number | undefined,
 ) {
   const batchSize = options.batchSize ?? 500;
   let batch: ReplayRecord[] = [];
-  let offsetMs: number | undefined;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const sending = batch;
@@ -81,8 +101,7 @@ async function replayFile(
       await options.sleep(delay);
     }
     if (record.ts === undefined) summary.untimed += 1;
-    else if (options.rebaseTime) {
-      offsetMs ??= options.now() - record.ts;
+    else if (offsetMs !== undefined) {
       const rebased = rebaseRecord(record.raw, record.format, offsetMs);
       if (rebased === undefined) summary.notRebased += 1;
       else record.raw = rebased;
