@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
+import { type CompressionName, compressionNames, isCompressionName } from '../ingest/kafka-codecs.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
 import { loadConfig } from '../pipeline/load-config.js';
 import { openKafkaTarget } from '../scenarios/replay/kafka-target.js';
@@ -10,7 +11,14 @@ import { openPipelineTarget } from '../scenarios/replay/pipeline-target.js';
 import { createProgress } from '../scenarios/replay/progress.js';
 import { type ReplayTarget, replayFiles } from '../scenarios/replay/replay.js';
 
-type ReplayFlags = { to: string; speed: string; rebaseTime?: boolean; config?: string; topic?: string };
+type ReplayFlags = {
+  to: string;
+  speed: string;
+  rebaseTime?: boolean;
+  config?: string;
+  topic?: string;
+  compression: string;
+};
 
 /** `hopwatch replay`: traffic files into Kafka or the in-process pipeline, at a chosen speed. */
 export function register(program: Command): void {
@@ -32,12 +40,15 @@ export function register(program: Command): void {
     )
     .option('--config <file>', 'hopwatch.yaml (kafka.brokers, topics, store, alerts)')
     .option('--topic <topic>', 'Kafka topic (default: the first of kafka.topics)')
+    .option('--compression <codec>', `with --to kafka: ${compressionNames.join(', ')}`, 'none')
     .action(async (files: string[], flags: ReplayFlags) => {
       const fail = (message: string): never => program.error(message, { exitCode: 2 });
       const speed =
         parseSpeed(flags.speed) ?? fail(`--speed must be a positive number or max, got ${flags.speed}`);
       if (flags.to !== 'kafka' && flags.to !== 'pipeline')
         fail(`--to must be kafka or pipeline, got ${flags.to}`);
+      if (!isCompressionName(flags.compression))
+        fail(`--compression must be one of ${compressionNames.join(', ')}, got ${flags.compression}`);
       const missing = files.find((file) => !existsSync(file));
       if (missing !== undefined) fail(`no such file: ${missing}`);
       const loaded = loadConfig(flags.config);
@@ -77,7 +88,7 @@ async function openTarget(
 ): Promise<{ ok: true; target: ReplayTarget } | { ok: false; reason: string }> {
   if (flags.to === 'kafka') {
     const topic = flags.topic ?? config.kafka.topics[0] ?? 'hopwatch.access-logs';
-    return openKafkaTarget(config.kafka, topic);
+    return openKafkaTarget(config.kafka, topic, flags.compression as CompressionName);
   }
   const logger = createLogger(config.logLevel);
   // Findings are printed as they are raised, as `detect` does, besides going to the configured sinks.

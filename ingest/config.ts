@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compressionNames } from './kafka-codecs.js';
 
 export const kafkaConfigSchema = z.object({
   brokers: z.array(z.string().min(1)).default([]),
@@ -6,6 +7,8 @@ export const kafkaConfigSchema = z.object({
   groupId: z.string().default('hopwatch'),
   topics: z.array(z.string().min(1)).min(1).default(['hopwatch.access-logs']),
   deadLetterTopic: z.string().min(1).default('hopwatch.dead-letter'),
+  /** How hopwatch compresses what it writes (dead letters); any codec is read. */
+  compression: z.enum(compressionNames).default('none'),
   /** Format per topic; topics not listed are auto-detected per record. */
   formatByTopic: z.record(z.string(), z.string()).default({}),
   /**

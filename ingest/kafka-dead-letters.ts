@@ -1,4 +1,11 @@
-import { type IHeaders, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import {
+  type CompressionTypes,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 
 /** A consumed message the pipeline rejected, with where it came from. */
 export type RejectedMessage = {
@@ -30,6 +37,7 @@ export class DeadLetterProducer {
   constructor(
     kafka: Kafka,
     private readonly topic: string,
+    private readonly compression: CompressionTypes,
   ) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
@@ -50,6 +58,7 @@ export class DeadLetterProducer {
     await this.producer.send({
       topic: this.topic,
       acks: -1,
+      compression: this.compression,
       messages: rejected.map(({ topic, partition, message, reason, format }) => {
         const headers: IHeaders = {
           [deadLetterHeaders.reason]: reason,

@@ -6,6 +6,7 @@ import { decodeRecord } from './decode.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics } from './kafka-client.js';
+import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
@@ -89,13 +90,18 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
     });
-    this.deadLetters = new DeadLetterProducer(this.kafka, config.deadLetterTopic);
+    this.deadLetters = new DeadLetterProducer(
+      this.kafka,
+      config.deadLetterTopic,
+      compressionType(config.compression),
+    );
     this.offsets = new ConsumedOffsets(options.restored?.offsets);
   }
 
   async start(context: SourceContext<CheckpointedIntake>): Promise<void> {
     this.context = context;
     const { config, restored, dataDir } = this.options;
+    await registerCodecs();
     const checkpointOptions = {
       file: checkpointPath(dataDir),
       groupId: config.groupId,

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { KafkaConfig } from '../../ingest/config.js';
+import { type CompressionName, compressionType, registerCodecs } from '../../ingest/kafka-codecs.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -9,10 +10,12 @@ import type { ReplayTarget } from './replay.js';
 export async function openKafkaTarget(
   config: KafkaConfig,
   topic: string,
+  compression: CompressionName = 'none',
 ): Promise<{ ok: true; target: ReplayTarget } | { ok: false; reason: string }> {
   if (config.brokers.length === 0) {
     return { ok: false, reason: 'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS' };
   }
+  await registerCodecs();
   const kafka = new Kafka({
     clientId: `${config.clientId}-replay`,
     brokers: config.brokers,
@@ -30,10 +33,11 @@ export async function openKafkaTarget(
   return {
     ok: true,
     target: {
-      description: `Kafka topic ${topic} at ${config.brokers.join(',')}`,
+      description: `Kafka topic ${topic} at ${config.brokers.join(',')} (compression ${compression})`,
       async send(records) {
         await producer.send({
           topic,
+          compression: compressionType(compression),
           messages: records.map((record) => ({ key: record.key ?? null, value: record.raw })),
         });
       },

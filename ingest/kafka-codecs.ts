@@ -1,0 +1,57 @@
+import { init as initZstd, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
+import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import SnappyCodec from 'kafkajs-snappy';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+
+/** What kafkajs calls a codec: it hands `compress` an encoder whose `buffer` is the raw record batch. */
+type Codec = () => {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+  decompress(buffer: Buffer): Promise<Buffer>;
+};
+
+// LZ4 in Kafka is the LZ4 frame format; lz4-napi ships prebuilt binaries per platform as npm packages.
+const lz4: Codec = () => ({
+  compress: async (encoder) => compressFrameSync(encoder.buffer),
+  decompress: async (buffer) => decompressFrameSync(buffer),
+});
+
+// zstd through WebAssembly: nothing to build, the same on every platform.
+const zstdLevel = 3;
+const zstd: Codec = () => ({
+  compress: async (encoder) => Buffer.from(zstdCompress(encoder.buffer, zstdLevel)),
+  decompress: async (buffer) => Buffer.from(zstdDecompress(buffer)),
+});
+
+let registered: Promise<void> | undefined;
+
+/**
+ * Teaches kafkajs (which has none and gzip built in) snappy, lz4 and zstd, for reading and writing.
+ * kafkajs keeps codecs in one table per process, so this fills it once.
+ */
+export function registerCodecs(): Promise<void> {
+  registered ??= initZstd().then(() => {
+    CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec;
+    CompressionCodecs[CompressionTypes.LZ4] = lz4;
+    CompressionCodecs[CompressionTypes.ZSTD] = zstd;
+  });
+  return registered;
+}
+
+export const compressionNames = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionName = (typeof compressionNames)[number];
+
+export function isCompressionName(name: string): name is CompressionName {
+  return (compressionNames as readonly string[]).includes(name);
+}
+
+const compressionTypes: Record<CompressionName, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
+
+export function compressionType(name: CompressionName): CompressionTypes {
+  return compressionTypes[name];
+}
