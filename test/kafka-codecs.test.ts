@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeRecord } from '../ingest/normalize.js';
+import { assemble } from '../pipeline/assemble.js';
+import type { HopwatchConfig } from '../pipeline/config.js';
+import { detectFiles } from '../pipeline/detect.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
+import type { Finding } from '../schemas/finding.js';
+import type { StoreWriter } from '../store/types.js';
+import {
+  freshTopic,
+  kafkaClient,
+  kafkaConfigFor,
+  mergeScenarios,
+  silent,
+  startInProcess,
+  tempDataDir,
+  waitUntil,
+} from './helpers/kafka-ingest.js';
+import { testKafkaBrokers } from './kafka/test-brokers.js';
+
+/** Keeps nothing: these tests look at findings, which the in-process consumer also collects. */
+const nullWriter: StoreWriter = {
+  write: async () => undefined,
+  flush: async () => undefined,
+  pending: () => 0,
+  available: () => true,
+  hopsPastRetention: () => 0,
+};
+
+type Message = { key: string | null; value: string };
+
+/** Produces with librdkafka (Python confluent-kafka), as Fluent Bit, Vector or kcat would. */
+function produceWithLibrdkafka(topic: string, messages: Message[], compression: string): void {
+  const script = new URL('./kafka/librdkafka-produce.py', import.meta.url).pathname;
+  const input = messages.map((message) => JSON.stringify(message)).join('\n');
+  const run = spawnSync('python3', [script, testKafkaBrokers().join(','), topic, compression], {
+    input,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`librdkafka producer failed: ${run.stderr || run.error}`);
+}
+
+/** The file's records keyed by their first trace id, as replay keys them. */
+function keyedRecords(file: string): Message[] {
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((value) => {
+      const decoded = normalizeRecord(value);
+      return { key: decoded.ok ? (decoded.events[0]?.traceId ?? null) : null, value };
+    });
+}
+
+const sortedIds = (findings: Finding[]) => findings.map((finding) => finding.id).sort();
+
+/** What `hopwatch detect` finds in the file: the reference every Kafka path must match. */
+async function offlineIds(config: HopwatchConfig, file: string): Promise<string[]> {
+  const memory = new MemorySink();
+  const assembled = await assemble(
+    { ...config, sinks: [], sources: [] },
+    { logger: silent, extraSinks: [memory] },
+  );
+  if (!assembled.ok) throw new Error(assembled.reason);
+  await detectFiles([file], assembled.pipeline.lane('file'), { logger: silent });
+  return sortedIds(memory.findings);
+}
+
+/** Consumes `topic` in process until `count` records were received; the findings once drained. */
+async function consumedIds(config: HopwatchConfig, count: number): Promise<string[]> {
+  const consumer = await startInProcess(config, nullWriter);
+  try {
+    await waitUntil(`${count} records consumed`, () => consumer.received() >= count, 60_000);
+  } finally {
+    await consumer.stop();
+  }
+  expect(consumer.received()).toBe(count);
+  return sortedIds(consumer.alerted);
+}
+
+const scenarios = ['stolen-key', 'agent-recursion', 'scope-creep'];
+
+describe('Kafka records from a librdkafka producer', () => {
+  const dir = tempDataDir('kafka-codecs');
+  const merged = join(dir, 'merged.ndjson');
+  mergeScenarios(scenarios, merged);
+  const messages = keyedRecords(merged);
+
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    it(`compressed with ${codec}, give the findings hopwatch detect gives on the same file`, async () => {
+      const { topic, groupId } = await freshTopic(`codec-${codec}`, 3);
+      const config = kafkaConfigFor(topic, groupId, tempDataDir(`codec-${codec}`));
+      produceWithLibrdkafka(topic, messages, codec);
+      const expected = await offlineIds(config, merged);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await consumedIds(config, messages.length)).toEqual(expected);
+    });
+  }
+
+  it('on a topic the broker compresses with zstd, are read as well', async () => {
+    const { topic, groupId } = await freshTopic('zstd-topic', 1);
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: topic, configEntries: [{ name: 'compression.type', value: 'zstd' }] }],
+    });
+    await admin.disconnect();
+    const config = kafkaConfigFor(topic, groupId, tempDataDir('zstd-topic'));
+    produceWithLibrdkafka(topic, messages, 'none');
+    expect(await consumedIds(config, messages.length)).toEqual(await offlineIds(config, merged));
+  });
+});
