@@ -7,6 +7,13 @@ export const kafkaConfigSchema = z.object({
   groupId: z.string().default('hopwatch'),
   topics: z.array(z.string().min(1)).min(1).default(['hopwatch.access-logs']),
   deadLetterTopic: z.string().min(1).default('hopwatch.dead-letter'),
+  /**
+   * A message larger than this is not decoded: it goes to the dead-letter topic cut to
+   * deadLetterMaxBytes (with its size and sha256 in headers), and the partition goes on.
+   */
+  maxRecordBytes: z.number().int().positive().default(1_048_576),
+  /** What a dead letter of an oversized message keeps; below the dead-letter topic's max.message.bytes. */
+  deadLetterMaxBytes: z.number().int().positive().max(900_000).default(65_536),
   /** How hopwatch compresses what it writes (dead letters); any codec is read. */
   compression: z.enum(compressionNames).default('none'),
   /** Format per topic; topics not listed are auto-detected per record. */

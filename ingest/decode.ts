@@ -10,13 +10,19 @@ export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
  * anyway, the record is rejected and the rest of the batch goes on. The reason stays generic: an
  * exception may quote input.
  */
-export function decodeRecord(record: RawRecord, receivedAt: number, logger: Logger): DecodedRecord {
+export function decodeRecord(
+  record: RawRecord,
+  receivedAt: number,
+  logger: Logger,
+  maxRecordBytes?: number,
+): DecodedRecord {
   const { origin } = record;
   try {
     const decoded = normalizeRecord(record.raw, {
       format: record.format,
       origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset },
       now: receivedAt,
+      maxRecordBytes,
     });
     return { record, decoded };
   } catch (error) {

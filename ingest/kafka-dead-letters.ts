@@ -15,6 +15,10 @@ export type RejectedMessage = {
   reason: string;
   /** The format it was read as; absent when it was auto-detected. */
   format: string | undefined;
+  /** What the dead letter carries: the message's value, or one record of it. */
+  value: Buffer | string | null;
+  /** Size and digest of a value cut to fit the dead-letter topic. */
+  original?: { bytes: number; sha256: string };
 };
 
 /** Header names on dead-letter messages; values are UTF-8 strings. */
@@ -22,6 +26,8 @@ export const deadLetterHeaders = {
   reason: 'hopwatch-reason',
   topic: 'hopwatch-source-topic',
   partition: 'hopwatch-source-partition',
+  originalBytes: 'hopwatch-original-bytes',
+  originalSha256: 'hopwatch-original-sha256',
   offset: 'hopwatch-source-offset',
   format: 'hopwatch-format',
 } as const;
@@ -59,7 +65,7 @@ export class DeadLetterProducer {
       topic: this.topic,
       acks: -1,
       compression: this.compression,
-      messages: rejected.map(({ topic, partition, message, reason, format }) => {
+      messages: rejected.map(({ topic, partition, message, reason, format, value, original }) => {
         const headers: IHeaders = {
           [deadLetterHeaders.reason]: reason,
           [deadLetterHeaders.topic]: topic,
@@ -67,7 +73,11 @@ export class DeadLetterProducer {
           [deadLetterHeaders.offset]: message.offset,
         };
         if (format !== undefined) headers[deadLetterHeaders.format] = format;
-        return { key: message.key, value: message.value, headers };
+        if (original !== undefined) {
+          headers[deadLetterHeaders.originalBytes] = String(original.bytes);
+          headers[deadLetterHeaders.originalSha256] = original.sha256;
+        }
+        return { key: message.key, value, headers };
       }),
     });
   }

@@ -20,6 +20,7 @@ function waiting(partition: number, offset: number, ts: number): WaitingRecord {
     partition,
     message,
     decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
+    deadLetterValue: null,
   };
 }
 

@@ -1,13 +1,13 @@
 import type { KafkaMessage } from 'kafkajs';
-import { type DecodedRecord, eventTimeOf } from './decode.js';
+import { eventTimeOf } from './decode.js';
 import { partitionKey } from './kafka-offsets.js';
+import type { MessageRecord } from './kafka-records.js';
 
 /** A decoded record waiting for its turn, with the message it came from. */
-export type WaitingRecord = {
+export type WaitingRecord = MessageRecord & {
   topic: string;
   partition: number;
   message: KafkaMessage;
-  decoded: DecodedRecord;
 };
 
 type PartitionQueue = {

@@ -2,7 +2,6 @@ import { setImmediate } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config.js';
-import { decodeRecord } from './decode.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics } from './kafka-client.js';
@@ -10,6 +9,7 @@ import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
+import { messageRecords } from './kafka-records.js';
 import { untilDone } from './kafka-retry.js';
 import type { CheckpointedIntake, Source, SourceContext } from './source.js';
 
@@ -63,6 +63,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private checkpointer: Checkpointer | null = null;
   private context: SourceContext<CheckpointedIntake> | null = null;
   private joined = false;
+  private lastCrash: string | undefined;
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
   private lock: Promise<unknown> = Promise.resolve();
@@ -89,6 +90,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
+      // A crash (a batch that cannot be read, a broker gone for good) restarts the consumer with
+      // kafkajs's backoff instead of leaving a live process that reads nothing; /readyz says so meanwhile.
+      retry: { restartOnFailure: async () => true },
     });
     this.deadLetters = new DeadLetterProducer(
       this.kafka,
@@ -134,7 +138,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
+      // Once per kind of failure: a batch that cannot be read crashes the consumer on every restart.
+      const reason = payload.error.message;
+      if (reason !== this.lastCrash)
+        this.logger.error({ err: payload.error }, 'Kafka consumer crashed; restarting');
+      this.lastCrash = reason;
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning });
@@ -178,6 +186,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   /** What this member holds after a (re)join: records waiting for partitions it gave up are dropped. */
   private assigned(assignment: Record<string, number[]>): void {
     this.joined = true;
+    this.lastCrash = undefined;
     this.assignment = assignment;
     this.merger.assign(assignment, Date.now());
     for (const [key, { topic, partition }] of this.highWatermarks) {
@@ -205,19 +214,17 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const from = consumed > buffered ? consumed : buffered;
     // Checked before decoding: nothing in between awaits, so the answer cannot change meanwhile.
     if (this.stopDeadline !== null || !isRunning() || isStale()) return;
-    const format = this.options.config.formatByTopic[topic];
+    const { config } = this.options;
+    const format = config.formatByTopic[topic];
+    const limits = { maxRecordBytes: config.maxRecordBytes, deadLetterBytes: config.deadLetterMaxBytes };
     const receivedAt = Date.now();
     const waiting: WaitingRecord[] = [];
     for (const message of batch.messages) {
       if (BigInt(message.offset) < from) continue;
-      const raw = message.value?.toString('utf8') ?? '';
-      const origin = { source: 'kafka' as const, topic, partition, offset: message.offset };
-      waiting.push({
-        topic,
-        partition,
-        message,
-        decoded: decodeRecord({ raw, format, origin }, receivedAt, logger),
-      });
+      const origin = { topic, partition, offset: message.offset, format };
+      for (const record of messageRecords(message, origin, limits, receivedAt, logger)) {
+        waiting.push({ ...record, topic, partition, message });
+      }
     }
     const held = this.merger.add(waiting, topic, partition, batch.highWatermark, Date.now());
     if (held < 0) return;
@@ -240,7 +247,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
 
   /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */
   private async release(): Promise<void> {
-    const between = this.keepMembership;
+    // While stopping, waiting on the store or the broker ends at the stop deadline: SIGTERM finishes.
+    const retry = { between: this.keepMembership, giveUp: this.pastStopDeadline };
     const intake = this.context?.intake;
     while (intake !== undefined && this.stopDeadline === null) {
       const taken = this.merger.take(chunkRecords, Date.now());
@@ -248,16 +256,17 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       const outcome = intake.accept(taken.map((record) => record.decoded));
       for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
       const rejected = outcome.rejects.map(({ index, reason }) => {
-        const { topic, partition, message, decoded } = taken[index]!;
-        return { topic, partition, message, reason, format: decoded.record.format };
+        const { topic, partition, message, decoded, deadLetterValue, original } = taken[index]!;
+        const format = decoded.record.format;
+        return { topic, partition, message, reason, format, value: deadLetterValue, original };
       });
       await untilDone(
         'writing to the dead-letter topic',
         () => this.deadLetters.send(rejected),
         this.logger,
-        { between },
+        retry,
       );
-      await untilDone('writing to the store', () => intake.forward(), this.logger, { between });
+      await untilDone('writing to the store', () => intake.forward(), this.logger, retry);
       await setImmediate();
     }
     this.resumeDrained();
@@ -313,10 +322,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
   }
 
+  private readonly pastStopDeadline = (): boolean =>
+    this.stopDeadline !== null && Date.now() > this.stopDeadline;
+
   /** `giveUp` bounds the waiting for an unavailable store: by default, only while stopping. */
-  private checkpoint(
-    giveUp = () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
-  ): Promise<void> {
+  private checkpoint(giveUp = this.pastStopDeadline): Promise<void> {
     return this.checkpointer?.checkpoint({ giveUp, between: this.keepMembership }) ?? Promise.resolve();
   }
 

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import { assemble } from '../pipeline/assemble.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
@@ -10,6 +12,7 @@ import { MemorySink } from '../pipeline/sinks/memory.js';
 import type { Finding } from '../schemas/finding.js';
 import type { StoreWriter } from '../store/types.js';
 import {
+  consumeAll,
   freshTopic,
   kafkaClient,
   kafkaConfigFor,
@@ -111,5 +114,47 @@ describe('Kafka records from a librdkafka producer', () => {
     const config = kafkaConfigFor(topic, groupId, tempDataDir('zstd-topic'));
     produceWithLibrdkafka(topic, messages, 'none');
     expect(await consumedIds(config, messages.length)).toEqual(await offlineIds(config, merged));
+  });
+
+  it('holding several newline-separated records (a shipper batch), are split into them, each judged alone', async () => {
+    const { topic, groupId } = await freshTopic('ndjson-blob', 1);
+    const config = kafkaConfigFor(topic, groupId, tempDataDir('ndjson-blob'));
+    const lines = messages.slice(0, 3).map((message) => message.value);
+    const blob = `${lines[0]}\n${lines[1]}\n{"not": "a hop"}\n${lines[2]}\n`;
+    produceWithLibrdkafka(topic, [{ key: null, value: blob }], 'lz4');
+    const consumer = await startInProcess(config, nullWriter);
+    try {
+      await waitUntil('four records consumed', () => consumer.received() >= 4);
+    } finally {
+      await consumer.stop();
+    }
+    expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
+    const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
+    expect(dead?.value).toBe('{"not": "a hop"}');
+  });
+
+  it('with a 2 MB record among them, dead-letter it once, cut, with its size and digest, and read on', async () => {
+    const { topic, groupId } = await freshTopic('big-record', 1);
+    const config = kafkaConfigFor(topic, groupId, tempDataDir('big-record'));
+    const big = `{"padding": "${'x'.repeat(2_000_000)}"}`;
+    const middle = Math.floor(messages.length / 2);
+    const withBig = [...messages.slice(0, middle), { key: 'big', value: big }, ...messages.slice(middle)];
+    produceWithLibrdkafka(topic, withBig, 'gzip');
+    const consumer = await startInProcess(config, nullWriter);
+    try {
+      await waitUntil('every record consumed', () => consumer.received() >= withBig.length, 60_000);
+      expect(consumer.pipeline.sources.every((source) => source.connected())).toBe(true);
+    } finally {
+      await consumer.stop();
+    }
+    expect(sortedIds(consumer.alerted)).toEqual(await offlineIds(config, merged));
+    const dead = await consumeAll(`${topic}.dead-letter`, 1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.headers[deadLetterHeaders.reason]).toContain('over kafka.maxRecordBytes');
+    expect(dead[0]!.headers[deadLetterHeaders.originalBytes]).toBe(String(big.length));
+    expect(dead[0]!.headers[deadLetterHeaders.originalSha256]).toBe(
+      createHash('sha256').update(big).digest('hex'),
+    );
+    expect(dead[0]!.value!.length).toBe(config.kafka.deadLetterMaxBytes);
   });
 });
