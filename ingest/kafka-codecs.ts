@@ -1,7 +1,11 @@
 import { init as initZstd, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import lz4Napi from 'lz4-napi';
+
+// Both are CommonJS: Node's ESM loader does not see these names as named exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
+const { compressFrameSync, decompressFrameSync } = lz4Napi;
 
 /** What kafkajs calls a codec: it hands `compress` an encoder whose `buffer` is the raw record batch. */
 type Codec = () => {
@@ -44,7 +48,7 @@ export function isCompressionName(name: string): name is CompressionName {
   return (compressionNames as readonly string[]).includes(name);
 }
 
-const compressionTypes: Record<CompressionName, CompressionTypes> = {
+const compressionTypes: Record<CompressionName, kafkajs.CompressionTypes> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
   snappy: CompressionTypes.Snappy,
@@ -52,6 +56,6 @@ const compressionTypes: Record<CompressionName, CompressionTypes> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-export function compressionType(name: CompressionName): CompressionTypes {
+export function compressionType(name: CompressionName): kafkajs.CompressionTypes {
   return compressionTypes[name];
 }

@@ -29,29 +29,42 @@ const times = (records: WaitingRecord[]) =>
 
 describe('event-time alignment across partitions', () => {
   it('lets records of two partitions out in event-time order, no further than the one with more to come', () => {
-    const merger = new EventTimeMerger(1_000);
-    merger.assign({ t: [0, 1] }, 0);
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30), waiting(0, 2, 50)], 't', 0, '10', 0);
-    expect(merger.take(100, 10)).toEqual([]);
-    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '5', 10);
-    expect(times(merger.take(100, 20))).toEqual([10, 20, 30, 40]);
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30), waiting(0, 2, 50)], 't', 0, '10');
+    expect(merger.take(100)).toEqual([]);
+    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '5');
+    expect(times(merger.take(100))).toEqual([10, 20, 30, 40]);
   });
 
-  it('lets the others run on past a partition that is caught up, or quiet for the idle time', () => {
-    const merger = new EventTimeMerger(1_000);
-    merger.assign({ t: [0, 1, 2] }, 0);
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2', 0);
-    merger.add([waiting(1, 0, 20)], 't', 1, '1', 0);
-    expect(times(merger.take(100, 500))).toEqual([]);
-    expect(times(merger.take(100, 1_000))).toEqual([10, 20, 30]);
+  it('lets the others run on past a partition read to its end, an empty one, or one that starts at its end', () => {
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1, 2, 3] });
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
+    merger.add([waiting(1, 0, 20)], 't', 1, '1');
+    // Partition 2 is empty, partition 3 was committed up to its end: neither has anything to give.
+    merger.setBounds('t', 2, { start: 0n, end: 0n });
+    expect(times(merger.take(100))).toEqual([]);
+    merger.setBounds('t', 3, { start: 7n, end: 7n });
+    expect(times(merger.take(100))).toEqual([10, 20, 30]);
+  });
+
+  it('holds the others back behind a partition with records the broker has and the consumer has not fetched, however long that takes', () => {
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    merger.setBounds('t', 1, { start: 0n, end: 500n });
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
+    expect(times(merger.take(100))).toEqual([]);
+    merger.add([waiting(1, 0, 20)], 't', 1, '500');
+    expect(times(merger.take(100))).toEqual([10, 20]);
   });
 
   it('drops what waits for a partition the member no longer holds', () => {
-    const merger = new EventTimeMerger(1_000);
-    merger.assign({ t: [0, 1] }, 0);
-    merger.add([waiting(1, 0, 20)], 't', 1, '1', 0);
-    merger.assign({ t: [0] }, 0);
-    expect(merger.add([waiting(1, 1, 30)], 't', 1, '2', 0)).toBe(-1);
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    merger.add([waiting(1, 0, 20)], 't', 1, '1');
+    merger.assign({ t: [0] });
+    expect(merger.add([waiting(1, 1, 30)], 't', 1, '2')).toBe(-1);
     expect(merger.waiting('t', 1)).toBe(0);
   });
 });

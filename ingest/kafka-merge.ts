@@ -16,34 +16,34 @@ type PartitionQueue = {
   records: WaitingRecord[];
   times: number[];
   head: number;
-  /** Offset after the last buffered message. */
+  /** Offset after the last buffered message; -1 before the first batch. */
   bufferedUpTo: bigint;
-  /** The partition's end as of its last fetch; -1 while unknown. */
-  highWatermark: bigint;
-  lastBatchAt: number;
+  /** Where reading starts (committed or checkpointed offset, else the log start); -1 while unknown. */
+  start: bigint;
+  /** The partition's end, the latest known from a fetch or from the broker's offsets; -1 while unknown. */
+  end: bigint;
 };
 
 /**
  * Event-time alignment across the partitions one member holds. The detection engine has one
  * watermark; fed partition by partition, a backlog would reach it as minutes of one partition, then
  * minutes of the next, all late. Here records wait per partition and leave in event-time order, as
- * long as every partition has something waiting or has nothing more to give: fetched up to its high
- * watermark, or silent for `idleMs` (so that a quiet partition holds the others back by that at most).
- * Within a partition, Kafka order is kept.
+ * long as every partition has something waiting or has nothing more to give: read up to its end as
+ * the broker last reported it (an empty partition, or one caught up). The rule depends on the data
+ * only, never on how long a partition stayed silent, so a busy CPU cannot change the order. Within a
+ * partition, Kafka order is kept.
  */
 export class EventTimeMerger {
   private readonly queues = new Map<string, PartitionQueue>();
 
-  constructor(private readonly idleMs: number) {}
-
   /** The partitions held now: queues of others are dropped (their records were never consumed). */
-  assign(assignment: Record<string, number[]>, now: number): void {
+  assign(assignment: Record<string, number[]>): void {
     const kept = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
         const key = partitionKey(topic, partition);
         kept.add(key);
-        if (!this.queues.has(key)) this.queues.set(key, emptyQueue(topic, partition, now));
+        if (!this.queues.has(key)) this.queues.set(key, emptyQueue(topic, partition));
       }
     }
     for (const key of this.queues.keys()) if (!kept.has(key)) this.queues.delete(key);
@@ -55,17 +55,19 @@ export class EventTimeMerger {
     return queue === undefined || queue.bufferedUpTo < 0n ? undefined : queue.bufferedUpTo;
   }
 
+  /** Where reading a partition starts, and where it ends now (the broker's high watermark). */
+  setBounds(topic: string, partition: number, bounds: { start?: bigint; end?: bigint }): void {
+    const queue = this.queues.get(partitionKey(topic, partition));
+    if (queue === undefined) return;
+    if (bounds.start !== undefined && bounds.start > queue.start) queue.start = bounds.start;
+    if (bounds.end !== undefined && bounds.end > queue.end) queue.end = bounds.end;
+  }
+
   /**
    * Buffers one fetched batch (messages in offset order); returns how many records the partition now
    * holds, or -1 for a partition not assigned (any more): its batch is dropped.
    */
-  add(
-    records: WaitingRecord[],
-    topic: string,
-    partition: number,
-    highWatermark: string,
-    now: number,
-  ): number {
+  add(records: WaitingRecord[], topic: string, partition: number, highWatermark: string): number {
     const queue = this.queues.get(partitionKey(topic, partition));
     if (queue === undefined) return -1;
     for (const record of records) {
@@ -74,8 +76,8 @@ export class EventTimeMerger {
     }
     const last = records[records.length - 1];
     if (last !== undefined) queue.bufferedUpTo = BigInt(last.message.offset) + 1n;
-    queue.highWatermark = BigInt(highWatermark);
-    queue.lastBatchAt = now;
+    const end = BigInt(highWatermark);
+    if (end > queue.end) queue.end = end;
     return queue.records.length - queue.head;
   }
 
@@ -85,13 +87,13 @@ export class EventTimeMerger {
   }
 
   /** Up to `max` records in event-time order, as far as every partition allows. */
-  take(max: number, now: number): WaitingRecord[] {
+  take(max: number): WaitingRecord[] {
     const taken: WaitingRecord[] = [];
     while (taken.length < max) {
       let earliest: PartitionQueue | null = null;
       for (const queue of this.queues.values()) {
         if (queue.head === queue.records.length) {
-          if (this.mayRunAhead(queue, now)) continue;
+          if (caughtUp(queue)) continue;
           return this.compact(taken);
         }
         if (earliest === null || queue.times[queue.head]! < earliest.times[earliest.head]!) earliest = queue;
@@ -101,14 +103,6 @@ export class EventTimeMerger {
       earliest.head += 1;
     }
     return this.compact(taken);
-  }
-
-  /** Whether the others may go on without this empty partition. */
-  private mayRunAhead(queue: PartitionQueue, now: number): boolean {
-    return (
-      (queue.highWatermark >= 0n && queue.bufferedUpTo >= queue.highWatermark) ||
-      now - queue.lastBatchAt >= this.idleMs
-    );
   }
 
   private compact(taken: WaitingRecord[]): WaitingRecord[] {
@@ -122,15 +116,12 @@ export class EventTimeMerger {
   }
 }
 
-function emptyQueue(topic: string, partition: number, now: number): PartitionQueue {
-  return {
-    topic,
-    partition,
-    records: [],
-    times: [],
-    head: 0,
-    bufferedUpTo: -1n,
-    highWatermark: -1n,
-    lastBatchAt: now,
-  };
+/** Whether the others may go on without this partition, which has nothing waiting: it has nothing more to give. */
+function caughtUp(queue: PartitionQueue): boolean {
+  const position = queue.bufferedUpTo > queue.start ? queue.bufferedUpTo : queue.start;
+  return queue.end >= 0n && position >= 0n && position >= queue.end;
+}
+
+function emptyQueue(topic: string, partition: number): PartitionQueue {
+  return { topic, partition, records: [], times: [], head: 0, bufferedUpTo: -1n, start: -1n, end: -1n };
 }

@@ -29,8 +29,9 @@ const chunkRecords = 500;
 const maxWaitingRecords = 2_000;
 /** Batches are buffered this long before records are let out, so that one fetch's partitions meet. */
 const releaseDelayMs = 50;
-/** A partition that delivered nothing for this long no longer holds the others back. */
-const idlePartitionMs = 1_000;
+/** How often waiting records are let out without a new batch, and how often partition ends are asked for. */
+const releaseTickMs = 250;
+const boundsTickMs = 1_000;
 /** How long a stopping source keeps retrying an unavailable store for its final checkpoint. */
 const stopGraceMs = 10_000;
 
@@ -71,7 +72,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private readonly queued = new Set<'release' | 'checkpoint'>();
   private releaseTimer: NodeJS.Timeout | null = null;
   private releaseDebounce: NodeJS.Timeout | null = null;
-  private readonly merger = new EventTimeMerger(idlePartitionMs);
+  private readonly merger = new EventTimeMerger();
+  private boundsTimer: NodeJS.Timeout | null = null;
+  /** Whether the starts of the current assignment's partitions are known (see refreshBounds). */
+  private startsKnown = false;
   private readonly highWatermarks = new Map<string, { topic: string; partition: number; offset: bigint }>();
   private readonly paused = new Map<string, () => void>();
   /** The heartbeat of the latest batch: waits outside a batch (store outage, idle release) keep the membership with it. */
@@ -119,7 +123,6 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const created = await ensureTopics(this.admin, config);
     if (created.length > 0)
       this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
-    await this.admin.disconnect();
     await this.deadLetters.connect();
     // Findings of the last checkpoint may not have reached the store before the process ended.
     if (restored !== null && restored.findings.length > 0) {
@@ -157,8 +160,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     );
     this.timer.unref();
     // A partition that goes quiet lets the others' waiting records out without a new batch.
-    this.releaseTimer = setInterval(() => this.releaseInBackground(), idlePartitionMs / 4);
+    this.releaseTimer = setInterval(() => this.releaseInBackground(), releaseTickMs);
     this.releaseTimer.unref();
+    this.boundsTimer = setInterval(() => this.refreshBoundsInBackground(), boundsTickMs);
+    this.boundsTimer.unref();
   }
 
   /**
@@ -170,6 +175,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.stopDeadline = Date.now() + stopGraceMs;
     if (this.timer !== null) clearInterval(this.timer);
     if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
+    if (this.boundsTimer !== null) clearInterval(this.boundsTimer);
     if (this.releaseDebounce !== null) clearTimeout(this.releaseDebounce);
     await this.exclusive(() => this.checkpoint()).catch((error: unknown) =>
       this.logger.error(
@@ -179,6 +185,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     );
     await this.consumer.disconnect();
     await this.deadLetters.disconnect();
+    await this.admin.disconnect();
     this.joined = false;
     this.context = null;
   }
@@ -188,7 +195,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.joined = true;
     this.lastCrash = undefined;
     this.assignment = assignment;
-    this.merger.assign(assignment, Date.now());
+    this.merger.assign(assignment);
+    this.startsKnown = false;
+    this.refreshBoundsInBackground();
     for (const [key, { topic, partition }] of this.highWatermarks) {
       if (!assignment[topic]?.includes(partition)) this.highWatermarks.delete(key);
     }
@@ -226,7 +235,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         waiting.push({ ...record, topic, partition, message });
       }
     }
-    const held = this.merger.add(waiting, topic, partition, batch.highWatermark, Date.now());
+    const held = this.merger.add(waiting, topic, partition, batch.highWatermark);
     if (held < 0) return;
     this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });
     if (batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
@@ -251,7 +260,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const retry = { between: this.keepMembership, giveUp: this.pastStopDeadline };
     const intake = this.context?.intake;
     while (intake !== undefined && this.stopDeadline === null) {
-      const taken = this.merger.take(chunkRecords, Date.now());
+      const taken = this.merger.take(chunkRecords);
       if (taken.length === 0) break;
       const outcome = intake.accept(taken.map((record) => record.decoded));
       for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
@@ -285,7 +294,48 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
   }
 
-  /** Lag = the partition's end as last fetched − the next offset the engine would see. */
+  private refreshBoundsInBackground(): void {
+    if (this.stopDeadline !== null || Object.keys(this.assignment).length === 0) return;
+    this.refreshBounds().catch((error: unknown) =>
+      this.logger.debug({ err: error }, 'could not read partition offsets; asking again'),
+    );
+  }
+
+  /**
+   * The broker's view of the partitions held: their ends (high watermarks), and once per assignment
+   * where the group reads them from (committed offset or checkpoint, else the log start or end). The
+   * merger needs both to tell a partition with nothing more to give from one not fetched yet; the lag
+   * gauge reads the ends, so it is there from assignment on and moves during stalls.
+   */
+  private async refreshBounds(): Promise<void> {
+    const assignment = this.assignment;
+    const { groupId, fromBeginning } = this.options.config;
+    const topics = Object.keys(assignment);
+    const committed = this.startsKnown ? [] : await this.admin.fetchOffsets({ groupId, topics });
+    for (const topic of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      for (const { partition, high, low } of ends) {
+        if (!assignment[topic]?.includes(partition)) continue;
+        const end = BigInt(high);
+        const known = this.highWatermarks.get(partitionKey(topic, partition))?.offset ?? -1n;
+        if (end > known)
+          this.highWatermarks.set(partitionKey(topic, partition), { topic, partition, offset: end });
+        const group = committed.find((entry) => entry.topic === topic)?.partitions;
+        const offset = group?.find((entry) => entry.partition === partition)?.offset;
+        const start = offset === undefined ? undefined : startOf(offset, { low, high, fromBeginning });
+        const checkpointed = this.offsets.next(topic, partition);
+        this.merger.setBounds(topic, partition, {
+          end,
+          start: start === undefined ? undefined : start > checkpointed ? start : checkpointed,
+        });
+      }
+    }
+    if (committed.length > 0 && assignment === this.assignment) this.startsKnown = true;
+    this.reportLag();
+    this.releaseInBackground();
+  }
+
+  /** Lag = the partition's end as last known − the next offset the engine would see. */
   private reportLag(): void {
     for (const { topic, partition, offset } of this.highWatermarks.values()) {
       this.context?.reportLag(topic, partition, this.offsets.lag(topic, partition, offset));
@@ -350,4 +400,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.lock = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Where a group reads a partition from: its committed offset, else (none committed, -1) the log's start or end. */
+function startOf(committed: string, log: { low: string; high: string; fromBeginning: boolean }): bigint {
+  if (committed !== '-1') return BigInt(committed);
+  return BigInt(log.fromBeginning ? log.low : log.high);
 }
