@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
@@ -11,6 +11,7 @@ import { detectFiles } from '../pipeline/detect.js';
 import { MemorySink } from '../pipeline/sinks/memory.js';
 import type { Finding } from '../schemas/finding.js';
 import type { StoreWriter } from '../store/types.js';
+import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
 import {
   consumeAll,
   freshTopic,
@@ -72,10 +73,10 @@ async function offlineIds(config: HopwatchConfig, file: string): Promise<string[
 }
 
 /** Consumes `topic` in process until `count` records were received; the findings once drained. */
-async function consumedIds(config: HopwatchConfig, count: number): Promise<string[]> {
+async function consumedIds(config: HopwatchConfig, count: number, timeoutMs = 60_000): Promise<string[]> {
   const consumer = await startInProcess(config, nullWriter);
   try {
-    await waitUntil(`${count} records consumed`, () => consumer.received() >= count, 60_000);
+    await waitUntil(`${count} records consumed`, () => consumer.received() >= count, timeoutMs);
   } finally {
     await consumer.stop();
   }
@@ -157,4 +158,43 @@ describe('Kafka records from a librdkafka producer', () => {
     );
     expect(dead[0]!.value!.length).toBe(config.kafka.deadLetterMaxBytes);
   });
+
+  it('as a backlog of over 100,000 records on 6 partitions, read while the CPU is busy, give the offline findings', async () => {
+    assertBuilt();
+    const generated = tempDataDir('backlog-traffic');
+    const generate = ['generate', '--scenario', 'all', '--seed', '11', '--format', 'canonical'];
+    spawnSync(process.execPath, [
+      HOPWATCH_BIN,
+      ...generate,
+      '--rate',
+      '7',
+      '--duration',
+      '50m',
+      '--out',
+      generated,
+    ]);
+    const file = join(generated, 'backlog.ndjson');
+    const timed = readdirSync(generated)
+      .filter((name) => name.endsWith('.ndjson'))
+      .flatMap((name) => readFileSync(join(generated, name), 'utf8').trimEnd().split('\n'))
+      .map((line) => ({ line, ts: (JSON.parse(line) as { ts: number }).ts }))
+      .sort((a, b) => a.ts - b.ts);
+    writeFileSync(file, `${timed.map((entry) => entry.line).join('\n')}\n`);
+    const backlog = keyedRecords(file);
+    expect(backlog.length).toBeGreaterThan(100_000);
+    const { topic, groupId } = await freshTopic('backlog', 6);
+    const config = kafkaConfigFor(topic, groupId, tempDataDir('backlog'));
+    produceWithLibrdkafka(topic, backlog, 'lz4');
+    const expected = await offlineIds(config, file);
+    // Another process keeps a core busy for as long as the backlog is read (bounded).
+    const busy = spawn(process.execPath, [
+      '-e',
+      'const end = Date.now() + 120000; while (Date.now() < end);',
+    ]);
+    try {
+      expect(await consumedIds(config, backlog.length, 150_000)).toEqual(expected);
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  }, 300_000);
 });
