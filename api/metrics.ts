@@ -14,6 +14,7 @@ export type HopwatchMetrics = {
   registry: Registry;
   observeSinkWrite(sink: string, seconds: number): void;
   reportLag(topic: string, partition: number, lag: number): void;
+  reportFailure(source: string, reason: string): void;
   watch(sources: MetricSources): void;
 };
 
@@ -170,8 +171,15 @@ export function createHopwatchMetrics(): HopwatchMetrics {
     labelNames: ['topic', 'partition'],
     registers: [registry],
   });
+  const failures = new Counter({
+    name: 'hopwatch_source_failures_total',
+    help: 'Source failures that restarted it (a Kafka consumer crash: a batch it cannot read, a broker lost), by source',
+    labelNames: ['source'],
+    registers: [registry],
+  });
   return {
     registry,
+    reportFailure: (source) => failures.inc({ source }),
     observeSinkWrite: (sink, seconds) => sinkWrite.observe({ sink }, seconds),
     reportLag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
     watch: (sources) => {

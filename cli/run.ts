@@ -55,7 +55,7 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     logger,
   });
   const start = async (): Promise<string> => {
-    await pipeline.start(metrics.reportLag);
+    await pipeline.start(metrics);
     return app.listen({ port: config.api.port, host: config.api.host });
   };
   // Intake stops and is made durable first; the API answers until then, and the sinks close last.

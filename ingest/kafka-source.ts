@@ -146,6 +146,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       if (reason !== this.lastCrash)
         this.logger.error({ err: payload.error }, 'Kafka consumer crashed; restarting');
       this.lastCrash = reason;
+      this.context?.reportFailure(this.name, reason);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning });

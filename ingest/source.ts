@@ -65,8 +65,14 @@ export interface CheckpointedIntake extends Intake {
 export type SourceContext<Lane extends Intake = Intake> = {
   intake: Lane;
   logger: Logger;
-  /** Consumer lag per topic partition, in records; shown on /metrics. */
+} & SourceReports;
+
+/** What sources report for /metrics. */
+export type SourceReports = {
+  /** Consumer lag per topic partition, in records. */
   reportLag(topic: string, partition: number, lag: number): void;
+  /** The source failed and restarts (a consumer crash); `reason` names the kind of failure. */
+  reportFailure(source: string, reason: string): void;
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
-import type { Source } from '../ingest/source.js';
+import type { Source, SourceReports } from '../ingest/source.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
 import type { BuildContext, Built } from './component.js';
@@ -105,11 +105,11 @@ export class Pipeline {
   }
 
   /** Starts the sinks, then every source on its lane, then the idle watermark. */
-  async start(reportLag: (topic: string, partition: number, lag: number) => void = () => {}): Promise<void> {
+  async start(reports: SourceReports = { reportLag: () => {}, reportFailure: () => {} }): Promise<void> {
     this.sinks.start();
     for (const source of this.sources) {
       const intake = this.lanes.get(source.name)!;
-      await source.start({ intake, logger: this.logger.child({ source: source.name }), reportLag });
+      await source.start({ intake, logger: this.logger.child({ source: source.name }), ...reports });
     }
     this.idleTimer = setInterval(() => this.advanceIdle(), idleTickMs);
     this.idleTimer.unref();

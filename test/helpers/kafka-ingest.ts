@@ -165,7 +165,10 @@ export async function startInProcess(
   if (!assembled.ok) throw new Error(assembled.reason);
   const { pipeline } = assembled;
   const lag = new Map<string, number>();
-  await pipeline.start((topic, partition, value) => lag.set(`${topic}/${partition}`, value));
+  await pipeline.start({
+    reportLag: (topic, partition, value) => lag.set(`${topic}/${partition}`, value),
+    reportFailure: () => {},
+  });
   return {
     pipeline,
     lag,
