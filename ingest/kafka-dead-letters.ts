@@ -45,7 +45,10 @@ export class DeadLetterProducer {
     private readonly topic: string,
     private readonly compression: CompressionTypes,
   ) {
+    // Idempotent: a send the client retries after a lost acknowledgement is written once.
     this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
