@@ -1,7 +1,8 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { writeFileAtomic } from '../common/atomic-file.js';
 import { findingSchema } from '../schemas/finding.js';
 
 const checkpointVersion = 1;
@@ -50,31 +51,9 @@ export async function readCheckpoint(file: string): Promise<CheckpointRead> {
   return { ok: true, checkpoint: parsed.data };
 }
 
-/**
- * Replaces `file` atomically: a crash leaves either the previous checkpoint or this one, never a mix
- * (temporary file, fsync, rename, fsync of the directory so that the rename itself is durable).
- */
-export async function writeCheckpoint(
-  file: string,
-  checkpoint: Omit<KafkaCheckpoint, 'version'>,
-): Promise<number> {
-  const text = JSON.stringify({ version: checkpointVersion, ...checkpoint });
-  const temporary = `${file}.tmp`;
-  const out = await open(temporary, 'w');
-  try {
-    await out.writeFile(text);
-    await out.datasync();
-  } finally {
-    await out.close();
-  }
-  await rename(temporary, file);
-  const directory = await open(dirname(file), 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-  return Buffer.byteLength(text);
+/** Writes the checkpoint atomically (see writeFileAtomic); returns its size in bytes. */
+export function writeCheckpoint(file: string, checkpoint: Omit<KafkaCheckpoint, 'version'>): Promise<number> {
+  return writeFileAtomic(file, JSON.stringify({ version: checkpointVersion, ...checkpoint }));
 }
 
 /**
