@@ -1,5 +1,6 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
+import type { HttpJournal } from '../ingest/http-journal.js';
 import type { Source, SourceReports } from '../ingest/source.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
@@ -27,6 +28,8 @@ export type AssembleOptions = {
 /** Input quiet for this long (wall time) lets processing time move a lane's watermark; checked this often. */
 const idleAfterMs = 5_000;
 const idleTickMs = 1_000;
+/** How much journal a restart replays at most, in wall time. */
+const journalCheckpointMs = 5_000;
 
 /**
  * Everything one hopwatch process runs, assembled from config: the configured sources, each with its
@@ -35,7 +38,10 @@ const idleTickMs = 1_000;
  */
 export class Pipeline {
   private readonly lanes = new Map<string, Lane>();
+  /** Lanes that write a journal, with the segment their replay starts at. */
+  private readonly journaled: Array<{ lane: Lane; journal: HttpJournal; segment: number }> = [];
   private idleTimer: NodeJS.Timeout | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
   /** The sources config.sources names, each with its lane; they take records from `start` on. */
   readonly sources: Source[] = [];
 
@@ -47,10 +53,12 @@ export class Pipeline {
     private readonly now: () => number,
   ) {
     for (const { name, plan } of plans) {
-      const { resumed } = this.openLane(name, {
-        snapshot: plan.engineSnapshot,
-        holdFindings: plan.checkpointed,
-      });
+      const { journal } = plan;
+      const resume = { snapshot: plan.engineSnapshot, holdFindings: plan.checkpointed, journal };
+      const { lane, resumed } = this.openLane(name, resume);
+      // An engine that could not resume replays what the journal still holds.
+      if (journal !== undefined)
+        this.journaled.push({ lane, journal, segment: resumed ? (plan.journalSegment ?? 0) : 0 });
       this.sources.push(plan.create(resumed));
     }
   }
@@ -76,7 +84,7 @@ export class Pipeline {
   /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
   private openLane(
     name: string,
-    resume: { snapshot: unknown; holdFindings: boolean },
+    resume: { snapshot: unknown; holdFindings: boolean; journal?: HttpJournal },
   ): { lane: Lane; resumed: boolean } {
     const engineConfig = { lineage: this.config.lineage, detectors: this.config.detectors };
     const deps = { now: this.now };
@@ -93,7 +101,7 @@ export class Pipeline {
       return createDetectionEngine(engineConfig, sink, deps);
     };
     const lane = new Lane(
-      { createEngine, sinks: this.sinks, now: this.now, logger: this.logger },
+      { createEngine, sinks: this.sinks, now: this.now, logger: this.logger, journal: resume.journal },
       {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
@@ -107,12 +115,30 @@ export class Pipeline {
   /** Starts the sinks, then every source on its lane, then the idle watermark. */
   async start(reports: SourceReports = { reportLag: () => {}, reportFailure: () => {} }): Promise<void> {
     this.sinks.start();
+    for (const { lane, segment } of this.journaled) {
+      const replayed = await lane.replay(segment);
+      if (replayed > 0) this.logger.info({ records: replayed }, 'replayed the HTTP ingest journal');
+    }
     for (const source of this.sources) {
       const intake = this.lanes.get(source.name)!;
       await source.start({ intake, logger: this.logger.child({ source: source.name }), ...reports });
     }
     this.idleTimer = setInterval(() => this.advanceIdle(), idleTickMs);
     this.idleTimer.unref();
+    if (this.journaled.length > 0) {
+      this.checkpointTimer = setInterval(() => this.checkpointJournals(), journalCheckpointMs);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  private checkpointJournals(): void {
+    for (const { lane } of this.journaled) {
+      lane
+        .checkpoint()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'could not checkpoint the HTTP ingest journal; retrying'),
+        );
+    }
   }
 
   private advanceIdle(): void {
@@ -131,14 +157,17 @@ export class Pipeline {
    */
   async drain(): Promise<void> {
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
     this.idleTimer = null;
+    this.checkpointTimer = null;
     for (const source of this.sources) await source.stop();
     for (const lane of this.lanes.values()) await lane.drain();
   }
 
-  /** Closes the sinks (after `drain`, or after a failure to keep what can be kept). */
-  close(): Promise<void> {
-    return this.sinks.close();
+  /** Closes the sinks and journals (after `drain`, or after a failure to keep what can be kept). */
+  async close(): Promise<void> {
+    for (const { journal } of this.journaled) await journal.close();
+    await this.sinks.close();
   }
 
   /** `drain`, then `close`. */

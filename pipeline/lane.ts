@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { DecodedRecord } from '../ingest/decode.js';
+import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
+import type { HttpJournal } from '../ingest/http-journal.js';
 import { redactRaw } from '../ingest/redact.js';
 import type {
   BatchOutcome,
@@ -23,6 +24,11 @@ export type LaneDeps = {
   /** Wall clock, epoch ms. */
   now(): number;
   logger: Logger;
+  /**
+   * Where a source without a log of its own (HTTP ingest) records what the engine sees, before it
+   * sees it: replayed on start from the last checkpoint, so that nothing acknowledged is lost.
+   */
+  journal?: HttpJournal;
 };
 
 export type LaneOptions = {
@@ -71,6 +77,8 @@ export class Lane implements CheckpointedIntake {
   };
   private lastEventTs: number | null = null;
   private lastInputWall = 0;
+  /** Journal appends and the engine steps they record happen one after the other (see `checkpoint`). */
+  private journaling: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: LaneDeps,
@@ -89,7 +97,19 @@ export class Lane implements CheckpointedIntake {
   }
 
   async submit(records: readonly DecodedRecord[]): Promise<BatchOutcome> {
-    const outcome = this.accept(records);
+    const { journal } = this.deps;
+    const outcome =
+      journal === undefined
+        ? this.accept(records)
+        : await this.journaled(async () => {
+            const receivedAt = this.deps.now();
+            await journal.append({
+              kind: 'records',
+              receivedAt,
+              records: records.map(({ record }) => record),
+            });
+            return this.accept(records);
+          });
     await this.forward();
     // Decoding and detection are synchronous; one macrotask turn per batch lets queries and health checks in.
     await setImmediate();
@@ -180,8 +200,54 @@ export class Lane implements CheckpointedIntake {
     const watermark = this.lastEventTs + quietMs - this.options.allowedLatenessMs;
     const current = this.engine.stats().watermark;
     if (current !== null && watermark <= current) return;
-    this.engine.advanceWatermark(watermark);
+    const { journal } = this.deps;
+    if (journal === undefined) this.engine.advanceWatermark(watermark);
+    else
+      await this.journaled(async () => {
+        await journal.append({ kind: 'watermark', watermark });
+        this.engine.advanceWatermark(watermark);
+      });
     await this.forward();
+  }
+
+  /**
+   * Journaled lanes: a new journal segment and the engine state that holds every entry before it,
+   * taken together; once everything the engine produced is durable in the sinks, the older segments
+   * are dropped. A crash in between replays a little more, deduplicated by finding and hop ids.
+   */
+  async checkpoint(): Promise<void> {
+    const { journal } = this.deps;
+    if (journal === undefined) return;
+    const taken = await this.journaled(async () => ({
+      segment: await journal.rotate(),
+      engine: this.engine.snapshot(),
+    }));
+    await this.durable();
+    await journal.commit(taken);
+  }
+
+  /** Replays the journal from `segment` (start-up, before the source takes anything): what the engine saw before the crash. */
+  async replay(segment: number): Promise<number> {
+    const { journal, logger } = this.deps;
+    if (journal === undefined) return 0;
+    let records = 0;
+    for await (const entry of journal.entries(segment)) {
+      if (entry.kind === 'watermark') {
+        this.engine.advanceWatermark(entry.watermark);
+        continue;
+      }
+      this.accept(entry.records.map((record) => decodeRecord(record, entry.receivedAt, logger)));
+      records += entry.records.length;
+      await this.forward();
+    }
+    await this.durable();
+    return records;
+  }
+
+  private journaled<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.journaling.then(step, step);
+    this.journaling = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -195,6 +261,8 @@ export class Lane implements CheckpointedIntake {
     this.findings = this.heldFindings.concat(this.findings);
     this.heldFindings = [];
     await this.durable();
+    // The drained state (every window closed) is what a restart resumes from.
+    await this.checkpoint();
   }
 
   engineStats(): EngineStats {

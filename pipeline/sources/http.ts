@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpJournal } from '../../ingest/http-journal.js';
 import { HttpIngestSource } from '../../ingest/http-source.js';
 import type { Component } from '../component.js';
 import type { SourcePlan } from './plan.js';
@@ -15,7 +16,18 @@ export const httpSource: Component<'source', 'http', typeof httpConfigSchema, So
   kind: 'source',
   name: 'http',
   configSchema: httpConfigSchema,
-  async build({ drainMs }) {
-    return { ok: true, built: { checkpointed: false, create: () => new HttpIngestSource(drainMs) } };
+  async build({ drainMs }, { dataDir }) {
+    const journal = await HttpJournal.open(dataDir);
+    const checkpoint = await journal.checkpoint();
+    return {
+      ok: true,
+      built: {
+        checkpointed: false,
+        journal,
+        engineSnapshot: checkpoint?.engine,
+        journalSegment: checkpoint?.segment ?? 0,
+        create: () => new HttpIngestSource(drainMs),
+      },
+    };
   },
 };

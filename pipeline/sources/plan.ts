@@ -1,3 +1,4 @@
+import type { HttpJournal } from '../../ingest/http-journal.js';
 import type { Source } from '../../ingest/source.js';
 
 /** A source ready to be created, with the engine state its lane resumes from (a checkpoint), if any. */
@@ -5,6 +6,9 @@ export type SourcePlan = {
   /** Whether its lane holds findings for the source's checkpoints (see CheckpointedIntake). */
   checkpointed: boolean;
   engineSnapshot?: unknown;
+  /** A journal its lane writes ahead and, on start, replays from `journalSegment` (HTTP ingest). */
+  journal?: HttpJournal;
+  journalSegment?: number;
   /** The source, told whether its lane's engine did resume from `engineSnapshot`. */
   create(engineResumed: boolean): Source;
 };

@@ -1,0 +1,130 @@
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import { readLines } from './lines.js';
+import type { RawRecord } from './source.js';
+
+/** What HTTP ingest took in, in the order the engine saw it: records with their receive time, and idle watermark moves. */
+export type JournalEntry =
+  | { kind: 'records'; receivedAt: number; records: RawRecord[] }
+  | { kind: 'watermark'; watermark: number };
+
+const checkpointSchema = z.object({
+  version: z.literal(1),
+  /** Replay starts at this segment; the engine state below already holds everything before it. */
+  segment: z.number().int().nonnegative(),
+  engine: z.unknown(),
+});
+
+export type JournalCheckpoint = { segment: number; engine: unknown };
+
+const segmentName = (segment: number) => `segment-${String(segment).padStart(12, '0')}.ndjson`;
+const segmentPattern = /^segment-(\d{12})\.ndjson$/;
+
+/**
+ * The write-ahead log of HTTP ingest under `<dataDir>/http-journal/`: a request is answered 200 only
+ * once what it carried is appended here and fsync'd, so a crash at any moment after the answer loses
+ * nothing. On start, the engine resumes from the checkpoint and the segments after it are replayed
+ * (finding ids and hop ids deduplicate what had already reached the store and the webhooks). A
+ * checkpoint starts a new segment and drops the older ones, so the journal stays as short as the
+ * time between checkpoints.
+ */
+export class HttpJournal {
+  private file: FileHandle | null = null;
+  private appending: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly directory: string,
+    private segment: number,
+  ) {}
+
+  static async open(dataDir: string): Promise<HttpJournal> {
+    const directory = join(dataDir, 'http-journal');
+    await mkdir(directory, { recursive: true });
+    const segments = await listSegments(directory);
+    const journal = new HttpJournal(directory, (segments[segments.length - 1] ?? -1) + 1);
+    journal.file = await open(join(directory, segmentName(journal.segment)), 'a');
+    return journal;
+  }
+
+  /** Appends and fsyncs, in call order; resolves once the entry is on disk. */
+  append(entry: JournalEntry): Promise<void> {
+    const line = `${JSON.stringify(entry)}\n`;
+    const appended = this.appending.then(async () => {
+      const file = this.file;
+      if (file === null) throw new Error('the HTTP journal is closed');
+      await file.write(line);
+      await file.datasync();
+    });
+    this.appending = appended.catch(() => undefined);
+    return appended;
+  }
+
+  /** The checkpoint to resume from, if one was written. */
+  async checkpoint(): Promise<JournalCheckpoint | null> {
+    let text: string;
+    try {
+      text = await readFile(this.checkpointFile(), 'utf8');
+    } catch {
+      return null;
+    }
+    const parsed = checkpointSchema.safeParse(JSON.parse(text));
+    return parsed.success ? { segment: parsed.data.segment, engine: parsed.data.engine } : null;
+  }
+
+  /** Every entry of the segments from `segment` on, oldest first (the current one included). */
+  async *entries(segment: number): AsyncGenerator<JournalEntry> {
+    for (const number of await listSegments(this.directory)) {
+      if (number < segment) continue;
+      const stream = createReadStream(join(this.directory, segmentName(number)));
+      for await (const { line } of readLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
+        // A line cut by a crash was never acknowledged: its request got no 200.
+        if (!line.endsWith('}')) continue;
+        yield JSON.parse(line) as JournalEntry;
+      }
+    }
+  }
+
+  /**
+   * Starts a new segment, synchronously with whatever the caller snapshots, so that the snapshot
+   * holds exactly the entries before it. Returns the new segment's number.
+   */
+  async rotate(): Promise<number> {
+    await this.appending;
+    const previous = this.file;
+    this.segment += 1;
+    this.file = await open(join(this.directory, segmentName(this.segment)), 'a');
+    await previous?.close();
+    return this.segment;
+  }
+
+  /** Records the engine state that holds every entry before `segment`, then drops those segments. */
+  async commit(checkpoint: JournalCheckpoint): Promise<void> {
+    await writeFileAtomic(this.checkpointFile(), JSON.stringify({ version: 1, ...checkpoint }));
+    for (const number of await listSegments(this.directory)) {
+      if (number < checkpoint.segment) await rm(join(this.directory, segmentName(number)), { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.appending;
+    await this.file?.close();
+    this.file = null;
+  }
+
+  private checkpointFile(): string {
+    return join(this.directory, 'checkpoint.json');
+  }
+}
+
+async function listSegments(directory: string): Promise<number[]> {
+  const numbers: number[] = [];
+  for (const name of await readdir(directory)) {
+    const match = segmentPattern.exec(name);
+    if (match !== null) numbers.push(Number(match[1]));
+  }
+  return numbers.sort((a, b) => a - b);
+}
