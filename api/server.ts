@@ -37,7 +37,7 @@ import { credentialSummarySchema, ingestResultSchema, traceNodeSchema, traceTree
 
 export type ApiDeps = {
   config: ApiConfig;
-  store: Pick<HopwatchStore, 'reader' | 'ping'>;
+  store: Pick<HopwatchStore, 'reader' | 'ping' | 'writer'>;
   /** POST /v1/ingest, when `http` is among the sources. */
   httpSource: HttpIngestSource | undefined;
   /** Every running source, for /readyz. */
@@ -89,7 +89,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const atInfo = deps.logger.isLevelEnabled('info') && !deps.logger.isLevelEnabled('debug');
   const quiet = atInfo ? deps.logger.child({}, { level: 'warn' }) : deps.logger;
   const logger: FastifyBaseLogger = quiet;
-  const app: FastifyInstance = Fastify({ loggerInstance: logger, logController: new RequestLog() });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    logController: new RequestLog(),
+    // A client that sends nothing, or its headers one byte at a time, is cut off instead of holding a socket.
+    connectionTimeout: 120_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 5_000,
+    http: { headersTimeout: 10_000 },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
@@ -103,7 +111,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await registerDocs(app);
 
   const { reader } = deps.store;
-  await app.register(healthRoutes, { ping: () => deps.store.ping(), sources: deps.sources });
+  const storeReady = async () => deps.store.writer.available() && (await deps.store.ping());
+  await app.register(healthRoutes, { storeReady, sources: deps.sources });
   await app.register(metricsRoutes, { registry: deps.metrics.registry });
   await app.register(
     async (v1) => {

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
@@ -101,6 +102,39 @@ describe('POST /v1/ingest', () => {
     const json = await post(JSON.stringify(benignHops()), '', 'application/json');
     expect(json.statusCode).toBe(415);
     expect(json.json().error).toBe('unsupported_media_type');
+  });
+
+  it('reads a gzip body (as HTTP shippers send it), bounds its inflated size, and refuses other encodings', async () => {
+    const body = toNdjson(benignHops());
+    const gzipped = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      payload: gzipSync(body),
+    });
+    expect(gzipped.statusCode).toBe(200);
+    expect(gzipped.json()).toMatchObject({ accepted: benignHops().length });
+    const bomb = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      payload: gzipSync(`${body}\n`.repeat(Math.ceil((4 * MAX_BYTES) / body.length))),
+    });
+    expect(bomb.statusCode).toBe(413);
+    const brotli = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson', 'content-encoding': 'br' },
+      payload: body,
+    });
+    expect(brotli.statusCode).toBe(415);
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      payload: Buffer.from('not gzip at all'),
+    });
+    expect(broken.statusCode).toBe(400);
   });
 
   it('answers 415 naming the content types when the request has no Content-Type', async () => {
