@@ -25,8 +25,11 @@ export class HttpIngestSource implements Source {
   private refusing = false;
   private readonly open = new Set<HttpIntake>();
 
-  /** @param drainMs how long `stop` lets requests already streaming finish before refusing their rest */
-  constructor(private readonly drainMs = 10_000) {}
+  /**
+   * @param limits.drainMs how long `stop` lets requests already streaming finish before refusing their rest
+   * @param limits.maxConcurrentRequests requests read at once; one more is answered 503 before its body is read
+   */
+  constructor(private readonly limits: { drainMs: number; maxConcurrentRequests: number }) {}
 
   async start(context: SourceContext): Promise<void> {
     this.context = context;
@@ -36,7 +39,7 @@ export class HttpIngestSource implements Source {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    const deadline = Date.now() + this.drainMs;
+    const deadline = Date.now() + this.limits.drainMs;
     while (this.open.size > 0 && Date.now() < deadline) await sleep(20);
     this.refusing = true;
   }
@@ -45,10 +48,17 @@ export class HttpIngestSource implements Source {
     return this.context !== null && !this.stopping;
   }
 
-  /** A new request's intake, or null while the source is not taking new requests. */
-  openIntake(): HttpIntake | null {
+  /**
+   * A new request's intake, or why there is none: shutting down, or as many requests as it reads at
+   * once already streaming (overload is answered, not absorbed: each open request holds a batch in
+   * memory and its share of the store writer's buffer).
+   */
+  openIntake(): HttpIntake | { refused: string } {
     const context = this.context;
-    if (context === null || this.stopping) return null;
+    if (context === null || this.stopping)
+      return { refused: 'hopwatch is not taking records (shutting down)' };
+    if (this.open.size >= this.limits.maxConcurrentRequests)
+      return { refused: `${this.open.size} ingest requests are being read already; retry shortly` };
     const intake: HttpIntake = {
       submit: async (records) => {
         if (this.refusing) return { ok: false, reason: 'hopwatch is shutting down' };

@@ -45,7 +45,10 @@ function postChunked(chunks: string[]): Promise<{ status: number; body: string }
 }
 
 beforeAll(async () => {
-  running = await startTestHopwatch({ api: { ingestMaxBytes: MAX_BYTES } });
+  running = await startTestHopwatch({
+    api: { ingestMaxBytes: MAX_BYTES },
+    http: { maxConcurrentRequests: 2 },
+  });
   app = running.hopwatch.app;
   ingestHeaders = bearer(running.tokens.ingest);
 });
@@ -135,6 +138,35 @@ describe('POST /v1/ingest', () => {
       payload: Buffer.from('not gzip at all'),
     });
     expect(broken.statusCode).toBe(400);
+  });
+
+  it('answers 503 with Retry-After, before reading the body, past the requests it reads at once', async () => {
+    const line = `${JSON.stringify(benignHops()[0])}\n`;
+    const held = [0, 1].map(() => {
+      const upload = request(`${running.url}/v1/ingest`, {
+        method: 'POST',
+        headers: { ...ingestHeaders, 'content-type': 'application/x-ndjson' },
+      });
+      const answered = new Promise<number>((resolve, reject) => {
+        upload.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        upload.on('error', reject);
+      });
+      const sent = new Promise<void>((resolve) => upload.write(line, () => resolve()));
+      return { upload, answered, sent };
+    });
+    await Promise.all(held.map(({ sent }) => sent));
+    // Both are on the wire; give the server a moment to open their intakes (a probe would take a slot).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await post(toNdjson(benignHops()));
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json().message).toContain('ingest requests are being read already');
+    for (const { upload } of held) upload.end(line);
+    expect(await Promise.all(held.map(({ answered }) => answered))).toEqual([200, 200]);
+    expect((await post(toNdjson(benignHops()))).statusCode).toBe(200);
   });
 
   it('answers 415 naming the content types when the request has no Content-Type', async () => {

@@ -66,7 +66,11 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         return sendError(reply, 415, 'Content-Encoding: send the body as is, or gzip');
       }
       const intake = source.openIntake();
-      if (intake === null) return sendError(reply, 503, 'hopwatch is not taking records (shutting down)');
+      if ('refused' in intake) {
+        // Answered before the body is read; the connection closes so that the unread body goes with it.
+        reply.header('retry-after', '1').header('connection', 'close');
+        return sendError(reply, 503, intake.refused);
+      }
       try {
         const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
         const format = request.query.format;

@@ -8,6 +8,8 @@ export const httpConfigSchema = z
   .object({
     /** On shutdown, how long requests already streaming may finish before the rest of their body is refused. */
     drainMs: z.number().int().nonnegative().default(10_000),
+    /** Ingest requests read at once; one more is answered 503 with Retry-After before its body is read. */
+    maxConcurrentRequests: z.number().int().positive().default(16),
   })
   .strict();
 
@@ -16,7 +18,7 @@ export const httpSource: Component<'source', 'http', typeof httpConfigSchema, So
   kind: 'source',
   name: 'http',
   configSchema: httpConfigSchema,
-  async build({ drainMs }, { dataDir }) {
+  async build(limits, { dataDir }) {
     const journal = await HttpJournal.open(dataDir);
     const checkpoint = await journal.checkpoint();
     return {
@@ -26,7 +28,7 @@ export const httpSource: Component<'source', 'http', typeof httpConfigSchema, So
         journal,
         engineSnapshot: checkpoint?.engine,
         journalSegment: checkpoint?.segment ?? 0,
-        create: () => new HttpIngestSource(drainMs),
+        create: () => new HttpIngestSource(limits),
       },
     };
   },
