@@ -57,6 +57,8 @@ export class HttpIngestSource implements Source {
     const context = this.context;
     if (context === null || this.stopping)
       return { refused: 'hopwatch is not taking records (shutting down)' };
+    // What a request would bring in could only wait in memory for the store to come back.
+    if (!context.intake.accepting()) return { refused: 'the store is not taking writes; retry later' };
     if (this.open.size >= this.limits.maxConcurrentRequests)
       return { refused: `${this.open.size} ingest requests are being read already; retry shortly` };
     const intake: HttpIntake = {

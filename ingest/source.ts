@@ -39,6 +39,8 @@ export type BatchOutcome = { accepted: number; events: number; rejects: RecordRe
 export interface Intake {
   submit(records: readonly DecodedRecord[]): Promise<BatchOutcome>;
   durable(): Promise<void>;
+  /** False while a sink refuses writes (the store is down, the disk full): take nothing more in then. */
+  accepting(): boolean;
 }
 
 /** What a checkpoint takes of a lane, in one synchronous step: engine state and the findings held since the last one. */

@@ -171,6 +171,10 @@ export class Lane implements CheckpointedIntake {
     await this.deps.sinks.flush();
   }
 
+  accepting(): boolean {
+    return this.deps.sinks.stats().available;
+  }
+
   /** Taken in one synchronous step, so that state and findings match each other and every record `accept` has seen. */
   takeCheckpoint(): LaneCheckpoint {
     const findings = this.heldFindings;

@@ -96,7 +96,8 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
           return sendError(reply, 400, 'the body holds no records');
         return result;
       } catch (error) {
-        if (request.raw.destroyed) {
+        // The socket, not the request stream: a request stream is destroyed once its body is read.
+        if (request.raw.socket.destroyed) {
           // The client went away mid-body: nothing to answer, and not hopwatch's failure.
           request.log.info({ reason: (error as Error).message }, 'ingest client closed the connection');
           return reply;
