@@ -74,8 +74,8 @@ export class Pipeline {
   }
 
   /**
-   * The lane of the source called `name`, created on first use: sources get theirs in `start`;
-   * `detect`, `replay` and the bench feed one of their own.
+   * The lane of the source called `name`: the configured sources got theirs at assembly; `detect`,
+   * `replay` and the bench feed one of their own, created on first use.
    */
   lane(name: string): Lane {
     return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined, holdFindings: false }).lane;
