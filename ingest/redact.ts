@@ -51,7 +51,8 @@ const providerKey = new RegExp(
 );
 /** A cheap first look: a string with none of these cannot hold a secret the rules above find. */
 // Case-sensitive, with the key patterns' word boundaries: `task-runner` or `disk_usage` must not pay for the rules.
-const mayHoldSecret = /[?&;=@]|eyJ|\bsk-|\b[sr]k_|AKIA|ASIA|\bgh[pousr]_|github_pat_|\bxox[abprs]-|AIza|glpat-/;
+const mayHoldSecret =
+  /[?&;=@]|eyJ|\bsk-|\b[sr]k_|AKIA|ASIA|\bgh[pousr]_|github_pat_|\bxox[abprs]-|AIza|glpat-/;
 
 export function redactRaw(raw: string): string {
   return raw
