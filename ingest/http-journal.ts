@@ -63,15 +63,18 @@ export class HttpJournal {
     return appended;
   }
 
-  /** The checkpoint to resume from, if one was written. */
+  /**
+   * The checkpoint to resume from, or null: none written yet, or one that does not read (the engine
+   * then starts empty and every segment still on disk is replayed).
+   */
   async checkpoint(): Promise<JournalCheckpoint | null> {
-    let text: string;
+    let value: unknown;
     try {
-      text = await readFile(this.checkpointFile(), 'utf8');
+      value = JSON.parse(await readFile(this.checkpointFile(), 'utf8'));
     } catch {
       return null;
     }
-    const parsed = checkpointSchema.safeParse(JSON.parse(text));
+    const parsed = checkpointSchema.safeParse(value);
     return parsed.success ? { segment: parsed.data.segment, engine: parsed.data.engine } : null;
   }
 

@@ -79,6 +79,7 @@ export class Lane implements CheckpointedIntake {
   private lastInputWall = 0;
   /** Journal appends and the engine steps they record happen one after the other (see `checkpoint`). */
   private journaling: Promise<unknown> = Promise.resolve();
+  private checkpointedProgress: string | undefined;
 
   constructor(
     private readonly deps: LaneDeps,
@@ -219,15 +220,19 @@ export class Lane implements CheckpointedIntake {
    * taken together; once everything the engine produced is durable in the sinks, the older segments
    * are dropped. A crash in between replays a little more, deduplicated by finding and hop ids.
    */
-  async checkpoint(): Promise<void> {
+  async checkpoint(force = false): Promise<void> {
     const { journal } = this.deps;
     if (journal === undefined) return;
+    // Nothing seen since the last one: no new segment, no snapshot (it costs CPU in proportion to the state).
+    if (!force && this.progress() === this.checkpointedProgress) return;
     const taken = await this.journaled(async () => ({
+      progress: this.progress(),
       segment: await journal.rotate(),
       engine: this.engine.snapshot(),
     }));
     await this.durable();
     await journal.commit(taken);
+    this.checkpointedProgress = taken.progress;
   }
 
   /** Replays the journal from `segment` (start-up, before the source takes anything): what the engine saw before the crash. */
@@ -265,8 +270,8 @@ export class Lane implements CheckpointedIntake {
     this.findings = this.heldFindings.concat(this.findings);
     this.heldFindings = [];
     await this.durable();
-    // The drained state (every window closed) is what a restart resumes from.
-    await this.checkpoint();
+    // The drained state (every window closed) is what a restart resumes from, even when no event came since.
+    await this.checkpoint(true);
   }
 
   engineStats(): EngineStats {

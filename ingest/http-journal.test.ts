@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HttpJournal, type JournalEntry } from './http-journal.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-journal-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const batch = (n: number): JournalEntry => ({
+  kind: 'records',
+  receivedAt: n,
+  records: [{ raw: `{"n":${n}}`, origin: { source: 'http', line: 1 } }],
+});
+
+async function all(journal: HttpJournal, segment: number): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = [];
+  for await (const entry of journal.entries(segment)) entries.push(entry);
+  return entries;
+}
+
+describe('the HTTP ingest journal', () => {
+  it('replays what follows its checkpoint, across a reopen, and everything still on disk when the checkpoint does not read', async () => {
+    let journal = await HttpJournal.open(dataDir);
+    await journal.append(batch(1));
+    const segment = await journal.rotate();
+    await journal.append({ kind: 'watermark', watermark: 5 });
+    await journal.append(batch(2));
+    await journal.commit({ segment, engine: { state: 'after 1' } });
+    await journal.close();
+
+    journal = await HttpJournal.open(dataDir);
+    expect(await journal.checkpoint()).toEqual({ segment, engine: { state: 'after 1' } });
+    expect(await all(journal, segment)).toEqual([{ kind: 'watermark', watermark: 5 }, batch(2)]);
+
+    writeFileSync(join(dataDir, 'http-journal', 'checkpoint.json'), '{"version": 1, "segm');
+    expect(await journal.checkpoint()).toBeNull();
+    expect(await all(journal, 0)).toEqual([{ kind: 'watermark', watermark: 5 }, batch(2)]);
+    await journal.close();
+  });
+});
