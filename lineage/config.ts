@@ -10,6 +10,14 @@ export const lineageConfigSchema = z
     maxTraces: z.number().int().positive().default(200_000),
     /** Hops indexed per trace as possible parents; a runaway trace stops growing the index past it. */
     maxHopsPerTrace: z.number().int().positive().default(10_000),
+    /**
+     * A hop id seen again within this long (event time past the later of its own time and the
+     * watermark when it first arrived) is a copy — a retried batch, a redelivered record — and is
+     * stored and judged once.
+     */
+    seenHopsMs: z.number().int().nonnegative().default(3_600_000),
+    /** Hop ids remembered for that, at most: the most recent ones (≈ 40 bytes each in memory, 16 in a checkpoint). */
+    maxSeenHops: z.number().int().positive().default(500_000),
     /** Steps kept in a resolved hop's path: the root, then the last steps up to the hop. */
     maxPathSteps: z.number().int().min(2).default(32),
   })

@@ -3,6 +3,7 @@ import { IdleMap } from '../common/idle-map.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
+import { SeenHops } from './seen-hops.js';
 import { ServiceNames } from './service-name.js';
 import {
   createHopNode,
@@ -46,11 +47,13 @@ export class LineageResolver {
   private pendingCount = 0;
   private duplicateHops = 0;
   private unindexedHops = 0;
+  readonly seenHops: SeenHops;
 
   constructor(
     private readonly config: LineageConfig,
     private readonly emit: (hop: ResolvedHop) => void,
   ) {
+    this.seenHops = new SeenHops(config.seenHopsMs, config.maxSeenHops);
     this.traces = new IdleMap<TraceState>({
       idleMs: config.traceTtlMs,
       maxEntries: config.maxTraces,
@@ -59,6 +62,10 @@ export class LineageResolver {
   }
 
   observe(hop: HopEvent): void {
+    if (this.seenHops.checkAndRemember(hop.id, Math.max(this.watermark, hop.ts))) {
+      this.duplicateHops++;
+      return;
+    }
     if (hop.traceId === undefined) {
       this.emitTraceless(hop);
       return;
@@ -86,6 +93,7 @@ export class LineageResolver {
       }
     }
     this.traces.expire(this.watermark);
+    this.seenHops.expire(this.watermark);
   }
 
   /** End of input: every waiting hop is resolved with what is known. */

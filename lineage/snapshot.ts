@@ -36,6 +36,8 @@ export const lineageSnapshotSchema = z.object({
     evicted: z.number(),
     expired: z.number(),
   }),
+  /** Absent in snapshots written before copies were recognised by id. */
+  seen: z.object({ hashes: z.string(), expiries: z.string() }).optional(),
   traces: z.array(
     z.object({
       traceId: z.string(),
@@ -66,6 +68,7 @@ export function snapshotLineage(resolver: LineageResolver): LineageSnapshot {
   return {
     watermark: Number.isFinite(watermark) ? watermark : null,
     counters: resolver.counters(),
+    seen: resolver.seenHops.snapshot(),
     traces,
   };
 }
@@ -77,6 +80,7 @@ export function restoreLineage(resolver: LineageResolver, snapshot: LineageSnaps
     pending: record.pending,
   }));
   resolver.restoreState(snapshot.watermark ?? Number.NEGATIVE_INFINITY, snapshot.counters, traces);
+  if (snapshot.seen !== undefined) resolver.seenHops.restore(snapshot.seen);
 }
 
 function nodeRecord(node: HopNode): NodeRecord {
