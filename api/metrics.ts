@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertDeliveryStats } from '../alerts/delivery.js';
 import type { EngineStats, PipelineStats } from '../schemas/stats.js';
 
@@ -158,6 +158,8 @@ const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
 
 export function createHopwatchMetrics(): HopwatchMetrics {
   const registry = new Registry();
+  // Process and runtime: RSS, heap, GC, event-loop lag (what sizing and overload need).
+  collectDefaultMetrics({ register: registry });
   const sinkWrite = new Histogram({
     name: 'hopwatch_sink_write_seconds',
     help: 'Time for a sink to take one batch, including waiting for room in its bounded buffer',

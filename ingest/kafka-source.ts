@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { SerialQueue } from '../common/serial.js';
 import type { KafkaConfig } from './config.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
@@ -67,7 +68,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private lastCrash: string | undefined;
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
-  private lock: Promise<unknown> = Promise.resolve();
+  /** Chunks and checkpoints never interleave. */
+  private readonly exclusive = new SerialQueue();
   private timer: NodeJS.Timeout | null = null;
   private readonly queued = new Set<'release' | 'checkpoint'>();
   private releaseTimer: NodeJS.Timeout | null = null;
@@ -178,12 +180,14 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
     if (this.boundsTimer !== null) clearInterval(this.boundsTimer);
     if (this.releaseDebounce !== null) clearTimeout(this.releaseDebounce);
-    await this.exclusive(() => this.checkpoint()).catch((error: unknown) =>
-      this.logger.error(
-        { err: error },
-        'final Kafka checkpoint failed: records since the previous one are read again on restart',
-      ),
-    );
+    await this.exclusive
+      .run(() => this.checkpoint())
+      .catch((error: unknown) =>
+        this.logger.error(
+          { err: error },
+          'final Kafka checkpoint failed: records since the previous one are read again on restart',
+        ),
+      );
     await this.consumer.disconnect();
     await this.deadLetters.disconnect();
     await this.admin.disconnect();
@@ -255,7 +259,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }, releaseDelayMs);
   }
 
-  /** Under the lock, so that a checkpoint never falls between records reaching the engine and their store write. */
+  /** Exclusive, so that a checkpoint never falls between records reaching the engine and their store write. */
   private async release(): Promise<void> {
     // While stopping, waiting on the store or the broker ends at the stop deadline: SIGTERM finishes.
     const retry = { between: this.keepMembership, giveUp: this.pastStopDeadline };
@@ -347,11 +351,12 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (this.stopDeadline === null) this.inBackground('release', () => this.release());
   }
 
-  /** Queues `task` behind the lock unless one of its kind already waits; the timers retry what fails. */
+  /** Queues `task` behind the others unless one of its kind already waits; the timers retry what fails. */
   private inBackground(kind: 'release' | 'checkpoint', task: () => Promise<void>): void {
     if (this.queued.has(kind)) return;
     this.queued.add(kind);
-    this.exclusive(task)
+    this.exclusive
+      .run(task)
       .catch((error: unknown) => this.logger.warn({ err: error }, `Kafka ${kind} failed; retrying`))
       .finally(() => this.queued.delete(kind));
   }
@@ -362,12 +367,14 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       await payload.heartbeat();
     } catch (error) {
       if ((error as { type?: string }).type === 'REBALANCE_IN_PROGRESS') {
-        await this.exclusive(() => this.checkpoint(() => true)).catch((failure: unknown) =>
-          this.logger.warn(
-            { err: failure },
-            'no checkpoint before the rebalance: records since the last one may be read twice',
-          ),
-        );
+        await this.exclusive
+          .run(() => this.checkpoint(() => true))
+          .catch((failure: unknown) =>
+            this.logger.warn(
+              { err: failure },
+              'no checkpoint before the rebalance: records since the last one may be read twice',
+            ),
+          );
       }
       throw error;
     }
@@ -393,13 +400,6 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       );
       return false;
     }
-  }
-
-  /** Runs `task` after every task queued before it: chunks and checkpoints never interleave. */
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(task, task);
-    this.lock = run.catch(() => undefined);
-    return run;
   }
 }
 

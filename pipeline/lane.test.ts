@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,5 +106,21 @@ describe('Lane', () => {
     expect(await storedFindings(store)).toEqual([]);
     await lane.drain();
     expect((await storedFindings(store)).map((finding) => finding.originCredential)).toContain(FANOUT_ORIGIN);
+  });
+
+  it('takes one checkpoint at a time: the periodic one and the one at shutdown never interleave', async () => {
+    const { lane, pipeline } = await setUp();
+    const dir = opened.at(-1)!.dir;
+    await lane.submit(records(hopLines(benignHops())));
+    const periodic = lane.checkpoint();
+    await lane.submit(records(hopLines(fanoutHops())));
+    await Promise.all([periodic, lane.checkpoint(true), lane.checkpoint(true)]);
+    const journal = join(dir, 'http-journal');
+    const { segment } = JSON.parse(readFileSync(join(journal, 'checkpoint.json'), 'utf8')) as { segment: number };
+    const segments = readdirSync(journal)
+      .filter((name) => name.startsWith('segment-'))
+      .map((name) => Number(/(\d+)/.exec(name)?.[1]));
+    expect(segments).toEqual([segment]);
+    expect(pipeline.stats().recordsReceived).toEqual({ http: 44 });
   });
 });

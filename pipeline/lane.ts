@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { SerialQueue } from '../common/serial.js';
 import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import { redactRaw } from '../ingest/redact.js';
@@ -78,8 +79,13 @@ export class Lane implements CheckpointedIntake {
   private lastEventTs: number | null = null;
   private lastInputWall = 0;
   /** Journal appends and the engine steps they record happen one after the other (see `checkpoint`). */
-  private journaling: Promise<unknown> = Promise.resolve();
+  private readonly journaling = new SerialQueue();
   private checkpointedProgress: string | undefined;
+  /**
+   * One checkpoint at a time: two overlapping ones (the periodic one and shutdown's) would write the
+   * same temporary file, and an older one committed after a newer one would point at dropped segments.
+   */
+  private readonly checkpointing = new SerialQueue();
 
   constructor(
     private readonly deps: LaneDeps,
@@ -102,7 +108,7 @@ export class Lane implements CheckpointedIntake {
     const outcome =
       journal === undefined
         ? this.accept(records)
-        : await this.journaled(async () => {
+        : await this.journaling.run(async () => {
             const receivedAt = this.deps.now();
             await journal.append({
               kind: 'records',
@@ -208,7 +214,7 @@ export class Lane implements CheckpointedIntake {
     const { journal } = this.deps;
     if (journal === undefined) this.engine.advanceWatermark(watermark);
     else
-      await this.journaled(async () => {
+      await this.journaling.run(async () => {
         await journal.append({ kind: 'watermark', watermark });
         this.engine.advanceWatermark(watermark);
       });
@@ -220,12 +226,16 @@ export class Lane implements CheckpointedIntake {
    * taken together; once everything the engine produced is durable in the sinks, the older segments
    * are dropped. A crash in between replays a little more, deduplicated by finding and hop ids.
    */
-  async checkpoint(force = false): Promise<void> {
+  checkpoint(force = false): Promise<void> {
+    return this.checkpointing.run(() => this.checkpointNow(force));
+  }
+
+  private async checkpointNow(force: boolean): Promise<void> {
     const { journal } = this.deps;
     if (journal === undefined) return;
     // Nothing seen since the last one: no new segment, no snapshot (it costs CPU in proportion to the state).
     if (!force && this.progress() === this.checkpointedProgress) return;
-    const taken = await this.journaled(async () => ({
+    const taken = await this.journaling.run(async () => ({
       progress: this.progress(),
       segment: await journal.rotate(),
       engine: this.engine.snapshot(),
@@ -251,12 +261,6 @@ export class Lane implements CheckpointedIntake {
     }
     await this.durable();
     return records;
-  }
-
-  private journaled<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.journaling.then(step, step);
-    this.journaling = run.catch(() => undefined);
-    return run;
   }
 
   /**
