@@ -116,7 +116,9 @@ describe('Lane', () => {
     await lane.submit(records(hopLines(fanoutHops())));
     await Promise.all([periodic, lane.checkpoint(true), lane.checkpoint(true)]);
     const journal = join(dir, 'http-journal');
-    const { segment } = JSON.parse(readFileSync(join(journal, 'checkpoint.json'), 'utf8')) as { segment: number };
+    const { segment } = JSON.parse(readFileSync(join(journal, 'checkpoint.json'), 'utf8')) as {
+      segment: number;
+    };
     const segments = readdirSync(journal)
       .filter((name) => name.startsWith('segment-'))
       .map((name) => Number(/(\d+)/.exec(name)?.[1]));
