@@ -4,13 +4,17 @@ import { dirname } from 'node:path';
 /**
  * Replaces `file` atomically: a crash leaves either the previous content or this one, never a mix
  * (temporary file, fsync, rename, fsync of the directory so that the rename itself is durable).
- * Returns the bytes written.
+ * `text` may come in slices (see stringifyInSlices), written one after the other. Returns the bytes written.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<number> {
+export async function writeFileAtomic(file: string, text: string | readonly string[]): Promise<number> {
   const temporary = `${file}.tmp`;
   const out = await open(temporary, 'w');
+  let bytes = 0;
   try {
-    await out.writeFile(text);
+    for (const slice of typeof text === 'string' ? [text] : text) {
+      await out.writeFile(slice);
+      bytes += Buffer.byteLength(slice);
+    }
     await out.datasync();
   } finally {
     await out.close();
@@ -22,5 +26,5 @@ export async function writeFileAtomic(file: string, text: string): Promise<numbe
   } finally {
     await directory.close();
   }
-  return Buffer.byteLength(text);
+  return bytes;
 }

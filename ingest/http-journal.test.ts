@@ -26,7 +26,7 @@ describe('the HTTP ingest journal', () => {
     const segment = await journal.rotate();
     await journal.append({ kind: 'watermark', watermark: 5 });
     await journal.append(batch(2));
-    await journal.commit({ segment, engine: { state: 'after 1' } });
+    await journal.commit({ segment, engineJson: [JSON.stringify({ state: 'after 1' })] });
     await journal.close();
 
     journal = await HttpJournal.open(dataDir);

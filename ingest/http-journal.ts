@@ -20,6 +20,8 @@ const checkpointSchema = z.object({
 });
 
 export type JournalCheckpoint = { segment: number; engine: unknown };
+/** A checkpoint to write, its engine state already JSON (in slices, see stringifyInSlices). */
+export type JournalCommit = { segment: number; engineJson: readonly string[] };
 
 const segmentName = (segment: number) => `segment-${String(segment).padStart(12, '0')}.ndjson`;
 const segmentPattern = /^segment-(\d{12})\.ndjson$/;
@@ -35,6 +37,8 @@ const segmentPattern = /^segment-(\d{12})\.ndjson$/;
 export class HttpJournal {
   private file: FileHandle | null = null;
   private appending: Promise<void> = Promise.resolve();
+  /** Bytes appended since the last rotation: what a restart would replay beyond the next checkpoint. */
+  bytesSinceRotation = 0;
 
   private constructor(
     private readonly directory: string,
@@ -53,6 +57,7 @@ export class HttpJournal {
   /** Appends and fsyncs, in call order; resolves once the entry is on disk. */
   append(entry: JournalEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
+    this.bytesSinceRotation += line.length;
     const appended = this.appending.then(async () => {
       const file = this.file;
       if (file === null) throw new Error('the HTTP journal is closed');
@@ -99,17 +104,23 @@ export class HttpJournal {
     await this.appending;
     const previous = this.file;
     this.segment += 1;
+    this.bytesSinceRotation = 0;
     this.file = await open(join(this.directory, segmentName(this.segment)), 'a');
     await previous?.close();
     return this.segment;
   }
 
-  /** Records the engine state that holds every entry before `segment`, then drops those segments. */
-  async commit(checkpoint: JournalCheckpoint): Promise<void> {
-    await writeFileAtomic(this.checkpointFile(), JSON.stringify({ version: 1, ...checkpoint }));
+  /**
+   * Records the engine state that holds every entry before `segment`, then drops those segments.
+   * Returns the checkpoint's size in bytes.
+   */
+  async commit({ segment, engineJson }: JournalCommit): Promise<number> {
+    const head = `{"version":1,"segment":${segment},"engine":`;
+    const bytes = await writeFileAtomic(this.checkpointFile(), [head, ...engineJson, '}']);
     for (const number of await listSegments(this.directory)) {
-      if (number < checkpoint.segment) await rm(join(this.directory, segmentName(number)), { force: true });
+      if (number < segment) await rm(join(this.directory, segmentName(number)), { force: true });
     }
+    return bytes;
   }
 
   async close(): Promise<void> {

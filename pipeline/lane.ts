@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { stringifyInSlices } from '../common/json-slices.js';
 import { SerialQueue } from '../common/serial.js';
 import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
@@ -86,6 +87,7 @@ export class Lane implements CheckpointedIntake {
    * same temporary file, and an older one committed after a newer one would point at dropped segments.
    */
   private readonly checkpointing = new SerialQueue();
+  private checkpointBytes = 0;
 
   constructor(
     private readonly deps: LaneDeps,
@@ -233,16 +235,27 @@ export class Lane implements CheckpointedIntake {
   private async checkpointNow(force: boolean): Promise<void> {
     const { journal } = this.deps;
     if (journal === undefined) return;
-    // Nothing seen since the last one: no new segment, no snapshot (it costs CPU in proportion to the state).
-    if (!force && this.progress() === this.checkpointedProgress) return;
+    if (!force && !this.checkpointDue(journal)) return;
+    // Under the journal's queue nothing changes the engine, so its state can be written out in slices
+    // (health checks and queries go on meanwhile; requests wait for their turn).
     const taken = await this.journaling.run(async () => ({
       progress: this.progress(),
       segment: await journal.rotate(),
-      engine: this.engine.snapshot(),
+      engineJson: await stringifyInSlices(this.engine.snapshot()),
     }));
     await this.durable();
-    await journal.commit(taken);
+    this.checkpointBytes = await journal.commit(taken);
     this.checkpointedProgress = taken.progress;
+  }
+
+  /**
+   * A checkpoint costs in proportion to the engine state, a replay in proportion to the journal: a
+   * new one is taken once the journal since the last has grown as large as that checkpoint, so that
+   * writing checkpoints never costs more than the journal itself, and a restart replays no more.
+   */
+  private checkpointDue(journal: HttpJournal): boolean {
+    if (this.progress() === this.checkpointedProgress) return false;
+    return journal.bytesSinceRotation >= this.checkpointBytes;
   }
 
   /** Replays the journal from `segment` (start-up, before the source takes anything): what the engine saw before the crash. */

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { stringifyInSlices } from './json-slices.js';
+
+describe('stringifyInSlices', () => {
+  it('joins to exactly what JSON.stringify writes, undefined, dates and nesting included', async () => {
+    const value = {
+      a: 1,
+      skipped: undefined,
+      list: [1, undefined, 'x', { deep: { deeper: { deepest: [1, 2, { leaf: true }] } } }],
+      when: new Date(0),
+      nested: { empty: {}, none: null, text: 'quote " and \\ slash', nan: Number.NaN },
+    };
+    expect((await stringifyInSlices(value)).join('')).toBe(JSON.stringify(value));
+    expect((await stringifyInSlices([])).join('')).toBe('[]');
+    expect((await stringifyInSlices('plain')).join('')).toBe('"plain"');
+  });
+
+  it('cuts a large state into slices of about a megabyte', async () => {
+    const traces = Array.from({ length: 20_000 }, (_, index) => ({ id: `trace-${index}`, nodes: ['x'.repeat(100)] }));
+    const slices = await stringifyInSlices({ engine: { lineage: { traces } } });
+    expect(slices.length).toBeGreaterThan(1);
+    expect(slices.join('')).toBe(JSON.stringify({ engine: { lineage: { traces } } }));
+  });
+});
