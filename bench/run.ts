@@ -12,6 +12,7 @@ import { latencyCase } from './latency-case.js';
 import { progress } from './measure.js';
 import { memoryCase } from './memory-case.js';
 import { normalizeCase } from './normalize-case.js';
+import { overloadCase } from './overload-case.js';
 import { pipelineCase, pipelinePass } from './pipeline-case.js';
 import { topFrames } from './profile.js';
 import { type CaseResult, writeResults } from './results.js';
@@ -31,6 +32,7 @@ const settings = {
   memoryTraces: 1_000_000,
   memoryCredentials: 100_000,
   storeFindings: 50_000,
+  overloadSeconds: 60,
 };
 
 const started = performance.now();
@@ -88,6 +90,11 @@ progress(`latency: ${settings.latencyEventsPerSecond} events/s for ${settings.la
 const latency = await latencyCase(settings.latencyEventsPerSecond, settings.latencySeconds);
 record(...latency.results);
 notes.push(latency.note);
+
+progress(`overload: 4x the sustained HTTP ingest rate for ${settings.overloadSeconds} s`);
+const overload = await overloadCase(settings.overloadSeconds);
+record(...overload.results);
+notes.push(overload.note);
 
 progress('kafka: starting a broker');
 const broker = await benchBroker();

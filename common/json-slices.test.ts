@@ -16,7 +16,10 @@ describe('stringifyInSlices', () => {
   });
 
   it('cuts a large state into slices of about a megabyte', async () => {
-    const traces = Array.from({ length: 20_000 }, (_, index) => ({ id: `trace-${index}`, nodes: ['x'.repeat(100)] }));
+    const traces = Array.from({ length: 20_000 }, (_, index) => ({
+      id: `trace-${index}`,
+      nodes: ['x'.repeat(100)],
+    }));
     const slices = await stringifyInSlices({ engine: { lineage: { traces } } });
     expect(slices.length).toBeGreaterThan(1);
     expect(slices.join('')).toBe(JSON.stringify({ engine: { lineage: { traces } } }));

@@ -25,7 +25,11 @@ export async function stringifyInSlices(value: unknown): Promise<string[]> {
   return slices;
 }
 
-async function writeValue(value: unknown, depth: number, emit: (text: string) => Promise<void>): Promise<void> {
+async function writeValue(
+  value: unknown,
+  depth: number,
+  emit: (text: string) => Promise<void>,
+): Promise<void> {
   if (depth >= wholeDepth || typeof value !== 'object' || value === null || hasToJson(value)) {
     await emit(JSON.stringify(value) ?? 'null');
     return;
@@ -35,7 +39,11 @@ async function writeValue(value: unknown, depth: number, emit: (text: string) =>
     for (let index = 0; index < value.length; index++) {
       if (index > 0) await emit(',');
       const element = value[index];
-      await writeValue(element === undefined || typeof element === 'function' ? null : element, depth + 1, emit);
+      await writeValue(
+        element === undefined || typeof element === 'function' ? null : element,
+        depth + 1,
+        emit,
+      );
     }
     await emit(']');
     return;
