@@ -6,6 +6,29 @@ const sliceChars = 1 << 20;
 const wholeDepth = 4;
 
 /**
+ * A JSON array produced on demand: a snapshot hands out its big lists as these, so that they are
+ * built while they are written rather than all at once. `JSON.stringify` sees an array (toJSON).
+ */
+export class JsonList<T> implements Iterable<T> {
+  constructor(private readonly produce: () => Iterable<T>) {}
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.produce()[Symbol.iterator]();
+  }
+
+  toJSON(): T[] {
+    return [...this];
+  }
+}
+
+/** `T` as a snapshot may hand it out: any list may be a JsonList. */
+export type JsonOut<T> = T extends readonly (infer E)[]
+  ? readonly JsonOut<E>[] | JsonList<JsonOut<E>>
+  : T extends object
+    ? { [K in keyof T]: JsonOut<T[K]> }
+    : T;
+
+/**
  * `JSON.stringify(value)` as a list of slices, giving the event loop a turn after each: a state of
  * a hundred megabytes is written without holding health checks and queries for seconds, and without
  * one string of that size. The caller keeps `value` unchanged until the promise settles.
@@ -30,6 +53,10 @@ async function writeValue(
   depth: number,
   emit: (text: string) => Promise<void>,
 ): Promise<void> {
+  if (value instanceof JsonList) {
+    await writeList(value, depth, emit);
+    return;
+  }
   if (depth >= wholeDepth || typeof value !== 'object' || value === null || hasToJson(value)) {
     await emit(JSON.stringify(value) ?? 'null');
     return;
@@ -57,6 +84,25 @@ async function writeValue(
     await writeValue(field, depth + 1, emit);
   }
   await emit('}');
+}
+
+async function writeList(
+  list: Iterable<unknown>,
+  depth: number,
+  emit: (text: string) => Promise<void>,
+): Promise<void> {
+  await emit('[');
+  let first = true;
+  for (const element of list) {
+    if (!first) await emit(',');
+    first = false;
+    await writeValue(
+      element === undefined || typeof element === 'function' ? null : element,
+      depth + 1,
+      emit,
+    );
+  }
+  await emit(']');
 }
 
 function hasToJson(value: object): boolean {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isObject } from '../common/json.js';
+import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
 import { PerCredentialSettings } from './settings.js';
 import type { Detector, DetectorContext, SharedDetectorSettings } from './types.js';
@@ -33,7 +34,7 @@ export type DetectorBuild = {
 
 /** A restorable detector: the snapshot it takes is what `snapshotSchema` reads back. */
 export interface RestorableDetector<Snapshot> extends Detector {
-  snapshot(): Snapshot;
+  snapshot(): JsonOut<Snapshot>;
   restore(snapshot: Snapshot): void;
 }
 

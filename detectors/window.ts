@@ -1,4 +1,5 @@
 import FlatQueue from 'flatqueue';
+import { JsonList } from '../common/json-slices.js';
 
 /** Start of the tumbling window of `sizeMs` containing `ts`, windows aligned on `anchor`. */
 export function tumblingStart(ts: number, sizeMs: number, anchor = 0): number {
@@ -124,14 +125,20 @@ export class KeyedWindows<Acc extends { late: number }> {
     }
   }
 
-  snapshot<Saved>(save: (acc: Acc) => Saved): { closedUpTo: number | null; windows: WindowRecord<Saved>[] } {
-    const windows: WindowRecord<Saved>[] = [];
+  /** The open windows in closing order; each is saved as it is written (see JsonList). */
+  snapshot<Saved>(save: (acc: Acc) => Saved): {
+    closedUpTo: number | null;
+    windows: JsonList<WindowRecord<Saved>>;
+  } {
+    const open: OpenWindow<Acc>[] = [];
     for (const entry of this.open.values()) {
-      for (const window of entry instanceof Map ? entry.values() : [entry]) {
-        windows.push({ key: window.key, start: window.start, end: window.end, acc: save(window.acc) });
-      }
+      for (const window of entry instanceof Map ? entry.values() : [entry]) open.push(window);
     }
-    windows.sort(compareWindows);
+    open.sort(compareWindows);
+    const windows = new JsonList(function* () {
+      for (const window of open)
+        yield { key: window.key, start: window.start, end: window.end, acc: save(window.acc) };
+    });
     return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
   }
 

@@ -51,9 +51,16 @@ export async function readCheckpoint(file: string): Promise<CheckpointRead> {
   return { ok: true, checkpoint: parsed.data };
 }
 
-/** Writes the checkpoint atomically (see writeFileAtomic); returns its size in bytes. */
-export function writeCheckpoint(file: string, checkpoint: Omit<KafkaCheckpoint, 'version'>): Promise<number> {
-  return writeFileAtomic(file, JSON.stringify({ version: checkpointVersion, ...checkpoint }));
+/**
+ * Writes the checkpoint atomically (see writeFileAtomic), the engine state given as JSON text;
+ * returns its size in bytes.
+ */
+export function writeCheckpoint(
+  file: string,
+  { engineJson, ...checkpoint }: Omit<KafkaCheckpoint, 'version' | 'engine'> & { engineJson: string },
+): Promise<number> {
+  const rest = JSON.stringify({ version: checkpointVersion, ...checkpoint });
+  return writeFileAtomic(file, [`{"engine":${engineJson},`, rest.slice(1)]);
 }
 
 /**

@@ -43,7 +43,7 @@ export class Checkpointer {
         groupId,
         writtenAt: Date.now(),
         offsets: offsets.toCheckpoint(),
-        engine: taken.engine,
+        engineJson: taken.engineJson,
         findings,
       });
       const ms = Math.round(performance.now() - started);

@@ -44,7 +44,8 @@ export interface Intake {
 }
 
 /** What a checkpoint takes of a lane, in one synchronous step: engine state and the findings held since the last one. */
-export type LaneCheckpoint = { engine: unknown; findings: Finding[] };
+/** The engine state as JSON text (taken at once: the engine moves on right after), and the held findings. */
+export type LaneCheckpoint = { engineJson: string; findings: Finding[] };
 
 /**
  * The lane of a source that replays from checkpoints (Kafka): the engine sees records synchronously

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isObject } from '../common/json.js';
+import { JsonList, type JsonOut } from '../common/json-slices.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { pathStepSchema } from '../schemas/resolved-hop.js';
 import type { LineageResolver } from './resolver.js';
@@ -52,9 +53,22 @@ type NodeRecord = z.infer<typeof nodeRecordSchema>;
 type TraceRecord = LineageSnapshot['traces'][number];
 export type LineageSnapshot = z.infer<typeof lineageSnapshotSchema>;
 
-/** JSON-serialisable lineage state: nodes refer to each other by hop id; waiting hops keep their full event. */
-export function snapshotLineage(resolver: LineageResolver): LineageSnapshot {
-  const traces: TraceRecord[] = [];
+/**
+ * JSON-serialisable lineage state: nodes refer to each other by hop id; waiting hops keep their full
+ * event. The traces are produced as they are written (a JsonList): the resolver must not change
+ * until the snapshot is serialised.
+ */
+export function snapshotLineage(resolver: LineageResolver): JsonOut<LineageSnapshot> {
+  const watermark = resolver.currentWatermark();
+  return {
+    watermark: Number.isFinite(watermark) ? watermark : null,
+    counters: resolver.counters(),
+    seen: resolver.seenHops.snapshot(),
+    traces: new JsonList(() => traceRecords(resolver)),
+  };
+}
+
+function* traceRecords(resolver: LineageResolver): Generator<TraceRecord> {
   for (const [traceId, trace, lastTs] of resolver.tracesInOrder()) {
     const nodes: NodeRecord[] = [];
     for (const node of trace.nodes.values()) nodes.push(nodeRecord(node));
@@ -62,15 +76,8 @@ export function snapshotLineage(resolver: LineageResolver): LineageSnapshot {
       hop: entry.hop,
       deadline: entry.deadlineScheduled,
     }));
-    traces.push({ traceId, lastTs, nodes, pending });
+    yield { traceId, lastTs, nodes, pending };
   }
-  const watermark = resolver.currentWatermark();
-  return {
-    watermark: Number.isFinite(watermark) ? watermark : null,
-    counters: resolver.counters(),
-    seen: resolver.seenHops.snapshot(),
-    traces,
-  };
 }
 
 export function restoreLineage(resolver: LineageResolver, snapshot: LineageSnapshot): void {

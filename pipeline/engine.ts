@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
@@ -30,7 +31,11 @@ export interface DetectionEngine {
   /** End of input: resolves every waiting hop and closes every open window. */
   flush(): void;
   stats(): EngineStats;
-  snapshot(): EngineSnapshot;
+  /**
+   * The state as JSON-serialisable data, its big lists produced while they are serialised (see
+   * JsonList): nothing may be observed until it has been written.
+   */
+  snapshot(): JsonOut<EngineSnapshot>;
 }
 
 const snapshotVersion = 2;
@@ -119,7 +124,7 @@ class Engine implements DetectionEngine {
     };
   }
 
-  snapshot(): EngineSnapshot {
+  snapshot(): JsonOut<EngineSnapshot> {
     const detectors: Record<string, unknown> = {};
     for (const detector of this.detectors) detectors[detector.name] = detector.snapshot();
     return {

@@ -188,7 +188,7 @@ export class Lane implements CheckpointedIntake {
   takeCheckpoint(): LaneCheckpoint {
     const findings = this.heldFindings;
     this.heldFindings = [];
-    return { engine: this.engine.snapshot(), findings };
+    return { engineJson: JSON.stringify(this.engine.snapshot()), findings };
   }
 
   async publish(findings: Finding[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
+import type { JsonOut } from '../../common/json-slices.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, emptyHistory, recordCount } from '../baseline.js';
@@ -107,7 +108,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     return findings;
   }
 
-  snapshot(): FanoutSnapshot {
+  snapshot(): JsonOut<FanoutSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, destinations: [...window.destinations] })),
       anchors: this.anchors.snapshot(),

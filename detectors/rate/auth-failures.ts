@@ -1,4 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
+import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
@@ -82,7 +83,7 @@ export class AuthFailureBursts {
     return drafts;
   }
 
-  snapshot(): AuthSnapshot {
+  snapshot(): JsonOut<AuthSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({
         ...window,

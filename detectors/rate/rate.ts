@@ -1,4 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
+import type { JsonOut } from '../../common/json-slices.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from '../baseline.js';
@@ -85,7 +86,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }
 
-  snapshot(): RateSnapshot {
+  snapshot(): JsonOut<RateSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, related: [...window.related] })),
       history: this.history.snapshot((history) => history),

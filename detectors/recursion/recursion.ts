@@ -1,3 +1,4 @@
+import type { JsonOut } from '../../common/json-slices.js';
 import { ServiceNames, serviceName } from '../../lineage/service-name.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
@@ -96,7 +97,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     return findings;
   }
 
-  snapshot(): RecursionSnapshot {
+  snapshot(): JsonOut<RecursionSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, calls: [...window.calls] })),
       anchors: this.anchors.snapshot(),

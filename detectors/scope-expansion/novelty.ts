@@ -1,4 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
+import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
 import { destinationKey } from '../hop-keys.js';
@@ -80,7 +81,7 @@ export class NoveltyTracker {
     return drafts;
   }
 
-  snapshot(): NoveltySnapshot {
+  snapshot(): JsonOut<NoveltySnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, seen: [...window.seen] })),
       origins: this.origins.snapshot((history) => ({ ...history, known: [...history.known] })),

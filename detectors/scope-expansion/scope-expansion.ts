@@ -1,4 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
+import type { JsonOut } from '../../common/json-slices.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
@@ -116,7 +117,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }
 
-  snapshot(): ScopeSnapshot {
+  snapshot(): JsonOut<ScopeSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({
         ...window,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { hopEventSchema, originSchema } from '../../schemas/hop-event.js';
+import { type HopEvent, hopEventSchema, originSchema } from '../../schemas/hop-event.js';
 import { wellFormedHop } from './canonical-fast.js';
 import {
   type AdapterContext,
@@ -33,8 +33,10 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
     if (!parsed.success) return reject(`not a canonical HopEvent: ${describeIssues(parsed.error)}`);
     hop = parsed.data;
   }
-  const origin = { ...hop.origin, ...context.origin, format: hop.origin?.format ?? 'canonical' };
-  return { ok: true, events: [{ ...hop, origin }] };
+  // Both the fast path and zod return a fresh object: it is completed in place, not copied.
+  const event = hop as HopEvent;
+  event.origin = { ...hop.origin, ...context.origin, format: hop.origin?.format ?? 'canonical' };
+  return { ok: true, events: [event] };
 }
 
 /** The HopEvent shape itself (schemas/hop-event.ts), validated field by field. */
