@@ -4,16 +4,19 @@ import { mixedRecords, scenarioRuns } from './traffic.js';
 export type KeyedRecord = { key: string | undefined; line: string };
 type BaseRecord = { key: ShiftableRecord | undefined; line: ShiftableRecord };
 
-/** One pass over the text: an ISO time | epoch ns (OTLP) or ms | a 32-hex trace id. */
+/**
+ * One pass over the text: an ISO time | epoch ns (OTLP) or ms | a 32-hex trace id or a UUID (hop and
+ * request ids: a copy that kept them would be a duplicate of the original, judged once).
+ */
 const shiftable =
-  /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)|(?<![\w.])(17\d{17}|17\d{11})(?![\w.])|(?<![0-9a-f])([0-9a-f]{32})(?![0-9a-f])/g;
+  /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)|(?<![\w.])(17\d{17}|17\d{11})(?![\w.])|(?<![0-9a-f-])([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9a-f-])/g;
 const dayMs = 86_400_000;
 
 type Shiftable = { kind: 'iso' | 'epoch' | 'trace'; text: string; millis: number };
 
 /**
- * A raw record cut, once, around what a copy changes: times (ISO, epoch ms, OTLP epoch ns) and 32-hex
- * trace ids. Rendering a copy then only joins pieces, so that a long backlog costs one generation
+ * A raw record cut, once, around what a copy changes: times (ISO, epoch ms, OTLP epoch ns), 32-hex
+ * trace ids and UUIDs. Rendering a copy then only joins pieces, so that a long backlog costs one generation
  * and one regex pass per generated record, not one per copy.
  */
 export class ShiftableRecord {

@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { backoffDelayMs } from '../common/backoff.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { SerialQueue } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import { isTransient } from './errors.js';
 import { deadLetterRow } from './rows.js';
@@ -63,6 +64,9 @@ export class BufferedStoreWriter implements StoreWriter {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private next: Promise<void> | null = null;
+  /** Findings have their own drain: never queued behind hop batches, written the moment they come. */
+  private readonly findingsDrain = new SerialQueue();
+  private findingsNext: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -83,13 +87,21 @@ export class BufferedStoreWriter implements StoreWriter {
     while (this.buffered >= this.settings.bufferMaxRows) await this.flush();
     this.enqueue(batch);
     const { findings, hops, deadLetters } = this.queues;
-    const full = Math.max(findings.rows.length, hops.rows.length, deadLetters.rows.length);
+    if (findings.rows.length > 0) this.flushFindingsInBackground();
+    const full = Math.max(hops.rows.length, deadLetters.rows.length);
     if (full >= this.settings.batchMaxRows) this.flushInBackground();
-    else if (this.buffered > 0) this.schedule(this.settings.batchMaxDelayMs);
+    else if (hops.rows.length + deadLetters.rows.length > 0) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  /** At most one drain runs; callers arriving meanwhile share the one that follows it. */
-  flush(): Promise<void> {
+  /** Writes everything buffered: the findings' drain and the hops' and dead letters'. */
+  async flush(): Promise<void> {
+    const [findings, rest] = await Promise.allSettled([this.flushFindings(), this.flushRest()]);
+    if (findings.status === 'rejected') throw findings.reason;
+    if (rest.status === 'rejected') throw rest.reason;
+  }
+
+  /** At most one drain of hops and dead letters runs; callers arriving meanwhile share the one that follows it. */
+  private flushRest(): Promise<void> {
     if (this.inFlight === null) return this.startDrain();
     this.next ??= this.inFlight
       .catch(() => undefined)
@@ -142,18 +154,40 @@ export class BufferedStoreWriter implements StoreWriter {
     return run;
   }
 
+  /** One findings drain at a time; a caller arriving while one waits to start joins it. */
+  private flushFindings(): Promise<void> {
+    this.findingsNext ??= this.findingsDrain.run(async () => {
+      this.findingsNext = null;
+      await this.drainQueue(this.queues.findings);
+    });
+    return this.findingsNext;
+  }
+
+  private flushFindingsInBackground(): void {
+    this.flushFindings().catch((error: unknown) => {
+      this.logger.warn(
+        { reason: describeError(error), pending: this.buffered },
+        'findings write failed; retrying',
+      );
+      if (!this.closed) setTimeout(() => this.flushFindingsInBackground(), this.retryDelay(1)).unref();
+    });
+  }
+
+  private async drainQueue(queue: TableQueue): Promise<void> {
+    while (queue.rows.length > 0) {
+      const batch = queue.rows.slice(0, this.settings.batchMaxRows);
+      await this.insertWithRetry(queue.table, batch);
+      // Writers only append, so the written batch is still the head of the queue.
+      queue.rows.splice(0, batch.length);
+      this.buffered -= batch.length;
+    }
+  }
+
   private async drain(): Promise<void> {
     this.clearTimer();
     try {
-      for (const queue of [this.queues.findings, this.queues.hops, this.queues.deadLetters]) {
-        while (queue.rows.length > 0) {
-          const batch = queue.rows.slice(0, this.settings.batchMaxRows);
-          await this.insertWithRetry(queue.table, batch);
-          // Writers only append, so the written batch is still the head of the queue.
-          queue.rows.splice(0, batch.length);
-          this.buffered -= batch.length;
-        }
-      }
+      await this.drainQueue(this.queues.hops);
+      await this.drainQueue(this.queues.deadLetters);
       this.failedDrains = 0;
     } catch (error) {
       this.failedDrains += 1;
