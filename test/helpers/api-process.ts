@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const HOPWATCH_BIN = fileURLToPath(new URL('../../bin/hopwatch.js', import.meta.url));
+/** The package's CLI, seen from test/helpers (vitest) or from dist/test/helpers (the bench, compiled). */
+export const HOPWATCH_BIN = ['../../bin/hopwatch.js', '../../../bin/hopwatch.js']
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+  .find((path) => existsSync(path))!;
 
 /** The end-to-end tests run the built CLI; `npm test` builds dist/ before vitest. */
 export function assertBuilt(): void {
