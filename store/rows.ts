@@ -4,8 +4,9 @@ import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
 
 /**
- * Findings and hops are inserted as they are: column names are the schema's field names and nested
- * objects are named tuples. Only dead letters are reshaped (the raw record is bounded).
+ * Findings are inserted as they are (JSONEachRow: column names are the schema's field names, nested
+ * objects named tuples); hops as arrays in column order (JSONCompactEachRow), which chDB parses about
+ * 1.5 times faster at the hops' width; dead letters are reshaped (the raw record is bounded).
  */
 export type DeadLetterRow = Omit<DeadLetter, 'raw'> & { raw: string; rawBytes: number };
 
@@ -44,6 +45,78 @@ export function findingFromRow(row: StoredFinding): Finding {
 }
 
 export const hopColumns = '* EXCEPT ts, toUnixTimestamp64Milli(ts) AS ts';
+
+/** The columns `hopRow` fills, in its order. */
+export const hopInsertColumns = [
+  'id',
+  'ts',
+  'durationMs',
+  'traceId',
+  'spanId',
+  'parentSpanId',
+  'requestId',
+  'credential',
+  'delegation',
+  'source',
+  'destination',
+  'status',
+  'rawStatus',
+  'bytesIn',
+  'bytesOut',
+  'origin',
+  'originCredential',
+  'originConfidence',
+  'parentId',
+  'parentInferred',
+  'depth',
+  'path',
+] as const;
+
+const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+/** A hop as a JSONCompactEachRow row: values in `hopInsertColumns` order, tuples as arrays, absent as null. */
+export function hopRow(hop: ResolvedHop): unknown[] {
+  const { credential, source, destination, origin } = hop;
+  return [
+    hop.id,
+    hop.ts,
+    orNull(hop.durationMs),
+    hop.traceId ?? '',
+    orNull(hop.spanId),
+    orNull(hop.parentSpanId),
+    orNull(hop.requestId),
+    [
+      credential.id,
+      credential.kind,
+      orNull(credential.subject),
+      orNull(credential.issuer),
+      credential.scopes,
+      orNull(credential.jti),
+    ],
+    hop.delegation ?? [],
+    [orNull(source.workload), orNull(source.agent), orNull(source.ip)],
+    [
+      destination.service,
+      orNull(destination.host),
+      destination.method,
+      destination.path,
+      orNull(destination.route),
+      orNull(destination.tool),
+      destination.protocol,
+    ],
+    hop.status,
+    orNull(hop.rawStatus),
+    orNull(hop.bytesIn),
+    orNull(hop.bytesOut),
+    [origin.format, orNull(origin.topic), orNull(origin.partition), orNull(origin.offset)],
+    hop.originCredential,
+    hop.originConfidence,
+    orNull(hop.parentId),
+    hop.parentInferred,
+    hop.depth,
+    hop.path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]),
+  ];
+}
 
 export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
   const hop = withoutNulls(row);

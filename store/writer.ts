@@ -6,12 +6,17 @@ import type { Logger } from '../common/logger.js';
 import { SerialQueue } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import { isTransient } from './errors.js';
-import { deadLetterRow } from './rows.js';
+import { deadLetterRow, hopInsertColumns, hopRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
 
-/** Where a batch of rows goes: one JSONEachRow INSERT into `table`. Injected so a test can route it through a store it stops and restarts. */
-export type InsertTarget = (table: string, rows: readonly object[]) => Promise<void>;
+/** Objects by column name, or arrays in the order of `columns`. */
+export type RowFormat =
+  | { format: 'JSONEachRow' }
+  | { format: 'JSONCompactEachRow'; columns: readonly string[] };
+
+/** Where a batch of rows goes: one INSERT into `table`. Injected so a test can route it through a store it stops and restarts. */
+export type InsertTarget = (table: string, rows: readonly unknown[], format: RowFormat) => Promise<void>;
 
 // Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
 const insertSettings = {
@@ -24,9 +29,26 @@ const insertSettings = {
   input_format_skip_unknown_fields: 1,
 } as const;
 
+const compactSettings = { ...insertSettings, input_format_json_named_tuples_as_objects: 0 } as const;
+
 export function clickhouseInsert(client: ClickHouseClient): InsertTarget {
-  return async (table, rows) => {
-    await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: insertSettings });
+  return async (table, rows, format) => {
+    if (format.format === 'JSONEachRow') {
+      await client.insert({
+        table,
+        values: rows,
+        format: 'JSONEachRow',
+        clickhouse_settings: insertSettings,
+      });
+      return;
+    }
+    await client.insert({
+      table,
+      values: rows as unknown[][],
+      columns: [...format.columns] as [string, ...string[]],
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: compactSettings,
+    });
   };
 }
 
@@ -44,7 +66,9 @@ export type WriterSettings = Pick<
 
 const dayMs = 86_400_000;
 
-type TableQueue = { table: string; rows: object[] };
+type TableQueue = { table: string; rows: unknown[]; format: RowFormat };
+
+const objects: RowFormat = { format: 'JSONEachRow' };
 
 /**
  * Buffers rows per table and writes them in batches of at most `batchMaxRows`, when a table's
@@ -76,9 +100,13 @@ export class BufferedStoreWriter implements StoreWriter {
     private readonly logger: Logger,
   ) {
     this.queues = {
-      findings: { table: tables.findings, rows: [] },
-      hops: { table: tables.hops, rows: [] },
-      deadLetters: { table: tables.deadLetters, rows: [] },
+      findings: { table: tables.findings, rows: [], format: objects },
+      hops: {
+        table: tables.hops,
+        rows: [],
+        format: { format: 'JSONCompactEachRow', columns: hopInsertColumns },
+      },
+      deadLetters: { table: tables.deadLetters, rows: [], format: objects },
     };
   }
 
@@ -137,7 +165,7 @@ export class BufferedStoreWriter implements StoreWriter {
     // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
-      if (hop.ts >= keptFrom) hops.rows.push(hop);
+      if (hop.ts >= keptFrom) hops.rows.push(hopRow(hop));
       else this.pastRetention++;
     }
     for (const letter of batch.deadLetters ?? []) {
@@ -176,7 +204,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private async drainQueue(queue: TableQueue): Promise<void> {
     while (queue.rows.length > 0) {
       const batch = queue.rows.slice(0, this.settings.batchMaxRows);
-      await this.insertWithRetry(queue.table, batch);
+      await this.insertWithRetry(queue, batch);
       // Writers only append, so the written batch is still the head of the queue.
       queue.rows.splice(0, batch.length);
       this.buffered -= batch.length;
@@ -197,10 +225,10 @@ export class BufferedStoreWriter implements StoreWriter {
     if (this.buffered > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  private async insertWithRetry(table: string, rows: object[]): Promise<void> {
+  private async insertWithRetry({ table, format }: TableQueue, rows: unknown[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.insert(table, rows);
+        await this.insert(table, rows, format);
         if (!this.reachable) this.logger.info({ table, pending: this.buffered }, 'store reachable again');
         this.reachable = true;
         return;

@@ -170,7 +170,7 @@ describe('Kafka source, in process over embedded chDB', () => {
     await applyMigrations(client, { tables, hopsTtlDays: 3_650, deadLettersTtlDays: 30 });
     // Every insert goes to whichever engine connection is current, as a restarted server would be.
     const writer = new BufferedStoreWriter(
-      (table, rows) => clickhouseInsert(client)(table, rows),
+      (table, rows, format) => clickhouseInsert(client)(table, rows, format),
       tables,
       config.store,
       silent,

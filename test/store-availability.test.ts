@@ -83,7 +83,7 @@ describe('store writer while the store is unavailable', () => {
     await applyMigrations(client, { tables, hopsTtlDays: 30, deadLettersTtlDays: 30 });
     // Every insert goes to whichever engine connection is current, as a restarted server would be.
     const writer = new BufferedStoreWriter(
-      (table, rows) => clickhouseInsert(client)(table, rows),
+      (table, rows, format) => clickhouseInsert(client)(table, rows, format),
       tables,
       config.store,
       logger,

@@ -44,13 +44,42 @@ describeStoreTargets('store', (target) => {
     const { store } = await fresh();
     const finding = makeFinding(1, { credential: 'key:00000000000000aa' });
     const now = Date.now();
-    const hops = [0, 1, 2].map((depth) => makeHop(7, depth, now + depth));
+    const everyField = makeHop(7, 3, now + 3, {
+      credential: {
+        id: 'jwt:https://idp.example|agent-2',
+        kind: 'jwt',
+        subject: 'agent-2',
+        issuer: 'https://idp.example',
+        scopes: ['tickets:read', 'tickets:write'],
+        jti: 'jti-1',
+      },
+      delegation: ['jwt:https://idp.example|user-1', 'jwt:https://idp.example|agent-2'],
+      source: { workload: 'svc-2', agent: 'planner', ip: '10.0.0.7' },
+      destination: {
+        service: 'svc-3',
+        host: 'svc-3.internal',
+        method: 'POST',
+        path: '/mcp',
+        route: '/mcp',
+        tool: 'search',
+        protocol: 'mcp',
+      },
+      rawStatus: '-',
+      bytesIn: 128,
+      parentInferred: true,
+      originConfidence: 'partial',
+      path: [
+        { hopId: 'trace-00000007-0', service: 'svc-0', workload: 'support-agent', credential: 'c' },
+        { hopId: 'trace-00000007-3', service: 'svc-3', credential: 'c' },
+      ],
+    });
+    const hops = [...[0, 1, 2].map((depth) => makeHop(7, depth, now + depth)), everyField];
     await write(store, { findings: [finding], hops, deadLetters: [makeDeadLetter(1)] });
 
     expect(await store.reader.getFinding(finding.id)).toEqual(finding);
     expect(await store.reader.listFindings({}, 10, null)).toEqual({ items: [finding], nextCursor: null });
     expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
-    expect(await store.reader.stats()).toEqual({ findings: 1, hops: 3, deadLetters: 1 });
+    expect(await store.reader.stats()).toEqual({ findings: 1, hops: 4, deadLetters: 1 });
     expect(store.writer.pending()).toBe(0);
     expect(store.writer.available()).toBe(true);
     expect(await store.ping()).toBe(true);
