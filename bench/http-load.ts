@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HopEvent } from '../schemas/hop-event.js';
+import { freePort, spawnHopwatch, waitUntilHealthy } from '../test/helpers/api-process.js';
 
 /**
  * Offered load against a running `hopwatch run` over loopback: the rate it sustains closed-loop, then
@@ -47,6 +48,31 @@ export function canonicalBatch(batch: number, size: number, now: number): string
 }
 
 export type LoadTarget = { baseUrl: string; pid: number; body: (batch: number) => string };
+
+export type LoadedHopwatch = { target: LoadTarget; stop(): Promise<void> };
+
+/** `hopwatch run` (the built CLI, embedded store in `dataDir`) on a free port, fed `batchSize`-hop canonical batches. */
+export async function startLoadTarget(dataDir: string, batchSize: number): Promise<LoadedHopwatch> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const running = spawnHopwatch(['run'], {
+    HOPWATCH_PORT: String(port),
+    HOPWATCH_DATA_DIR: dataDir,
+    HOPWATCH_LOG_LEVEL: 'warn',
+  });
+  const stop = async () => {
+    running.child.kill('SIGTERM');
+    await running.exited;
+  };
+  try {
+    await waitUntilHealthy(running, baseUrl);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const body = (batch: number) => canonicalBatch(batch, batchSize, Date.now());
+  return { target: { baseUrl, pid: running.child.pid!, body }, stop };
+}
 
 async function postBatch(baseUrl: string, body: string): Promise<number> {
   const response = await fetch(`${baseUrl}/v1/ingest`, {

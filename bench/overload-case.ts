@@ -1,14 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnHopwatch, waitUntilHealthy } from '../test/helpers/api-process.js';
-import {
-  canonicalBatch,
-  type LoadTarget,
-  offerOpenLoop,
-  percentile,
-  sustainedBatchRate,
-} from './http-load.js';
+import { offerOpenLoop, percentile, startLoadTarget, sustainedBatchRate } from './http-load.js';
 import { type CaseResult, caseResult } from './results.js';
 
 const batchSize = 500;
@@ -20,20 +13,8 @@ const batchSize = 500;
  */
 export async function overloadCase(seconds: number): Promise<{ results: CaseResult[]; note: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-overload-'));
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const running = spawnHopwatch(['run'], {
-    HOPWATCH_PORT: String(port),
-    HOPWATCH_DATA_DIR: dataDir,
-    HOPWATCH_LOG_LEVEL: 'warn',
-  });
+  const { target, stop } = await startLoadTarget(dataDir, batchSize);
   try {
-    await waitUntilHealthy(running, baseUrl);
-    const target: LoadTarget = {
-      baseUrl,
-      pid: running.child.pid!,
-      body: (batch) => canonicalBatch(batch, batchSize, Date.now()),
-    };
     const sustained = await sustainedBatchRate(target, 8);
     const report = await offerOpenLoop(target, 4 * sustained, seconds);
     const taken = (report.statuses['200'] ?? 0) / seconds;
@@ -63,8 +44,7 @@ export async function overloadCase(seconds: number): Promise<{ results: CaseResu
       note: `Overload: ${batchSize}-hop canonical batches offered open loop at 4× the ${(sustained * batchSize).toFixed(0)} hops/s sustained closed loop, for ${seconds} s: ${report.offered} offered, answers ${JSON.stringify(report.statuses)}${other.length > 0 ? ' (unexpected statuses!)' : ''}, ${Object.keys(report.failures).length === 0 ? 'no connection failures' : `failures ${JSON.stringify(report.failures)}`}; /healthz p50 ${percentile(report.healthzMs, 0.5).toFixed(0)} ms, p99 ${percentile(report.healthzMs, 0.99).toFixed(0)} ms, max ${Math.max(...report.healthzMs).toFixed(0)} ms, ${report.healthzFailures} failed probes.`,
     };
   } finally {
-    running.child.kill('SIGTERM');
-    await running.exited;
+    await stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

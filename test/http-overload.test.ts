@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalBatch, type LoadTarget, offerOpenLoop, sustainedBatchRate } from '../bench/http-load.js';
-import { assertBuilt, freePort, spawnHopwatch, waitUntilHealthy } from './helpers/api-process.js';
+import { offerOpenLoop, startLoadTarget, sustainedBatchRate } from '../bench/http-load.js';
+import { assertBuilt } from './helpers/api-process.js';
 import { waitUntil } from './helpers/kafka-ingest.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-overload-'));
@@ -18,20 +18,9 @@ const OVERLOAD_SECONDS = Number(process.env.HOPWATCH_OVERLOAD_SECONDS ?? 20);
 describe('HTTP ingest offered four times what it sustains', () => {
   it('answers only 200 or 503, never resets, stays alive and bounded, keeps every acknowledged hop, then serves', async () => {
     assertBuilt();
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const running = spawnHopwatch(['run'], {
-      HOPWATCH_PORT: String(port),
-      HOPWATCH_DATA_DIR: dataDir,
-      HOPWATCH_LOG_LEVEL: 'warn',
-    });
+    const { target, stop } = await startLoadTarget(dataDir, BATCH);
+    const { baseUrl } = target;
     try {
-      await waitUntilHealthy(running, baseUrl);
-      const target: LoadTarget = {
-        baseUrl,
-        pid: running.child.pid!,
-        body: (batch) => canonicalBatch(batch, BATCH, Date.now()),
-      };
       const sustained = await sustainedBatchRate(target, 5);
       expect(sustained).toBeGreaterThan(0);
       const report = await offerOpenLoop(target, 4 * sustained, OVERLOAD_SECONDS);
@@ -58,8 +47,7 @@ describe('HTTP ingest offered four times what it sustains', () => {
       const after = await offerOpenLoop(target, 2, 2);
       expect(Object.keys(after.statuses)).toEqual(['200']);
     } finally {
-      running.child.kill('SIGTERM');
-      await running.exited;
+      await stop();
     }
   }, 180_000);
 });
