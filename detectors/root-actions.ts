@@ -1,6 +1,10 @@
 import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { rootActionKey } from './hop-keys.js';
+import type { KeyedWindows } from './window.js';
+
+/** What a per-root-action window knows of its action: empty origin until its first hop. */
+export type RootActionWindow = { origin: string; traceId: string; late: number };
 
 /**
  * Where each root action (origin credential + trace) started. Lineage emits a root before its
@@ -30,6 +34,26 @@ export class RootAnchors {
     if (anchor !== undefined) return { key, anchor, starts: false };
     this.anchors.set(key, hop.ts, hop.ts);
     return { key, anchor: hop.ts, starts: true };
+  }
+
+  /**
+   * The tumbling window of the hop's root action that holds it, aligned on the action's anchor, its
+   * origin and trace named when it opens (`opened`); undefined for hops without a trace.
+   */
+  windowOf<Acc extends RootActionWindow>(
+    windows: KeyedWindows<Acc>,
+    hop: ResolvedHop,
+    windowMs: number,
+  ): { window: Acc; anchor: number; starts: boolean; opened: boolean } | undefined {
+    const root = this.anchorOf(hop);
+    if (root === undefined) return undefined;
+    const window = windows.tumbling(root.key, hop.ts, windowMs, root.anchor);
+    const opened = window.origin === '';
+    if (opened) {
+      window.origin = hop.originCredential;
+      window.traceId = hop.traceId ?? '';
+    }
+    return { window, anchor: root.anchor, starts: root.starts, opened };
   }
 
   expire(watermark: number): void {

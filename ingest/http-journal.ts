@@ -37,8 +37,7 @@ const segmentPattern = /^segment-(\d{12})\.ndjson$/;
 export class HttpJournal {
   private file: FileHandle | null = null;
   private appending: Promise<void> = Promise.resolve();
-  /** Bytes appended since the last rotation: what a restart would replay beyond the next checkpoint. */
-  bytesSinceRotation = 0;
+  private appendedSinceRotation = 0;
 
   private constructor(
     private readonly directory: string,
@@ -54,10 +53,15 @@ export class HttpJournal {
     return journal;
   }
 
+  /** Bytes appended since the last rotation: what a restart would replay beyond the next checkpoint. */
+  get bytesSinceRotation(): number {
+    return this.appendedSinceRotation;
+  }
+
   /** Appends and fsyncs, in call order; resolves once the entry is on disk. */
   append(entry: JournalEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
-    this.bytesSinceRotation += line.length;
+    this.appendedSinceRotation += line.length;
     const appended = this.appending.then(async () => {
       const file = this.file;
       if (file === null) throw new Error('the HTTP journal is closed');
@@ -104,7 +108,7 @@ export class HttpJournal {
     await this.appending;
     const previous = this.file;
     this.segment += 1;
-    this.bytesSinceRotation = 0;
+    this.appendedSinceRotation = 0;
     this.file = await open(join(this.directory, segmentName(this.segment)), 'a');
     await previous?.close();
     return this.segment;

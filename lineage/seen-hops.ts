@@ -35,13 +35,7 @@ export class SeenHops {
   }
 
   snapshot(): { hashes: string; expiries: string } {
-    const hashes = new Float64Array(this.count);
-    const expiries = new Float64Array(this.count);
-    for (let i = 0; i < this.count; i++) {
-      const slot = (this.head + i) % this.hashes.length;
-      hashes[i] = this.hashes[slot]!;
-      expiries[i] = this.expiries[slot]!;
-    }
+    const { hashes, expiries } = this.inArrivalOrder(this.count);
     return { hashes: toBase64(hashes), expiries: toBase64(expiries) };
   }
 
@@ -74,7 +68,19 @@ export class SeenHops {
   }
 
   private grow(): void {
-    const size = Math.min(this.hashes.length * 2, Math.max(this.maxIds, 1));
+    const { hashes, expiries } = this.inArrivalOrder(
+      Math.min(this.hashes.length * 2, Math.max(this.maxIds, 1)),
+    );
+    this.hashes = hashes;
+    this.expiries = expiries;
+    this.head = 0;
+  }
+
+  /** The ring unrolled, oldest first, into arrays of `size` (at least `count`). */
+  private inArrivalOrder(size: number): {
+    hashes: Float64Array<ArrayBuffer>;
+    expiries: Float64Array<ArrayBuffer>;
+  } {
     const hashes = new Float64Array(size);
     const expiries = new Float64Array(size);
     for (let i = 0; i < this.count; i++) {
@@ -82,9 +88,7 @@ export class SeenHops {
       hashes[i] = this.hashes[slot]!;
       expiries[i] = this.expiries[slot]!;
     }
-    this.hashes = hashes;
-    this.expiries = expiries;
-    this.head = 0;
+    return { hashes, expiries };
   }
 }
 

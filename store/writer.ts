@@ -197,7 +197,8 @@ export class BufferedStoreWriter implements StoreWriter {
         { reason: describeError(error), pending: this.buffered },
         'findings write failed; retrying',
       );
-      if (!this.closed) setTimeout(() => this.flushFindingsInBackground(), this.retryDelay(1)).unref();
+      // The writer's one retry timer (not one per failed write): its flush writes the findings too.
+      if (!this.closed) this.schedule(this.retryDelay(1));
     });
   }
 

@@ -67,16 +67,12 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   }
 
   observe(hop: ResolvedHop): void {
-    const root = this.anchors.anchorOf(hop);
-    if (root === undefined) return;
     const config = this.context.settingsFor(hop.originCredential);
-    const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
-    if (window.origin === '') {
-      window.origin = hop.originCredential;
-      window.traceId = hop.traceId ?? '';
-      window.anchor = root.anchor;
-    }
-    if (root.starts) {
+    const action = this.anchors.windowOf(this.windows, hop, config.windowMs);
+    if (action === undefined) return;
+    const { window } = action;
+    if (action.opened) window.anchor = action.anchor;
+    if (action.starts) {
       window.rootHopId = hop.id;
       return;
     }

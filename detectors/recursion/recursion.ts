@@ -62,14 +62,10 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   }
 
   observe(hop: ResolvedHop): void {
-    const root = this.anchors.anchorOf(hop);
-    if (root === undefined) return;
     const config = this.context.settingsFor(hop.originCredential);
-    const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
-    if (window.origin === '') {
-      window.origin = hop.originCredential;
-      window.traceId = hop.traceId ?? '';
-    }
+    const action = this.anchors.windowOf(this.windows, hop, config.windowMs);
+    if (action === undefined) return;
+    const { window } = action;
     countBounded(window.calls, callKey(hop), callsTracked);
     const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     if (repeated !== undefined) {
