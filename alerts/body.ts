@@ -11,7 +11,7 @@ export function renderAlertBody(finding: Finding, style: BodyStyle): string {
   return style === 'slack' ? JSON.stringify(slackMessage(finding)) : JSON.stringify(finding);
 }
 
-type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string };
+export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string };
 
 export type SlackMessage = {
   text: string;
@@ -72,10 +72,10 @@ function slackMessage(finding: Finding): SlackMessage {
 }
 
 // Slack's mrkdwn treats these three as control characters.
-function escapeMrkdwn(text: string): string {
+export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

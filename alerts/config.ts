@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { severities } from '../schemas/finding.js';
 
 export const bodyStyles = ['hopwatch', 'slack'] as const;
+/** `incidents`: one delivery when an incident opens, escalates and resolves; `findings`: one per finding. */
+export const notifyModes = ['incidents', 'findings'] as const;
 
 const HOUR_MS = 3_600_000;
 
@@ -15,8 +17,10 @@ export const webhookConfigSchema = z
     secretEnv: z.string().min(1).optional(),
     /** Path of a file holding the signing secret (surrounding whitespace is ignored). */
     secretFile: z.string().min(1).optional(),
+    notify: z.enum(notifyModes).default('incidents'),
+    /** Findings (or incidents) of at least this severity. */
     minSeverity: z.enum(severities).default('medium'),
-    /** Only findings of these detectors (names checked where the whole config is read); absent means all. */
+    /** Only findings of these detectors, or incidents with one (names checked where the whole config is read); absent means all. */
     detectors: z.array(z.string().min(1)).min(1).optional(),
     /** `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback. */
     bodyStyle: z.enum(bodyStyles).default('hopwatch'),
@@ -93,6 +97,8 @@ export const alertsConfigSchema = z
         'webhook names must be unique',
       ),
     outbox: outboxConfigSchema.prefault({}),
+    /** Where hopwatch's API is reached from the receivers' side (e.g. https://hopwatch.example.com); alerts link to it. */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   })
   .superRefine((alerts, context) => {
     alerts.webhooks.forEach((webhook, index) => {
@@ -107,6 +113,7 @@ export const alertsConfigSchema = z
   });
 
 export type BodyStyle = (typeof bodyStyles)[number];
+export type NotifyMode = (typeof notifyModes)[number];
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 export type WebhookConfigInput = z.input<typeof webhookConfigSchema>;
 export type OutboxConfig = z.infer<typeof outboxConfigSchema>;

@@ -107,6 +107,7 @@ export class DeliveryIndex {
       if (filter.state !== undefined && delivery.state !== filter.state) continue;
       if (filter.webhook !== undefined && delivery.webhook !== filter.webhook) continue;
       if (filter.findingId !== undefined && delivery.findingId !== filter.findingId) continue;
+      if (filter.incidentId !== undefined && delivery.incidentId !== filter.incidentId) continue;
       deliveries.push(publicView(delivery));
       lastSeq = delivery.seq;
     }
@@ -156,7 +157,6 @@ export class DeliveryIndex {
 export function publicView(delivery: StoredDelivery): AlertDelivery {
   const view: AlertDelivery = {
     id: delivery.id,
-    findingId: delivery.findingId,
     webhook: delivery.webhook,
     state: delivery.state,
     attempts: delivery.attempts,
@@ -164,6 +164,8 @@ export function publicView(delivery: StoredDelivery): AlertDelivery {
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
   };
+  if (delivery.findingId !== undefined) view.findingId = delivery.findingId;
+  if (delivery.incidentId !== undefined) view.incidentId = delivery.incidentId;
   if (delivery.lastStatus !== undefined) view.lastStatus = delivery.lastStatus;
   if (delivery.lastError !== undefined) view.lastError = delivery.lastError;
   return view;

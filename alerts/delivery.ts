@@ -2,11 +2,14 @@ import { z } from 'zod';
 
 export const deliveryStates = ['pending', 'delivered', 'failed'] as const;
 
-/** One alert delivery: one finding to one webhook, whatever the number of attempts. */
+/** One alert delivery: one finding, or one version of an incident, to one webhook, whatever the number of attempts. */
 export const alertDeliverySchema = z.object({
-  /** Deterministic per (finding id, webhook); sent as X-Hopwatch-Delivery. */
+  /** Deterministic per (finding id, webhook) or (incident id and version, webhook); sent as X-Hopwatch-Delivery. */
   id: z.string(),
-  findingId: z.string(),
+  /** Set on a delivery of a finding (`notify: findings`). */
+  findingId: z.string().optional(),
+  /** Set on a delivery of an incident's change (`notify: incidents`). */
+  incidentId: z.string().optional(),
   webhook: z.string(),
   state: z.enum(deliveryStates),
   attempts: z.number().int().nonnegative(),
@@ -25,6 +28,7 @@ export const alertDeliveryFilterSchema = z.object({
   state: z.enum(deliveryStates).optional(),
   webhook: z.string().optional(),
   findingId: z.string().optional(),
+  incidentId: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import FlatQueue from 'flatqueue';
 import type { Logger } from 'pino';
 import { type Finding, severityAtLeast } from '../schemas/finding.js';
+import { type Incident, isNotifiable } from '../schemas/incident.js';
 import { sendAttempt } from './attempt.js';
 import { renderAlertBody } from './body.js';
 import type { AlertsConfig } from './config.js';
@@ -13,6 +14,7 @@ import {
   attemptOutcomes,
 } from './delivery.js';
 import type { StoredDelivery } from './delivery-index.js';
+import { incidentUrl, renderIncidentBody } from './incident-body.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
@@ -32,8 +34,11 @@ export type AlertDispatcherOptions = {
 };
 
 export type AlertDispatcher = {
-  /** Routes findings to webhooks (severity, detector) and resolves once the new deliveries are on disk. */
-  enqueue(findings: readonly Finding[]): Promise<void>;
+  /**
+   * Routes findings (webhooks with `notify: findings`) and incident changes (`notify: incidents`) by
+   * severity and detector, silenced findings to none, and resolves once the new deliveries are on disk.
+   */
+  enqueue(findings: readonly Finding[], incidents?: readonly Incident[]): Promise<void>;
   /** Starts delivering, the backlog left by a previous run first. */
   start(): void;
   /** Stops scheduling, waits for attempts in flight (at most a timeout) and closes the outbox. */
@@ -68,6 +73,7 @@ export async function createAlertDispatcher(
     random: options.random ?? Math.random,
     userAgent: hopwatchUserAgent(),
     maxPending: options.config.outbox.maxPending,
+    publicUrl: options.config.publicUrl,
   });
   await dispatcher.failOrphans();
   return { ok: true, dispatcher };
@@ -88,6 +94,7 @@ type Collaborators = {
   random: () => number;
   userAgent: string;
   maxPending: number;
+  publicUrl: string | undefined;
 };
 
 class WebhookDispatcher implements AlertDispatcher {
@@ -139,20 +146,13 @@ class WebhookDispatcher implements AlertDispatcher {
     }
   }
 
-  async enqueue(findings: readonly Finding[]): Promise<void> {
+  async enqueue(findings: readonly Finding[], incidents: readonly Incident[] = []): Promise<void> {
     await this.#roomForMore();
     if (this.#state === 'stopped') throw new Error('the alert dispatcher is stopped');
     const candidates: NewDelivery[] = [];
-    for (const finding of findings) {
-      for (const { webhook } of this.#lanes.values()) {
-        if (!routes(webhook, finding)) continue;
-        candidates.push({
-          id: deliveryIdFor(finding.id, webhook.name),
-          findingId: finding.id,
-          webhook: webhook.name,
-          body: renderAlertBody(finding, webhook.bodyStyle),
-        });
-      }
+    for (const { webhook } of this.#lanes.values()) {
+      if (webhook.notify === 'findings') candidates.push(...this.#findingDeliveries(webhook, findings));
+      else candidates.push(...this.#incidentDeliveries(webhook, incidents));
     }
     if (candidates.length === 0) return;
     for (const delivery of await this.#outbox.add(candidates)) {
@@ -160,6 +160,28 @@ class WebhookDispatcher implements AlertDispatcher {
       lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
       this.#pump(lane);
     }
+  }
+
+  #findingDeliveries(webhook: ResolvedWebhook, findings: readonly Finding[]): NewDelivery[] {
+    return findings
+      .filter((finding) => finding.silencedBy === undefined && routes(webhook, finding))
+      .map((finding) => ({
+        id: deliveryIdFor(finding.id, webhook.name),
+        findingId: finding.id,
+        webhook: webhook.name,
+        body: renderAlertBody(finding, webhook.bodyStyle),
+      }));
+  }
+
+  #incidentDeliveries(webhook: ResolvedWebhook, incidents: readonly Incident[]): NewDelivery[] {
+    return incidents
+      .filter((incident) => isNotifiable(incident.change) && routesIncident(webhook, incident))
+      .map((incident) => ({
+        id: deliveryIdFor(`incident:${incident.id}:${incident.version}`, webhook.name),
+        incidentId: incident.id,
+        webhook: webhook.name,
+        body: renderIncidentBody(incident, webhook.bodyStyle, incidentUrl(this.#with.publicUrl, incident.id)),
+      }));
   }
 
   start(): void {
@@ -280,6 +302,7 @@ class WebhookDispatcher implements AlertDispatcher {
       webhook: webhook.name,
       deliveryId: delivery.id,
       findingId: delivery.findingId,
+      incidentId: delivery.incidentId,
       attempts: delivery.attempts,
       status: delivery.lastStatus,
       error: delivery.lastError,
@@ -292,6 +315,13 @@ class WebhookDispatcher implements AlertDispatcher {
         'alert delivery will be retried',
       );
   }
+}
+
+function routesIncident(webhook: ResolvedWebhook, incident: Incident): boolean {
+  return (
+    severityAtLeast(incident.severity, webhook.minSeverity) &&
+    (webhook.detectors === undefined || incident.detectors.some((name) => webhook.detectors!.includes(name)))
+  );
 }
 
 function routes(webhook: ResolvedWebhook, finding: Finding): boolean {

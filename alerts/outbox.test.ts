@@ -146,7 +146,7 @@ describe('the alert outbox file', () => {
     let cursor: string | undefined;
     do {
       const page = outbox.list({ limit: 7, webhook: 'pager', cursor });
-      seen.push(...page.items.map((delivery) => delivery.findingId));
+      seen.push(...page.items.map((delivery) => delivery.findingId ?? ''));
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
 

@@ -34,7 +34,13 @@ const updateLineSchema = alertDeliverySchema
   .extend({ op: z.literal('update') });
 const outboxLineSchema = z.discriminatedUnion('op', [putLineSchema, updateLineSchema]);
 
-export type NewDelivery = { id: string; findingId: string; webhook: string; body: string };
+export type NewDelivery = {
+  id: string;
+  webhook: string;
+  body: string;
+  findingId?: string;
+  incidentId?: string;
+};
 export type DeliveryChange = Omit<DeliveryUpdate, 'updatedAt'>;
 
 export type OutboxOptions = { directory: string; config: OutboxConfig; now: () => number; logger: Logger };

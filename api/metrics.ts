@@ -132,6 +132,12 @@ const engineMetrics: Mirrored<EngineStats>[] = [
     read: (s) => s.detectorState,
   },
   {
+    name: 'hopwatch_open_incidents',
+    help: 'Incidents open (a finding came within incidents.quietMs of event time)',
+    type: 'gauge',
+    read: (s) => s.openIncidents,
+  },
+  {
     name: 'hopwatch_watermark_seconds',
     help: 'Event-time watermark of the detection engine (unix seconds; 0 before the first event)',
     type: 'gauge',

@@ -127,5 +127,6 @@ export const statsSchema = z.object({
     findingsByDetector: countsSchema,
     duplicateHops: z.number(),
     detectorState: countsSchema.describe('entries held per detector'),
+    openIncidents: z.number(),
   }),
 });

@@ -1,4 +1,4 @@
-import { GlobSet } from './glob.js';
+import { GlobSet } from '../common/glob.js';
 
 const cacheLimit = 10_000;
 

@@ -16,6 +16,7 @@ const checkpoint = {
   offsets: { 'hopwatch.access-logs': { '0': '12', '5': '7' } },
   engine: { version: 1, detectors: {} },
   findings: [findingFixture({ id: 'f1' })],
+  incidents: [],
 };
 
 const { engine, ...rest } = checkpoint;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { findingSchema } from '../schemas/finding.js';
+import { incidentSchema } from '../schemas/incident.js';
 
 const checkpointVersion = 1;
 
@@ -20,6 +21,8 @@ const checkpointSchema = z.object({
   engine: z.unknown(),
   /** Findings the engine raised since the previous checkpoint; published after this file is on disk. */
   findings: z.array(findingSchema),
+  /** The incident versions those findings made (absent in checkpoints written before incidents). */
+  incidents: z.array(incidentSchema).default([]),
 });
 export type KafkaCheckpoint = z.infer<typeof checkpointSchema>;
 

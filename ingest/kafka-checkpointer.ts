@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { Finding } from '../schemas/finding.js';
 import { writeCheckpoint } from './kafka-checkpoint.js';
 import type { ConsumedOffsets, PartitionOffset } from './kafka-offsets.js';
 import { type RetryOptions, untilDone } from './kafka-retry.js';
-import type { CheckpointedIntake } from './source.js';
+import type { CheckpointedIntake, Verdicts } from './source.js';
 
 export type CheckpointerOptions = {
   file: string;
@@ -17,12 +16,12 @@ export type CheckpointerOptions = {
 
 /**
  * One checkpoint: store first (hops and dead letters of every consumed record), then the file (engine
- * snapshot, next offsets, findings held since the last one), then those findings, then the offset
+ * snapshot, next offsets, verdicts held since the last one), then those verdicts, then the offset
  * commit. Nothing is published or committed before what it depends on is durable.
  */
 export class Checkpointer {
-  /** Findings taken from the pipeline whose file could not be written; they go into the next one. */
-  private carried: Finding[] = [];
+  /** Verdicts taken from the pipeline whose file could not be written; they go into the next one. */
+  private carried: Verdicts = { findings: [], incidents: [] };
   private lastProgress = '';
 
   constructor(
@@ -33,10 +32,14 @@ export class Checkpointer {
   async checkpoint(retry: RetryOptions): Promise<void> {
     const { intake, offsets, groupId } = this.options;
     const progress = this.progressMark();
-    if (progress === this.lastProgress && this.carried.length === 0) return;
+    if (progress === this.lastProgress && this.carried.findings.length + this.carried.incidents.length === 0)
+      return;
     await untilDone('writing to the store', () => intake.durable(), this.logger, retry);
     const taken = intake.takeCheckpoint();
-    const findings = this.carried.concat(taken.findings);
+    const verdicts: Verdicts = {
+      findings: this.carried.findings.concat(taken.findings),
+      incidents: this.carried.incidents.concat(taken.incidents),
+    };
     const started = performance.now();
     try {
       const bytes = await writeCheckpoint(this.options.file, {
@@ -44,17 +47,17 @@ export class Checkpointer {
         writtenAt: Date.now(),
         offsets: offsets.toCheckpoint(),
         engineJson: taken.engineJson,
-        findings,
+        ...verdicts,
       });
       const ms = Math.round(performance.now() - started);
-      this.logger.debug({ bytes, ms, findings: findings.length }, 'Kafka checkpoint written');
+      this.logger.debug({ bytes, ms, findings: verdicts.findings.length }, 'Kafka checkpoint written');
     } catch (error) {
-      this.carried = findings;
+      this.carried = verdicts;
       throw error;
     }
-    this.carried = [];
+    this.carried = { findings: [], incidents: [] };
     this.lastProgress = progress;
-    await untilDone('writing to the store', () => intake.publish(findings), this.logger, retry);
+    await untilDone('writing to the store', () => intake.publish(verdicts), this.logger, retry);
     const uncommitted = offsets.uncommitted(this.options.assignment());
     if (uncommitted.length > 0 && (await this.options.commit(uncommitted)))
       offsets.markCommitted(uncommitted);

@@ -127,10 +127,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
     await this.deadLetters.connect();
     // Findings of the last checkpoint may not have reached the store before the process ended.
-    if (restored !== null && restored.findings.length > 0) {
+    if (restored !== null && restored.findings.length + restored.incidents.length > 0) {
       await untilDone(
         'publishing the findings of the last checkpoint',
-        () => context.intake.publish(restored.findings),
+        () => context.intake.publish(restored),
         this.logger,
       );
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
 import type { DecodedRecord } from './decode.js';
 
 /** Where a raw record came from: enough to find it again and to name it in a dead letter. */
@@ -43,9 +44,14 @@ export interface Intake {
   accepting(): boolean;
 }
 
-/** What a checkpoint takes of a lane, in one synchronous step: engine state and the findings held since the last one. */
-/** The engine state as JSON text (taken at once: the engine moves on right after), and the held findings. */
-export type LaneCheckpoint = { engineJson: string; findings: Finding[] };
+/** What the engine concluded: findings and the incident versions they made, held and published together. */
+export type Verdicts = { findings: Finding[]; incidents: Incident[] };
+
+/**
+ * What a checkpoint takes of a lane, in one synchronous step: the engine state as JSON text (taken at
+ * once: the engine moves on right after) and the verdicts held since the last one.
+ */
+export type LaneCheckpoint = { engineJson: string } & Verdicts;
 
 /**
  * The lane of a source that replays from checkpoints (Kafka): the engine sees records synchronously
@@ -58,8 +64,8 @@ export interface CheckpointedIntake extends Intake {
   /** Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable (nothing is lost). */
   forward(): Promise<void>;
   takeCheckpoint(): LaneCheckpoint;
-  /** Writes checkpointed findings to the sinks; publishing one twice is harmless (ids deduplicate). */
-  publish(findings: Finding[]): Promise<void>;
+  /** Writes checkpointed verdicts to the sinks; publishing one twice is harmless (ids and versions deduplicate). */
+  publish(verdicts: Verdicts): Promise<void>;
   /** Changes whenever a checkpoint would differ: events seen, watermark moved. */
   progress(): string;
 }

@@ -1,5 +1,6 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
+import { SilenceBook, silencesFile } from '../incidents/silences.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import type { Source, SourceReports } from '../ingest/source.js';
 import type { PipelineStats } from '../schemas/stats.js';
@@ -51,6 +52,8 @@ export class Pipeline {
     plans: ReadonlyArray<{ name: string; plan: SourcePlan }>,
     private readonly logger: Logger,
     private readonly now: () => number,
+    /** The silences every lane's engine applies; the API adds and ends them. */
+    readonly silences: SilenceBook,
   ) {
     for (const { name, plan } of plans) {
       const { journal } = plan;
@@ -86,8 +89,9 @@ export class Pipeline {
     name: string,
     resume: { snapshot: unknown; holdFindings: boolean; journal?: HttpJournal },
   ): { lane: Lane; resumed: boolean } {
-    const engineConfig = { lineage: this.config.lineage, detectors: this.config.detectors };
-    const deps = { now: this.now };
+    const { lineage, detectors, incidents } = this.config;
+    const engineConfig = { lineage, detectors, incidents };
+    const deps = { now: this.now, silences: this.silences };
     let resumed = false;
     const createEngine = (sink: EngineSink) => {
       const { snapshot } = resume;
@@ -209,10 +213,9 @@ export async function assemble(
       plans.push({ name, plan: built.built });
     }
     const sinkSet = new SinkSet([...sinks, ...(options.extraSinks ?? [])], options.onSinkWrite);
-    return {
-      ok: true,
-      pipeline: new Pipeline(config, sinkSet, plans, options.logger, options.now ?? Date.now),
-    };
+    const now = options.now ?? Date.now;
+    const silences = await openSilences(config, now);
+    return { ok: true, pipeline: new Pipeline(config, sinkSet, plans, options.logger, now, silences) };
   } catch (error) {
     await new SinkSet(sinks).close().catch(() => undefined);
     if (error instanceof ConfigProblem) return { ok: false, reason: error.message };
@@ -221,6 +224,14 @@ export async function assemble(
 }
 
 class ConfigProblem extends Error {}
+
+async function openSilences(config: HopwatchConfig, now: () => number): Promise<SilenceBook> {
+  try {
+    return await SilenceBook.open(config.incidents.silences, silencesFile(config.dataDir), now);
+  } catch (error) {
+    throw new ConfigProblem(`silences: ${(error as Error).message}`);
+  }
+}
 
 type Buildable<Thing> = { name: string; build(config: never, context: BuildContext): Promise<Built<Thing>> };
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { apiConfigSchema } from '../api/config.js';
 import { detectorsConfigSchema } from '../detectors/config.js';
 import { detectorNames } from '../detectors/index.js';
+import { incidentsConfigSchema } from '../incidents/config.js';
 import { lineageConfigSchema } from '../lineage/config.js';
 import type { Component } from './component.js';
 import { sinkRegistry, sourceRegistry } from './registry.js';
@@ -33,6 +34,7 @@ const shape = {
   sinks: z.array(z.enum(sinkNames)).default(['store', 'alerts']),
   lineage: lineageConfigSchema.prefault({}),
   detectors: detectorsConfigSchema.prefault({}),
+  incidents: incidentsConfigSchema.prefault({}),
   api: apiConfigSchema.prefault({}),
   ...componentSections,
 };
@@ -44,6 +46,7 @@ type Shared = {
   sinks: string[];
   lineage: z.output<typeof lineageConfigSchema>;
   detectors: z.output<typeof detectorsConfigSchema>;
+  incidents: z.output<typeof incidentsConfigSchema>;
   api: z.output<typeof apiConfigSchema>;
 };
 
@@ -56,6 +59,7 @@ export type HopwatchConfigInput = {
   sinks?: string[];
   lineage?: z.input<typeof lineageConfigSchema>;
   detectors?: z.input<typeof detectorsConfigSchema>;
+  incidents?: z.input<typeof incidentsConfigSchema>;
   api?: z.input<typeof apiConfigSchema>;
 } & ComponentSectionsInput;
 

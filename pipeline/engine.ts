@@ -5,21 +5,34 @@ import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
+import type { SilenceBook } from '../incidents/silences.js';
+import { IncidentTracker, incidentSnapshotSchema } from '../incidents/tracker.js';
 import type { LineageConfig } from '../lineage/config.js';
 import { LineageResolver } from '../lineage/resolver.js';
 import { lineageSnapshotSchema, restoreLineage, snapshotLineage } from '../lineage/snapshot.js';
 import type { Finding } from '../schemas/finding.js';
 import type { HopEvent } from '../schemas/hop-event.js';
+import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 
-export type EngineConfig = { lineage: LineageConfig; detectors: DetectorsConfig };
-export type EngineDeps = { now: () => number };
+export type IncidentSettings = { quietMs: number; maxOpen: number };
+export type EngineConfig = {
+  lineage: LineageConfig;
+  detectors: DetectorsConfig;
+  incidents?: IncidentSettings;
+};
+/** `silences` mark the findings they match (none by default); `now` is the wall clock. */
+export type EngineDeps = { now: () => number; silences?: SilenceBook };
+
+const defaultIncidentSettings: IncidentSettings = { quietMs: 15 * 60_000, maxOpen: 10_000 };
 
 /** Where the engine puts what it produces, as soon as it is produced. */
 export interface EngineSink {
   hop(hop: ResolvedHop): void;
   finding(finding: Finding): void;
+  /** Each new version of an incident; ignored when absent. */
+  incident?(incident: Incident): void;
 }
 
 /** lineage → detectors, in event time. */
@@ -51,6 +64,8 @@ const engineSnapshotSchema = z.object({
   findingsByDetector: z.record(z.string(), z.number()),
   lineage: lineageSnapshotSchema,
   detectors: z.record(z.string(), z.unknown()),
+  /** Absent in snapshots taken before incidents existed. */
+  incidents: incidentSnapshotSchema.optional(),
 });
 
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -63,6 +78,8 @@ export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
 class Engine implements DetectionEngine {
   private readonly lineage: LineageResolver;
   private readonly detectors: Detector[];
+  private readonly incidents: IncidentTracker;
+  private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
   private eventsObserved = 0;
@@ -75,6 +92,12 @@ class Engine implements DetectionEngine {
     deps: EngineDeps,
     snapshot?: EngineSnapshot,
   ) {
+    this.silences = deps.silences;
+    this.incidents = new IncidentTracker(
+      config.incidents ?? defaultIncidentSettings,
+      (incident) => sink.incident?.(incident),
+      snapshot?.incidents,
+    );
     const { detectors } = config;
     const build = {
       sections: detectors as unknown as Record<string, unknown>,
@@ -121,6 +144,7 @@ class Engine implements DetectionEngine {
       findingsByDetector: { ...this.findingsByDetector },
       duplicateHops: lineage.duplicateHops,
       detectorState,
+      openIncidents: this.incidents.size(),
     };
   }
 
@@ -137,6 +161,7 @@ class Engine implements DetectionEngine {
       findingsByDetector: { ...this.findingsByDetector },
       lineage: snapshotLineage(this.lineage),
       detectors,
+      incidents: this.incidents.snapshot(),
     };
   }
 
@@ -152,13 +177,19 @@ class Engine implements DetectionEngine {
   private moveWatermark(watermark: number): void {
     this.watermark = watermark;
     this.lineage.advance(watermark);
-    this.closeWindows(watermark - this.config.lineage.graceMs);
+    const settled = watermark - this.config.lineage.graceMs;
+    this.closeWindows(settled);
+    this.incidents.advance(settled);
   }
 
+  /** Findings of windows closing together go out by window end, then id: the order incidents are built in. */
   private closeWindows(watermark: number): void {
+    const raised: Finding[] = [];
     for (const detector of this.detectors) {
-      for (const finding of detector.advance(watermark)) this.publish(finding);
+      for (const finding of detector.advance(watermark)) raised.push(finding);
     }
+    raised.sort((a, b) => a.windowEnd - b.windowEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const finding of raised) this.publish(finding);
   }
 
   private dispatch(hop: ResolvedHop): void {
@@ -166,8 +197,12 @@ class Engine implements DetectionEngine {
     for (const detector of this.detectors) detector.observe(hop);
   }
 
+  /** A silenced finding is marked and joins no incident; any other joins its credential's incident. */
   private publish(finding: Finding): void {
     this.findingsByDetector[finding.detector] = (this.findingsByDetector[finding.detector] ?? 0) + 1;
+    const silence = this.silences?.match(finding);
+    if (silence !== undefined) finding.silencedBy = silence.id;
+    else finding.incidentId = this.incidents.add(finding);
     this.sink.finding(finding);
   }
 }

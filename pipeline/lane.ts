@@ -11,6 +11,7 @@ import type {
   LaneCheckpoint,
   RawRecord,
   RecordReject,
+  Verdicts,
 } from '../ingest/source.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
@@ -67,9 +68,9 @@ function bump(counts: Record<string, number>, key: string, by = 1): void {
 export class Lane implements CheckpointedIntake {
   private readonly engine: DetectionEngine;
   private hops: ResolvedHop[] = [];
-  private findings: Finding[] = [];
+  private verdicts: Verdicts = noVerdicts();
   private deadLetters: DeadLetter[] = [];
-  private heldFindings: Finding[] = [];
+  private held: Verdicts = noVerdicts();
   private holding: boolean;
   readonly counters: LaneCounters = {
     recordsReceived: 0,
@@ -99,8 +100,11 @@ export class Lane implements CheckpointedIntake {
         this.hops.push(hop);
       },
       finding: (finding) => {
-        (this.holding ? this.heldFindings : this.findings).push(finding);
+        (this.holding ? this.held : this.verdicts).findings.push(finding);
         bump(this.counters.findingsRaised, finding.detector);
+      },
+      incident: (incident) => {
+        (this.holding ? this.held : this.verdicts).incidents.push(incident);
       },
     });
   }
@@ -167,12 +171,12 @@ export class Lane implements CheckpointedIntake {
   }
 
   async forward(): Promise<void> {
-    const { hops, findings, deadLetters } = this;
+    const { hops, verdicts, deadLetters } = this;
     this.hops = [];
-    this.findings = [];
+    this.verdicts = noVerdicts();
     this.deadLetters = [];
     // A batch the sinks refuse waits in the sink set and goes first next time.
-    await this.deps.sinks.write({ hops, findings, deadLetters });
+    await this.deps.sinks.write({ hops, ...verdicts, deadLetters });
   }
 
   async durable(): Promise<void> {
@@ -186,13 +190,13 @@ export class Lane implements CheckpointedIntake {
 
   /** Taken in one synchronous step, so that state and findings match each other and every record `accept` has seen. */
   takeCheckpoint(): LaneCheckpoint {
-    const findings = this.heldFindings;
-    this.heldFindings = [];
-    return { engineJson: JSON.stringify(this.engine.snapshot()), findings };
+    const { held } = this;
+    this.held = noVerdicts();
+    return { engineJson: JSON.stringify(this.engine.snapshot()), ...held };
   }
 
-  async publish(findings: Finding[]): Promise<void> {
-    if (findings.length > 0) await this.deps.sinks.write({ findings });
+  async publish(verdicts: Verdicts): Promise<void> {
+    await this.deps.sinks.write(verdicts);
   }
 
   progress(): string {
@@ -284,8 +288,11 @@ export class Lane implements CheckpointedIntake {
   async drain(): Promise<void> {
     this.engine.flush();
     this.holding = false;
-    this.findings = this.heldFindings.concat(this.findings);
-    this.heldFindings = [];
+    this.verdicts = {
+      findings: this.held.findings.concat(this.verdicts.findings),
+      incidents: this.held.incidents.concat(this.verdicts.incidents),
+    };
+    this.held = noVerdicts();
     await this.durable();
     // The drained state (every window closed) is what a restart resumes from, even when no event came since.
     await this.checkpoint(true);
@@ -294,6 +301,10 @@ export class Lane implements CheckpointedIntake {
   engineStats(): EngineStats {
     return this.engine.stats();
   }
+}
+
+function noVerdicts(): Verdicts {
+  return { findings: [], incidents: [] };
 }
 
 function deadLetter(record: RawRecord, rejection: Rejection, receivedAt: number): DeadLetter {

@@ -1,9 +1,15 @@
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 
 /** What the pipeline hands its sinks; each sink takes the parts it stores or sends and ignores the rest. */
-export type SinkBatch = { hops?: ResolvedHop[]; findings?: Finding[]; deadLetters?: DeadLetter[] };
+export type SinkBatch = {
+  hops?: ResolvedHop[];
+  findings?: Finding[];
+  incidents?: Incident[];
+  deadLetters?: DeadLetter[];
+};
 
 export type SinkStats = {
   /** Rows or findings taken but not yet durable (or delivered). */
@@ -100,7 +106,12 @@ export class SinkSet implements Sink {
 }
 
 function batchSize(batch: SinkBatch): number {
-  return (batch.hops?.length ?? 0) + (batch.findings?.length ?? 0) + (batch.deadLetters?.length ?? 0);
+  return (
+    (batch.hops?.length ?? 0) +
+    (batch.findings?.length ?? 0) +
+    (batch.incidents?.length ?? 0) +
+    (batch.deadLetters?.length ?? 0)
+  );
 }
 
 function isEmpty(batch: SinkBatch): boolean {

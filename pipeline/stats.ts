@@ -24,6 +24,7 @@ export function pipelineStats(
       findingsByDetector: {},
       duplicateHops: 0,
       detectorState: {},
+      openIncidents: 0,
     },
     storePendingRows: sinks.pending,
     hopsPastRetention: sinks.hopsPastRetention,
@@ -42,6 +43,7 @@ export function pipelineStats(
     total.pendingHops += engine.pendingHops;
     total.evictedTraces += engine.evictedTraces;
     total.duplicateHops += engine.duplicateHops;
+    total.openIncidents += engine.openIncidents;
     if (engine.watermark !== null)
       total.watermark = Math.max(total.watermark ?? engine.watermark, engine.watermark);
     addInto(total.findingsByDetector, engine.findingsByDetector);

@@ -18,6 +18,10 @@ export const findingSchema = z.object({
   detectedAt: z.number().int(),
   summary: z.string().min(1),
   evidence: z.record(z.string(), z.unknown()),
+  /** The incident it joined (absent when silenced, or outside a pipeline that tracks incidents). */
+  incidentId: z.string().optional(),
+  /** The silence that matched it when it was raised: stored, joins no incident, notifies nobody. */
+  silencedBy: z.string().optional(),
 });
 
 export type Severity = (typeof severities)[number];

@@ -12,6 +12,8 @@ export type EngineStats = {
   duplicateHops: number;
   /** Entries held per detector. */
   detectorState: Record<string, number>;
+  /** Incidents open (not yet quiet for `incidents.quietMs`). */
+  openIncidents: number;
 };
 
 export type PipelineStats = {

@@ -33,6 +33,10 @@ export function findingPageQuery(
     conditions.push('originCredential = {originCredential:String}');
     params.originCredential = filter.originCredential;
   }
+  if (filter.incidentId !== undefined) {
+    conditions.push('incidentId = {incidentId:String}');
+    params.incidentId = filter.incidentId;
+  }
   if (filter.from !== undefined) {
     conditions.push(`windowEnd >= ${instant('from')}`);
     params.from = filter.from;

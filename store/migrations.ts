@@ -1,8 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   deadLettersTable,
+  findingIncidentColumns,
   findingsTable,
   hopsTable,
+  incidentsTable,
   migrationsTable,
   type SchemaSettings,
   ttlClause,
@@ -21,6 +23,11 @@ export const migrations: readonly Migration[] = [
     version: 1,
     name: 'create findings, hops and dead_letters',
     statements: (settings) => [findingsTable(settings), hopsTable(settings), deadLettersTable(settings)],
+  },
+  {
+    version: 2,
+    name: 'incidents, and the incident and silence of each finding',
+    statements: (settings) => [...findingIncidentColumns(settings), incidentsTable(settings)],
   },
 ];
 

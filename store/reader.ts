@@ -5,9 +5,27 @@ import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { asStoreError } from './errors.js';
 import { findingPageQuery } from './finding-query.js';
-import { findingColumns, findingFromRow, hopColumns, hopFromRow, type StoredFinding } from './rows.js';
+import { incidentPageQuery } from './incident-query.js';
+import {
+  findingColumns,
+  findingFromRow,
+  hopColumns,
+  hopFromRow,
+  incidentColumns,
+  incidentFromRow,
+  type StoredFinding,
+} from './rows.js';
 import type { StoreTables } from './tables.js';
-import type { CredentialSummary, FindingFilter, FindingPage, StoreReader, StoreStats } from './types.js';
+import type {
+  CredentialSummary,
+  FindingFilter,
+  FindingPage,
+  IncidentDetail,
+  IncidentFilter,
+  IncidentPage,
+  StoreReader,
+  StoreStats,
+} from './types.js';
 
 /** A trace larger than this is returned truncated (earliest hops first): the lineage view stays bounded. */
 export const traceHopLimit = 10_000;
@@ -58,6 +76,32 @@ export class ClickHouseStoreReader implements StoreReader {
       'could not read the finding',
     );
     return row === undefined ? null : findingFromRow(row);
+  }
+
+  async listIncidents(filter: IncidentFilter, limit: number, cursor: string | null): Promise<IncidentPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const { query, params } = incidentPageQuery(this.tables.incidents, filter, after, limit + 1);
+    const rows = await this.rows<Record<string, unknown>>(query, params, 'could not list incidents');
+    const items = rows.slice(0, limit).map(incidentFromRow);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > limit && last !== undefined
+        ? encodeCursor({ windowEnd: last.lastSeenAt, id: last.id })
+        : null;
+    return { items, nextCursor };
+  }
+
+  async getIncident(id: string, findingLimit: number): Promise<IncidentDetail | null> {
+    const rows = await this.rows<Record<string, unknown>>(
+      `SELECT ${incidentColumns} FROM ${this.tables.incidents} FINAL WHERE id = {id:String} ORDER BY version`,
+      { id },
+      'could not read the incident',
+    );
+    const versions = rows.map(incidentFromRow);
+    const incident = versions[versions.length - 1];
+    if (incident === undefined) return null;
+    const findings = await this.listFindings({ incidentId: id }, findingLimit, null);
+    return { incident, timeline: versions.filter((version) => version.change !== 'joined'), findings };
   }
 
   async traceHops(traceId: string): Promise<ResolvedHop[]> {

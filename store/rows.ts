@@ -1,6 +1,7 @@
 import { isObject } from '../common/json.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
+import { type Incident, incidentSchema } from '../schemas/incident.js';
 import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
 
 /**
@@ -29,7 +30,7 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 /** Columns of `findings` as read: epoch-ms instants, evidence as JSON text. */
 export const findingColumns = `id, detector, rule, severity, score, originCredential, credential, traceIds,
   toUnixTimestamp64Milli(windowStart) AS windowStart, toUnixTimestamp64Milli(windowEnd) AS windowEnd,
-  toUnixTimestamp64Milli(detectedAt) AS detectedAt, summary, evidence`;
+  toUnixTimestamp64Milli(detectedAt) AS detectedAt, summary, evidence, incidentId, silencedBy`;
 
 export type StoredFinding = Record<string, unknown> & { evidence: string };
 
@@ -41,6 +42,30 @@ export function findingFromRow(row: StoredFinding): Finding {
     windowEnd: Number(row.windowEnd),
     detectedAt: Number(row.detectedAt),
     evidence: JSON.parse(row.evidence),
+  });
+}
+
+/** An incident version as inserted (JSONEachRow): the highlights as JSON text. */
+export function incidentRow(incident: Incident): Record<string, unknown> {
+  return { ...incident, highlights: JSON.stringify(incident.highlights) };
+}
+
+export const incidentColumns = `id, originCredential, state, severity,
+  toUnixTimestamp64Milli(firstSeenAt) AS firstSeenAt, toUnixTimestamp64Milli(lastSeenAt) AS lastSeenAt,
+  toUnixTimestamp64Milli(resolvedAt) AS resolvedAt, findingCount, detectors, rules, highlights, version,
+  change, toUnixTimestamp64Milli(changedAt) AS changedAt, findingId`;
+
+export function incidentFromRow(row: Record<string, unknown>): Incident {
+  const instant = (value: unknown) => (value === null ? null : Number(value));
+  return incidentSchema.parse({
+    ...row,
+    firstSeenAt: Number(row.firstSeenAt),
+    lastSeenAt: Number(row.lastSeenAt),
+    resolvedAt: instant(row.resolvedAt),
+    changedAt: Number(row.changedAt),
+    findingCount: Number(row.findingCount),
+    version: Number(row.version),
+    highlights: JSON.parse(String(row.highlights)),
   });
 }
 

@@ -99,6 +99,40 @@ export function deadLettersTable({ tables, deadLettersTtlDays }: SchemaSettings)
   ${ttlClause('receivedAt', deadLettersTtlDays)}`;
 }
 
+/** Findings gained the incident they joined and the silence that matched them (migration 2). */
+export function findingIncidentColumns({ tables }: SchemaSettings): string[] {
+  return [
+    `ALTER TABLE ${tables.findings} ADD COLUMN IF NOT EXISTS incidentId Nullable(String)`,
+    `ALTER TABLE ${tables.findings} ADD COLUMN IF NOT EXISTS silencedBy Nullable(String)`,
+  ];
+}
+
+export function incidentsTable({ tables }: SchemaSettings): string {
+  // One row per version: (id, version) is the key, so a replayed version merges away and every earlier
+  // version stays for the timeline. The latest version is the incident as it stands.
+  return `CREATE TABLE IF NOT EXISTS ${tables.incidents} (
+    id String,
+    originCredential String,
+    state LowCardinality(String),
+    severity LowCardinality(String),
+    firstSeenAt DateTime64(3, 'UTC'),
+    lastSeenAt DateTime64(3, 'UTC'),
+    resolvedAt Nullable(DateTime64(3, 'UTC')),
+    findingCount UInt32,
+    detectors Array(LowCardinality(String)),
+    rules Array(String),
+    highlights String,
+    version UInt32,
+    change LowCardinality(String),
+    changedAt DateTime64(3, 'UTC'),
+    findingId Nullable(String),
+    INDEX origin_bloom originCredential TYPE bloom_filter GRANULARITY 1
+  )
+  ENGINE = ReplacingMergeTree
+  PARTITION BY toYYYYMM(firstSeenAt)
+  ORDER BY (id, version)`;
+}
+
 export function migrationsTable({ tables }: SchemaSettings): string {
   return `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
     version UInt32,

@@ -4,6 +4,7 @@ export type StoreTables = {
   findings: string;
   hops: string;
   deadLetters: string;
+  incidents: string;
   migrations: string;
 };
 
@@ -14,6 +15,7 @@ export function storeTables(database: string): StoreTables {
     findings: `${database}.findings`,
     hops: `${database}.hops`,
     deadLetters: `${database}.dead_letters`,
+    incidents: `${database}.incidents`,
     migrations: `${database}.schema_migrations`,
   };
 }

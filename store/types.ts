@@ -1,5 +1,6 @@
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding, Severity } from '../schemas/finding.js';
+import type { Incident, incidentStates } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 
 export type FindingFilter = {
@@ -10,7 +11,25 @@ export type FindingFilter = {
   from?: number;
   /** Exclusive upper bound on windowEnd, epoch ms. */
   to?: number;
+  incidentId?: string;
 };
+
+export type IncidentFilter = {
+  state?: (typeof incidentStates)[number];
+  severity?: Severity;
+  /** Incidents a finding of this detector joined. */
+  detector?: string;
+  originCredential?: string;
+  /** Incidents whose findings reach this instant or later (lastSeenAt ≥ from), epoch ms. */
+  from?: number;
+  /** Incidents that began before this instant (firstSeenAt < to), epoch ms. */
+  to?: number;
+};
+
+export type IncidentPage = { items: Incident[]; nextCursor: string | null };
+
+/** An incident as it stands, its notable versions (every change but `joined`) and its latest findings. */
+export type IncidentDetail = { incident: Incident; timeline: Incident[]; findings: FindingPage };
 
 export type FindingPage = { items: Finding[]; nextCursor: string | null };
 
@@ -26,7 +45,12 @@ export type CredentialSummary = {
 export type StoreStats = { findings: number; hops: number; deadLetters: number };
 
 /** What a batch written to the store carries. */
-export type StoreBatch = { findings?: Finding[]; hops?: ResolvedHop[]; deadLetters?: DeadLetter[] };
+export type StoreBatch = {
+  findings?: Finding[];
+  incidents?: Incident[];
+  hops?: ResolvedHop[];
+  deadLetters?: DeadLetter[];
+};
 
 /** Thrown (or returned as a rejection) when ClickHouse cannot be reached; callers pause intake and retry. */
 export class StoreUnavailableError extends Error {
@@ -49,6 +73,9 @@ export interface StoreWriter {
 export interface StoreReader {
   listFindings(filter: FindingFilter, limit: number, cursor: string | null): Promise<FindingPage>;
   getFinding(id: string): Promise<Finding | null>;
+  listIncidents(filter: IncidentFilter, limit: number, cursor: string | null): Promise<IncidentPage>;
+  /** Null when no version of it is stored; `findingLimit` of its findings, newest first. */
+  getIncident(id: string, findingLimit: number): Promise<IncidentDetail | null>;
   traceHops(traceId: string): Promise<ResolvedHop[]>;
   credentialSummary(credential: string): Promise<CredentialSummary | null>;
   stats(): Promise<StoreStats>;

@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 import { SerialQueue } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import { isTransient } from './errors.js';
-import { deadLetterRow, hopInsertColumns, hopRow } from './rows.js';
+import { deadLetterRow, hopInsertColumns, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
 
@@ -80,7 +80,12 @@ const objects: RowFormat = { format: 'JSONEachRow' };
  * Delivery is at least once: findings and hops deduplicate by id in the store.
  */
 export class BufferedStoreWriter implements StoreWriter {
-  private readonly queues: { findings: TableQueue; hops: TableQueue; deadLetters: TableQueue };
+  private readonly queues: {
+    findings: TableQueue;
+    incidents: TableQueue;
+    hops: TableQueue;
+    deadLetters: TableQueue;
+  };
   private buffered = 0;
   private pastRetention = 0;
   private reachable = true;
@@ -88,7 +93,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private next: Promise<void> | null = null;
-  /** Findings have their own drain: never queued behind hop batches, written the moment they come. */
+  /** Findings (and their incidents) have their own drain: never queued behind hop batches, written the moment they come. */
   private readonly findingsDrain = new SerialQueue();
   private findingsNext: Promise<void> | null = null;
   private closed = false;
@@ -101,6 +106,7 @@ export class BufferedStoreWriter implements StoreWriter {
   ) {
     this.queues = {
       findings: { table: tables.findings, rows: [], format: objects },
+      incidents: { table: tables.incidents, rows: [], format: objects },
       hops: {
         table: tables.hops,
         rows: [],
@@ -114,8 +120,8 @@ export class BufferedStoreWriter implements StoreWriter {
     if (this.closed) throw new Error('the store writer is closed');
     while (this.buffered >= this.settings.bufferMaxRows) await this.flush();
     this.enqueue(batch);
-    const { findings, hops, deadLetters } = this.queues;
-    if (findings.rows.length > 0) this.flushFindingsInBackground();
+    const { findings, incidents, hops, deadLetters } = this.queues;
+    if (findings.rows.length + incidents.rows.length > 0) this.flushFindingsInBackground();
     const full = Math.max(hops.rows.length, deadLetters.rows.length);
     if (full >= this.settings.batchMaxRows) this.flushInBackground();
     else if (hops.rows.length + deadLetters.rows.length > 0) this.schedule(this.settings.batchMaxDelayMs);
@@ -160,8 +166,9 @@ export class BufferedStoreWriter implements StoreWriter {
   }
 
   private enqueue(batch: StoreBatch): void {
-    const { findings, hops, deadLetters } = this.queues;
+    const { findings, incidents, hops, deadLetters } = this.queues;
     for (const finding of batch.findings ?? []) findings.rows.push(finding);
+    for (const incident of batch.incidents ?? []) incidents.rows.push(incidentRow(incident));
     // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
@@ -171,7 +178,7 @@ export class BufferedStoreWriter implements StoreWriter {
     for (const letter of batch.deadLetters ?? []) {
       deadLetters.rows.push(deadLetterRow(letter, this.settings.deadLetterMaxBytes));
     }
-    this.buffered = findings.rows.length + hops.rows.length + deadLetters.rows.length;
+    this.buffered = findings.rows.length + incidents.rows.length + hops.rows.length + deadLetters.rows.length;
   }
 
   private startDrain(): Promise<void> {
@@ -187,6 +194,8 @@ export class BufferedStoreWriter implements StoreWriter {
     this.findingsNext ??= this.findingsDrain.run(async () => {
       this.findingsNext = null;
       await this.drainQueue(this.queues.findings);
+      // After the findings: an incident never points at a finding that is not stored.
+      await this.drainQueue(this.queues.incidents);
     });
     return this.findingsNext;
   }

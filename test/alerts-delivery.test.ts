@@ -139,7 +139,7 @@ describe('alert delivery to a real HTTP receiver', () => {
     await deliverBarrier(second, hook, 'f-barrier-2');
 
     expect(findingIds(hook)).toEqual(['f-barrier-1', 'f-barrier-2', 'f-replay-1', 'f-replay-2']);
-    expect(deliveries(second).filter((delivery) => delivery.findingId.startsWith('f-replay'))).toEqual([
+    expect(deliveries(second).filter((delivery) => delivery.findingId?.startsWith('f-replay'))).toEqual([
       expect.objectContaining({ state: 'delivered', attempts: 1 }),
       expect.objectContaining({ state: 'delivered', attempts: 1 }),
     ]);

@@ -14,6 +14,7 @@ const levels: Record<string, number> = {
   store: 2,
   alerts: 2,
   detectors: 3,
+  incidents: 3,
   api: 4,
   pipeline: 5,
   evaluation: 6,

@@ -1,10 +1,10 @@
+import { GlobCache, type GlobSet } from '../../common/glob.js';
 import type { JsonOut } from '../../common/json-slices.js';
 import { ServiceNames, serviceName } from '../../lineage/service-name.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
-import { GlobCache, type GlobSet } from '../glob.js';
 import { callKey, rootAnchorIdleWindows } from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';

@@ -4,8 +4,9 @@ import type { Component } from '../component.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
 
 /**
- * Signed webhooks, through the durable outbox under dataDir: a finding is written once a delivery
- * per matching webhook is on disk, and delivered once per (finding id, webhook).
+ * Signed webhooks, through the durable outbox under dataDir: a finding or incident change is written
+ * once a delivery per matching webhook is on disk, and delivered once per (finding id, webhook) or
+ * (incident id and version, webhook).
  */
 export class AlertsSink implements Sink {
   readonly name = 'alerts';
@@ -16,8 +17,8 @@ export class AlertsSink implements Sink {
     this.dispatcher.start();
   }
 
-  async write({ findings }: SinkBatch): Promise<void> {
-    if (findings !== undefined && findings.length > 0) await this.dispatcher.enqueue(findings);
+  async write({ findings = [], incidents = [] }: SinkBatch): Promise<void> {
+    if (findings.length + incidents.length > 0) await this.dispatcher.enqueue(findings, incidents);
   }
 
   /** Deliveries are on disk once `write` resolves. */
