@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { detectorNames } from '../detectors/index.js';
 import { formatNames } from '../ingest/normalize.js';
 import { findingSchema, severities } from '../schemas/finding.js';
+import { incidentSchema, incidentStates } from '../schemas/incident.js';
+import { silenceSchema } from '../schemas/silence.js';
 
 const detectorName = z.enum(detectorNames as [string, ...string[]]);
 
@@ -28,6 +30,7 @@ export const findingsQuerySchema = z
     originCredential: z.string().min(1).optional(),
     from: instantParam.optional().describe('windowEnd at or after this instant (ISO 8601 or epoch ms)'),
     to: instantParam.optional().describe('windowEnd before this instant (ISO 8601 or epoch ms)'),
+    incidentId: z.string().min(1).optional().describe('findings that joined this incident'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
   })
@@ -130,3 +133,37 @@ export const statsSchema = z.object({
     openIncidents: z.number(),
   }),
 });
+
+export const incidentsQuerySchema = z
+  .object({
+    state: z.enum(incidentStates).optional(),
+    severity: z.enum(severities).optional(),
+    detector: detectorName.optional().describe('incidents a finding of this detector joined'),
+    originCredential: z.string().min(1).optional(),
+    from: instantParam.optional().describe('last finding at or after this instant (ISO 8601 or epoch ms)'),
+    to: instantParam.optional().describe('first finding before this instant (ISO 8601 or epoch ms)'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
+  })
+  .strict()
+  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
+    path: ['to'],
+    message: 'must be later than from',
+  });
+
+export const incidentPageSchema = z.object({
+  items: z.array(incidentSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const incidentDetailQuerySchema = z
+  .object({ findings: z.coerce.number().int().min(0).max(1000).default(100) })
+  .strict();
+
+export const incidentDetailSchema = z.object({
+  incident: incidentSchema,
+  timeline: z.array(incidentSchema).describe('every version but `joined`: opened, escalated, resolved'),
+  findings: findingPageSchema.describe('its latest findings; page on with /v1/findings?incidentId='),
+});
+
+export const silenceListSchema = z.object({ items: z.array(silenceSchema) });

@@ -16,9 +16,12 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
+import type { SilenceBook } from '../incidents/silences.js';
 import type { HttpIngestSource } from '../ingest/http-source.js';
 import type { Source } from '../ingest/source.js';
 import { findingSchema } from '../schemas/finding.js';
+import { incidentSchema } from '../schemas/incident.js';
+import { silenceSchema } from '../schemas/silence.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
 import { installAuth } from './auth.js';
@@ -29,8 +32,10 @@ import { alertsRoutes } from './routes/alerts.js';
 import { credentialsRoutes } from './routes/credentials.js';
 import { findingsRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentsRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { silencesRoutes } from './routes/silences.js';
 import { statsRoutes } from './routes/stats.js';
 import { tracesRoutes } from './routes/traces.js';
 import { credentialSummarySchema, ingestResultSchema, traceNodeSchema, traceTreeSchema } from './schemas.js';
@@ -45,6 +50,10 @@ export type ApiDeps = {
   pipelineStats(): PipelineStats;
   /** GET /v1/alerts, when the alerts sink runs. */
   alerts: Pick<AlertDispatcher, 'list'> | undefined;
+  /** GET, POST, DELETE /v1/silences. */
+  silences: SilenceBook;
+  /** Wall clock, epoch ms (a silence must expire in the future). */
+  now?: () => number;
   metrics: HopwatchMetrics;
   logger: Logger;
 };
@@ -75,6 +84,8 @@ class RequestLog extends LogController {
 function documentedSchemas() {
   const registry = z.registry<{ id: string }>();
   registry.add(findingSchema, { id: 'Finding' });
+  registry.add(incidentSchema, { id: 'Incident' });
+  registry.add(silenceSchema, { id: 'Silence' });
   registry.add(traceNodeSchema, { id: 'TraceNode' });
   registry.add(traceTreeSchema, { id: 'TraceTree' });
   registry.add(credentialSummarySchema, { id: 'CredentialSummary' });
@@ -124,6 +135,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         });
       }
       await v1.register(findingsRoutes, { reader });
+      await v1.register(incidentsRoutes, { reader });
+      await v1.register(silencesRoutes, { silences: deps.silences, now: deps.now ?? Date.now });
       await v1.register(credentialsRoutes, { reader });
       await v1.register(tracesRoutes, { reader });
       await v1.register(statsRoutes, { reader, pipelineStats: deps.pipelineStats });

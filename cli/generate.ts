@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../scenarios/duration.js';
-import { findScenario, scenarios } from '../scenarios/registry.js';
+import { drills, findScenario, scenarios } from '../scenarios/registry.js';
 import { type Scenario, type ScenarioFormat, scenarioFormats } from '../scenarios/traffic.js';
 import { writeScenario } from '../scenarios/write.js';
 
@@ -18,7 +18,10 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('Write labelled scenario traffic (NDJSON + .labels.json sidecar), deterministic per seed')
-    .requiredOption('--scenario <name>', `a scenario or "all": ${scenarios.map((s) => s.name).join(', ')}`)
+    .requiredOption(
+      '--scenario <name>',
+      `a scenario or "all": ${scenarios.map((s) => s.name).join(', ')}; or a drill (not in all): ${drills.map((s) => s.name).join(', ')}`,
+    )
     .option('--seed <n>', 'integer seed: same seed, same bytes', '1')
     .option(
       '--format <format>',

@@ -51,6 +51,7 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     sources,
     pipelineStats: () => pipeline.stats(),
     alerts,
+    silences: pipeline.silences,
     metrics,
     logger,
   });

@@ -67,7 +67,15 @@ export const configSchema = z
   .object(shape)
   .strict()
   .superRefine((config, context) => {
-    const { alerts } = config as unknown as HopwatchConfig;
+    const { alerts, incidents } = config as unknown as HopwatchConfig;
+    incidents.silences.forEach((silence, index) => {
+      if (silence.detector === undefined || detectorNames.includes(silence.detector)) return;
+      context.addIssue({
+        code: 'custom',
+        path: ['incidents', 'silences', index, 'detector'],
+        message: `unknown detector "${silence.detector}" (one of: ${detectorNames.join(', ')})`,
+      });
+    });
     alerts.webhooks.forEach((webhook, index) => {
       for (const name of webhook.detectors ?? []) {
         if (detectorNames.includes(name)) continue;

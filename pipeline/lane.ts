@@ -14,7 +14,6 @@ import type {
   Verdicts,
 } from '../ingest/source.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
-import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 import type { DetectionEngine, EngineSink } from './engine.js';

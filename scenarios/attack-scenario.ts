@@ -46,18 +46,30 @@ export type AttackScenarioSpec<A extends Actor, L extends Actor> = Omit<Scenario
   lateBackground?(ctx: ScenarioContext): Span;
 };
 
+/** A scenario whose labelled attack can also be staged inside another scenario (see incident-drill). */
+export type AttackScenario = Scenario & {
+  /** Creates the attacker (with its ordinary work), adds its attack and labels it. */
+  stageAttack(ctx: ScenarioContext, rng: Rng): void;
+};
+
 /** An attack scenario: background crowd, the labelled attack, then its benign look-alike, both drawing from one `attack` stream. */
-export function attackScenario<A extends Actor, L extends Actor>(spec: AttackScenarioSpec<A, L>): Scenario {
+export function attackScenario<A extends Actor, L extends Actor>(
+  spec: AttackScenarioSpec<A, L>,
+): AttackScenario {
   const { attack, lookalike, lateBackground, ...scenario } = spec;
+  const stageAttack = (ctx: ScenarioContext, rng: Rng): void => {
+    const attacker = attack.actor(ctx);
+    const mark = ctx.traffic.mark;
+    attack.act(ctx, rng, attacker);
+    ctx.traffic.label(attacker.credential.id, mark, attack.expected, attack.note);
+  };
   return {
     ...scenario,
+    stageAttack,
     build(ctx) {
       if (!lateBackground) runBackground(ctx);
       const rng = ctx.rng.fork('attack');
-      const attacker = attack.actor(ctx);
-      const mark = ctx.traffic.mark;
-      attack.act(ctx, rng, attacker);
-      ctx.traffic.label(attacker.credential.id, mark, attack.expected, attack.note);
+      stageAttack(ctx, rng);
       const twin = lookalike.actor(ctx);
       lookalike.act(ctx, rng, twin);
       ctx.traffic.markBenign(twin.credential, lookalike.note);

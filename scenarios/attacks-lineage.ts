@@ -1,5 +1,12 @@
 import { type AgentIdentity, agentIdentity, exchanged, type TaskTrigger } from './agents.js';
-import { at, attackScenario, attackTask, busyAgent, minutes } from './attack-scenario.js';
+import {
+  type AttackScenario,
+  at,
+  attackScenario,
+  attackTask,
+  busyAgent,
+  minutes,
+} from './attack-scenario.js';
 import { sreBot, supportAgent } from './benign.js';
 import { plannerAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
@@ -193,4 +200,4 @@ const fanoutExplosion = attackScenario({
   },
 });
 
-export const lineageAttacks: readonly Scenario[] = [runawayRetry, agentRecursion, fanoutExplosion];
+export const lineageAttacks: readonly AttackScenario[] = [runawayRetry, agentRecursion, fanoutExplosion];

@@ -1,5 +1,13 @@
 import { type AgentIdentity, exchanged } from './agents.js';
-import { at, attackScenario, attackTask, busyAgent, hours, minutes } from './attack-scenario.js';
+import {
+  type AttackScenario,
+  at,
+  attackScenario,
+  attackTask,
+  busyAgent,
+  hours,
+  minutes,
+} from './attack-scenario.js';
 import { brokerCall, researchAgent } from './benign-research.js';
 import { mesh } from './catalog.js';
 import type { Rng } from './rng.js';
@@ -59,7 +67,7 @@ const scopeCreep = attackScenario({
 });
 
 /** A read-only agent's tool call that deletes documents (over MCP and HTTP, or over MCP and gRPC with an innocuous tool name). */
-function mutateUnderReadOnly(
+export function mutateUnderReadOnly(
   ctx: ScenarioContext,
   rng: Rng,
   start: number,
@@ -151,4 +159,4 @@ function steadyResearcher(ctx: ScenarioContext, index: number): AgentIdentity {
   return agent;
 }
 
-export const privilegeAttacks: readonly Scenario[] = [scopeCreep, readonlyMutation, newDestinations];
+export const privilegeAttacks: readonly AttackScenario[] = [scopeCreep, readonlyMutation, newDestinations];

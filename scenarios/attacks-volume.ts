@@ -1,5 +1,5 @@
 import type { Credential } from '../schemas/hop-event.js';
-import { at, attackScenario, busyAgent, minutes } from './attack-scenario.js';
+import { type AttackScenario, at, attackScenario, busyAgent, minutes } from './attack-scenario.js';
 import { researchAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import { meshDestination, uuid, type Workload, workloadSource } from './hops.js';
@@ -148,4 +148,4 @@ const authProbing = attackScenario({
   },
 });
 
-export const volumeAttacks: readonly Scenario[] = [stolenKey, authProbing];
+export const volumeAttacks: readonly AttackScenario[] = [stolenKey, authProbing];

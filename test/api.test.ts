@@ -249,7 +249,11 @@ describe('OpenAPI document', () => {
       '/v1/credentials/{id}',
       '/v1/findings',
       '/v1/findings/{id}',
+      '/v1/incidents',
+      '/v1/incidents/{id}',
       '/v1/ingest',
+      '/v1/silences',
+      '/v1/silences/{id}',
       '/v1/stats',
       '/v1/traces/{traceId}',
     ]);

@@ -33,6 +33,7 @@ beforeAll(async () => {
           name: 'crash-kinds',
           url: receiver.url,
           secretEnv: 'HOPWATCH_CRASH_SECRET',
+          notify: 'findings',
           minSeverity: 'low',
           backoffBaseMs: 50,
         },

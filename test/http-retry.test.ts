@@ -19,6 +19,7 @@ beforeAll(async () => {
           name: 'retry-test',
           url: receiver.url,
           secretEnv: 'HOPWATCH_RETRY_TEST_SECRET',
+          notify: 'findings',
           minSeverity: 'low',
           concurrency: 1,
           backoffBaseMs: 50,

@@ -115,6 +115,7 @@ describe('hopwatch run with Kafka', () => {
             name: 'crash-test',
             url: receiver.url,
             secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+            notify: 'findings',
             minSeverity: 'low',
             backoffBaseMs: 50,
             backoffMaxMs: 200,

@@ -20,9 +20,12 @@ describeStoreTargets('store across process restarts', (target) => {
 
     const first = await run(process.execPath, [hopwatchBin, 'migrate'], options);
     expect(first.stdout).toContain('applied migration 1: create findings, hops and dead_letters');
-    expect(first.stdout).toContain(`schema version 1, database ${config.store.database}`);
+    expect(first.stdout).toContain(
+      'applied migration 2: incidents, and the incident and silence of each finding',
+    );
+    expect(first.stdout).toContain(`schema version 2, database ${config.store.database}`);
     const second = await run(process.execPath, [hopwatchBin, 'migrate'], options);
-    expect(second.stdout).toMatch(/^nothing to apply\nschema version 1/);
+    expect(second.stdout).toMatch(/^nothing to apply\nschema version 2/);
 
     const base = Date.now() - 3_600_000;
     await run(process.execPath, [writerChild, '0', '40', String(base)], options);

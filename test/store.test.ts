@@ -315,8 +315,9 @@ describeStoreTargets('store', (target) => {
     const config = target.config();
     expect((await migrateStore(config)).changes).toEqual([
       'migration 1: create findings, hops and dead_letters',
+      'migration 2: incidents, and the incident and silence of each finding',
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 1 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 2 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -331,10 +332,13 @@ describeStoreTargets('store', (target) => {
     const sql = await target.sql(config);
     try {
       const result = await sql.query({
-        query: `SELECT version, name FROM ${config.store.database}.schema_migrations`,
+        query: `SELECT version, name FROM ${config.store.database}.schema_migrations ORDER BY version`,
         format: 'JSONEachRow',
       });
-      expect(await result.json()).toEqual([{ version: 1, name: 'create findings, hops and dead_letters' }]);
+      expect(await result.json()).toEqual([
+        { version: 1, name: 'create findings, hops and dead_letters' },
+        { version: 2, name: 'incidents, and the incident and silence of each finding' },
+      ]);
     } finally {
       await sql.close();
     }

@@ -22,13 +22,14 @@ export function findingFixture(overrides: Partial<Finding> & { id: string }): Fi
   };
 }
 
-/** Webhooks signed with the test secret, with short backoffs so that retries happen within a test. */
+/** Webhooks told of each finding, signed with the test secret, with short backoffs so that retries happen within a test. */
 export function alertsConfigFor(
   webhooks: Array<Partial<WebhookConfigInput> & { name: string; url: string }>,
 ): AlertsConfig {
   return alertsConfigSchema.parse({
     webhooks: webhooks.map((webhook) => ({
       secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+      notify: 'findings',
       minSeverity: 'low',
       backoffBaseMs: 20,
       backoffMaxMs: 100,
