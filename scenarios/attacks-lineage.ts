@@ -12,7 +12,7 @@ import { plannerAgent } from './benign-research.js';
 import { enrichmentServices, mesh } from './catalog.js';
 import type { Workload } from './hops.js';
 import type { Rng } from './rng.js';
-import type { Scenario, ScenarioContext } from './traffic.js';
+import type { ScenarioContext } from './traffic.js';
 
 /** An alert whose restart call keeps failing, retried every `gapMs` (no backoff, no circuit breaker) for `forMs`. */
 function retryLoop(

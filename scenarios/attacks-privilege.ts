@@ -12,7 +12,7 @@ import { brokerCall, researchAgent } from './benign-research.js';
 import { mesh } from './catalog.js';
 import type { Rng } from './rng.js';
 import { runAgent } from './schedule.js';
-import type { Scenario, ScenarioContext } from './traffic.js';
+import type { ScenarioContext } from './traffic.js';
 
 /**
  * The tool broker exchanges the agent's read-only token for one with write and admin scopes and

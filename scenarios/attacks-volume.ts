@@ -6,7 +6,7 @@ import { meshDestination, uuid, type Workload, workloadSource } from './hops.js'
 import { inventoryJob, type SyncJob } from './inventory.js';
 import type { Rng } from './rng.js';
 import { runHourlySync } from './schedule.js';
-import { type Scenario, type ScenarioContext, type Traffic, wholeSpan } from './traffic.js';
+import { type ScenarioContext, type Traffic, wholeSpan } from './traffic.js';
 
 /** Addresses from the documentation ranges (RFC 5737): outside the estate, as a stolen credential's user would be. */
 function externalIp(rng: Rng): string {
