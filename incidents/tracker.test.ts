@@ -36,7 +36,12 @@ describe('incidents in event time', () => {
     expect(t.size()).toBe(1);
     t.advance(T0 + 24 * MINUTE + quietMs + 1);
     expect(t.size()).toBe(0);
-    expect(changes(incidents)).toEqual(['opened@1:high', 'joined@2:high', 'joined@3:high', 'resolved@4:high']);
+    expect(changes(incidents)).toEqual([
+      'opened@1:high',
+      'joined@2:high',
+      'joined@3:high',
+      'resolved@4:high',
+    ]);
     expect(incidents.at(-1)).toMatchObject({
       state: 'resolved',
       findingCount: 3,
@@ -86,7 +91,9 @@ describe('incidents in event time', () => {
     t.add(finding('b', 1, { originCredential: 'key:b' }));
     t.add(finding('c', 2, { originCredential: 'key:c' }));
     expect(t.size()).toBe(2);
-    expect(incidents.filter((i) => i.change === 'resolved').map((i) => i.originCredential)).toEqual(['key:a']);
+    expect(incidents.filter((i) => i.change === 'resolved').map((i) => i.originCredential)).toEqual([
+      'key:a',
+    ]);
   });
 
   it('produces the same versions however the watermark moved, and resumes from its snapshot', () => {
