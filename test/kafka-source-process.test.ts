@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioLabels } from '../evaluation/labels.js';
 import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
 import { assertBuilt, type HopwatchProcess, spawnHopwatch } from './helpers/api-process.js';
 import {
   freshTopic,
@@ -120,6 +121,14 @@ describe('hopwatch run with Kafka', () => {
             backoffBaseMs: 50,
             backoffMaxMs: 200,
           },
+          {
+            name: 'crash-incidents',
+            url: `${receiver.url}/incidents`,
+            secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+            minSeverity: 'low',
+            backoffBaseMs: 50,
+            backoffMaxMs: 200,
+          },
         ],
       },
     });
@@ -171,14 +180,44 @@ describe('hopwatch run with Kafka', () => {
     expect(new Set(ids).size).toBe(ids.length);
     const rows = [...stored.rowsPerId.values()].reduce((sum, count) => sum + count, 0);
     console.info(`findings: ${ids.length}, physical rows before merges: ${rows}`);
+    // Incidents resume with the engine from the checkpoint: every finding counted once in its incident.
+    const perIncident = new Map<string, number>();
+    for (const finding of stored.final) {
+      expect(finding.incidentId).toBeDefined();
+      perIncident.set(finding.incidentId!, (perIncident.get(finding.incidentId!) ?? 0) + 1);
+    }
+    expect(new Map(stored.incidents.map((incident) => [incident.id, incident.findingCount]))).toEqual(
+      perIncident,
+    );
 
     // A third run delivers what the outbox still holds; every finding reaches the webhook once.
     const third = await start(file, dir);
     const delivered = () =>
-      receiver.requests.map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
+      receiver.requests
+        .filter((request) => !request.path.endsWith('/incidents'))
+        .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
+    const incidentDeliveries = () =>
+      receiver.requests
+        .filter((request) => request.path.endsWith('/incidents'))
+        .map((request) => ({
+          id: String(request.headers['x-hopwatch-delivery']),
+          ...(JSON.parse(request.rawBody.toString()) as { event: string; incident: Incident }),
+        }));
+    const opened = () => incidentDeliveries().filter((delivery) => delivery.event === 'opened');
     await waitUntil('every finding delivered', () => ids.every((id) => delivered().includes(id)), 30_000);
+    await waitUntil('every incident opened', () => opened().length >= stored.incidents.length, 30_000);
     expect(await stopGracefully(third)).toBe(0);
     expect(delivered().sort()).toEqual([...ids].sort());
+    expect(
+      opened()
+        .map((delivery) => delivery.incident.id)
+        .sort(),
+    ).toEqual(stored.incidents.map((incident) => incident.id).sort());
+    // A delivery sent again after the kill carries the same id; one id per incident version.
+    const versions = new Map(
+      incidentDeliveries().map((d) => [d.id, `${d.incident.id}:${d.incident.version}`]),
+    );
+    expect(new Set(versions.values()).size).toBe(versions.size);
   });
 
   it('two instances in one group split the partitions, and each finding is stored by one of them only', async () => {

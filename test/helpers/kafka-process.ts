@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drainPending } from 'chdb';
 import type { Finding } from '../../schemas/finding.js';
+import type { Incident } from '../../schemas/incident.js';
 import { openStore } from '../../store/index.js';
 import { testKafkaBrokers } from '../kafka/test-brokers.js';
 import { freePort, type HopwatchProcess, spawnHopwatch, waitUntilHealthy } from './api-process.js';
@@ -90,9 +91,9 @@ export async function committedTotal(groupId: string, topic: string): Promise<nu
   }
 }
 
-export type StoredFindings = { final: Finding[]; rowsPerId: Map<string, number> };
+export type StoredFindings = { final: Finding[]; rowsPerId: Map<string, number>; incidents: Incident[] };
 
-/** The findings in the embedded store of a stopped hopwatch: deduplicated (FINAL), and physical rows per id. */
+/** The findings (deduplicated, and physical rows per id) and incidents in the embedded store of a stopped hopwatch. */
 export async function storedFindings(dataDir: string): Promise<StoredFindings> {
   const config = testConfig({ dataDir });
   const store = await openStore(config, silent);
@@ -102,7 +103,8 @@ export async function storedFindings(dataDir: string): Promise<StoredFindings> {
       config,
       `SELECT id, count() AS n FROM ${config.store.database}.findings GROUP BY id`,
     );
-    return { final, rowsPerId: new Map(rows.map((row) => [row.id, Number(row.n)])) };
+    const incidents = (await store.reader.listIncidents({}, 1_000, null)).items;
+    return { final, rowsPerId: new Map(rows.map((row) => [row.id, Number(row.n)])), incidents };
   } finally {
     await store.close();
     await drainPending();
