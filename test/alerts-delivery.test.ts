@@ -8,7 +8,9 @@ import type { AlertsConfig } from '../alerts/config.js';
 import type { AlertDelivery } from '../alerts/delivery.js';
 import { type AlertDispatcher, createAlertDispatcher } from '../alerts/dispatcher.js';
 import { deliveryIdFor } from '../alerts/signature.js';
+import { IncidentTracker } from '../incidents/tracker.js';
 import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
 import {
   alertsConfigFor,
   findingFixture,
@@ -295,6 +297,45 @@ describe('alert delivery to a real HTTP receiver', () => {
     });
     expect(message.blocks[3].elements[0].text).toContain('finding f-slack');
     expect(message.evidence).toBeUndefined();
+  });
+
+  it('tells an incidents webhook of opened, escalated and resolved only, as Slack blocks linking to the incident', async () => {
+    const slack = await receiver(() => ({ status: 200, body: 'ok' }));
+    const config = alertsConfigFor([
+      { name: 'slack', url: slack.url, bodyStyle: 'slack', notify: 'incidents' },
+    ]);
+    const dispatcher = await startDispatcher({ ...config, publicUrl: 'https://hopwatch.example.com/' });
+    const versions: Incident[] = [];
+    const tracker = new IncidentTracker({ quietMs: 60_000, maxOpen: 10 }, (incident) =>
+      versions.push(incident),
+    );
+    const probe = (id: string, minute: number, overrides: Partial<Finding> = {}) =>
+      findingFixture({ id, windowEnd: 1_760_000_000_000 + minute * 60_000, ...overrides });
+    tracker.add(probe('f1', 0, { severity: 'medium', summary: 'Agent <x> & y deleted 5 documents.' }));
+    tracker.add(probe('f2', 0.5, { severity: 'medium' }));
+    tracker.add(probe('f3', 0.7, { severity: 'critical', detector: 'rate', rule: 'origin_rate' }));
+    tracker.advance(1_760_000_000_000 + 10 * 60_000);
+
+    await dispatcher.enqueue([], versions);
+    await waitUntil('the deliveries settled', settled(dispatcher, 3));
+    // Sent concurrently, so they may arrive in any order: put them in version order.
+    const version = (message: { blocks: Array<{ elements?: Array<{ text: string }> }> }) =>
+      Number(/version (\d+)/.exec(message.blocks[3]!.elements![0]!.text)?.[1]);
+    const messages = slack.requests
+      .map((request) => JSON.parse(request.rawBody.toString('utf8')))
+      .sort((a, b) => version(a) - version(b));
+    expect(messages.map((message) => message.blocks[0].text.text)).toEqual([
+      'MEDIUM incident opened: jwt:https://idp.example.com|support-agent',
+      'CRITICAL incident escalated: jwt:https://idp.example.com|support-agent',
+      'CRITICAL incident resolved: jwt:https://idp.example.com|support-agent',
+    ]);
+    const resolved = messages[2];
+    expect(resolved.blocks[2].text.text).toContain('*CRITICAL* rate/origin_rate');
+    expect(resolved.blocks[2].text.text).toContain('Agent &lt;x&gt; &amp; y deleted 5 documents.');
+    expect(resolved.blocks[3].elements[0].text).toContain(
+      `https://hopwatch.example.com/v1/incidents/${versions[0]!.id}`,
+    );
+    expect(deliveries(dispatcher).every((delivery) => delivery.incidentId === versions[0]!.id)).toBe(true);
   });
 
   it('keeps the secret, the signature and the webhook URL out of the logs', async () => {
