@@ -23,22 +23,34 @@ export const instantParam = z.string().transform((value, context) => {
   return ms;
 });
 
-export const findingsQuerySchema = z
-  .object({
-    detector: detectorName.optional(),
-    severity: z.enum(severities).optional(),
-    originCredential: z.string().min(1).optional(),
-    from: instantParam.optional().describe('windowEnd at or after this instant (ISO 8601 or epoch ms)'),
-    to: instantParam.optional().describe('windowEnd before this instant (ISO 8601 or epoch ms)'),
-    incidentId: z.string().min(1).optional().describe('findings that joined this incident'),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
-  })
-  .strict()
-  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
-    path: ['to'],
-    message: 'must be later than from',
-  });
+/** The page parameters every list shares. */
+const pageParams = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
+};
+
+/** A list query whose `from` must come before its `to`. */
+function listQuery<Shape extends z.ZodRawShape & { from: z.ZodOptional; to: z.ZodOptional }>(shape: Shape) {
+  return z
+    .object({ ...shape, ...pageParams })
+    .strict()
+    .refine(
+      (query) => {
+        const { from, to } = query as { from?: number; to?: number };
+        return from === undefined || to === undefined || from < to;
+      },
+      { path: ['to'], message: 'must be later than from' },
+    );
+}
+
+export const findingsQuerySchema = listQuery({
+  detector: detectorName.optional(),
+  severity: z.enum(severities).optional(),
+  originCredential: z.string().min(1).optional(),
+  from: instantParam.optional().describe('windowEnd at or after this instant (ISO 8601 or epoch ms)'),
+  to: instantParam.optional().describe('windowEnd before this instant (ISO 8601 or epoch ms)'),
+  incidentId: z.string().min(1).optional().describe('findings that joined this incident'),
+});
 
 export const findingPageSchema = z.object({
   items: z.array(findingSchema),
@@ -134,22 +146,14 @@ export const statsSchema = z.object({
   }),
 });
 
-export const incidentsQuerySchema = z
-  .object({
-    state: z.enum(incidentStates).optional(),
-    severity: z.enum(severities).optional(),
-    detector: detectorName.optional().describe('incidents a finding of this detector joined'),
-    originCredential: z.string().min(1).optional(),
-    from: instantParam.optional().describe('last finding at or after this instant (ISO 8601 or epoch ms)'),
-    to: instantParam.optional().describe('first finding before this instant (ISO 8601 or epoch ms)'),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
-  })
-  .strict()
-  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
-    path: ['to'],
-    message: 'must be later than from',
-  });
+export const incidentsQuerySchema = listQuery({
+  state: z.enum(incidentStates).optional(),
+  severity: z.enum(severities).optional(),
+  detector: detectorName.optional().describe('incidents a finding of this detector joined'),
+  originCredential: z.string().min(1).optional(),
+  from: instantParam.optional().describe('last finding at or after this instant (ISO 8601 or epoch ms)'),
+  to: instantParam.optional().describe('first finding before this instant (ISO 8601 or epoch ms)'),
+});
 
 export const incidentPageSchema = z.object({
   items: z.array(incidentSchema),

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { type Finding, severities } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, type FindingCursor } from './cursor.js';
 import { asStoreError } from './errors.js';
 import { findingPageQuery } from './finding-query.js';
 import { incidentPageQuery } from './incident-query.js';
@@ -45,6 +45,20 @@ const hopCountRow = z.object({ count, first: count, last: count });
 const destinationCountRow = z.object({ service: z.string(), count });
 const statsRow = z.object({ findings: count, hops: count, deadLetters: count });
 
+/** A page of `limit` items from a query asked for one more: that one says whether a next page exists. */
+function pageOf<Item>(
+  rows: Item[],
+  limit: number,
+  cursorOf: (last: Item) => FindingCursor,
+): { items: Item[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null,
+  };
+}
+
 /**
  * Reads deduplicate: a finding or hop written twice (a replay) is returned once, before background
  * merges have removed the copy. Findings use FINAL (measured faster than argMax / LIMIT 1 BY here,
@@ -60,13 +74,7 @@ export class ClickHouseStoreReader implements StoreReader {
     const after = cursor === null ? null : decodeCursor(cursor);
     const { query, params } = findingPageQuery(this.tables.findings, filter, after, limit + 1);
     const rows = await this.rows<StoredFinding>(query, params, 'could not list findings');
-    const items = rows.slice(0, limit).map(findingFromRow);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > limit && last !== undefined
-        ? encodeCursor({ windowEnd: last.windowEnd, id: last.id })
-        : null;
-    return { items, nextCursor };
+    return pageOf(rows.map(findingFromRow), limit, (last) => ({ windowEnd: last.windowEnd, id: last.id }));
   }
 
   async getFinding(id: string): Promise<Finding | null> {
@@ -82,13 +90,7 @@ export class ClickHouseStoreReader implements StoreReader {
     const after = cursor === null ? null : decodeCursor(cursor);
     const { query, params } = incidentPageQuery(this.tables.incidents, filter, after, limit + 1);
     const rows = await this.rows<Record<string, unknown>>(query, params, 'could not list incidents');
-    const items = rows.slice(0, limit).map(incidentFromRow);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > limit && last !== undefined
-        ? encodeCursor({ windowEnd: last.lastSeenAt, id: last.id })
-        : null;
-    return { items, nextCursor };
+    return pageOf(rows.map(incidentFromRow), limit, (last) => ({ windowEnd: last.lastSeenAt, id: last.id }));
   }
 
   async getIncident(id: string, findingLimit: number): Promise<IncidentDetail | null> {
