@@ -171,3 +171,36 @@ export const incidentDetailSchema = z.object({
 });
 
 export const silenceListSchema = z.object({ items: z.array(silenceSchema) });
+
+export const activityQuerySchema = z
+  .object({
+    from: instantParam.optional().describe('start (ISO 8601 or epoch ms); default: maxBuckets before `to`'),
+    to: instantParam.optional().describe('end, exclusive; default: just after the latest hop'),
+    bucketSeconds: z.coerce.number().int().min(10).max(86_400).default(60),
+  })
+  .strict();
+
+const firstSeenEntry = {
+  hops: z.number(),
+  firstSeen: z.number().describe('first hop to it in all stored history'),
+  new: z.boolean().describe('first seen inside [from, to)'),
+};
+
+export const credentialActivitySchema = z.object({
+  credential: z.string(),
+  from: z.number(),
+  to: z.number(),
+  bucketMs: z.number(),
+  buckets: z.array(
+    z.object({
+      start: z.number(),
+      hops: z.number(),
+      authFailures: z.number(),
+      baseline: z.number().nullable().describe('median hops of the previous buckets (null while too few)'),
+    }),
+  ),
+  /** rate.maxRequestsPerOrigin scaled to one bucket (per-credential overrides not applied). */
+  threshold: z.number(),
+  destinations: z.array(z.object({ service: z.string(), ...firstSeenEntry })),
+  tools: z.array(z.object({ tool: z.string(), ...firstSeenEntry })),
+});

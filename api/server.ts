@@ -24,8 +24,10 @@ import { incidentSchema } from '../schemas/incident.js';
 import { silenceSchema } from '../schemas/silence.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
+import type { RateLimit } from './activity.js';
 import { installAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
+import { consoleDirectory, registerConsole } from './console.js';
 import { apiErrorSchema, installErrorHandlers } from './errors.js';
 import type { HopwatchMetrics } from './metrics.js';
 import { alertsRoutes } from './routes/alerts.js';
@@ -50,6 +52,8 @@ export type ApiDeps = {
   pipelineStats(): PipelineStats;
   /** GET /v1/alerts, when the alerts sink runs. */
   alerts: Pick<AlertDispatcher, 'list'> | undefined;
+  /** The default rate limit, drawn on a credential's activity. */
+  rateLimit: RateLimit;
   /** GET, POST, DELETE /v1/silences. */
   silences: SilenceBook;
   /** Wall clock, epoch ms (a silence must expire in the future). */
@@ -120,6 +124,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
   await registerDocs(app);
+  await registerConsole(app, consoleDirectory());
 
   const { reader } = deps.store;
   const storeReady = async () => deps.store.writer.available() && (await deps.store.ping());
@@ -137,7 +142,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(findingsRoutes, { reader });
       await v1.register(incidentsRoutes, { reader });
       await v1.register(silencesRoutes, { silences: deps.silences, now: deps.now ?? Date.now });
-      await v1.register(credentialsRoutes, { reader });
+      await v1.register(credentialsRoutes, { reader, rateLimit: deps.rateLimit });
       await v1.register(tracesRoutes, { reader });
       await v1.register(statsRoutes, { reader, pipelineStats: deps.pipelineStats });
       if (deps.alerts !== undefined) await v1.register(alertsRoutes, { alerts: deps.alerts });

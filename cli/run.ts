@@ -52,6 +52,7 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     pipelineStats: () => pipeline.stats(),
     alerts,
     silences: pipeline.silences,
+    rateLimit: config.detectors.rate,
     metrics,
     logger,
   });

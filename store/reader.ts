@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { type Finding, severities } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { credentialActivity } from './activity.js';
 import { decodeCursor, encodeCursor, type FindingCursor } from './cursor.js';
 import { asStoreError } from './errors.js';
 import { findingPageQuery } from './finding-query.js';
@@ -17,6 +18,8 @@ import {
 } from './rows.js';
 import type { StoreTables } from './tables.js';
 import type {
+  ActivityRange,
+  CredentialActivity,
   CredentialSummary,
   FindingFilter,
   FindingPage,
@@ -156,6 +159,10 @@ export class ClickHouseStoreReader implements StoreReader {
       hopCount: hops[0]?.count ?? 0,
       topDestinations: destinationRows.map((row) => destinationCountRow.parse(row)),
     };
+  }
+
+  credentialActivity(credential: string, range: ActivityRange): Promise<CredentialActivity | null> {
+    return credentialActivity(this.client, this.tables, credential, range);
   }
 
   /** Findings are exact (deduplicated); hops and dead letters count stored rows, which may include replays not yet merged. */

@@ -42,6 +42,19 @@ export type CredentialSummary = {
   topDestinations: { service: string; count: number }[];
 };
 
+/** Hops of one origin credential per time bucket, and where they went (first seen, for "new"). */
+export type CredentialActivity = {
+  from: number;
+  to: number;
+  bucketMs: number;
+  /** Every bucket of [from, to), empty ones as zeros. */
+  buckets: { start: number; hops: number; authFailures: number }[];
+  destinations: { service: string; hops: number; firstSeen: number }[];
+  tools: { tool: string; hops: number; firstSeen: number }[];
+};
+
+export type ActivityRange = { from?: number; to?: number; bucketMs: number; maxBuckets: number };
+
 export type StoreStats = { findings: number; hops: number; deadLetters: number };
 
 /** What a batch written to the store carries. */
@@ -78,6 +91,11 @@ export interface StoreReader {
   getIncident(id: string, findingLimit: number): Promise<IncidentDetail | null>;
   traceHops(traceId: string): Promise<ResolvedHop[]>;
   credentialSummary(credential: string): Promise<CredentialSummary | null>;
+  /**
+   * Null when no hop of it is stored. Without `from`/`to`, the last `maxBuckets` buckets up to its
+   * latest hop; first-seen times cover all its stored history, not only the range.
+   */
+  credentialActivity(credential: string, range: ActivityRange): Promise<CredentialActivity | null>;
   stats(): Promise<StoreStats>;
 }
 

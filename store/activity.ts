@@ -1,0 +1,72 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { asStoreError } from './errors.js';
+import type { StoreTables } from './tables.js';
+import type { ActivityRange, CredentialActivity } from './types.js';
+
+// A server quotes 64-bit integers in JSON output; chDB does not.
+const count = z.coerce.number();
+const spanRow = z.object({ first: count, last: count, hops: count });
+const bucketRow = z.object({ start: count, hops: count, authFailures: count });
+const destinationRow = z.object({ service: z.string(), hops: count, firstSeen: count });
+const toolRow = z.object({ tool: z.string(), hops: count, firstSeen: count });
+const topEntries = 50;
+
+/** What one origin credential did over time, from the hops table (deduplicated by hop id). */
+export async function credentialActivity(
+  client: ClickHouseClient,
+  tables: StoreTables,
+  credential: string,
+  range: ActivityRange,
+): Promise<CredentialActivity | null> {
+  const query = async <T>(sql: string, params: Record<string, unknown>, row: z.ZodType<T>): Promise<T[]> => {
+    try {
+      const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return (await result.json()).map((value) => row.parse(value));
+    } catch (error) {
+      throw asStoreError(error, 'could not read the credential activity');
+    }
+  };
+  const where = `FROM ${tables.hops} WHERE originCredential = {credential:String}`;
+  const [span] = await query(
+    `SELECT toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last,
+       uniqExact(id) AS hops ${where} HAVING hops > 0`,
+    { credential },
+    spanRow,
+  );
+  if (span === undefined) return null;
+  const { bucketMs, maxBuckets } = range;
+  const to = range.to ?? (Math.floor(span.last / bucketMs) + 1) * bucketMs;
+  const from = Math.max(range.from ?? to - maxBuckets * bucketMs, to - maxBuckets * bucketMs);
+  const params = { credential, from, to, bucket: bucketMs };
+  const inRange = `${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
+    AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  const [rows, destinations, tools] = await Promise.all([
+    query(
+      `SELECT intDiv(toUnixTimestamp64Milli(ts), {bucket:UInt32}) * {bucket:UInt32} AS start,
+         uniqExact(id) AS hops, uniqExactIf(id, status IN (401, 403)) AS authFailures
+       ${inRange} GROUP BY start ORDER BY start`,
+      params,
+      bucketRow,
+    ),
+    query(
+      `SELECT destinationService AS service, uniqExact(id) AS hops, toUnixTimestamp64Milli(min(ts)) AS firstSeen
+       ${where} GROUP BY service ORDER BY hops DESC, service LIMIT ${topEntries}`,
+      params,
+      destinationRow,
+    ),
+    query(
+      `SELECT assumeNotNull(destination.tool) AS tool, uniqExact(id) AS hops,
+         toUnixTimestamp64Milli(min(ts)) AS firstSeen
+       ${where} AND destination.tool IS NOT NULL GROUP BY tool ORDER BY hops DESC, tool LIMIT ${topEntries}`,
+      params,
+      toolRow,
+    ),
+  ]);
+  const byStart = new Map(rows.map((row) => [row.start, row]));
+  const buckets = [];
+  for (let start = Math.floor(from / bucketMs) * bucketMs; start < to; start += bucketMs) {
+    buckets.push(byStart.get(start) ?? { start, hops: 0, authFailures: 0 });
+  }
+  return { from, to, bucketMs, buckets, destinations, tools };
+}
