@@ -5,14 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import { sendError } from './errors.js';
 
 /**
- * Where `npm run build` put the console (console/build.mjs → dist/console): beside dist/api when
- * running built code, under dist/ when running the sources (tests).
+ * Where `npm run build` put the console (console/build.mjs → dist/console): under dist/ when running
+ * the sources (tests), beside dist/api when running built code. (The sources' own console/ folder
+ * has no app.js.)
  */
 export function consoleDirectory(): string | undefined {
-  const candidates = ['../console/', '../dist/console/'].map((path) =>
+  const candidates = ['../dist/console/', '../console/'].map((path) =>
     fileURLToPath(new URL(path, import.meta.url)),
   );
-  return candidates.find((directory) => existsSync(`${directory}index.html`));
+  return candidates.find((directory) => existsSync(`${directory}app.js`));
 }
 
 /**

@@ -11,6 +11,8 @@ const bucketRow = z.object({ start: count, hops: count, authFailures: count });
 const destinationRow = z.object({ service: z.string(), hops: count, firstSeen: count });
 const toolRow = z.object({ tool: z.string(), hops: count, firstSeen: count });
 const topEntries = 50;
+/** Buckets shown before a credential's first hop when no range is asked for. */
+const leadBuckets = 30;
 
 /** What one origin credential did over time, from the hops table (deduplicated by hop id). */
 export async function credentialActivity(
@@ -37,7 +39,11 @@ export async function credentialActivity(
   if (span === undefined) return null;
   const { bucketMs, maxBuckets } = range;
   const to = range.to ?? (Math.floor(span.last / bucketMs) + 1) * bucketMs;
-  const from = Math.max(range.from ?? to - maxBuckets * bucketMs, to - maxBuckets * bucketMs);
+  // By default from a little before its first hop (quiet buckets give the median its footing).
+  const from = Math.max(
+    range.from ?? Math.floor(span.first / bucketMs) * bucketMs - leadBuckets * bucketMs,
+    to - maxBuckets * bucketMs,
+  );
   const params = { credential, from, to, bucket: bucketMs };
   const inRange = `${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
     AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;

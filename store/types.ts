@@ -92,8 +92,8 @@ export interface StoreReader {
   traceHops(traceId: string): Promise<ResolvedHop[]>;
   credentialSummary(credential: string): Promise<CredentialSummary | null>;
   /**
-   * Null when no hop of it is stored. Without `from`/`to`, the last `maxBuckets` buckets up to its
-   * latest hop; first-seen times cover all its stored history, not only the range.
+   * Null when no hop of it is stored. Without `from`/`to`, from 30 buckets before its first hop to its
+   * latest (at most `maxBuckets`); first-seen times cover all its stored history, not only the range.
    */
   credentialActivity(credential: string, range: ActivityRange): Promise<CredentialActivity | null>;
   stats(): Promise<StoreStats>;

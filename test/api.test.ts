@@ -127,6 +127,33 @@ describe('GET /v1/credentials/:id', () => {
     const url = `/v1/credentials/${encodeURIComponent('jwt:https://idp.example|nobody')}`;
     expect((await app.inject({ method: 'GET', url, headers: read })).statusCode).toBe(404);
   });
+  it("gives the fan-out origin's hops per minute, every bucket filled, with where they went", async () => {
+    const url = `/v1/credentials/${encodeURIComponent(FANOUT_ORIGIN)}/activity?bucketSeconds=60`;
+    const response = await app.inject({ method: 'GET', url, headers: read });
+    expect(response.statusCode, response.body).toBe(200);
+    const activity = response.json();
+    const hops = activity.buckets.reduce((sum: number, bucket: { hops: number }) => sum + bucket.hops, 0);
+    // The root call and its forty descendants all act for the fan-out's origin.
+    expect(hops).toBe(41);
+    expect(activity.buckets.length).toBe((activity.to - activity.from) / 60_000);
+    expect(activity.threshold).toBe(600);
+    expect(activity.destinations).toHaveLength(17);
+    expect(activity.destinations).toContainEqual({
+      service: 'tool-broker',
+      hops: 1,
+      firstSeen: expect.any(Number),
+      new: true,
+    });
+    expect(activity.destinations.every((destination: { new: boolean }) => destination.new)).toBe(true);
+    const later = `${url}&from=${activity.to}&to=${activity.to + 3_600_000}`;
+    const empty = (await app.inject({ method: 'GET', url: later, headers: read })).json();
+    expect(empty.buckets.every((bucket: { hops: number }) => bucket.hops === 0)).toBe(true);
+    expect(empty.destinations.some((destination: { new: boolean }) => destination.new)).toBe(false);
+    const backwards = `${url}&from=${activity.to}&to=${activity.from}`;
+    const refused = await app.inject({ method: 'GET', url: backwards, headers: read });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toMatch(/later than from/);
+  });
 });
 
 describe('GET /v1/traces/:traceId', () => {
@@ -247,6 +274,7 @@ describe('OpenAPI document', () => {
       '/readyz',
       '/v1/alerts',
       '/v1/credentials/{id}',
+      '/v1/credentials/{id}/activity',
       '/v1/findings',
       '/v1/findings/{id}',
       '/v1/incidents',
