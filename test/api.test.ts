@@ -156,6 +156,34 @@ describe('GET /v1/credentials/:id', () => {
   });
 });
 
+describe('GET /v1/incidents', () => {
+  type IncidentPage = { items: Array<{ id: string; originCredential: string; detectors: string[] }> };
+
+  it('lists one open incident per attacking origin, filters, and details one with its findings', async () => {
+    const get = async (query: string) =>
+      app.inject({ method: 'GET', url: `/v1/incidents${query}`, headers: read });
+    const all = (await get('?limit=100')).json() as IncidentPage;
+    expect(all.items.map((incident) => incident.originCredential).sort()).toEqual(
+      [FANOUT_ORIGIN, RECURSION_ORIGIN].sort(),
+    );
+    const recursion = (await get('?detector=recursion&state=open')).json() as IncidentPage;
+    expect(recursion.items.map((incident) => incident.originCredential)).toEqual([RECURSION_ORIGIN]);
+    expect(((await get('?state=resolved')).json() as IncidentPage).items).toEqual([]);
+    const bad = await get('?state=closed');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/state/);
+
+    const id = recursion.items[0]!.id;
+    const detail = await get(`/${id}`);
+    expect(detail.statusCode, detail.body).toBe(200);
+    const { incident, timeline, findings } = detail.json();
+    expect(incident.id).toBe(id);
+    expect(timeline[0].change).toBe('opened');
+    expect(findings.items.length).toBe(incident.findingCount);
+    expect((await get('/0123456789abcdef0123456789abcdef')).statusCode).toBe(404);
+  });
+});
+
 describe('GET /v1/traces/:traceId', () => {
   it('returns the A→B→A loop as a chain of three hops', async () => {
     const response = await app.inject({ method: 'GET', url: '/v1/traces/loop-trace-1', headers: read });

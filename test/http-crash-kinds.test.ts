@@ -10,8 +10,7 @@ import {
   freePort,
   HOPWATCH_BIN,
   type HopwatchProcess,
-  spawnHopwatch,
-  waitUntilHealthy,
+  startRunProcess,
 } from './helpers/api-process.js';
 import { fanoutHops, T0, toNdjson, watermarkHop } from './helpers/api-traffic.js';
 import { waitUntil } from './helpers/kafka-ingest.js';
@@ -85,15 +84,10 @@ const batches: Array<{ kind: string; events: HopEvent[] }> = [
 ];
 const closing = { ...watermarkHop(T0 + 40 * MINUTE), id: 'wm-40' };
 
-async function start(port: number): Promise<HopwatchProcess> {
-  const running = spawnHopwatch(['run', '-c', configFile], {
-    HOPWATCH_PORT: String(port),
-    HOPWATCH_DATA_DIR: dataDir,
-    HOPWATCH_LOG_LEVEL: 'warn',
+function start(port: number): Promise<HopwatchProcess> {
+  return startRunProcess(configFile, dataDir, port, {
     HOPWATCH_CRASH_SECRET: 'crash-kinds-secret-0123456789',
   });
-  await waitUntilHealthy(running, `http://127.0.0.1:${port}`);
-  return running;
 }
 
 async function post(port: number, events: HopEvent[]): Promise<number> {

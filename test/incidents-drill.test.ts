@@ -9,13 +9,7 @@ import { generateScenario } from '../scenarios/generate.js';
 import { incidentDrill } from '../scenarios/incident-drill.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { type Incident, isNotifiable } from '../schemas/incident.js';
-import {
-  assertBuilt,
-  freePort,
-  type HopwatchProcess,
-  spawnHopwatch,
-  waitUntilHealthy,
-} from './helpers/api-process.js';
+import { assertBuilt, freePort, type HopwatchProcess, startRunProcess } from './helpers/api-process.js';
 import { toNdjson } from './helpers/api-traffic.js';
 import { waitUntil } from './helpers/kafka-ingest.js';
 import { writeConfigFile } from './helpers/kafka-process.js';
@@ -53,15 +47,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(port: number): Promise<HopwatchProcess> {
-  const running = spawnHopwatch(['run', '-c', configFile], {
-    HOPWATCH_PORT: String(port),
-    HOPWATCH_DATA_DIR: dataDir,
-    HOPWATCH_LOG_LEVEL: 'warn',
-    HOPWATCH_DRILL_SECRET: SECRET,
-  });
-  await waitUntilHealthy(running, `http://127.0.0.1:${port}`);
-  return running;
+function start(port: number): Promise<HopwatchProcess> {
+  return startRunProcess(configFile, dataDir, port, { HOPWATCH_DRILL_SECRET: SECRET });
 }
 
 /** Posts the events in request-sized batches; every one must be acknowledged. */

@@ -71,3 +71,20 @@ export async function waitUntilHealthy(
   }
   throw new Error(`hopwatch did not become healthy: ${process.stderr()}`);
 }
+
+/** `hopwatch run -c <configFile>` on `dataDir` at `port`, logging warnings only, once /healthz answers. */
+export async function startRunProcess(
+  configFile: string,
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<HopwatchProcess> {
+  const running = spawnHopwatch(['run', '-c', configFile], {
+    HOPWATCH_PORT: String(port),
+    HOPWATCH_DATA_DIR: dataDir,
+    HOPWATCH_LOG_LEVEL: 'warn',
+    ...env,
+  });
+  await waitUntilHealthy(running, `http://127.0.0.1:${port}`);
+  return running;
+}
