@@ -1,7 +1,9 @@
 import { setImmediate } from 'node:timers/promises';
 
-/** About how much JSON text is produced between two turns of the event loop. */
+/** About how much JSON text one slice holds. */
 const sliceChars = 1 << 20;
+/** How long the text is produced for before the event loop gets a turn (health checks wait no longer). */
+const turnMs = 5;
 /** Containers this deep and deeper are stringified whole: their elements are small. */
 const wholeDepth = 4;
 
@@ -29,19 +31,23 @@ export type JsonOut<T> = T extends readonly (infer E)[]
     : T;
 
 /**
- * `JSON.stringify(value)` as a list of slices, giving the event loop a turn after each: a state of
+ * `JSON.stringify(value)` as a list of slices, giving the event loop a turn every few milliseconds: a state of
  * a hundred megabytes is written without holding health checks and queries for seconds, and without
  * one string of that size. The caller keeps `value` unchanged until the promise settles.
  */
 export async function stringifyInSlices(value: unknown): Promise<string[]> {
   const slices: string[] = [];
   let current = '';
+  let turnStarted = performance.now();
   const emit = async (text: string): Promise<void> => {
     current += text;
-    if (current.length < sliceChars) return;
-    slices.push(current);
-    current = '';
+    if (current.length >= sliceChars) {
+      slices.push(current);
+      current = '';
+    }
+    if (performance.now() - turnStarted < turnMs) return;
     await setImmediate();
+    turnStarted = performance.now();
   };
   await writeValue(value, 0, emit);
   if (current.length > 0) slices.push(current);
