@@ -1,30 +1,60 @@
-import { open, rename } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * Replaces `file` atomically: a crash leaves either the previous content or this one, never a mix
- * (temporary file, fsync, rename, fsync of the directory so that the rename itself is durable).
- * `text` may come in slices (see stringifyInSlices), written one after the other. Returns the bytes written.
+ * A file replaced atomically once it is complete: written to `<file>.tmp` piece by piece (so that a
+ * large state never has to be one string in memory), then fsync, rename and fsync of the directory
+ * so that the rename itself is durable. A crash leaves the previous content or the new one, never a mix.
  */
-export async function writeFileAtomic(file: string, text: string | readonly string[]): Promise<number> {
-  const temporary = `${file}.tmp`;
-  const out = await open(temporary, 'w');
-  let bytes = 0;
-  try {
-    for (const slice of typeof text === 'string' ? [text] : text) {
-      await out.writeFile(slice);
-      bytes += Buffer.byteLength(slice);
+export class AtomicFile {
+  private bytes = 0;
+
+  private constructor(
+    private readonly file: string,
+    private readonly out: FileHandle,
+  ) {}
+
+  static async open(file: string): Promise<AtomicFile> {
+    return new AtomicFile(file, await open(`${file}.tmp`, 'w'));
+  }
+
+  async write(text: string): Promise<void> {
+    await this.out.writeFile(text);
+    this.bytes += Buffer.byteLength(text);
+  }
+
+  /** Makes the written content the file's; returns its size in bytes. */
+  async commit(): Promise<number> {
+    try {
+      await this.out.datasync();
+    } finally {
+      await this.out.close();
     }
-    await out.datasync();
-  } finally {
-    await out.close();
+    await rename(`${this.file}.tmp`, this.file);
+    const directory = await open(dirname(this.file), 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
+    return this.bytes;
   }
-  await rename(temporary, file);
-  const directory = await open(dirname(file), 'r');
+
+  /** Leaves the file as it was. */
+  async abort(): Promise<void> {
+    await this.out.close().catch(() => undefined);
+    await rm(`${this.file}.tmp`, { force: true });
+  }
+}
+
+/** Replaces `file` atomically with `text` (given whole or in slices); returns the bytes written. */
+export async function writeFileAtomic(file: string, text: string | readonly string[]): Promise<number> {
+  const out = await AtomicFile.open(file);
   try {
-    await directory.sync();
-  } finally {
-    await directory.close();
+    for (const slice of typeof text === 'string' ? [text] : text) await out.write(slice);
+  } catch (error) {
+    await out.abort();
+    throw error;
   }
-  return bytes;
+  return out.commit();
 }

@@ -1,3 +1,5 @@
+import { JsonList, type JsonOut } from './json-slices.js';
+
 /** One entry, linked in least-recently-touched order. */
 type Slot<V> = { key: string; value: V; lastTs: number; older: Slot<V> | null; newer: Slot<V> | null };
 
@@ -81,11 +83,21 @@ export class IdleMap<V> {
     for (let slot = this.oldest; slot !== null; slot = slot.newer) yield [slot.key, slot.value, slot.lastTs];
   }
 
-  /** Entries and counters as plain data; `save` turns a value into something JSON-serialisable. */
-  snapshot<Saved>(save: (value: V) => Saved): IdleMapSnapshot<Saved> {
-    const entries: Array<[string, Saved, number]> = [];
-    for (const [key, value, lastTs] of this.entries()) entries.push([key, save(value), lastTs]);
-    return { entries, evicted: this.evicted, expired: this.expired };
+  /**
+   * Entries and counters as plain data; `save` turns a value into something JSON-serialisable. The
+   * entries are produced as they are written (a JsonList): the map must not change until then.
+   */
+  snapshot<Saved>(save: (value: V) => Saved): JsonOut<IdleMapSnapshot<Saved>> {
+    const entries = this.entries.bind(this);
+    const saved = new JsonList(function* (): Generator<[string, Saved, number]> {
+      for (const [key, value, lastTs] of entries()) yield [key, save(value), lastTs];
+    });
+    // A saved value is JSON-serialisable by contract of `save`, which the generic type cannot see.
+    return {
+      entries: saved as unknown as JsonOut<IdleMapSnapshot<Saved>>['entries'],
+      evicted: this.evicted,
+      expired: this.expired,
+    };
   }
 
   restore<Saved>(snapshot: IdleMapSnapshot<Saved>, load: (saved: Saved) => V): void {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { stringifyInSlices } from './json-slices.js';
+import { writeJsonInSlices } from './json-slices.js';
 
-describe('stringifyInSlices', () => {
+async function stringifyInSlices(value: unknown): Promise<string[]> {
+  const slices: string[] = [];
+  await writeJsonInSlices(value, async (slice) => {
+    slices.push(slice);
+  });
+  return slices;
+}
+
+describe('writeJsonInSlices', () => {
   it('joins to exactly what JSON.stringify writes, undefined, dates and nesting included', async () => {
     const value = {
       a: 1,

@@ -31,18 +31,21 @@ export type JsonOut<T> = T extends readonly (infer E)[]
     : T;
 
 /**
- * `JSON.stringify(value)` as a list of slices, giving the event loop a turn every few milliseconds: a state of
- * a hundred megabytes is written without holding health checks and queries for seconds, and without
- * one string of that size. The caller keeps `value` unchanged until the promise settles.
+ * `JSON.stringify(value)` handed to `write` a slice (about a megabyte) at a time as it is produced: a
+ * state of a hundred megabytes goes to a file without being one string in memory, and with a turn of
+ * the event loop every few milliseconds of work, so health checks and queries are not held for
+ * seconds. The caller keeps `value` unchanged until the promise settles.
  */
-export async function stringifyInSlices(value: unknown): Promise<string[]> {
-  const slices: string[] = [];
+export async function writeJsonInSlices(
+  value: unknown,
+  write: (slice: string) => Promise<void>,
+): Promise<void> {
   let current = '';
   let turnStarted = performance.now();
   const emit = async (text: string): Promise<void> => {
     current += text;
     if (current.length >= sliceChars) {
-      slices.push(current);
+      await write(current);
       current = '';
     }
     if (performance.now() - turnStarted < turnMs) return;
@@ -50,8 +53,7 @@ export async function stringifyInSlices(value: unknown): Promise<string[]> {
     turnStarted = performance.now();
   };
   await writeValue(value, 0, emit);
-  if (current.length > 0) slices.push(current);
-  return slices;
+  if (current.length > 0) await write(current);
 }
 
 async function writeValue(

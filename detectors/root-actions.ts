@@ -1,4 +1,5 @@
 import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
+import type { JsonOut } from '../common/json-slices.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { rootActionKey } from './hop-keys.js';
 import type { KeyedWindows } from './window.js';
@@ -60,7 +61,7 @@ export class RootAnchors {
     this.anchors.expire(watermark);
   }
 
-  snapshot(): IdleMapSnapshot<number> {
+  snapshot(): JsonOut<IdleMapSnapshot<number>> {
     return this.anchors.snapshot((anchor) => anchor);
   }
 

@@ -26,7 +26,9 @@ describe('the HTTP ingest journal', () => {
     const segment = await journal.rotate();
     await journal.append({ kind: 'watermark', watermark: 5 });
     await journal.append(batch(2));
-    await journal.commit({ segment, engineJson: [JSON.stringify({ state: 'after 1' })] });
+    const pending = await journal.beginCheckpoint(segment);
+    await pending.writeEngine(JSON.stringify({ state: 'after 1' }));
+    await pending.commit();
     await journal.close();
 
     journal = await HttpJournal.open(dataDir);

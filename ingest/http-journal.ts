@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../common/atomic-file.js';
+import { AtomicFile } from '../common/atomic-file.js';
 import { readLines } from './lines.js';
 import type { RawRecord } from './source.js';
 
@@ -20,8 +20,12 @@ const checkpointSchema = z.object({
 });
 
 export type JournalCheckpoint = { segment: number; engine: unknown };
-/** A checkpoint to write, its engine state already JSON (in slices, see stringifyInSlices). */
-export type JournalCommit = { segment: number; engineJson: readonly string[] };
+/** A checkpoint being written: the engine state in JSON slices (see writeJsonInSlices), then commit or abort. */
+export type PendingCheckpoint = {
+  writeEngine(slice: string): Promise<void>;
+  commit(): Promise<number>;
+  abort(): Promise<void>;
+};
 
 const segmentName = (segment: number) => `segment-${String(segment).padStart(12, '0')}.ndjson`;
 const segmentPattern = /^segment-(\d{12})\.ndjson$/;
@@ -115,16 +119,25 @@ export class HttpJournal {
   }
 
   /**
-   * Records the engine state that holds every entry before `segment`, then drops those segments.
-   * Returns the checkpoint's size in bytes.
+   * A new checkpoint for the engine state that holds every entry before `segment`: its JSON is written
+   * in slices as it is produced (`writeEngine`), and `commit` puts it in place and drops those segments
+   * (returning its size in bytes); until then the previous checkpoint stands.
    */
-  async commit({ segment, engineJson }: JournalCommit): Promise<number> {
-    const head = `{"version":1,"segment":${segment},"engine":`;
-    const bytes = await writeFileAtomic(this.checkpointFile(), [head, ...engineJson, '}']);
-    for (const number of await listSegments(this.directory)) {
-      if (number < segment) await rm(join(this.directory, segmentName(number)), { force: true });
-    }
-    return bytes;
+  async beginCheckpoint(segment: number): Promise<PendingCheckpoint> {
+    const out = await AtomicFile.open(this.checkpointFile());
+    await out.write(`{"version":1,"segment":${segment},"engine":`);
+    return {
+      writeEngine: (slice) => out.write(slice),
+      commit: async () => {
+        await out.write('}');
+        const bytes = await out.commit();
+        for (const number of await listSegments(this.directory)) {
+          if (number < segment) await rm(join(this.directory, segmentName(number)), { force: true });
+        }
+        return bytes;
+      },
+      abort: () => out.abort(),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { stringifyInSlices } from '../common/json-slices.js';
+import { writeJsonInSlices } from '../common/json-slices.js';
 import { SerialQueue } from '../common/serial.js';
 import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
@@ -239,15 +239,26 @@ export class Lane implements CheckpointedIntake {
     const { journal } = this.deps;
     if (journal === undefined) return;
     if (!force && !this.checkpointDue(journal)) return;
-    // Under the journal's queue nothing changes the engine, so its state can be written out in slices
-    // (health checks and queries go on meanwhile; requests wait for their turn).
-    const taken = await this.journaling.run(async () => ({
-      progress: this.progress(),
-      segment: await journal.rotate(),
-      engineJson: await stringifyInSlices(this.engine.snapshot()),
-    }));
-    await this.durable();
-    this.checkpointBytes = await journal.commit(taken);
+    // Under the journal's queue nothing changes the engine, so its state can be written out in slices,
+    // straight to the file (health checks and queries go on meanwhile; requests wait for their turn).
+    const taken = await this.journaling.run(async () => {
+      const progress = this.progress();
+      const pending = await journal.beginCheckpoint(await journal.rotate());
+      try {
+        await writeJsonInSlices(this.engine.snapshot(), pending.writeEngine);
+      } catch (error) {
+        await pending.abort();
+        throw error;
+      }
+      return { progress, pending };
+    });
+    try {
+      await this.durable();
+    } catch (error) {
+      await taken.pending.abort();
+      throw error;
+    }
+    this.checkpointBytes = await taken.pending.commit();
     this.checkpointedProgress = taken.progress;
   }
 
