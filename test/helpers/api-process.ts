@@ -33,7 +33,8 @@ function neutralEnv(): NodeJS.ProcessEnv {
 }
 
 export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
-  const child = spawn(process.execPath, [HOPWATCH_BIN, ...args], {
+  // The flag bin/hopwatch.js's first line gives node when it is run as a command (see there).
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', HOPWATCH_BIN, ...args], {
     env: { ...neutralEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
