@@ -24,30 +24,17 @@ export class SilenceBook {
   private constructor(
     private readonly configured: Silence[],
     private made: Silence[],
-    private readonly file: string | null,
+    private readonly file: string,
     private readonly now: () => number,
   ) {
     this.compile();
   }
 
-  /** Reads the API's silences from `file` (none when it does not exist yet); `file` null keeps them in memory. */
-  static async open(
-    specs: readonly SilenceSpec[],
-    file: string | null,
-    now: () => number,
-  ): Promise<SilenceBook> {
+  /** Reads the API's silences from `file` (none when it does not exist yet). */
+  static async open(specs: readonly SilenceSpec[], file: string, now: () => number): Promise<SilenceBook> {
     const configured = specs.map((spec, index) => silenceFrom(spec, `config:${index + 1}`, 'config', 0));
-    const made = file === null ? [] : await readSilences(file);
+    const made = await readSilences(file);
     return new SilenceBook(configured, made, file, now);
-  }
-
-  static inMemory(specs: readonly SilenceSpec[], now: () => number): SilenceBook {
-    return new SilenceBook(
-      specs.map((spec, index) => silenceFrom(spec, `config:${index + 1}`, 'config', 0)),
-      [],
-      null,
-      now,
-    );
   }
 
   /** The silence in force that matches the finding, if any. */
@@ -86,7 +73,7 @@ export class SilenceBook {
   }
 
   private async save(made: Silence[]): Promise<void> {
-    if (this.file !== null) await writeFileAtomic(this.file, `${JSON.stringify(made, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify(made, null, 2)}\n`);
     this.made = made;
     this.compile();
   }
@@ -122,7 +109,13 @@ async function readSilences(file: string): Promise<Silence[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const parsed = z.array(silenceSchema).safeParse(JSON.parse(text));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}: not JSON (fix or remove it: it holds the silences made through the API)`);
+  }
+  const parsed = z.array(silenceSchema).safeParse(value);
   if (!parsed.success)
     throw new Error(`${file}: not a list of silences (${parsed.error.issues[0]?.message})`);
   return parsed.data;

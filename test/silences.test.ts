@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,8 @@ describe('a silence book', () => {
     expect(book.match(finding)).toBeUndefined();
     const reopened = await SilenceBook.open([], silencesFile(dir), () => now);
     expect(reopened.list()).toEqual([silence]);
+    writeFileSync(silencesFile(dir), '[{"id": "half');
+    await expect(SilenceBook.open([], silencesFile(dir), () => now)).rejects.toThrow(/silences\.json: not JSON/);
   });
 
   it('from the config is checked at start-up, naming the field', () => {
