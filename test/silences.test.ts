@@ -129,7 +129,9 @@ describe('a silence book', () => {
     const reopened = await SilenceBook.open([], silencesFile(dir), () => now);
     expect(reopened.list()).toEqual([silence]);
     writeFileSync(silencesFile(dir), '[{"id": "half');
-    await expect(SilenceBook.open([], silencesFile(dir), () => now)).rejects.toThrow(/silences\.json: not JSON/);
+    await expect(SilenceBook.open([], silencesFile(dir), () => now)).rejects.toThrow(
+      /silences\.json: not JSON/,
+    );
   });
 
   it('from the config is checked at start-up, naming the field', () => {
