@@ -1,50 +1,50 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { offerOpenLoop, percentile, startLoadTarget, sustainedBatchRate } from './http-load.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type OverloadReport, percentile } from './http-load.js';
 import { type CaseResult, caseResult } from './results.js';
 
 const batchSize = 500;
+const child = fileURLToPath(new URL('./overload-child.js', import.meta.url));
 
 /**
  * `hopwatch run` (built CLI, embedded store) offered four times the batch rate it sustains,
  * open loop over loopback, for `seconds`: how /healthz answers meanwhile, what the process holds, and
- * which share of the offer it takes (the rest is answered 503).
+ * which share of the offer it takes (the rest is answered 503). The client runs in a child process.
  */
 export async function overloadCase(seconds: number): Promise<{ results: CaseResult[]; note: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-overload-'));
-  const { target, stop } = await startLoadTarget(dataDir, batchSize);
-  try {
-    const sustained = await sustainedBatchRate(target, 8);
-    const report = await offerOpenLoop(target, 4 * sustained, seconds);
-    const taken = (report.statuses['200'] ?? 0) / seconds;
-    const other = Object.entries(report.statuses).filter(([status]) => status !== '200' && status !== '503');
-    return {
-      results: [
-        caseResult({
-          name: 'overload /healthz p99',
-          value: Math.round(percentile(report.healthzMs, 0.99)),
-          unit: 'ms',
-          higherIsBetter: false,
-          target: 100,
-        }),
-        caseResult({
-          name: 'overload peak RSS',
-          value: Math.round(report.rssMaxBytes / 1024 ** 2),
-          unit: 'MiB',
-          higherIsBetter: false,
-        }),
-        caseResult({
-          name: 'overload hops taken',
-          value: Math.round(taken * batchSize),
-          unit: 'hops/s',
-          baseline: Math.round(sustained * batchSize),
-        }),
-      ],
-      note: `Overload: ${batchSize}-hop canonical batches offered open loop at 4× the ${(sustained * batchSize).toFixed(0)} hops/s sustained closed loop, for ${seconds} s: ${report.offered} offered, answers ${JSON.stringify(report.statuses)}${other.length > 0 ? ' (unexpected statuses!)' : ''}, ${Object.keys(report.failures).length === 0 ? 'no connection failures' : `failures ${JSON.stringify(report.failures)}`}; /healthz p50 ${percentile(report.healthzMs, 0.5).toFixed(0)} ms, p99 ${percentile(report.healthzMs, 0.99).toFixed(0)} ms, max ${Math.max(...report.healthzMs).toFixed(0)} ms, ${report.healthzFailures} failed probes.`,
-    };
-  } finally {
-    await stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [child, String(seconds), String(batchSize)],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const { sustained, report } = JSON.parse(stdout) as { sustained: number; report: OverloadReport };
+  const taken = (report.statuses['200'] ?? 0) / seconds;
+  const other = Object.entries(report.statuses).filter(([status]) => status !== '200' && status !== '503');
+  return {
+    results: [
+      caseResult({
+        name: 'overload /healthz p99',
+        value: Math.round(percentile(report.healthzMs, 0.99)),
+        unit: 'ms',
+        higherIsBetter: false,
+        target: 100,
+      }),
+      caseResult({
+        name: 'overload peak RSS',
+        value: Math.round(report.rssMaxBytes / 1024 ** 2),
+        unit: 'MiB',
+        higherIsBetter: false,
+      }),
+      caseResult({
+        name: 'overload hops taken',
+        value: Math.round(taken * batchSize),
+        unit: 'hops/s',
+        baseline: Math.round(sustained * batchSize),
+      }),
+    ],
+    note: `Overload: ${batchSize}-hop canonical batches offered open loop at 4× the ${(sustained * batchSize).toFixed(0)} hops/s sustained closed loop, for ${seconds} s: ${report.offered} offered, answers ${JSON.stringify(report.statuses)}${other.length > 0 ? ' (unexpected statuses!)' : ''}, ${Object.keys(report.failures).length === 0 ? 'no connection failures' : `failures ${JSON.stringify(report.failures)}`}; /healthz p50 ${percentile(report.healthzMs, 0.5).toFixed(0)} ms, p99 ${percentile(report.healthzMs, 0.99).toFixed(0)} ms, max ${Math.max(...report.healthzMs).toFixed(0)} ms, ${report.healthzFailures} failed probes.`,
+  };
 }
