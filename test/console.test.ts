@@ -86,6 +86,18 @@ describe('the analyst console in a real Chromium', () => {
     await expect.poll(() => rows.count()).toBe(expected.length);
   });
 
+  it('lists the recent findings, newest first, as the API gives them', async () => {
+    await page.goto(`${running.url}/ui/#/findings`);
+    const rows = page.locator('table.findings tbody tr');
+    const expected = (await api<{ items: Array<{ id: string }> }>('/v1/findings?limit=100')).items;
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-finding-id')))).toEqual(
+      expected.map((finding) => finding.id),
+    );
+    await expectNoSecret();
+    await shoot('findings');
+  });
+
   it('is usable from the keyboard: tab to an incident and open it with Enter', async () => {
     await page.goto(`${running.url}/ui/#/incidents`);
     await page.locator('table.incidents tbody tr').first().waitFor();
