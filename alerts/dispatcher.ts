@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import FlatQueue from 'flatqueue';
 import type { Logger } from 'pino';
-import { type Finding, severityAtLeast } from '../schemas/finding.js';
+import { type Finding, type Severity, severityAtLeast } from '../schemas/finding.js';
 import { type Incident, isNotifiable } from '../schemas/incident.js';
 import { sendAttempt } from './attempt.js';
 import { renderAlertBody } from './body.js';
@@ -164,7 +164,10 @@ class WebhookDispatcher implements AlertDispatcher {
 
   #findingDeliveries(webhook: ResolvedWebhook, findings: readonly Finding[]): NewDelivery[] {
     return findings
-      .filter((finding) => finding.silencedBy === undefined && routes(webhook, finding))
+      .filter(
+        (finding) =>
+          finding.silencedBy === undefined && routes(webhook, finding.severity, [finding.detector]),
+      )
       .map((finding) => ({
         id: deliveryIdFor(finding.id, webhook.name),
         findingId: finding.id,
@@ -175,7 +178,9 @@ class WebhookDispatcher implements AlertDispatcher {
 
   #incidentDeliveries(webhook: ResolvedWebhook, incidents: readonly Incident[]): NewDelivery[] {
     return incidents
-      .filter((incident) => isNotifiable(incident.change) && routesIncident(webhook, incident))
+      .filter(
+        (incident) => isNotifiable(incident.change) && routes(webhook, incident.severity, incident.detectors),
+      )
       .map((incident) => ({
         id: deliveryIdFor(`incident:${incident.id}:${incident.version}`, webhook.name),
         incidentId: incident.id,
@@ -317,16 +322,11 @@ class WebhookDispatcher implements AlertDispatcher {
   }
 }
 
-function routesIncident(webhook: ResolvedWebhook, incident: Incident): boolean {
+/** Whether a finding (its detector) or an incident (any of its detectors) passes a webhook's filters. */
+function routes(webhook: ResolvedWebhook, severity: Severity, detectors: readonly string[]): boolean {
+  const wanted = webhook.detectors;
   return (
-    severityAtLeast(incident.severity, webhook.minSeverity) &&
-    (webhook.detectors === undefined || incident.detectors.some((name) => webhook.detectors!.includes(name)))
-  );
-}
-
-function routes(webhook: ResolvedWebhook, finding: Finding): boolean {
-  return (
-    severityAtLeast(finding.severity, webhook.minSeverity) &&
-    (webhook.detectors === undefined || webhook.detectors.includes(finding.detector))
+    severityAtLeast(severity, webhook.minSeverity) &&
+    (wanted === undefined || detectors.some((name) => wanted.includes(name)))
   );
 }

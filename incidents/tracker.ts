@@ -54,10 +54,10 @@ export class IncidentTracker {
       .filter((incident) => this.deadline(incident) < watermark)
       .sort((a, b) => a.lastSeenAt - b.lastSeenAt || (a.id < b.id ? -1 : 1));
     for (const incident of due) this.resolve(incident);
-    this.nextDeadline = Math.min(
-      Number.POSITIVE_INFINITY,
-      ...[...this.open.values()].map((incident) => this.deadline(incident)),
-    );
+    this.nextDeadline = Number.POSITIVE_INFINITY;
+    for (const incident of this.open.values()) {
+      this.nextDeadline = Math.min(this.nextDeadline, this.deadline(incident));
+    }
   }
 
   size(): number {

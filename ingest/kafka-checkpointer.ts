@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { writeCheckpoint } from './kafka-checkpoint.js';
 import type { ConsumedOffsets, PartitionOffset } from './kafka-offsets.js';
 import { type RetryOptions, untilDone } from './kafka-retry.js';
-import type { CheckpointedIntake, Verdicts } from './source.js';
+import { type CheckpointedIntake, joinVerdicts, noVerdicts, type Verdicts, verdictCount } from './source.js';
 
 export type CheckpointerOptions = {
   file: string;
@@ -21,7 +21,7 @@ export type CheckpointerOptions = {
  */
 export class Checkpointer {
   /** Verdicts taken from the pipeline whose file could not be written; they go into the next one. */
-  private carried: Verdicts = { findings: [], incidents: [] };
+  private carried: Verdicts = noVerdicts();
   private lastProgress = '';
 
   constructor(
@@ -32,14 +32,10 @@ export class Checkpointer {
   async checkpoint(retry: RetryOptions): Promise<void> {
     const { intake, offsets, groupId } = this.options;
     const progress = this.progressMark();
-    if (progress === this.lastProgress && this.carried.findings.length + this.carried.incidents.length === 0)
-      return;
+    if (progress === this.lastProgress && verdictCount(this.carried) === 0) return;
     await untilDone('writing to the store', () => intake.durable(), this.logger, retry);
     const taken = intake.takeCheckpoint();
-    const verdicts: Verdicts = {
-      findings: this.carried.findings.concat(taken.findings),
-      incidents: this.carried.incidents.concat(taken.incidents),
-    };
+    const verdicts = joinVerdicts(this.carried, taken);
     const started = performance.now();
     try {
       const bytes = await writeCheckpoint(this.options.file, {
@@ -55,7 +51,7 @@ export class Checkpointer {
       this.carried = verdicts;
       throw error;
     }
-    this.carried = { findings: [], incidents: [] };
+    this.carried = noVerdicts();
     this.lastProgress = progress;
     await untilDone('writing to the store', () => intake.publish(verdicts), this.logger, retry);
     const uncommitted = offsets.uncommitted(this.options.assignment());

@@ -12,7 +12,7 @@ import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { messageRecords } from './kafka-records.js';
 import { untilDone } from './kafka-retry.js';
-import type { CheckpointedIntake, Source, SourceContext } from './source.js';
+import { type CheckpointedIntake, type Source, type SourceContext, verdictCount } from './source.js';
 
 export type KafkaSourceOptions = {
   config: KafkaConfig;
@@ -127,7 +127,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
     await this.deadLetters.connect();
     // Findings of the last checkpoint may not have reached the store before the process ended.
-    if (restored !== null && restored.findings.length + restored.incidents.length > 0) {
+    if (restored !== null && verdictCount(restored) > 0) {
       await untilDone(
         'publishing the findings of the last checkpoint',
         () => context.intake.publish(restored),

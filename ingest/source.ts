@@ -47,6 +47,22 @@ export interface Intake {
 /** What the engine concluded: findings and the incident versions they made, held and published together. */
 export type Verdicts = { findings: Finding[]; incidents: Incident[] };
 
+export function noVerdicts(): Verdicts {
+  return { findings: [], incidents: [] };
+}
+
+/** `first`'s verdicts, then `then`'s. */
+export function joinVerdicts(first: Verdicts, then: Verdicts): Verdicts {
+  return {
+    findings: first.findings.concat(then.findings),
+    incidents: first.incidents.concat(then.incidents),
+  };
+}
+
+export function verdictCount({ findings, incidents }: Verdicts): number {
+  return findings.length + incidents.length;
+}
+
 /**
  * What a checkpoint takes of a lane, in one synchronous step: the engine state as JSON text (taken at
  * once: the engine moves on right after) and the verdicts held since the last one.

@@ -5,6 +5,7 @@ import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
+import { incidentsConfigSchema } from '../incidents/config.js';
 import type { SilenceBook } from '../incidents/silences.js';
 import { IncidentTracker, incidentSnapshotSchema } from '../incidents/tracker.js';
 import type { LineageConfig } from '../lineage/config.js';
@@ -25,7 +26,8 @@ export type EngineConfig = {
 /** `silences` mark the findings they match (none by default); `now` is the wall clock. */
 export type EngineDeps = { now: () => number; silences?: SilenceBook };
 
-const defaultIncidentSettings: IncidentSettings = { quietMs: 15 * 60_000, maxOpen: 10_000 };
+/** For engines built without a config file (tests, the bench): the configuration's own defaults. */
+const defaultIncidentSettings: IncidentSettings = incidentsConfigSchema.parse({});
 
 /** Where the engine puts what it produces, as soon as it is produced. */
 export interface EngineSink {
@@ -184,10 +186,13 @@ class Engine implements DetectionEngine {
 
   /** Findings of windows closing together go out by window end, then id: the order incidents are built in. */
   private closeWindows(watermark: number): void {
-    const raised: Finding[] = [];
+    // Runs on every watermark move; almost always nothing closes, and then nothing is allocated.
+    let raised: Finding[] | undefined;
     for (const detector of this.detectors) {
-      for (const finding of detector.advance(watermark)) raised.push(finding);
+      const closed = detector.advance(watermark);
+      if (closed.length > 0) raised = raised === undefined ? [...closed] : raised.concat(closed);
     }
+    if (raised === undefined) return;
     raised.sort((a, b) => a.windowEnd - b.windowEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const finding of raised) this.publish(finding);
   }

@@ -5,13 +5,15 @@ import { SerialQueue } from '../common/serial.js';
 import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import { redactRaw } from '../ingest/redact.js';
-import type {
-  BatchOutcome,
-  CheckpointedIntake,
-  LaneCheckpoint,
-  RawRecord,
-  RecordReject,
-  Verdicts,
+import {
+  type BatchOutcome,
+  type CheckpointedIntake,
+  joinVerdicts,
+  type LaneCheckpoint,
+  noVerdicts,
+  type RawRecord,
+  type RecordReject,
+  type Verdicts,
 } from '../ingest/source.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
@@ -298,10 +300,7 @@ export class Lane implements CheckpointedIntake {
   async drain(): Promise<void> {
     this.engine.flush();
     this.holding = false;
-    this.verdicts = {
-      findings: this.held.findings.concat(this.verdicts.findings),
-      incidents: this.held.incidents.concat(this.verdicts.incidents),
-    };
+    this.verdicts = joinVerdicts(this.held, this.verdicts);
     this.held = noVerdicts();
     await this.durable();
     // The drained state (every window closed) is what a restart resumes from, even when no event came since.
@@ -311,10 +310,6 @@ export class Lane implements CheckpointedIntake {
   engineStats(): EngineStats {
     return this.engine.stats();
   }
-}
-
-function noVerdicts(): Verdicts {
-  return { findings: [], incidents: [] };
 }
 
 function deadLetter(record: RawRecord, rejection: Rejection, receivedAt: number): DeadLetter {

@@ -1,6 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { asStoreError } from './errors.js';
 import type { StoreTables } from './tables.js';
 import type { ActivityRange, CredentialActivity } from './types.js';
 
@@ -14,28 +12,41 @@ const topEntries = 50;
 /** Buckets shown before a credential's first hop when no range is asked for. */
 const leadBuckets = 30;
 
+/** Runs one query and returns its rows (the reader's, which turns failures into store errors). */
+export type RowQuery = (query: string, params: Record<string, unknown>) => Promise<unknown[]>;
+
 /** What one origin credential did over time, from the hops table (deduplicated by hop id). */
 export async function credentialActivity(
-  client: ClickHouseClient,
+  rows: RowQuery,
   tables: StoreTables,
   credential: string,
   range: ActivityRange,
 ): Promise<CredentialActivity | null> {
-  const query = async <T>(sql: string, params: Record<string, unknown>, row: z.ZodType<T>): Promise<T[]> => {
-    try {
-      const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-      return (await result.json()).map((value) => row.parse(value));
-    } catch (error) {
-      throw asStoreError(error, 'could not read the credential activity');
-    }
-  };
+  const query = async <T>(sql: string, params: Record<string, unknown>, row: z.ZodType<T>): Promise<T[]> =>
+    (await rows(sql, params)).map((value) => row.parse(value));
   const where = `FROM ${tables.hops} WHERE originCredential = {credential:String}`;
-  const [span] = await query(
-    `SELECT toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last,
-       uniqExact(id) AS hops ${where} HAVING hops > 0`,
-    { credential },
-    spanRow,
-  );
+  // Where it went covers all its history, so it does not wait for the range.
+  const [[span], destinations, tools] = await Promise.all([
+    query(
+      `SELECT toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last,
+         uniqExact(id) AS hops ${where} HAVING hops > 0`,
+      { credential },
+      spanRow,
+    ),
+    query(
+      `SELECT destinationService AS service, uniqExact(id) AS hops, toUnixTimestamp64Milli(min(ts)) AS firstSeen
+       ${where} GROUP BY service ORDER BY hops DESC, service LIMIT ${topEntries}`,
+      { credential },
+      destinationRow,
+    ),
+    query(
+      `SELECT assumeNotNull(destination.tool) AS tool, uniqExact(id) AS hops,
+         toUnixTimestamp64Milli(min(ts)) AS firstSeen
+       ${where} AND destination.tool IS NOT NULL GROUP BY tool ORDER BY hops DESC, tool LIMIT ${topEntries}`,
+      { credential },
+      toolRow,
+    ),
+  ]);
   if (span === undefined) return null;
   const { bucketMs, maxBuckets } = range;
   const to = range.to ?? (Math.floor(span.last / bucketMs) + 1) * bucketMs;
@@ -47,29 +58,14 @@ export async function credentialActivity(
   const params = { credential, from, to, bucket: bucketMs };
   const inRange = `${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
     AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
-  const [rows, destinations, tools] = await Promise.all([
-    query(
-      `SELECT intDiv(toUnixTimestamp64Milli(ts), {bucket:UInt32}) * {bucket:UInt32} AS start,
-         uniqExact(id) AS hops, uniqExactIf(id, status IN (401, 403)) AS authFailures
-       ${inRange} GROUP BY start ORDER BY start`,
-      params,
-      bucketRow,
-    ),
-    query(
-      `SELECT destinationService AS service, uniqExact(id) AS hops, toUnixTimestamp64Milli(min(ts)) AS firstSeen
-       ${where} GROUP BY service ORDER BY hops DESC, service LIMIT ${topEntries}`,
-      params,
-      destinationRow,
-    ),
-    query(
-      `SELECT assumeNotNull(destination.tool) AS tool, uniqExact(id) AS hops,
-         toUnixTimestamp64Milli(min(ts)) AS firstSeen
-       ${where} AND destination.tool IS NOT NULL GROUP BY tool ORDER BY hops DESC, tool LIMIT ${topEntries}`,
-      params,
-      toolRow,
-    ),
-  ]);
-  const byStart = new Map(rows.map((row) => [row.start, row]));
+  const counted = await query(
+    `SELECT intDiv(toUnixTimestamp64Milli(ts), {bucket:UInt32}) * {bucket:UInt32} AS start,
+       uniqExact(id) AS hops, uniqExactIf(id, status IN (401, 403)) AS authFailures
+     ${inRange} GROUP BY start ORDER BY start`,
+    params,
+    bucketRow,
+  );
+  const byStart = new Map(counted.map((row) => [row.start, row]));
   const buckets = [];
   for (let start = Math.floor(from / bucketMs) * bucketMs; start < to; start += bucketMs) {
     buckets.push(byStart.get(start) ?? { start, hops: 0, authFailures: 0 });

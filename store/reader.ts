@@ -162,7 +162,9 @@ export class ClickHouseStoreReader implements StoreReader {
   }
 
   credentialActivity(credential: string, range: ActivityRange): Promise<CredentialActivity | null> {
-    return credentialActivity(this.client, this.tables, credential, range);
+    const rows = (query: string, params: Params) =>
+      this.rows(query, params, 'could not read the credential activity');
+    return credentialActivity(rows, this.tables, credential, range);
   }
 
   /** Findings are exact (deduplicated); hops and dead letters count stored rows, which may include replays not yet merged. */
