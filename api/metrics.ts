@@ -113,6 +113,12 @@ const engineMetrics: Mirrored<EngineStats>[] = [
     read: (s) => s.duplicateHops,
   },
   {
+    name: 'hopwatch_lineage_merged_observations_total',
+    help: 'Records of a request already seen at another observation point (the other sidecar), merged into that hop',
+    type: 'counter',
+    read: (s) => s.mergedObservations,
+  },
+  {
     name: 'hopwatch_lineage_tracked_traces',
     help: 'Traces held in lineage state',
     type: 'gauge',

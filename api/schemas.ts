@@ -141,6 +141,7 @@ export const statsSchema = z.object({
     watermark: z.number().nullable(),
     findingsByDetector: countsSchema,
     duplicateHops: z.number(),
+    mergedObservations: z.number(),
     detectorState: countsSchema.describe('entries held per detector'),
     openIncidents: z.number(),
   }),

@@ -18,6 +18,12 @@ export const lineageConfigSchema = z
     seenHopsMs: z.number().int().nonnegative().default(3_600_000),
     /** Hop ids remembered for that, at most: the most recent ones (≈ 40 bytes each in memory, 16 in a checkpoint). */
     maxSeenHops: z.number().int().positive().default(500_000),
+    /**
+     * Records of one request logged at several observation points (ingress gateway, the caller's and
+     * the callee's sidecars) are one hop when they share the request id and destination and their
+     * time intervals overlap, with this much clock skew between the nodes allowed.
+     */
+    observationSkewMs: z.number().int().nonnegative().default(1_000),
     /** Steps kept in a resolved hop's path: the root, then the last steps up to the hop. */
     maxPathSteps: z.number().int().min(2).default(32),
   })

@@ -3,6 +3,7 @@ import { IdleMap } from '../common/idle-map.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
+import { mergeObservations } from './observations.js';
 import { SeenHops } from './seen-hops.js';
 import { ServiceNames } from './service-name.js';
 import {
@@ -11,11 +12,18 @@ import {
   isBefore,
   type PendingHop,
   pathOf,
+  refreshNode,
   resolvedHop,
   TraceState,
+  withSessionTrace,
 } from './trace-state.js';
+import { UntracedRequests } from './untraced-requests.js';
 
-type ParentKind = 'exact' | 'inferred' | 'partial' | 'root';
+/**
+ * `timing`: the log names no caller, so the parent is the tightest earlier hop of the trace whose
+ * time interval encloses this one: inferred, and the origin only partly sure.
+ */
+type ParentKind = 'exact' | 'inferred' | 'timing' | 'partial' | 'root';
 
 /**
  * `ready`: every on-time hop that started no later than this one has arrived (watermark > ts), so
@@ -23,12 +31,22 @@ type ParentKind = 'exact' | 'inferred' | 'partial' | 'root';
  */
 type Timer = { pending: PendingHop; kind: 'ready' | 'deadline' };
 
+export type LineageCounters = {
+  duplicateHops: number;
+  mergedObservations: number;
+  unindexedHops: number;
+  evicted: number;
+  expired: number;
+};
+
 export type LineageStats = {
   trackedTraces: number;
   pendingHops: number;
   evictedTraces: number;
   expiredTraces: number;
   duplicateHops: number;
+  /** Records merged into a hop logged at another observation point (the other side of a sidecar pair). */
+  mergedObservations: number;
   unindexedHops: number;
 };
 
@@ -46,14 +64,17 @@ export class LineageResolver {
   private watermark = Number.NEGATIVE_INFINITY;
   private pendingCount = 0;
   private duplicateHops = 0;
+  private mergedObservations = 0;
   private unindexedHops = 0;
   readonly seenHops: SeenHops;
+  private readonly untraced: UntracedRequests;
 
   constructor(
     private readonly config: LineageConfig,
     private readonly emit: (hop: ResolvedHop) => void,
   ) {
     this.seenHops = new SeenHops(config.seenHopsMs, config.maxSeenHops);
+    this.untraced = new UntracedRequests(this.names, config.observationSkewMs);
     this.traces = new IdleMap<TraceState>({
       idleMs: config.traceTtlMs,
       maxEntries: config.maxTraces,
@@ -61,13 +82,14 @@ export class LineageResolver {
     });
   }
 
-  observe(hop: HopEvent): void {
-    if (this.seenHops.checkAndRemember(hop.id, Math.max(this.watermark, hop.ts))) {
+  observe(event: HopEvent): void {
+    if (this.seenHops.checkAndRemember(event.id, Math.max(this.watermark, event.ts))) {
       this.duplicateHops++;
       return;
     }
+    const hop = withSessionTrace(event);
     if (hop.traceId === undefined) {
-      this.emitTraceless(hop);
+      this.observeUntraced(hop);
       return;
     }
     const trace = this.traceFor(hop.traceId, hop.ts);
@@ -75,6 +97,7 @@ export class LineageResolver {
       this.duplicateHops++;
       return;
     }
+    if (this.mergedIntoTwin(hop, trace)) return;
     const node = createHopNode(hop, this.names);
     if (trace.nodes.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
@@ -84,6 +107,7 @@ export class LineageResolver {
   /** Settles every hop whose decision the watermark allows, in (due, ts, id) order. */
   advance(watermark: number): void {
     if (watermark > this.watermark) this.watermark = watermark;
+    for (const hop of this.untraced.release(this.watermark)) this.emitTraceless(hop);
     while (
       this.timers.length > 0 &&
       (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.watermark
@@ -104,10 +128,11 @@ export class LineageResolver {
   stats(): LineageStats {
     return {
       trackedTraces: this.traces.size,
-      pendingHops: this.pendingCount,
+      pendingHops: this.pendingCount + this.untraced.size,
       evictedTraces: this.traces.evicted,
       expiredTraces: this.traces.expired,
       duplicateHops: this.duplicateHops,
+      mergedObservations: this.mergedObservations,
       unindexedHops: this.unindexedHops,
     };
   }
@@ -117,13 +142,19 @@ export class LineageResolver {
     return this.traces.entries();
   }
 
+  /** Hops without trace context waiting for other observations of their request (for snapshots). */
+  untracedHops(): HopEvent[] {
+    return this.untraced.held();
+  }
+
   currentWatermark(): number {
     return this.watermark;
   }
 
-  counters(): { duplicateHops: number; unindexedHops: number; evicted: number; expired: number } {
+  counters(): LineageCounters {
     return {
       duplicateHops: this.duplicateHops,
+      mergedObservations: this.mergedObservations,
       unindexedHops: this.unindexedHops,
       evicted: this.traces.evicted,
       expired: this.traces.expired,
@@ -133,15 +164,18 @@ export class LineageResolver {
   /** Rebuilds state saved by `snapshotLineage` (lineage/snapshot.ts). */
   restoreState(
     watermark: number,
-    counters: { duplicateHops: number; unindexedHops: number; evicted: number; expired: number },
+    counters: LineageCounters,
     traces: Array<{
       trace: TraceState;
       lastTs: number;
       pending: Array<{ hop: HopEvent; deadline: boolean }>;
     }>,
+    untraced: HopEvent[],
   ): void {
+    for (const hop of untraced) this.observeUntraced(hop);
     this.watermark = watermark;
     this.duplicateHops = counters.duplicateHops;
+    this.mergedObservations = counters.mergedObservations;
     this.unindexedHops = counters.unindexedHops;
     this.traces.evicted = counters.evicted;
     this.traces.expired = counters.expired;
@@ -156,7 +190,34 @@ export class LineageResolver {
     }
   }
 
+  /**
+   * Merges a record into the hop of the same request seen at another observation point, if there
+   * is one. Once that hop is settled (it has gone to the detectors) the record is only counted.
+   */
+  private mergedIntoTwin(hop: HopEvent, trace: TraceState): boolean {
+    if (hop.requestId === undefined) return false;
+    const end = hop.ts + (hop.durationMs ?? 0);
+    const service = this.names.of(hop.destination.service);
+    const skew = this.config.observationSkewMs;
+    const twin = trace.sameRequest(hop.requestId, service, hop.ts, end, skew);
+    if (twin === undefined) return false;
+    this.mergedObservations++;
+    const pending = twin.unsettled;
+    if (pending === undefined) return true;
+    const previousId = twin.step.hopId;
+    pending.hop = mergeObservations(pending.hop, hop);
+    refreshNode(twin, pending.hop, this.names);
+    if (twin.step.hopId !== previousId) trace.rekey(twin, previousId);
+    return true;
+  }
+
+  private observeUntraced(hop: HopEvent): void {
+    if (hop.requestId === undefined) this.emitTraceless(hop);
+    else if (!this.untraced.hold({ ...hop, requestId: hop.requestId })) this.mergedObservations++;
+  }
+
   private track(pending: PendingHop, attemptNow: boolean): void {
+    pending.node.unsettled = pending;
     pending.trace.addPending(pending);
     this.pendingCount++;
     if (attemptNow) this.attempt(pending, false);
@@ -190,9 +251,11 @@ export class LineageResolver {
       return;
     }
     const candidate = trace.inferParent(node);
-    if (candidate?.resolved === true) this.resolve(pending, candidate, 'inferred');
+    const kind = node.caller === undefined ? 'timing' : 'inferred';
+    if (candidate?.resolved === true) this.resolve(pending, candidate, kind);
     else if (force) this.resolveAgainstRoot(pending);
     else if (candidate !== undefined) this.waitFor(pending, candidate);
+    else if (trace.session) this.resolveAgainstRoot(pending);
     else this.scheduleDeadline(pending);
   }
 
@@ -204,6 +267,11 @@ export class LineageResolver {
   private resolveAgainstRoot(pending: PendingHop): void {
     const { node, trace } = pending;
     const root = trace.oldestRootBefore(node);
+    // A session has no ancestors to lose: its calls belong to the task its first call began.
+    if (trace.session) {
+      this.resolve(pending, root, root === undefined ? 'root' : 'inferred');
+      return;
+    }
     const sibling =
       root === undefined || node.caller === root.caller || node.step.credential === root.step.credential;
     if (sibling) this.resolve(pending, undefined, 'root');
@@ -245,16 +313,17 @@ export class LineageResolver {
     const { hop, node, trace } = pending;
     const delegatedOrigin = hop.delegation?.[0];
     node.resolved = true;
+    node.unsettled = undefined;
     node.pathParent = parent;
     node.root = parent?.root ?? node;
     node.depth = parent === undefined ? 0 : parent.depth + 1;
-    node.parentId = kind === 'exact' || kind === 'inferred' ? parent?.step.hopId : undefined;
-    node.parentInferred = kind === 'inferred';
+    node.parentId = kind === 'partial' ? undefined : parent?.step.hopId;
+    node.parentInferred = kind === 'inferred' || kind === 'timing';
     node.origin = delegatedOrigin ?? parent?.origin ?? hop.credential.id;
     node.confidence =
       delegatedOrigin !== undefined || parent === undefined
         ? 'exact'
-        : kind === 'partial'
+        : kind === 'partial' || kind === 'timing'
           ? 'partial'
           : parent.confidence;
     // Only indexed roots can adopt hops with lost ancestors, so that a snapshot can name them.

@@ -21,6 +21,7 @@ const nodeRecordSchema = z.object({
   pathParent: z.string().optional(),
   root: z.string().optional(),
   depth: z.number().int().nonnegative(),
+  requestId: z.string().optional(),
 });
 
 /** A waiting hop is kept whole; it was a HopEvent when it arrived, so only its identity is checked here. */
@@ -33,12 +34,16 @@ export const lineageSnapshotSchema = z.object({
   watermark: z.number().nullable(),
   counters: z.object({
     duplicateHops: z.number(),
+    /** Absent in snapshots written before observation points were merged. */
+    mergedObservations: z.number().default(0),
     unindexedHops: z.number(),
     evicted: z.number(),
     expired: z.number(),
   }),
   /** Absent in snapshots written before copies were recognised by id. */
   seen: z.object({ hashes: z.string(), expiries: z.string() }).optional(),
+  /** Hops without trace context waiting for the other observations of their request; absent before those waited. */
+  untraced: z.array(waitingHopSchema).optional(),
   traces: z.array(
     z.object({
       traceId: z.string(),
@@ -64,6 +69,7 @@ export function snapshotLineage(resolver: LineageResolver): JsonOut<LineageSnaps
     watermark: Number.isFinite(watermark) ? watermark : null,
     counters: resolver.counters(),
     seen: resolver.seenHops.snapshot(),
+    untraced: resolver.untracedHops(),
     traces: new JsonList(() => traceRecords(resolver)),
   };
 }
@@ -86,7 +92,12 @@ export function restoreLineage(resolver: LineageResolver, snapshot: LineageSnaps
     lastTs: record.lastTs,
     pending: record.pending,
   }));
-  resolver.restoreState(snapshot.watermark ?? Number.NEGATIVE_INFINITY, snapshot.counters, traces);
+  resolver.restoreState(
+    snapshot.watermark ?? Number.NEGATIVE_INFINITY,
+    snapshot.counters,
+    traces,
+    snapshot.untraced ?? [],
+  );
   if (snapshot.seen !== undefined) resolver.seenHops.restore(snapshot.seen);
 }
 
@@ -106,6 +117,7 @@ function nodeRecord(node: HopNode): NodeRecord {
     pathParent: node.pathParent?.step.hopId,
     root: node.root?.step.hopId,
     depth: node.depth,
+    requestId: node.requestId,
   };
 }
 
@@ -120,6 +132,8 @@ function rebuildTrace(record: TraceRecord): TraceState {
       parentId: saved.parentId,
       pathParent: undefined,
       root: undefined,
+      requestId: saved.requestId,
+      unsettled: undefined,
       waiters: undefined,
     };
     byId.set(saved.step.hopId, node);

@@ -6,15 +6,19 @@ export type OriginConfidence = 'exact' | 'partial';
 
 /** What lineage keeps of one hop: enough to be a parent and to rebuild paths, never the whole HopEvent. */
 export type HopNode = {
-  readonly step: PathStep;
-  readonly ts: number;
+  step: PathStep;
+  ts: number;
   /** ts + durationMs: a hop contains the calls its destination makes while it runs. */
-  readonly end: number;
+  end: number;
   readonly spanId: string | undefined;
   /** Normalized destination service, matched against callers' workloads for inferred parenthood. */
   readonly service: string;
   /** Normalized caller workload (or agent), when known. */
-  readonly caller: string | undefined;
+  caller: string | undefined;
+  /** What tells other observation points of the same request apart from other requests. */
+  readonly requestId: string | undefined;
+  /** The hop while its lineage is not settled: a record of the same request seen elsewhere merges into it. */
+  unsettled: PendingHop | undefined;
   resolved: boolean;
   origin: string;
   confidence: OriginConfidence;
@@ -30,7 +34,7 @@ export type HopNode = {
 
 /** A hop that arrived but whose lineage is not settled yet. */
 export type PendingHop = {
-  readonly hop: HopEvent;
+  hop: HopEvent;
   readonly node: HopNode;
   readonly trace: TraceState;
   done: boolean;
@@ -38,22 +42,27 @@ export type PendingHop = {
 };
 
 const noPending: ReadonlySet<PendingHop> = new Set();
+const sessionTracePrefix = 'mcp-session:';
+
+/** A call without trace context but in an MCP session is judged with the session's other calls. */
+export function withSessionTrace(hop: HopEvent): HopEvent {
+  if (hop.traceId !== undefined || hop.sessionId === undefined) return hop;
+  return { ...hop, traceId: `${sessionTracePrefix}${hop.sessionId}` };
+}
+/** How many of the latest hops to one service are searched for another observation of a request. */
+const sameRequestReach = 64;
 
 export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
   const workload = hop.source.workload ?? hop.source.agent;
-  const step: PathStep = {
-    hopId: hop.id,
-    service: hop.destination.service,
-    workload,
-    credential: hop.credential.id,
-  };
   return {
-    step,
+    step: stepOf(hop, workload),
     ts: hop.ts,
     end: hop.ts + (hop.durationMs ?? 0),
     spanId: hop.spanId,
     service: names.of(hop.destination.service),
     caller: workload === undefined ? undefined : names.of(workload),
+    requestId: hop.requestId,
+    unsettled: undefined,
     resolved: false,
     origin: hop.credential.id,
     confidence: 'exact',
@@ -64,6 +73,19 @@ export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
     depth: 0,
     waiters: undefined,
   };
+}
+
+function stepOf(hop: HopEvent, workload: string | undefined): PathStep {
+  return { hopId: hop.id, service: hop.destination.service, workload, credential: hop.credential.id };
+}
+
+/** Points an unsettled node at its hop after another observation of the request merged into it. */
+export function refreshNode(node: HopNode, hop: HopEvent, names: ServiceNames): void {
+  const workload = hop.source.workload ?? hop.source.agent;
+  node.step = stepOf(hop, workload);
+  node.ts = hop.ts;
+  node.end = hop.ts + (hop.durationMs ?? 0);
+  node.caller = workload === undefined ? undefined : names.of(workload);
 }
 
 /** Event-time order with the hop id as tie-break: the order every lineage decision is taken in. */
@@ -78,12 +100,16 @@ export function isBefore(a: HopNode, b: HopNode): boolean {
  */
 export class TraceState {
   readonly nodes = new Map<string, HopNode>();
+  /** An MCP session standing in for a trace: its calls have no ancestors to wait for. */
+  readonly session: boolean;
   private waiting: Set<PendingHop> | undefined;
   private spans: Map<string, HopNode> | undefined;
   private readonly byService = new Map<string, HopNode[]>();
   private roots: HopNode[] | undefined;
 
-  constructor(readonly traceId: string) {}
+  constructor(readonly traceId: string) {
+    this.session = traceId.startsWith(sessionTracePrefix);
+  }
 
   /** Hops of this trace not resolved yet. */
   get pending(): ReadonlySet<PendingHop> {
@@ -112,6 +138,30 @@ export class TraceState {
     else sameService.push(node);
   }
 
+  /** Keeps the node findable under its hop id after a merge made another observation its lead. */
+  rekey(node: HopNode, previousId: string): void {
+    this.nodes.delete(previousId);
+    this.nodes.set(node.step.hopId, node);
+  }
+
+  /**
+   * An earlier-seen hop of the same request at another observation point: same request id and
+   * destination service, time intervals overlapping within `skewMs`. Other observation points log
+   * a request moments apart, so only the latest few hops to that service are looked at.
+   */
+  sameRequest(requestId: string, service: string, ts: number, end: number, skewMs: number) {
+    const candidates = this.byService.get(service);
+    if (candidates === undefined) return undefined;
+    const oldest = Math.max(0, candidates.length - sameRequestReach);
+    for (let index = candidates.length - 1; index >= oldest; index--) {
+      const candidate = candidates[index]!;
+      if (candidate.requestId === requestId && candidate.ts <= end + skewMs && ts <= candidate.end + skewMs) {
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
   bySpan(spanId: string): HopNode | undefined {
     return this.spans?.get(spanId);
   }
@@ -132,15 +182,26 @@ export class TraceState {
 
   /**
    * The earlier hop whose destination is this hop's caller and whose [start, end] contains this hop's
-   * start; the tightest interval wins, then the latest start, then the smallest id.
+   * start; the tightest interval wins, then the latest start, then the smallest id. When the log
+   * names no caller, the tightest earlier hop whose interval encloses this hop's whole interval.
    */
   inferParent(node: HopNode): HopNode | undefined {
-    if (node.caller === undefined) return undefined;
+    if (node.caller === undefined) return this.enclosingHop(node);
     const candidates = this.byService.get(node.caller);
     if (candidates === undefined) return undefined;
     let best: HopNode | undefined;
     for (const candidate of candidates) {
       if (candidate === node || !isBefore(candidate, node) || candidate.end < node.ts) continue;
+      if (best === undefined || isTighter(candidate, best)) best = candidate;
+    }
+    return best;
+  }
+
+  /** Whole containment, not just the start: concurrent sibling calls overlap but rarely nest. */
+  private enclosingHop(node: HopNode): HopNode | undefined {
+    let best: HopNode | undefined;
+    for (const candidate of this.nodes.values()) {
+      if (candidate === node || !isBefore(candidate, node) || candidate.end < node.end) continue;
       if (best === undefined || isTighter(candidate, best)) best = candidate;
     }
     return best;
@@ -177,6 +238,7 @@ export function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['pat
     spanId: hop.spanId,
     parentSpanId: hop.parentSpanId,
     requestId: hop.requestId,
+    sessionId: hop.sessionId,
     credential: hop.credential,
     delegation: hop.delegation,
     source: hop.source,
@@ -186,6 +248,7 @@ export function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['pat
     bytesIn: hop.bytesIn,
     bytesOut: hop.bytesOut,
     origin: hop.origin,
+    observedAs: hop.observedAs,
     originCredential: node.origin,
     originConfidence: node.confidence,
     parentId: node.parentId,

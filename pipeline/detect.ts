@@ -14,6 +14,7 @@ export type DetectionSummary = {
   findingsByDetector: Record<string, number>;
   lateEvents: number;
   duplicateHops: number;
+  mergedObservations: number;
   evictedTraces: number;
 };
 
@@ -59,6 +60,7 @@ export async function detectFiles(
     findingsByDetector: stats.findingsByDetector,
     lateEvents: stats.lateEvents,
     duplicateHops: stats.duplicateHops,
+    mergedObservations: stats.mergedObservations,
     evictedTraces: stats.evictedTraces,
   };
 }
@@ -96,6 +98,7 @@ export function describeSummary(summary: DetectionSummary): string {
   const lines = [
     `hopwatch detect: ${summary.records} records, ${summary.events} events, ${summary.rejected} rejected; ` +
       `${findings} findings (${perDetector}); ${summary.lateEvents} late, ${summary.duplicateHops} duplicate, ` +
+      `${summary.mergedObservations} merged from another observation point, ` +
       `${summary.evictedTraces} traces evicted`,
   ];
   for (const { reason, count, first } of summary.rejections) {

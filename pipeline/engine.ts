@@ -145,6 +145,7 @@ class Engine implements DetectionEngine {
       watermark: Number.isFinite(this.watermark) ? this.watermark : null,
       findingsByDetector: { ...this.findingsByDetector },
       duplicateHops: lineage.duplicateHops,
+      mergedObservations: lineage.mergedObservations,
       detectorState,
       openIncidents: this.incidents.size(),
     };

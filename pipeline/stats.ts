@@ -23,6 +23,7 @@ export function pipelineStats(
       watermark: null,
       findingsByDetector: {},
       duplicateHops: 0,
+      mergedObservations: 0,
       detectorState: {},
       openIncidents: 0,
     },
@@ -43,6 +44,7 @@ export function pipelineStats(
     total.pendingHops += engine.pendingHops;
     total.evictedTraces += engine.evictedTraces;
     total.duplicateHops += engine.duplicateHops;
+    total.mergedObservations += engine.mergedObservations;
     total.openIncidents += engine.openIncidents;
     if (engine.watermark !== null)
       total.watermark = Math.max(total.watermark ?? engine.watermark, engine.watermark);

@@ -55,7 +55,11 @@ export type ScenarioContext = {
   traffic: Traffic;
 };
 
-export const scenarioFormats = ['canonical', 'envoy', 'kong', 'otlp'] as const;
+/**
+ * `istio`: Envoy records from both sidecars of every in-mesh call; `kong-no-caller`: Kong records
+ * that name no calling workload and no span of the hop (what Kong logs without extra configuration).
+ */
+export const scenarioFormats = ['canonical', 'envoy', 'istio', 'kong', 'kong-no-caller', 'otlp'] as const;
 export type ScenarioFormat = (typeof scenarioFormats)[number];
 
 /** One named scenario: what it shows, how long it runs by default, and how it fills its context. */

@@ -55,6 +55,8 @@ export const hopEventSchema = z.object({
   spanId: z.string().optional(),
   parentSpanId: z.string().optional(),
   requestId: z.string().optional(),
+  /** MCP session (`Mcp-Session-Id`): groups an agent's calls into one lineage when they carry no trace context. */
+  sessionId: z.string().optional(),
   credential: credentialSchema,
   delegation: z.array(z.string()).optional(),
   source: sourceSchema.default({}),
@@ -65,6 +67,11 @@ export const hopEventSchema = z.object({
   bytesIn: z.number().nonnegative().optional(),
   bytesOut: z.number().nonnegative().optional(),
   origin: originSchema,
+  /**
+   * Ids of the other records of this same request, logged at other observation points (the caller's
+   * outbound sidecar, the callee's inbound one, an ingress gateway) and merged into this hop.
+   */
+  observedAs: z.array(z.string()).optional(),
 });
 
 export type Credential = z.infer<typeof credentialSchema>;

@@ -10,6 +10,8 @@ export type EngineStats = {
   findingsByDetector: Record<string, number>;
   /** Hops seen twice in one tracked trace (same id), counted and not processed again. */
   duplicateHops: number;
+  /** Records of a request already seen at another observation point, merged into that hop. */
+  mergedObservations: number;
   /** Entries held per detector. */
   detectorState: Record<string, number>;
   /** Incidents open (not yet quiet for `incidents.quietMs`). */

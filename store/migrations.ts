@@ -3,6 +3,7 @@ import {
   deadLettersTable,
   findingIncidentColumns,
   findingsTable,
+  hopObservationColumns,
   hopsTable,
   incidentsTable,
   migrationsTable,
@@ -28,6 +29,11 @@ export const migrations: readonly Migration[] = [
     version: 2,
     name: 'incidents, and the incident and silence of each finding',
     statements: (settings) => [...findingIncidentColumns(settings), incidentsTable(settings)],
+  },
+  {
+    version: 3,
+    name: 'the MCP session and the other observation points of each hop',
+    statements: (settings) => hopObservationColumns(settings),
   },
 ];
 

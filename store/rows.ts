@@ -95,6 +95,8 @@ export const hopInsertColumns = [
   'parentInferred',
   'depth',
   'path',
+  'sessionId',
+  'observedAs',
 ] as const;
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
@@ -140,6 +142,8 @@ export function hopRow(hop: ResolvedHop): unknown[] {
     hop.parentInferred,
     hop.depth,
     hop.path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]),
+    orNull(hop.sessionId),
+    hop.observedAs ?? [],
   ];
 }
 
@@ -149,6 +153,7 @@ export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
   // Absent trace context and delegation are stored as the columns' empty defaults.
   if (hop.traceId === '') delete hop.traceId;
   if (Array.isArray(hop.delegation) && hop.delegation.length === 0) delete hop.delegation;
+  if (Array.isArray(hop.observedAs) && hop.observedAs.length === 0) delete hop.observedAs;
   return resolvedHopSchema.parse(hop);
 }
 

@@ -107,6 +107,13 @@ export function findingIncidentColumns({ tables }: SchemaSettings): string[] {
   ];
 }
 
+export function hopObservationColumns({ tables }: SchemaSettings): string[] {
+  return [
+    `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS sessionId Nullable(String)`,
+    `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS observedAs Array(String) DEFAULT []`,
+  ];
+}
+
 export function incidentsTable({ tables }: SchemaSettings): string {
   // One row per version: (id, version) is the key, so a replayed version merges away and every earlier
   // version stays for the timeline. The latest version is the incident as it stands.

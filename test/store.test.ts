@@ -316,8 +316,9 @@ describeStoreTargets('store', (target) => {
     expect((await migrateStore(config)).changes).toEqual([
       'migration 1: create findings, hops and dead_letters',
       'migration 2: incidents, and the incident and silence of each finding',
+      'migration 3: the MCP session and the other observation points of each hop',
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 2 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 3 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -338,6 +339,7 @@ describeStoreTargets('store', (target) => {
       expect(await result.json()).toEqual([
         { version: 1, name: 'create findings, hops and dead_letters' },
         { version: 2, name: 'incidents, and the incident and silence of each finding' },
+        { version: 3, name: 'the MCP session and the other observation points of each hop' },
       ]);
     } finally {
       await sql.close();

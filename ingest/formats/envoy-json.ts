@@ -44,6 +44,7 @@ const headerKeys: HeaderKeys = {
   onBehalfOf: ['on_behalf_of', 'x-on-behalf-of'],
   mcpMethod: ['mcp_method', 'mcp-method'],
   mcpName: ['mcp_name', 'mcp-name'],
+  mcpSession: ['mcp_session_id', 'mcp-session-id'],
   contentType: ['content_type', 'content-type'],
 };
 

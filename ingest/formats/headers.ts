@@ -13,6 +13,7 @@ const headerNames = [
   'onBehalfOf',
   'mcpMethod',
   'mcpName',
+  'mcpSession',
   'contentType',
 ] as const;
 

@@ -125,7 +125,7 @@ export function draftToHop(
   key: RecordKey,
   index?: number,
 ): HopEvent {
-  const { credential, delegation, spiffeId } = resolveIdentity(evidenceOf(draft));
+  const { credential, delegation, spiffeId, actor } = resolveIdentity(evidenceOf(draft));
   const hop: HopEvent = {
     id: hopId(draft, context.origin.format, key, index),
     ts: draft.ts,
@@ -138,9 +138,12 @@ export function draftToHop(
   setTrace(hop, draft);
   setMeasures(hop, draft);
   if (draft.requestId !== undefined) hop.requestId = draft.requestId;
+  const session = draft.headers?.mcpSession;
+  if (session !== undefined) hop.sessionId = session;
   if (delegation) hop.delegation = delegation;
   const agent = draft.headers?.agent;
-  const workload = spiffeId ?? draft.workload ?? agent;
+  // The token's current actor names the caller when nothing closer to the wire does.
+  const workload = spiffeId ?? draft.workload ?? agent ?? actor;
   if (workload !== undefined) hop.source.workload = workload;
   if (agent !== undefined) hop.source.agent = agent;
   if (draft.ip !== undefined) hop.source.ip = draft.ip;

@@ -45,6 +45,7 @@ const headerKeys: HeaderKeys = {
   onBehalfOf: ['x-on-behalf-of'],
   mcpMethod: ['mcp-method'],
   mcpName: ['mcp-name'],
+  mcpSession: ['mcp-session-id'],
   contentType: ['content-type'],
 };
 

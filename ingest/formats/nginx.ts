@@ -42,6 +42,7 @@ const headerKeys: HeaderKeys = {
   onBehalfOf: ['on_behalf_of', 'http_x_on_behalf_of'],
   mcpMethod: ['mcp_method', 'http_mcp_method'],
   mcpName: ['mcp_name', 'http_mcp_name'],
+  mcpSession: ['mcp_session_id', 'http_mcp_session_id'],
   contentType: ['content_type'],
 };
 

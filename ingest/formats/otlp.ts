@@ -167,6 +167,7 @@ function spanHeaders(attributes: Attributes, role: SpanRole): RequestHeaders {
     onBehalfOf: stringAttribute(attributes, 'http.request.header.x-on-behalf-of'),
     agent: role.callerAgent,
     mcpMethod: stringAttribute(attributes, 'mcp.method.name'),
+    mcpSession: stringAttribute(attributes, 'mcp.session.id'),
   };
 }
 

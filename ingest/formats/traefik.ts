@@ -23,6 +23,7 @@ const headerKeys: HeaderKeys = {
   onBehalfOf: ['request_X-On-Behalf-Of'],
   mcpMethod: ['request_Mcp-Method'],
   mcpName: ['request_Mcp-Name'],
+  mcpSession: ['request_Mcp-Session-Id'],
   contentType: ['request_Content-Type'],
 };
 

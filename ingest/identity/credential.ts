@@ -36,6 +36,8 @@ export type Identity = {
   delegation?: string[];
   /** The caller's SPIFFE ID (mTLS), the best name for its workload. */
   spiffeId?: string;
+  /** The token's current actor (RFC 8693 outermost `act.sub`): who is making this call, on the subject's behalf. */
+  actor?: string;
 };
 
 const spiffeScheme = 'spiffe://';
@@ -122,8 +124,7 @@ function fromPeer(evidence: IdentityEvidence, spiffeId: string | undefined): Cre
   };
 }
 
-function delegationOf(credential: Credential, claims: JwtClaims | undefined, onBehalfOf?: string) {
-  const actors = claims === undefined ? [] : jwtActors(claims);
+function delegationOf(credential: Credential, actors: string[], onBehalfOf?: string) {
   if (actors.length > 0) return [credential.id, ...actors];
   if (onBehalfOf === undefined) return undefined;
   const chain = onBehalfOf
@@ -149,8 +150,10 @@ export function resolveIdentity(evidence: IdentityEvidence): Identity {
   const token = fromTokens(evidence);
   const credential = token?.credential ?? fromPeer(evidence, spiffeId);
   const identity: Identity = { credential };
-  const delegation = delegationOf(credential, token?.claims, evidence.onBehalfOf);
+  const actors = token?.claims === undefined ? [] : jwtActors(token.claims);
+  const delegation = delegationOf(credential, actors, evidence.onBehalfOf);
   if (delegation) identity.delegation = delegation;
+  if (actors.length > 0) identity.actor = actors[actors.length - 1];
   if (spiffeId !== undefined) identity.spiffeId = spiffeId;
   return identity;
 }

@@ -8,6 +8,37 @@ import { callerSpanOf, jwtClaims } from './identity.js';
  * so lineage has to infer parenthood from workloads and timing.
  */
 export function envoyRecord(hop: HopEvent): string {
+  return JSON.stringify(inboundFields(hop));
+}
+
+/**
+ * Istio's default: every in-mesh call logged by both sidecars. The callee's inbound record (above)
+ * and, when the caller is a mesh workload, the caller's outbound one: started a moment earlier and
+ * ended a moment later, naming the upstream cluster but neither the caller (plain text from the app
+ * to its own sidecar) nor the token's claims (jwt_authn runs on the callee's side). The inbound
+ * record comes first, as it does in a log pipeline: it ends first.
+ */
+export function istioRecords(hop: HopEvent): string[] {
+  const inbound = inboundFields(hop);
+  if (!hop.source.workload?.startsWith('spiffe://')) return [JSON.stringify(inbound)];
+  const outbound = {
+    ...inbound,
+    jwt_payload: undefined,
+    start_time: new Date(hop.ts - 1).toISOString(),
+    duration: (hop.durationMs ?? 0) + 2,
+    upstream_cluster: `outbound|8080||${clusterHost(hop.destination.host ?? hop.destination.service)}`,
+    downstream_peer_uri_san: null,
+    x_forwarded_for: null,
+    downstream_remote_address: `${hop.source.ip ?? '127.0.0.6'}:40112`,
+  };
+  return [JSON.stringify(inbound), JSON.stringify(outbound)];
+}
+
+function clusterHost(service: string): string {
+  return service.includes('.') ? service : `${service}.default.svc.cluster.local`;
+}
+
+function inboundFields(hop: HopEvent): Record<string, unknown> {
   const { destination } = hop;
   const record: Record<string, unknown> = {
     start_time: new Date(hop.ts).toISOString(),
@@ -39,5 +70,5 @@ export function envoyRecord(hop: HopEvent): string {
     record.content_type = 'application/grpc';
     record.grpc_status = hop.status < 400 ? '0' : '13';
   }
-  return JSON.stringify(record);
+  return record;
 }

@@ -11,15 +11,23 @@ import type { ScenarioFormat } from '../traffic.js';
  */
 export function renderedCredentialId(format: ScenarioFormat, credential: Credential): string | undefined {
   if (format === 'canonical' || credential.kind === 'jwt') return credential.id;
+  const family = formatFamily(format);
   if (credential.kind === 'mtls') {
-    if (format === 'envoy') return credential.id;
-    if (format === 'kong') return `kong-consumer:${credential.id}`;
+    if (family === 'envoy') return credential.id;
+    if (family === 'kong') return `kong-consumer:${credential.id}`;
     return `service:${serviceAccountOf(credential.id)}`;
   }
-  if (credential.kind === 'api_key' && format === 'kong' && credential.subject !== undefined) {
+  if (credential.kind === 'api_key' && family === 'kong' && credential.subject !== undefined) {
     return `kong-consumer:${credential.subject}`;
   }
   return undefined;
+}
+
+/** The adapter a scenario format's records go through. */
+function formatFamily(format: ScenarioFormat): string {
+  if (format === 'istio') return 'envoy';
+  if (format === 'kong-no-caller') return 'kong';
+  return format;
 }
 
 export function serviceAccountOf(spiffe: string): string {

@@ -3,9 +3,9 @@ import type { Credential } from '../../schemas/hop-event.js';
 import type { GeneratedScenario } from '../generate.js';
 import type { ScenarioFormat } from '../traffic.js';
 import { canonicalRecord } from './canonical.js';
-import { envoyRecord } from './envoy.js';
+import { envoyRecord, istioRecords } from './envoy.js';
 import { renderedCredentialId } from './identity.js';
-import { kongRecord } from './kong.js';
+import { callerlessKongRecord, kongRecord } from './kong.js';
 import { otlpRecords } from './otlp.js';
 
 export type SerializedScenario =
@@ -42,8 +42,12 @@ function records(generated: GeneratedScenario, format: ScenarioFormat): string[]
       return generated.events.map(canonicalRecord);
     case 'envoy':
       return generated.events.map(envoyRecord);
+    case 'istio':
+      return generated.events.flatMap(istioRecords);
     case 'kong':
       return generated.events.map(kongRecord);
+    case 'kong-no-caller':
+      return generated.events.map(callerlessKongRecord);
     case 'otlp':
       return otlpRecords(generated.events);
   }

@@ -1,5 +1,5 @@
 import type { HopEvent } from '../../schemas/hop-event.js';
-import { renderedCredentialId, syntheticJwt } from './identity.js';
+import { callerSpanOf, renderedCredentialId, syntheticJwt } from './identity.js';
 
 /**
  * A Kong http-log entry. Kong logs request headers, so a JWT caller's (synthetic test) token is in
@@ -8,6 +8,25 @@ import { renderedCredentialId, syntheticJwt } from './identity.js';
  * the hop's own span and its parent.
  */
 export function kongRecord(hop: HopEvent): string {
+  return JSON.stringify(kongEntry(hop));
+}
+
+/**
+ * What Kong logs by default for an internal call: no header names the calling agent, and the trace
+ * context is the `traceparent` the caller sent (its own span), not a span of the hop. Lineage has to
+ * find the caller in the token (RFC 8693 `act`) or the parent by timing alone.
+ */
+export function callerlessKongRecord(hop: HopEvent): string {
+  const entry = kongEntry(hop);
+  const headers = entry.request.headers;
+  delete headers['x-agent-id'];
+  delete headers.b3;
+  headers['user-agent'] = 'python-httpx/0.27.0';
+  if (hop.traceId !== undefined) headers.traceparent = `00-${hop.traceId}-${callerSpanOf(hop)}-01`;
+  return JSON.stringify(entry);
+}
+
+function kongEntry(hop: HopEvent) {
   const { destination } = hop;
   const headers: Record<string, string> = {
     host: destination.host ?? destination.service,
@@ -26,7 +45,7 @@ export function kongRecord(hop: HopEvent): string {
   }
   if (destination.protocol === 'grpc') headers['content-type'] = 'application/grpc';
   const duration = hop.durationMs ?? 0;
-  const entry: Record<string, unknown> = {
+  const entry = {
     started_at: hop.ts,
     client_ip: hop.source.ip ?? '10.0.0.1',
     upstream_uri: destination.path,
@@ -51,12 +70,13 @@ export function kongRecord(hop: HopEvent): string {
       protocol: 'http',
     },
     route: { name: destination.route ?? destination.service },
+    consumer: undefined as { username: string; id: string } | undefined,
   };
   if (hop.credential.kind !== 'jwt') {
     const consumer = renderedCredentialId('kong', hop.credential)?.slice('kong-consumer:'.length);
     if (consumer !== undefined) entry.consumer = { username: consumer, id: consumerUuid(consumer) };
   }
-  return JSON.stringify(entry);
+  return entry;
 }
 
 function consumerUuid(name: string): string {

@@ -1,0 +1,66 @@
+import FlatQueue from 'flatqueue';
+import type { HopEvent } from '../schemas/hop-event.js';
+import { mergeObservations } from './observations.js';
+import type { ServiceNames } from './service-name.js';
+
+type Waiting = { hop: HopEvent; service: string; released: boolean };
+
+/**
+ * Hops with a request id but no trace context (a mesh without tracing still stamps `x-request-id`),
+ * held until every record that started no later than them has arrived (watermark > ts), so that the
+ * same request logged at another observation point merges into them. Then each is its own root.
+ * Nothing is kept once a hop is released.
+ */
+export class UntracedRequests {
+  private readonly byRequest = new Map<string, Waiting[]>();
+  private readonly due = new FlatQueue<Waiting>();
+
+  constructor(
+    private readonly names: ServiceNames,
+    private readonly skewMs: number,
+  ) {}
+
+  get size(): number {
+    return this.due.length;
+  }
+
+  /** Holds `hop`; returns false when it merged into a held record of the same request. */
+  hold(hop: HopEvent & { requestId: string }): boolean {
+    const service = this.names.of(hop.destination.service);
+    const sameId = this.byRequest.get(hop.requestId);
+    const twin = sameId?.find((held) => held.service === service && overlaps(held.hop, hop, this.skewMs));
+    if (twin !== undefined) {
+      twin.hop = mergeObservations(twin.hop, hop);
+      return false;
+    }
+    const waiting: Waiting = { hop, service, released: false };
+    if (sameId === undefined) this.byRequest.set(hop.requestId, [waiting]);
+    else sameId.push(waiting);
+    this.due.push(waiting, hop.ts + 1);
+    return true;
+  }
+
+  /** The held hops the watermark has passed, in (ts, id) order, forgotten from here on. */
+  release(watermark: number): HopEvent[] {
+    const ready: HopEvent[] = [];
+    while (this.due.length > 0 && (this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark) {
+      const waiting = this.due.pop()!;
+      waiting.released = true;
+      ready.push(waiting.hop);
+      const requestId = waiting.hop.requestId!;
+      const rest = this.byRequest.get(requestId)?.filter((held) => !held.released) ?? [];
+      if (rest.length === 0) this.byRequest.delete(requestId);
+      else this.byRequest.set(requestId, rest);
+    }
+    return ready.sort((a, b) => (a.ts - b.ts !== 0 ? a.ts - b.ts : a.id < b.id ? -1 : 1));
+  }
+
+  /** Every held hop, for snapshots. */
+  held(): HopEvent[] {
+    return [...this.byRequest.values()].flat().map((waiting) => waiting.hop);
+  }
+}
+
+function overlaps(a: HopEvent, b: HopEvent, skewMs: number): boolean {
+  return a.ts <= b.ts + (b.durationMs ?? 0) + skewMs && b.ts <= a.ts + (a.durationMs ?? 0) + skewMs;
+}
