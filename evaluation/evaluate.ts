@@ -23,6 +23,8 @@ export type FileSummary = {
   events: number;
   rejected: number;
   rejections: DetectionSummary['rejections'];
+  /** Records that were another observation point's view of a hop already counted. */
+  mergedObservations: number;
 };
 
 export type EvaluationRun = {
@@ -90,6 +92,6 @@ async function detectFile(file: string, config: HopwatchConfig, format: string |
 }
 
 function pick(summary: DetectionSummary) {
-  const { records, events, rejected, rejections } = summary;
-  return { records, events, rejected, rejections };
+  const { records, events, rejected, rejections, mergedObservations } = summary;
+  return { records, events, rejected, rejections, mergedObservations };
 }

@@ -71,6 +71,19 @@ describe('Kong log plugins', () => {
     expect(JSON.stringify(hop)).not.toContain('c2lnLWNoYWluLXNlY3JldC0xYTJiM2M');
   });
 
+  it('names the caller by the token’s current actor (RFC 8693 act.sub) when no header does, and reads the MCP session', () => {
+    const entry = JSON.parse(fixture('kong-agents.ndjson')[0]!);
+    const { headers } = entry.request;
+    for (const name of Object.keys(headers)) if (name.includes('agent')) delete headers[name];
+    headers['mcp-session-id'] = 'sess-42';
+    const [hop] = hops(JSON.stringify(entry));
+    expect(hop?.source.agent).toBeUndefined();
+    expect(hop).toMatchObject({
+      source: { workload: 'spiffe://acme.internal/ns/agents/sa/support-agent' },
+      sessionId: 'sess-42',
+    });
+  });
+
   it('prefers the consumer over its key, and fingerprints a key given only in the query string', () => {
     const [withConsumer, keyOnly] = hops(fixture('kong-agents.ndjson')[1]!);
     expect(withConsumer?.credential).toEqual({

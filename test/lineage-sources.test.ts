@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type EvaluationResult, evaluate } from '../evaluation/evaluate.js';
+import { parseConfig } from '../pipeline/load-config.js';
+import { scenarios } from '../scenarios/registry.js';
+import type { ScenarioFormat } from '../scenarios/traffic.js';
+import { writeScenario } from '../scenarios/write.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'hopwatch-sources-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** Every scenario the format can express, written as that format; the labels follow its credential names. */
+function scenarioFiles(format: ScenarioFormat): string[] {
+  const files: string[] = [];
+  for (const scenario of scenarios) {
+    const written = writeScenario(scenario, format, { seed: 5, rate: 0.5 }, join(outDir, format));
+    if (written.ok) files.push(written.trafficPath);
+  }
+  return files;
+}
+
+async function evaluated(format: ScenarioFormat): Promise<EvaluationResult> {
+  const parsed = parseConfig({});
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const outcome = await evaluate({
+    files: scenarioFiles(format),
+    config: parsed.config,
+    countUnlabelled: true,
+  });
+  if (!outcome.ok) throw new Error(outcome.reason);
+  return outcome.result;
+}
+
+/**
+ * What a finding says, whichever format its traffic came in. The window start is to the second: the
+ * caller's sidecar sees a call a moment before the callee's does, and a merged hop starts when it did.
+ */
+function findingsOf(result: EvaluationResult): string[] {
+  const [run] = result.runs;
+  return run!.matches
+    .flatMap(({ match }) => [...match.matched, ...match.falsePositives.map((entry) => entry.finding)])
+    .map(
+      (finding) =>
+        `${finding.detector}/${finding.rule} ${finding.originCredential} ${Math.round(finding.windowStart / 1000)}`,
+    )
+    .sort();
+}
+
+describe('lineage from what gateways really log', () => {
+  const cases: Array<[ScenarioFormat, ScenarioFormat, string]> = [
+    ['istio', 'envoy', 'both sidecars of every in-mesh call logged'],
+    ['kong-no-caller', 'kong', 'no caller workload and no span of the hop logged'],
+  ];
+  for (const [variant, reference, what] of cases) {
+    it(`${variant} (${what}): every labelled attack found, no benign look-alike flagged, the same findings as ${reference}`, async () => {
+      const [result, baseline] = await Promise.all([evaluated(variant), evaluated(reference)]);
+      expect(result.files.every((file) => file.rejected === 0)).toBe(true);
+      for (const metrics of result.runs[0]!.detectors) {
+        expect(metrics.labels, metrics.detector).toBeGreaterThan(0);
+        expect(metrics.falsePositives, metrics.detector).toBe(0);
+        expect(metrics.recall, metrics.detector).toBe(1);
+      }
+      expect(findingsOf(result)).toEqual(findingsOf(baseline));
+    });
+  }
+
+  it('counts each in-mesh call once however many sidecars logged it', async () => {
+    const [istio, envoy] = await Promise.all([evaluated('istio'), evaluated('envoy')]);
+    const hops = (result: EvaluationResult) =>
+      result.files.reduce((sum, file) => sum + file.events - file.mergedObservations, 0);
+    const merged = istio.files.reduce((sum, file) => sum + file.mergedObservations, 0);
+    expect(merged).toBeGreaterThan(1_000);
+    expect(hops(istio)).toBe(hops(envoy));
+    expect(envoy.files.every((file) => file.mergedObservations === 0)).toBe(true);
+  });
+});
