@@ -14,6 +14,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./migrate.js'),
   normalize: () => import('./normalize.js'),
   detect: () => import('./detect.js'),
+  explain: () => import('./explain.js'),
   run: () => import('./run.js'),
 };
 

@@ -20,5 +20,10 @@ export function rootActionKey(hop: ResolvedHop): string | undefined {
   return hop.traceId === undefined ? undefined : `${hop.originCredential}\u0000${hop.traceId}`;
 }
 
+/** A root-action key as an analyst reads it. */
+export function describeRootAction(key: string): string {
+  return key.replace('\u0000', ' · trace ');
+}
+
 /** Root actions are anchored at their first hop; the anchor is forgotten once idle for this many windows. */
 export const rootAnchorIdleWindows = 2;

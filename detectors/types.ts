@@ -12,7 +12,19 @@ export interface Detector {
   snapshot(): unknown;
   /** Entries held (open windows, tracked keys): what bounded state is measured by. */
   stateSize(): number;
+  /** What it made of a hop it has just observed, read from its state without changing it (`hopwatch explain`). */
+  explain(hop: ResolvedHop): DetectorNote;
 }
+
+/** One detector's account of one hop: the key and window it was counted under, and the counts there so far. */
+export type DetectorNote = {
+  counted: boolean;
+  /** One sentence: what the hop was counted as, or why it was not. */
+  note: string;
+  key?: string;
+  window?: { start: number; end: number };
+  counts?: Record<string, unknown>;
+};
 
 /** Settings of the `detectors:` section every detector shares. */
 export type SharedDetectorSettings = {

@@ -71,6 +71,16 @@ export class KeyedWindows<Acc extends { late: number }> {
     return accs;
   }
 
+  /** The open window of `key` holding `ts`, without opening one (explanations read state, never change it). */
+  peek(key: string, ts: number): ClosedWindow<Acc> | undefined {
+    const existing = this.open.get(key);
+    if (existing === undefined) return undefined;
+    for (const window of existing instanceof Map ? existing.values() : [existing]) {
+      if (window.start <= ts && ts < window.end) return window;
+    }
+    return undefined;
+  }
+
   private window(key: string, start: number, end: number): Acc {
     const existing = this.open.get(key);
     if (existing === undefined) return this.insert(key, start, end, this.createAcc());

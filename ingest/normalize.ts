@@ -1,6 +1,6 @@
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import { findFormat, formatAdapters } from './formats/index.js';
-import type { FormatAdapter, ParsedRecord } from './formats/types.js';
+import type { AdapterContext, FormatAdapter, ParsedRecord } from './formats/types.js';
 import { redactHop } from './redact.js';
 
 export type NormalizeOptions = {
@@ -11,6 +11,8 @@ export type NormalizeOptions = {
   now?: number;
   /** Longer records are rejected unread. */
   maxRecordBytes?: number;
+  /** See AdapterContext.onDraft. */
+  onDraft?: AdapterContext['onDraft'];
 };
 
 export type NormalizeResult =
@@ -87,7 +89,9 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (typeof record === 'string') return { ok: false, reason: record };
   const adapter = adapterFor(record, options.format ?? autoFormat);
   if (typeof adapter === 'string') return { ok: false, reason: adapter };
-  const result = adapter.toHopEvents(record, { origin: originOf(adapter.name, options) });
+  const context: AdapterContext = { origin: originOf(adapter.name, options) };
+  if (options.onDraft !== undefined) context.onDraft = options.onDraft;
+  const result = adapter.toHopEvents(record, context);
   if (!result.ok) return { ok: false, reason: result.reason, format: adapter.name };
   const badTime = outOfRange(result.events, options.now ?? Date.now());
   if (badTime !== undefined)

@@ -4,7 +4,7 @@ import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
-import type { Detector } from '../detectors/types.js';
+import type { Detector, DetectorNote } from '../detectors/types.js';
 import { incidentsConfigSchema } from '../incidents/config.js';
 import type { SilenceBook } from '../incidents/silences.js';
 import { IncidentTracker, incidentSnapshotSchema } from '../incidents/tracker.js';
@@ -46,6 +46,8 @@ export interface DetectionEngine {
   /** End of input: resolves every waiting hop and closes every open window. */
   flush(): void;
   stats(): EngineStats;
+  /** What each detector made of a hop it has observed (read only; for `hopwatch explain`). */
+  explain(hop: ResolvedHop): Record<string, DetectorNote>;
   /**
    * The state as JSON-serialisable data, its big lists produced while they are serialised (see
    * JsonList): nothing may be observed until it has been written.
@@ -132,6 +134,10 @@ class Engine implements DetectionEngine {
     this.closeWindows(Number.POSITIVE_INFINITY);
   }
 
+  explain(hop: ResolvedHop): Record<string, DetectorNote> {
+    return Object.fromEntries(this.detectors.map((detector) => [detector.name, detector.explain(hop)]));
+  }
+
   stats(): EngineStats {
     const lineage = this.lineage.stats();
     const detectorState = zeroPerDetector();
@@ -198,9 +204,10 @@ class Engine implements DetectionEngine {
     for (const finding of raised) this.publish(finding);
   }
 
+  /** Detectors first: a sink that asks them to explain the hop (`hopwatch explain`) finds it counted. */
   private dispatch(hop: ResolvedHop): void {
-    this.sink.hop(hop);
     for (const detector of this.detectors) detector.observe(hop);
+    this.sink.hop(hop);
   }
 
   /** A silenced finding is marked and joins no incident; any other joins its credential's incident. */

@@ -5,10 +5,10 @@ import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, emptyHistory, recordCount } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from '../finding.js';
-import { destinationKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import { describeRootAction, destinationKey, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
-import type { DetectorContext } from '../types.js';
+import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
 import { type FanoutSnapshot, fanoutSnapshotSchema } from './snapshot.js';
@@ -119,6 +119,34 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     }));
     this.anchors.restore(snapshot.anchors);
     this.history.restore(snapshot.history, (history) => history);
+  }
+
+  explain(hop: ResolvedHop): DetectorNote {
+    const key = rootActionKey(hop);
+    const open = key === undefined ? undefined : this.windows.peek(key, hop.ts);
+    if (key === undefined || open === undefined) {
+      return {
+        counted: false,
+        note: 'Fan-out counts the calls of a root action (origin and trace); this hop has no trace.',
+      };
+    }
+    const config = this.context.settingsFor(hop.originCredential);
+    const { acc } = open;
+    return {
+      counted: true,
+      key: describeRootAction(key),
+      window: { start: open.start, end: open.end },
+      note:
+        acc.rootHopId === hop.id
+          ? 'It starts the root action: the calls made under it are counted, not this one.'
+          : `One of the ${acc.calls} calls of this root action in the window so far.`,
+      counts: {
+        calls: acc.calls,
+        destinations: acc.destinations.size,
+        maxDescendants: config.maxDescendants,
+        maxDestinations: config.maxDestinations,
+      },
+    };
   }
 
   stateSize(): number {

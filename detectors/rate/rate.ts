@@ -6,7 +6,7 @@ import { assessCount, type CountHistory, describeCount, emptyHistory, recordCoun
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
-import type { DetectorContext } from '../types.js';
+import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
 import { type RateConfig, rateDefaults, rateFields } from './config.js';
@@ -98,6 +98,29 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     this.windows.restore(snapshot.windows, (saved) => ({ ...saved, related: new Map(saved.related) }));
     this.history.restore(snapshot.history, (history) => history);
     this.auth.restore(snapshot.auth);
+  }
+
+  explain(hop: ResolvedHop): DetectorNote {
+    const origin = this.windows.peek(subjectKey('origin', hop.originCredential), hop.ts);
+    const credential = this.windows.peek(subjectKey('credential', hop.credential.id), hop.ts);
+    const originLimit = this.context.settingsFor(hop.originCredential).maxRequestsPerOrigin;
+    const credentialLimit = this.context.settingsFor(hop.credential.id).maxRequestsPerCredential;
+    const failure = hop.status === 401 || hop.status === 403;
+    return {
+      counted: origin !== undefined,
+      key: hop.originCredential,
+      ...(origin === undefined ? {} : { window: { start: origin.start, end: origin.end } }),
+      note:
+        `Request ${origin?.acc.requests ?? 0} of origin ${hop.originCredential} and ${credential?.acc.requests ?? 0} of credential ${hop.credential.id} in the window so far` +
+        (failure ? `; a ${hop.status}, counted towards its credential's authentication failures.` : '.'),
+      counts: {
+        originRequests: origin?.acc.requests ?? 0,
+        maxRequestsPerOrigin: originLimit,
+        credentialRequests: credential?.acc.requests ?? 0,
+        maxRequestsPerCredential: credentialLimit,
+        authFailure: failure,
+      },
+    };
   }
 
   stateSize(): number {

@@ -5,10 +5,10 @@ import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
-import { callKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import { callKey, describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
-import type { DetectorContext } from '../types.js';
+import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
@@ -103,6 +103,40 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   restore(snapshot: RecursionSnapshot): void {
     this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: new Map(saved.calls) }));
     this.anchors.restore(snapshot.anchors);
+  }
+
+  explain(hop: ResolvedHop): DetectorNote {
+    const key = rootActionKey(hop);
+    const open = key === undefined ? undefined : this.windows.peek(key, hop.ts);
+    if (key === undefined || open === undefined) {
+      return {
+        counted: false,
+        note: 'Recursion looks at the paths of a root action (origin and trace); this hop has no trace.',
+      };
+    }
+    const config = this.context.settingsFor(hop.originCredential);
+    const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
+    const call = callKey(hop);
+    const facts = [
+      repeated === undefined ? 'its path has no cycle' : `its path returns to ${repeated}`,
+      `depth ${hop.depth} (limit ${config.maxDepth})`,
+      `its call made ${open.acc.calls.get(call) ?? 0} time(s) under this root so far (limit ${config.maxRepeats})`,
+    ];
+    return {
+      counted: true,
+      key: describeRootAction(key),
+      window: { start: open.start, end: open.end },
+      note: `${facts.join('; ')}.`,
+      counts: {
+        depth: hop.depth,
+        maxDepth: config.maxDepth,
+        cycleTo: repeated ?? null,
+        call,
+        callRepeats: open.acc.calls.get(call) ?? 0,
+        maxRepeats: config.maxRepeats,
+        cycleHopsInWindow: open.acc.cycleHops,
+      },
+    };
   }
 
   stateSize(): number {

@@ -71,6 +71,19 @@ export class NoveltyTracker {
     }
   }
 
+  /** Whether the hop's destination is already known for its origin, and whether the origin is still being learned. */
+  describe(
+    hop: ResolvedHop,
+    config: ScopeExpansionConfig,
+  ): { destination: string; known: boolean; learned: boolean } {
+    const destination = destinationKey(hop);
+    const history = this.origins.peek(hop.originCredential);
+    if (history === undefined) return { destination, known: false, learned: false };
+    const learned =
+      hop.ts >= history.since + config.learningPeriodMs && history.calls >= config.minLearningHops;
+    return { destination, known: history.known.has(destination), learned };
+  }
+
   close(watermark: number): FindingDraft[] {
     const drafts: FindingDraft[] = [];
     for (const closed of this.windows.close(watermark)) {

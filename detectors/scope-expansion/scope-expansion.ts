@@ -5,10 +5,10 @@ import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
-import { rootAnchorIdleWindows } from '../hop-keys.js';
+import { describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
-import type { DetectorContext } from '../types.js';
+import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
 import { NoveltyTracker } from './novelty.js';
@@ -139,6 +139,46 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     this.anchors.restore(snapshot.anchors);
     this.grants.restore(snapshot.grants, (grant) => grant);
     this.novelty.restore(snapshot.novelty);
+  }
+
+  explain(hop: ResolvedHop): DetectorNote {
+    const config = this.context.settingsFor(hop.originCredential);
+    const mutating = this.isMutating(hop, config);
+    const novelty = this.novelty.describe(hop, config);
+    const destination = novelty.known
+      ? `${novelty.destination} is known for this origin`
+      : novelty.learned
+        ? `${novelty.destination} is new for this origin`
+        : `${novelty.destination} is being learned (origin still in its learning period)`;
+    const key = rootActionKey(hop);
+    const grant = key === undefined ? undefined : this.grants.peek(key);
+    if (key === undefined || grant === undefined) {
+      return {
+        counted: true,
+        key: hop.originCredential,
+        note: `No root grant to compare with (no trace); ${destination}.`,
+        counts: { mutating, novelDestination: !novelty.known && novelty.learned },
+      };
+    }
+    const gained = grant.judged ? gainedScopes(hop.credential.scopes, grant.scopes) : [];
+    const open = this.windows.peek(key, hop.ts);
+    return {
+      counted: true,
+      key: describeRootAction(key),
+      ...(open === undefined ? {} : { window: { start: open.start, end: open.end } }),
+      note:
+        `Origin granted ${grant.scopes.length === 0 ? 'no scopes' : grant.scopes.join(' ')}` +
+        `${grant.readOnly ? ' (read only)' : ''}; this hop ${gained.length === 0 ? 'gains no scope' : `gains ${gained.join(' ')}`}` +
+        `${mutating ? ' and mutates' : ''}; ${destination}.`,
+      counts: {
+        grantedScopes: grant.scopes,
+        readOnlyOrigin: grant.readOnly,
+        gainedScopes: gained,
+        mutating,
+        writeUnderReadOnly: grant.readOnly && mutating,
+        novelDestination: !novelty.known && novelty.learned,
+      },
+    };
   }
 
   stateSize(): number {

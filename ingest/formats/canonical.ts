@@ -42,6 +42,7 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
 /** The HopEvent shape itself (schemas/hop-event.ts), validated field by field. */
 export const canonical: FormatAdapter = {
   name: 'canonical',
+  signature: 'a JSON object with a `destination` (the canonical HopEvent)',
   detect: (record) => record.kind === 'json' && isObject(record.value) && 'destination' in record.value,
   toHopEvents,
 };

@@ -22,6 +22,7 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
 /** Envoy and Istio access logs: JSON (Istio, Envoy Gateway, hopwatch's json_format) and the default text formats. */
 export const envoy: FormatAdapter = {
   name: 'envoy',
+  signature: 'a JSON object with `start_time` and `response_code`, or a line in Envoy’s default text format',
   detect: (record) =>
     record.kind === 'text'
       ? looksLikeEnvoyText(record.raw)

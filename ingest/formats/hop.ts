@@ -125,7 +125,9 @@ export function draftToHop(
   key: RecordKey,
   index?: number,
 ): HopEvent {
-  const { credential, delegation, spiffeId, actor } = resolveIdentity(evidenceOf(draft));
+  const identity = resolveIdentity(evidenceOf(draft));
+  context.onDraft?.(draft, identity);
+  const { credential, delegation, spiffeId, actor } = identity;
   const hop: HopEvent = {
     id: hopId(draft, context.origin.format, key, index),
     ts: draft.ts,

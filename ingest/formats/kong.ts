@@ -120,6 +120,7 @@ function isKongEntry(value: unknown): boolean {
 /** Kong http-log / kafka-log / file-log payloads: one entry, or a batch (JSON array) of entries. */
 export const kong: FormatAdapter = {
   name: 'kong',
+  signature: 'a JSON object (or array of them) with `started_at` and a `request` object (Kong log plugins)',
   detect: (record) =>
     record.kind === 'json' &&
     (Array.isArray(record.value) ? isKongEntry(record.value[0]) : isKongEntry(record.value)),

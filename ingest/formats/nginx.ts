@@ -134,6 +134,7 @@ function isNginxJson(value: unknown): boolean {
 /** NGINX access logs: a JSON `log_format … escape=json` and the predefined `combined` text format. */
 export const nginx: FormatAdapter = {
   name: 'nginx',
+  signature: 'an NGINX JSON log_format record (a status and a time), or a combined-format text line',
   detect: (record) => (record.kind === 'text' ? clfStamp.test(record.raw) : isNginxJson(record.value)),
   toHopEvents,
 };

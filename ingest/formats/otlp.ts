@@ -258,6 +258,7 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
 /** OTLP/JSON trace exports (`resourceSpans[].scopeSpans[].spans[]`): one hop per span. */
 export const otlp: FormatAdapter = {
   name: 'otlp',
+  signature: 'a JSON object with `resourceSpans` (an OTLP/JSON trace export)',
   detect: (record) => record.kind === 'json' && isObject(record.value) && 'resourceSpans' in record.value,
   toHopEvents,
 };

@@ -89,6 +89,7 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
 /** Traefik's JSON access log (`--accesslog.format=json`). */
 export const traefik: FormatAdapter = {
   name: 'traefik',
+  signature: 'a JSON object with `StartUTC` (Traefik’s JSON access log)',
   detect: (record) => record.kind === 'json' && isObject(record.value) && 'StartUTC' in record.value,
   toHopEvents,
 };

@@ -38,6 +38,8 @@ export type Identity = {
   spiffeId?: string;
   /** The token's current actor (RFC 8693 outermost `act.sub`): who is making this call, on the subject's behalf. */
   actor?: string;
+  /** Which evidence named the credential, in words. */
+  basis: string;
 };
 
 const spiffeScheme = 'spiffe://';
@@ -64,7 +66,7 @@ export function spiffeFromForwardedClientCert(xfcc: string): string | undefined 
   return xfccUri.exec(nearest)?.[2];
 }
 
-type TokenIdentity = { credential: Credential; claims?: JwtClaims };
+type NamedCredential = { credential: Credential; claims?: JwtClaims; basis: string };
 type AuthorizationSecret = { scheme: string; token: string };
 
 /** Schemes whose credential is a token that may be a JWT. */
@@ -84,45 +86,70 @@ function basicUser(token: string): string | undefined {
   return colon > 0 ? decoded.slice(0, colon) : undefined;
 }
 
-function fromAuthorization({ scheme, token }: AuthorizationSecret): TokenIdentity {
+function fromAuthorization({ scheme, token }: AuthorizationSecret): NamedCredential {
   if (tokenSchemes.has(scheme)) {
     const claims = decodeJwtPayload(token);
-    if (claims) return { credential: jwtCredential(claims, token), claims };
+    if (claims) return { credential: jwtCredential(claims, token), claims, basis: basis.presentedJwt };
   }
   const credential: Credential = { id: `key:${secretFingerprint(token)}`, kind: 'api_key', scopes: [] };
   const user = scheme === 'basic' ? basicUser(token) : undefined;
   if (user !== undefined) credential.subject = user;
-  return { credential };
+  return { credential, basis: basis.authorizationSecret };
 }
 
-function fromTokens(evidence: IdentityEvidence): TokenIdentity | undefined {
+function fromTokens(evidence: IdentityEvidence): NamedCredential | undefined {
   const secret =
     evidence.authorization === undefined ? undefined : parseAuthorization(evidence.authorization);
   const verified = evidence.jwtClaims === undefined ? undefined : claimsFromMetadata(evidence.jwtClaims);
-  if (verified) return { credential: jwtCredential(verified, secret?.token), claims: verified };
+  if (verified) {
+    return { credential: jwtCredential(verified, secret?.token), claims: verified, basis: basis.verifiedJwt };
+  }
   const presented = secret === undefined ? undefined : fromAuthorization(secret);
   if (presented?.claims) return presented;
-  if (evidence.authenticated) return { credential: evidence.authenticated };
-  if (evidence.apiKey !== undefined) return { credential: apiKeyCredential(evidence.apiKey) };
+  if (evidence.authenticated) return { credential: evidence.authenticated, basis: basis.authenticated };
+  if (evidence.apiKey !== undefined) {
+    return { credential: apiKeyCredential(evidence.apiKey), basis: basis.apiKey };
+  }
   return presented;
 }
 
-function fromPeer(evidence: IdentityEvidence, spiffeId: string | undefined): Credential {
-  if (spiffeId !== undefined) return { id: spiffeId, kind: 'mtls', subject: spiffeId, scopes: [] };
+function fromPeer(evidence: IdentityEvidence, spiffeId: string | undefined): NamedCredential {
+  if (spiffeId !== undefined) {
+    return { credential: { id: spiffeId, kind: 'mtls', subject: spiffeId, scopes: [] }, basis: basis.spiffe };
+  }
   if (evidence.clientCertSubject !== undefined) {
     const subject = evidence.clientCertSubject;
-    return { id: `x509:${subject}`, kind: 'mtls', subject, scopes: [] };
+    return {
+      credential: { id: `x509:${subject}`, kind: 'mtls', subject, scopes: [] },
+      basis: basis.certificate,
+    };
   }
   if (evidence.userName !== undefined) {
-    return { id: `user:${evidence.userName}`, kind: 'unknown', subject: evidence.userName, scopes: [] };
+    const { userName } = evidence;
+    return {
+      credential: { id: `user:${userName}`, kind: 'unknown', subject: userName, scopes: [] },
+      basis: basis.userName,
+    };
   }
-  if (evidence.fallback) return evidence.fallback;
-  return {
-    id: evidence.ip === undefined ? 'anonymous' : `anonymous:${evidence.ip}`,
-    kind: 'unknown',
-    scopes: [],
-  };
+  if (evidence.fallback) return { credential: evidence.fallback, basis: basis.fallback };
+  const id = evidence.ip === undefined ? 'anonymous' : `anonymous:${evidence.ip}`;
+  return { credential: { id, kind: 'unknown', scopes: [] }, basis: basis.anonymous };
 }
+
+/** Why a credential was chosen, strongest evidence first (what `hopwatch explain` prints). */
+const basis = {
+  verifiedJwt: 'JWT claims the gateway verified (jwt_authn metadata / authenticated claims)',
+  presentedJwt:
+    'a bearer JWT in the Authorization header: claims read, signature not checked by hopwatch, token fingerprinted',
+  authenticated: 'an identity the gateway authenticated (Kong consumer, OTel enduser)',
+  apiKey: 'an API key header, fingerprinted (sha256 prefix)',
+  authorizationSecret: 'an opaque Authorization secret, fingerprinted (sha256 prefix)',
+  spiffe: 'the mTLS peer certificate (SPIFFE ID)',
+  certificate: 'the client certificate subject',
+  userName: 'the user name the gateway logged',
+  fallback: 'the calling service, as nothing stronger names the caller',
+  anonymous: 'nothing names the caller: anonymous, by network address',
+} as const;
 
 function delegationOf(credential: Credential, actors: string[], onBehalfOf?: string) {
   if (actors.length > 0) return [credential.id, ...actors];
@@ -148,8 +175,8 @@ export function resolveIdentity(evidence: IdentityEvidence): Identity {
       ? undefined
       : spiffeFromForwardedClientCert(evidence.forwardedClientCert));
   const token = fromTokens(evidence);
-  const credential = token?.credential ?? fromPeer(evidence, spiffeId);
-  const identity: Identity = { credential };
+  const { credential, basis } = token ?? fromPeer(evidence, spiffeId);
+  const identity: Identity = { credential, basis };
   const actors = token?.claims === undefined ? [] : jwtActors(token.claims);
   const delegation = delegationOf(credential, actors, evidence.onBehalfOf);
   if (delegation) identity.delegation = delegation;
