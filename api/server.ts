@@ -32,6 +32,7 @@ import { apiErrorSchema, installErrorHandlers } from './errors.js';
 import type { HopwatchMetrics } from './metrics.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { credentialsRoutes } from './routes/credentials.js';
+import { type ExplainRecord, explainRoutes } from './routes/explain.js';
 import { findingsRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentsRoutes } from './routes/incidents.js';
@@ -54,6 +55,8 @@ export type ApiDeps = {
   alerts: Pick<AlertDispatcher, 'list'> | undefined;
   /** The default rate limit, drawn on a credential's activity. */
   rateLimit: RateLimit;
+  /** POST /v1/explain: a record through the pipeline's decoding, lineage and detectors. */
+  explain: ExplainRecord;
   /** GET, POST, DELETE /v1/silences. */
   silences: SilenceBook;
   /** Wall clock, epoch ms (a silence must expire in the future). */
@@ -146,6 +149,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(tracesRoutes, { reader });
       await v1.register(statsRoutes, { reader, pipelineStats: deps.pipelineStats });
       if (deps.alerts !== undefined) await v1.register(alertsRoutes, { alerts: deps.alerts });
+      await v1.register(explainRoutes, { explain: deps.explain });
     },
     { prefix: '/v1' },
   );

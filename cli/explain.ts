@@ -27,7 +27,12 @@ async function explainCommand(file: string, flags: ExplainFlags): Promise<number
   if (line > records.length)
     return fail(`${file} has ${records.length} line(s); --line ${line} is past its end`);
   const { lineage, detectors, incidents } = loaded.config;
-  const result = explainRecord(records, line - 1, { lineage, detectors, incidents }, flags.format);
+  const result = explainRecord(
+    records,
+    line - 1,
+    { lineage, detectors, incidents },
+    { format: flags.format },
+  );
   if (!result.ok) return fail(`line ${line}: ${result.reason}`);
   process.stdout.write(
     flags.json === true ? `${JSON.stringify(result.explanation, null, 2)}\n` : render(result.explanation),

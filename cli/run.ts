@@ -10,6 +10,7 @@ import { HttpIngestSource } from '../ingest/http-source.js';
 import type { Source } from '../ingest/source.js';
 import { assemble, type Pipeline } from '../pipeline/assemble.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
+import { explainRecord } from '../pipeline/explain.js';
 import { loadConfig } from '../pipeline/load-config.js';
 import type { HopwatchStore } from '../store/types.js';
 
@@ -52,6 +53,15 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     pipelineStats: () => pipeline.stats(),
     alerts,
     silences: pipeline.silences,
+    explain: (records, index, format) => {
+      const { lineage, detectors, incidents } = config;
+      return explainRecord(
+        records,
+        index,
+        { lineage, detectors, incidents },
+        { format, order: 'event time' },
+      );
+    },
     rateLimit: config.detectors.rate,
     metrics,
     logger,

@@ -1,4 +1,5 @@
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { DetectorNote } from './types.js';
 
 /** A destination as detectors count it: the service, or service:tool for MCP tools and A2A skills. */
 export function destinationKey(hop: ResolvedHop): string {
@@ -23,6 +24,17 @@ export function rootActionKey(hop: ResolvedHop): string | undefined {
 /** A root-action key as an analyst reads it. */
 export function describeRootAction(key: string): string {
   return key.replace('\u0000', ' · trace ');
+}
+
+/** Why a per-root-action detector holds nothing for a hop. */
+export function uncountedRootAction(key: string | undefined, what: string): DetectorNote {
+  return {
+    counted: false,
+    note:
+      key === undefined
+        ? `${what} per root action (origin and trace); this hop has no trace.`
+        : `${what} per root action; its root action had no open window left for it (closed or evicted).`,
+  };
 }
 
 /** Root actions are anchored at their first hop; the anchor is forgotten once idle for this many windows. */

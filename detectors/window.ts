@@ -71,12 +71,16 @@ export class KeyedWindows<Acc extends { late: number }> {
     return accs;
   }
 
-  /** The open window of `key` holding `ts`, without opening one (explanations read state, never change it). */
+  /**
+   * The open window of `key` an event at `ts` went to (for a late one, the window holding the close
+   * watermark), without opening one: explanations read state, never change it.
+   */
   peek(key: string, ts: number): ClosedWindow<Acc> | undefined {
     const existing = this.open.get(key);
     if (existing === undefined) return undefined;
+    const at = ts < this.closedUpTo ? this.closedUpTo : ts;
     for (const window of existing instanceof Map ? existing.values() : [existing]) {
-      if (window.start <= ts && ts < window.end) return window;
+      if (window.start <= at && at < window.end) return window;
     }
     return undefined;
   }

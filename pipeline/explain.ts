@@ -43,7 +43,7 @@ export function explainRecord(
   records: readonly string[],
   index: number,
   config: EngineConfig,
-  format = autoFormat,
+  { format = autoFormat, order = 'as given' }: { format?: string; order?: 'as given' | 'event time' } = {},
 ): ExplainResult {
   const drafts: Array<{ draft: HopDraft; identity: Identity }> = [];
   const target = normalizeRecord(records[index] ?? '', {
@@ -67,10 +67,13 @@ export function explainRecord(
     },
     { now: Date.now },
   );
-  records.forEach((record, position) => {
+  const all = records.flatMap((record, position) => {
     const decoded = position === index ? target : normalizeRecord(record, { format });
-    if (decoded.ok) for (const event of decoded.events) engine.observe(event);
+    return decoded.ok ? decoded.events : [];
   });
+  // A stable sort: events of one timestamp keep the order they were given in.
+  if (order === 'event time') all.sort((a, b) => a.ts - b.ts);
+  for (const event of all) engine.observe(event);
   engine.flush();
   const hops = events.map((event, position) => {
     const account = accounts.get(event.id);

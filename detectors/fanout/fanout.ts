@@ -5,7 +5,13 @@ import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, emptyHistory, recordCount } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from '../finding.js';
-import { describeRootAction, destinationKey, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import {
+  describeRootAction,
+  destinationKey,
+  rootActionKey,
+  rootAnchorIdleWindows,
+  uncountedRootAction,
+} from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
@@ -124,12 +130,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   explain(hop: ResolvedHop): DetectorNote {
     const key = rootActionKey(hop);
     const open = key === undefined ? undefined : this.windows.peek(key, hop.ts);
-    if (key === undefined || open === undefined) {
-      return {
-        counted: false,
-        note: 'Fan-out counts the calls of a root action (origin and trace); this hop has no trace.',
-      };
-    }
+    if (key === undefined || open === undefined) return uncountedRootAction(key, 'Fan-out counts calls');
     const config = this.context.settingsFor(hop.originCredential);
     const { acc } = open;
     return {

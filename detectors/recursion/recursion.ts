@@ -5,7 +5,13 @@ import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
-import { callKey, describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import {
+  callKey,
+  describeRootAction,
+  rootActionKey,
+  rootAnchorIdleWindows,
+  uncountedRootAction,
+} from '../hop-keys.js';
 import { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
@@ -108,12 +114,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   explain(hop: ResolvedHop): DetectorNote {
     const key = rootActionKey(hop);
     const open = key === undefined ? undefined : this.windows.peek(key, hop.ts);
-    if (key === undefined || open === undefined) {
-      return {
-        counted: false,
-        note: 'Recursion looks at the paths of a root action (origin and trace); this hop has no trace.',
-      };
-    }
+    if (key === undefined || open === undefined) return uncountedRootAction(key, 'Recursion judges paths');
     const config = this.context.settingsFor(hop.originCredential);
     const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     const call = callKey(hop);
