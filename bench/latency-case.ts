@@ -95,7 +95,8 @@ export async function latencyCase(
       sent += timed.events;
       next += 1;
     }
-    if (batch.length > 0) await lane.submit(batch.map((record) => decodeRecord(record, now, silent)));
+    if (batch.length > 0)
+      await lane.submit(batch.map((record) => decodeRecord(record, now, silent, lane.decoding)));
     await sleep(tickMs);
   }
   progress(`latency: ${sent.toLocaleString('en-US')} events in ${seconds} s; waiting for the last findings`);

@@ -24,7 +24,9 @@ export async function submitAll(lane: Lane, batches: readonly RawRecord[][]): Pr
   let events = 0;
   for (const batch of batches) {
     const receivedAt = Date.now();
-    const outcome = await lane.submit(batch.map((record) => decodeRecord(record, receivedAt, silent)));
+    const outcome = await lane.submit(
+      batch.map((record) => decodeRecord(record, receivedAt, silent, lane.decoding)),
+    );
     if (outcome.rejects.length > 0) throw new Error(`bench traffic rejected: ${outcome.rejects[0]!.reason}`);
     events += outcome.events;
   }

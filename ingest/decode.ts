@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
+import type { CallerHint } from '../schemas/caller-hint.js';
 import { type NormalizeResult, normalizeRecord } from './normalize.js';
 import type { RawRecord } from './source.js';
+
+/** How records are decoded, from the configuration: what a source's lane hands its sources. */
+export type DecodeSettings = { maxRecordBytes?: number; callerHint?: CallerHint };
 
 /** A record decoded but not yet seen by the detection engine. */
 export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
@@ -14,7 +18,7 @@ export function decodeRecord(
   record: RawRecord,
   receivedAt: number,
   logger: Logger,
-  maxRecordBytes?: number,
+  settings: DecodeSettings,
 ): DecodedRecord {
   const { origin } = record;
   try {
@@ -22,7 +26,8 @@ export function decodeRecord(
       format: record.format,
       origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset },
       now: receivedAt,
-      maxRecordBytes,
+      maxRecordBytes: settings.maxRecordBytes,
+      callerHint: settings.callerHint,
     });
     return { record, decoded };
   } catch (error) {

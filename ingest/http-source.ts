@@ -65,7 +65,8 @@ export class HttpIngestSource implements Source {
       submit: async (records) => {
         if (this.refusing) return { ok: false, reason: 'hopwatch is shutting down' };
         const receivedAt = Date.now();
-        const decoded = records.map((record) => decodeRecord(record, receivedAt, context.logger));
+        const { decoding } = context.intake;
+        const decoded = records.map((record) => decodeRecord(record, receivedAt, context.logger, decoding));
         return { ok: true, outcome: await context.intake.submit(decoded) };
       },
       durable: () => context.intake.durable(),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type DecodedRecord, decodeRecord } from './decode.js';
+import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
 import type { RawRecord } from './source.js';
 
 /** One record of a Kafka message, decoded, with the bytes a dead letter of it carries. */
@@ -23,7 +23,7 @@ export type MessageOrigin = { topic: string; partition: number; offset: string; 
 export function messageRecords(
   message: KafkaMessage,
   origin: MessageOrigin,
-  limits: { maxRecordBytes: number; deadLetterBytes: number },
+  limits: { maxRecordBytes: number; deadLetterBytes: number; decoding: DecodeSettings },
   receivedAt: number,
   logger: Logger,
 ): MessageRecord[] {
@@ -47,13 +47,22 @@ export function messageRecords(
   if (lines.length <= 1) {
     const record: RawRecord = { raw: lines[0] ?? text, format, origin: base };
     return [
-      { decoded: decodeRecord(record, receivedAt, logger, limits.maxRecordBytes), deadLetterValue: value },
+      {
+        decoded: decodeRecord(record, receivedAt, logger, {
+          ...limits.decoding,
+          maxRecordBytes: limits.maxRecordBytes,
+        }),
+        deadLetterValue: value,
+      },
     ];
   }
   return lines.map((line, index) => {
     const record: RawRecord = { raw: line, format, origin: { ...base, line: index + 1 } };
     return {
-      decoded: decodeRecord(record, receivedAt, logger, limits.maxRecordBytes),
+      decoded: decodeRecord(record, receivedAt, logger, {
+        ...limits.decoding,
+        maxRecordBytes: limits.maxRecordBytes,
+      }),
       deadLetterValue: line,
     };
   });

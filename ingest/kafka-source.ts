@@ -230,7 +230,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (this.stopDeadline !== null || !isRunning() || isStale()) return;
     const { config } = this.options;
     const format = config.formatByTopic[topic];
-    const limits = { maxRecordBytes: config.maxRecordBytes, deadLetterBytes: config.deadLetterMaxBytes };
+    const limits = {
+      maxRecordBytes: config.maxRecordBytes,
+      deadLetterBytes: config.deadLetterMaxBytes,
+      decoding: this.context?.intake.decoding ?? {},
+    };
     const receivedAt = Date.now();
     const waiting: WaitingRecord[] = [];
     for (const message of batch.messages) {

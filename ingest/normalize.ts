@@ -1,3 +1,4 @@
+import type { CallerHint } from '../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import { findFormat, formatAdapters } from './formats/index.js';
 import type { AdapterContext, FormatAdapter, ParsedRecord } from './formats/types.js';
@@ -13,6 +14,8 @@ export type NormalizeOptions = {
   maxRecordBytes?: number;
   /** See AdapterContext.onDraft. */
   onDraft?: AdapterContext['onDraft'];
+  /** See AdapterContext.callerHint. */
+  callerHint?: CallerHint;
 };
 
 export type NormalizeResult =
@@ -91,6 +94,7 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (typeof adapter === 'string') return { ok: false, reason: adapter };
   const context: AdapterContext = { origin: originOf(adapter.name, options) };
   if (options.onDraft !== undefined) context.onDraft = options.onDraft;
+  if (options.callerHint !== undefined) context.callerHint = options.callerHint;
   const result = adapter.toHopEvents(record, context);
   if (!result.ok) return { ok: false, reason: result.reason, format: adapter.name };
   const badTime = outOfRange(result.events, options.now ?? Date.now());

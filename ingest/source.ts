@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
-import type { DecodedRecord } from './decode.js';
+import type { DecodedRecord, DecodeSettings } from './decode.js';
 
 /** Where a raw record came from: enough to find it again and to name it in a dead letter. */
 export type RecordOrigin = {
@@ -38,6 +38,8 @@ export type BatchOutcome = { accepted: number; events: number; rejects: RecordRe
  * may acknowledge it.
  */
 export interface Intake {
+  /** How the records handed to `submit` are to be decoded. */
+  readonly decoding: DecodeSettings;
   submit(records: readonly DecodedRecord[]): Promise<BatchOutcome>;
   durable(): Promise<void>;
   /** False while a sink refuses writes (the store is down, the disk full): take nothing more in then. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callerHintSchema } from '../schemas/caller-hint.js';
 
 export const lineageConfigSchema = z
   .object({
@@ -24,6 +25,8 @@ export const lineageConfigSchema = z
      * time intervals overlap, with this much clock skew between the nodes allowed.
      */
     observationSkewMs: z.number().int().nonnegative().default(1_000),
+    /** Where decoding finds a caller's name when nothing stronger names it (off by default). */
+    callerHint: callerHintSchema.prefault({}),
     /** Steps kept in a resolved hop's path: the root, then the last steps up to the hop. */
     maxPathSteps: z.number().int().min(2).default(32),
   })

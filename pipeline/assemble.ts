@@ -110,6 +110,7 @@ export class Pipeline {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
         holdFindings: resume.holdFindings,
+        decoding: { callerHint: this.config.lineage.callerHint },
       },
     );
     this.lanes.set(name, lane);

@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.js';
 import { detectorNames } from '../detectors/index.js';
-import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
+import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
 import { type InputLine, inputLines } from '../ingest/lines.js';
 import { autoFormat, defaultMaxRecordBytes } from '../ingest/normalize.js';
 import type { Lane } from './lane.js';
@@ -35,7 +35,9 @@ export async function detectFiles(
   let batch: InputLine[] = [];
   const submit = async () => {
     const receivedAt = Date.now();
-    const records = batch.map((line) => decodeLine(line, options.format, receivedAt, options.logger));
+    const records = batch.map((line) =>
+      decodeLine(line, options.format, receivedAt, options.logger, lane.decoding),
+    );
     const outcome = await lane.submit(records);
     for (const { index, reason } of outcome.rejects) {
       const { file, lineNumber } = batch[index]!;
@@ -70,13 +72,14 @@ function decodeLine(
   format: string | undefined,
   receivedAt: number,
   logger: Logger,
+  decoding: DecodeSettings,
 ): DecodedRecord {
   const record = {
     raw: input.line,
     format: format === autoFormat ? undefined : format,
     origin: { source: 'file' as const, line: input.lineNumber },
   };
-  if (input.overflowBytes === undefined) return decodeRecord(record, receivedAt, logger);
+  if (input.overflowBytes === undefined) return decodeRecord(record, receivedAt, logger, decoding);
   return { record, decoded: { ok: false, reason: `line longer than ${defaultMaxRecordBytes} bytes` } };
 }
 

@@ -51,7 +51,7 @@ async function setUp() {
 const records = (lines: string[]) =>
   lines.map((raw, index) => {
     const record: RawRecord = { raw, origin: { source: 'http', line: index + 1 } };
-    return decodeRecord(record, T0, logger);
+    return decodeRecord(record, T0, logger, {});
   });
 
 const hopLines = (events: object[]) => events.map((event) => JSON.stringify(event));

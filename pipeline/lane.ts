@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { writeJsonInSlices } from '../common/json-slices.js';
 import { SerialQueue } from '../common/serial.js';
-import { type DecodedRecord, decodeRecord } from '../ingest/decode.js';
+import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import { redactRaw } from '../ingest/redact.js';
 import {
@@ -45,6 +45,8 @@ export type LaneOptions = {
    * checkpoint that covers it is on disk, so a replay after a crash cannot publish it twice.
    */
   holdFindings: boolean;
+  /** How the sources of this lane decode what they hand it (and how its journal is replayed). */
+  decoding: DecodeSettings;
 };
 
 export type LaneCounters = {
@@ -90,6 +92,10 @@ export class Lane implements CheckpointedIntake {
    */
   private readonly checkpointing = new SerialQueue();
   private checkpointBytes = 0;
+
+  get decoding(): DecodeSettings {
+    return this.options.decoding;
+  }
 
   constructor(
     private readonly deps: LaneDeps,
@@ -284,7 +290,8 @@ export class Lane implements CheckpointedIntake {
         this.engine.advanceWatermark(entry.watermark);
         continue;
       }
-      this.accept(entry.records.map((record) => decodeRecord(record, entry.receivedAt, logger)));
+      const { decoding } = this.options;
+      this.accept(entry.records.map((record) => decodeRecord(record, entry.receivedAt, logger, decoding)));
       records += entry.records.length;
       await this.forward();
     }

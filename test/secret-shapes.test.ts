@@ -129,7 +129,7 @@ describe('secret shapes never kept', () => {
     const lines = formats.map(({ format, line }) => withSecrets(format, line));
     const broken = `${lines[0]!.slice(0, -20)}`;
     const records = [...lines, broken].map((raw, index) =>
-      decodeRecord({ raw, origin: { source: 'file', line: index + 1 } }, sampleNow, logger),
+      decodeRecord({ raw, origin: { source: 'file', line: index + 1 } }, sampleNow, logger, {}),
     );
     const outcome = await pipeline.lane('file').submit(records);
     expect(outcome.rejects.map((reject) => reject.index)).toEqual([lines.length]);

@@ -1,10 +1,11 @@
-import { type HeaderKeys, readRequestHeaders } from './headers.js';
+import { type HeaderKeys, readRequestHeaders, snakeCase } from './headers.js';
 import type { HopDraft } from './hop.js';
 import { timestampToMs } from './time.js';
 import {
   firstForwardedFor,
   firstNumeric,
   firstText,
+  headerText,
   hostOnly,
   type JsonObject,
   statusCode,
@@ -82,6 +83,7 @@ export function envoyJsonDraft(record: JsonObject): HopDraft | string {
     grpcStatus: statusCode(record.grpc_status ?? record['grpc-status']),
     requestId: firstText(record, keys.requestId),
     headers: readRequestHeaders(record, headerKeys),
+    header: (name) => headerText(record[name]) ?? headerText(record[snakeCase(name)]),
     identity: {
       jwtClaims: record.jwt_payload,
       peerUriSans: firstText(record, keys.peerUriSans),

@@ -25,6 +25,16 @@ export type HeaderKeys = Record<HeaderName, readonly string[]>;
 /** What a log writes for a header it was told to hide (Traefik's redact mode); it names nobody. */
 const redacted = 'REDACTED';
 
+/** `x-service-name` as log keys spell it: `x_service_name`. */
+export function snakeCase(header: string): string {
+  return header.replaceAll('-', '_');
+}
+
+/** `x-service-name` as Go (Traefik) spells it: `X-Service-Name`. */
+export function canonicalCase(header: string): string {
+  return header.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
 export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): RequestHeaders {
   const headers: RequestHeaders = {};
   for (const name of headerNames) {

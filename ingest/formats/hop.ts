@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { HopDestination, HopEvent, Protocol } from '../../schemas/hop-event.js';
 import { type IdentityEvidence, resolveIdentity } from '../identity/credential.js';
 import { traceContextFromHeaders } from '../identity/trace-context.js';
+import { type HeaderLookup, hintedCaller } from './caller-hint.js';
 import type { RequestHeaders } from './headers.js';
 import { detectProtocol, httpLikeStatus } from './protocol.js';
 import type { AdapterContext } from './types.js';
@@ -40,6 +41,8 @@ export type HopDraft = {
   ip?: string;
   bytesIn?: number;
   bytesOut?: number;
+  /** Any request header the record kept, as this format spells it (for the configured caller hint). */
+  header?: HeaderLookup;
 };
 
 const unknownService = 'unknown';
@@ -145,7 +148,8 @@ export function draftToHop(
   if (delegation) hop.delegation = delegation;
   const agent = draft.headers?.agent;
   // The token's current actor names the caller when nothing closer to the wire does.
-  const workload = spiffeId ?? draft.workload ?? agent ?? actor;
+  const workload =
+    spiffeId ?? draft.workload ?? agent ?? actor ?? hintedCaller(draft.header, context.callerHint);
   if (workload !== undefined) hop.source.workload = workload;
   if (agent !== undefined) hop.source.agent = agent;
   if (draft.ip !== undefined) hop.source.ip = draft.ip;

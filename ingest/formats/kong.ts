@@ -65,6 +65,7 @@ function kongDraft(entry: JsonObject): HopDraft | string {
     method: text(request.method),
     target: text(request.uri),
     authority: headerText(requestHeaders.host),
+    header: (name) => headerText(requestHeaders[name]),
     service: text(objectAt(entry, 'service').name) ?? text(objectAt(entry, 'service').host),
     route: text(objectAt(entry, 'route').name),
     status: numeric(response.status),

@@ -1,4 +1,4 @@
-import { type HeaderKeys, readRequestHeaders } from './headers.js';
+import { type HeaderKeys, readRequestHeaders, snakeCase } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { clfToMs, epochToMs, isoToMs } from './time.js';
 import {
@@ -12,6 +12,7 @@ import {
   firstForwardedFor,
   firstNumeric,
   firstText,
+  headerText,
   isObject,
   type JsonObject,
   numeric,
@@ -80,6 +81,7 @@ function jsonDraft(record: JsonObject): HopDraft | string {
     requestId: firstText(record, keys.requestId),
     hopId: text(record.request_id),
     headers: readRequestHeaders(record, headerKeys),
+    header: (name) => headerText(record[`http_${snakeCase(name)}`]) ?? headerText(record[snakeCase(name)]),
     identity: { clientCertSubject: text(record.ssl_client_s_dn), userName: text(record.remote_user), ip },
     ip,
     bytesIn: firstNumeric(record, keys.bytesIn),

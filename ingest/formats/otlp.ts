@@ -205,6 +205,9 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
     spanId,
     parentSpanId: text(span.parentSpanId)?.toLowerCase(),
     headers,
+    header: (name) =>
+      stringAttribute(attributes, `http.request.header.${name}`) ??
+      (name === 'user-agent' ? stringAttribute(attributes, 'user_agent.original') : undefined),
     identity: spanIdentity(attributes, serviceName, role, ip),
     workload: role.outgoing ? serviceName : undefined,
     ip,

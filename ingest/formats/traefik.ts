@@ -1,4 +1,4 @@
-import { type HeaderKeys, readRequestHeaders } from './headers.js';
+import { canonicalCase, type HeaderKeys, readRequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { isoToMs } from './time.js';
 import {
@@ -71,6 +71,7 @@ function traefikDraft(record: JsonObject): HopDraft | string {
     traceId: text(record.TraceId)?.toLowerCase(),
     spanId,
     headers: readRequestHeaders(record, headerKeys),
+    header: (name) => text(record[`request_${canonicalCase(name)}`]),
     identity: { clientCertSubject: text(record.TLSClientSubject), userName: text(record.ClientUsername), ip },
     ip,
     bytesIn: numeric(record.RequestContentSize),

@@ -1,3 +1,4 @@
+import type { CallerHint } from '../../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../../schemas/hop-event.js';
 import type { Identity } from '../identity/credential.js';
 import type { HopDraft } from './hop.js';
@@ -10,6 +11,8 @@ export type AdapterContext = {
   origin: HopOrigin;
   /** Shown each draft and the identity decided for it (`hopwatch explain`); absent on the hot path. */
   onDraft?: (draft: HopDraft, identity: Identity) => void;
+  /** Where to find the caller's name when nothing stronger names it (configuration: lineage.callerHint). */
+  callerHint?: CallerHint;
 };
 
 export type AdapterResult = { ok: true; events: HopEvent[] } | { ok: false; reason: string };

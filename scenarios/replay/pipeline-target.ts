@@ -33,6 +33,7 @@ export async function openPipelineTarget(
               { raw: record.raw, origin: { source: 'file', line: record.line } },
               receivedAt,
               logger,
+              lane.decoding,
             ),
           ),
         );
