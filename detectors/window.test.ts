@@ -30,14 +30,16 @@ describe('event-time windows', () => {
     expect(windows.size).toBe(1);
   });
 
-  it('counts a late event in the oldest open window instead of dropping it', () => {
+  it('reopens a late event’s own window, judged at the next close, instead of dropping it or moving it', () => {
     const windows = new KeyedWindows<Counter>(counter);
     windows.tumbling('k', 10_000, 60_000).count++;
+    windows.tumbling('k', 70_000, 60_000).count++;
     windows.close(60_000);
     const late = windows.tumbling('k', 20_000, 60_000);
     late.count++;
-    const [closed] = windows.close(120_000);
-    expect(closed).toMatchObject({ start: 60_000, acc: { count: 1, late: 1 } });
+    expect(windows.close(60_000)).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { count: 1, late: 1 } }]);
+    const [next] = windows.close(120_000);
+    expect(next).toMatchObject({ start: 60_000, acc: { count: 1, late: 0 } });
   });
 
   it('gives the same closed windows whatever the arrival order', () => {

@@ -47,40 +47,34 @@ export class KeyedWindows<Acc extends { late: number }> {
 
   /**
    * The tumbling window of `key` containing `ts` (aligned on `anchor`). An event whose window has
-   * already closed is late: it lands in the oldest window still open and is counted there, never dropped.
+   * already closed is late: it reopens its own window, counted there as late and judged at the next
+   * close — never dropped, and never crammed into a later window it does not belong to (a trace
+   * exported whole when it ends arrives late, and keeps its own timing).
    */
   tumbling(key: string, ts: number, sizeMs: number, anchor = 0): Acc {
-    let start = tumblingStart(ts, sizeMs, anchor);
-    const late = start + sizeMs <= this.closedUpTo;
-    if (late) start = tumblingStart(this.closedUpTo, sizeMs, anchor);
+    const start = tumblingStart(ts, sizeMs, anchor);
     const acc = this.window(key, start, start + sizeMs);
-    if (late) acc.late++;
+    if (start + sizeMs <= this.closedUpTo) acc.late++;
     return acc;
   }
 
-  /** Every open sliding window of `key` containing `ts`; a late event goes to the windows still open. */
+  /** Every sliding window of `key` containing `ts`; a late event reopens the closed ones, as above. */
   sliding(key: string, ts: number, sizeMs: number, slideMs: number): Acc[] {
-    const late = ts < this.closedUpTo;
     const accs: Acc[] = [];
-    for (const start of slidingStarts(late ? this.closedUpTo : ts, sizeMs, slideMs)) {
-      if (start + sizeMs <= this.closedUpTo) continue;
+    for (const start of slidingStarts(ts, sizeMs, slideMs)) {
       const acc = this.window(key, start, start + sizeMs);
-      if (late) acc.late++;
+      if (start + sizeMs <= this.closedUpTo) acc.late++;
       accs.push(acc);
     }
     return accs;
   }
 
-  /**
-   * The open window of `key` an event at `ts` went to (for a late one, the window holding the close
-   * watermark), without opening one: explanations read state, never change it.
-   */
+  /** The open window of `key` holding `ts`, without opening one: explanations read state, never change it. */
   peek(key: string, ts: number): ClosedWindow<Acc> | undefined {
     const existing = this.open.get(key);
     if (existing === undefined) return undefined;
-    const at = ts < this.closedUpTo ? this.closedUpTo : ts;
     for (const window of existing instanceof Map ? existing.values() : [existing]) {
-      if (window.start <= at && at < window.end) return window;
+      if (window.start <= ts && ts < window.end) return window;
     }
     return undefined;
   }

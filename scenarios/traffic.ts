@@ -57,9 +57,18 @@ export type ScenarioContext = {
 
 /**
  * `istio`: Envoy records from both sidecars of every in-mesh call; `kong-no-caller`: Kong records
- * that name no calling workload and no span of the hop (what Kong logs without extra configuration).
+ * that name no calling workload and no span of the hop (what Kong logs without extra configuration);
+ * `otlp-per-trace`: each trace exported whole when it ends (a collector's tail sampling).
  */
-export const scenarioFormats = ['canonical', 'envoy', 'istio', 'kong', 'kong-no-caller', 'otlp'] as const;
+export const scenarioFormats = [
+  'canonical',
+  'envoy',
+  'istio',
+  'kong',
+  'kong-no-caller',
+  'otlp',
+  'otlp-per-trace',
+] as const;
 export type ScenarioFormat = (typeof scenarioFormats)[number];
 
 /** One named scenario: what it shows, how long it runs by default, and how it fills its context. */

@@ -52,6 +52,7 @@ describe('lineage from what gateways really log', () => {
   const cases: Array<[ScenarioFormat, ScenarioFormat, string]> = [
     ['istio', 'envoy', 'both sidecars of every in-mesh call logged'],
     ['kong-no-caller', 'kong', 'no caller workload and no span of the hop logged'],
+    ['otlp-per-trace', 'otlp', 'each trace exported whole when it ends, its early spans late'],
   ];
   for (const [variant, reference, what] of cases) {
     it(`${variant} (${what}): every labelled attack found, no benign look-alike flagged, the same findings as ${reference}`, async () => {

@@ -27,6 +27,7 @@ export function renderedCredentialId(format: ScenarioFormat, credential: Credent
 function formatFamily(format: ScenarioFormat): string {
   if (format === 'istio') return 'envoy';
   if (format === 'kong-no-caller') return 'kong';
+  if (format === 'otlp-per-trace') return 'otlp';
   return format;
 }
 

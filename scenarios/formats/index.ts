@@ -6,7 +6,7 @@ import { canonicalRecord } from './canonical.js';
 import { envoyRecord, istioRecords } from './envoy.js';
 import { renderedCredentialId } from './identity.js';
 import { callerlessKongRecord, kongRecord } from './kong.js';
-import { otlpRecords } from './otlp.js';
+import { otlpPerTraceRecords, otlpRecords } from './otlp.js';
 
 export type SerializedScenario =
   | { ok: true; records: string[]; labels: ScenarioLabels }
@@ -50,6 +50,8 @@ function records(generated: GeneratedScenario, format: ScenarioFormat): string[]
       return generated.events.map(callerlessKongRecord);
     case 'otlp':
       return otlpRecords(generated.events);
+    case 'otlp-per-trace':
+      return otlpPerTraceRecords(generated.events);
   }
 }
 

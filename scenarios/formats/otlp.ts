@@ -48,6 +48,24 @@ export function otlpRecords(hops: readonly HopEvent[]): string[] {
 
 const spanEnd = (hop: HopEvent): number => hop.ts + (hop.durationMs ?? 0);
 
+/**
+ * What a collector with tail sampling sends: each trace exported whole once it has ended, traces in
+ * the order they ended. Spans of a long trace arrive long after later traces' spans: late events.
+ */
+export function otlpPerTraceRecords(hops: readonly HopEvent[]): string[] {
+  const traces = new Map<string, HopEvent[]>();
+  for (const hop of hops) {
+    const key = hop.traceId ?? hop.id;
+    const trace = traces.get(key);
+    if (trace === undefined) traces.set(key, [hop]);
+    else trace.push(hop);
+  }
+  const ends = new Map([...traces].map(([key, trace]) => [key, Math.max(...trace.map(spanEnd))]));
+  return [...traces.keys()]
+    .sort((a, b) => ends.get(a)! - ends.get(b)!)
+    .flatMap((key) => otlpRecords(traces.get(key)!));
+}
+
 function exportOf(batch: readonly HopEvent[]): string {
   const byService = new Map<string, unknown[]>();
   for (const hop of batch) {
