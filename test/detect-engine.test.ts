@@ -177,13 +177,19 @@ describe('detection engine', () => {
     });
   });
 
-  it('counts a late event and still uses it, in the oldest open window', () => {
+  it('counts late events and judges them in their own windows, reopened, never in a later one', () => {
     const flood = stolenKeyFlood();
-    const late = { ...flood[0]!, id: 'late-one', ts: scenarioStart - 5 * minute, traceId: 'late-one' };
-    const { findings, hops, engine } = runEngine([...flood, late]);
-    expect(engine.stats().lateEvents).toBe(1);
-    expect(hops.some((hop) => hop.id === 'late-one')).toBe(true);
-    expect(findings[0]!.evidence).toMatchObject({ requests: 1501, late: 1 });
+    const earlier = stolenKeyFlood(scenarioStart - 10 * minute).map((event) => ({
+      ...event,
+      id: `late-${event.id}`,
+      traceId: `late-${event.traceId}`,
+    }));
+    const { findings, hops, engine } = runEngine([...flood, ...earlier]);
+    expect(engine.stats().lateEvents).toBe(earlier.length);
+    expect(hops.filter((hop) => hop.id.startsWith('late-'))).toHaveLength(earlier.length);
+    const byStart = new Map(findings.map((finding) => [finding.windowStart, finding.evidence]));
+    expect(byStart.get(scenarioStart)).toMatchObject({ requests: 1500, late: 0 });
+    expect(byStart.get(scenarioStart - 10 * minute)).toMatchObject({ requests: 1500, late: 1500 });
   });
 
   it('keeps its state flat under an endless stream of distinct traces', () => {
