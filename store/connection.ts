@@ -5,6 +5,7 @@ import {
   type ClickHouseClientConfigOptions,
   ClickHouseLogLevel,
   createClient,
+  parseError,
 } from '@clickhouse/client';
 import type { StoreSettings } from './config.js';
 
@@ -13,8 +14,23 @@ const quiet = { level: ClickHouseLogLevel.OFF };
 
 export type StoreTarget = 'chdb' | 'server';
 
+/**
+ * chDB's own insert: the payload bytes go to the engine as they are, parsed there by its native
+ * format parser, instead of being appended to an INSERT statement and read back through the SQL
+ * parser (what the client-compatible connection does). Rows are the same JSON lines either way.
+ */
+export type RawInsert = (params: {
+  table: string;
+  values: Buffer;
+  format: 'JSONEachRow' | 'JSONCompactEachRow';
+  columns?: readonly string[];
+  settings?: Record<string, string | number | boolean>;
+}) => Promise<unknown>;
+
 export type StoreConnection = {
   client: ClickHouseClient;
+  /** The embedded engine's raw insert; absent for a server, which the client reaches over HTTP. */
+  rawInsert?: RawInsert;
   target: StoreTarget;
   /** Where the data lives, for logs: the chDB directory or the server URL without credentials. */
   location: string;
@@ -39,15 +55,26 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     const { createChdbConnection } = await import('chdb/connection');
     // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1 of the same
     // contract; they differ only in the list of known settings, so the structural cast is sound.
-    let connection: ClickHouseClientConfigOptions['connection'];
+    let chdb: ReturnType<typeof createChdbConnection>;
     try {
-      connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
+      chdb = createChdbConnection({ path });
     } catch (error) {
       throw new Error(`could not open the embedded store at ${path}: ${chdbOpenFailure(error)}`, {
         cause: error,
       });
     }
-    return { client: createClient({ connection, log: quiet }), target: 'chdb', location: path };
+    const connection = chdb as unknown as ClickHouseClientConfigOptions['connection'];
+    // Its errors are chDB's own; read back as the client's, so that the writer tells transient ones apart alike.
+    const rawInsert: RawInsert = async (params) => {
+      try {
+        return await chdb.chdb.rawInsert(params);
+      } catch (error) {
+        const failure = parseError(error instanceof Error ? error.message : String(error));
+        failure.cause = error;
+        throw failure;
+      }
+    };
+    return { client: createClient({ connection, log: quiet }), rawInsert, target: 'chdb', location: path };
   }
   const url = new URL(store.url);
   const location = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger.js';
 import type { StoreSettings } from './config.js';
-import { connectStore, type StoreTarget } from './connection.js';
+import { connectStore, type StoreConnection, type StoreTarget } from './connection.js';
 import { asStoreError } from './errors.js';
 import { appliedVersions, applyMigrations } from './migrations.js';
 import { ClickHouseStoreReader } from './reader.js';
@@ -22,14 +22,17 @@ class ClickHouseStore implements HopwatchStore {
   readonly writer: BufferedStoreWriter;
   readonly reader: ClickHouseStoreReader;
 
+  private readonly client: ClickHouseClient;
+
   constructor(
-    private readonly client: ClickHouseClient,
+    connection: StoreConnection,
     private readonly schema: SchemaSettings,
     config: StoreSettings,
     private readonly logger: Logger,
   ) {
-    this.writer = new BufferedStoreWriter(clickhouseInsert(client), schema.tables, config.store, logger);
-    this.reader = new ClickHouseStoreReader(client, schema.tables);
+    this.client = connection.client;
+    this.writer = new BufferedStoreWriter(clickhouseInsert(connection), schema.tables, config.store, logger);
+    this.reader = new ClickHouseStoreReader(connection.client, schema.tables);
   }
 
   async migrate(): Promise<string[]> {
@@ -57,9 +60,10 @@ class ClickHouseStore implements HopwatchStore {
 
 /** Connects (embedded chDB under `<dataDir>/chdb`, or the server at `store.url`) and applies pending migrations. */
 export async function openStore(config: StoreSettings, logger: Logger): Promise<HopwatchStore> {
-  const { client, target, location } = await connectStore(config);
+  const connection = await connectStore(config);
+  const { client, target, location } = connection;
   const schema = schemaSettings(config);
-  const store = new ClickHouseStore(client, schema, config, logger);
+  const store = new ClickHouseStore(connection, schema, config, logger);
   try {
     await store.migrate();
   } catch (error) {

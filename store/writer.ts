@@ -5,6 +5,7 @@ import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { SerialQueue } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
+import type { StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
 import { deadLetterRow, hopInsertColumns, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
@@ -31,7 +32,34 @@ const insertSettings = {
 
 const compactSettings = { ...insertSettings, input_format_json_named_tuples_as_objects: 0 } as const;
 
-export function clickhouseInsert(client: ClickHouseClient): InsertTarget {
+/** Rows as the JSON lines of `format`: what the client would send, encoded here for chDB's raw insert. */
+function jsonLines(rows: readonly unknown[]): Buffer {
+  let text = '';
+  for (const row of rows) text += `${JSON.stringify(row)}\n`;
+  return Buffer.from(text);
+}
+
+/** Inserts through the embedded engine's raw insert when there is one, else through the client. */
+export function clickhouseInsert({
+  client,
+  rawInsert,
+}: Pick<StoreConnection, 'client' | 'rawInsert'>): InsertTarget {
+  if (rawInsert !== undefined) {
+    return async (table, rows, format) => {
+      const compact = format.format === 'JSONCompactEachRow';
+      await rawInsert({
+        table,
+        values: jsonLines(rows),
+        format: format.format,
+        ...(compact ? { columns: format.columns } : {}),
+        settings: compact ? compactSettings : insertSettings,
+      });
+    };
+  }
+  return clientInsert(client);
+}
+
+function clientInsert(client: ClickHouseClient): InsertTarget {
   return async (table, rows, format) => {
     if (format.format === 'JSONEachRow') {
       await client.insert({

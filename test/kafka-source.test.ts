@@ -166,11 +166,12 @@ describe('Kafka source, in process over embedded chDB', () => {
     const dir = dataDir('kafka-outage');
     const config = kafkaConfigFor(topic, groupId, dir, {}, { store: impatientStore });
     const tables = storeTables(config.store.database);
-    let client = (await connectStore(config)).client;
+    let connection = await connectStore(config);
+    let { client } = connection;
     await applyMigrations(client, { tables, hopsTtlDays: 3_650, deadLettersTtlDays: 30 });
     // Every insert goes to whichever engine connection is current, as a restarted server would be.
     const writer = new BufferedStoreWriter(
-      (table, rows, format) => clickhouseInsert(client)(table, rows, format),
+      (table, rows, format) => clickhouseInsert(connection)(table, rows, format),
       tables,
       config.store,
       silent,
@@ -199,7 +200,8 @@ describe('Kafka source, in process over embedded chDB', () => {
     const during = await readCheckpoint(checkpointPath(dir));
     expect(during.ok && during.checkpoint !== null ? during.checkpoint.offsets : {}).toEqual({});
 
-    client = (await connectStore(config)).client;
+    connection = await connectStore(config);
+    client = connection.client;
     await waitUntil('every record consumed', () => consumer.received() === records, 60_000);
     await consumer.stop();
     expect(writer.pending()).toBe(0);

@@ -51,9 +51,10 @@ describe('store writer while the store is unavailable', () => {
         batchMaxDelayMs: 60_000,
       },
     });
-    const { client } = await connectStore(config);
+    const connection = await connectStore(config);
+    const { client } = connection;
     const writer = new BufferedStoreWriter(
-      clickhouseInsert(client),
+      clickhouseInsert(connection),
       storeTables('hopwatch'),
       config.store,
       logger,
@@ -79,11 +80,12 @@ describe('store writer while the store is unavailable', () => {
   it('rows written while the embedded engine is closed are all stored once it is open again', async () => {
     const config = configFor({ store: { ...impatient, batchMaxRows: 25, bufferMaxRows: 100 } });
     const tables = storeTables(config.store.database);
-    let client = (await connectStore(config)).client;
+    let connection = await connectStore(config);
+    let { client } = connection;
     await applyMigrations(client, { tables, hopsTtlDays: 30, deadLettersTtlDays: 30 });
     // Every insert goes to whichever engine connection is current, as a restarted server would be.
     const writer = new BufferedStoreWriter(
-      (table, rows, format) => clickhouseInsert(client)(table, rows, format),
+      (table, rows, format) => clickhouseInsert(connection)(table, rows, format),
       tables,
       config.store,
       logger,
@@ -103,7 +105,8 @@ describe('store writer while the store is unavailable', () => {
     await expect(writer.write({ findings: findings(110, 5) })).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(writer.pending()).toBe(100);
 
-    client = (await connectStore(config)).client;
+    connection = await connectStore(config);
+    client = connection.client;
     // Nobody calls flush(): the writer's own background retries deliver what it kept.
     await vi.waitFor(() => expect(writer.pending()).toBe(0), { timeout: 15_000, interval: 50 });
     expect(writer.available()).toBe(true);
@@ -121,10 +124,11 @@ describe('store writer while the store is unavailable', () => {
 describe('store writer when the store refuses a batch', () => {
   it('does not retry an insert that would fail the same way again, and keeps its rows', async () => {
     const config = configFor({ store: { ...impatient, retryMaxAttempts: 5, retryBaseDelayMs: 5_000 } });
-    const { client } = await connectStore(config);
+    const connection = await connectStore(config);
+    const { client } = connection;
     // No migration ran for this database: the engine answers UNKNOWN_DATABASE, which no wait can fix.
     const writer = new BufferedStoreWriter(
-      clickhouseInsert(client),
+      clickhouseInsert(connection),
       storeTables('never_migrated'),
       config.store,
       logger,
@@ -159,12 +163,13 @@ describe.skipIf(serverUrl === '')(`store writer in front of the ClickHouse serve
     };
     const direct = configFor({ store: { ...store, url: serverUrl } });
     const relayed = configFor({ store: { ...store, url: `http://127.0.0.1:${port}` } });
-    const { client } = await connectStore(relayed);
+    const connection = await connectStore(relayed);
+    const { client } = connection;
     const admin = (await connectStore(direct)).client;
     const tables = storeTables(store.database);
     try {
       await applyMigrations(admin, { tables, hopsTtlDays: 30, deadLettersTtlDays: 30 });
-      const writer = new BufferedStoreWriter(clickhouseInsert(client), tables, relayed.store, logger);
+      const writer = new BufferedStoreWriter(clickhouseInsert(connection), tables, relayed.store, logger);
       await writer.write({ findings: findings(0, 10) });
       await writer.flush();
       await relay.stop();
