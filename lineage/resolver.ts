@@ -213,7 +213,7 @@ export class LineageResolver {
 
   private observeUntraced(hop: HopEvent): void {
     if (hop.requestId === undefined) this.emitTraceless(hop);
-    else if (!this.untraced.hold({ ...hop, requestId: hop.requestId })) this.mergedObservations++;
+    else if (!this.untraced.hold(hop, hop.requestId)) this.mergedObservations++;
   }
 
   private track(pending: PendingHop, attemptNow: boolean): void {

@@ -3,7 +3,7 @@ import type { HopEvent } from '../schemas/hop-event.js';
 import { mergeObservations } from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
-type Waiting = { hop: HopEvent; service: string; released: boolean };
+type Waiting = { hop: HopEvent; requestId: string; service: string; released: boolean };
 
 /**
  * Hops with a request id but no trace context (a mesh without tracing still stamps `x-request-id`),
@@ -24,17 +24,17 @@ export class UntracedRequests {
     return this.due.length;
   }
 
-  /** Holds `hop`; returns false when it merged into a held record of the same request. */
-  hold(hop: HopEvent & { requestId: string }): boolean {
+  /** Holds `hop` (of request `requestId`); returns false when it merged into a held record of the same request. */
+  hold(hop: HopEvent, requestId: string): boolean {
     const service = this.names.of(hop.destination.service);
-    const sameId = this.byRequest.get(hop.requestId);
+    const sameId = this.byRequest.get(requestId);
     const twin = sameId?.find((held) => held.service === service && overlaps(held.hop, hop, this.skewMs));
     if (twin !== undefined) {
       twin.hop = mergeObservations(twin.hop, hop);
       return false;
     }
-    const waiting: Waiting = { hop, service, released: false };
-    if (sameId === undefined) this.byRequest.set(hop.requestId, [waiting]);
+    const waiting: Waiting = { hop, requestId, service, released: false };
+    if (sameId === undefined) this.byRequest.set(requestId, [waiting]);
     else sameId.push(waiting);
     this.due.push(waiting, hop.ts + 1);
     return true;
@@ -47,7 +47,7 @@ export class UntracedRequests {
       const waiting = this.due.pop()!;
       waiting.released = true;
       ready.push(waiting.hop);
-      const requestId = waiting.hop.requestId!;
+      const { requestId } = waiting;
       const rest = this.byRequest.get(requestId)?.filter((held) => !held.released) ?? [];
       if (rest.length === 0) this.byRequest.delete(requestId);
       else this.byRequest.set(requestId, rest);

@@ -79,17 +79,13 @@ export function explainRecord(
     const account = accounts.get(event.id);
     return hopAccount(event, drafts[position], account?.hop, account?.detectors ?? {});
   });
+  const resolved = [...accounts.values()].map((account) => account.hop);
   return {
     ok: true,
     explanation: {
       format: formatChoice(target.format, format),
       hops,
-      findings: findings.filter((finding) =>
-        concerns(
-          finding,
-          [...accounts.values()].map((a) => a.hop),
-        ),
-      ),
+      findings: findings.filter((finding) => concerns(finding, resolved)),
     },
   };
 }
