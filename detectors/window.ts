@@ -133,19 +133,20 @@ export class KeyedWindows<Acc extends { late: number }> {
     }
   }
 
-  /** The open windows in closing order; each is saved as it is written (see JsonList). */
+  /**
+   * The open windows, each saved as it is written (see JsonList): nothing is copied or sorted up
+   * front, so taking a snapshot does not hold the event loop (restore orders them by end again).
+   */
   snapshot<Saved>(save: (acc: Acc) => Saved): {
     closedUpTo: number | null;
     windows: JsonList<WindowRecord<Saved>>;
   } {
-    const open: OpenWindow<Acc>[] = [];
-    for (const entry of this.open.values()) {
-      for (const window of entry instanceof Map ? entry.values() : [entry]) open.push(window);
-    }
-    open.sort(compareWindows);
+    const open = this.open;
     const windows = new JsonList(function* () {
-      for (const window of open)
-        yield { key: window.key, start: window.start, end: window.end, acc: save(window.acc) };
+      for (const entry of open.values()) {
+        for (const window of entry instanceof Map ? entry.values() : [entry])
+          yield { key: window.key, start: window.start, end: window.end, acc: save(window.acc) };
+      }
     });
     return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
   }
