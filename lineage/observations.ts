@@ -28,6 +28,11 @@ export function mergeObservations(a: HopEvent, b: HopEvent): HopEvent {
   return merged;
 }
 
+/** Whether two records' time intervals overlap, allowing `skewMs` of clock skew between the nodes that logged them. */
+export function overlapWithin(aStart: number, aEnd: number, bStart: number, bEnd: number, skewMs: number) {
+  return aStart <= bEnd + skewMs && bStart <= aEnd + skewMs;
+}
+
 const unknownService = 'unknown';
 
 function startsFirst(a: HopEvent, b: HopEvent): boolean {

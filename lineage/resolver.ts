@@ -97,8 +97,8 @@ export class LineageResolver {
       this.duplicateHops++;
       return;
     }
-    if (this.mergedIntoTwin(hop, trace)) return;
     const node = createHopNode(hop, this.names);
+    if (this.mergedIntoTwin(hop, node, trace)) return;
     if (trace.nodes.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
     this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
@@ -194,12 +194,8 @@ export class LineageResolver {
    * Merges a record into the hop of the same request seen at another observation point, if there
    * is one. Once that hop is settled (it has gone to the detectors) the record is only counted.
    */
-  private mergedIntoTwin(hop: HopEvent, trace: TraceState): boolean {
-    if (hop.requestId === undefined) return false;
-    const end = hop.ts + (hop.durationMs ?? 0);
-    const service = this.names.of(hop.destination.service);
-    const skew = this.config.observationSkewMs;
-    const twin = trace.sameRequest(hop.requestId, service, hop.ts, end, skew);
+  private mergedIntoTwin(hop: HopEvent, node: HopNode, trace: TraceState): boolean {
+    const twin = trace.sameRequest(node, this.config.observationSkewMs);
     if (twin === undefined) return false;
     this.mergedObservations++;
     const pending = twin.unsettled;

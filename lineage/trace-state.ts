@@ -1,5 +1,6 @@
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import { overlapWithin } from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
 export type OriginConfidence = 'exact' | 'partial';
@@ -48,6 +49,11 @@ const sessionTracePrefix = 'mcp-session:';
 export function withSessionTrace(hop: HopEvent): HopEvent {
   if (hop.traceId !== undefined || hop.sessionId === undefined) return hop;
   return { ...hop, traceId: `${sessionTracePrefix}${hop.sessionId}` };
+}
+
+/** Whether a trace id is an MCP session standing in for a missing trace (see withSessionTrace). */
+export function isSessionTrace(traceId: string): boolean {
+  return traceId.startsWith(sessionTracePrefix);
 }
 /** How many of the latest hops to one service are searched for another observation of a request. */
 const sameRequestReach = 64;
@@ -108,7 +114,7 @@ export class TraceState {
   private roots: HopNode[] | undefined;
 
   constructor(readonly traceId: string) {
-    this.session = traceId.startsWith(sessionTracePrefix);
+    this.session = isSessionTrace(traceId);
   }
 
   /** Hops of this trace not resolved yet. */
@@ -145,17 +151,20 @@ export class TraceState {
   }
 
   /**
-   * An earlier-seen hop of the same request at another observation point: same request id and
-   * destination service, time intervals overlapping within `skewMs`. Other observation points log
+   * An earlier-seen hop of the same request as `node` at another observation point: same request id
+   * and destination service, time intervals overlapping within `skewMs`. Other observation points log
    * a request moments apart, so only the latest few hops to that service are looked at.
    */
-  sameRequest(requestId: string, service: string, ts: number, end: number, skewMs: number) {
-    const candidates = this.byService.get(service);
+  sameRequest(node: HopNode, skewMs: number): HopNode | undefined {
+    const candidates = node.requestId === undefined ? undefined : this.byService.get(node.service);
     if (candidates === undefined) return undefined;
     const oldest = Math.max(0, candidates.length - sameRequestReach);
     for (let index = candidates.length - 1; index >= oldest; index--) {
       const candidate = candidates[index]!;
-      if (candidate.requestId === requestId && candidate.ts <= end + skewMs && ts <= candidate.end + skewMs) {
+      if (
+        candidate.requestId === node.requestId &&
+        overlapWithin(candidate.ts, candidate.end, node.ts, node.end, skewMs)
+      ) {
         return candidate;
       }
     }

@@ -1,6 +1,6 @@
 import FlatQueue from 'flatqueue';
 import type { HopEvent } from '../schemas/hop-event.js';
-import { mergeObservations } from './observations.js';
+import { mergeObservations, overlapWithin } from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
 type Waiting = { hop: HopEvent; requestId: string; service: string; released: boolean };
@@ -28,7 +28,11 @@ export class UntracedRequests {
   hold(hop: HopEvent, requestId: string): boolean {
     const service = this.names.of(hop.destination.service);
     const sameId = this.byRequest.get(requestId);
-    const twin = sameId?.find((held) => held.service === service && overlaps(held.hop, hop, this.skewMs));
+    const end = spanEnd(hop);
+    const twin = sameId?.find(
+      (held) =>
+        held.service === service && overlapWithin(held.hop.ts, spanEnd(held.hop), hop.ts, end, this.skewMs),
+    );
     if (twin !== undefined) {
       twin.hop = mergeObservations(twin.hop, hop);
       return false;
@@ -61,6 +65,4 @@ export class UntracedRequests {
   }
 }
 
-function overlaps(a: HopEvent, b: HopEvent, skewMs: number): boolean {
-  return a.ts <= b.ts + (b.durationMs ?? 0) + skewMs && b.ts <= a.ts + (a.durationMs ?? 0) + skewMs;
-}
+const spanEnd = (hop: HopEvent): number => hop.ts + (hop.durationMs ?? 0);

@@ -1,3 +1,4 @@
+import { isSessionTrace } from '../lineage/trace-state.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 
@@ -58,7 +59,7 @@ function parentOf(event: HopEvent, hop: ResolvedHop): { basis: ParentBasis; why:
   }
   if (hop.parentId !== undefined) {
     const caller = hop.source.workload ?? hop.source.agent;
-    if (hop.traceId.startsWith('mcp-session:') && hop.parentId === hop.path[0]?.hopId) {
+    if (isSessionTrace(hop.traceId) && hop.parentId === hop.path[0]?.hopId) {
       return {
         basis: 'inferred',
         why: `A call of MCP session ${hop.sessionId}, under the session’s first call ${hop.parentId}${merged}.`,

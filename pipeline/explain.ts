@@ -46,8 +46,10 @@ export function explainRecord(
   { format = autoFormat, order = 'as given' }: { format?: string; order?: 'as given' | 'event time' } = {},
 ): ExplainResult {
   const drafts: Array<{ draft: HopDraft; identity: Identity }> = [];
+  // Decoded as the lane's sources decode (the configured caller hint included).
+  const decoding = { format, callerHint: config.lineage.callerHint };
   const target = normalizeRecord(records[index] ?? '', {
-    format,
+    ...decoding,
     onDraft: (draft, identity) => drafts.push({ draft, identity }),
   });
   if (!target.ok) return { ok: false, reason: `not a record hopwatch can read: ${target.reason}` };
@@ -68,7 +70,7 @@ export function explainRecord(
     { now: Date.now },
   );
   const all = records.flatMap((record, position) => {
-    const decoded = position === index ? target : normalizeRecord(record, { format });
+    const decoded = position === index ? target : normalizeRecord(record, decoding);
     return decoded.ok ? decoded.events : [];
   });
   // A stable sort: events of one timestamp keep the order they were given in.
@@ -120,21 +122,20 @@ function hopAccount(
   return account;
 }
 
+/** The caller the hop got (decoding chose it) and which evidence held that name. */
 function callerOf(event: HopEvent, decoded: { draft: HopDraft; identity: Identity } | undefined) {
   const name = event.source.workload ?? event.source.agent ?? null;
-  if (decoded === undefined) return { name, from: name === null ? 'not named' : 'the canonical record' };
+  if (name === null) return { name, from: 'not named: a parent can only be inferred from timing' };
+  if (decoded === undefined) return { name, from: 'the canonical record' };
   const { draft, identity } = decoded;
-  const from =
-    identity.spiffeId !== undefined
-      ? 'the mTLS peer (SPIFFE ID)'
-      : draft.workload !== undefined
-        ? 'the workload the log names'
-        : draft.headers?.agent !== undefined
-          ? 'the agent header'
-          : identity.actor !== undefined
-            ? 'the token’s current actor (RFC 8693 act.sub)'
-            : 'not named: a parent can only be inferred from timing';
-  return { name, from };
+  const evidence: Array<[string | undefined, string]> = [
+    [identity.spiffeId, 'the mTLS peer (SPIFFE ID)'],
+    [draft.workload, 'the workload the log names'],
+    [draft.headers?.agent, 'the agent header'],
+    [identity.actor, 'the token’s current actor (RFC 8693 act.sub)'],
+  ];
+  const held = evidence.find(([value]) => value === name);
+  return { name, from: held?.[1] ?? 'the configured caller hint (lineage.callerHint)' };
 }
 
 /** The draft as read, with every secret replaced: the Authorization value and API keys. */

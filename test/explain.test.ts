@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explainRecord } from '../pipeline/explain.js';
+import { parseConfig } from '../pipeline/load-config.js';
 import { findScenario } from '../scenarios/registry.js';
 import { writeScenario } from '../scenarios/write.js';
 import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
@@ -121,6 +123,30 @@ describe('hopwatch explain', () => {
     expect(garbage.stderr).toContain(
       'line 1: not a record hopwatch can read: JSON record of no known format',
     );
+  });
+});
+
+describe('explaining a record whose caller only the configured hint names', () => {
+  it('says the name came from the hint, and infers nothing else about it', () => {
+    const parsed = parseConfig({ lineage: { callerHint: { userAgent: true } } });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const { lineage, detectors, incidents } = parsed.config;
+    const record = JSON.stringify({
+      started_at: 1_767_000_000_000,
+      request: {
+        method: 'GET',
+        uri: '/v1/docs',
+        headers: { host: 'docs', 'user-agent': 'planner-agent/1.4' },
+      },
+      response: { status: 200 },
+      service: { name: 'docs' },
+    });
+    const result = explainRecord([record], 0, { lineage, detectors, incidents });
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.explanation.hops[0]!.identity.caller).toEqual({
+      name: 'planner-agent',
+      from: 'the configured caller hint (lineage.callerHint)',
+    });
   });
 });
 
