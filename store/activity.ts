@@ -40,9 +40,9 @@ export async function credentialActivity(
       destinationRow,
     ),
     query(
-      `SELECT assumeNotNull(destination.tool) AS tool, uniqExact(id) AS hops,
+      `SELECT assumeNotNull(destinationTool) AS tool, uniqExact(id) AS hops,
          toUnixTimestamp64Milli(min(ts)) AS firstSeen
-       ${where} AND destination.tool IS NOT NULL GROUP BY tool ORDER BY hops DESC, tool LIMIT ${topEntries}`,
+       ${where} AND destinationTool IS NOT NULL GROUP BY tool ORDER BY hops DESC, tool LIMIT ${topEntries}`,
       { credential },
       toolRow,
     ),

@@ -85,8 +85,6 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     request_timeout: 30_000,
     application: 'hopwatch',
     log: quiet,
-    // The reader expects named tuples as JSON objects, whatever the server profile's default is.
-    clickhouse_settings: { output_format_json_named_tuples_as_objects: 1 },
   });
   return { client, target: 'server', location };
 }

@@ -3,6 +3,8 @@ import {
   deadLettersTable,
   findingIncidentColumns,
   findingsTable,
+  flatHopColumns,
+  flatHopsTable,
   hopObservationColumns,
   hopsTable,
   incidentsTable,
@@ -15,32 +17,93 @@ import {
 export type Migration = {
   version: number;
   name: string;
-  statements(settings: SchemaSettings): string[];
+  apply(client: ClickHouseClient, settings: SchemaSettings): Promise<void>;
 };
+
+/** A migration that is a list of idempotent statements. */
+function statements(build: (settings: SchemaSettings) => string[]): Migration['apply'] {
+  return async (client, settings) => {
+    for (const query of build(settings)) await client.command({ query });
+  };
+}
 
 /** Append only: a released migration never changes; a new change is a new version. */
 export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'create findings, hops and dead_letters',
-    statements: (settings) => [findingsTable(settings), hopsTable(settings), deadLettersTable(settings)],
+    apply: statements((settings) => [
+      findingsTable(settings),
+      hopsTable(settings),
+      deadLettersTable(settings),
+    ]),
   },
   {
     version: 2,
     name: 'incidents, and the incident and silence of each finding',
-    statements: (settings) => [...findingIncidentColumns(settings), incidentsTable(settings)],
+    apply: statements((settings) => [...findingIncidentColumns(settings), incidentsTable(settings)]),
   },
   {
     version: 3,
     name: 'the MCP session and the other observation points of each hop',
-    statements: (settings) => hopObservationColumns(settings),
+    apply: statements((settings) => hopObservationColumns(settings)),
   },
+  { version: 4, name: 'hops in flat columns, the lineage path as JSON text', apply: flattenHops },
 ];
+
+/**
+ * Copies the hops into the flat layout beside them, checks that every row arrived and swaps the two
+ * tables in one step. Safe to run again after a crash at any point: a copy left half done is started
+ * over, and a swap already made is recognised by the flat columns.
+ */
+async function flattenHops(client: ClickHouseClient, settings: SchemaSettings): Promise<void> {
+  const { tables } = settings;
+  const copy = `${tables.hops}_flat`;
+  const run = (query: string) => client.command({ query });
+  if (!(await hasColumn(client, settings, 'hops', 'credentialId'))) {
+    await run(flatHopsTable(settings, copy));
+    await run(`TRUNCATE TABLE ${copy}`);
+    const names = flatHopColumns.map(([name]) => name).join(', ');
+    const values = flatHopColumns.map(([, , fromTuples]) => fromTuples).join(', ');
+    await run(`INSERT INTO ${copy} (${names}) SELECT ${values} FROM ${tables.hops}`);
+    const [before, after] = await Promise.all([rowCount(client, tables.hops), rowCount(client, copy)]);
+    if (before !== after) {
+      throw new Error(
+        `migration 4 copied ${after} of ${before} hops into ${copy}; ${tables.hops} is left as it was`,
+      );
+    }
+    await run(`EXCHANGE TABLES ${tables.hops} AND ${copy}`);
+  }
+  await run(`DROP TABLE IF EXISTS ${copy}`);
+}
+
+async function hasColumn(
+  client: ClickHouseClient,
+  { tables }: SchemaSettings,
+  table: string,
+  column: string,
+): Promise<boolean> {
+  const result = await client.query({
+    query: `SELECT count() AS n FROM system.columns
+      WHERE database = {database:String} AND table = {table:String} AND name = {column:String}`,
+    query_params: { database: tables.database, table, column },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: number | string }>();
+  return Number(row?.n) > 0;
+}
+
+async function rowCount(client: ClickHouseClient, table: string): Promise<number> {
+  const result = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  const [row] = await result.json<{ n: number | string }>();
+  return Number(row?.n);
+}
 
 /**
  * Applies every migration not yet recorded, then brings the tables' TTL in line with the configured
  * retention. Returns one line per change made; nothing when the schema was already current. Every
- * statement is idempotent (IF NOT EXISTS), so two processes migrating at once end in the same schema.
+ * migration can run again (IF NOT EXISTS, or checks first), so a start-up interrupted mid-migration
+ * finishes it on the next one.
  */
 export async function applyMigrations(client: ClickHouseClient, settings: SchemaSettings): Promise<string[]> {
   const { tables } = settings;
@@ -53,7 +116,7 @@ export async function applyMigrations(client: ClickHouseClient, settings: Schema
   const changes: string[] = [];
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
-    for (const statement of migration.statements(settings)) await client.command({ query: statement });
+    await migration.apply(client, settings);
     await client.insert({
       table: tables.migrations,
       values: [{ version: migration.version, name: migration.name }],

@@ -1,13 +1,13 @@
-import { isObject } from '../common/json.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
 import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
+import { flatHopColumns } from './schema.js';
 
 /**
- * Findings are inserted as they are (JSONEachRow: column names are the schema's field names, nested
- * objects named tuples); hops as arrays in column order (JSONCompactEachRow), which chDB parses about
- * 1.5 times faster at the hops' width; dead letters are reshaped (the raw record is bounded).
+ * Findings are inserted as they are (JSONEachRow: column names are the schema's field names); hops as
+ * arrays of their flat columns in order (JSONCompactEachRow), which chDB parses about 1.5 times faster
+ * at the hops' width; dead letters are reshaped (the raw record is bounded).
  */
 export type DeadLetterRow = Omit<DeadLetter, 'raw'> & { raw: string; rawBytes: number };
 
@@ -72,36 +72,11 @@ export function incidentFromRow(row: Record<string, unknown>): Incident {
 export const hopColumns = '* EXCEPT ts, toUnixTimestamp64Milli(ts) AS ts';
 
 /** The columns `hopRow` fills, in its order. */
-export const hopInsertColumns = [
-  'id',
-  'ts',
-  'durationMs',
-  'traceId',
-  'spanId',
-  'parentSpanId',
-  'requestId',
-  'credential',
-  'delegation',
-  'source',
-  'destination',
-  'status',
-  'rawStatus',
-  'bytesIn',
-  'bytesOut',
-  'origin',
-  'originCredential',
-  'originConfidence',
-  'parentId',
-  'parentInferred',
-  'depth',
-  'path',
-  'sessionId',
-  'observedAs',
-] as const;
+export const hopInsertColumns: readonly string[] = flatHopColumns.map(([name]) => name);
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
-/** A hop as a JSONCompactEachRow row: values in `hopInsertColumns` order, tuples as arrays, absent as null. */
+/** A hop as a JSONCompactEachRow row: values in `hopInsertColumns` order, absent as null. */
 export function hopRow(hop: ResolvedHop): unknown[] {
   const { credential, source, destination, origin } = hop;
   return [
@@ -112,61 +87,116 @@ export function hopRow(hop: ResolvedHop): unknown[] {
     orNull(hop.spanId),
     orNull(hop.parentSpanId),
     orNull(hop.requestId),
-    [
-      credential.id,
-      credential.kind,
-      orNull(credential.subject),
-      orNull(credential.issuer),
-      credential.scopes,
-      orNull(credential.jti),
-    ],
+    orNull(hop.sessionId),
+    credential.id,
+    credential.kind,
+    orNull(credential.subject),
+    orNull(credential.issuer),
+    credential.scopes,
+    orNull(credential.jti),
     hop.delegation ?? [],
-    [orNull(source.workload), orNull(source.agent), orNull(source.ip)],
-    [
-      destination.service,
-      orNull(destination.host),
-      destination.method,
-      destination.path,
-      orNull(destination.route),
-      orNull(destination.tool),
-      destination.protocol,
-    ],
+    orNull(source.workload),
+    orNull(source.agent),
+    orNull(source.ip),
+    destination.service,
+    orNull(destination.host),
+    destination.method,
+    destination.path,
+    orNull(destination.route),
+    orNull(destination.tool),
+    destination.protocol,
     hop.status,
     orNull(hop.rawStatus),
     orNull(hop.bytesIn),
     orNull(hop.bytesOut),
-    [origin.format, orNull(origin.topic), orNull(origin.partition), orNull(origin.offset)],
+    origin.format,
+    orNull(origin.topic),
+    orNull(origin.partition),
+    orNull(origin.offset),
     hop.originCredential,
     hop.originConfidence,
     orNull(hop.parentId),
     hop.parentInferred,
     hop.depth,
-    hop.path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]),
-    orNull(hop.sessionId),
+    JSON.stringify(
+      hop.path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]),
+    ),
     hop.observedAs ?? [],
   ];
 }
 
+type PathStepRow = [hopId: string, service: string, workload: string | null, credential: string];
+
+/** A stored hop back as the schema's object: flat columns nested again, NULLs and empty defaults absent. */
 export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
-  const hop = withoutNulls(row);
-  hop.ts = Number(hop.ts);
-  // Absent trace context and delegation are stored as the columns' empty defaults.
-  if (hop.traceId === '') delete hop.traceId;
-  if (Array.isArray(hop.delegation) && hop.delegation.length === 0) delete hop.delegation;
-  if (Array.isArray(hop.observedAs) && hop.observedAs.length === 0) delete hop.observedAs;
-  return resolvedHopSchema.parse(hop);
+  const column = withoutNulls(row);
+  const path = JSON.parse(String(column.path)) as PathStepRow[];
+  return resolvedHopSchema.parse(
+    withoutUndefined({
+      id: column.id,
+      ts: Number(column.ts),
+      durationMs: column.durationMs,
+      traceId: column.traceId === '' ? undefined : column.traceId,
+      spanId: column.spanId,
+      parentSpanId: column.parentSpanId,
+      requestId: column.requestId,
+      sessionId: column.sessionId,
+      credential: withoutUndefined({
+        id: column.credentialId,
+        kind: column.credentialKind,
+        subject: column.credentialSubject,
+        issuer: column.credentialIssuer,
+        scopes: column.credentialScopes,
+        jti: column.credentialJti,
+      }),
+      delegation: emptyAsAbsent(column.delegation),
+      source: withoutUndefined({
+        workload: column.sourceWorkload,
+        agent: column.sourceAgent,
+        ip: column.sourceIp,
+      }),
+      destination: withoutUndefined({
+        service: column.destinationService,
+        host: column.destinationHost,
+        method: column.destinationMethod,
+        path: column.destinationPath,
+        route: column.destinationRoute,
+        tool: column.destinationTool,
+        protocol: column.destinationProtocol,
+      }),
+      status: column.status,
+      rawStatus: column.rawStatus,
+      bytesIn: column.bytesIn,
+      bytesOut: column.bytesOut,
+      origin: withoutUndefined({
+        format: column.originFormat,
+        topic: column.originTopic,
+        partition: column.originPartition,
+        offset: column.originOffset,
+      }),
+      originCredential: column.originCredential,
+      originConfidence: column.originConfidence,
+      parentId: column.parentId,
+      parentInferred: column.parentInferred,
+      depth: column.depth,
+      path: path.map(([hopId, service, workload, credential]) =>
+        withoutUndefined({ hopId, service, workload: workload ?? undefined, credential }),
+      ),
+      observedAs: emptyAsAbsent(column.observedAs),
+    }),
+  );
 }
 
-/** Nullable columns and tuple elements read back as null where the schema has an absent optional field. */
+/** Absent delegation and observation points are stored as the columns' empty defaults. */
+function emptyAsAbsent(value: unknown): unknown {
+  return Array.isArray(value) && value.length === 0 ? undefined : value;
+}
+
+function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** Nullable columns read back as null where the schema has an absent optional field. */
 function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (value === null) continue;
-    result[key] = isObject(value)
-      ? withoutNulls(value)
-      : Array.isArray(value)
-        ? value.map((item) => (isObject(item) ? withoutNulls(item) : item))
-        : value;
-  }
-  return result;
+  return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { backoffDelayMs } from '../common/backoff.js';
@@ -16,28 +17,21 @@ export type RowFormat =
   | { format: 'JSONEachRow' }
   | { format: 'JSONCompactEachRow'; columns: readonly string[] };
 
-/** Where a batch of rows goes: one INSERT into `table`. Injected so a test can route it through a store it stops and restarts. */
-export type InsertTarget = (table: string, rows: readonly unknown[], format: RowFormat) => Promise<void>;
+/**
+ * Where a batch of rows goes: one INSERT into `table` of `lines`, each row already encoded as one
+ * JSON text line of `format`. Injected so a test can route it through a store it stops and restarts.
+ */
+export type InsertTarget = (table: string, lines: readonly string[], format: RowFormat) => Promise<void>;
 
 // Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
 const insertSettings = {
   // Evidence is an object in the Finding and a String column: keep its JSON text.
   input_format_json_read_objects_as_strings: 1,
-  // Nested objects (credential, destination, path steps …) are named tuples; an absent optional field is NULL.
-  input_format_json_named_tuples_as_objects: 1,
-  input_format_json_defaults_for_missing_elements_in_named_tuple: 1,
   // Rows are the schema objects as they are; a field without a column (e.g. a future optional one) is not an error.
   input_format_skip_unknown_fields: 1,
 } as const;
 
-const compactSettings = { ...insertSettings, input_format_json_named_tuples_as_objects: 0 } as const;
-
-/** Rows as the JSON lines of `format`: what the client would send, encoded here for chDB's raw insert. */
-function jsonLines(rows: readonly unknown[]): Buffer {
-  let text = '';
-  for (const row of rows) text += `${JSON.stringify(row)}\n`;
-  return Buffer.from(text);
-}
+const payload = (lines: readonly string[]): Buffer => Buffer.from(`${lines.join('\n')}\n`);
 
 /** Inserts through the embedded engine's raw insert when there is one, else through the client. */
 export function clickhouseInsert({
@@ -45,38 +39,30 @@ export function clickhouseInsert({
   rawInsert,
 }: Pick<StoreConnection, 'client' | 'rawInsert'>): InsertTarget {
   if (rawInsert !== undefined) {
-    return async (table, rows, format) => {
-      const compact = format.format === 'JSONCompactEachRow';
+    return async (table, lines, format) => {
       await rawInsert({
         table,
-        values: jsonLines(rows),
+        values: payload(lines),
         format: format.format,
-        ...(compact ? { columns: format.columns } : {}),
-        settings: compact ? compactSettings : insertSettings,
+        ...(format.format === 'JSONCompactEachRow' ? { columns: format.columns } : {}),
+        settings: insertSettings,
       });
     };
   }
   return clientInsert(client);
 }
 
+/** The encoded lines as the body of an INSERT statement: the client sends them as they are. */
 function clientInsert(client: ClickHouseClient): InsertTarget {
-  return async (table, rows, format) => {
-    if (format.format === 'JSONEachRow') {
-      await client.insert({
-        table,
-        values: rows,
-        format: 'JSONEachRow',
-        clickhouse_settings: insertSettings,
-      });
-      return;
-    }
-    await client.insert({
-      table,
-      values: rows as unknown[][],
-      columns: [...format.columns] as [string, ...string[]],
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: compactSettings,
+  return async (table, lines, format) => {
+    const columns = format.format === 'JSONCompactEachRow' ? ` (${format.columns.join(', ')})` : '';
+    const { stream } = await client.exec({
+      query: `INSERT INTO ${table}${columns} FORMAT ${format.format}`,
+      values: Readable.from([payload(lines)]),
+      clickhouse_settings: insertSettings,
     });
+    // An INSERT answers with an empty body; it is read so that the connection goes back to the pool.
+    for await (const _ of stream);
   };
 }
 
@@ -94,7 +80,8 @@ export type WriterSettings = Pick<
 
 const dayMs = 86_400_000;
 
-type TableQueue = { table: string; rows: unknown[]; format: RowFormat };
+/** Rows wait encoded: one string each (cheaper to hold than the objects), encoded as they come. */
+type TableQueue = { table: string; rows: string[]; format: RowFormat };
 
 const objects: RowFormat = { format: 'JSONEachRow' };
 
@@ -195,16 +182,16 @@ export class BufferedStoreWriter implements StoreWriter {
 
   private enqueue(batch: StoreBatch): void {
     const { findings, incidents, hops, deadLetters } = this.queues;
-    for (const finding of batch.findings ?? []) findings.rows.push(finding);
-    for (const incident of batch.incidents ?? []) incidents.rows.push(incidentRow(incident));
+    for (const finding of batch.findings ?? []) findings.rows.push(JSON.stringify(finding));
+    for (const incident of batch.incidents ?? []) incidents.rows.push(JSON.stringify(incidentRow(incident)));
     // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
-      if (hop.ts >= keptFrom) hops.rows.push(hopRow(hop));
+      if (hop.ts >= keptFrom) hops.rows.push(JSON.stringify(hopRow(hop)));
       else this.pastRetention++;
     }
     for (const letter of batch.deadLetters ?? []) {
-      deadLetters.rows.push(deadLetterRow(letter, this.settings.deadLetterMaxBytes));
+      deadLetters.rows.push(JSON.stringify(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
     }
     this.buffered = findings.rows.length + incidents.rows.length + hops.rows.length + deadLetters.rows.length;
   }
@@ -263,7 +250,7 @@ export class BufferedStoreWriter implements StoreWriter {
     if (this.buffered > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  private async insertWithRetry({ table, format }: TableQueue, rows: unknown[]): Promise<void> {
+  private async insertWithRetry({ table, format }: TableQueue, rows: string[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.insert(table, rows, format);

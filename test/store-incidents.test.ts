@@ -107,7 +107,7 @@ describeStoreTargets('store — incidents', (target) => {
         deadLettersTtlDays: config.store.deadLettersTtlDays,
       };
       await sql.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.store.database}` });
-      for (const statement of migrations[0]!.statements(settings)) await sql.command({ query: statement });
+      await migrations[0]!.apply(sql, settings);
       await sql.command({
         query: `CREATE TABLE ${settings.tables.migrations} (version UInt32, name String, appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`,
       });

@@ -1,8 +1,13 @@
 import { afterEach, expect, it } from 'vitest';
+import { createLogger } from '../common/logger.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
 import type { Finding } from '../schemas/finding.js';
 import { InvalidCursorError, migrateStore } from '../store/index.js';
+import { migrations } from '../store/migrations.js';
+import { migrationsTable } from '../store/schema.js';
+import { storeTables } from '../store/tables.js';
 import type { FindingFilter, HopwatchStore } from '../store/types.js';
+import { BufferedStoreWriter, clickhouseInsert } from '../store/writer.js';
 import { makeDeadLetter, makeFinding, makeHop } from './helpers/store-fixtures.js';
 import { describeStoreTargets, type StoreOverrides } from './helpers/store-targets.js';
 
@@ -40,10 +45,9 @@ describeStoreTargets('store', (target) => {
     return seen;
   }
 
-  it('reads back findings, hops and dead letters as they were written', async () => {
-    const { store } = await fresh();
+  /** One finding, a trace whose last hop fills every optional field, and a dead letter. */
+  function everyKindOfRow(now: number) {
     const finding = makeFinding(1, { credential: 'key:00000000000000aa' });
-    const now = Date.now();
     const everyField = makeHop(7, 3, now + 3, {
       credential: {
         id: 'jwt:https://idp.example|agent-2',
@@ -68,21 +72,52 @@ describeStoreTargets('store', (target) => {
       bytesIn: 128,
       parentInferred: true,
       originConfidence: 'partial',
+      sessionId: 'mcp-session-1',
+      observedAs: ['outbound-7-3'],
       path: [
         { hopId: 'trace-00000007-0', service: 'svc-0', workload: 'support-agent', credential: 'c' },
-        { hopId: 'trace-00000007-3', service: 'svc-3', credential: 'c' },
+        { hopId: 'trace-00000007-3', service: 'svc-3', credential: 'c"\\\ttab' },
       ],
     });
     const hops = [...[0, 1, 2].map((depth) => makeHop(7, depth, now + depth)), everyField];
-    await write(store, { findings: [finding], hops, deadLetters: [makeDeadLetter(1)] });
+    return { finding, hops, deadLetter: makeDeadLetter(1) };
+  }
 
+  async function expectReadBack(store: HopwatchStore, { finding, hops }: ReturnType<typeof everyKindOfRow>) {
     expect(await store.reader.getFinding(finding.id)).toEqual(finding);
     expect(await store.reader.listFindings({}, 10, null)).toEqual({ items: [finding], nextCursor: null });
     expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
     expect(await store.reader.stats()).toEqual({ findings: 1, hops: 4, deadLetters: 1 });
+  }
+
+  it('reads back findings, hops and dead letters as they were written', async () => {
+    const { store } = await fresh();
+    const rows = everyKindOfRow(Date.now());
+    await write(store, { findings: [rows.finding], hops: rows.hops, deadLetters: [rows.deadLetter] });
+    await expectReadBack(store, rows);
     expect(store.writer.pending()).toBe(0);
     expect(store.writer.available()).toBe(true);
     expect(await store.ping()).toBe(true);
+  });
+
+  it("writes the same rows through the client's INSERT (a server's path) as through chDB's own insert", async () => {
+    const { config, store } = await fresh();
+    const sql = await target.sql(config);
+    const writer = new BufferedStoreWriter(
+      clickhouseInsert({ client: sql }),
+      storeTables(config.store.database),
+      config.store,
+      createLogger('silent'),
+    );
+    try {
+      const rows = everyKindOfRow(Date.now());
+      await writer.write({ findings: [rows.finding], hops: rows.hops, deadLetters: [rows.deadLetter] });
+      await writer.flush();
+      await expectReadBack(store, rows);
+    } finally {
+      await writer.close();
+      await sql.close();
+    }
   });
 
   it('answers null and empty for what it never stored', async () => {
@@ -311,14 +346,70 @@ describeStoreTargets('store', (target) => {
     }
   });
 
+  it('carries hops written in the first layout (named tuples) over to the flat one, all of them read back as written', async () => {
+    const config = target.config();
+    const settings = {
+      tables: storeTables(config.store.database),
+      hopsTtlDays: config.store.hopsTtlDays,
+      deadLettersTtlDays: config.store.deadLettersTtlDays,
+    };
+    const now = Date.now() - 60_000;
+    const root = makeHop(41, 0, now, { delegation: ['jwt:https://idp.example|user-7'], sessionId: 'mcp-1' });
+    const child = makeHop(41, 1, now + 5, {
+      parentInferred: true,
+      originConfidence: 'partial',
+      observedAs: ['outbound-copy'],
+      path: [
+        ...root.path,
+        { hopId: 'trace-00000029-1', service: 'svc-1', credential: 'api_key:sha256:ab12' },
+      ],
+    });
+    const untraced = makeHop(42, 0, now + 9, { traceId: undefined, spanId: undefined, requestId: undefined });
+    const firstLayout = [root, child, untraced];
+    const sql = await target.sql(config);
+    try {
+      await sql.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.store.database}` });
+      await sql.command({ query: migrationsTable(settings) });
+      for (const migration of migrations.slice(0, 3)) {
+        await migration.apply(sql, settings);
+        await sql.insert({
+          table: settings.tables.migrations,
+          values: [{ version: migration.version, name: migration.name }],
+          format: 'JSONEachRow',
+        });
+      }
+      // How the first layout took hops: the objects as they are, nested objects into named tuples.
+      await sql.insert({
+        table: settings.tables.hops,
+        values: firstLayout.map((hop) => ({ ...hop, traceId: hop.traceId ?? '' })),
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          input_format_json_named_tuples_as_objects: 1,
+          input_format_json_defaults_for_missing_elements_in_named_tuple: 1,
+        },
+      });
+    } finally {
+      await sql.close();
+    }
+    const store = await target.open(config);
+    opened.push(store);
+    expect(await store.reader.traceHops(root.traceId ?? '')).toEqual([root, child]);
+    expect((await store.reader.credentialSummary(root.originCredential))?.hopCount).toBe(2);
+    const summary = await store.reader.credentialSummary(untraced.originCredential);
+    expect(summary?.topDestinations).toEqual([{ service: 'svc-0', count: 1 }]);
+    expect(await store.reader.stats()).toMatchObject({ hops: 3 });
+    expect(await store.migrate()).toEqual([]);
+  });
+
   it('applies each migration once: a restart applies nothing and keeps the data', async () => {
     const config = target.config();
     expect((await migrateStore(config)).changes).toEqual([
       'migration 1: create findings, hops and dead_letters',
       'migration 2: incidents, and the incident and silence of each finding',
       'migration 3: the MCP session and the other observation points of each hop',
+      'migration 4: hops in flat columns, the lineage path as JSON text',
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 3 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 4 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -340,6 +431,7 @@ describeStoreTargets('store', (target) => {
         { version: 1, name: 'create findings, hops and dead_letters' },
         { version: 2, name: 'incidents, and the incident and silence of each finding' },
         { version: 3, name: 'the MCP session and the other observation points of each hop' },
+        { version: 4, name: 'hops in flat columns, the lineage path as JSON text' },
       ]);
     } finally {
       await sql.close();
