@@ -8,6 +8,7 @@ import { SerialQueue } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import type { StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
+import { KeyedLineQueue, LineQueue, type RowQueue } from './row-queue.js';
 import { deadLetterRow, hopInsertColumns, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
@@ -80,35 +81,34 @@ export type WriterSettings = Pick<
 
 const dayMs = 86_400_000;
 
-/** Rows wait encoded: one string each (cheaper to hold than the objects), encoded as they come. */
-type TableQueue = { table: string; rows: string[]; format: RowFormat };
-
 const objects: RowFormat = { format: 'JSONEachRow' };
 
 /**
- * Buffers rows per table and writes them in batches of at most `batchMaxRows`, when a table's
- * buffer reaches that size or `batchMaxDelayMs` after the first row waits. Memory is bounded:
- * `write()` waits for a flush once `bufferMaxRows` rows are held, and rejects with
- * StoreUnavailableError when that flush fails, leaving the batch with the caller. Rows are removed
- * only once written: a failed batch stays buffered and is retried in the background with capped
- * exponential backoff until it is written, so an unavailable store delays rows but never drops them.
+ * Buffers rows per table, encoded as they come (one line of text each, cheaper to hold than the
+ * objects, and the next batch is encoded while the one before it is inserted), and writes them in
+ * batches of at most `batchMaxRows`.
+ *
+ * Two lanes, each holding at most `bufferMaxRows`: findings and their incidents are written the moment
+ * they come and never wait for room behind hops; hops and dead letters are written when a table's
+ * buffer reaches `batchMaxRows` or `batchMaxDelayMs` after the first row waits. `write()` waits for a
+ * flush once a lane it adds to is full, and rejects with StoreUnavailableError when that flush fails:
+ * hops and dead letters then stay with the caller; findings and incidents it may already have taken
+ * are kept by id, so the caller's retry of the batch adds nothing twice. Rows are removed only once
+ * written: a failed batch stays buffered and is retried in the background with capped exponential
+ * backoff until it is written, so an unavailable store delays rows but never drops them.
  * Delivery is at least once: findings and hops deduplicate by id in the store.
  */
 export class BufferedStoreWriter implements StoreWriter {
-  private readonly queues: {
-    findings: TableQueue;
-    incidents: TableQueue;
-    hops: TableQueue;
-    deadLetters: TableQueue;
-  };
-  private buffered = 0;
+  private readonly findings: KeyedLineQueue;
+  private readonly incidents: KeyedLineQueue;
+  private readonly hops: LineQueue;
+  private readonly deadLetters: LineQueue;
   private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private next: Promise<void> | null = null;
-  /** Findings (and their incidents) have their own drain: never queued behind hop batches, written the moment they come. */
   private readonly findingsDrain = new SerialQueue();
   private findingsNext: Promise<void> | null = null;
   private closed = false;
@@ -119,27 +119,27 @@ export class BufferedStoreWriter implements StoreWriter {
     private readonly settings: WriterSettings,
     private readonly logger: Logger,
   ) {
-    this.queues = {
-      findings: { table: tables.findings, rows: [], format: objects },
-      incidents: { table: tables.incidents, rows: [], format: objects },
-      hops: {
-        table: tables.hops,
-        rows: [],
-        format: { format: 'JSONCompactEachRow', columns: hopInsertColumns },
-      },
-      deadLetters: { table: tables.deadLetters, rows: [], format: objects },
-    };
+    this.findings = new KeyedLineQueue(tables.findings, objects);
+    this.incidents = new KeyedLineQueue(tables.incidents, objects);
+    this.hops = new LineQueue(tables.hops, { format: 'JSONCompactEachRow', columns: hopInsertColumns });
+    this.deadLetters = new LineQueue(tables.deadLetters, objects);
   }
 
   async write(batch: StoreBatch): Promise<void> {
     if (this.closed) throw new Error('the store writer is closed');
-    while (this.buffered >= this.settings.bufferMaxRows) await this.flush();
-    this.enqueue(batch);
-    const { findings, incidents, hops, deadLetters } = this.queues;
-    if (findings.rows.length + incidents.rows.length > 0) this.flushFindingsInBackground();
-    const full = Math.max(hops.rows.length, deadLetters.rows.length);
-    if (full >= this.settings.batchMaxRows) this.flushInBackground();
-    else if (hops.rows.length + deadLetters.rows.length > 0) this.schedule(this.settings.batchMaxDelayMs);
+    const { bufferMaxRows } = this.settings;
+    const verdicts = (batch.findings?.length ?? 0) + (batch.incidents?.length ?? 0);
+    if (verdicts > 0) {
+      while (this.verdictsHeld() >= bufferMaxRows) await this.flushFindings();
+      this.enqueueVerdicts(batch);
+      this.flushFindingsInBackground();
+    }
+    if ((batch.hops?.length ?? 0) + (batch.deadLetters?.length ?? 0) === 0) return;
+    while (this.rowsHeld() >= bufferMaxRows) await this.flushRest();
+    this.enqueueRows(batch);
+    if (Math.max(this.hops.size(), this.deadLetters.size()) >= this.settings.batchMaxRows)
+      this.flushInBackground();
+    else if (this.rowsHeld() > 0) this.schedule(this.settings.batchMaxDelayMs);
   }
 
   /** Writes everything buffered: the findings' drain and the hops' and dead letters'. */
@@ -162,7 +162,7 @@ export class BufferedStoreWriter implements StoreWriter {
   }
 
   pending(): number {
-    return this.buffered;
+    return this.verdictsHeld() + this.rowsHeld();
   }
 
   hopsPastRetention(): number {
@@ -180,20 +180,31 @@ export class BufferedStoreWriter implements StoreWriter {
     await this.flush();
   }
 
-  private enqueue(batch: StoreBatch): void {
-    const { findings, incidents, hops, deadLetters } = this.queues;
-    for (const finding of batch.findings ?? []) findings.rows.push(JSON.stringify(finding));
-    for (const incident of batch.incidents ?? []) incidents.rows.push(JSON.stringify(incidentRow(incident)));
+  private verdictsHeld(): number {
+    return this.findings.size() + this.incidents.size();
+  }
+
+  private rowsHeld(): number {
+    return this.hops.size() + this.deadLetters.size();
+  }
+
+  private enqueueVerdicts(batch: StoreBatch): void {
+    for (const finding of batch.findings ?? []) this.findings.push(finding.id, JSON.stringify(finding));
+    for (const incident of batch.incidents ?? []) {
+      this.incidents.push(`${incident.id}#${incident.version}`, JSON.stringify(incidentRow(incident)));
+    }
+  }
+
+  private enqueueRows(batch: StoreBatch): void {
     // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
-      if (hop.ts >= keptFrom) hops.rows.push(JSON.stringify(hopRow(hop)));
+      if (hop.ts >= keptFrom) this.hops.push(JSON.stringify(hopRow(hop)));
       else this.pastRetention++;
     }
     for (const letter of batch.deadLetters ?? []) {
-      deadLetters.rows.push(JSON.stringify(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
+      this.deadLetters.push(JSON.stringify(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
     }
-    this.buffered = findings.rows.length + incidents.rows.length + hops.rows.length + deadLetters.rows.length;
   }
 
   private startDrain(): Promise<void> {
@@ -208,9 +219,9 @@ export class BufferedStoreWriter implements StoreWriter {
   private flushFindings(): Promise<void> {
     this.findingsNext ??= this.findingsDrain.run(async () => {
       this.findingsNext = null;
-      await this.drainQueue(this.queues.findings);
+      await this.drainQueue(this.findings);
       // After the findings: an incident never points at a finding that is not stored.
-      await this.drainQueue(this.queues.incidents);
+      await this.drainQueue(this.incidents);
     });
     return this.findingsNext;
   }
@@ -218,7 +229,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private flushFindingsInBackground(): void {
     this.flushFindings().catch((error: unknown) => {
       this.logger.warn(
-        { reason: describeError(error), pending: this.buffered },
+        { reason: describeError(error), pending: this.pending() },
         'findings write failed; retrying',
       );
       // The writer's one retry timer (not one per failed write): its flush writes the findings too.
@@ -226,35 +237,33 @@ export class BufferedStoreWriter implements StoreWriter {
     });
   }
 
-  private async drainQueue(queue: TableQueue): Promise<void> {
-    while (queue.rows.length > 0) {
-      const batch = queue.rows.slice(0, this.settings.batchMaxRows);
-      await this.insertWithRetry(queue, batch);
-      // Writers only append, so the written batch is still the head of the queue.
-      queue.rows.splice(0, batch.length);
-      this.buffered -= batch.length;
+  private async drainQueue(queue: RowQueue): Promise<void> {
+    while (queue.size() > 0) {
+      const taken = queue.take(this.settings.batchMaxRows);
+      await this.insertWithRetry(queue, taken.lines);
+      taken.written();
     }
   }
 
   private async drain(): Promise<void> {
     this.clearTimer();
     try {
-      await this.drainQueue(this.queues.hops);
-      await this.drainQueue(this.queues.deadLetters);
+      await this.drainQueue(this.hops);
+      await this.drainQueue(this.deadLetters);
       this.failedDrains = 0;
     } catch (error) {
       this.failedDrains += 1;
       if (!this.closed) this.schedule(this.retryDelay(this.failedDrains));
       throw error;
     }
-    if (this.buffered > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
+    if (this.pending() > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  private async insertWithRetry({ table, format }: TableQueue, rows: string[]): Promise<void> {
+  private async insertWithRetry({ table, format }: RowQueue, lines: readonly string[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.insert(table, rows, format);
-        if (!this.reachable) this.logger.info({ table, pending: this.buffered }, 'store reachable again');
+        await this.insert(table, lines, format);
+        if (!this.reachable) this.logger.info({ table, pending: this.pending() }, 'store reachable again');
         this.reachable = true;
         return;
       } catch (error) {
@@ -262,8 +271,8 @@ export class BufferedStoreWriter implements StoreWriter {
         this.reachable = false;
         if (!isTransient(error) || attempt >= this.settings.retryMaxAttempts) {
           throw new StoreUnavailableError(
-            `could not write ${rows.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
-              `${this.buffered} rows stay buffered`,
+            `could not write ${lines.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
+              `${this.pending()} rows stay buffered`,
             { cause: error },
           );
         }
@@ -281,7 +290,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private flushInBackground(): void {
     this.flush().catch((error: unknown) => {
       this.logger.warn(
-        { reason: describeError(error), pending: this.buffered },
+        { reason: describeError(error), pending: this.pending() },
         'store flush failed; retrying',
       );
     });

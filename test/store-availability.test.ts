@@ -66,11 +66,19 @@ describe('store writer while the store is unavailable', () => {
       expect(writer.available()).toBe(false);
       expect(writer.pending()).toBe(4);
 
-      // Room is left in the buffer, so this batch is accepted; the next one finds it full and is refused.
-      await writer.write({ findings: findings(3, 3), hops: [makeHop(2, 0, Date.now())] });
-      expect(writer.pending()).toBe(8);
-      await expect(writer.write({ findings: findings(6, 1) })).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect(writer.pending()).toBe(8);
+      // The same findings again (a caller retrying its batch) replace the waiting ones: nothing is added.
+      await writer.write({ findings: findings(0, 3) });
+      expect(writer.pending()).toBe(4);
+      // Findings and hops each have a lane of bufferMaxRows (8). Room is left in both, so this batch is
+      // accepted; then a batch for a full lane is refused, not dropped and not half taken.
+      const hops = (from: number, count: number) =>
+        Array.from({ length: count }, (_, index) => makeHop(from + index, 0, Date.now()));
+      await writer.write({ findings: findings(3, 5), hops: hops(2, 6) });
+      expect(writer.pending()).toBe(15);
+      await expect(writer.write({ findings: findings(8, 1) })).rejects.toBeInstanceOf(StoreUnavailableError);
+      await writer.write({ hops: hops(8, 1) });
+      await expect(writer.write({ hops: hops(9, 1) })).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(writer.pending()).toBe(16);
     } finally {
       await expect(writer.close()).rejects.toBeInstanceOf(StoreUnavailableError);
       await client.close();
