@@ -93,13 +93,13 @@ export class LineageResolver {
       return;
     }
     const trace = this.traceFor(hop.traceId, hop.ts);
-    if (trace.nodes.has(hop.id)) {
+    if (trace.node(hop.id) !== undefined) {
       this.duplicateHops++;
       return;
     }
     const node = createHopNode(hop, this.names);
     if (this.mergedIntoTwin(hop, node, trace)) return;
-    if (trace.nodes.size < this.config.maxHopsPerTrace) trace.index(node);
+    if (trace.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
     this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
   }
@@ -182,7 +182,7 @@ export class LineageResolver {
     for (const { trace, lastTs, pending } of traces) {
       this.traces.set(trace.traceId, trace, lastTs);
       for (const { hop, deadline } of pending) {
-        const node = trace.nodes.get(hop.id) ?? createHopNode(hop, this.names);
+        const node = trace.node(hop.id) ?? createHopNode(hop, this.names);
         const entry: PendingHop = { hop, node, trace, done: false, deadlineScheduled: false };
         this.track(entry, false);
         if (deadline) this.scheduleDeadline(entry);
@@ -323,7 +323,7 @@ export class LineageResolver {
           ? 'partial'
           : parent.confidence;
     // Only indexed roots can adopt hops with lost ancestors, so that a snapshot can name them.
-    if (parent === undefined && trace.nodes.get(hop.id) === node) trace.addRoot(node);
+    if (parent === undefined && trace.node(hop.id) === node) trace.addRoot(node);
     pending.done = true;
     trace.removePending(pending);
     this.pendingCount--;

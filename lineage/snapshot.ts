@@ -77,7 +77,7 @@ export function snapshotLineage(resolver: LineageResolver): JsonOut<LineageSnaps
 function* traceRecords(resolver: LineageResolver): Generator<TraceRecord> {
   for (const [traceId, trace, lastTs] of resolver.tracesInOrder()) {
     const nodes: NodeRecord[] = [];
-    for (const node of trace.nodes.values()) nodes.push(nodeRecord(node));
+    for (const node of trace.nodes()) nodes.push(nodeRecord(node));
     const pending = [...trace.pending].map((entry) => ({
       hop: entry.hop,
       deadline: entry.deadlineScheduled,

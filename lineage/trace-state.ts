@@ -99,18 +99,37 @@ export function isBefore(a: HopNode, b: HopNode): boolean {
   return a.ts < b.ts || (a.ts === b.ts && a.step.hopId < b.step.hopId);
 }
 
+/** The lookups of a trace with more than one hop. */
+class TraceIndex {
+  readonly nodes = new Map<string, HopNode>();
+  readonly byService = new Map<string, HopNode[]>();
+  spans: Map<string, HopNode> | undefined;
+
+  add(node: HopNode): void {
+    this.nodes.set(node.step.hopId, node);
+    if (node.spanId !== undefined) {
+      this.spans ??= new Map();
+      const existing = this.spans.get(node.spanId);
+      if (existing === undefined || isBefore(node, existing)) this.spans.set(node.spanId, node);
+    }
+    const sameService = this.byService.get(node.service);
+    if (sameService === undefined) this.byService.set(node.service, [node]);
+    else sameService.push(node);
+  }
+}
+
 /**
- * The hops of one trace, indexed for exact span links and for inferred parenthood. Collections a
- * trace may never need (span index, waiting hops, roots) are created on first use: most traces are
- * short, and their fixed cost is most of what they weigh.
+ * The hops of one trace, indexed for exact span links and for inferred parenthood. Most traces are
+ * one hop, and Maps are most of what a short trace weighs: a trace holds its first hop as it is and
+ * builds its index at the second. Collections a trace may never need (waiting hops, roots) are created
+ * on first use too.
  */
 export class TraceState {
-  readonly nodes = new Map<string, HopNode>();
   /** An MCP session standing in for a trace: its calls have no ancestors to wait for. */
   readonly session: boolean;
+  private only: HopNode | undefined;
+  private indexed: TraceIndex | undefined;
   private waiting: Set<PendingHop> | undefined;
-  private spans: Map<string, HopNode> | undefined;
-  private readonly byService = new Map<string, HopNode[]>();
   private roots: HopNode[] | undefined;
 
   constructor(readonly traceId: string) {
@@ -132,22 +151,45 @@ export class TraceState {
     if (this.waiting?.size === 0) this.waiting = undefined;
   }
 
+  /** Indexed hops. */
+  get size(): number {
+    return this.indexed?.nodes.size ?? (this.only === undefined ? 0 : 1);
+  }
+
+  node(hopId: string): HopNode | undefined {
+    if (this.indexed !== undefined) return this.indexed.nodes.get(hopId);
+    return this.only?.step.hopId === hopId ? this.only : undefined;
+  }
+
+  nodes(): Iterable<HopNode> {
+    if (this.indexed !== undefined) return this.indexed.nodes.values();
+    return this.only === undefined ? [] : [this.only];
+  }
+
   index(node: HopNode): void {
-    this.nodes.set(node.step.hopId, node);
-    if (node.spanId !== undefined) {
-      this.spans ??= new Map();
-      const existing = this.spans.get(node.spanId);
-      if (existing === undefined || isBefore(node, existing)) this.spans.set(node.spanId, node);
+    if (this.indexed === undefined && this.only === undefined) {
+      this.only = node;
+      return;
     }
-    const sameService = this.byService.get(node.service);
-    if (sameService === undefined) this.byService.set(node.service, [node]);
-    else sameService.push(node);
+    if (this.indexed === undefined) {
+      this.indexed = new TraceIndex();
+      this.indexed.add(this.only!);
+      this.only = undefined;
+    }
+    this.indexed.add(node);
   }
 
   /** Keeps the node findable under its hop id after a merge made another observation its lead. */
   rekey(node: HopNode, previousId: string): void {
-    this.nodes.delete(previousId);
-    this.nodes.set(node.step.hopId, node);
+    // A lone hop is found by its current id already.
+    if (this.indexed === undefined) return;
+    this.indexed.nodes.delete(previousId);
+    this.indexed.nodes.set(node.step.hopId, node);
+  }
+
+  private toService(service: string): readonly HopNode[] | undefined {
+    if (this.indexed !== undefined) return this.indexed.byService.get(service);
+    return this.only?.service === service ? [this.only] : undefined;
   }
 
   /**
@@ -156,7 +198,7 @@ export class TraceState {
    * a request moments apart, so only the latest few hops to that service are looked at.
    */
   sameRequest(node: HopNode, skewMs: number): HopNode | undefined {
-    const candidates = node.requestId === undefined ? undefined : this.byService.get(node.service);
+    const candidates = node.requestId === undefined ? undefined : this.toService(node.service);
     if (candidates === undefined) return undefined;
     const oldest = Math.max(0, candidates.length - sameRequestReach);
     for (let index = candidates.length - 1; index >= oldest; index--) {
@@ -172,7 +214,8 @@ export class TraceState {
   }
 
   bySpan(spanId: string): HopNode | undefined {
-    return this.spans?.get(spanId);
+    if (this.indexed !== undefined) return this.indexed.spans?.get(spanId);
+    return this.only?.spanId === spanId ? this.only : undefined;
   }
 
   addRoot(node: HopNode): void {
@@ -196,7 +239,7 @@ export class TraceState {
    */
   inferParent(node: HopNode): HopNode | undefined {
     if (node.caller === undefined) return this.enclosingHop(node);
-    const candidates = this.byService.get(node.caller);
+    const candidates = this.toService(node.caller);
     if (candidates === undefined) return undefined;
     let best: HopNode | undefined;
     for (const candidate of candidates) {
@@ -209,7 +252,7 @@ export class TraceState {
   /** Whole containment, not just the start: concurrent sibling calls overlap but rarely nest. */
   private enclosingHop(node: HopNode): HopNode | undefined {
     let best: HopNode | undefined;
-    for (const candidate of this.nodes.values()) {
+    for (const candidate of this.nodes()) {
       if (candidate === node || !isBefore(candidate, node) || candidate.end < node.end) continue;
       if (best === undefined || isTighter(candidate, best)) best = candidate;
     }
