@@ -30,7 +30,16 @@ export class IdleMap<V> {
   evicted = 0;
   expired = 0;
 
-  constructor(private readonly options: IdleMapOptions<V>) {}
+  private idleMs: number;
+
+  constructor(private readonly options: IdleMapOptions<V>) {
+    this.idleMs = options.idleMs;
+  }
+
+  /** Keeps idle entries at least `idleMs` (a map shared by users who need different horizons). */
+  keepIdleFor(idleMs: number): void {
+    if (idleMs > this.idleMs) this.idleMs = idleMs;
+  }
 
   get size(): number {
     return this.slots.size;
@@ -74,7 +83,7 @@ export class IdleMap<V> {
 
   /** Removes entries idle since before `watermark − idleMs`, least recently touched first. */
   expire(watermark: number): void {
-    const horizon = watermark - this.options.idleMs;
+    const horizon = watermark - this.idleMs;
     while (this.oldest !== null && this.oldest.lastTs < horizon) this.remove(this.oldest, 'expired');
   }
 

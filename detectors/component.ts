@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isObject } from '../common/json.js';
 import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
+import type { RootAnchors } from './root-actions.js';
 import { PerCredentialSettings } from './settings.js';
 import type { Detector, DetectorContext, SharedDetectorSettings } from './types.js';
 
@@ -28,6 +29,7 @@ export type DetectorBuild = {
   sections: Readonly<Record<string, unknown>>;
   overrides: ReadonlyArray<{ match: string } & Readonly<Record<string, unknown>>>;
   shared: SharedDetectorSettings;
+  rootAnchors: RootAnchors;
   now: () => number;
   snapshot?: unknown;
 };
@@ -66,14 +68,15 @@ export function detectorComponent<Key extends string, Fields extends z.ZodRawSha
     configKey: spec.configKey,
     configSchema,
     overrideSchema,
-    build({ sections, overrides, shared, now, snapshot }) {
+    build({ sections, overrides, shared, rootAnchors, now, snapshot }) {
       // The top-level schema parsed this section with `configSchema`, so it has this shape.
       const section = sections[spec.configKey] as Section;
       const patches = overrides.flatMap(({ match, [spec.configKey]: patch }) =>
         patch === undefined ? [] : [{ match, patch: patch as Partial<Section> }],
       );
       const settings = new PerCredentialSettings(section, patches, mergeSection);
-      const detector = spec.create({ config: section, shared, now, settingsFor: (id) => settings.for(id) });
+      const settingsFor = (id: string) => settings.for(id);
+      const detector = spec.create({ config: section, shared, rootAnchors, now, settingsFor });
       if (snapshot !== undefined) detector.restore(readSnapshot(spec.name, spec.snapshotSchema, snapshot));
       return detector;
     },

@@ -16,20 +16,9 @@ export function callKey(hop: ResolvedHop): string {
   return `${caller} → ${destinationKey(hop)} ${method} ${target}`;
 }
 
-let lastHop: ResolvedHop | undefined;
-let lastKey: string | undefined;
-
-/**
- * Key of one root action: the origin credential and the trace (NUL cannot occur in either). The
- * detectors that keep state per root action ask for the same hop in turn: they get one string, built
- * once, which their maps then share instead of holding a copy each.
- */
+/** Key of one root action: the origin credential and the trace (NUL cannot occur in either). */
 export function rootActionKey(hop: ResolvedHop): string | undefined {
-  if (hop !== lastHop) {
-    lastHop = hop;
-    lastKey = hop.traceId === undefined ? undefined : `${hop.originCredential}\u0000${hop.traceId}`;
-  }
-  return lastKey;
+  return hop.traceId === undefined ? undefined : `${hop.originCredential}\u0000${hop.traceId}`;
 }
 
 /** A root-action key as an analyst reads it. */

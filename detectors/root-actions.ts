@@ -7,16 +7,30 @@ import type { KeyedWindows } from './window.js';
 /** What a per-root-action window knows of its action: empty origin until its first hop. */
 export type RootActionWindow = { origin: string; traceId: string; late: number };
 
+type RootAction = { key: string; anchor: number; starts: boolean };
+
 /**
  * Where each root action (origin credential + trace) started. Lineage emits a root before its
  * descendants, so the first hop seen for a key is the root, and per-root windows are anchored at
  * its start: [root, root + window), then the following ones.
+ *
+ * One for the engine, shared by every detector that keeps state per root action: the detectors ask
+ * for the same hop in turn and all get the answer the first one got (whether the hop starts its
+ * action is decided once), and an action is remembered once, for the longest horizon any of them needs.
  */
 export class RootAnchors {
   private readonly anchors: IdleMap<number>;
+  private lastHop: ResolvedHop | undefined;
+  private lastAction: RootAction | undefined;
 
-  constructor(idleMs: number, maxEntries: number) {
-    this.anchors = new IdleMap<number>({ idleMs, maxEntries });
+  constructor(maxEntries: number) {
+    this.anchors = new IdleMap<number>({ idleMs: 0, maxEntries });
+  }
+
+  /** Keeps an action's anchor while it has been idle for less than `idleMs`; returns the shared anchors. */
+  require(idleMs: number): this {
+    this.anchors.keepIdleFor(idleMs);
+    return this;
   }
 
   get size(): number {
@@ -28,7 +42,15 @@ export class RootAnchors {
    * of the action, descendant or sibling call of the originator, counts as one of its calls).
    * Undefined for hops without a trace.
    */
-  anchorOf(hop: ResolvedHop): { key: string; anchor: number; starts: boolean } | undefined {
+  anchorOf(hop: ResolvedHop): RootAction | undefined {
+    if (hop !== this.lastHop) {
+      this.lastHop = hop;
+      this.lastAction = this.anchor(hop);
+    }
+    return this.lastAction;
+  }
+
+  private anchor(hop: ResolvedHop): RootAction | undefined {
     const key = rootActionKey(hop);
     if (key === undefined) return undefined;
     const anchor = this.anchors.touch(key, hop.ts);

@@ -1,5 +1,6 @@
 import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { RootAnchors } from './root-actions.js';
 
 /** One detector: a pure event-time state machine. */
 export interface Detector {
@@ -41,6 +42,8 @@ export type DetectorContext<Section> = {
   /** The section for one credential id, with the matching overrides applied. */
   settingsFor(credentialId: string): Section;
   shared: SharedDetectorSettings;
+  /** Where each root action started, one for every detector (see RootAnchors.require). */
+  rootAnchors: RootAnchors;
   /** Stamps `detectedAt`; injected so that tests and replays control it. */
   now: () => number;
 };

@@ -4,6 +4,8 @@ import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
+import { RootAnchors } from '../detectors/root-actions.js';
+import { rootAnchorsSnapshotSchema } from '../detectors/snapshot-schemas.js';
 import type { Detector, DetectorNote } from '../detectors/types.js';
 import { incidentsConfigSchema } from '../incidents/config.js';
 import type { SilenceBook } from '../incidents/silences.js';
@@ -68,6 +70,8 @@ const engineSnapshotSchema = z.object({
   findingsByDetector: z.record(z.string(), z.number()),
   lineage: lineageSnapshotSchema,
   detectors: z.record(z.string(), z.unknown()),
+  /** Shared by the detectors that keep state per root action; in each detector's own state before. */
+  rootAnchors: rootAnchorsSnapshotSchema.optional(),
   /** Absent in snapshots taken before incidents existed. */
   incidents: incidentSnapshotSchema.optional(),
 });
@@ -82,6 +86,7 @@ export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
 class Engine implements DetectionEngine {
   private readonly lineage: LineageResolver;
   private readonly detectors: Detector[];
+  private readonly rootAnchors: RootAnchors;
   private readonly incidents: IncidentTracker;
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
@@ -103,10 +108,12 @@ class Engine implements DetectionEngine {
       snapshot?.incidents,
     );
     const { detectors } = config;
+    this.rootAnchors = new RootAnchors(detectors.maxTrackedKeys);
     const build = {
       sections: detectors as unknown as Record<string, unknown>,
       overrides: detectors.overrides,
       shared: { maxTrackedKeys: detectors.maxTrackedKeys, maxSamples: detectors.maxSamples },
+      rootAnchors: this.rootAnchors,
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));
@@ -170,6 +177,7 @@ class Engine implements DetectionEngine {
       findingsByDetector: { ...this.findingsByDetector },
       lineage: snapshotLineage(this.lineage),
       detectors,
+      rootAnchors: this.rootAnchors.snapshot(),
       incidents: this.incidents.snapshot(),
     };
   }
@@ -181,6 +189,7 @@ class Engine implements DetectionEngine {
     this.lateEvents = snapshot.lateEvents;
     Object.assign(this.findingsByDetector, snapshot.findingsByDetector);
     restoreLineage(this.lineage, snapshot.lineage);
+    if (snapshot.rootAnchors !== undefined) this.rootAnchors.restore(snapshot.rootAnchors);
   }
 
   private moveWatermark(watermark: number): void {

@@ -133,6 +133,33 @@ describe('detection engine', () => {
     }
   });
 
+  it('restores a snapshot taken before the detectors shared their root-action anchors (each kept its own)', () => {
+    // The moment of the traffic when the most root actions are anchored.
+    const probe = createDetectionEngine(engineConfig(), new CollectingSink(), { now: fixedClock });
+    let cut = 0;
+    let most = 0;
+    traffic.forEach((event, index) => {
+      probe.observe(event);
+      if (index % 10 !== 0) return;
+      const anchored = JSON.parse(JSON.stringify(probe.snapshot())).rootAnchors.entries.length;
+      if (anchored > most) [cut, most] = [index + 1, anchored];
+    });
+    expect(most).toBeGreaterThan(1);
+    const sink = new CollectingSink();
+    const first = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of traffic.slice(0, cut)) first.observe(event);
+    const saved = JSON.parse(JSON.stringify(first.snapshot()));
+    const anchors = saved.rootAnchors;
+    for (const name of ['fanout', 'recursion', 'scope_expansion']) saved.detectors[name].anchors = anchors;
+    delete saved.rootAnchors;
+    const restored = restoreDetectionEngine(engineConfig(), saved, sink, { now: fixedClock });
+    if (!restored.ok) throw new Error(restored.reason);
+    expect(JSON.parse(JSON.stringify(restored.engine.snapshot())).rootAnchors).toEqual(anchors);
+    for (const event of traffic.slice(cut)) restored.engine.observe(event);
+    restored.engine.flush();
+    expect(JSON.stringify(sink.findings)).toBe(JSON.stringify(inOrder.findings));
+  });
+
   it('refuses a snapshot it did not write, with a reason', () => {
     const restored = restoreDetectionEngine(engineConfig(), { version: 99 }, new CollectingSink(), {
       now: fixedClock,

@@ -12,7 +12,7 @@ import {
   rootAnchorIdleWindows,
   uncountedRootAction,
 } from '../hop-keys.js';
-import { RootAnchors } from '../root-actions.js';
+import type { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
@@ -68,7 +68,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
 
   constructor(private readonly context: DetectorContext<FanoutConfig>) {
     const { maxTrackedKeys } = context.shared;
-    this.anchors = new RootAnchors(context.config.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+    this.anchors = context.rootAnchors.require(context.config.windowMs * rootAnchorIdleWindows);
     this.history = new IdleMap<CountHistory>({ idleMs: Number.MAX_SAFE_INTEGER, maxEntries: maxTrackedKeys });
   }
 
@@ -113,7 +113,6 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   snapshot(): JsonOut<FanoutSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, destinations: [...window.destinations] })),
-      anchors: this.anchors.snapshot(),
       history: this.history.snapshot((history) => history),
     };
   }
@@ -123,7 +122,8 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       ...saved,
       destinations: new Map(saved.destinations),
     }));
-    this.anchors.restore(snapshot.anchors);
+    // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
+    if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
     this.history.restore(snapshot.history, (history) => history);
   }
 

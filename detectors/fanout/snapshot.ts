@@ -27,7 +27,8 @@ const savedWindowSchema = z.object({
 
 export const fanoutSnapshotSchema = z.object({
   windows: windowsSnapshotSchema(savedWindowSchema),
-  anchors: rootAnchorsSnapshotSchema,
+  /** Taken before the engine kept one set of anchors for every detector (now its `rootAnchors`). */
+  anchors: rootAnchorsSnapshotSchema.optional(),
   history: idleMapSnapshotSchema(countHistorySchema),
 });
 

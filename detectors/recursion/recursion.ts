@@ -12,7 +12,7 @@ import {
   rootAnchorIdleWindows,
   uncountedRootAction,
 } from '../hop-keys.js';
-import { RootAnchors } from '../root-actions.js';
+import type { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
@@ -63,8 +63,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   private readonly names = new ServiceNames();
 
   constructor(private readonly context: DetectorContext<RecursionConfig>) {
-    const { maxTrackedKeys } = context.shared;
-    this.anchors = new RootAnchors(context.config.windowMs * rootAnchorIdleWindows, maxTrackedKeys);
+    this.anchors = context.rootAnchors.require(context.config.windowMs * rootAnchorIdleWindows);
   }
 
   observe(hop: ResolvedHop): void {
@@ -102,13 +101,13 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   snapshot(): JsonOut<RecursionSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({ ...window, calls: [...window.calls] })),
-      anchors: this.anchors.snapshot(),
     };
   }
 
   restore(snapshot: RecursionSnapshot): void {
     this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: new Map(saved.calls) }));
-    this.anchors.restore(snapshot.anchors);
+    // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
+    if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
   }
 
   explain(hop: ResolvedHop): DetectorNote {

@@ -25,7 +25,8 @@ const savedWindowSchema = z.object({
 
 export const recursionSnapshotSchema = z.object({
   windows: windowsSnapshotSchema(savedWindowSchema),
-  anchors: rootAnchorsSnapshotSchema,
+  /** Taken before the engine kept one set of anchors for every detector (now its `rootAnchors`). */
+  anchors: rootAnchorsSnapshotSchema.optional(),
 });
 
 export type RecursionSnapshot = z.infer<typeof recursionSnapshotSchema>;

@@ -6,7 +6,7 @@ import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
 import { describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
-import { RootAnchors } from '../root-actions.js';
+import type { RootAnchors } from '../root-actions.js';
 import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
@@ -72,7 +72,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
     const { maxTrackedKeys } = context.shared;
     const idleMs = context.config.windowMs * rootAnchorIdleWindows;
-    this.anchors = new RootAnchors(idleMs, maxTrackedKeys);
+    this.anchors = context.rootAnchors.require(idleMs);
     this.grants = new IdleMap({ idleMs, maxEntries: maxTrackedKeys });
     this.novelty = new NoveltyTracker(context);
   }
@@ -124,7 +124,6 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
         gain: saveRule(window.gain),
         write: saveRule(window.write),
       })),
-      anchors: this.anchors.snapshot(),
       grants: this.grants.snapshot((grant) => grant),
       novelty: this.novelty.snapshot(),
     };
@@ -136,7 +135,8 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
       gain: loadRule(saved.gain),
       write: loadRule(saved.write),
     }));
-    this.anchors.restore(snapshot.anchors);
+    // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
+    if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
     this.grants.restore(snapshot.grants, (grant) => grant);
     this.novelty.restore(snapshot.novelty);
   }

@@ -51,7 +51,8 @@ const noveltySnapshotSchema = z.object({
 
 export const scopeExpansionSnapshotSchema = z.object({
   windows: windowsSnapshotSchema(savedWindowSchema),
-  anchors: rootAnchorsSnapshotSchema,
+  /** Taken before the engine kept one set of anchors for every detector (now its `rootAnchors`). */
+  anchors: rootAnchorsSnapshotSchema.optional(),
   grants: idleMapSnapshotSchema(rootGrantSchema),
   novelty: noveltySnapshotSchema,
 });
