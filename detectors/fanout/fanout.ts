@@ -32,7 +32,8 @@ type FanoutWindow = {
   /** Start of the root action's first window; that window's count feeds the origin's history. */
   anchor: number;
   calls: number;
-  destinations: Map<string, number>;
+  /** Made at the first call: most root actions make none, and an empty Map is most of what their window weighs. */
+  destinations: Map<string, number> | null;
   maxDepth: number;
   /** The path of the earliest hop at the greatest depth. */
   deepest: Sampled | null;
@@ -49,7 +50,7 @@ const newWindow = (): FanoutWindow => ({
   rootHopId: null,
   anchor: 0,
   calls: 0,
-  destinations: new Map(),
+  destinations: null,
   maxDepth: 0,
   deepest: null,
   deepestPath: null,
@@ -83,6 +84,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       return;
     }
     window.calls++;
+    window.destinations ??= new Map();
     countBounded(window.destinations, destinationKey(hop), destinationsTracked);
     const deepest = window.deepest;
     if (
@@ -112,7 +114,10 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
 
   snapshot(): JsonOut<FanoutSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, destinations: [...window.destinations] })),
+      windows: this.windows.snapshot((window) => ({
+        ...window,
+        destinations: [...(window.destinations ?? [])],
+      })),
       history: this.history.snapshot((history) => history),
     };
   }
@@ -120,7 +125,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   restore(snapshot: FanoutSnapshot): void {
     this.windows.restore(snapshot.windows, (saved) => ({
       ...saved,
-      destinations: new Map(saved.destinations),
+      destinations: saved.destinations.length === 0 ? null : new Map(saved.destinations),
     }));
     // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
     if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
@@ -143,7 +148,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
           : `One of the ${acc.calls} calls of this root action in the window so far.`,
       counts: {
         calls: acc.calls,
-        destinations: acc.destinations.size,
+        destinations: acc.destinations?.size ?? 0,
         maxDescendants: config.maxDescendants,
         maxDestinations: config.maxDestinations,
       },
@@ -178,7 +183,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
 
   private overLimit(closed: ClosedWindow<FanoutWindow>, config: FanoutConfig): FindingDraft | undefined {
     const window = closed.acc;
-    const destinations = window.destinations.size;
+    const destinations = window.destinations?.size ?? 0;
     if (window.calls <= config.maxDescendants && destinations <= config.maxDestinations) return undefined;
     return {
       ...rootWindowDraft(this.name, 'fanout_limit', closed),
@@ -195,11 +200,11 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       rootHopId: window.rootHopId,
       traceId: window.traceId,
       descendants: window.calls,
-      distinctDestinations: window.destinations.size,
+      distinctDestinations: window.destinations?.size ?? 0,
       maxDescendants: config.maxDescendants,
       maxDestinations: config.maxDestinations,
       windowMs: config.windowMs,
-      topDestinations: topCounts(window.destinations, topDestinations),
+      topDestinations: window.destinations === null ? [] : topCounts(window.destinations, topDestinations),
       maxDepth: window.maxDepth,
       deepestPath: window.deepestPath,
       inferredEdges: window.inferredEdges,
