@@ -28,7 +28,7 @@ const settings = {
   backlogRate: 40,
   kafkaConsumeSeconds: 200,
   latencyEventsPerSecond: 10_000,
-  latencySeconds: 30,
+  latencySeconds: 120,
   memoryTraces: 1_000_000,
   memoryCredentials: 100_000,
   storeFindings: 50_000,

@@ -25,7 +25,7 @@ export async function resolvedHops(corpus: Corpus): Promise<ResolvedHop[]> {
 const writeBatch = 2_000;
 
 /**
- * Case 6: rows/s through the store writer (batched JSONEachRow inserts into embedded chDB) for hops
+ * Case 6: rows/s through the store writer (batched JSON-line inserts into embedded chDB) for hops
  * and findings, vs `INSERT INTO <twin> SELECT * FROM <table>` of the same rows inside the engine.
  */
 export async function storeCase(corpus: Corpus, findingCount: number, repeat: Repeat): Promise<CaseResult[]> {
