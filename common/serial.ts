@@ -8,3 +8,34 @@ export class SerialQueue {
     return run;
   }
 }
+
+/**
+ * Runs one task at most once at a time. A call while it runs shares the run queued after it, which
+ * sees everything the callers added meanwhile, however many callers arrive; a failed run does not
+ * stop the next.
+ */
+export class CoalescedRuns {
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly task: () => Promise<void>) {}
+
+  run(): Promise<void> {
+    if (this.running === null) return this.start();
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.start();
+      });
+    return this.queued;
+  }
+
+  private start(): Promise<void> {
+    const run: Promise<void> = this.task().finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+}

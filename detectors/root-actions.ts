@@ -79,6 +79,7 @@ export class RootAnchors {
     return { window, anchor: root.anchor, starts: root.starts, opened };
   }
 
+  /** Called by the engine, which owns the anchors, once its detectors have closed their windows. */
   expire(watermark: number): void {
     this.anchors.expire(watermark);
   }

@@ -208,6 +208,7 @@ class Engine implements DetectionEngine {
       const closed = detector.advance(watermark);
       if (closed.length > 0) raised = raised === undefined ? [...closed] : raised.concat(closed);
     }
+    this.rootAnchors.expire(watermark);
     if (raised === undefined) return;
     raised.sort((a, b) => a.windowEnd - b.windowEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const finding of raised) this.publish(finding);

@@ -1,4 +1,7 @@
-import type { RowFormat } from './writer.js';
+/** Objects by column name, or arrays in the order of `columns`. */
+export type RowFormat =
+  | { format: 'JSONEachRow' }
+  | { format: 'JSONCompactEachRow'; columns: readonly string[] };
 
 /** The head of a queue, taken for one INSERT; `written()` removes it once the store has it. */
 export type TakenRows = { lines: readonly string[]; written(): void };

@@ -4,19 +4,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { backoffDelayMs } from '../common/backoff.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { SerialQueue } from '../common/serial.js';
+import { CoalescedRuns } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import type { StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
-import { KeyedLineQueue, LineQueue, type RowQueue } from './row-queue.js';
+import { KeyedLineQueue, LineQueue, type RowFormat, type RowQueue } from './row-queue.js';
 import { deadLetterRow, hopInsertColumns, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
-
-/** Objects by column name, or arrays in the order of `columns`. */
-export type RowFormat =
-  | { format: 'JSONEachRow' }
-  | { format: 'JSONCompactEachRow'; columns: readonly string[] };
 
 /**
  * Where a batch of rows goes: one INSERT into `table` of `lines`, each row already encoded as one
@@ -107,10 +102,13 @@ export class BufferedStoreWriter implements StoreWriter {
   private reachable = true;
   private failedDrains = 0;
   private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
-  private readonly findingsDrain = new SerialQueue();
-  private findingsNext: Promise<void> | null = null;
+  /** One drain of hops and dead letters at a time; callers arriving meanwhile share the one that follows it. */
+  private readonly rowsDrain = new CoalescedRuns(() => this.drain());
+  /** The same for findings, then their incidents: an incident never points at a finding that is not stored. */
+  private readonly verdictsDrain = new CoalescedRuns(async () => {
+    await this.drainQueue(this.findings);
+    await this.drainQueue(this.incidents);
+  });
   private closed = false;
 
   constructor(
@@ -130,12 +128,12 @@ export class BufferedStoreWriter implements StoreWriter {
     const { bufferMaxRows } = this.settings;
     const verdicts = (batch.findings?.length ?? 0) + (batch.incidents?.length ?? 0);
     if (verdicts > 0) {
-      while (this.verdictsHeld() >= bufferMaxRows) await this.flushFindings();
+      while (this.verdictsHeld() >= bufferMaxRows) await this.verdictsDrain.run();
       this.enqueueVerdicts(batch);
       this.flushFindingsInBackground();
     }
     if ((batch.hops?.length ?? 0) + (batch.deadLetters?.length ?? 0) === 0) return;
-    while (this.rowsHeld() >= bufferMaxRows) await this.flushRest();
+    while (this.rowsHeld() >= bufferMaxRows) await this.rowsDrain.run();
     this.enqueueRows(batch);
     if (Math.max(this.hops.size(), this.deadLetters.size()) >= this.settings.batchMaxRows)
       this.flushInBackground();
@@ -144,21 +142,9 @@ export class BufferedStoreWriter implements StoreWriter {
 
   /** Writes everything buffered: the findings' drain and the hops' and dead letters'. */
   async flush(): Promise<void> {
-    const [findings, rest] = await Promise.allSettled([this.flushFindings(), this.flushRest()]);
-    if (findings.status === 'rejected') throw findings.reason;
-    if (rest.status === 'rejected') throw rest.reason;
-  }
-
-  /** At most one drain of hops and dead letters runs; callers arriving meanwhile share the one that follows it. */
-  private flushRest(): Promise<void> {
-    if (this.inFlight === null) return this.startDrain();
-    this.next ??= this.inFlight
-      .catch(() => undefined)
-      .then(() => {
-        this.next = null;
-        return this.startDrain();
-      });
-    return this.next;
+    const [verdicts, rows] = await Promise.allSettled([this.verdictsDrain.run(), this.rowsDrain.run()]);
+    if (verdicts.status === 'rejected') throw verdicts.reason;
+    if (rows.status === 'rejected') throw rows.reason;
   }
 
   pending(): number {
@@ -207,27 +193,8 @@ export class BufferedStoreWriter implements StoreWriter {
     }
   }
 
-  private startDrain(): Promise<void> {
-    const run: Promise<void> = this.drain().finally(() => {
-      if (this.inFlight === run) this.inFlight = null;
-    });
-    this.inFlight = run;
-    return run;
-  }
-
-  /** One findings drain at a time; a caller arriving while one waits to start joins it. */
-  private flushFindings(): Promise<void> {
-    this.findingsNext ??= this.findingsDrain.run(async () => {
-      this.findingsNext = null;
-      await this.drainQueue(this.findings);
-      // After the findings: an incident never points at a finding that is not stored.
-      await this.drainQueue(this.incidents);
-    });
-    return this.findingsNext;
-  }
-
   private flushFindingsInBackground(): void {
-    this.flushFindings().catch((error: unknown) => {
+    this.verdictsDrain.run().catch((error: unknown) => {
       this.logger.warn(
         { reason: describeError(error), pending: this.pending() },
         'findings write failed; retrying',

@@ -108,7 +108,6 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       const draft = this.judge(closed);
       if (draft !== undefined) findings.push(buildFinding(draft, this.context.now()));
     }
-    this.anchors.expire(watermark);
     return findings;
   }
 

@@ -94,7 +94,6 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     for (const closed of this.windows.close(watermark)) {
       for (const draft of this.judge(closed)) findings.push(buildFinding(draft, this.context.now()));
     }
-    this.anchors.expire(watermark);
     return findings;
   }
 

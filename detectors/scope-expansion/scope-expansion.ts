@@ -110,7 +110,6 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
       if (closed.acc.write.hops > 0) drafts.push(writeDraft(closed, grant));
     }
     drafts.push(...this.novelty.close(watermark));
-    this.anchors.expire(watermark);
     this.grants.expire(watermark);
     if (drafts.length === 0) return [];
     const detectedAt = this.context.now();
