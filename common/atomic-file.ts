@@ -47,11 +47,11 @@ export class AtomicFile {
   }
 }
 
-/** Replaces `file` atomically with `text` (given whole or in slices); returns the bytes written. */
-export async function writeFileAtomic(file: string, text: string | readonly string[]): Promise<number> {
+/** Replaces `file` atomically with `text`; returns the bytes written. */
+export async function writeFileAtomic(file: string, text: string): Promise<number> {
   const out = await AtomicFile.open(file);
   try {
-    for (const slice of typeof text === 'string' ? [text] : text) await out.write(slice);
+    await out.write(text);
   } catch (error) {
     await out.abort();
     throw error;

@@ -19,9 +19,9 @@ export const kafkaConfigSchema = z.object({
   /** Format per topic; topics not listed are auto-detected per record. */
   formatByTopic: z.record(z.string(), z.string()).default({}),
   /**
-   * How often the engine state, the consumed offsets and the findings raised since the last time are
-   * written to `<dataDir>/kafka-checkpoint.json` and the offsets committed. Findings of Kafka-fed
-   * windows are published at these moments, so this is also their extra latency.
+   * How often hopwatch checks whether a checkpoint is due (the engine state and the consumed offsets
+   * to `<dataDir>/kafka-checkpoint.json`, then the offset commit): once the records read since the
+   * last are as many bytes as it was, or once consumption went quiet. Findings do not wait for it.
    */
   checkpointIntervalMs: z.number().int().min(100).default(5_000),
   /** Partitions of the input and dead-letter topics when hopwatch has to create them. */

@@ -15,19 +15,37 @@ const checkpoint = {
   writtenAt: 1,
   offsets: { 'hopwatch.access-logs': { '0': '12', '5': '7' } },
   engine: { version: 1, detectors: {} },
-  findings: [findingFixture({ id: 'f1' })],
-  incidents: [],
+  orderLog: 3,
 };
 
-const { engine, ...rest } = checkpoint;
-const toWrite = { ...rest, engineJson: JSON.stringify(engine) };
+const { engine, ...fields } = checkpoint;
+const writeEngine = async (write: (slice: string) => Promise<void>) => {
+  const text = JSON.stringify(engine);
+  await write(text.slice(0, 5));
+  await write(text.slice(5));
+};
 
 describe('Kafka checkpoint file', () => {
   it('reads back what was written, and leaves no temporary file behind', async () => {
     const file = checkpointPath(dir);
-    await writeCheckpoint(file, toWrite);
-    expect(await readCheckpoint(file)).toEqual({ ok: true, checkpoint: { version: 1, ...checkpoint } });
+    await writeCheckpoint(file, fields, writeEngine);
+    expect(await readCheckpoint(file)).toEqual({
+      ok: true,
+      checkpoint: { version: 1, ...checkpoint, findings: [], incidents: [] },
+    });
     expect(readdirSync(dir)).toEqual(['kafka-checkpoint.json']);
+  });
+
+  it('of an older version, with the findings it held and no order log, is still read', async () => {
+    const file = join(dir, 'older.json');
+    const held = [findingFixture({ id: 'f1' })];
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 1, groupId: 'hopwatch', writtenAt: 1, offsets: {}, engine, findings: held }),
+    );
+    const read = await readCheckpoint(file);
+    expect(read.ok && read.checkpoint?.findings.map((finding) => finding.id)).toEqual(['f1']);
+    expect(read.ok && read.checkpoint?.orderLog).toBeUndefined();
   });
 
   it('is none before the first checkpoint', async () => {
@@ -36,7 +54,7 @@ describe('Kafka checkpoint file', () => {
 
   it('is ignored when unreadable or written for another consumer group', async () => {
     const other = mkdtempSync(join(dir, 'other-'));
-    await writeCheckpoint(checkpointPath(other), { ...toWrite, groupId: 'someone-else' });
+    await writeCheckpoint(checkpointPath(other), { ...fields, groupId: 'someone-else' }, writeEngine);
     expect(await loadCheckpoint(other, 'hopwatch', logger)).toBeNull();
     writeFileSync(checkpointPath(other), '{"version": 1, "groupId": "hopwatch"');
     expect(await readCheckpoint(checkpointPath(other))).toMatchObject({ ok: false, reason: /not JSON/ });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { writeFileAtomic } from '../common/atomic-file.js';
+import { AtomicFile } from '../common/atomic-file.js';
 import { findingSchema } from '../schemas/finding.js';
 import { incidentSchema } from '../schemas/incident.js';
 
@@ -17,11 +17,15 @@ const checkpointSchema = z.object({
   groupId: z.string(),
   writtenAt: z.number(),
   offsets: offsetsSchema,
-  /** The detection engine after exactly the records below `offsets` (plus HTTP input and idle ticks). */
+  /** The detection engine after exactly the records below `offsets` (and the idle watermark moves among them). */
   engine: z.unknown(),
-  /** Findings the engine raised since the previous checkpoint; published after this file is on disk. */
-  findings: z.array(findingSchema),
-  /** The incident versions those findings made (absent in checkpoints written before incidents). */
+  /** The order log that follows this checkpoint (absent in checkpoints written before there was one). */
+  orderLog: z.number().int().nonnegative().optional(),
+  /**
+   * Findings held for this checkpoint, by versions that published findings only at checkpoints; they
+   * are published on start. Findings now go out when raised, so this is empty in checkpoints written since.
+   */
+  findings: z.array(findingSchema).default([]),
   incidents: z.array(incidentSchema).default([]),
 });
 export type KafkaCheckpoint = z.infer<typeof checkpointSchema>;
@@ -54,16 +58,28 @@ export async function readCheckpoint(file: string): Promise<CheckpointRead> {
   return { ok: true, checkpoint: parsed.data };
 }
 
+export type CheckpointFields = Omit<KafkaCheckpoint, 'version' | 'engine' | 'findings' | 'incidents'>;
+
 /**
- * Writes the checkpoint atomically (see writeFileAtomic), the engine state given as JSON text;
- * returns its size in bytes.
+ * Writes the checkpoint atomically (see AtomicFile), the engine state handed to `writeEngine`'s
+ * callback as JSON slices; returns its size in bytes.
  */
-export function writeCheckpoint(
+export async function writeCheckpoint(
   file: string,
-  { engineJson, ...checkpoint }: Omit<KafkaCheckpoint, 'version' | 'engine'> & { engineJson: string },
+  checkpoint: CheckpointFields,
+  writeEngine: (write: (slice: string) => Promise<void>) => Promise<void>,
 ): Promise<number> {
-  const rest = JSON.stringify({ version: checkpointVersion, ...checkpoint });
-  return writeFileAtomic(file, [`{"engine":${engineJson},`, rest.slice(1)]);
+  const out = await AtomicFile.open(file);
+  try {
+    await out.write('{"engine":');
+    await writeEngine((slice) => out.write(slice));
+    const rest = JSON.stringify({ version: checkpointVersion, ...checkpoint });
+    await out.write(`,${rest.slice(1)}`);
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+  return out.commit();
 }
 
 /**

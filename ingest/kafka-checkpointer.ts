@@ -1,66 +1,87 @@
 import type { Logger } from 'pino';
 import { writeCheckpoint } from './kafka-checkpoint.js';
 import type { ConsumedOffsets, PartitionOffset } from './kafka-offsets.js';
+import type { KafkaOrderLog } from './kafka-order-log.js';
 import { type RetryOptions, untilDone } from './kafka-retry.js';
-import { type CheckpointedIntake, joinVerdicts, noVerdicts, type Verdicts, verdictCount } from './source.js';
+import type { CheckpointedIntake } from './source.js';
 
 export type CheckpointerOptions = {
   file: string;
   groupId: string;
   intake: CheckpointedIntake;
   offsets: ConsumedOffsets;
+  orderLog: KafkaOrderLog;
   /** Commits offsets to the group; resolves false when the group refused them (rebalancing). */
   commit(offsets: PartitionOffset[]): Promise<boolean>;
   assignment(): Record<string, number[]>;
 };
 
 /**
- * One checkpoint: store first (hops and dead letters of every consumed record), then the file (engine
- * snapshot, next offsets, verdicts held since the last one), then those verdicts, then the offset
- * commit. Nothing is published or committed before what it depends on is durable.
+ * One checkpoint: store first (hops, dead letters and findings of every consumed record), then the
+ * file (engine snapshot, next offsets, the order log that follows), then a fresh order log, then the
+ * offset commit. Nothing is committed before what it depends on is durable. The caller keeps records
+ * from the engine meanwhile; `frozen` keeps the idle watermark still while the snapshot is written.
  */
 export class Checkpointer {
-  /** Verdicts taken from the pipeline whose file could not be written; they go into the next one. */
-  private carried: Verdicts = noVerdicts();
   private lastProgress = '';
+  private checkpointBytes = 0;
+  /** Bytes of records the engine took since the last checkpoint, and as of the previous tick. */
+  private consumedBytes = 0;
+  private consumedAtTick = 0;
+  private writing = false;
 
   constructor(
     private readonly options: CheckpointerOptions,
     private readonly logger: Logger,
   ) {}
 
+  get frozen(): boolean {
+    return this.writing;
+  }
+
+  /** The engine took records of so many bytes. */
+  consumed(bytes: number): void {
+    this.consumedBytes += bytes;
+  }
+
+  /**
+   * A checkpoint costs in proportion to the engine state, a restart in proportion to the records read
+   * again: one is due once the records taken since the last are as many bytes as that checkpoint was
+   * (so writing checkpoints never costs more than reading, and a restart replays no more), or when
+   * consumption went quiet since the previous tick (caught up: the group's offsets follow at once).
+   */
+  due(): boolean {
+    const quiet = this.consumedBytes === this.consumedAtTick;
+    this.consumedAtTick = this.consumedBytes;
+    return quiet || this.consumedBytes >= this.checkpointBytes;
+  }
+
   async checkpoint(retry: RetryOptions): Promise<void> {
-    const { intake, offsets, groupId } = this.options;
-    const progress = this.progressMark();
-    if (progress === this.lastProgress && verdictCount(this.carried) === 0) return;
-    await untilDone('writing to the store', () => intake.durable(), this.logger, retry);
-    const taken = intake.takeCheckpoint();
-    const verdicts = joinVerdicts(this.carried, taken);
+    const { intake, offsets, groupId, orderLog } = this.options;
+    const progress = `${offsets.fingerprint()}|${intake.progress()}`;
+    if (progress === this.lastProgress) return;
+    const segment = orderLog.segment + 1;
     const started = performance.now();
+    // From here the idle watermark stays still: what the snapshot holds must be in the store first.
+    this.writing = true;
     try {
-      const bytes = await writeCheckpoint(this.options.file, {
-        groupId,
-        writtenAt: Date.now(),
-        offsets: offsets.toCheckpoint(),
-        engineJson: taken.engineJson,
-        ...verdicts,
+      await untilDone('writing to the store', () => intake.durable(), this.logger, retry);
+      const fields = { groupId, writtenAt: Date.now(), offsets: offsets.toCheckpoint(), orderLog: segment };
+      await orderLog.startSegment(segment, async () => {
+        this.checkpointBytes = await writeCheckpoint(this.options.file, fields, (write) =>
+          intake.writeSnapshot(write),
+        );
       });
-      const ms = Math.round(performance.now() - started);
-      this.logger.debug({ bytes, ms, findings: verdicts.findings.length }, 'Kafka checkpoint written');
-    } catch (error) {
-      this.carried = verdicts;
-      throw error;
+    } finally {
+      this.writing = false;
     }
-    this.carried = noVerdicts();
+    this.consumedBytes = 0;
+    this.consumedAtTick = 0;
     this.lastProgress = progress;
-    await untilDone('writing to the store', () => intake.publish(verdicts), this.logger, retry);
+    const ms = Math.round(performance.now() - started);
+    this.logger.debug({ bytes: this.checkpointBytes, ms }, 'Kafka checkpoint written');
     const uncommitted = offsets.uncommitted(this.options.assignment());
     if (uncommitted.length > 0 && (await this.options.commit(uncommitted)))
       offsets.markCommitted(uncommitted);
-  }
-
-  /** Changes whenever a checkpoint would differ from the last one: records consumed, events seen, watermark moved. */
-  private progressMark(): string {
-    return `${this.options.offsets.fingerprint()}|${this.options.intake.progress()}`;
   }
 }

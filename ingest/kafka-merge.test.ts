@@ -68,3 +68,31 @@ describe('event-time alignment across partitions', () => {
     expect(merger.waiting('t', 1)).toBe(0);
   });
 });
+
+describe('following an order log', () => {
+  it('takes so many records of each partition in the order given, not in event-time order', () => {
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '10');
+    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '10');
+    const runs = [
+      { topic: 't', partition: 1, count: 2 },
+      { topic: 't', partition: 0, count: 1 },
+    ];
+    const taken = merger.takeRuns(runs);
+    expect(taken !== 'waiting' && taken !== 'unavailable' && times(taken)).toEqual([20, 40, 10]);
+    expect(merger.waiting('t', 0)).toBe(1);
+  });
+
+  it('waits for records not fetched yet, and says when a partition can no longer give them', () => {
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    merger.add([waiting(0, 0, 10)], 't', 0, '2');
+    expect(merger.takeRuns([{ topic: 't', partition: 0, count: 2 }])).toBe('waiting');
+    merger.add([waiting(0, 1, 20)], 't', 0, '2');
+    // Read to its end, partition 0 holds two records; the log says three.
+    expect(merger.takeRuns([{ topic: 't', partition: 0, count: 3 }])).toBe('unavailable');
+    expect(merger.takeRuns([{ topic: 't', partition: 7, count: 1 }])).toBe('unavailable');
+    expect(merger.waiting('t', 0)).toBe(2);
+  });
+});

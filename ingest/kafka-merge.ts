@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { eventTimeOf } from './decode.js';
 import { partitionKey } from './kafka-offsets.js';
+import type { OrderRun } from './kafka-order-log.js';
 import type { MessageRecord } from './kafka-records.js';
 
 /** A decoded record waiting for its turn, with the message it came from. */
@@ -101,6 +102,30 @@ export class EventTimeMerger {
       if (earliest === null) break;
       taken.push(earliest.records[earliest.head]!);
       earliest.head += 1;
+    }
+    return this.compact(taken);
+  }
+
+  /**
+   * The records of `runs` (so many of each partition, in Kafka order), when all are buffered: a restart
+   * following its order log. `waiting` while some are still to be fetched; `unavailable` when a
+   * partition has nothing more to give (or is not held), so the log can no longer be followed.
+   */
+  takeRuns(runs: readonly OrderRun[]): WaitingRecord[] | 'waiting' | 'unavailable' {
+    const needed = new Map<PartitionQueue, number>();
+    for (const { topic, partition, count } of runs) {
+      const queue = this.queues.get(partitionKey(topic, partition));
+      if (queue === undefined) return 'unavailable';
+      needed.set(queue, (needed.get(queue) ?? 0) + count);
+    }
+    for (const [queue, count] of needed) {
+      if (queue.records.length - queue.head >= count) continue;
+      return caughtUp(queue) ? 'unavailable' : 'waiting';
+    }
+    const taken: WaitingRecord[] = [];
+    for (const { topic, partition, count } of runs) {
+      const queue = this.queues.get(partitionKey(topic, partition))!;
+      for (let index = 0; index < count; index++) taken.push(queue.records[queue.head++]!);
     }
     return this.compact(taken);
   }

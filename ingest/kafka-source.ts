@@ -10,6 +10,7 @@ import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
+import { KafkaOrderLog, type OrderEntry } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
 import { untilDone } from './kafka-retry.js';
 import { type CheckpointedIntake, type Source, type SourceContext, verdictCount } from './source.js';
@@ -17,7 +18,7 @@ import { type CheckpointedIntake, type Source, type SourceContext, verdictCount 
 export type KafkaSourceOptions = {
   config: KafkaConfig;
   dataDir: string;
-  /** The checkpoint the lane's engine was restored from: its offsets and its unpublished findings. */
+  /** The checkpoint the lane's engine was restored from: its offsets, its order log (and findings an older version held). */
   restored: KafkaCheckpoint | null;
 };
 
@@ -41,19 +42,20 @@ const stopGraceMs = 10_000;
  * queues and reach the engine in event-time order across the partitions this member holds
  * (EventTimeMerger), so that a backlog is not judged late partition after partition.
  *
- * Delivery: exactly-once findings through checkpoints, chosen over "deterministic replay deduplicated by
- * finding id" because a replay after a crash need not interleave partitions as the first run did, and
- * then windows, and so finding ids, could differ. Here the engine sees each record once (in
- * `acceptPrepared`) and its findings are held back. Every `checkpointIntervalMs` (and on stop, and on a
- * rebalance noticed in a batch) the source waits until the hops and dead letters of everything consumed
- * are in the store, writes the engine snapshot, the next offsets and the held findings to
- * `<dataDir>/kafka-checkpoint.json` (atomically), publishes those findings, then commits the offsets.
- * After a crash the engine restarts from that snapshot, the checkpoint's findings are published again
- * (store and alert outbox deduplicate by finding id) and consumption resumes at the checkpoint offsets,
- * skipping what the committed offsets would re-deliver. What records after the checkpoint produced was
- * never published, so reading them again doubles nothing. Hops deduplicate by (traceId, id); dead
- * letters are at least once. Stateful: the detection windows live in the checkpoint, per instance; a
- * partition that moves to another member does not take its open windows along (see the README).
+ * Delivery: exactly-once findings through checkpoints and an order log. The engine sees each record
+ * once (in `release`), and the order it took records from the partitions in (and every idle watermark
+ * move between them) is appended to the order log before it does; findings go to the store and the
+ * alert outbox as soon as the part of the log that raised them is on disk. From time to time (see
+ * Checkpointer.due; on stop; on a rebalance noticed in a batch) the source waits until the hops, dead
+ * letters and findings of everything consumed are in the store, writes the engine snapshot and the
+ * next offsets to `<dataDir>/kafka-checkpoint.json` (atomically), starts a new order log and commits the
+ * offsets. After a crash the engine restarts from that snapshot, consumption resumes at its offsets, and
+ * the records are taken again in the logged order: the engine moves exactly as before the crash and
+ * raises the same findings with the same ids, which the store and the outbox deduplicate. (Taking them
+ * in event-time order again would not do: a live stream's partitions need not interleave as they did,
+ * and windows, so finding ids, could differ.) Hops deduplicate by (traceId, id); dead letters are at
+ * least once. Stateful: the detection windows live in the checkpoint, per instance; a partition that
+ * moves to another member does not take its open windows along (see the README).
  */
 export class KafkaSource implements Source<CheckpointedIntake> {
   readonly name = 'kafka';
@@ -75,6 +77,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private releaseTimer: NodeJS.Timeout | null = null;
   private releaseDebounce: NodeJS.Timeout | null = null;
   private readonly merger = new EventTimeMerger();
+  private orderLog: KafkaOrderLog | null = null;
+  /** What the order log of the restored checkpoint still says to do, until the engine has done it again. */
+  private replay: OrderEntry[] = [];
   private boundsTimer: NodeJS.Timeout | null = null;
   /** Whether the starts of the current assignment's partitions are known (see refreshBounds). */
   private startsKnown = false;
@@ -112,21 +117,39 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.context = context;
     const { config, restored, dataDir } = this.options;
     await registerCodecs();
+    const { log, entries } = await KafkaOrderLog.open(dataDir, restored?.orderLog ?? 0);
+    this.orderLog = log;
+    this.replay = entries;
+    if (entries.length > 0)
+      this.logger.info(
+        { moves: entries.length },
+        'taking the records since the last checkpoint again, in the order logged',
+      );
     const checkpointOptions = {
       file: checkpointPath(dataDir),
       groupId: config.groupId,
       intake: context.intake,
       offsets: this.offsets,
+      orderLog: log,
       commit: (offsets: PartitionOffset[]) => this.commit(offsets),
       assignment: () => this.assignment,
     };
-    this.checkpointer = new Checkpointer(checkpointOptions, this.logger);
+    const checkpointer = new Checkpointer(checkpointOptions, this.logger);
+    this.checkpointer = checkpointer;
+    const replay = this.replay;
+    context.intake.followInputOrder({
+      get frozen() {
+        return replay.length > 0 || checkpointer.frozen;
+      },
+      watermark: (watermark) => log.watermark(watermark),
+      durable: () => log.durable(),
+    });
     await this.admin.connect();
     const created = await ensureTopics(this.admin, config);
     if (created.length > 0)
       this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
     await this.deadLetters.connect();
-    // Findings of the last checkpoint may not have reached the store before the process ended.
+    // Findings held by a checkpoint of an older version may not have reached the store before it ended.
     if (restored !== null && verdictCount(restored) > 0) {
       await untilDone(
         'publishing the findings of the last checkpoint',
@@ -157,10 +180,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
-    this.timer = setInterval(
-      () => this.inBackground('checkpoint', () => this.checkpoint()),
-      config.checkpointIntervalMs,
-    );
+    this.timer = setInterval(() => {
+      if (checkpointer.due()) this.inBackground('checkpoint', () => this.checkpoint());
+    }, config.checkpointIntervalMs);
     this.timer.unref();
     // A partition that goes quiet lets the others' waiting records out without a new batch.
     this.releaseTimer = setInterval(() => this.releaseInBackground(), releaseTickMs);
@@ -188,6 +210,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
           'final Kafka checkpoint failed: records since the previous one are read again on restart',
         ),
       );
+    // The drain that follows closes every window; a restart resumes from the checkpoint before that.
+    this.context.intake.followInputOrder(undefined);
+    await this.orderLog?.close();
     await this.consumer.disconnect();
     await this.deadLetters.disconnect();
     await this.admin.disconnect();
@@ -201,6 +226,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.lastCrash = undefined;
     this.assignment = assignment;
     this.merger.assign(assignment);
+    this.dropReplayUnless(assignment);
     this.startsKnown = false;
     this.refreshBoundsInBackground();
     for (const [key, { topic, partition }] of this.highWatermarks) {
@@ -269,8 +295,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const retry = { between: this.keepMembership, giveUp: this.pastStopDeadline };
     const intake = this.context?.intake;
     while (intake !== undefined && this.stopDeadline === null) {
-      const taken = this.merger.take(chunkRecords);
-      if (taken.length === 0) break;
+      const taken = this.nextRecords(intake);
+      if (taken === null) break;
+      let bytes = 0;
+      for (const { decoded } of taken) bytes += decoded.record.raw.length;
+      this.checkpointer?.consumed(bytes);
       const outcome = intake.accept(taken.map((record) => record.decoded));
       for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
       const rejected = outcome.rejects.map(({ index, reason }) => {
@@ -289,6 +318,57 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
     this.resumeDrained();
     this.reportLag();
+  }
+
+  /**
+   * The records the engine takes next, the order log's entry for them already appended: while the
+   * restored checkpoint's log has entries, what it says (null until those records are fetched; a
+   * watermark move is made here, and its records are none); then up to a chunk in event-time order.
+   */
+  private nextRecords(intake: CheckpointedIntake): WaitingRecord[] | null {
+    const entry = this.replay[0];
+    if (entry === undefined) {
+      const taken = this.merger.take(chunkRecords);
+      if (taken.length === 0) return null;
+      this.orderLog?.take(taken);
+      return taken;
+    }
+    if (entry.kind === 'watermark') {
+      this.replay.shift();
+      intake.advanceWatermark(entry.watermark);
+      return [];
+    }
+    const taken = this.merger.takeRuns(entry.runs);
+    if (taken === 'waiting') return null;
+    if (taken === 'unavailable') {
+      this.abandonReplay('a partition it names has fewer records than it took');
+      return [];
+    }
+    this.replay.shift();
+    return taken;
+  }
+
+  /** After a rebalance, the order log can be followed only if this member still holds every partition it names. */
+  private dropReplayUnless(assignment: Record<string, number[]>): void {
+    for (const entry of this.replay) {
+      if (entry.kind !== 'take') continue;
+      if (entry.runs.some(({ topic, partition }) => !assignment[topic]?.includes(partition))) {
+        this.abandonReplay('this member no longer holds every partition it names');
+        return;
+      }
+    }
+  }
+
+  /**
+   * Goes on in event-time order: findings raised after this may differ from what the run before the
+   * crash published from the same records (a duplicate under another id, at worst).
+   */
+  private abandonReplay(reason: string): void {
+    this.logger.warn(
+      { reason, movesLeft: this.replay.length },
+      'cannot follow the order log of the last checkpoint; taking records in event-time order',
+    );
+    this.replay.length = 0;
   }
 
   private readonly keepMembership = (): Promise<void> => this.currentHeartbeat?.() ?? Promise.resolve();
@@ -387,8 +467,12 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private readonly pastStopDeadline = (): boolean =>
     this.stopDeadline !== null && Date.now() > this.stopDeadline;
 
-  /** `giveUp` bounds the waiting for an unavailable store: by default, only while stopping. */
+  /**
+   * `giveUp` bounds the waiting for an unavailable store: by default, only while stopping. None while
+   * the order log is being followed: the checkpoint written before it is what a restart needs.
+   */
   private checkpoint(giveUp = this.pastStopDeadline): Promise<void> {
+    if (this.replay.length > 0) return Promise.resolve();
     return this.checkpointer?.checkpoint({ giveUp, between: this.keepMembership }) ?? Promise.resolve();
   }
 

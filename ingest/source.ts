@@ -66,23 +66,35 @@ export function verdictCount({ findings, incidents }: Verdicts): number {
 }
 
 /**
- * What a checkpoint takes of a lane, in one synchronous step: the engine state as JSON text (taken at
- * once: the engine moves on right after) and the verdicts held since the last one.
+ * How a checkpointed lane's source keeps what moves the engine in order (Kafka: its order log), so that
+ * a restart from a checkpoint can move it the same way again.
  */
-export type LaneCheckpoint = { engineJson: string } & Verdicts;
+export interface InputOrder {
+  /** While true (a replay, a checkpoint being written) nothing but the source may move the engine. */
+  readonly frozen: boolean;
+  /** The engine is about to move its watermark without new records. */
+  watermark(watermark: number): void;
+  /** Resolves once every move recorded so far is on disk: what they raised may be published then. */
+  durable(): Promise<void>;
+}
 
 /**
  * The lane of a source that replays from checkpoints (Kafka): the engine sees records synchronously
- * (`accept`), so that the source's offsets and the engine state always match; findings are held until
- * `takeCheckpoint` hands them out, and `publish` sends them once their checkpoint is on disk.
+ * (`accept`), so that the source's offsets and the engine state always match, and in an order the
+ * source records (`followInputOrder`); findings go to the sinks once that order is on disk.
  */
 export interface CheckpointedIntake extends Intake {
   /** The engine has seen every record when this returns; its outputs wait for `forward()`. */
   accept(records: readonly DecodedRecord[]): BatchOutcome;
   /** Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable (nothing is lost). */
   forward(): Promise<void>;
-  takeCheckpoint(): LaneCheckpoint;
-  /** Writes checkpointed verdicts to the sinks; publishing one twice is harmless (ids and versions deduplicate). */
+  /** Records every later watermark move of the lane's own (the idle watermark) in `order`; undefined stops that. */
+  followInputOrder(order: InputOrder | undefined): void;
+  /** Moves the watermark as a replayed order log says. */
+  advanceWatermark(watermark: number): void;
+  /** The engine state as JSON, in slices; the caller keeps the engine still until it resolves. */
+  writeSnapshot(write: (slice: string) => Promise<void>): Promise<void>;
+  /** Writes verdicts of an earlier run to the sinks; publishing one twice is harmless (ids and versions deduplicate). */
   publish(verdicts: Verdicts): Promise<void>;
   /** Changes whenever a checkpoint would differ: events seen, watermark moved. */
   progress(): string;

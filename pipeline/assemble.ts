@@ -57,7 +57,7 @@ export class Pipeline {
   ) {
     for (const { name, plan } of plans) {
       const { journal } = plan;
-      const resume = { snapshot: plan.engineSnapshot, holdFindings: plan.checkpointed, journal };
+      const resume = { snapshot: plan.engineSnapshot, journal };
       const { lane, resumed } = this.openLane(name, resume);
       // An engine that could not resume replays what the journal still holds.
       if (journal !== undefined)
@@ -81,13 +81,13 @@ export class Pipeline {
    * `replay` and the bench feed one of their own, created on first use.
    */
   lane(name: string): Lane {
-    return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined, holdFindings: false }).lane;
+    return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined }).lane;
   }
 
   /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
   private openLane(
     name: string,
-    resume: { snapshot: unknown; holdFindings: boolean; journal?: HttpJournal },
+    resume: { snapshot: unknown; journal?: HttpJournal },
   ): { lane: Lane; resumed: boolean } {
     const { lineage, detectors, incidents } = this.config;
     const engineConfig = { lineage, detectors, incidents };
@@ -109,7 +109,6 @@ export class Pipeline {
       {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
-        holdFindings: resume.holdFindings,
         decoding: { callerHint: this.config.lineage.callerHint },
       },
     );

@@ -8,12 +8,13 @@ import { redactRaw } from '../ingest/redact.js';
 import {
   type BatchOutcome,
   type CheckpointedIntake,
+  type InputOrder,
   joinVerdicts,
-  type LaneCheckpoint,
   noVerdicts,
   type RawRecord,
   type RecordReject,
   type Verdicts,
+  verdictCount,
 } from '../ingest/source.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
@@ -39,12 +40,6 @@ export type LaneOptions = {
   allowedLatenessMs: number;
   /** Input quiet for this long (wall time) lets processing time move the watermark. */
   idleAfterMs: number;
-  /**
-   * Findings wait in the lane until `takeCheckpoint()` hands them out, instead of going to the sinks
-   * with the hops: a source that replays from checkpoints (Kafka) publishes a finding only once the
-   * checkpoint that covers it is on disk, so a replay after a crash cannot publish it twice.
-   */
-  holdFindings: boolean;
   /** How the sources of this lane decode what they hand it (and how its journal is replayed). */
   decoding: DecodeSettings;
 };
@@ -73,8 +68,7 @@ export class Lane implements CheckpointedIntake {
   private hops: ResolvedHop[] = [];
   private verdicts: Verdicts = noVerdicts();
   private deadLetters: DeadLetter[] = [];
-  private held: Verdicts = noVerdicts();
-  private holding: boolean;
+  private inputOrder: InputOrder | undefined;
   readonly counters: LaneCounters = {
     recordsReceived: 0,
     eventsIngested: {},
@@ -101,17 +95,16 @@ export class Lane implements CheckpointedIntake {
     private readonly deps: LaneDeps,
     private readonly options: LaneOptions,
   ) {
-    this.holding = options.holdFindings;
     this.engine = deps.createEngine({
       hop: (hop) => {
         this.hops.push(hop);
       },
       finding: (finding) => {
-        (this.holding ? this.held : this.verdicts).findings.push(finding);
+        this.verdicts.findings.push(finding);
         bump(this.counters.findingsRaised, finding.detector);
       },
       incident: (incident) => {
-        (this.holding ? this.held : this.verdicts).incidents.push(incident);
+        this.verdicts.incidents.push(incident);
       },
     });
   }
@@ -182,6 +175,16 @@ export class Lane implements CheckpointedIntake {
     this.hops = [];
     this.verdicts = noVerdicts();
     this.deadLetters = [];
+    if (this.inputOrder !== undefined && verdictCount(verdicts) > 0) {
+      try {
+        await this.inputOrder.durable();
+      } catch (error) {
+        this.hops = hops.concat(this.hops);
+        this.verdicts = joinVerdicts(verdicts, this.verdicts);
+        this.deadLetters = deadLetters.concat(this.deadLetters);
+        throw error;
+      }
+    }
     // A batch the sinks refuse waits in the sink set and goes first next time.
     await this.deps.sinks.write({ hops, ...verdicts, deadLetters });
   }
@@ -195,11 +198,16 @@ export class Lane implements CheckpointedIntake {
     return this.deps.sinks.stats().available;
   }
 
-  /** Taken in one synchronous step, so that state and findings match each other and every record `accept` has seen. */
-  takeCheckpoint(): LaneCheckpoint {
-    const { held } = this;
-    this.held = noVerdicts();
-    return { engineJson: JSON.stringify(this.engine.snapshot()), ...held };
+  followInputOrder(order: InputOrder | undefined): void {
+    this.inputOrder = order;
+  }
+
+  advanceWatermark(watermark: number): void {
+    this.engine.advanceWatermark(watermark);
+  }
+
+  writeSnapshot(write: (slice: string) => Promise<void>): Promise<void> {
+    return writeJsonInSlices(this.engine.snapshot(), write);
   }
 
   async publish(verdicts: Verdicts): Promise<void> {
@@ -218,15 +226,17 @@ export class Lane implements CheckpointedIntake {
    * The lateness allowance still applies, so a record delayed in transit is not made late by the quiet.
    */
   async advanceIdle(): Promise<void> {
-    if (this.lastEventTs === null) return;
+    if (this.lastEventTs === null || this.inputOrder?.frozen === true) return;
     const quietMs = this.deps.now() - this.lastInputWall;
     if (quietMs < this.options.idleAfterMs) return;
     const watermark = this.lastEventTs + quietMs - this.options.allowedLatenessMs;
     const current = this.engine.stats().watermark;
     if (current !== null && watermark <= current) return;
     const { journal } = this.deps;
-    if (journal === undefined) this.engine.advanceWatermark(watermark);
-    else
+    if (journal === undefined) {
+      this.inputOrder?.watermark(watermark);
+      this.engine.advanceWatermark(watermark);
+    } else
       await this.journaling.run(async () => {
         await journal.append({ kind: 'watermark', watermark });
         this.engine.advanceWatermark(watermark);
@@ -302,13 +312,10 @@ export class Lane implements CheckpointedIntake {
   /**
    * Shutdown, after the source stopped (and took its last checkpoint): every open window is closed and
    * judged on what it saw (a replay of the same traffic yields the same finding ids, so nothing
-   * duplicates), waiting hops are resolved, and everything, held findings included, is made durable.
+   * duplicates), waiting hops are resolved, and everything is made durable.
    */
   async drain(): Promise<void> {
     this.engine.flush();
-    this.holding = false;
-    this.verdicts = joinVerdicts(this.held, this.verdicts);
-    this.held = noVerdicts();
     await this.durable();
     // The drained state (every window closed) is what a restart resumes from, even when no event came since.
     await this.checkpoint(true);

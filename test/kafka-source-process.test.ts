@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,10 @@ import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
 import { assertBuilt, type HopwatchProcess, spawnHopwatch } from './helpers/api-process.js';
+import { benignHops, watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
+  kafkaClient,
   mergeScenarios,
   produceFiles,
   scenarioFile,
@@ -218,6 +220,59 @@ describe('hopwatch run with Kafka', () => {
       incidentDeliveries().map((d) => [d.id, `${d.incident.id}:${d.incident.version}`]),
     );
     expect(new Set(versions.values()).size).toBe(versions.size);
+  });
+
+  it('publishes findings as they are raised, and after kill -9 takes the records again in the order it took them before', async () => {
+    const { topic, groupId } = await freshTopic('order', 2);
+    const dir = dataDir('kafka-order');
+    // No checkpoint during the test: findings must not wait for one, and a restart starts from scratch.
+    const file = configFile(dir, topic, groupId, { checkpointIntervalMs: 600_000 });
+    const scenario = readFileSync(scenarioFile('runaway-retry'), 'utf8').trimEnd().split('\n');
+    const labelled = scenarioLabels('runaway-retry').labels;
+    const last = Math.max(...labelled.map((label) => label.to));
+    // Partition 0: the scenario, then a hop an hour on that closes its windows. Partition 1, later:
+    // hops from before the scenario's end, which reach the engine behind its watermark.
+    const clock = JSON.stringify(watermarkHop(last + 3_600_000));
+    const behind = benignHops(last - 60_000).map((hop) => JSON.stringify({ ...hop, id: `behind-${hop.id}` }));
+    const producer = kafkaClient().producer();
+    await producer.connect();
+    const send = (partition: number, values: string[]) =>
+      producer.send({ topic, messages: values.map((value) => ({ value, partition })) });
+
+    const first = await start(file, dir);
+    await send(0, [...scenario, clock]);
+    await waitUntil(
+      'partition 0 consumed',
+      async () => (await kafkaRecordsReceived(first)) === scenario.length + 1,
+    );
+    const findingIds = async ({ baseUrl }: RunningHopwatch) => {
+      const page = (await (await fetch(`${baseUrl}/v1/findings?limit=500`)).json()) as { items: Finding[] };
+      return page.items.map((finding) => finding.id).sort();
+    };
+    await waitUntil(
+      'the labelled findings stored',
+      async () => (await findingIds(first)).length >= labelled.length,
+      30_000,
+    );
+    expect(existsSync(join(dir, 'kafka-checkpoint.json'))).toBe(false);
+    await send(1, behind);
+    const total = scenario.length + 1 + behind.length;
+    await waitUntil('partition 1 consumed', async () => (await kafkaRecordsReceived(first)) === total);
+    const late = await metricValue(first, 'hopwatch_late_events_total');
+    expect(late).toBeGreaterThan(0);
+    const published = await findingIds(first);
+    await producer.disconnect();
+    first.process.child.kill('SIGKILL');
+    await first.process.exited;
+
+    // In event-time order the hops of partition 1 would come first and none would be late.
+    const second = await start(file, dir);
+    await waitUntil('everything consumed again', async () => (await kafkaRecordsReceived(second)) === total);
+    expect(await metricValue(second, 'hopwatch_late_events_total')).toBe(late);
+    expect(await findingIds(second)).toEqual(published);
+    expect(await stopGracefully(second)).toBe(0);
+    const stored = await storedFindings(dir);
+    expect(stored.final.map((finding) => finding.id).sort()).toEqual(published);
   });
 
   it('two instances in one group split the partitions, and each finding is stored by one of them only', async () => {

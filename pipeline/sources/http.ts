@@ -24,7 +24,6 @@ export const httpSource: Component<'source', 'http', typeof httpConfigSchema, So
     return {
       ok: true,
       built: {
-        checkpointed: false,
         journal,
         engineSnapshot: checkpoint?.engine,
         journalSegment: checkpoint?.segment ?? 0,

@@ -16,12 +16,13 @@ export const kafkaSource: Component<'source', 'kafka', typeof kafkaConfigSchema,
     return {
       ok: true,
       built: {
-        checkpointed: true,
         engineSnapshot: checkpoint?.engine,
         create(engineResumed) {
           // An engine that could not resume must see the records after the checkpoint's offsets again.
           const restored =
-            checkpoint !== null && !engineResumed ? { ...checkpoint, offsets: {} } : checkpoint;
+            checkpoint !== null && !engineResumed
+              ? { ...checkpoint, offsets: {}, orderLog: undefined }
+              : checkpoint;
           return new KafkaSource({ config, dataDir, restored }, logger.child({ source: 'kafka' }));
         },
       },

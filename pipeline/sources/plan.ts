@@ -3,8 +3,6 @@ import type { Source } from '../../ingest/source.js';
 
 /** A source ready to be created, with the engine state its lane resumes from (a checkpoint), if any. */
 export type SourcePlan = {
-  /** Whether its lane holds findings for the source's checkpoints (see CheckpointedIntake). */
-  checkpointed: boolean;
   engineSnapshot?: unknown;
   /** A journal its lane writes ahead and, on start, replays from `journalSegment` (HTTP ingest). */
   journal?: HttpJournal;
