@@ -17,16 +17,17 @@ export function benchConfig(overrides: Record<string, unknown> = {}): HopwatchCo
 }
 
 /**
- * The pipeline `hopwatch run` assembles, fed by the bench instead of a source, writing to the
- * configured `sinks` (none: everything is discarded) and to `extraSinks`.
+ * The pipeline `hopwatch run` assembles, fed by the bench (or by the configured `sources`), writing to
+ * the configured `sinks` (none: everything is discarded) and to `extraSinks`.
  */
 export async function benchPipeline(
   config: HopwatchConfig,
   sinks: string[] = [],
   extraSinks: Sink[] = [],
+  sources: HopwatchConfig['sources'] = [],
 ): Promise<Pipeline> {
   const assembled = await assemble(
-    { ...config, sinks, sources: [] },
+    { ...config, sinks, sources },
     { logger: createLogger('silent'), extraSinks },
   );
   if (!assembled.ok) throw new Error(assembled.reason);
