@@ -85,6 +85,12 @@ const pipelineMetrics: Mirrored<PipelineStats>[] = [
     type: 'counter',
     read: (s) => s.hopsPastRetention,
   },
+  {
+    name: 'hopwatch_hops_not_stored_total',
+    help: 'Hops not stored under store.hops: findings (no finding named their trace within store.hopsHoldMs)',
+    type: 'counter',
+    read: (s) => s.hopsNotStored,
+  },
 ];
 
 const engineMetrics: Mirrored<EngineStats>[] = [

@@ -131,6 +131,9 @@ export const statsSchema = z.object({
     findingsRaised: countsSchema.describe('by detector, since start'),
     storePendingRows: z.number(),
     hopsPastRetention: z.number().describe('hops not stored: their event time was past store.hopsTtlDays'),
+    hopsNotStored: z
+      .number()
+      .describe('hops not stored under store.hops: findings: no finding named their trace'),
   }),
   engine: z.object({
     eventsObserved: z.number(),

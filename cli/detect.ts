@@ -6,7 +6,7 @@ import { autoFormat, formatNames } from '../ingest/normalize.js';
 import { assemble } from '../pipeline/assemble.js';
 import { describeSummary, detectFiles } from '../pipeline/detect.js';
 import { loadConfig } from '../pipeline/load-config.js';
-import { retentionNote } from '../pipeline/stats.js';
+import { storageNotes } from '../pipeline/stats.js';
 
 type DetectFlags = { format: string; config?: string; store?: boolean };
 
@@ -44,8 +44,7 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
     try {
       const summary = await detectFiles(files, pipeline.lane('file'), { format: flags.format, logger });
       process.stderr.write(describeSummary(summary));
-      const note = retentionNote(pipeline.stats(), config.store.hopsTtlDays);
-      if (note !== undefined) process.stderr.write(`  ${note}\n`);
+      for (const note of storageNotes(pipeline.stats(), config.store)) process.stderr.write(`  ${note}\n`);
     } finally {
       await pipeline.close();
     }

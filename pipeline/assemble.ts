@@ -8,6 +8,7 @@ import type { HopwatchStore } from '../store/types.js';
 import type { BuildContext, Built } from './component.js';
 import type { HopwatchConfig } from './config.js';
 import { createDetectionEngine, type EngineSink, restoreDetectionEngine } from './engine.js';
+import type { FindingHopsLimits } from './hop-policy.js';
 import { Lane } from './lane.js';
 import { sinkRegistry, sourceRegistry } from './registry.js';
 import { type Sink, SinkSet } from './sink.js';
@@ -110,6 +111,7 @@ export class Pipeline {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
         decoding: { callerHint: this.config.lineage.callerHint },
+        findingHops: findingHopsLimits(this.config),
       },
     );
     this.lanes.set(name, lane);
@@ -224,6 +226,12 @@ export async function assemble(
 }
 
 class ConfigProblem extends Error {}
+
+/** `store.hops: findings` applies to every lane when the store is one of the sinks. */
+function findingHopsLimits({ store, sinks }: HopwatchConfig): FindingHopsLimits | undefined {
+  if (store.hops === 'all' || !sinks.includes('store')) return undefined;
+  return { holdMs: store.hopsHoldMs, maxTraces: store.hopsHoldMaxTraces };
+}
 
 async function openSilences(config: HopwatchConfig, now: () => number): Promise<SilenceBook> {
   try {

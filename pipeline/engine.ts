@@ -37,6 +37,8 @@ export interface EngineSink {
   finding(finding: Finding): void;
   /** Each new version of an incident; ignored when absent. */
   incident?(incident: Incident): void;
+  /** Event time the detectors have judged up to (windows ending before it are closed); ignored when absent. */
+  settled?(watermark: number): void;
 }
 
 /** lineage → detectors, in event time. */
@@ -139,6 +141,7 @@ class Engine implements DetectionEngine {
   flush(): void {
     this.lineage.flush();
     this.closeWindows(Number.POSITIVE_INFINITY);
+    this.sink.settled?.(Number.POSITIVE_INFINITY);
   }
 
   explain(hop: ResolvedHop): Record<string, DetectorNote> {
@@ -198,6 +201,7 @@ class Engine implements DetectionEngine {
     const settled = watermark - this.config.lineage.graceMs;
     this.closeWindows(settled);
     this.incidents.advance(settled);
+    this.sink.settled?.(settled);
   }
 
   /** Findings of windows closing together go out by window end, then id: the order incidents are built in. */

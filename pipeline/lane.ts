@@ -20,6 +20,7 @@ import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 import type { DetectionEngine, EngineSink } from './engine.js';
+import { FindingHops, type FindingHopsLimits } from './hop-policy.js';
 import type { Sink } from './sink.js';
 
 export type LaneDeps = {
@@ -42,6 +43,8 @@ export type LaneOptions = {
   idleAfterMs: number;
   /** How the sources of this lane decode what they hand it (and how its journal is replayed). */
   decoding: DecodeSettings;
+  /** `store.hops: findings`: only the hops of traces a finding names leave the lane (see FindingHops). */
+  findingHops?: FindingHopsLimits;
 };
 
 export type LaneCounters = {
@@ -69,6 +72,7 @@ export class Lane implements CheckpointedIntake {
   private verdicts: Verdicts = noVerdicts();
   private deadLetters: DeadLetter[] = [];
   private inputOrder: InputOrder | undefined;
+  private readonly findingHops: FindingHops | undefined;
   readonly counters: LaneCounters = {
     recordsReceived: 0,
     eventsIngested: {},
@@ -95,17 +99,21 @@ export class Lane implements CheckpointedIntake {
     private readonly deps: LaneDeps,
     private readonly options: LaneOptions,
   ) {
+    const findingHops = options.findingHops && new FindingHops(options.findingHops);
+    this.findingHops = findingHops;
     this.engine = deps.createEngine({
       hop: (hop) => {
-        this.hops.push(hop);
+        if (findingHops === undefined || findingHops.admit(hop)) this.hops.push(hop);
       },
       finding: (finding) => {
+        if (findingHops !== undefined) for (const hop of findingHops.release(finding)) this.hops.push(hop);
         this.verdicts.findings.push(finding);
         bump(this.counters.findingsRaised, finding.detector);
       },
       incident: (incident) => {
         this.verdicts.incidents.push(incident);
       },
+      settled: (watermark) => findingHops?.expire(watermark),
     });
   }
 
@@ -319,6 +327,11 @@ export class Lane implements CheckpointedIntake {
     await this.durable();
     // The drained state (every window closed) is what a restart resumes from, even when no event came since.
     await this.checkpoint(true);
+  }
+
+  /** Hops not handed to the sinks under `store.hops: findings`: no finding named their trace in time. */
+  get hopsNotStored(): number {
+    return this.findingHops?.dropped ?? 0;
   }
 
   engineStats(): EngineStats {

@@ -29,6 +29,7 @@ export function pipelineStats(
     },
     storePendingRows: sinks.pending,
     hopsPastRetention: sinks.hopsPastRetention,
+    hopsNotStored: 0,
   };
   for (const [name, lane] of lanes) {
     const { counters } = lane;
@@ -36,6 +37,7 @@ export function pipelineStats(
     addInto(stats.recordsRejected, { [name]: counters.recordsRejected });
     addInto(stats.eventsIngested, counters.eventsIngested);
     addInto(stats.findingsRaised, counters.findingsRaised);
+    stats.hopsNotStored += lane.hopsNotStored;
     const engine = lane.engineStats();
     const total = stats.engine;
     total.eventsObserved += engine.eventsObserved;
@@ -54,11 +56,17 @@ export function pipelineStats(
   return stats;
 }
 
-/** Said at the end of `detect --store` and `replay` when replayed history was older than the hops' retention. */
-export function retentionNote(stats: PipelineStats, hopsTtlDays: number): string | undefined {
-  if (stats.hopsPastRetention === 0) return undefined;
-  return (
-    `${stats.hopsPastRetention} hops were not stored: their event time is more than store.hopsTtlDays ` +
-    `(${hopsTtlDays}) days ago, so their traces have no lineage in the API; raise store.hopsTtlDays to keep them`
-  );
+/** Said at the end of `detect --store` and `replay`: hops the store did not take, and why. */
+export function storageNotes(stats: PipelineStats, store: { hopsTtlDays: number }): string[] {
+  const notes: string[] = [];
+  if (stats.hopsPastRetention > 0)
+    notes.push(
+      `${stats.hopsPastRetention} hops were not stored: their event time is more than store.hopsTtlDays ` +
+        `(${store.hopsTtlDays}) days ago, so their traces have no lineage in the API; raise store.hopsTtlDays to keep them`,
+    );
+  if (stats.hopsNotStored > 0)
+    notes.push(
+      `${stats.hopsNotStored} hops were not stored (store.hops: findings): no finding named their trace`,
+    );
+  return notes;
 }

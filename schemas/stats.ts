@@ -33,4 +33,6 @@ export type PipelineStats = {
   storePendingRows: number;
   /** Hops not kept because their event time was already past the store's retention (replayed history). */
   hopsPastRetention: number;
+  /** Hops not stored under `store.hops: findings`: no finding named their trace in time. */
+  hopsNotStored: number;
 };

@@ -10,6 +10,15 @@ export const storeConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
       .default('hopwatch'),
+    /**
+     * Which hops are stored: `all`, or `findings` (only the hops of traces a finding names, whole: they
+     * wait in memory up to `hopsHoldMs` of event time for a finding, for at most `hopsHoldMaxTraces` traces).
+     */
+    hops: z.enum(['all', 'findings']).default('all'),
+    /** Under `hops: findings`, how long past a trace's latest hop its hops wait for a finding; above your longest detector window. */
+    hopsHoldMs: z.number().int().positive().default(180_000),
+    /** Under `hops: findings`, traces whose hops wait at once; past it the longest-waiting are dropped. */
+    hopsHoldMaxTraces: z.number().int().positive().default(200_000),
     /** Hops older than this (by event time) are dropped by ClickHouse TTL. */
     hopsTtlDays: z.number().int().positive().max(3_650).default(30),
     /** Dead letters older than this (by receive time) are dropped by ClickHouse TTL. */

@@ -3,7 +3,7 @@ import { decodeRecord } from '../../ingest/decode.js';
 import { assemble } from '../../pipeline/assemble.js';
 import type { HopwatchConfig } from '../../pipeline/config.js';
 import type { Sink } from '../../pipeline/sink.js';
-import { retentionNote } from '../../pipeline/stats.js';
+import { storageNotes } from '../../pipeline/stats.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -40,9 +40,9 @@ export async function openPipelineTarget(
       },
       async close() {
         await pipeline.drain();
-        const note = retentionNote(pipeline.stats(), config.store.hopsTtlDays);
+        const notes = storageNotes(pipeline.stats(), config.store);
         await pipeline.close();
-        return note === undefined ? [] : [note];
+        return notes;
       },
     },
   };
