@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { freePort, spawnHopwatch, waitUntilHealthy } from '../test/helpers/api-process.js';
 
@@ -131,19 +131,16 @@ export async function offerOpenLoop(
   };
   const started = performance.now();
   const until = started + seconds * 1000;
-  let running = true;
-  const probes = (async () => {
-    while (running) {
-      const at = performance.now();
-      const ok = await fetch(`${target.baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) })
-        .then((response) => response.ok)
-        .catch(() => false);
-      report.healthzMs.push(performance.now() - at);
-      if (!ok) report.healthzFailures++;
-      report.rssMaxBytes = Math.max(report.rssMaxBytes, rssBytes(target.pid));
-      await sleep(100);
-    }
-  })();
+  const probe = new Worker(`(${probeHealthz.toString()})()`, {
+    eval: true,
+    workerData: { baseUrl: target.baseUrl, pid: target.pid },
+  });
+  const probed = new Promise<Pick<OverloadReport, 'healthzMs' | 'healthzFailures' | 'rssMaxBytes'>>(
+    (resolve, reject) => {
+      probe.once('message', resolve);
+      probe.once('error', reject);
+    },
+  );
   const requests: Promise<void>[] = [];
   while (performance.now() < until) {
     const due = Math.floor(((performance.now() - started) / 1000) * batchesPerSecond);
@@ -164,15 +161,43 @@ export async function offerOpenLoop(
     await sleep(5);
   }
   await Promise.all(requests);
-  running = false;
-  await probes;
+  probe.postMessage('stop');
+  Object.assign(report, await probed);
+  await probe.terminate();
   return report;
 }
 
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kib === undefined ? 0 : Number(kib) * 1024;
+/**
+ * Probes /healthz every 100 ms and samples the process's RSS until told to stop, then posts what it
+ * saw. Runs in a worker thread of its own, its source handed over as text (so it is self-contained):
+ * in the load's thread, building and sending batches and that thread's garbage collection would be
+ * measured as hopwatch's latency.
+ */
+async function probeHealthz(): Promise<void> {
+  // require: an evaluated worker is a CommonJS script, and a test runner rewrites dynamic imports.
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { baseUrl, pid } = workerData as { baseUrl: string; pid: number };
+  const seen = { healthzMs: [] as number[], healthzFailures: 0, rssMaxBytes: 0 };
+  let running = true;
+  parentPort?.once('message', () => {
+    running = false;
+  });
+  while (running) {
+    const at = performance.now();
+    const ok = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) })
+      .then(async (response) => {
+        await response.arrayBuffer();
+        return response.ok;
+      })
+      .catch(() => false);
+    seen.healthzMs.push(performance.now() - at);
+    if (!ok) seen.healthzFailures++;
+    const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    seen.rssMaxBytes = Math.max(seen.rssMaxBytes, kib === undefined ? 0 : Number(kib) * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  parentPort?.postMessage(seen);
 }
 
 export function percentile(values: number[], share: number): number {

@@ -45,6 +45,6 @@ export async function overloadCase(seconds: number): Promise<{ results: CaseResu
         baseline: Math.round(sustained * batchSize),
       }),
     ],
-    note: `Overload: ${batchSize}-hop canonical batches offered open loop at 4× the ${(sustained * batchSize).toFixed(0)} hops/s sustained closed loop, for ${seconds} s: ${report.offered} offered, answers ${JSON.stringify(report.statuses)}${other.length > 0 ? ' (unexpected statuses!)' : ''}, ${Object.keys(report.failures).length === 0 ? 'no connection failures' : `failures ${JSON.stringify(report.failures)}`}; /healthz p50 ${percentile(report.healthzMs, 0.5).toFixed(0)} ms, p99 ${percentile(report.healthzMs, 0.99).toFixed(0)} ms, max ${Math.max(...report.healthzMs).toFixed(0)} ms, ${report.healthzFailures} failed probes.`,
+    note: `Overload: ${batchSize}-hop canonical batches offered open loop at 4× the ${(sustained * batchSize).toFixed(0)} hops/s sustained closed loop, for ${seconds} s: ${report.offered} offered, answers ${JSON.stringify(report.statuses)}${other.length > 0 ? ' (unexpected statuses!)' : ''}, ${Object.keys(report.failures).length === 0 ? 'no connection failures' : `failures ${JSON.stringify(report.failures)}`}; /healthz p50 ${percentile(report.healthzMs, 0.5).toFixed(0)} ms, p99 ${percentile(report.healthzMs, 0.99).toFixed(0)} ms, max ${Math.max(...report.healthzMs).toFixed(0)} ms, ${report.healthzFailures} failed probes (probed every 100 ms from a thread of its own in the client process).`,
   };
 }

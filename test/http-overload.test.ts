@@ -27,7 +27,10 @@ describe('HTTP ingest offered four times what it sustains', () => {
 
       expect(report.failures).toEqual({});
       expect(Object.keys(report.statuses).sort()).toEqual(['200', '503']);
+      // Probed every 100 ms throughout (from a thread of its own), and none failed.
+      expect(report.healthzMs.length).toBeGreaterThan(OVERLOAD_SECONDS * 5);
       expect(report.healthzFailures).toBe(0);
+      expect(report.rssMaxBytes).toBeGreaterThan(0);
       expect(report.rssMaxBytes).toBeLessThan(RSS_BOUND);
 
       // Every batch answered 200, in the sustained phase and under overload, is in the store.
