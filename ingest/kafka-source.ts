@@ -26,7 +26,7 @@ export type KafkaSourceOptions = {
 const chunkRecords = 500;
 /**
  * Decoded records waiting for the merge, over all partitions held: a partition holding more than its
- * share is paused until the pipeline has taken them. What bounds memory (about 3 KB a record) while
+ * share is paused until the pipeline has taken them. What bounds memory while
  * the others catch up or while the store is unavailable.
  */
 const waitingRecordsBudget = 48_000;
