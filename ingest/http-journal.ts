@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AtomicFile } from '../common/atomic-file.js';
+import { numberedFiles } from '../common/numbered-files.js';
 import { readLines } from './lines.js';
 import type { RawRecord } from './source.js';
 
@@ -151,11 +152,4 @@ export class HttpJournal {
   }
 }
 
-async function listSegments(directory: string): Promise<number[]> {
-  const numbers: number[] = [];
-  for (const name of await readdir(directory)) {
-    const match = segmentPattern.exec(name);
-    if (match !== null) numbers.push(Number(match[1]));
-  }
-  return numbers.sort((a, b) => a - b);
-}
+const listSegments = (directory: string): Promise<number[]> => numberedFiles(directory, segmentPattern);

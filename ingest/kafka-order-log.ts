@@ -1,5 +1,7 @@
-import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { numberedFiles } from '../common/numbered-files.js';
+import { SerialQueue } from '../common/serial.js';
 import { partitionKey } from './kafka-offsets.js';
 
 /** `count` records of one partition, taken in its Kafka order. */
@@ -28,7 +30,7 @@ const writeBehindChars = 256 * 1024;
 export class KafkaOrderLog {
   private readonly numbers = new Map<string, number>();
   private buffered = '';
-  private writing: Promise<void> = Promise.resolve();
+  private readonly fileOperations = new SerialQueue();
   private failure: Error | null = null;
   private unsynced = false;
 
@@ -155,17 +157,17 @@ export class KafkaOrderLog {
    * file may end in a cut line, and only a restart (which drops it) makes the log whole again.
    */
   private queue(operation: () => Promise<void>): Promise<void> {
-    const run = this.writing.then(() => {
+    return this.fileOperations.run(async () => {
       if (this.failure !== null) throw this.failure;
-      return operation().catch((error: Error) => {
+      try {
+        await operation();
+      } catch (error) {
         this.failure = new Error(
-          `the Kafka order log cannot be written (${error.message}); restart hopwatch`,
+          `the Kafka order log cannot be written (${(error as Error).message}); restart hopwatch`,
         );
         throw this.failure;
-      });
+      }
     });
-    this.writing = run.catch(() => undefined);
-    return run;
   }
 
   private parse(text: string): OrderEntry[] {
@@ -194,8 +196,7 @@ export class KafkaOrderLog {
 }
 
 async function removeSegments(dataDir: string, remove: (segment: number) => boolean): Promise<void> {
-  for (const name of await readdir(dataDir)) {
-    const match = segmentPattern.exec(name);
-    if (match !== null && remove(Number(match[1]))) await rm(join(dataDir, name), { force: true });
+  for (const segment of await numberedFiles(dataDir, segmentPattern)) {
+    if (remove(segment)) await rm(join(dataDir, segmentName(segment)), { force: true });
   }
 }

@@ -113,7 +113,7 @@ export class Lane implements CheckpointedIntake {
       incident: (incident) => {
         this.verdicts.incidents.push(incident);
       },
-      settled: (watermark) => findingHops?.expire(watermark),
+      ...(findingHops && { settled: (watermark: number) => findingHops.expire(watermark) }),
     });
   }
 
