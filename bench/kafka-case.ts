@@ -51,7 +51,13 @@ async function hopwatchConsumer(brokers: string[], topic: string, total: number,
   const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-kafka-'));
   const config = benchConfig({
     dataDir,
-    kafka: { brokers, topics: [topic], groupId: `bench-${randomUUID()}`, deadLetterTopic: `${topic}.dead` },
+    kafka: {
+      brokers,
+      topics: [topic],
+      groupId: `bench-${randomUUID()}`,
+      deadLetterTopic: `${topic}.dead`,
+      findingsTopic: `${topic}.findings`,
+    },
   });
   const assembled = await assemble(
     { ...config, sources: ['kafka'], sinks: ['store'] },
@@ -111,7 +117,7 @@ export async function kafkaCase(
   );
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dead`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, `${topic}.dead`, `${topic}.findings`] }).catch(() => undefined);
   await admin.disconnect();
   return {
     results: [

@@ -99,6 +99,7 @@ async function kafkaTransport(
     topics: [topic],
     groupId: topic,
     deadLetterTopic: `${topic}.dead`,
+    findingsTopic: `${topic}.findings`,
   };
   const pipeline = await benchPipeline({ ...config, kafka: kafkaConfig }, ['store'], [memory], ['kafka']);
   await pipeline.start();
@@ -118,7 +119,9 @@ async function kafkaTransport(
     },
     close: async () => {
       await producer.disconnect();
-      await admin.deleteTopics({ topics: [topic, `${topic}.dead`] }).catch(() => undefined);
+      await admin
+        .deleteTopics({ topics: [topic, `${topic}.dead`, `${topic}.findings`] })
+        .catch(() => undefined);
       await admin.disconnect();
     },
   };

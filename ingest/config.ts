@@ -8,6 +8,14 @@ export const kafkaConfigSchema = z.object({
   topics: z.array(z.string().min(1)).min(1).default(['hopwatch.access-logs']),
   deadLetterTopic: z.string().min(1).default('hopwatch.dead-letter'),
   /**
+   * Findings and incident versions the Kafka lane raises go through this topic (keyed by id) to the
+   * store and webhooks of whichever instance holds their partition, so that a finding two instances
+   * raise around a rebalance is stored and delivered once.
+   */
+  findingsTopic: z.string().min(1).default('hopwatch.findings'),
+  /** How far back (broker time) a member newly holding a findings partition looks for what was taken already. */
+  findingsDedupMs: z.number().int().min(60_000).default(86_400_000),
+  /**
    * A message larger than this is not decoded: it goes to the dead-letter topic cut to
    * deadLetterMaxBytes (with its size and sha256 in headers), and the partition goes on.
    */
@@ -24,7 +32,7 @@ export const kafkaConfigSchema = z.object({
    * last are as many bytes as it was, or once consumption went quiet. Findings do not wait for it.
    */
   checkpointIntervalMs: z.number().int().min(100).default(5_000),
-  /** Partitions of the input and dead-letter topics when hopwatch has to create them. */
+  /** Partitions of the input, dead-letter and findings topics when hopwatch has to create them. */
   topicPartitions: z.number().int().min(1).default(6),
   /**
    * How long the group waits for a member that stopped heartbeating (a crashed instance) before its

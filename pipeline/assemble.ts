@@ -11,10 +11,10 @@ import { createDetectionEngine, type EngineSink, restoreDetectionEngine } from '
 import type { FindingHopsLimits } from './hop-policy.js';
 import { Lane } from './lane.js';
 import { sinkRegistry, sourceRegistry } from './registry.js';
-import { type Sink, SinkSet } from './sink.js';
+import { RowsOnly, type Sink, SinkSet } from './sink.js';
 import { AlertsSink } from './sinks/alerts.js';
 import { StoreSink } from './sinks/store.js';
-import type { SourcePlan } from './sources/plan.js';
+import type { SourcePlan, VerdictsRoute } from './sources/plan.js';
 import { pipelineStats } from './stats.js';
 
 export type AssembleOptions = {
@@ -42,6 +42,8 @@ export class Pipeline {
   private readonly lanes = new Map<string, Lane>();
   /** Lanes that write a journal, with the segment their replay starts at. */
   private readonly journaled: Array<{ lane: Lane; journal: HttpJournal; segment: number }> = [];
+  /** Lanes whose findings go round through a topic, with the sink set that sends them there. */
+  private readonly routed: Array<{ route: VerdictsRoute; laneSinks: SinkSet }> = [];
   private idleTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** The sources config.sources names, each with its lane; they take records from `start` on. */
@@ -58,7 +60,7 @@ export class Pipeline {
   ) {
     for (const { name, plan } of plans) {
       const { journal } = plan;
-      const resume = { snapshot: plan.engineSnapshot, journal };
+      const resume = { snapshot: plan.engineSnapshot, journal, sinks: this.routeVerdicts(plan) };
       const { lane, resumed } = this.openLane(name, resume);
       // An engine that could not resume replays what the journal still holds.
       if (journal !== undefined)
@@ -85,10 +87,18 @@ export class Pipeline {
     return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined }).lane;
   }
 
+  /** The sinks of a lane of `plan`: the pipeline's, or its route's producer and the rest of them. */
+  private routeVerdicts({ verdictsRoute: route }: SourcePlan): SinkSet {
+    if (route === undefined) return this.sinks;
+    const laneSinks = new SinkSet([route.producer, ...this.sinks.sinks.map((sink) => new RowsOnly(sink))]);
+    this.routed.push({ route, laneSinks });
+    return laneSinks;
+  }
+
   /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
   private openLane(
     name: string,
-    resume: { snapshot: unknown; journal?: HttpJournal },
+    resume: { snapshot: unknown; journal?: HttpJournal; sinks?: SinkSet },
   ): { lane: Lane; resumed: boolean } {
     const { lineage, detectors, incidents } = this.config;
     const engineConfig = { lineage, detectors, incidents };
@@ -106,7 +116,13 @@ export class Pipeline {
       return createDetectionEngine(engineConfig, sink, deps);
     };
     const lane = new Lane(
-      { createEngine, sinks: this.sinks, now: this.now, logger: this.logger, journal: resume.journal },
+      {
+        createEngine,
+        sinks: resume.sinks ?? this.sinks,
+        now: this.now,
+        logger: this.logger,
+        journal: resume.journal,
+      },
       {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
@@ -121,6 +137,10 @@ export class Pipeline {
   /** Starts the sinks, then every source on its lane, then the idle watermark. */
   async start(reports: SourceReports = { reportLag: () => {}, reportFailure: () => {} }): Promise<void> {
     this.sinks.start();
+    for (const { route, laneSinks } of this.routed) {
+      laneSinks.start();
+      await route.consumer.start(this.sinks, reports);
+    }
     for (const { lane, segment } of this.journaled) {
       const replayed = await lane.replay(segment);
       if (replayed > 0) this.logger.info({ records: replayed }, 'replayed the HTTP ingest journal');
@@ -159,7 +179,8 @@ export class Pipeline {
 
   /**
    * Intake stops first (a checkpointing source takes its last checkpoint), then every lane closes its
-   * open windows and makes everything durable in the sinks: nothing that came in is lost.
+   * open windows and makes everything durable in the sinks (or on the findings topic, which is then read
+   * up to its end where this instance holds it): nothing that came in is lost.
    */
   async drain(): Promise<void> {
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
@@ -168,11 +189,13 @@ export class Pipeline {
     this.checkpointTimer = null;
     for (const source of this.sources) await source.stop();
     for (const lane of this.lanes.values()) await lane.drain();
+    for (const { route } of this.routed) await route.consumer.stop();
   }
 
   /** Closes the sinks and journals (after `drain`, or after a failure to keep what can be kept). */
   async close(): Promise<void> {
     for (const { journal } of this.journaled) await journal.close();
+    for (const { laneSinks } of this.routed) await laneSinks.close().catch(() => undefined);
     await this.sinks.close();
   }
 

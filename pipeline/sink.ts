@@ -105,6 +105,34 @@ export class SinkSet implements Sink {
   }
 }
 
+/**
+ * A sink of the pipeline's set as a lane whose findings take another way sees it (see VerdictsRoute):
+ * hops and dead letters only. The set it belongs to starts and closes it.
+ */
+export class RowsOnly implements Sink {
+  readonly name: string;
+
+  constructor(private readonly sink: Sink) {
+    this.name = sink.name;
+  }
+
+  start(): void {}
+
+  async write({ hops, deadLetters }: SinkBatch): Promise<void> {
+    if ((hops?.length ?? 0) + (deadLetters?.length ?? 0) > 0) await this.sink.write({ hops, deadLetters });
+  }
+
+  flush(): Promise<void> {
+    return this.sink.flush();
+  }
+
+  async close(): Promise<void> {}
+
+  stats(): SinkStats {
+    return this.sink.stats();
+  }
+}
+
 function batchSize(batch: SinkBatch): number {
   return (
     (batch.hops?.length ?? 0) +

@@ -61,6 +61,7 @@ export function kafkaConfigFor(
       topics: [topic],
       groupId,
       deadLetterTopic: `${topic}.dead-letter`,
+      findingsTopic: `${topic}.findings`,
       checkpointIntervalMs: 500,
       sessionTimeoutMs: 6_000,
       ...kafka,

@@ -1,0 +1,212 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
+import type { KafkaConfig } from './config.js';
+import { readVerdict } from './findings-messages.js';
+import { ensureTopics } from './kafka-client.js';
+import { untilDone } from './kafka-retry.js';
+import type { SourceReports } from './source.js';
+
+export type VerdictBatch = { findings: Finding[]; incidents: Incident[]; deadLetters: DeadLetter[] };
+
+/** Where the findings consumer puts what it takes: the instance's store and alert sinks. */
+export interface VerdictWriter {
+  write(batch: VerdictBatch): Promise<void>;
+  /** Resolves once everything written before is durable. */
+  flush(): Promise<void>;
+}
+
+/** Per partition held: below `warmUntil` records only tell what was taken before; null until known. */
+type PartitionState = { warmUntil: bigint | null; seen: Map<string, number> };
+
+/** How long a stopping consumer goes on taking what its partitions still hold. */
+const stopGraceMs = 10_000;
+/** The longest a raw value a dead letter of this topic keeps. */
+const deadLetterRawChars = 65_536;
+
+/**
+ * The findings topic into the store and the alert outbox, in a consumer group of its own
+ * (`<kafka.groupId>.findings`). The same finding can be on the topic twice: raised by two instances
+ * around a rebalance (one read records the other had not committed), or again after a crash. Every copy
+ * has the same key, so the same partition, and **the first one in the partition wins**: a rule any
+ * member holding the partition applies alike. On each assignment a member first reads the partition's
+ * last `kafka.findingsDedupMs` (by broker timestamp) up to its committed offset, only to learn what was
+ * taken there; then it takes what follows, skipping keys seen before. Offsets are committed once what a
+ * batch wrote is durable, so a graceful handover stores and alerts each finding once; a member killed
+ * between that and its commit leaves the batch to be taken again (the store deduplicates it; its
+ * webhook deliveries go out again from the next member's outbox).
+ */
+export class FindingsConsumer {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly groupId: string;
+  private partitions = new Map<number, PartitionState>();
+  private joined = false;
+  private stopDeadline: number | null = null;
+  private duplicates = 0;
+
+  constructor(
+    kafka: Kafka,
+    private readonly config: KafkaConfig,
+    private readonly logger: Logger,
+  ) {
+    this.groupId = `${config.groupId}.findings`;
+    this.admin = kafka.admin();
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { restartOnFailure: async () => true },
+    });
+  }
+
+  async start(writer: VerdictWriter, reports: SourceReports): Promise<void> {
+    const topic = this.config.findingsTopic;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const held = payload.memberAssignment[topic] ?? [];
+      this.partitions = new Map(held.map((partition) => [partition, { warmUntil: null, seen: new Map() }]));
+      this.joined = true;
+      this.logger.info({ groupId: this.groupId, partitions: held }, 'joined the findings consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      this.logger.error({ err: payload.error }, 'findings consumer crashed; restarting');
+      reports.reportFailure('findings', payload.error.message);
+    });
+    await this.admin.connect();
+    await ensureTopics(this.admin, this.config);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { partition, highWatermark, messages } = payload.batch;
+        await this.consumeBatch(payload, writer);
+        const next = messages.length > 0 ? BigInt(messages[messages.length - 1]!.offset) + 1n : null;
+        if (next !== null) reports.reportLag(topic, partition, Number(BigInt(highWatermark) - next));
+      },
+    });
+  }
+
+  /** For /v1/stats: copies of a finding or incident version skipped because the partition had it before. */
+  skippedDuplicates(): number {
+    return this.duplicates;
+  }
+
+  connected(): boolean {
+    return this.joined && this.stopDeadline === null;
+  }
+
+  /**
+   * Goes on taking what the partitions it holds still have (what the drain of the other lanes raised),
+   * for up to 10 s, then leaves the group. What it did not take waits on the topic.
+   */
+  async stop(): Promise<void> {
+    this.stopDeadline = Date.now() + stopGraceMs;
+    while (Date.now() < this.stopDeadline && !(await this.caughtUp().catch(() => false))) await sleep(100);
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+    this.joined = false;
+  }
+
+  private async caughtUp(): Promise<boolean> {
+    const topic = this.config.findingsTopic;
+    const held = [...this.partitions.keys()];
+    if (held.length === 0) return true;
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+    return held.every((partition) => {
+      const end = BigInt(ends.find((entry) => entry.partition === partition)?.high ?? '0');
+      const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+      return end === 0n || BigInt(at) >= end;
+    });
+  }
+
+  private async consumeBatch(payload: EachBatchPayload, writer: VerdictWriter): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    const { topic, partition, messages } = batch;
+    const state = this.partitions.get(partition);
+    if (state === undefined || messages.length === 0 || !isRunning() || isStale()) return;
+    if (state.warmUntil === null) {
+      const first = BigInt(messages[0]!.offset);
+      state.warmUntil = first;
+      const from = await this.offsetAt(partition, Date.now() - this.config.findingsDedupMs);
+      if (from < first) {
+        this.consumer.seek({ topic, partition, offset: String(from) });
+        return;
+      }
+    }
+    const taken: VerdictBatch = { findings: [], incidents: [], deadLetters: [] };
+    for (const message of messages) this.take(message, state, taken, partition);
+    const last = messages[messages.length - 1]!.offset;
+    if (BigInt(last) >= state.warmUntil) {
+      const retry = {
+        between: () => payload.heartbeat(),
+        giveUp: () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
+      };
+      await untilDone(
+        'storing and alerting findings',
+        async () => {
+          await writer.write(taken);
+          await writer.flush();
+        },
+        this.logger,
+        retry,
+      );
+      await this.consumer.commitOffsets([{ topic, partition, offset: String(BigInt(last) + 1n) }]);
+    }
+    payload.resolveOffset(last);
+    this.forgetOlderThan(state, Date.now() - this.config.findingsDedupMs);
+    await payload.heartbeat();
+  }
+
+  private take(message: KafkaMessage, state: PartitionState, taken: VerdictBatch, partition: number): void {
+    const verdict = readVerdict(message);
+    const warming = BigInt(message.offset) < (state.warmUntil ?? 0n);
+    if (!verdict.ok) {
+      if (!warming) taken.deadLetters.push(this.deadLetter(message, partition, verdict.reason));
+      return;
+    }
+    if (state.seen.has(verdict.dedupKey)) {
+      if (!warming) this.duplicates++;
+      return;
+    }
+    state.seen.set(verdict.dedupKey, Number(message.timestamp));
+    if (warming) return;
+    if (verdict.kind === 'finding') taken.findings.push(verdict.finding);
+    else taken.incidents.push(verdict.incident);
+  }
+
+  /** The earliest offset of the partition written at or after `timestamp` (its end when there is none). */
+  private async offsetAt(partition: number, timestamp: number): Promise<bigint> {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(this.config.findingsTopic, timestamp);
+    const offset = offsets.find((entry) => entry.partition === partition)?.offset ?? '-1';
+    return BigInt(offset) < 0n ? BigInt(Number.MAX_SAFE_INTEGER) : BigInt(offset);
+  }
+
+  /** Keys are seen in offset order, so roughly by time: the oldest are at the front. */
+  private forgetOlderThan(state: PartitionState, before: number): void {
+    for (const [key, at] of state.seen) {
+      if (at >= before) return;
+      state.seen.delete(key);
+    }
+  }
+
+  private deadLetter(message: KafkaMessage, partition: number, reason: string): DeadLetter {
+    return {
+      receivedAt: Date.now(),
+      reason,
+      raw: (message.value?.toString() ?? '').slice(0, deadLetterRawChars),
+      source: 'kafka',
+      topic: this.config.findingsTopic,
+      partition,
+      offset: message.offset,
+    };
+  }
+}
