@@ -91,6 +91,12 @@ const pipelineMetrics: Mirrored<PipelineStats>[] = [
     type: 'counter',
     read: (s) => s.hopsNotStored,
   },
+  {
+    name: 'hopwatch_finding_copies_skipped_total',
+    help: 'Copies of a finding or incident version skipped on the findings topic: its partition had it already',
+    type: 'counter',
+    read: (s) => s.findingCopiesSkipped,
+  },
 ];
 
 const engineMetrics: Mirrored<EngineStats>[] = [

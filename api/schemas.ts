@@ -134,6 +134,9 @@ export const statsSchema = z.object({
     hopsNotStored: z
       .number()
       .describe('hops not stored under store.hops: findings: no finding named their trace'),
+    findingCopiesSkipped: z
+      .number()
+      .describe('copies of a finding or incident version the findings topic had already (Kafka)'),
   }),
   engine: z.object({
     eventsObserved: z.number(),

@@ -210,7 +210,10 @@ export class Pipeline {
 
   stats(): PipelineStats {
     const hopsPastRetention = this.store?.writer.hopsPastRetention() ?? 0;
-    return pipelineStats(this.lanes, { pending: this.sinks.stats().pending, hopsPastRetention });
+    let findingCopiesSkipped = 0;
+    for (const { route } of this.routed) findingCopiesSkipped += route.consumer.skippedDuplicates();
+    const pending = this.sinks.stats().pending;
+    return pipelineStats(this.lanes, { pending, hopsPastRetention, findingCopiesSkipped });
   }
 }
 

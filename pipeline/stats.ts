@@ -7,7 +7,7 @@ function addInto(total: Record<string, number>, part: Readonly<Record<string, nu
 
 export function pipelineStats(
   lanes: ReadonlyMap<string, Lane>,
-  sinks: { pending: number; hopsPastRetention: number },
+  sinks: { pending: number; hopsPastRetention: number; findingCopiesSkipped: number },
 ): PipelineStats {
   const stats: PipelineStats = {
     recordsReceived: {},
@@ -30,6 +30,7 @@ export function pipelineStats(
     storePendingRows: sinks.pending,
     hopsPastRetention: sinks.hopsPastRetention,
     hopsNotStored: 0,
+    findingCopiesSkipped: sinks.findingCopiesSkipped,
   };
   for (const [name, lane] of lanes) {
     const { counters } = lane;

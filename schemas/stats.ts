@@ -35,4 +35,6 @@ export type PipelineStats = {
   hopsPastRetention: number;
   /** Hops not stored under `store.hops: findings`: no finding named their trace in time. */
   hopsNotStored: number;
+  /** Copies of a finding or incident version the findings topic had already (raised by two instances, or again after a crash). */
+  findingCopiesSkipped: number;
 };

@@ -1,0 +1,169 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchFindings } from '../evaluation/match.js';
+import type { Finding } from '../schemas/finding.js';
+import { assertBuilt, type HopwatchProcess } from './helpers/api-process.js';
+import {
+  freshTopic,
+  kafkaClient,
+  mergeScenarios,
+  produceFiles,
+  tempDataDir,
+  testConfig,
+  waitUntil,
+} from './helpers/kafka-ingest.js';
+import {
+  committedTotal,
+  consumerLag,
+  kafkaRecordsReceived,
+  latestAssignment,
+  metricValue,
+  type RunningHopwatch,
+  startHopwatchRun,
+  stopGracefully,
+  storedFindings,
+  writeConfigFile,
+} from './helpers/kafka-process.js';
+import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { testKafkaBrokers } from './kafka/test-brokers.js';
+
+const dirs: string[] = [];
+const running: HopwatchProcess[] = [];
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  assertBuilt();
+  receiver = await startWebhookReceiver();
+});
+
+afterAll(async () => {
+  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+  await receiver.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(configFile: string, dir: string): Promise<RunningHopwatch> {
+  const started = await startHopwatchRun(configFile, dir, TEST_SECRET_ENV);
+  running.push(started.process);
+  return started;
+}
+
+const scenarios = ['runaway-retry', 'scope-creep', 'fanout-explosion', 'agent-recursion', 'stolen-key'];
+
+describe('several hopwatch run instances in one group', () => {
+  it('a second instance joining after the first judged uncommitted records: every labelled attack found, each finding stored and alerted once', async () => {
+    const { topic, groupId } = await freshTopic('join');
+    const instanceDirs = [tempDataDir('kafka-join-a'), tempDataDir('kafka-join-b')];
+    dirs.push(...instanceDirs);
+    const merged = join(instanceDirs[0]!, 'merged.ndjson');
+    const labels = mergeScenarios(scenarios, merged);
+    const files = instanceDirs.map((dir) =>
+      writeConfigFile(dir, {
+        kafka: {
+          topics: [topic],
+          groupId,
+          deadLetterTopic: `${topic}.dead-letter`,
+          findingsTopic: `${topic}.findings`,
+          sessionTimeoutMs: 6_000,
+          // No checkpoint (so no commit) comes before the second instance joins: it reads the
+          // partitions it gets from their start, and raises again what the first raised from them.
+          checkpointIntervalMs: 60_000,
+        },
+        store: { hopsTtlDays: 3_650 },
+        alerts: {
+          webhooks: [
+            {
+              name: 'join-test',
+              url: `${receiver.url}/join`,
+              secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+              notify: 'findings',
+              minSeverity: 'low',
+              backoffBaseMs: 50,
+              backoffMaxMs: 200,
+            },
+          ],
+        },
+      }),
+    );
+    const first = await start(files[0]!, instanceDirs[0]!);
+    const records = await produceFiles(testConfig({ kafka: { brokers: testKafkaBrokers() } }), topic, [
+      merged,
+    ]);
+    await waitUntil(
+      'the first instance took every record',
+      async () => (await kafkaRecordsReceived(first)) === records,
+      60_000,
+    );
+    await waitUntil('and stored findings', async () => (await findingCount(first)) > 0, 30_000);
+    expect(await committedTotal(groupId, topic)).toBe(0);
+
+    const second = await start(files[1]!, instanceDirs[1]!);
+    await waitUntil(
+      'the second instance got partitions',
+      () => (latestAssignment(second)?.[topic]?.length ?? 0) > 0,
+      60_000,
+    );
+    await waitUntil(
+      'and read them to their end',
+      async () =>
+        Object.values(await consumerLag(second)).every((lag) => lag === 0) &&
+        (await kafkaRecordsReceived(second)) > 0,
+      60_000,
+    );
+    const copiesSkipped = (instance: RunningHopwatch) =>
+      metricValue(instance, 'hopwatch_finding_copies_skipped_total');
+    const skippedByFirst = await copiesSkipped(first);
+    expect(await stopGracefully(first)).toBe(0);
+    const findingsTopic = `${topic}.findings`;
+    await waitUntil(
+      'the findings topic read to its end',
+      async () =>
+        (await committedTotal(`${groupId}.findings`, findingsTopic)) === (await topicEnd(findingsTopic)),
+      30_000,
+    );
+    const skipped = skippedByFirst + (await copiesSkipped(second));
+    expect(await stopGracefully(second)).toBe(0);
+    // The second instance raised again what the first had raised from its partitions.
+    expect(skipped).toBeGreaterThan(0);
+
+    // One embedded store open at a time in this process.
+    const stored = [await storedFindings(instanceDirs[0]!), await storedFindings(instanceDirs[1]!)];
+    const [inFirst, inSecond] = stored.map(({ final }) => new Set(final.map((finding) => finding.id)));
+    expect([...inFirst!].filter((id) => inSecond!.has(id))).toEqual([]);
+    const findings = stored.flatMap(({ final }) => final);
+    const match = matchFindings(findings, labels);
+    expect(match.labels.filter((outcome) => outcome.findings.length === 0)).toEqual([]);
+
+    // Each stored finding reaches the webhook once, from whichever instance stored it.
+    const delivered = () =>
+      receiver.requests
+        .filter((request) => request.path.endsWith('/join'))
+        .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
+    const ids = findings.map((finding) => finding.id);
+    // The outboxes delivered what they could before the stop; restarting both sends the rest.
+    if (!ids.every((id) => delivered().includes(id))) {
+      const restarted = await Promise.all(instanceDirs.map((dir, index) => start(files[index]!, dir)));
+      await waitUntil('every finding delivered', () => ids.every((id) => delivered().includes(id)), 30_000);
+      for (const instance of restarted) expect(await stopGracefully(instance)).toBe(0);
+    }
+    expect(delivered().sort()).toEqual([...ids].sort());
+  }, 240_000);
+});
+
+async function findingCount({ baseUrl }: RunningHopwatch): Promise<number> {
+  const stats = (await (await fetch(`${baseUrl}/v1/stats`)).json()) as { store: { findings: number } };
+  return stats.store.findings;
+}
+
+async function topicEnd(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, entry) => sum + Number(entry.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
