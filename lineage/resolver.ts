@@ -104,6 +104,15 @@ export class LineageResolver {
     this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
   }
 
+  /**
+   * A hop another instance's lineage resolved (the detect stage of a split pipeline): emitted as it is,
+   * once; a copy (the stage before replayed it after a crash) is counted and dropped.
+   */
+  passThrough(hop: ResolvedHop): void {
+    if (this.seenHops.checkAndRemember(hop.id, Math.max(this.watermark, hop.ts))) this.duplicateHops++;
+    else this.emit(hop);
+  }
+
   /** Settles every hop whose decision the watermark allows, in (due, ts, id) order. */
   advance(watermark: number): void {
     if (watermark > this.watermark) this.watermark = watermark;

@@ -20,10 +20,17 @@ import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 
 export type IncidentSettings = { quietMs: number; maxOpen: number };
+/**
+ * One stage of a pipeline split over Kafka: `lineage` resolves hops and raises nothing; `detectors`
+ * takes hops another instance resolved (ResolvedHops, see ingest/formats/resolved-hop.ts).
+ */
+export type EngineStage = 'lineage' | 'detectors';
 export type EngineConfig = {
   lineage: LineageConfig;
   detectors: DetectorsConfig;
   incidents?: IncidentSettings;
+  /** Both stages when absent. */
+  stage?: EngineStage;
 };
 /** `silences` mark the findings they match (none by default); `now` is the wall clock. */
 export type EngineDeps = { now: () => number; silences?: SilenceBook };
@@ -67,6 +74,7 @@ const engineSnapshotSchema = z.object({
   configFingerprint: z.string(),
   maxTs: z.number().nullable(),
   watermark: z.number().nullable(),
+  upstreamWatermark: z.number().nullable().optional(),
   eventsObserved: z.number().int().nonnegative(),
   lateEvents: z.number().int().nonnegative(),
   findingsByDetector: z.record(z.string(), z.number()),
@@ -93,6 +101,8 @@ class Engine implements DetectionEngine {
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
+  /** Detect stage: the ingest stage's watermark of the latest hops, applied once hops of a later one come. */
+  private upstreamWatermark = Number.NEGATIVE_INFINITY;
   private eventsObserved = 0;
   private lateEvents = 0;
   private readonly findingsByDetector = zeroPerDetector();
@@ -119,7 +129,8 @@ class Engine implements DetectionEngine {
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));
-    this.detectors = detectorRegistry.map((component) =>
+    const stageDetectors = config.stage === 'lineage' ? [] : detectorRegistry;
+    this.detectors = stageDetectors.map((component) =>
       component.build({ ...build, snapshot: snapshot?.detectors[component.name] }),
     );
     if (snapshot !== undefined) this.load(snapshot);
@@ -129,9 +140,27 @@ class Engine implements DetectionEngine {
     this.eventsObserved++;
     if (hop.ts < this.watermark) this.lateEvents++;
     if (hop.ts > this.maxTs) this.maxTs = hop.ts;
+    // The detect stage's decoder read the record as a ResolvedHop (resolvedHopSchema).
+    if (this.config.stage === 'detectors') {
+      this.observeResolved(hop as ResolvedHop);
+      return;
+    }
     this.lineage.observe(hop);
     const next = this.maxTs - this.config.detectors.allowedLatenessMs;
     if (next > this.watermark) this.moveWatermark(next);
+  }
+
+  /**
+   * The ingest stage's watermark moves this one: windows close once hops resolved under a later
+   * watermark come, as one engine closes them after dispatching what that watermark settled.
+   */
+  private observeResolved(hop: ResolvedHop): void {
+    const upstream = hop.upstreamWatermark ?? Number.NEGATIVE_INFINITY;
+    if (upstream > this.upstreamWatermark) {
+      if (this.upstreamWatermark > this.watermark) this.moveWatermark(this.upstreamWatermark);
+      this.upstreamWatermark = upstream;
+    }
+    this.lineage.passThrough(hop);
   }
 
   advanceWatermark(watermark: number): void {
@@ -175,6 +204,7 @@ class Engine implements DetectionEngine {
       configFingerprint: configFingerprint(this.config),
       maxTs: finiteOrNull(this.maxTs),
       watermark: finiteOrNull(this.watermark),
+      upstreamWatermark: finiteOrNull(this.upstreamWatermark),
       eventsObserved: this.eventsObserved,
       lateEvents: this.lateEvents,
       findingsByDetector: { ...this.findingsByDetector },
@@ -188,6 +218,7 @@ class Engine implements DetectionEngine {
   private load(snapshot: EngineSnapshot): void {
     this.maxTs = snapshot.maxTs ?? Number.NEGATIVE_INFINITY;
     this.watermark = snapshot.watermark ?? Number.NEGATIVE_INFINITY;
+    this.upstreamWatermark = snapshot.upstreamWatermark ?? Number.NEGATIVE_INFINITY;
     this.eventsObserved = snapshot.eventsObserved;
     this.lateEvents = snapshot.lateEvents;
     Object.assign(this.findingsByDetector, snapshot.findingsByDetector);
@@ -220,6 +251,8 @@ class Engine implements DetectionEngine {
 
   /** Detectors first: a sink that asks them to explain the hop (`hopwatch explain`) finds it counted. */
   private dispatch(hop: ResolvedHop): void {
+    if (this.config.stage === 'lineage' && Number.isFinite(this.watermark))
+      hop.upstreamWatermark = this.watermark;
     for (const detector of this.detectors) detector.observe(hop);
     this.sink.hop(hop);
   }
@@ -247,10 +280,13 @@ function finiteOrNull(value: number): number | null {
  * (window sizes, thresholds, learned baselines) is not resumed under another.
  */
 export function configFingerprint(config: EngineConfig): string {
-  const json = JSON.stringify({ lineage: config.lineage, detectors: config.detectors }, (_key, value) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
+  const { lineage, detectors, stage } = config;
+  const json = JSON.stringify(
+    { lineage, detectors, ...(stage === undefined ? {} : { stage }) },
+    (_key, value) =>
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : value,
   );
   return createHash('sha256').update(json).digest('hex').slice(0, 16);
 }

@@ -19,6 +19,11 @@ export const resolvedHopSchema = hopEventSchema.extend({
   parentInferred: z.boolean(),
   depth: z.number().int().nonnegative(),
   path: z.array(pathStepSchema),
+  /**
+   * On the hops topic of a split pipeline: the ingest stage's watermark when it resolved the hop. The
+   * detect stage moves its own by it, so that its windows close where one whole engine's would.
+   */
+  upstreamWatermark: z.number().optional(),
 });
 
 export type PathStep = z.infer<typeof pathStepSchema>;

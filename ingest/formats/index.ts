@@ -3,6 +3,7 @@ import { envoy } from './envoy.js';
 import { kong } from './kong.js';
 import { nginx } from './nginx.js';
 import { otlp } from './otlp.js';
+import { resolvedHop } from './resolved-hop.js';
 import { traefik } from './traefik.js';
 import type { FormatAdapter } from './types.js';
 
@@ -12,6 +13,9 @@ import type { FormatAdapter } from './types.js';
  */
 export const formatAdapters: readonly FormatAdapter[] = [canonical, otlp, kong, traefik, envoy, nginx];
 
+/** Formats of hopwatch's own topics: named where they are read, never detected. */
+const internalAdapters: readonly FormatAdapter[] = [resolvedHop];
+
 export function findFormat(name: string): FormatAdapter | undefined {
-  return formatAdapters.find((adapter) => adapter.name === name);
+  return [...formatAdapters, ...internalAdapters].find((adapter) => adapter.name === name);
 }

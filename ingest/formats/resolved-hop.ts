@@ -1,0 +1,20 @@
+import { firstIssue } from '../../common/zod.js';
+import { resolvedHopSchema } from '../../schemas/resolved-hop.js';
+import type { AdapterResult, FormatAdapter, ParsedRecord } from './types.js';
+
+/**
+ * hopwatch's own hops topic (a pipeline split over Kafka): one ResolvedHop per message, as the ingest
+ * stage published it. Never auto-detected; the detect stage names it for that topic. The hop keeps the
+ * origin of the access-log record it came from.
+ */
+export const resolvedHop: FormatAdapter = {
+  name: 'resolved-hop',
+  signature: "hopwatch's internal hops topic: a ResolvedHop as JSON",
+  detect: () => false,
+  toHopEvents(record: ParsedRecord): AdapterResult {
+    if (record.kind !== 'json') return { ok: false, reason: 'resolved hop: not JSON' };
+    const parsed = resolvedHopSchema.safeParse(record.value);
+    if (!parsed.success) return { ok: false, reason: `resolved hop: ${firstIssue(parsed.error)}` };
+    return { ok: true, events: [parsed.data] };
+  },
+};
