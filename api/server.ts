@@ -45,7 +45,8 @@ import { credentialSummarySchema, ingestResultSchema, traceNodeSchema, traceTree
 
 export type ApiDeps = {
   config: ApiConfig;
-  store: Pick<HopwatchStore, 'reader' | 'ping' | 'writer'>;
+  /** Absent on an instance that runs no sink (a split pipeline's ingest or detect stage): /v1 is not served. */
+  store: Pick<HopwatchStore, 'reader' | 'ping' | 'writer'> | undefined;
   /** POST /v1/ingest, when `http` is among the sources. */
   httpSource: HttpIngestSource | undefined;
   /** Every running source, for /readyz. */
@@ -129,10 +130,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await registerDocs(app);
   await registerConsole(app, consoleDirectory());
 
-  const { reader } = deps.store;
-  const storeReady = async () => deps.store.writer.available() && (await deps.store.ping());
+  const { store } = deps;
+  const storeReady = async () => store === undefined || (store.writer.available() && (await store.ping()));
   await app.register(healthRoutes, { storeReady, sources: deps.sources });
   await app.register(metricsRoutes, { registry: deps.metrics.registry });
+  if (store === undefined) return app;
+  const { reader } = store;
   await app.register(
     async (v1) => {
       if (deps.httpSource !== undefined) {

@@ -18,7 +18,8 @@ import type { HopwatchStore } from '../store/types.js';
 export type Hopwatch = {
   app: FastifyInstance;
   pipeline: Pipeline;
-  store: HopwatchStore;
+  /** Absent on a split pipeline's instance without the sink role. */
+  store: HopwatchStore | undefined;
   sources: Source[];
   /** Starts the sinks, the sources and the idle watermark, then listens on api.host:api.port; returns the URL. */
   start(): Promise<string>;
@@ -34,14 +35,15 @@ export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: 
  * or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
-  if (!config.sinks.includes('store')) {
+  const sinkRole = config.roles.includes('all') || config.roles.includes('sink');
+  if (sinkRole && !config.sinks.includes('store')) {
     return { ok: false, reason: 'config field sinks: must include "store" (the API reads findings from it)' };
   }
   const metrics = createHopwatchMetrics();
   const assembled = await assemble(config, { logger, onSinkWrite: metrics.observeSinkWrite });
   if (!assembled.ok) return assembled;
   const { pipeline } = assembled;
-  const store = pipeline.store!;
+  const store = pipeline.store;
   const alerts = pipeline.alerts;
   const sources = pipeline.sources;
   metrics.watch({ pipeline: () => pipeline.stats(), alerts: alerts && (() => alerts.stats()) });
@@ -124,7 +126,13 @@ function logStarted(
     {
       url,
       dataDir,
-      store: config.store.url === undefined ? 'embedded chDB' : 'ClickHouse server',
+      roles: config.roles,
+      store:
+        hopwatch.store === undefined
+          ? 'none (no sink role)'
+          : config.store.url === undefined
+            ? 'embedded chDB'
+            : 'ClickHouse server',
       auth: open ? 'none: open, loopback only' : `${config.api.tokens.length} bearer token(s)`,
       sources: hopwatch.sources.map((source) => source.name),
     },
@@ -173,8 +181,14 @@ export function register(program: Command): void {
         'Port from api.port or HOPWATCH_PORT (8080), data under dataDir or HOPWATCH_DATA_DIR (./data).',
     )
     .option('-c, --config <file>', 'YAML config file (default: ./hopwatch.yaml when present)')
-    .action(async (options: { config?: string }) => {
+    .option(
+      '--role <roles>',
+      'all (default: the whole pipeline in this process), or stages of a pipeline split over Kafka, ' +
+        'comma-separated: ingest, detect, sink (sets HOPWATCH_ROLE)',
+    )
+    .action(async (options: { config?: string; role?: string }) => {
+      const env = options.role === undefined ? process.env : { ...process.env, HOPWATCH_ROLE: options.role };
       // Exit explicitly: the embedded store's native handles would otherwise keep the process alive.
-      process.exit(await runHopwatch(options.config, process.env));
+      process.exit(await runHopwatch(options.config, env));
     });
 }

@@ -13,6 +13,11 @@ export const kafkaConfigSchema = z.object({
    * raise around a rebalance is stored and delivered once.
    */
   findingsTopic: z.string().min(1).default('hopwatch.findings'),
+  /**
+   * Resolved hops of a pipeline split over Kafka (roles ingest, detect, sink), keyed by origin
+   * credential: the detect stage sees every hop of a credential whatever input partition it came from.
+   */
+  hopsTopic: z.string().min(1).default('hopwatch.hops'),
   /** How far back (broker time) a member newly holding a findings partition looks for what was taken already. */
   findingsDedupMs: z.number().int().min(60_000).default(86_400_000),
   /**
@@ -32,7 +37,7 @@ export const kafkaConfigSchema = z.object({
    * last are as many bytes as it was, or once consumption went quiet. Findings do not wait for it.
    */
   checkpointIntervalMs: z.number().int().min(100).default(5_000),
-  /** Partitions of the input, dead-letter and findings topics when hopwatch has to create them. */
+  /** Partitions of the input, dead-letter, findings and hops topics when hopwatch has to create them. */
   topicPartitions: z.number().int().min(1).default(6),
   /**
    * How long the group waits for a member that stopped heartbeating (a crashed instance) before its

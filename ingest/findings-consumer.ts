@@ -4,13 +4,19 @@ import type { Logger } from 'pino';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { KafkaConfig } from './config.js';
-import { readVerdict } from './findings-messages.js';
 import { ensureTopics } from './kafka-client.js';
 import { untilDone } from './kafka-retry.js';
 import type { SourceReports } from './source.js';
+import { readHop, readVerdict } from './topic-messages.js';
 
-export type VerdictBatch = { findings: Finding[]; incidents: Incident[]; deadLetters: DeadLetter[] };
+export type VerdictBatch = {
+  findings: Finding[];
+  incidents: Incident[];
+  hops: ResolvedHop[];
+  deadLetters: DeadLetter[];
+};
 
 /** Where the findings consumer puts what it takes: the instance's store and alert sinks. */
 export interface VerdictWriter {
@@ -29,7 +35,8 @@ const deadLetterRawChars = 65_536;
 
 /**
  * The findings topic into the store and the alert outbox, in a consumer group of its own
- * (`<kafka.groupId>.findings`). The same finding can be on the topic twice: raised by two instances
+ * (`<kafka.groupId>.findings`); with `readHops`, the hops topic of a split pipeline into the store too
+ * (hops deduplicate there by trace and id). The same finding can be on the topic twice: raised by two instances
  * around a rebalance (one read records the other had not committed), or again after a crash. Every copy
  * has the same key, so the same partition, and **the first one in the partition wins**: a rule any
  * member holding the partition applies alike. On each assignment a member first reads the partition's
@@ -44,6 +51,7 @@ export class FindingsConsumer {
   private readonly admin: Admin;
   private readonly groupId: string;
   private partitions = new Map<number, PartitionState>();
+  private assignment: Record<string, number[]> = {};
   private joined = false;
   private stopDeadline: number | null = null;
   private duplicates = 0;
@@ -52,6 +60,7 @@ export class FindingsConsumer {
     kafka: Kafka,
     private readonly config: KafkaConfig,
     private readonly logger: Logger,
+    private readonly readHops = false,
   ) {
     this.groupId = `${config.groupId}.findings`;
     this.admin = kafka.admin();
@@ -70,8 +79,12 @@ export class FindingsConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const held = payload.memberAssignment[topic] ?? [];
       this.partitions = new Map(held.map((partition) => [partition, { warmUntil: null, seen: new Map() }]));
+      this.assignment = payload.memberAssignment;
       this.joined = true;
-      this.logger.info({ groupId: this.groupId, partitions: held }, 'joined the findings consumer group');
+      this.logger.info(
+        { groupId: this.groupId, assignment: payload.memberAssignment },
+        'joined the findings consumer group',
+      );
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
@@ -81,13 +94,15 @@ export class FindingsConsumer {
     await this.admin.connect();
     await ensureTopics(this.admin, this.config);
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const topics = this.readHops ? [topic, this.config.hopsTopic] : [topic];
+    await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
-        const { partition, highWatermark, messages } = payload.batch;
-        await this.consumeBatch(payload, writer);
+        const { topic: read, partition, highWatermark, messages } = payload.batch;
+        if (read === topic) await this.consumeBatch(payload, writer);
+        else await this.consumeHops(payload, writer);
         const next = messages.length > 0 ? BigInt(messages[messages.length - 1]!.offset) + 1n : null;
         if (next !== null) reports.reportLag(topic, partition, Number(BigInt(highWatermark) - next));
       },
@@ -115,17 +130,20 @@ export class FindingsConsumer {
     this.joined = false;
   }
 
+  /** Whether the group's committed offsets reach the end of every partition this member holds. */
   private async caughtUp(): Promise<boolean> {
-    const topic = this.config.findingsTopic;
-    const held = [...this.partitions.keys()];
-    if (held.length === 0) return true;
-    const ends = await this.admin.fetchTopicOffsets(topic);
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-    return held.every((partition) => {
-      const end = BigInt(ends.find((entry) => entry.partition === partition)?.high ?? '0');
-      const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-      return end === 0n || BigInt(at) >= end;
-    });
+    const topics = Object.keys(this.assignment);
+    const committed = await this.admin.fetchOffsets({ groupId: this.groupId, topics });
+    for (const topic of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      const at = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+      for (const partition of this.assignment[topic] ?? []) {
+        const end = BigInt(ends.find((entry) => entry.partition === partition)?.high ?? '0');
+        const offset = BigInt(at.find((entry) => entry.partition === partition)?.offset ?? '-1');
+        if (end > 0n && offset < end) return false;
+      }
+    }
+    return true;
   }
 
   private async consumeBatch(payload: EachBatchPayload, writer: VerdictWriter): Promise<void> {
@@ -142,35 +160,61 @@ export class FindingsConsumer {
         return;
       }
     }
-    const taken: VerdictBatch = { findings: [], incidents: [], deadLetters: [] };
+    const taken = emptyBatch();
     for (const message of messages) this.take(message, state, taken, partition);
     const last = messages[messages.length - 1]!.offset;
-    if (BigInt(last) >= state.warmUntil) {
-      const retry = {
-        between: () => payload.heartbeat(),
-        giveUp: () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
-      };
-      await untilDone(
-        'storing and alerting findings',
-        async () => {
-          await writer.write(taken);
-          await writer.flush();
-        },
-        this.logger,
-        retry,
-      );
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(BigInt(last) + 1n) }]);
-    }
-    payload.resolveOffset(last);
+    if (BigInt(last) >= state.warmUntil) await this.writeAndCommit(payload, writer, taken);
+    else payload.resolveOffset(last);
     this.forgetOlderThan(state, Date.now() - this.config.findingsDedupMs);
     await payload.heartbeat();
+  }
+
+  private async consumeHops(payload: EachBatchPayload, writer: VerdictWriter): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const taken = emptyBatch();
+    for (const message of batch.messages) {
+      const read = readHop(message);
+      if (read.ok) taken.hops.push(read.hop);
+      else taken.deadLetters.push(this.deadLetter(message, batch.topic, batch.partition, read.reason));
+    }
+    await this.writeAndCommit(payload, writer, taken);
+    await payload.heartbeat();
+  }
+
+  /** Writes what the batch gave, waits until it is durable, then commits past the batch. */
+  private async writeAndCommit(
+    payload: EachBatchPayload,
+    writer: VerdictWriter,
+    taken: VerdictBatch,
+  ): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const retry = {
+      between: () => payload.heartbeat(),
+      giveUp: () => this.stopDeadline !== null && Date.now() > this.stopDeadline,
+    };
+    await untilDone(
+      'storing and alerting findings',
+      async () => {
+        await writer.write(taken);
+        await writer.flush();
+      },
+      this.logger,
+      retry,
+    );
+    const last = messages[messages.length - 1]!.offset;
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(BigInt(last) + 1n) }]);
+    payload.resolveOffset(last);
   }
 
   private take(message: KafkaMessage, state: PartitionState, taken: VerdictBatch, partition: number): void {
     const verdict = readVerdict(message);
     const warming = BigInt(message.offset) < (state.warmUntil ?? 0n);
     if (!verdict.ok) {
-      if (!warming) taken.deadLetters.push(this.deadLetter(message, partition, verdict.reason));
+      if (!warming)
+        taken.deadLetters.push(
+          this.deadLetter(message, this.config.findingsTopic, partition, verdict.reason),
+        );
       return;
     }
     if (state.seen.has(verdict.dedupKey)) {
@@ -198,15 +242,19 @@ export class FindingsConsumer {
     }
   }
 
-  private deadLetter(message: KafkaMessage, partition: number, reason: string): DeadLetter {
+  private deadLetter(message: KafkaMessage, topic: string, partition: number, reason: string): DeadLetter {
     return {
       receivedAt: Date.now(),
       reason,
       raw: (message.value?.toString() ?? '').slice(0, deadLetterRawChars),
       source: 'kafka',
-      topic: this.config.findingsTopic,
+      topic,
       partition,
       offset: message.offset,
     };
   }
+}
+
+function emptyBatch(): VerdictBatch {
+  return { findings: [], incidents: [], hops: [], deadLetters: [] };
 }

@@ -23,11 +23,12 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
 }
 
 /**
- * Creates the input, dead-letter and findings topics that do not exist yet, with `topicPartitions` partitions
+ * Creates the input, dead-letter, findings and hops topics that do not exist yet, with `topicPartitions` partitions
  * (replication factor: the broker's default). Existing topics are left as they are.
  */
 export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<string[]> {
-  const wanted = [...new Set([...config.topics, config.deadLetterTopic, config.findingsTopic])];
+  const { topics, deadLetterTopic, findingsTopic, hopsTopic } = config;
+  const wanted = [...new Set([...topics, deadLetterTopic, findingsTopic, hopsTopic])];
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length === 0) return [];

@@ -16,6 +16,8 @@ import { untilDone } from './kafka-retry.js';
 import { type CheckpointedIntake, type Source, type SourceContext, verdictCount } from './source.js';
 
 export type KafkaSourceOptions = {
+  /** The lane it feeds: `kafka`, or `kafka-detect` for the detect stage of a split pipeline. */
+  name: string;
   config: KafkaConfig;
   dataDir: string;
   /** The checkpoint the lane's engine was restored from: its offsets, its order log (and findings an older version held). */
@@ -60,7 +62,7 @@ const stopGraceMs = 10_000;
  * moves to another member does not take its open windows along (see the README).
  */
 export class KafkaSource implements Source<CheckpointedIntake> {
-  readonly name = 'kafka';
+  readonly name: string;
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly admin: Admin;
@@ -95,6 +97,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     private readonly logger: Logger,
   ) {
     const { config } = options;
+    this.name = options.name;
     this.kafka = createKafkaClient(config, logger);
     this.admin = this.kafka.admin();
     this.consumer = this.kafka.consumer({

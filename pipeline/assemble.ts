@@ -1,20 +1,28 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
 import { SilenceBook, silencesFile } from '../incidents/silences.js';
+import { FindingsConsumer } from '../ingest/findings-consumer.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
+import { createKafkaClient } from '../ingest/kafka-client.js';
 import type { Source, SourceReports } from '../ingest/source.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
 import type { BuildContext, Built } from './component.js';
 import type { HopwatchConfig } from './config.js';
-import { createDetectionEngine, type EngineSink, restoreDetectionEngine } from './engine.js';
+import {
+  createDetectionEngine,
+  type EngineSink,
+  type EngineStage,
+  restoreDetectionEngine,
+} from './engine.js';
 import type { FindingHopsLimits } from './hop-policy.js';
 import { Lane } from './lane.js';
 import { sinkRegistry, sourceRegistry } from './registry.js';
-import { RowsOnly, type Sink, SinkSet } from './sink.js';
+import { PartsOnly, type Sink, SinkSet } from './sink.js';
 import { AlertsSink } from './sinks/alerts.js';
 import { StoreSink } from './sinks/store.js';
-import type { SourcePlan, VerdictsRoute } from './sources/plan.js';
+import type { SourcePlan } from './sources/plan.js';
+import { stagePlans } from './stages.js';
 import { pipelineStats } from './stats.js';
 
 export type AssembleOptions = {
@@ -42,8 +50,8 @@ export class Pipeline {
   private readonly lanes = new Map<string, Lane>();
   /** Lanes that write a journal, with the segment their replay starts at. */
   private readonly journaled: Array<{ lane: Lane; journal: HttpJournal; segment: number }> = [];
-  /** Lanes whose findings go round through a topic, with the sink set that sends them there. */
-  private readonly routed: Array<{ route: VerdictsRoute; laneSinks: SinkSet }> = [];
+  /** The sink sets of lanes with a route (some of their outputs go to a topic). */
+  private readonly routed: SinkSet[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** The sources config.sources names, each with its lane; they take records from `start` on. */
@@ -57,10 +65,17 @@ export class Pipeline {
     private readonly now: () => number,
     /** The silences every lane's engine applies; the API adds and ends them. */
     readonly silences: SilenceBook,
+    /** Reads the findings topic (and a split pipeline's hops topic) into `sinks`. */
+    private readonly topicReader?: FindingsConsumer,
   ) {
     for (const { name, plan } of plans) {
       const { journal } = plan;
-      const resume = { snapshot: plan.engineSnapshot, journal, sinks: this.routeVerdicts(plan) };
+      const resume = {
+        snapshot: plan.engineSnapshot,
+        journal,
+        sinks: this.laneSinks(plan),
+        stage: plan.engineStage,
+      };
       const { lane, resumed } = this.openLane(name, resume);
       // An engine that could not resume replays what the journal still holds.
       if (journal !== undefined)
@@ -87,21 +102,22 @@ export class Pipeline {
     return this.lanes.get(name) ?? this.openLane(name, { snapshot: undefined }).lane;
   }
 
-  /** The sinks of a lane of `plan`: the pipeline's, or its route's producer and the rest of them. */
-  private routeVerdicts({ verdictsRoute: route }: SourcePlan): SinkSet {
+  /** The sinks of a lane of `plan`: the pipeline's, or its route's producers and what it passes on to them. */
+  private laneSinks({ route }: SourcePlan): SinkSet {
     if (route === undefined) return this.sinks;
-    const laneSinks = new SinkSet([route.producer, ...this.sinks.sinks.map((sink) => new RowsOnly(sink))]);
-    this.routed.push({ route, laneSinks });
+    const passed = this.sinks.sinks.map((sink) => new PartsOnly(sink, route.passOn));
+    const laneSinks = new SinkSet([...route.producers, ...passed]);
+    this.routed.push(laneSinks);
     return laneSinks;
   }
 
   /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
   private openLane(
     name: string,
-    resume: { snapshot: unknown; journal?: HttpJournal; sinks?: SinkSet },
+    resume: { snapshot: unknown; journal?: HttpJournal; sinks?: SinkSet; stage?: EngineStage },
   ): { lane: Lane; resumed: boolean } {
     const { lineage, detectors, incidents } = this.config;
-    const engineConfig = { lineage, detectors, incidents };
+    const engineConfig = { lineage, detectors, incidents, stage: resume.stage };
     const deps = { now: this.now, silences: this.silences };
     let resumed = false;
     const createEngine = (sink: EngineSink) => {
@@ -137,10 +153,8 @@ export class Pipeline {
   /** Starts the sinks, then every source on its lane, then the idle watermark. */
   async start(reports: SourceReports = { reportLag: () => {}, reportFailure: () => {} }): Promise<void> {
     this.sinks.start();
-    for (const { route, laneSinks } of this.routed) {
-      laneSinks.start();
-      await route.consumer.start(this.sinks, reports);
-    }
+    for (const laneSinks of this.routed) laneSinks.start();
+    await this.topicReader?.start(this.sinks, reports);
     for (const { lane, segment } of this.journaled) {
       const replayed = await lane.replay(segment);
       if (replayed > 0) this.logger.info({ records: replayed }, 'replayed the HTTP ingest journal');
@@ -189,13 +203,17 @@ export class Pipeline {
     this.checkpointTimer = null;
     for (const source of this.sources) await source.stop();
     for (const lane of this.lanes.values()) await lane.drain();
-    for (const { route } of this.routed) await route.consumer.stop();
+    await this.topicReader?.stop();
   }
 
   /** Closes the sinks and journals (after `drain`, or after a failure to keep what can be kept). */
   async close(): Promise<void> {
     for (const { journal } of this.journaled) await journal.close();
-    for (const { laneSinks } of this.routed) await laneSinks.close().catch(() => undefined);
+    for (const laneSinks of this.routed) {
+      await laneSinks
+        .close()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not close a topic producer'));
+    }
     await this.sinks.close();
   }
 
@@ -210,8 +228,7 @@ export class Pipeline {
 
   stats(): PipelineStats {
     const hopsPastRetention = this.store?.writer.hopsPastRetention() ?? 0;
-    let findingCopiesSkipped = 0;
-    for (const { route } of this.routed) findingCopiesSkipped += route.consumer.skippedDuplicates();
+    const findingCopiesSkipped = this.topicReader?.skippedDuplicates() ?? 0;
     const pending = this.sinks.stats().pending;
     return pipelineStats(this.lanes, { pending, hopsPastRetention, findingCopiesSkipped });
   }
@@ -220,7 +237,8 @@ export class Pipeline {
 /**
  * Builds the configured sinks and source plans. A configuration that cannot work (a webhook secret
  * that is missing) is a value; an unreachable store or a broken data directory throws. Whatever was
- * opened before a failure is closed again.
+ * opened before a failure is closed again. In a split pipeline (roles other than `all`) the configured
+ * sinks run only with the `sink` role, and the sources are the stages' (HTTP ingest with `sink` only).
  */
 export async function assemble(
   config: HopwatchConfig,
@@ -228,14 +246,17 @@ export async function assemble(
 ): Promise<{ ok: true; pipeline: Pipeline } | { ok: false; reason: string }> {
   const context: BuildContext = { dataDir: config.dataDir, logger: options.logger };
   const sinks: Sink[] = [];
+  const split = !config.roles.includes('all');
+  const sinkRole = !split || config.roles.includes('sink');
   try {
-    for (const name of config.sinks) {
+    for (const name of sinkRole ? config.sinks : []) {
       const built = await buildComponent<Sink>(sinkRegistry, name, config, context);
       if (!built.ok) throw new ConfigProblem(built.reason);
       sinks.push(built.built);
     }
-    const plans: Array<{ name: string; plan: SourcePlan }> = [];
-    for (const name of config.sources) {
+    const plans = split ? await stagePlans(config, options.logger) : [];
+    const sources = split ? config.sources.filter((name) => name === 'http' && sinkRole) : config.sources;
+    for (const name of sources) {
       const built = await buildComponent<SourcePlan>(sourceRegistry, name, config, context);
       if (!built.ok) throw new ConfigProblem(built.reason);
       plans.push({ name, plan: built.built });
@@ -243,7 +264,11 @@ export async function assemble(
     const sinkSet = new SinkSet([...sinks, ...(options.extraSinks ?? [])], options.onSinkWrite);
     const now = options.now ?? Date.now;
     const silences = await openSilences(config, now);
-    return { ok: true, pipeline: new Pipeline(config, sinkSet, plans, options.logger, now, silences) };
+    const topicReader = readsTopics(config, split, sinkRole, options.logger);
+    return {
+      ok: true,
+      pipeline: new Pipeline(config, sinkSet, plans, options.logger, now, silences, topicReader),
+    };
   } catch (error) {
     await new SinkSet(sinks).close().catch(() => undefined);
     if (error instanceof ConfigProblem) return { ok: false, reason: error.message };
@@ -253,9 +278,21 @@ export async function assemble(
 
 class ConfigProblem extends Error {}
 
+/** Findings of a Kafka lane come back from the findings topic; a split pipeline's sink reads the hops topic too. */
+function readsTopics(
+  { kafka, sources }: HopwatchConfig,
+  split: boolean,
+  sinkRole: boolean,
+  logger: Logger,
+): FindingsConsumer | undefined {
+  if (split ? !sinkRole : !sources.includes('kafka')) return undefined;
+  const readerLogger = logger.child({ source: 'findings' });
+  return new FindingsConsumer(createKafkaClient(kafka, readerLogger), kafka, readerLogger, split);
+}
+
 /** `store.hops: findings` applies to every lane when the store is one of the sinks. */
-function findingHopsLimits({ store, sinks }: HopwatchConfig): FindingHopsLimits | undefined {
-  if (store.hops === 'all' || !sinks.includes('store')) return undefined;
+function findingHopsLimits({ store, sinks, roles }: HopwatchConfig): FindingHopsLimits | undefined {
+  if (store.hops === 'all' || !sinks.includes('store') || !roles.includes('all')) return undefined;
   return { holdMs: store.hopsHoldMs, maxTraces: store.hopsHoldMaxTraces };
 }
 

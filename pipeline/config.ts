@@ -16,6 +16,9 @@ const sourceNames = sourceRegistry.map((component) => component.name) as [string
 const sinkNames = sinkRegistry.map((component) => component.name) as [string, ...string[]];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** `all`: one process judges its input whole. The others: stages of a pipeline split over Kafka (README, Scaling out). */
+export const roleNames = ['all', 'ingest', 'detect', 'sink'] as const;
+export type Role = (typeof roleNames)[number];
 
 // zod 4: `.prefault({})` (not `.default({})`) so that the inner defaults of each section apply.
 const componentSections = Object.fromEntries(
@@ -28,6 +31,7 @@ const componentSections = Object.fromEntries(
 const shape = {
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
+  roles: z.array(z.enum(roleNames)).min(1).default(['all']),
   /** Which sources run; default: http, and kafka when kafka.brokers is set. */
   sources: z.array(z.enum(sourceNames)).optional(),
   /** Which sinks run, in order. */
@@ -42,6 +46,7 @@ const shape = {
 type Shared = {
   dataDir: string;
   logLevel: (typeof logLevels)[number];
+  roles: Role[];
   sources: string[];
   sinks: string[];
   lineage: z.output<typeof lineageConfigSchema>;
@@ -55,6 +60,7 @@ export type HopwatchConfig = Shared & ComponentSections;
 export type HopwatchConfigInput = {
   dataDir?: string;
   logLevel?: (typeof logLevels)[number];
+  roles?: Role[];
   sources?: string[];
   sinks?: string[];
   lineage?: z.input<typeof lineageConfigSchema>;
@@ -67,7 +73,15 @@ export const configSchema = z
   .object(shape)
   .strict()
   .superRefine((config, context) => {
-    const { alerts, incidents } = config as unknown as HopwatchConfig;
+    const { alerts, incidents, roles, kafka } = config as unknown as HopwatchConfig;
+    if (roles.includes('all') && roles.length > 1)
+      context.addIssue({ code: 'custom', path: ['roles'], message: '"all" runs every stage; list it alone' });
+    if (!roles.includes('all') && kafka.brokers.length === 0)
+      context.addIssue({
+        code: 'custom',
+        path: ['roles'],
+        message: 'the stages of a split pipeline talk over Kafka: set kafka.brokers (or KAFKA_BROKERS)',
+      });
     incidents.silences.forEach((silence, index) => {
       if (silence.detector === undefined || detectorNames.includes(silence.detector)) return;
       context.addIssue({

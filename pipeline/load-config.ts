@@ -19,6 +19,7 @@ const asNumber = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? 
 
 const envOverrides: EnvOverride[] = [
   { env: 'HOPWATCH_DATA_DIR', path: ['dataDir'], parse: asString },
+  { env: 'HOPWATCH_ROLE', path: ['roles'], parse: asList },
   { env: 'HOPWATCH_LOG_LEVEL', path: ['logLevel'], parse: asString },
   { env: 'HOPWATCH_PORT', path: ['api', 'port'], parse: asNumber },
   { env: 'HOPWATCH_HOST', path: ['api', 'host'], parse: asString },

@@ -106,20 +106,26 @@ export class SinkSet implements Sink {
 }
 
 /**
- * A sink of the pipeline's set as a lane whose findings take another way sees it (see VerdictsRoute):
- * hops and dead letters only. The set it belongs to starts and closes it.
+ * A sink of the pipeline's set as a lane whose other outputs take another way sees it (see LaneRoute):
+ * only the parts named. The set it belongs to starts and closes it.
  */
-export class RowsOnly implements Sink {
+export class PartsOnly implements Sink {
   readonly name: string;
 
-  constructor(private readonly sink: Sink) {
+  constructor(
+    private readonly sink: Sink,
+    private readonly parts: ReadonlyArray<keyof SinkBatch>,
+  ) {
     this.name = sink.name;
   }
 
   start(): void {}
 
-  async write({ hops, deadLetters }: SinkBatch): Promise<void> {
-    if ((hops?.length ?? 0) + (deadLetters?.length ?? 0) > 0) await this.sink.write({ hops, deadLetters });
+  async write(batch: SinkBatch): Promise<void> {
+    const kept: SinkBatch = {};
+    for (const part of this.parts)
+      if (batch[part] !== undefined) Object.assign(kept, { [part]: batch[part] });
+    if (!isEmpty(kept)) await this.sink.write(kept);
   }
 
   flush(): Promise<void> {

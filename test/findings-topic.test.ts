@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FindingsConsumer, type VerdictBatch } from '../ingest/findings-consumer.js';
-import { verdictMessages } from '../ingest/findings-messages.js';
 import { createKafkaClient } from '../ingest/kafka-client.js';
+import { verdictMessages } from '../ingest/topic-messages.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
 import { freshTopic, kafkaClient, kafkaConfigFor, silent, waitUntil } from './helpers/kafka-ingest.js';

@@ -1,14 +1,14 @@
-import type { FindingsConsumer } from '../../ingest/findings-consumer.js';
 import type { HttpJournal } from '../../ingest/http-journal.js';
 import type { Source } from '../../ingest/source.js';
-import type { Sink } from '../sink.js';
+import type { EngineStage } from '../engine.js';
+import type { Sink, SinkBatch } from '../sink.js';
 
 /**
- * How a lane's findings and incidents reach the sinks the long way (Kafka: through the findings topic,
- * so that copies raised by two instances meet): `producer` takes them from the lane, `consumer` hands
- * what it reads to the pipeline's sinks.
+ * Where a lane's outputs go when some take a Kafka topic (the findings topic, so that copies raised by
+ * two instances meet; the hops topic of a split pipeline): `producers` take the parts they carry, the
+ * pipeline's sinks get only the parts `passOn` names.
  */
-export type VerdictsRoute = { producer: Sink; consumer: FindingsConsumer };
+export type LaneRoute = { producers: Sink[]; passOn: ReadonlyArray<keyof SinkBatch> };
 
 /** A source ready to be created, with the engine state its lane resumes from (a checkpoint), if any. */
 export type SourcePlan = {
@@ -16,7 +16,10 @@ export type SourcePlan = {
   /** A journal its lane writes ahead and, on start, replays from `journalSegment` (HTTP ingest). */
   journal?: HttpJournal;
   journalSegment?: number;
-  verdictsRoute?: VerdictsRoute;
+  /** Absent: everything goes to the pipeline's sinks. */
+  route?: LaneRoute;
+  /** The part of the engine its lane runs in a split pipeline; absent: all of it. */
+  engineStage?: EngineStage;
   /** The source, told whether its lane's engine did resume from `engineSnapshot`. */
   create(engineResumed: boolean): Source;
 };

@@ -2,6 +2,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { firstIssue } from '../common/zod.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
+import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
 import type { Verdicts } from './source.js';
 
 /** Header naming what a findings-topic message carries. */
@@ -53,4 +54,25 @@ export function readVerdict(message: KafkaMessage): ReadVerdict {
     return { ok: true, kind, incident: parsed.data, dedupKey: `incident ${id} ${version}` };
   }
   return { ok: false, reason: `findings topic: header ${verdictKindHeader} is ${kind ?? 'missing'}` };
+}
+
+/** Resolved hops keyed by origin credential: a credential's hops all reach one detect-stage partition. */
+export function hopMessages(hops: readonly ResolvedHop[]): Message[] {
+  return hops.map((hop) => ({ key: hop.originCredential, value: JSON.stringify(hop) }));
+}
+
+/** A message of the hops topic back as a resolved hop, or why it is not one. */
+export function readHop(
+  message: KafkaMessage,
+): { ok: true; hop: ResolvedHop } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(message.value?.toString() ?? '');
+  } catch {
+    return { ok: false, reason: 'hops topic: the value is not JSON' };
+  }
+  const parsed = resolvedHopSchema.safeParse(value);
+  return parsed.success
+    ? { ok: true, hop: parsed.data }
+    : { ok: false, reason: `hops topic: ${firstIssue(parsed.error)}` };
 }

@@ -1,26 +1,26 @@
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaConfig } from '../../ingest/config.js';
-import { verdictMessages } from '../../ingest/findings-messages.js';
 import { compressionType } from '../../ingest/kafka-codecs.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
 
 /**
- * The Kafka lane's findings and incident versions onto `kafka.findingsTopic`, from where the findings
- * consumer of whichever instance holds their partition stores and alerts them (ingest/findings-consumer.ts).
- * Idempotent producer, acks from every in-sync replica: a batch is taken once the broker has it, and a
- * batch the broker refuses is taken not at all (the sink set keeps it). Hops and dead letters are not
- * this sink's; the lane writes them to the store itself.
+ * Parts of what a lane produces onto one of hopwatch's own topics: findings and incidents onto the
+ * findings topic, resolved hops onto the hops topic of a split pipeline. Idempotent producer, acks from
+ * every in-sync replica: a batch is taken once the broker has it, and one the broker refuses is taken
+ * not at all (the sink set keeps it and backpressure follows).
  */
-export class FindingsTopicSink implements Sink {
-  readonly name = 'findings-topic';
+export class TopicSink implements Sink {
   private readonly producer: Producer;
   private connecting: Promise<void> | null = null;
   private sending = 0;
   private available = true;
 
   constructor(
+    readonly name: string,
     kafka: Kafka,
     private readonly config: KafkaConfig,
+    private readonly topic: string,
+    private readonly messages: (batch: SinkBatch) => Message[],
   ) {
     this.producer = kafka.producer({
       idempotent: true,
@@ -32,17 +32,18 @@ export class FindingsTopicSink implements Sink {
 
   start(): void {}
 
-  async write({ findings = [], incidents = [] }: SinkBatch): Promise<void> {
-    if (findings.length + incidents.length === 0) return;
-    this.sending += findings.length + incidents.length;
+  async write(batch: SinkBatch): Promise<void> {
+    const messages = this.messages(batch);
+    if (messages.length === 0) return;
+    this.sending += messages.length;
     try {
       this.connecting ??= this.producer.connect();
       await this.connecting;
       await this.producer.send({
-        topic: this.config.findingsTopic,
+        topic: this.topic,
         acks: -1,
         compression: compressionType(this.config.compression),
-        messages: verdictMessages({ findings, incidents }),
+        messages,
       });
       this.available = true;
     } catch (error) {
@@ -50,7 +51,7 @@ export class FindingsTopicSink implements Sink {
       this.connecting = null;
       throw error;
     } finally {
-      this.sending -= findings.length + incidents.length;
+      this.sending -= messages.length;
     }
   }
 

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createKafkaClient } from '../ingest/kafka-client.js';
+import { hopMessages } from '../ingest/topic-messages.js';
+import type { HopwatchConfig } from './config.js';
+import { TopicSink } from './sinks/topic.js';
+import { findingsProducer, kafkaPlan } from './sources/kafka.js';
+import type { SourcePlan } from './sources/plan.js';
+
+/**
+ * The lanes of the stages of a pipeline split over Kafka that this process runs (README, Scaling out):
+ * `ingest` reads the input topics, resolves lineage and publishes each hop on the hops topic keyed by
+ * origin credential; `detect` reads the hops topic (its own consumer group, `<groupId>.detect`, and its
+ * checkpoint under `<dataDir>/detect`) and publishes findings on the findings topic. The `sink` role
+ * reads that and the hops topic into the store and the webhooks (ingest/findings-consumer.ts).
+ */
+export async function stagePlans(
+  config: HopwatchConfig,
+  logger: Logger,
+): Promise<Array<{ name: string; plan: SourcePlan }>> {
+  const { kafka, roles, dataDir } = config;
+  const plans: Array<{ name: string; plan: SourcePlan }> = [];
+  if (roles.includes('ingest')) {
+    const client = createKafkaClient(kafka, logger.child({ sink: 'hops-topic' }));
+    const hops = new TopicSink('hops-topic', client, kafka, kafka.hopsTopic, (batch) =>
+      hopMessages(batch.hops ?? []),
+    );
+    const route = { producers: [hops], passOn: ['deadLetters'] as const };
+    const lane = { name: 'kafka', stage: 'lineage' as const, route };
+    plans.push({ name: lane.name, plan: await kafkaPlan(kafka, dataDir, logger, lane) });
+  }
+  if (roles.includes('detect')) {
+    const hopsTopic = kafka.hopsTopic;
+    const input = {
+      ...kafka,
+      topics: [hopsTopic],
+      groupId: `${kafka.groupId}.detect`,
+      formatByTopic: { [hopsTopic]: 'resolved-hop' },
+    };
+    const route = { producers: [findingsProducer(kafka, logger)], passOn: [] };
+    const lane = { name: 'kafka-detect', stage: 'detectors' as const, route };
+    plans.push({ name: lane.name, plan: await kafkaPlan(input, join(dataDir, 'detect'), logger, lane) });
+  }
+  return plans;
+}
