@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonOut } from '../common/json-slices.js';
 import { firstIssue } from '../common/zod.js';
@@ -18,6 +18,7 @@ import type { HopEvent } from '../schemas/hop-event.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
+import { UpstreamWatermarks, upstreamWatermarksSnapshotSchema } from './upstream-watermarks.js';
 
 export type IncidentSettings = { quietMs: number; maxOpen: number };
 /**
@@ -74,7 +75,9 @@ const engineSnapshotSchema = z.object({
   configFingerprint: z.string(),
   maxTs: z.number().nullable(),
   watermark: z.number().nullable(),
-  upstreamWatermark: z.number().nullable().optional(),
+  /** Lineage stage: the id its hops are tagged with. Detect stage: the ingest engines' watermarks. */
+  stageId: z.string().optional(),
+  upstreams: upstreamWatermarksSnapshotSchema.optional(),
   eventsObserved: z.number().int().nonnegative(),
   lateEvents: z.number().int().nonnegative(),
   findingsByDetector: z.record(z.string(), z.number()),
@@ -101,8 +104,9 @@ class Engine implements DetectionEngine {
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Detect stage: the ingest stage's watermark of the latest hops, applied once hops of a later one come. */
-  private upstreamWatermark = Number.NEGATIVE_INFINITY;
+  /** Lineage stage: what its hops are tagged with (kept across restarts). */
+  private readonly stageId: string;
+  private readonly upstreams: UpstreamWatermarks;
   private eventsObserved = 0;
   private lateEvents = 0;
   private readonly findingsByDetector = zeroPerDetector();
@@ -114,6 +118,8 @@ class Engine implements DetectionEngine {
     snapshot?: EngineSnapshot,
   ) {
     this.silences = deps.silences;
+    this.stageId = snapshot?.stageId ?? randomUUID();
+    this.upstreams = new UpstreamWatermarks(deps.now);
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,
       (incident) => sink.incident?.(incident),
@@ -150,16 +156,10 @@ class Engine implements DetectionEngine {
     if (next > this.watermark) this.moveWatermark(next);
   }
 
-  /**
-   * The ingest stage's watermark moves this one: windows close once hops resolved under a later
-   * watermark come, as one engine closes them after dispatching what that watermark settled.
-   */
+  /** The ingest stages' watermarks move this one (UpstreamWatermarks). */
   private observeResolved(hop: ResolvedHop): void {
-    const upstream = hop.upstreamWatermark ?? Number.NEGATIVE_INFINITY;
-    if (upstream > this.upstreamWatermark) {
-      if (this.upstreamWatermark > this.watermark) this.moveWatermark(this.upstreamWatermark);
-      this.upstreamWatermark = upstream;
-    }
+    const due = this.upstreams.take(hop.upstream);
+    if (due !== undefined && due > this.watermark) this.moveWatermark(due);
     this.lineage.passThrough(hop);
   }
 
@@ -204,7 +204,8 @@ class Engine implements DetectionEngine {
       configFingerprint: configFingerprint(this.config),
       maxTs: finiteOrNull(this.maxTs),
       watermark: finiteOrNull(this.watermark),
-      upstreamWatermark: finiteOrNull(this.upstreamWatermark),
+      stageId: this.stageId,
+      upstreams: this.upstreams.snapshot(),
       eventsObserved: this.eventsObserved,
       lateEvents: this.lateEvents,
       findingsByDetector: { ...this.findingsByDetector },
@@ -218,7 +219,7 @@ class Engine implements DetectionEngine {
   private load(snapshot: EngineSnapshot): void {
     this.maxTs = snapshot.maxTs ?? Number.NEGATIVE_INFINITY;
     this.watermark = snapshot.watermark ?? Number.NEGATIVE_INFINITY;
-    this.upstreamWatermark = snapshot.upstreamWatermark ?? Number.NEGATIVE_INFINITY;
+    if (snapshot.upstreams !== undefined) this.upstreams.restore(snapshot.upstreams);
     this.eventsObserved = snapshot.eventsObserved;
     this.lateEvents = snapshot.lateEvents;
     Object.assign(this.findingsByDetector, snapshot.findingsByDetector);
@@ -252,7 +253,7 @@ class Engine implements DetectionEngine {
   /** Detectors first: a sink that asks them to explain the hop (`hopwatch explain`) finds it counted. */
   private dispatch(hop: ResolvedHop): void {
     if (this.config.stage === 'lineage' && Number.isFinite(this.watermark))
-      hop.upstreamWatermark = this.watermark;
+      hop.upstream = { id: this.stageId, watermark: this.watermark };
     for (const detector of this.detectors) detector.observe(hop);
     this.sink.hop(hop);
   }

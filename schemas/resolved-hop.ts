@@ -20,10 +20,10 @@ export const resolvedHopSchema = hopEventSchema.extend({
   depth: z.number().int().nonnegative(),
   path: z.array(pathStepSchema),
   /**
-   * On the hops topic of a split pipeline: the ingest stage's watermark when it resolved the hop. The
-   * detect stage moves its own by it, so that its windows close where one whole engine's would.
+   * On the hops topic of a split pipeline: the ingest engine that resolved the hop and its watermark
+   * then. The detect stage moves its own by them, so that its windows close where one engine's would.
    */
-  upstreamWatermark: z.number().optional(),
+  upstream: z.object({ id: z.string(), watermark: z.number() }).optional(),
 });
 
 export type PathStep = z.infer<typeof pathStepSchema>;

@@ -45,7 +45,7 @@ describe('the engine split in two stages', () => {
     const whole = runEngine(input);
     const { lineage, detected } = split(input);
     expect(lineage.findings).toEqual([]);
-    expect(detected.hops.map(({ upstreamWatermark: _, ...hop }) => hop)).toEqual(whole.hops);
+    expect(detected.hops.map(({ upstream: _, ...hop }) => hop)).toEqual(whole.hops);
     expect(detected.findings).toEqual(whole.findings);
   });
 

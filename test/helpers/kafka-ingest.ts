@@ -13,7 +13,7 @@ import { parseConfig } from '../../pipeline/load-config.js';
 import type { Sink } from '../../pipeline/sink.js';
 import { MemorySink } from '../../pipeline/sinks/memory.js';
 import { openKafkaTarget } from '../../scenarios/replay/kafka-target.js';
-import { Pacer } from '../../scenarios/replay/pacer.js';
+import { Pacer, type Speed } from '../../scenarios/replay/pacer.js';
 import { replayFiles } from '../../scenarios/replay/replay.js';
 import type { Finding } from '../../schemas/finding.js';
 import { connectStore } from '../../store/connection.js';
@@ -96,16 +96,24 @@ export function mergeScenarios(names: string[], file: string): ScenarioLabels {
   return { labels: labels.flatMap((entry) => entry.labels), benign: labels.flatMap((entry) => entry.benign) };
 }
 
-/** Produces the files with `hopwatch replay --to kafka` at full speed (keyed by trace id); returns the record count. */
-export async function produceFiles(config: HopwatchConfig, topic: string, files: string[]): Promise<number> {
+/**
+ * Produces the files with `hopwatch replay --to kafka` (keyed by trace id), at full speed or at
+ * `speed` times real time; returns the record count.
+ */
+export async function produceFiles(
+  config: HopwatchConfig,
+  topic: string,
+  files: string[],
+  speed: Speed = 'max',
+): Promise<number> {
   const opened = await openKafkaTarget(config.kafka, topic);
   if (!opened.ok) throw new Error(opened.reason);
   const summary = await replayFiles(files, opened.target, {
-    speed: 'max',
+    speed,
     rebaseTime: false,
-    pacer: new Pacer('max', Date.now),
+    pacer: new Pacer(speed, Date.now),
     now: Date.now,
-    sleep: async () => {},
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
   });
   await opened.target.close();
   return summary.records;

@@ -1,0 +1,224 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchFindings } from '../evaluation/match.js';
+import type { Finding } from '../schemas/finding.js';
+import { assertBuilt, type HopwatchProcess } from './helpers/api-process.js';
+import {
+  freshTopic,
+  kafkaClient,
+  mergeScenarios,
+  produceFiles,
+  scenarioFile,
+  scenarioLabels,
+  tempDataDir,
+  testConfig,
+  waitUntil,
+} from './helpers/kafka-ingest.js';
+import {
+  committedTotal,
+  kafkaRecordsReceived,
+  type RunningHopwatch,
+  startHopwatchRun,
+  stopGracefully,
+  storedFindings,
+  writeConfigFile,
+} from './helpers/kafka-process.js';
+import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { testKafkaBrokers } from './kafka/test-brokers.js';
+
+const dirs: string[] = [];
+const running: HopwatchProcess[] = [];
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  assertBuilt();
+  receiver = await startWebhookReceiver();
+});
+
+afterAll(async () => {
+  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+  await receiver.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+type Deployment = { topic: string; groupId: string; webhookPath: string };
+
+async function deployment(what: string): Promise<Deployment> {
+  const { topic, groupId } = await freshTopic(what);
+  return { topic, groupId, webhookPath: `/${what}-${groupId.slice(-8)}` };
+}
+
+/** One instance of a deployment, running `roles`, on a data directory of its own. */
+async function start(
+  { topic, groupId, webhookPath }: Deployment,
+  roles: string,
+  dir = tempDataDir(`stage-${roles.replaceAll(',', '-')}`),
+): Promise<RunningHopwatch & { dir: string }> {
+  if (!dirs.includes(dir)) dirs.push(dir);
+  const file = writeConfigFile(dir, {
+    kafka: {
+      topics: [topic],
+      groupId,
+      deadLetterTopic: `${topic}.dead-letter`,
+      findingsTopic: `${topic}.findings`,
+      hopsTopic: `${topic}.hops`,
+      sessionTimeoutMs: 6_000,
+      checkpointIntervalMs: 1_000,
+    },
+    store: { hopsTtlDays: 3_650 },
+    alerts: {
+      webhooks: [
+        {
+          name: 'stages-test',
+          url: `${receiver.url}${webhookPath}`,
+          secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+          notify: 'findings',
+          minSeverity: 'low',
+          backoffBaseMs: 50,
+          backoffMaxMs: 200,
+        },
+      ],
+    },
+  });
+  const started = await startHopwatchRun(file, dir, { ...TEST_SECRET_ENV, HOPWATCH_ROLE: roles });
+  running.push(started.process);
+  return { ...started, dir };
+}
+
+const producer = () => testConfig({ kafka: { brokers: testKafkaBrokers() } });
+
+/** Every record of `records` read by the ingest stage, every hop by the detect stage, every finding by the sink. */
+async function drained({ topic, groupId }: Deployment, records: number): Promise<void> {
+  await waitUntil(
+    'the input read and committed',
+    async () => (await committedTotal(groupId, topic)) === records,
+    90_000,
+  );
+  const end = async (name: string) => {
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    try {
+      return (await admin.fetchTopicOffsets(name)).reduce((sum, entry) => sum + Number(entry.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const hops = `${topic}.hops`;
+  await waitUntil(
+    'the hops read by the detect stage',
+    async () => (await committedTotal(`${groupId}.detect`, hops)) === (await end(hops)),
+    90_000,
+  );
+}
+
+function deliveredIds({ webhookPath }: Deployment): string[] {
+  return receiver.requests
+    .filter((request) => request.path.endsWith(webhookPath))
+    .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id)
+    .sort();
+}
+
+describe('hopwatch run split in stages over Kafka', () => {
+  it('raises a per-credential rate finding when the credential’s requests come in on every input partition and two instances read them', async () => {
+    const deploy = await deployment('rate');
+    const sink = await start(deploy, 'ingest,detect,sink');
+    const ingest = await start(deploy, 'ingest');
+    const inputs = () => [sink, ingest].map((instance) => assigned(instance, deploy.topic));
+    await waitUntil(
+      'the input partitions split between both',
+      () => inputs().every((count) => count === 3),
+      60_000,
+    );
+    // Live traffic: both ingest stages move together (README, Scaling out, on catching up a backlog).
+    const records = await produceFiles(producer(), deploy.topic, [scenarioFile('stolen-key')], 40);
+    await drained(deploy, records);
+    const received = await Promise.all([sink, ingest].map(kafkaRecordsReceived));
+    expect(received.every((count) => count > 0)).toBe(true);
+    expect(await stopGracefully(ingest)).toBe(0);
+    expect(await stopGracefully(sink)).toBe(0);
+
+    const stored = await storedFindings(sink.dir);
+    const match = matchFindings(stored.final, scenarioLabels('stolen-key'));
+    expect(match.labels.map((outcome) => outcome.findings.length > 0)).toEqual([true]);
+    expect(match.falsePositives).toEqual([]);
+  }, 180_000);
+
+  it('gives through three instances the findings of one instance, and through kill -9 and a join mid-stream each finding once', async () => {
+    const scenarios = ['runaway-retry', 'scope-creep', 'fanout-explosion', 'agent-recursion', 'stolen-key'];
+    const mergedDir = tempDataDir('stages-merged');
+    dirs.push(mergedDir);
+    const merged = join(mergedDir, 'merged.ndjson');
+    const labels = mergeScenarios(scenarios, merged);
+
+    const single = await deployment('single');
+    const alone = await start(single, 'ingest,detect,sink');
+    const records = await produceFiles(producer(), single.topic, [merged]);
+    await drained(single, records);
+    expect(await stopGracefully(alone)).toBe(0);
+    const reference = (await storedFindings(alone.dir)).final;
+    expect(
+      matchFindings(reference, labels).labels.filter((outcome) => outcome.findings.length === 0),
+    ).toEqual([]);
+
+    // Three instances whose groups have settled: the same findings, the same ids.
+    const three = await deployment('three');
+    const instances = [
+      await start(three, 'ingest,detect,sink'),
+      await start(three, 'ingest,detect'),
+      await start(three, 'ingest,detect'),
+    ];
+    const held = (topic: string) => instances.map((instance) => assigned(instance, topic));
+    await waitUntil(
+      'every instance holds two input and two hops partitions',
+      () => [...held(three.topic), ...held(`${three.topic}.hops`)].every((count) => count === 2),
+      60_000,
+    );
+    // Live traffic (15 s): the ingest stages move together (see README, Scaling out, on backlogs).
+    await produceFiles(producer(), three.topic, [merged], 40);
+    await drained(three, records);
+    for (const instance of instances.reverse()) expect(await stopGracefully(instance)).toBe(0);
+    const sorted = (findings: Finding[]) => findings.map((finding) => finding.id).sort();
+    expect(sorted((await storedFindings(instances[2]!.dir)).final)).toEqual(sorted(reference));
+
+    // One killed with SIGKILL and restarted, one added, while traffic flows: every labelled attack,
+    // each finding stored once and delivered once.
+    const churn = await deployment('churn');
+    const sink = await start(churn, 'ingest,detect,sink');
+    const second = await start(churn, 'ingest,detect');
+    const produced = produceFiles(producer(), churn.topic, [merged], 40);
+    await sleep(4_000);
+    const third = await start(churn, 'ingest,detect');
+    await sleep(4_000);
+    second.process.child.kill('SIGKILL');
+    await second.process.exited;
+    const restarted = await start(churn, 'ingest,detect', second.dir);
+    expect(await produced).toBe(records);
+    await drained(churn, records);
+    for (const instance of [restarted, third, sink]) expect(await stopGracefully(instance)).toBe(0);
+    const stored = await storedFindings(sink.dir);
+    expect(
+      matchFindings(stored.final, labels).labels.filter((outcome) => outcome.findings.length === 0),
+    ).toEqual([]);
+    const ids = sorted(stored.final);
+    if (deliveredIds(churn).length < ids.length) {
+      // The outbox delivers what the stop left in it on the next start.
+      const again = await start(churn, 'ingest,detect,sink', sink.dir);
+      await waitUntil('every finding delivered', () => deliveredIds(churn).length >= ids.length, 30_000);
+      expect(await stopGracefully(again)).toBe(0);
+    }
+    expect(deliveredIds(churn)).toEqual(ids);
+  }, 300_000);
+});
+
+function assigned({ process }: RunningHopwatch, topic: string): number {
+  const joins = process
+    .stderr()
+    .split('\n')
+    .filter((line) => line.includes('joined the Kafka consumer group'))
+    .map((line) => JSON.parse(line) as { assignment: Record<string, number[]> })
+    .filter(({ assignment }) => assignment[topic] !== undefined);
+  return joins[joins.length - 1]?.assignment[topic]?.length ?? 0;
+}
