@@ -119,7 +119,7 @@ class Engine implements DetectionEngine {
   ) {
     this.silences = deps.silences;
     this.stageId = snapshot?.stageId ?? randomUUID();
-    this.upstreams = new UpstreamWatermarks(deps.now);
+    this.upstreams = new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,
       (incident) => sink.incident?.(incident),

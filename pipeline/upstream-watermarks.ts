@@ -15,16 +15,22 @@ const idleUpstreamMs = 10_000;
  * The detect stage's watermark, from the ingest stages that feed it. Each ingest engine (one per
  * instance) moves at its own pace, through a backlog especially, so the detect stage goes by the
  * slowest of them, as a stream processor goes by the slowest of its inputs: windows do not close on
- * hops a slower ingest stage has yet to send. An ingest engine that went quiet (stopped, or idle) stops
- * counting after 10 s; what it sends later may be late. With one ingest engine this is its watermark
- * exactly, applied where one engine applies it: after the hops it settled.
+ * hops a slower ingest stage has yet to send, and with more than one it stays `skewMs` behind the
+ * slowest, so that engines that far apart (a busy machine, a partition with more to read) do not make
+ * each other's hops late. An ingest engine that went quiet (stopped, or idle) stops counting after
+ * 10 s; what it sends later may be late. With one ingest engine this is its watermark exactly,
+ * applied where one engine applies it: after the hops it settled.
  */
 export class UpstreamWatermarks {
   private readonly latest = new Map<string, { watermark: number; seenAt: number }>();
   /** Applied once the slowest moves past it. */
   private pending = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** How far apart ingest engines may be without one's hops coming late: the detectors' allowed lateness. */
+    private readonly skewMs: number,
+  ) {}
 
   /** Takes a hop's tag; returns the watermark to move to before the hop is observed, if one is due. */
   take(tag: UpstreamTag | undefined): number | undefined {
@@ -36,7 +42,7 @@ export class UpstreamWatermarks {
       known.watermark = Math.max(known.watermark, tag.watermark);
       known.seenAt = seenAt;
     }
-    const target = this.slowest(seenAt);
+    const target = this.slowest(seenAt) - (this.latest.size > 1 ? this.skewMs : 0);
     if (target <= this.pending) {
       // A slower ingest engine showed up: nothing past it is applied.
       this.pending = target;
