@@ -16,6 +16,7 @@ import { overloadCase } from './overload-case.js';
 import { pipelineCase, pipelinePass } from './pipeline-case.js';
 import { topFrames } from './profile.js';
 import { type CaseResult, writeResults } from './results.js';
+import { stagesCase } from './stages-case.js';
 import { storeCase } from './store-case.js';
 import { benchFormats, formatCorpus, scenarioRuns } from './traffic.js';
 
@@ -34,6 +35,8 @@ const settings = {
    * the consumer falls behind at 10,000 events/s (about 11,000 is all it does alone, see the Kafka case).
    */
   kafkaLatencyEventsPerSecond: 5_000,
+  /** Records of the backlog whose resolved hops the detect stage takes, by one and by two instances. */
+  stagesRecords: Number(process.env.BENCH_STAGES_RECORDS ?? 300_000),
   memoryTraces: 1_000_000,
   memoryCredentials: 100_000,
   storeFindings: 50_000,
@@ -116,6 +119,10 @@ try {
   const kafkaLatency = await latencyCase(rate, settings.latencySeconds, broker.brokers);
   record(...kafkaLatency.results);
   notes.push(kafkaLatency.note);
+  progress(`stages: the detect stage, one and two instances, on ${settings.stagesRecords} records' hops`);
+  const stages = await stagesCase(broker.brokers, backlog, settings.stagesRecords);
+  record(...stages.results);
+  notes.push(stages.note);
 } finally {
   await broker.stop();
 }

@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
+import { normalizeRecord } from '../ingest/normalize.js';
 import type { Finding } from '../schemas/finding.js';
 import { assertBuilt, type HopwatchProcess } from './helpers/api-process.js';
+import { watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
   kafkaClient,
@@ -127,6 +129,37 @@ async function drained({ topic, groupId }: Deployment, records: number): Promise
   }
 }
 
+/**
+ * One benign hop an hour past the traffic on every input partition: every ingest engine's watermark,
+ * so the detect stage's, passes every window, and findings are raised while the instances run (not
+ * by whichever instance's shutdown closes its windows first). Returns the records produced.
+ */
+async function closeWindows({ topic }: Deployment, at: number): Promise<number> {
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  const messages = [0, 1, 2, 3, 4, 5].map((partition) => {
+    const hop = {
+      ...watermarkHop(at),
+      id: `clock-${partition}`,
+      spanId: `clock-${partition}`,
+      traceId: `clock-trace-${partition}`,
+    };
+    return { partition, key: hop.traceId, value: JSON.stringify(hop) };
+  });
+  await producer.send({ topic, messages });
+  await producer.disconnect();
+  return messages.length;
+}
+
+function lastEventTime(file: string): number {
+  let last = 0;
+  for (const line of readFileSync(file, 'utf8').trimEnd().split('\n')) {
+    const decoded = normalizeRecord(line);
+    if (decoded.ok) for (const event of decoded.events) last = Math.max(last, event.ts);
+  }
+  return last;
+}
+
 function deliveredIds({ webhookPath }: Deployment): string[] {
   return receiver.requests
     .filter((request) => request.path.endsWith(webhookPath))
@@ -165,10 +198,12 @@ describe('hopwatch run split in stages over Kafka', () => {
     dirs.push(mergedDir);
     const merged = join(mergedDir, 'merged.ndjson');
     const labels = mergeScenarios(scenarios, merged);
+    const clock = lastEventTime(merged) + 3_600_000;
 
     const single = await deployment('single');
     const alone = await start(single, 'ingest,detect,sink');
-    const records = await produceFiles(producer(), single.topic, [merged]);
+    const records =
+      (await produceFiles(producer(), single.topic, [merged])) + (await closeWindows(single, clock));
     await drained(single, records);
     expect(await stopGracefully(alone)).toBe(0);
     const reference = (await storedFindings(alone.dir)).final;
@@ -191,6 +226,7 @@ describe('hopwatch run split in stages over Kafka', () => {
     );
     // Live traffic (15 s): the ingest stages move together (see README, Scaling out, on backlogs).
     await produceFiles(producer(), three.topic, [merged], 40);
+    await closeWindows(three, clock);
     await drained(three, records);
     for (const instance of instances.reverse()) expect(await stopGracefully(instance)).toBe(0);
     const sorted = (findings: Finding[]) => findings.map((finding) => finding.id).sort();
@@ -209,7 +245,7 @@ describe('hopwatch run split in stages over Kafka', () => {
     second.process.child.kill('SIGKILL');
     await second.process.exited;
     const restarted = await start(churn, 'ingest,detect', second.dir);
-    expect(await produced).toBe(records);
+    expect((await produced) + (await closeWindows(churn, clock))).toBe(records);
     await drained(churn, records);
     for (const instance of [restarted, third, sink]) expect(await stopGracefully(instance)).toBe(0);
     const stored = await storedFindings(sink.dir);

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { normalizeRecord } from '../ingest/normalize.js';
+import { hopMessages } from '../ingest/topic-messages.js';
+import { configSchema } from '../pipeline/config.js';
+import { createDetectionEngine } from '../pipeline/engine.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import {
+  freePort,
+  type HopwatchProcess,
+  spawnHopwatch,
+  waitUntilHealthy,
+} from '../test/helpers/api-process.js';
+import type { Backlog } from './backlog.js';
+import { progress } from './measure.js';
+import { type CaseResult, caseResult } from './results.js';
+import { SustainedRate } from './sustained.js';
+
+const partitions = 6;
+const sendBatch = 2_000;
+
+/** The backlog through one lineage-stage engine: the hops an ingest stage would publish, tags included. */
+function resolvedHops(backlog: Backlog, records: number): ResolvedHop[] {
+  const config = configSchema.parse({});
+  const hops: ResolvedHop[] = [];
+  const sink = { hop: (hop: ResolvedHop) => hops.push(hop), finding: () => {} };
+  const engine = createDetectionEngine(
+    { lineage: config.lineage, detectors: config.detectors, stage: 'lineage' },
+    sink,
+    { now: Date.now },
+  );
+  for (const { line } of backlog.slice(0, records)) {
+    const decoded = normalizeRecord(line);
+    if (decoded.ok) for (const event of decoded.events) engine.observe(event);
+  }
+  engine.flush();
+  return hops;
+}
+
+/** `count` `hopwatch run --role detect` processes on one hops topic; hops/s taken over the steady middle. */
+async function detectInstances(brokers: string[], hopsTopic: string, total: number, count: number) {
+  const groupId = `bench-detect-${randomUUID().slice(0, 8)}`;
+  const instances: Array<{ dir: string; process: HopwatchProcess; baseUrl: string }> = [];
+  for (let index = 0; index < count; index++) {
+    const dir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-detect-'));
+    const config = join(dir, 'hopwatch.yaml');
+    const kafka = { brokers, groupId, hopsTopic, findingsTopic: `${hopsTopic}.findings-${groupId}` };
+    writeFileSync(
+      config,
+      JSON.stringify({ roles: ['detect'], kafka: { ...kafka, deadLetterTopic: `${hopsTopic}.dead` } }),
+    );
+    const port = await freePort();
+    const process = spawnHopwatch(['run', '-c', config], {
+      HOPWATCH_PORT: String(port),
+      HOPWATCH_DATA_DIR: dir,
+      HOPWATCH_LOG_LEVEL: 'warn',
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitUntilHealthy(process, baseUrl);
+    instances.push({ dir, process, baseUrl });
+  }
+  const taken = async () => {
+    let sum = 0;
+    for (const { baseUrl } of instances) {
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      const line = metrics
+        .split('\n')
+        .find((text) => text.startsWith('hopwatch_records_received_total{source="kafka-detect"}'));
+      sum += line === undefined ? 0 : Number(line.split(' ').pop());
+    }
+    return sum;
+  };
+  const rate = new SustainedRate();
+  const deadline = Date.now() + 600_000;
+  for (let done = 0; done < total; done = await taken()) {
+    if (Date.now() > deadline) throw new Error('bench: detect instances did not finish');
+    rate.add(done);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  rate.add(total);
+  for (const { process, dir } of instances) {
+    process.child.kill('SIGTERM');
+    await process.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rate.perSecond().records;
+}
+
+/**
+ * Scale-out of the detect stage: a backlog's resolved hops on a six-partition hops topic (keyed by
+ * origin credential, as the ingest stage publishes them), taken by one and by two `--role detect`
+ * processes. On this 2-core machine the broker shares the cores, so two instances cannot double.
+ */
+export async function stagesCase(
+  brokers: string[],
+  backlog: Backlog,
+  records: number,
+): Promise<{ results: CaseResult[]; note: string }> {
+  const kafka = new Kafka({ clientId: 'hopwatch-bench', brokers, logLevel: logLevel.NOTHING });
+  const topic = `hopwatch-bench-hops-${randomUUID().slice(0, 8)}`;
+  const hops = resolvedHops(backlog, records);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let from = 0; from < hops.length; from += sendBatch)
+    await producer.send({ topic, messages: hopMessages(hops.slice(from, from + sendBatch)) });
+  await producer.disconnect();
+  progress(`stages: ${hops.length.toLocaleString('en-US')} resolved hops on ${topic}`);
+  const one = await detectInstances(brokers, topic, hops.length, 1);
+  progress(`stages: one detect instance ${Math.round(one)} hops/s`);
+  const two = await detectInstances(brokers, topic, hops.length, 2);
+  progress(`stages: two detect instances ${Math.round(two)} hops/s`);
+  const created = (await admin.listTopics()).filter((name) => name.startsWith(topic));
+  await admin.deleteTopics({ topics: created }).catch(() => undefined);
+  await admin.disconnect();
+  return {
+    results: [
+      caseResult({ name: 'stages: detect, one instance', value: one, unit: 'hops/s' }),
+      caseResult({ name: 'stages: detect, two instances', value: two, unit: 'hops/s', baseline: one }),
+    ],
+    note:
+      `Split pipeline, detect stage: ${hops.length.toLocaleString('en-US')} resolved hops on a ` +
+      `${partitions}-partition hops topic, taken by one \`hopwatch run --role detect\` at ${Math.round(one)} ` +
+      `hops/s and by two at ${Math.round(two)} hops/s (${(two / one).toFixed(2)}×). On this 2-core machine ` +
+      'the broker and the bench share the cores with the instances: two cannot double.',
+  };
+}
