@@ -7,6 +7,7 @@ import { normalizeRecord } from '../ingest/normalize.js';
 import { hopMessages } from '../ingest/topic-messages.js';
 import { configSchema } from '../pipeline/config.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
+import { byteChunks } from '../pipeline/sinks/topic.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import {
   freePort,
@@ -107,8 +108,10 @@ export async function stagesCase(
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   const producer = kafka.producer();
   await producer.connect();
-  for (let from = 0; from < hops.length; from += sendBatch)
-    await producer.send({ topic, messages: hopMessages(hops.slice(from, from + sendBatch)) });
+  for (let from = 0; from < hops.length; from += sendBatch) {
+    for (const messages of byteChunks(hopMessages(hops.slice(from, from + sendBatch))))
+      await producer.send({ topic, messages });
+  }
   await producer.disconnect();
   progress(`stages: ${hops.length.toLocaleString('en-US')} resolved hops on ${topic}`);
   const one = await detectInstances(brokers, topic, hops.length, 1);

@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FindingsConsumer, type VerdictBatch } from '../ingest/findings-consumer.js';
 import { createKafkaClient } from '../ingest/kafka-client.js';
-import { verdictMessages } from '../ingest/topic-messages.js';
+import { hopMessages, verdictMessages } from '../ingest/topic-messages.js';
+import { TopicSink } from '../pipeline/sinks/topic.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { freshTopic, kafkaClient, kafkaConfigFor, silent, waitUntil } from './helpers/kafka-ingest.js';
 
 const running: FindingsConsumer[] = [];
@@ -82,6 +84,44 @@ async function produce(topic: string, messages: ReturnType<typeof verdictMessage
   await producer.send({ topic, messages });
   await producer.disconnect();
 }
+
+describe('the hops topic sink', () => {
+  it('takes a lane batch of one credential larger than the broker takes in one message batch', async () => {
+    const { topic, groupId } = await freshTopic('hops-sink', 1);
+    const config = kafkaConfigFor(topic, groupId, '/nonexistent');
+    const sink = new TopicSink(
+      'hops-topic',
+      createKafkaClient(config.kafka, silent),
+      config.kafka,
+      topic,
+      (batch) => hopMessages(batch.hops ?? []),
+    );
+    const path = Array.from({ length: 8 }, (_, step) => ({
+      hopId: `h${step}`,
+      service: 'svc',
+      credential: 'cred:one',
+    }));
+    const hops = Array.from({ length: 1_500 }, (_, index) => ({
+      id: `hop-${index}`,
+      ts: 1_000 + index,
+      traceId: `trace-${index}`,
+      credential: 'cred:one',
+      originCredential: 'cred:one',
+      originConfidence: 'exact' as const,
+      parentInferred: false,
+      depth: 0,
+      path,
+      padding: 'x'.repeat(600),
+    })) as unknown as ResolvedHop[];
+    await sink.write({ hops });
+    await sink.close();
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    const [end] = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    expect(Number(end!.high)).toBe(1_500);
+  });
+});
 
 describe('the findings topic', () => {
   it('takes the first copy of a finding or incident version in its partition, also after the partition changed hands', async () => {

@@ -39,12 +39,14 @@ export class TopicSink implements Sink {
     try {
       this.connecting ??= this.producer.connect();
       await this.connecting;
-      await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        compression: compressionType(this.config.compression),
-        messages,
-      });
+      for (const chunk of byteChunks(messages)) {
+        await this.producer.send({
+          topic: this.topic,
+          acks: -1,
+          compression: compressionType(this.config.compression),
+          messages: chunk,
+        });
+      }
       this.available = true;
     } catch (error) {
       this.available = false;
@@ -65,4 +67,27 @@ export class TopicSink implements Sink {
   stats(): SinkStats {
     return { pending: this.sending, available: this.available };
   }
+}
+
+/**
+ * A lane's batch can hold a thousand hops of one credential, all for one partition: sent at once they
+ * make a record batch past the broker's message.max.bytes (1 MB by default), which it refuses for
+ * good. Sends stay under half of that.
+ */
+const sendMaxBytes = 512 * 1024;
+
+export function* byteChunks(messages: Message[]): Generator<Message[]> {
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = String(message.value ?? '').length + String(message.key ?? '').length;
+    if (chunk.length > 0 && bytes + size > sendMaxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
