@@ -1,15 +1,12 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
-import { assertBuilt, type HopwatchProcess } from './helpers/api-process.js';
 import {
   freshTopic,
   kafkaClient,
   mergeScenarios,
   produceFiles,
-  tempDataDir,
   testConfig,
   waitUntil,
 } from './helpers/kafka-ingest.js';
@@ -17,75 +14,42 @@ import {
   committedTotal,
   consumerLag,
   kafkaRecordsReceived,
+  kafkaRunConfig,
   latestAssignment,
   metricValue,
   type RunningHopwatch,
-  startHopwatchRun,
   stopGracefully,
   storedFindings,
-  writeConfigFile,
+  testWebhook,
 } from './helpers/kafka-process.js';
-import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
-const dirs: string[] = [];
-const running: HopwatchProcess[] = [];
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  assertBuilt();
-  receiver = await startWebhookReceiver();
-});
-
-afterAll(async () => {
-  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
-  await receiver.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(configFile: string, dir: string): Promise<RunningHopwatch> {
-  const started = await startHopwatchRun(configFile, dir, TEST_SECRET_ENV);
-  running.push(started.process);
-  return started;
-}
+const harness = processHarness();
+const { dataDir, start } = harness;
 
 const scenarios = ['runaway-retry', 'scope-creep', 'fanout-explosion', 'agent-recursion', 'stolen-key'];
 
 describe('several hopwatch run instances in one group', () => {
   it('a second instance joining after the first judged uncommitted records: every labelled attack found, each finding stored and alerted once', async () => {
     const { topic, groupId } = await freshTopic('join');
-    const instanceDirs = [tempDataDir('kafka-join-a'), tempDataDir('kafka-join-b')];
-    dirs.push(...instanceDirs);
+    const instanceDirs = [dataDir('kafka-join-a'), dataDir('kafka-join-b')];
     const merged = join(instanceDirs[0]!, 'merged.ndjson');
     const labels = mergeScenarios(scenarios, merged);
     const files = instanceDirs.map((dir) =>
-      writeConfigFile(dir, {
-        kafka: {
-          topics: [topic],
-          groupId,
-          deadLetterTopic: `${topic}.dead-letter`,
-          findingsTopic: `${topic}.findings`,
-          sessionTimeoutMs: 6_000,
-          // No checkpoint (so no commit) comes before the second instance joins: it reads the
-          // partitions it gets from their start, and raises again what the first raised from them.
-          checkpointIntervalMs: 60_000,
+      // No checkpoint (so no commit) comes before the second instance joins: it reads the
+      // partitions it gets from their start, and raises again what the first raised from them.
+      kafkaRunConfig(
+        dir,
+        topic,
+        groupId,
+        { checkpointIntervalMs: 60_000 },
+        {
+          alerts: {
+            webhooks: [testWebhook('join-test', `${harness.receiver.url}/join`, { notify: 'findings' })],
+          },
         },
-        store: { hopsTtlDays: 3_650 },
-        alerts: {
-          webhooks: [
-            {
-              name: 'join-test',
-              url: `${receiver.url}/join`,
-              secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
-              notify: 'findings',
-              minSeverity: 'low',
-              backoffBaseMs: 50,
-              backoffMaxMs: 200,
-            },
-          ],
-        },
-      }),
+      ),
     );
     const first = await start(files[0]!, instanceDirs[0]!);
     const records = await produceFiles(testConfig({ kafka: { brokers: testKafkaBrokers() } }), topic, [
@@ -138,7 +102,7 @@ describe('several hopwatch run instances in one group', () => {
 
     // Each stored finding reaches the webhook once, from whichever instance stored it.
     const delivered = () =>
-      receiver.requests
+      harness.receiver.requests
         .filter((request) => request.path.endsWith('/join'))
         .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
     const ids = findings.map((finding) => finding.id);

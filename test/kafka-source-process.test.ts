@@ -1,12 +1,12 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScenarioLabels } from '../evaluation/labels.js';
 import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
-import { assertBuilt, type HopwatchProcess, spawnHopwatch } from './helpers/api-process.js';
+import { spawnHopwatch } from './helpers/api-process.js';
 import { benignHops, watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
@@ -15,7 +15,6 @@ import {
   produceFiles,
   scenarioFile,
   scenarioLabels,
-  tempDataDir,
   testConfig,
   waitUntil,
 } from './helpers/kafka-ingest.js';
@@ -23,66 +22,19 @@ import {
   committedTotal,
   consumerLag,
   kafkaRecordsReceived,
+  kafkaRunConfig,
   latestAssignment,
   metricValue,
   type RunningHopwatch,
-  startHopwatchRun,
   stopGracefully,
   storedFindings,
-  writeConfigFile,
+  testWebhook,
 } from './helpers/kafka-process.js';
-import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
-const dirs: string[] = [];
-const running: HopwatchProcess[] = [];
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  assertBuilt();
-  receiver = await startWebhookReceiver();
-});
-
-afterAll(async () => {
-  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
-  await receiver.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function dataDir(what: string): string {
-  const dir = tempDataDir(what);
-  dirs.push(dir);
-  return dir;
-}
-
-async function start(configFile: string, dir: string): Promise<RunningHopwatch> {
-  const started = await startHopwatchRun(configFile, dir, TEST_SECRET_ENV);
-  running.push(started.process);
-  return started;
-}
-
-/** hopwatch.yaml for one instance: the topic, the group, quick checkpoints and a short session timeout. */
-function configFile(
-  dir: string,
-  topic: string,
-  groupId: string,
-  extra: Record<string, unknown> = {},
-  sections: Record<string, unknown> = {},
-): string {
-  return writeConfigFile(dir, {
-    kafka: {
-      topics: [topic],
-      groupId,
-      deadLetterTopic: `${topic}.dead-letter`,
-      findingsTopic: `${topic}.findings`,
-      sessionTimeoutMs: 6_000,
-      ...extra,
-    },
-    store: { hopsTtlDays: 3_650 },
-    ...sections,
-  });
-}
+const harness = processHarness();
+const { dataDir, start } = harness;
 
 /** Scenarios on one timeline, split in two files, so that the second half can arrive while hopwatch runs. */
 function splitScenarios(names: string[], dir: string): { halves: [string, string]; labels: ScenarioLabels } {
@@ -104,38 +56,17 @@ describe('hopwatch run with Kafka', () => {
   it('killed with SIGKILL mid-stream and restarted, stores and alerts every finding exactly once', async () => {
     const { topic, groupId } = await freshTopic('crash');
     const dir = dataDir('kafka-crash');
-    const file = writeConfigFile(dir, {
-      kafka: {
-        topics: [topic],
-        groupId,
-        deadLetterTopic: `${topic}.dead-letter`,
-        findingsTopic: `${topic}.findings`,
-        sessionTimeoutMs: 6_000,
-        checkpointIntervalMs: 2_000,
-      },
-      store: { hopsTtlDays: 3_650 },
-      alerts: {
-        webhooks: [
-          {
-            name: 'crash-test',
-            url: receiver.url,
-            secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
-            notify: 'findings',
-            minSeverity: 'low',
-            backoffBaseMs: 50,
-            backoffMaxMs: 200,
-          },
-          {
-            name: 'crash-incidents',
-            url: `${receiver.url}/incidents`,
-            secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
-            minSeverity: 'low',
-            backoffBaseMs: 50,
-            backoffMaxMs: 200,
-          },
-        ],
-      },
-    });
+    const webhooks = [
+      testWebhook('crash-test', harness.receiver.url, { notify: 'findings' }),
+      testWebhook('crash-incidents', `${harness.receiver.url}/incidents`),
+    ];
+    const file = kafkaRunConfig(
+      dir,
+      topic,
+      groupId,
+      { checkpointIntervalMs: 2_000 },
+      { alerts: { webhooks } },
+    );
     const {
       halves: [first, second],
       labels,
@@ -197,11 +128,11 @@ describe('hopwatch run with Kafka', () => {
     // A third run delivers what the outbox still holds; every finding reaches the webhook once.
     const third = await start(file, dir);
     const delivered = () =>
-      receiver.requests
+      harness.receiver.requests
         .filter((request) => !request.path.endsWith('/incidents'))
         .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
     const incidentDeliveries = () =>
-      receiver.requests
+      harness.receiver.requests
         .filter((request) => request.path.endsWith('/incidents'))
         .map((request) => ({
           id: String(request.headers['x-hopwatch-delivery']),
@@ -228,7 +159,7 @@ describe('hopwatch run with Kafka', () => {
     const { topic, groupId } = await freshTopic('order', 2);
     const dir = dataDir('kafka-order');
     // No checkpoint during the test: findings must not wait for one, and a restart starts from scratch.
-    const file = configFile(dir, topic, groupId, { checkpointIntervalMs: 600_000 });
+    const file = kafkaRunConfig(dir, topic, groupId, { checkpointIntervalMs: 600_000 });
     const scenario = readFileSync(scenarioFile('runaway-retry'), 'utf8').trimEnd().split('\n');
     const labelled = scenarioLabels('runaway-retry').labels;
     const last = Math.max(...labelled.map((label) => label.to));
@@ -284,7 +215,7 @@ describe('hopwatch run with Kafka', () => {
     // others back, so on a busy machine a burst produced to it can arrive behind them. Two minutes of
     // event time absorb that skew (the scenario is minutes long); what is asserted is that none is late beyond.
     const lateness = { detectors: { allowedLatenessMs: 120_000 } };
-    const files = dirs.map((dir) => configFile(dir, topic, groupId, {}, lateness));
+    const files = dirs.map((dir) => kafkaRunConfig(dir, topic, groupId, {}, lateness));
     const first = await start(files[0]!, dirs[0]!);
     const second = await start(files[1]!, dirs[1]!);
     const split = () => [first, second].map((instance) => latestAssignment(instance)?.[topic]?.length ?? 0);
@@ -324,7 +255,7 @@ describe('hopwatch run with Kafka', () => {
   it('`hopwatch replay <scenario> --to kafka` feeds a running `hopwatch run`, which stores the labelled findings', async () => {
     const { topic, groupId } = await freshTopic('replay-cli');
     const dir = dataDir('kafka-replay-cli');
-    const file = configFile(dir, topic, groupId);
+    const file = kafkaRunConfig(dir, topic, groupId);
     const instance = await start(file, dir);
     const replay = spawnHopwatch(
       ['replay', scenarioFile('scope-creep'), '--to', 'kafka', '--speed', 'max', '--config', file],

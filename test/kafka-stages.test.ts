@@ -1,11 +1,10 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import type { Finding } from '../schemas/finding.js';
-import { assertBuilt, type HopwatchProcess } from './helpers/api-process.js';
 import { watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
@@ -14,37 +13,22 @@ import {
   produceFiles,
   scenarioFile,
   scenarioLabels,
-  tempDataDir,
   testConfig,
   waitUntil,
 } from './helpers/kafka-ingest.js';
 import {
   committedTotal,
   kafkaRecordsReceived,
+  kafkaRunConfig,
   type RunningHopwatch,
-  startHopwatchRun,
   stopGracefully,
   storedFindings,
-  writeConfigFile,
+  testWebhook,
 } from './helpers/kafka-process.js';
-import { TEST_SECRET_ENV } from './helpers/webhook-findings.js';
-import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
-const dirs: string[] = [];
-const running: HopwatchProcess[] = [];
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  assertBuilt();
-  receiver = await startWebhookReceiver();
-});
-
-afterAll(async () => {
-  for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
-  await receiver.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const harness = processHarness();
 
 type Deployment = { topic: string; groupId: string; webhookPath: string };
 
@@ -57,36 +41,17 @@ async function deployment(what: string): Promise<Deployment> {
 async function start(
   { topic, groupId, webhookPath }: Deployment,
   roles: string,
-  dir = tempDataDir(`stage-${roles.replaceAll(',', '-')}`),
+  dir = harness.dataDir(`stage-${roles.replaceAll(',', '-')}`),
 ): Promise<RunningHopwatch & { dir: string }> {
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const file = writeConfigFile(dir, {
-    kafka: {
-      topics: [topic],
-      groupId,
-      deadLetterTopic: `${topic}.dead-letter`,
-      findingsTopic: `${topic}.findings`,
-      hopsTopic: `${topic}.hops`,
-      sessionTimeoutMs: 6_000,
-      checkpointIntervalMs: 1_000,
-    },
-    store: { hopsTtlDays: 3_650 },
-    alerts: {
-      webhooks: [
-        {
-          name: 'stages-test',
-          url: `${receiver.url}${webhookPath}`,
-          secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
-          notify: 'findings',
-          minSeverity: 'low',
-          backoffBaseMs: 50,
-          backoffMaxMs: 200,
-        },
-      ],
-    },
-  });
-  const started = await startHopwatchRun(file, dir, { ...TEST_SECRET_ENV, HOPWATCH_ROLE: roles });
-  running.push(started.process);
+  const webhook = testWebhook('stages-test', `${harness.receiver.url}${webhookPath}`, { notify: 'findings' });
+  const file = kafkaRunConfig(
+    dir,
+    topic,
+    groupId,
+    { checkpointIntervalMs: 1_000 },
+    { alerts: { webhooks: [webhook] } },
+  );
+  const started = await harness.start(file, dir, { HOPWATCH_ROLE: roles });
   return { ...started, dir };
 }
 
@@ -119,7 +84,7 @@ async function drained({ topic, groupId }: Deployment, records: number): Promise
     // What the instances warned about says why (a rebalance that did not settle, a replay that waits).
     const input = `input ${await committedTotal(groupId, topic)}/${records}`;
     const detect = `hops ${await committedTotal(`${groupId}.detect`, hops)}/${await end(hops)}`;
-    const warnings = running.flatMap(({ stderr }) =>
+    const warnings = harness.processes.flatMap(({ stderr }) =>
       stderr()
         .split('\n')
         .filter((line) => /"level":[45]0/.test(line) && !line.includes('kafkajs'))
@@ -161,7 +126,7 @@ function lastEventTime(file: string): number {
 }
 
 function deliveredIds({ webhookPath }: Deployment): string[] {
-  return receiver.requests
+  return harness.receiver.requests
     .filter((request) => request.path.endsWith(webhookPath))
     .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id)
     .sort();
@@ -194,8 +159,7 @@ describe('hopwatch run split in stages over Kafka', () => {
 
   it('gives through three instances the findings of one instance, and through kill -9 and a join mid-stream each finding once', async () => {
     const scenarios = ['runaway-retry', 'scope-creep', 'fanout-explosion', 'agent-recursion', 'stolen-key'];
-    const mergedDir = tempDataDir('stages-merged');
-    dirs.push(mergedDir);
+    const mergedDir = harness.dataDir('stages-merged');
     const merged = join(mergedDir, 'merged.ndjson');
     const labels = mergeScenarios(scenarios, merged);
     const clock = lastEventTime(merged) + 3_600_000;

@@ -15,6 +15,46 @@ export function writeConfigFile(dir: string, config: Record<string, unknown>): s
   return file;
 }
 
+/**
+ * hopwatch.yaml for one Kafka instance of a test: the topic with dead-letter, findings and hops topics
+ * of its own, the group, a short session timeout, replayed history kept in the store; `kafka` adds to
+ * the kafka section, `sections` to the rest.
+ */
+export function kafkaRunConfig(
+  dir: string,
+  topic: string,
+  groupId: string,
+  kafka: Record<string, unknown> = {},
+  sections: Record<string, unknown> = {},
+): string {
+  return writeConfigFile(dir, {
+    kafka: {
+      topics: [topic],
+      groupId,
+      deadLetterTopic: `${topic}.dead-letter`,
+      findingsTopic: `${topic}.findings`,
+      hopsTopic: `${topic}.hops`,
+      sessionTimeoutMs: 6_000,
+      ...kafka,
+    },
+    store: { hopsTtlDays: 3_650 },
+    ...sections,
+  });
+}
+
+/** A webhook to the test receiver: every severity, quick retries, the test secret. */
+export function testWebhook(name: string, url: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    url,
+    secretEnv: 'HOPWATCH_TEST_WEBHOOK_SECRET',
+    minSeverity: 'low',
+    backoffBaseMs: 50,
+    backoffMaxMs: 200,
+    ...extra,
+  };
+}
+
 export type RunningHopwatch = { process: HopwatchProcess; baseUrl: string };
 
 /** `hopwatch run -c <configFile>` on `dataDir` with the test broker, once /readyz says its consumer joined the group. */
