@@ -144,7 +144,10 @@ class Engine implements DetectionEngine {
 
   observe(hop: HopEvent): void {
     this.eventsObserved++;
-    if (hop.ts < this.watermark) this.lateEvents++;
+    // Resolved hops come behind the watermark by design (lineage settled them): late is past the windows' close.
+    const lateBefore =
+      this.config.stage === 'detectors' ? this.watermark - this.config.lineage.graceMs : this.watermark;
+    if (hop.ts < lateBefore) this.lateEvents++;
     if (hop.ts > this.maxTs) this.maxTs = hop.ts;
     // The detect stage's decoder read the record as a ResolvedHop (resolvedHopSchema).
     if (this.config.stage === 'detectors') {

@@ -43,10 +43,11 @@ describe('the engine split in two stages', () => {
   it.each(scenarios)('raises the findings of the whole engine on %s', (file) => {
     const input = events(`fixtures/scenarios/${file}`);
     const whole = runEngine(input);
-    const { lineage, detected } = split(input);
+    const { lineage, detected, stats } = split(input);
     expect(lineage.findings).toEqual([]);
     expect(detected.hops.map(({ upstream: _, ...hop }) => hop)).toEqual(whole.hops);
     expect(detected.findings).toEqual(whole.findings);
+    expect(stats.lateEvents).toBe(whole.engine.stats().lateEvents);
   });
 
   it('takes each hop once when the ingest stage published it twice (a replay after a crash)', () => {
