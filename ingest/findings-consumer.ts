@@ -23,11 +23,15 @@ export interface VerdictWriter {
   write(batch: VerdictBatch): Promise<void>;
   /** Resolves once everything written before is durable. */
   flush(): Promise<void>;
+  /** The same for findings and incidents only. */
+  flushVerdicts(): Promise<void>;
 }
 
 /** Per partition held: below `warmUntil` records only tell what was taken before; null until known. */
 type PartitionState = { warmUntil: bigint | null; seen: Map<string, number> };
 
+/** Partitions whose batches are taken at the same time. */
+const partitionsAtOnce = 16;
 /** How long a stopping consumer goes on taking what its partitions still hold. */
 const stopGraceMs = 10_000;
 /** The longest a raw value a dead letter of this topic keeps. */
@@ -99,6 +103,9 @@ export class FindingsConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Each batch waits for its store insert: partitions one after the other would queue a finding
+      // behind one insert per partition held. Together, their inserts coalesce into one.
+      partitionsConsumedConcurrently: partitionsAtOnce,
       eachBatch: async (payload) => {
         const { topic: read, partition, highWatermark, messages } = payload.batch;
         if (read === topic) await this.consumeBatch(payload, writer);
@@ -197,7 +204,8 @@ export class FindingsConsumer {
       'storing and alerting findings',
       async () => {
         await writer.write(taken);
-        await writer.flush();
+        // A findings batch must not wait for the hop batch filling in the store (up to a second).
+        await (taken.hops.length > 0 ? writer.flush() : writer.flushVerdicts());
       },
       this.logger,
       retry,

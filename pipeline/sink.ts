@@ -30,6 +30,8 @@ export interface Sink {
   write(batch: SinkBatch): Promise<void>;
   /** Resolves once everything written before the call is durable. */
   flush(): Promise<void>;
+  /** The same for findings and incidents only, when the sink can tell them apart (the store); else `flush`. */
+  flushVerdicts?(): Promise<void>;
   /** Flushes and releases what the sink holds. */
   close(): Promise<void>;
   stats(): SinkStats;
@@ -80,6 +82,12 @@ export class SinkSet implements Sink {
   async flush(): Promise<void> {
     await this.write({});
     for (const sink of this.sinks) await sink.flush();
+  }
+
+  /** Writes what waits, then makes every sink's findings and incidents durable (hop batches go on filling). */
+  async flushVerdicts(): Promise<void> {
+    await this.write({});
+    for (const sink of this.sinks) await (sink.flushVerdicts?.() ?? sink.flush());
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,8 @@ export interface StoreWriter {
   write(batch: StoreBatch): Promise<void>;
   /** Resolves once everything accepted so far is durable; rejects with StoreUnavailableError if it cannot be. */
   flush(): Promise<void>;
+  /** The same for the findings and incidents only: hops and dead letters may still wait for their batch. */
+  flushVerdicts(): Promise<void>;
   /** Rows accepted but not yet durable. */
   pending(): number;
   /** Whether the last write attempt reached the store. */

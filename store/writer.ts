@@ -147,6 +147,10 @@ export class BufferedStoreWriter implements StoreWriter {
     if (rows.status === 'rejected') throw rows.reason;
   }
 
+  flushVerdicts(): Promise<void> {
+    return this.verdictsDrain.run();
+  }
+
   pending(): number {
     return this.verdictsHeld() + this.rowsHeld();
   }

@@ -58,6 +58,7 @@ class Collected {
     this.batches.push(batch);
   }
   async flush(): Promise<void> {}
+  async flushVerdicts(): Promise<void> {}
   get findings(): string[] {
     return this.batches.flatMap((batch) => batch.findings.map((entry) => entry.id));
   }

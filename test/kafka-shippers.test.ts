@@ -29,6 +29,7 @@ import { testKafkaBrokers } from './kafka/test-brokers.js';
 const nullWriter: StoreWriter = {
   write: async () => undefined,
   flush: async () => undefined,
+  flushVerdicts: async () => undefined,
   pending: () => 0,
   available: () => true,
   hopsPastRetention: () => 0,

@@ -18,6 +18,9 @@ const refusingWriter: StoreWriter = {
   flush: async () => {
     throw new StoreUnavailableError('the test store refuses every write');
   },
+  flushVerdicts: async () => {
+    throw new StoreUnavailableError('the test store refuses every write');
+  },
   pending: () => 0,
   available: () => false,
   hopsPastRetention: () => 0,

@@ -23,6 +23,10 @@ export class StoreSink implements Sink {
     return this.store.writer.flush();
   }
 
+  flushVerdicts(): Promise<void> {
+    return this.store.writer.flushVerdicts();
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }

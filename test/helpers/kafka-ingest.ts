@@ -156,6 +156,7 @@ function writerSink(writer: StoreWriter): Sink {
     start: () => {},
     write: (batch) => writer.write(batch),
     flush: () => writer.flush(),
+    flushVerdicts: () => writer.flushVerdicts(),
     close: async () => {},
     stats: () => ({ pending: writer.pending(), available: writer.available() }),
   };
