@@ -6,7 +6,7 @@ import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { KafkaConfig } from './config.js';
-import { ensureTopics } from './kafka-client.js';
+import { ensureTopics, groupConsumer } from './kafka-client.js';
 import { untilDone } from './kafka-retry.js';
 import type { SourceReports } from './source.js';
 import { readHop, readVerdict } from './topic-messages.js';
@@ -56,7 +56,6 @@ export class FindingsConsumer {
   private readonly groupId: string;
   private partitions = new Map<number, PartitionState>();
   private assignment: Record<string, number[]> = {};
-  private joined = false;
   private stopDeadline: number | null = null;
   private duplicates = 0;
 
@@ -68,14 +67,7 @@ export class FindingsConsumer {
   ) {
     this.groupId = `${config.groupId}.findings`;
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: { restartOnFailure: async () => true },
-    });
+    this.consumer = groupConsumer(kafka, config, this.groupId, 100);
   }
 
   async start(writer: VerdictWriter, reports: SourceReports): Promise<void> {
@@ -84,14 +76,12 @@ export class FindingsConsumer {
       const held = payload.memberAssignment[topic] ?? [];
       this.partitions = new Map(held.map((partition) => [partition, { warmUntil: null, seen: new Map() }]));
       this.assignment = payload.memberAssignment;
-      this.joined = true;
       this.logger.info(
         { groupId: this.groupId, assignment: payload.memberAssignment },
         'joined the findings consumer group',
       );
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.joined = false;
       this.logger.error({ err: payload.error }, 'findings consumer crashed; restarting');
       reports.reportFailure('findings', payload.error.message);
     });
@@ -111,7 +101,7 @@ export class FindingsConsumer {
         if (read === topic) await this.consumeBatch(payload, writer);
         else await this.consumeHops(payload, writer);
         const next = messages.length > 0 ? BigInt(messages[messages.length - 1]!.offset) + 1n : null;
-        if (next !== null) reports.reportLag(topic, partition, Number(BigInt(highWatermark) - next));
+        if (next !== null) reports.reportLag(read, partition, Number(BigInt(highWatermark) - next));
       },
     });
   }
@@ -119,10 +109,6 @@ export class FindingsConsumer {
   /** For /v1/stats: copies of a finding or incident version skipped because the partition had it before. */
   skippedDuplicates(): number {
     return this.duplicates;
-  }
-
-  connected(): boolean {
-    return this.joined && this.stopDeadline === null;
   }
 
   /**
@@ -134,7 +120,6 @@ export class FindingsConsumer {
     while (Date.now() < this.stopDeadline && !(await this.caughtUp().catch(() => false))) await sleep(100);
     await this.consumer.disconnect();
     await this.admin.disconnect();
-    this.joined = false;
   }
 
   /** Whether the group's committed offsets reach the end of every partition this member holds. */

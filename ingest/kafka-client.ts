@@ -1,4 +1,12 @@
-import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config.js';
 
@@ -37,4 +45,35 @@ export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<s
     waitForLeaders: true,
   });
   return missing;
+}
+
+/**
+ * A consumer of `groupId` with manual offsets in mind. A crash (a batch that cannot be read, a broker
+ * gone for good) restarts it with kafkajs's backoff instead of leaving a live process that reads
+ * nothing; /readyz says so meanwhile.
+ */
+export function groupConsumer(
+  kafka: Kafka,
+  config: KafkaConfig,
+  groupId: string,
+  maxWaitTimeInMs: number,
+): Consumer {
+  return kafka.consumer({
+    groupId,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
+    maxWaitTimeInMs,
+    allowAutoTopicCreation: false,
+    retry: { restartOnFailure: async () => true },
+  });
+}
+
+/** Idempotent: a send the client retries after a lost acknowledgement is written once. */
+export function idempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }

@@ -1,11 +1,5 @@
-import {
-  type CompressionTypes,
-  type IHeaders,
-  type Kafka,
-  type KafkaMessage,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
+import type { CompressionTypes, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { idempotentProducer } from './kafka-client.js';
 
 /** A consumed message the pipeline rejected, with where it came from. */
 export type RejectedMessage = {
@@ -45,13 +39,7 @@ export class DeadLetterProducer {
     private readonly topic: string,
     private readonly compression: CompressionTypes,
   ) {
-    // Idempotent: a send the client retries after a lost acknowledgement is written once.
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = idempotentProducer(kafka);
   }
 
   connect(): Promise<void> {

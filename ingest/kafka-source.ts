@@ -5,7 +5,7 @@ import { SerialQueue } from '../common/serial.js';
 import type { KafkaConfig } from './config.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
-import { createKafkaClient, ensureTopics } from './kafka-client.js';
+import { createKafkaClient, ensureTopics, groupConsumer } from './kafka-client.js';
 import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
@@ -100,16 +100,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.name = options.name;
     this.kafka = createKafkaClient(config, logger);
     this.admin = this.kafka.admin();
-    this.consumer = this.kafka.consumer({
-      groupId: config.groupId,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
-      maxWaitTimeInMs: 500,
-      allowAutoTopicCreation: false,
-      // A crash (a batch that cannot be read, a broker gone for good) restarts the consumer with
-      // kafkajs's backoff instead of leaving a live process that reads nothing; /readyz says so meanwhile.
-      retry: { restartOnFailure: async () => true },
-    });
+    this.consumer = groupConsumer(this.kafka, config, config.groupId, 500);
     this.deadLetters = new DeadLetterProducer(
       this.kafka,
       config.deadLetterTopic,

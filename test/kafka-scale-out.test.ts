@@ -2,14 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
 import type { Finding } from '../schemas/finding.js';
-import {
-  freshTopic,
-  kafkaClient,
-  mergeScenarios,
-  produceFiles,
-  testConfig,
-  waitUntil,
-} from './helpers/kafka-ingest.js';
+import { freshTopic, mergeScenarios, produceFiles, testConfig, waitUntil } from './helpers/kafka-ingest.js';
 import {
   committedTotal,
   consumerLag,
@@ -21,6 +14,7 @@ import {
   stopGracefully,
   storedFindings,
   testWebhook,
+  topicEnd,
 } from './helpers/kafka-process.js';
 import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
@@ -119,15 +113,4 @@ describe('several hopwatch run instances in one group', () => {
 async function findingCount({ baseUrl }: RunningHopwatch): Promise<number> {
   const stats = (await (await fetch(`${baseUrl}/v1/stats`)).json()) as { store: { findings: number } };
   return stats.store.findings;
-}
-
-async function topicEnd(topic: string): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.reduce((sum, entry) => sum + Number(entry.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }

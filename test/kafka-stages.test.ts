@@ -24,6 +24,7 @@ import {
   stopGracefully,
   storedFindings,
   testWebhook,
+  topicEnd,
 } from './helpers/kafka-process.js';
 import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
@@ -59,15 +60,6 @@ const producer = () => testConfig({ kafka: { brokers: testKafkaBrokers() } });
 
 /** Every record of `records` read by the ingest stage, every hop by the detect stage. */
 async function drained({ topic, groupId }: Deployment, records: number): Promise<void> {
-  const end = async (name: string) => {
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    try {
-      return (await admin.fetchTopicOffsets(name)).reduce((sum, entry) => sum + Number(entry.high), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  };
   const hops = `${topic}.hops`;
   try {
     await waitUntil(
@@ -77,13 +69,13 @@ async function drained({ topic, groupId }: Deployment, records: number): Promise
     );
     await waitUntil(
       'the hops read by the detect stage',
-      async () => (await committedTotal(`${groupId}.detect`, hops)) === (await end(hops)),
+      async () => (await committedTotal(`${groupId}.detect`, hops)) === (await topicEnd(hops)),
       240_000,
     );
   } catch (error) {
     // What the instances warned about says why (a rebalance that did not settle, a replay that waits).
     const input = `input ${await committedTotal(groupId, topic)}/${records}`;
-    const detect = `hops ${await committedTotal(`${groupId}.detect`, hops)}/${await end(hops)}`;
+    const detect = `hops ${await committedTotal(`${groupId}.detect`, hops)}/${await topicEnd(hops)}`;
     const warnings = harness.processes.flatMap(({ stderr }) =>
       stderr()
         .split('\n')

@@ -1,5 +1,6 @@
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../../ingest/config.js';
+import { idempotentProducer } from '../../ingest/kafka-client.js';
 import { compressionType } from '../../ingest/kafka-codecs.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
 
@@ -22,12 +23,7 @@ export class TopicSink implements Sink {
     private readonly topic: string,
     private readonly messages: (batch: SinkBatch) => Message[],
   ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = idempotentProducer(kafka);
   }
 
   start(): void {}

@@ -131,6 +131,17 @@ export async function committedTotal(groupId: string, topic: string): Promise<nu
   }
 }
 
+/** Sum of `topic`'s partition ends: the records it holds. */
+export async function topicEnd(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, entry) => sum + Number(entry.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export type StoredFindings = { final: Finding[]; rowsPerId: Map<string, number>; incidents: Incident[] };
 
 /** The findings (deduplicated, and physical rows per id) and incidents in the embedded store of a stopped hopwatch. */
