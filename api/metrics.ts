@@ -18,27 +18,31 @@ export type HopwatchMetrics = {
   watch(sources: MetricSources): void;
 };
 
+/** One value of a metric with several labels. */
+type Labelled = { labels: Record<string, string>; value: number };
+
 /**
  * A metric whose value is owned by another component and read when Prometheus scrapes: a plain
- * number, or counts by one label. Counters are rebuilt from the owner's running total each scrape.
+ * number, counts by one label, or values by several labels. Counters are rebuilt from the owner's
+ * running total each scrape.
  */
 type Mirrored<Stats> = {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
-  label?: string;
-  read(stats: Stats): number | null | Record<string, number>;
+  labels?: string[];
+  read(stats: Stats): number | null | Record<string, number> | Labelled[];
 };
 
 function mirror<Stats>(registry: Registry, spec: Mirrored<Stats>, stats: () => Stats): void {
-  const { name, help, label } = spec;
-  const labelNames = label === undefined ? [] : [label];
+  const { name, help, labels: labelNames = [] } = spec;
   function collect(this: Counter | Gauge): void {
     this.reset();
     const value = spec.read(stats());
     if (value === null) return;
     if (typeof value === 'number') this.inc(value);
-    else for (const [key, count] of Object.entries(value)) this.inc({ [label ?? 'key']: key }, count);
+    else if (Array.isArray(value)) for (const { labels, value: each } of value) this.inc(labels, each);
+    else for (const [key, count] of Object.entries(value)) this.inc({ [labelNames[0] ?? 'key']: key }, count);
   }
   if (spec.type === 'counter') new Counter({ name, help, labelNames, registers: [registry], collect });
   else new Gauge({ name, help, labelNames, registers: [registry], collect });
@@ -49,28 +53,28 @@ const pipelineMetrics: Mirrored<PipelineStats>[] = [
     name: 'hopwatch_records_received_total',
     help: 'Raw records submitted, by source',
     type: 'counter',
-    label: 'source',
+    labels: ['source'],
     read: (s) => s.recordsReceived,
   },
   {
     name: 'hopwatch_events_ingested_total',
     help: 'Hop events decoded, by log format',
     type: 'counter',
-    label: 'format',
+    labels: ['format'],
     read: (s) => s.eventsIngested,
   },
   {
     name: 'hopwatch_records_rejected_total',
     help: 'Raw records that could not be decoded (kept as dead letters), by source',
     type: 'counter',
-    label: 'source',
+    labels: ['source'],
     read: (s) => s.recordsRejected,
   },
   {
     name: 'hopwatch_findings_total',
     help: 'Findings raised since start, by detector',
     type: 'counter',
-    label: 'detector',
+    labels: ['detector'],
     read: (s) => s.findingsRaised,
   },
   {
@@ -146,7 +150,7 @@ const engineMetrics: Mirrored<EngineStats>[] = [
     name: 'hopwatch_detector_state_entries',
     help: 'Entries held per detector (open windows, tracked keys)',
     type: 'gauge',
-    label: 'detector',
+    labels: ['detector'],
     read: (s) => s.detectorState,
   },
   {
@@ -163,19 +167,64 @@ const engineMetrics: Mirrored<EngineStats>[] = [
   },
 ];
 
+/** Per lane (each source, each stage of a split pipeline): what sizing a stage needs. */
+const laneMetrics: Mirrored<PipelineStats['lanes']>[] = [
+  {
+    name: 'hopwatch_lane_events_observed_total',
+    help: 'Hop events observed by the engine of each lane (kafka-detect: resolved hops of the detect stage)',
+    type: 'counter',
+    labels: ['lane'],
+    read: (lanes) => perLane(lanes, (engine) => engine.eventsObserved),
+  },
+  {
+    name: 'hopwatch_lane_tracked_traces',
+    help: 'Traces held in the lineage state of each lane',
+    type: 'gauge',
+    labels: ['lane'],
+    read: (lanes) => perLane(lanes, (engine) => engine.trackedTraces),
+  },
+  {
+    name: 'hopwatch_lane_detector_state_entries',
+    help: 'Entries held per detector in each lane (open windows, tracked keys)',
+    type: 'gauge',
+    labels: ['lane', 'detector'],
+    read: (lanes) =>
+      Object.entries(lanes).flatMap(([lane, engine]) =>
+        Object.entries(engine.detectorState).map(([detector, value]) => ({
+          labels: { lane, detector },
+          value,
+        })),
+      ),
+  },
+  {
+    name: 'hopwatch_lane_watermark_seconds',
+    help: 'Event-time watermark of each lane (unix seconds; absent before its first event)',
+    type: 'gauge',
+    labels: ['lane'],
+    read: (lanes) =>
+      Object.entries(lanes).flatMap(([lane, { watermark }]) =>
+        watermark === null ? [] : [{ labels: { lane }, value: watermark / 1000 }],
+      ),
+  },
+];
+
+function perLane(lanes: PipelineStats['lanes'], read: (engine: EngineStats) => number): Labelled[] {
+  return Object.entries(lanes).map(([lane, engine]) => ({ labels: { lane }, value: read(engine) }));
+}
+
 const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
   {
     name: 'hopwatch_alert_deliveries',
     help: 'Webhook deliveries in the outbox, by state (pending, delivered, failed)',
     type: 'gauge',
-    label: 'state',
+    labels: ['state'],
     read: (s) => ({ pending: s.pending, delivered: s.delivered, failed: s.failed }),
   },
   {
     name: 'hopwatch_alert_attempts_total',
     help: 'Webhook delivery attempts since start, by outcome',
     type: 'counter',
-    label: 'outcome',
+    labels: ['outcome'],
     read: (s) => s.attemptsByOutcome,
   },
 ];
@@ -211,6 +260,7 @@ export function createHopwatchMetrics(): HopwatchMetrics {
     watch: (sources) => {
       for (const spec of pipelineMetrics) mirror(registry, spec, sources.pipeline);
       for (const spec of engineMetrics) mirror(registry, spec, () => sources.pipeline().engine);
+      for (const spec of laneMetrics) mirror(registry, spec, () => sources.pipeline().lanes);
       const { alerts } = sources;
       if (alerts !== undefined) for (const spec of alertMetrics) mirror(registry, spec, alerts);
     },

@@ -122,6 +122,20 @@ export const readinessSchema = z.object({
 
 const countsSchema = z.record(z.string(), z.number());
 
+const engineStatsSchema = z.object({
+  eventsObserved: z.number(),
+  lateEvents: z.number(),
+  trackedTraces: z.number(),
+  pendingHops: z.number(),
+  evictedTraces: z.number(),
+  watermark: z.number().nullable(),
+  findingsByDetector: countsSchema,
+  duplicateHops: z.number(),
+  mergedObservations: z.number(),
+  detectorState: countsSchema.describe('entries held per detector'),
+  openIncidents: z.number(),
+});
+
 export const statsSchema = z.object({
   store: z.object({ findings: z.number(), hops: z.number(), deadLetters: z.number() }),
   ingest: z.object({
@@ -138,19 +152,12 @@ export const statsSchema = z.object({
       .number()
       .describe('copies of a finding or incident version the findings topic had already (Kafka)'),
   }),
-  engine: z.object({
-    eventsObserved: z.number(),
-    lateEvents: z.number(),
-    trackedTraces: z.number(),
-    pendingHops: z.number(),
-    evictedTraces: z.number(),
-    watermark: z.number().nullable(),
-    findingsByDetector: countsSchema,
-    duplicateHops: z.number(),
-    mergedObservations: z.number(),
-    detectorState: countsSchema.describe('entries held per detector'),
-    openIncidents: z.number(),
-  }),
+  engine: engineStatsSchema.describe('every lane added up; the watermark is the most advanced one'),
+  lanes: z
+    .record(z.string(), engineStatsSchema)
+    .describe(
+      'each lane by name: one per source; in a split pipeline kafka is the ingest stage, kafka-detect the detect stage',
+    ),
 });
 
 export const incidentsQuerySchema = listQuery({

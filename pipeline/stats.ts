@@ -31,6 +31,7 @@ export function pipelineStats(
     hopsPastRetention: sinks.hopsPastRetention,
     hopsNotStored: 0,
     findingCopiesSkipped: sinks.findingCopiesSkipped,
+    lanes: {},
   };
   for (const [name, lane] of lanes) {
     const { counters } = lane;
@@ -40,6 +41,7 @@ export function pipelineStats(
     addInto(stats.findingsRaised, counters.findingsRaised);
     stats.hopsNotStored += lane.hopsNotStored;
     const engine = lane.engineStats();
+    stats.lanes[name] = engine;
     const total = stats.engine;
     total.eventsObserved += engine.eventsObserved;
     total.lateEvents += engine.lateEvents;

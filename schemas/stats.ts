@@ -29,6 +29,11 @@ export type PipelineStats = {
   findingsRaised: Record<string, number>;
   /** Every lane's engine added up; the watermark is the most advanced one. */
   engine: EngineStats;
+  /**
+   * Each lane's engine as it is, by lane: one per source (`http`, `kafka`), and in a split pipeline one
+   * per stage (`kafka` is the ingest stage's lineage, `kafka-detect` the detect stage's detectors).
+   */
+  lanes: Record<string, EngineStats>;
   /** Rows and findings the sinks hold that are not yet durable. */
   storePendingRows: number;
   /** Hops not kept because their event time was already past the store's retention (replayed history). */

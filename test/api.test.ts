@@ -222,6 +222,9 @@ describe('GET /v1/stats', () => {
     expect(stats.store.findings).toBeGreaterThanOrEqual(2);
     expect(stats.ingest.eventsIngested).toEqual({ canonical: 48 });
     expect(stats.engine.eventsObserved).toBe(48);
+    expect(Object.keys(stats.lanes)).toEqual(['http']);
+    expect(stats.lanes.http.eventsObserved).toBe(48);
+    expect(stats.lanes.http.trackedTraces).toBe(stats.engine.trackedTraces);
   });
 });
 
@@ -284,6 +287,11 @@ describe('GET /metrics', () => {
     expect(response.body).toMatch(/hopwatch_findings_total\{detector="recursion"\} [1-9]/);
     expect(response.body).toContain('hopwatch_sink_write_seconds_count{sink="store"}');
     expect(response.body).toContain('hopwatch_lineage_tracked_traces');
+    expect(response.body).toContain('hopwatch_lane_events_observed_total{lane="http"} 48');
+    expect(response.body).toMatch(
+      /hopwatch_lane_detector_state_entries\{lane="http",detector="rate"\} [1-9]/,
+    );
+    expect(response.body).toMatch(/hopwatch_lane_watermark_seconds\{lane="http"\} 1\d{9}/);
   });
 });
 

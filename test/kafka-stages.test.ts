@@ -20,6 +20,7 @@ import {
   committedTotal,
   kafkaRecordsReceived,
   kafkaRunConfig,
+  metricValue,
   type RunningHopwatch,
   stopGracefully,
   storedFindings,
@@ -140,6 +141,16 @@ describe('hopwatch run split in stages over Kafka', () => {
     await drained(deploy, records);
     const received = await Promise.all([sink, ingest].map(kafkaRecordsReceived));
     expect(received.every((count) => count > 0)).toBe(true);
+    // Each stage's engine is measured on its own: the ingest-only instance has a lineage lane only.
+    const observed = (instance: RunningHopwatch, lane: string) =>
+      metricValue(instance, `hopwatch_lane_events_observed_total{lane="${lane}"}`);
+    const resolved = [await observed(ingest, 'kafka'), await observed(sink, 'kafka')];
+    expect(resolved.every((count) => count > 0)).toBe(true);
+    expect(await observed(ingest, 'kafka-detect')).toBe(0);
+    expect(await observed(sink, 'kafka-detect')).toBe(resolved[0]! + resolved[1]!);
+    expect(
+      await metricValue(sink, 'hopwatch_lane_detector_state_entries{lane="kafka-detect",detector="rate"}'),
+    ).toBeGreaterThan(0);
     expect(await stopGracefully(ingest)).toBe(0);
     expect(await stopGracefully(sink)).toBe(0);
 

@@ -24,8 +24,8 @@ export const statsRoutes: FastifyPluginAsyncZod<StatsRoutesOptions> = async (
     },
     async () => {
       const store = await reader.stats();
-      const { engine, ...ingest } = pipelineStats();
-      return { store, ingest, engine };
+      const { engine, lanes, ...ingest } = pipelineStats();
+      return { store, ingest, engine, lanes };
     },
   );
 };
