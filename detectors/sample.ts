@@ -1,7 +1,11 @@
 /** A hop id with its event time: samples keep the earliest, so that evidence is the same on every replay. */
 export type Sampled = { ts: number; id: string };
 
-/** Adds `id` to `sample` (sorted, earliest first) if it is among the `limit` earliest; returns the sample. */
+/**
+ * `sample` (sorted, earliest first) with `id` added if it is among the `limit` earliest. A changed
+ * sample is a new array of its exact length: windows hold many short samples, and an array grown by
+ * insertion reserves seventeen slots.
+ */
 export function addToSample(sample: Sampled[], ts: number, id: string, limit: number): Sampled[] {
   const last = sample[sample.length - 1];
   if (sample.length >= limit && last !== undefined && !isEarlier(ts, id, last)) return sample;
@@ -12,9 +16,9 @@ export function addToSample(sample: Sampled[], ts: number, id: string, limit: nu
     index--;
   }
   if (sample[index]?.id === id && sample[index]?.ts === ts) return sample;
-  sample.splice(index, 0, { ts, id });
-  if (sample.length > limit) sample.pop();
-  return sample;
+  const added = sample.toSpliced(index, 0, { ts, id });
+  if (added.length > limit) added.pop();
+  return added;
 }
 
 function isEarlier(ts: number, id: string, than: Sampled): boolean {

@@ -118,16 +118,21 @@ class TraceIndex {
   }
 }
 
+/** Traces up to this many hops are searched hop by hop; a longer one builds its Maps (TraceIndex). */
+const shortTraceHops = 16;
+
 /**
  * The hops of one trace, indexed for exact span links and for inferred parenthood. Most traces are
- * one hop, and Maps are most of what a short trace weighs: a trace holds its first hop as it is and
- * builds its index at the second. Collections a trace may never need (waiting hops, roots) are created
- * on first use too.
+ * one hop or a few, and Maps are most of what a short trace weighs (three small Maps outweigh the
+ * hops they index): a trace holds its first hop as it is, its first few in an array searched hop by
+ * hop, and builds its index past them. Collections a trace may never need (waiting hops, roots) are
+ * created on first use too.
  */
 export class TraceState {
   /** An MCP session standing in for a trace: its calls have no ancestors to wait for. */
   readonly session: boolean;
   private only: HopNode | undefined;
+  private few: HopNode[] | undefined;
   private indexed: TraceIndex | undefined;
   private waiting: Set<PendingHop> | undefined;
   private roots: HopNode[] | undefined;
@@ -153,43 +158,51 @@ export class TraceState {
 
   /** Indexed hops. */
   get size(): number {
-    return this.indexed?.nodes.size ?? (this.only === undefined ? 0 : 1);
+    return this.indexed?.nodes.size ?? this.few?.length ?? (this.only === undefined ? 0 : 1);
   }
 
   node(hopId: string): HopNode | undefined {
     if (this.indexed !== undefined) return this.indexed.nodes.get(hopId);
-    return this.only?.step.hopId === hopId ? this.only : undefined;
+    for (const node of this.unindexed()) if (node.step.hopId === hopId) return node;
+    return undefined;
   }
 
   nodes(): Iterable<HopNode> {
-    if (this.indexed !== undefined) return this.indexed.nodes.values();
-    return this.only === undefined ? [] : [this.only];
+    return this.indexed?.nodes.values() ?? this.unindexed();
   }
 
   index(node: HopNode): void {
-    if (this.indexed === undefined && this.only === undefined) {
-      this.only = node;
-      return;
-    }
-    if (this.indexed === undefined) {
-      this.indexed = new TraceIndex();
-      this.indexed.add(this.only!);
+    if (this.indexed !== undefined) this.indexed.add(node);
+    else if (this.only === undefined && this.few === undefined) this.only = node;
+    else if (this.few === undefined) {
+      this.few = [this.only!, node];
       this.only = undefined;
+    } else if (this.few.length < shortTraceHops) this.few.push(node);
+    else {
+      this.indexed = new TraceIndex();
+      for (const indexed of this.few) this.indexed.add(indexed);
+      this.indexed.add(node);
+      this.few = undefined;
     }
-    this.indexed.add(node);
   }
 
   /** Keeps the node findable under its hop id after a merge made another observation its lead. */
   rekey(node: HopNode, previousId: string): void {
-    // A lone hop is found by its current id already.
+    // A short trace finds a hop by its current id already.
     if (this.indexed === undefined) return;
     this.indexed.nodes.delete(previousId);
     this.indexed.nodes.set(node.step.hopId, node);
   }
 
+  /** The hops of a short trace, in the order they were indexed. */
+  private unindexed(): readonly HopNode[] {
+    return this.few ?? (this.only === undefined ? [] : [this.only]);
+  }
+
+  /** Hops to `service`; for a short trace every hop, which callers check the service of. */
   private toService(service: string): readonly HopNode[] | undefined {
     if (this.indexed !== undefined) return this.indexed.byService.get(service);
-    return this.only?.service === service ? [this.only] : undefined;
+    return this.few ?? (this.only?.service === service ? [this.only] : undefined);
   }
 
   /**
@@ -204,6 +217,7 @@ export class TraceState {
     for (let index = candidates.length - 1; index >= oldest; index--) {
       const candidate = candidates[index]!;
       if (
+        candidate.service === node.service &&
         candidate.requestId === node.requestId &&
         overlapWithin(candidate.ts, candidate.end, node.ts, node.end, skewMs)
       ) {
@@ -213,14 +227,19 @@ export class TraceState {
     return undefined;
   }
 
+  /** The earliest hop of the span (a span logged at two observation points has two). */
   bySpan(spanId: string): HopNode | undefined {
     if (this.indexed !== undefined) return this.indexed.spans?.get(spanId);
-    return this.only?.spanId === spanId ? this.only : undefined;
+    let earliest: HopNode | undefined;
+    for (const node of this.unindexed())
+      if (node.spanId === spanId && (earliest === undefined || isBefore(node, earliest))) earliest = node;
+    return earliest;
   }
 
   addRoot(node: HopNode): void {
-    this.roots ??= [];
-    this.roots.push(node);
+    // A literal holds one hop; `[]` and a push would reserve seventeen slots for almost every trace.
+    if (this.roots === undefined) this.roots = [node];
+    else this.roots.push(node);
   }
 
   /** The earliest resolved root that started before `node`: what a hop with lost ancestors attaches to. */
@@ -243,6 +262,7 @@ export class TraceState {
     if (candidates === undefined) return undefined;
     let best: HopNode | undefined;
     for (const candidate of candidates) {
+      if (candidate.service !== node.caller) continue;
       if (candidate === node || !isBefore(candidate, node) || candidate.end < node.ts) continue;
       if (best === undefined || isTighter(candidate, best)) best = candidate;
     }

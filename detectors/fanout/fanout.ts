@@ -99,7 +99,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     }
     if (hop.parentInferred) window.inferredEdges++;
     if (hop.originConfidence === 'partial') window.partialHops++;
-    addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
+    window.sample = addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
   }
 
   advance(watermark: number): Finding[] {

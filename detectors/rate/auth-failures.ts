@@ -65,8 +65,9 @@ export class AuthFailureBursts {
       countBounded(window.statuses, String(hop.status), targetsTracked);
       countBounded(window.targets, target, targetsTracked);
       countBounded(window.origins, hop.originCredential, targetsTracked);
-      addToSample(window.sample, hop.ts, hop.id, maxSamples);
-      if (hop.traceId !== undefined) addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+      window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
+      if (hop.traceId !== undefined)
+        window.traces = addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
     }
   }
 

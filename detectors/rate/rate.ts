@@ -135,8 +135,9 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     window.requests++;
     countBounded(window.related, relatedId, related);
     const { maxSamples } = this.context.shared;
-    addToSample(window.sample, hop.ts, hop.id, maxSamples);
-    if (hop.traceId !== undefined) addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+    window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
+    if (hop.traceId !== undefined)
+      window.traces = addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
   }
 
   /** Hard limit first; the baseline only speaks when the limit did not. Every window feeds the history. */

@@ -85,7 +85,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     if (repeated !== undefined || hop.depth > config.maxDepth) {
       if (hop.parentInferred) window.inferredEdges++;
       if (hop.originConfidence === 'partial') window.partialHops++;
-      addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
+      window.sample = addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
     }
   }
 

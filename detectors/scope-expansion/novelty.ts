@@ -144,8 +144,8 @@ function noveltyDraft(
   maxSamples: number,
 ): FindingDraft {
   novel.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  const sample: Sampled[] = [];
-  for (const [, seen] of novel) addToSample(sample, seen.first.ts, seen.first.id, maxSamples);
+  let sample: Sampled[] = [];
+  for (const [, seen] of novel) sample = addToSample(sample, seen.first.ts, seen.first.id, maxSamples);
   const mutating = novel.some(([, seen]) => seen.mutating);
   const names = novel.slice(0, 5).map(([destination]) => destination);
   const watched = formatDuration(Math.max(0, closed.start - history.since));

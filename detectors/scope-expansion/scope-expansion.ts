@@ -212,7 +212,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     if (hop.status < 400) rule.succeeded++;
     if (hop.parentInferred) rule.inferredEdges++;
     if (hop.originConfidence === 'partial') rule.partialHops++;
-    addToSample(rule.sample, hop.ts, hop.id, this.context.shared.maxSamples);
+    rule.sample = addToSample(rule.sample, hop.ts, hop.id, this.context.shared.maxSamples);
     const example = rule.example;
     if (example === null || hop.ts < example.ts || (hop.ts === example.ts && hop.id < example.id)) {
       rule.example = { ts: hop.ts, id: hop.id, credential: hop.credential.id, path: hop.path };
