@@ -28,18 +28,3 @@ function isEarlier(ts: number, id: string, than: Sampled): boolean {
 export function sampleIds(sample: readonly Sampled[]): string[] {
   return sample.map((entry) => entry.id);
 }
-
-/** Adds one to `key`'s count while the map holds fewer than `limit` keys (existing keys always count). */
-export function countBounded(counts: Map<string, number>, key: string, limit: number): void {
-  const current = counts.get(key);
-  if (current !== undefined) counts.set(key, current + 1);
-  else if (counts.size < limit) counts.set(key, 1);
-}
-
-/** The `limit` largest counts, ties broken by key, as plain objects for evidence. */
-export function topCounts(counts: Map<string, number>, limit: number): Array<{ key: string; count: number }> {
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, limit)
-    .map(([key, count]) => ({ key, count }));
-}

@@ -12,8 +12,17 @@ import {
   rootAnchorIdleWindows,
   uncountedRootAction,
 } from '../hop-keys.js';
+import {
+  countBounded,
+  countEntries,
+  countedKeys,
+  countsFrom,
+  type KeyCounts,
+  noCounts,
+  topCounts,
+} from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
@@ -32,8 +41,7 @@ type FanoutWindow = {
   /** Start of the root action's first window; that window's count feeds the origin's history. */
   anchor: number;
   calls: number;
-  /** Made at the first call: most root actions make none, and an empty Map is most of what their window weighs. */
-  destinations: Map<string, number> | null;
+  destinations: KeyCounts;
   maxDepth: number;
   /** The path of the earliest hop at the greatest depth. */
   deepest: Sampled | null;
@@ -50,7 +58,7 @@ const newWindow = (): FanoutWindow => ({
   rootHopId: null,
   anchor: 0,
   calls: 0,
-  destinations: null,
+  destinations: noCounts,
   maxDepth: 0,
   deepest: null,
   deepestPath: null,
@@ -84,8 +92,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       return;
     }
     window.calls++;
-    window.destinations ??= new Map();
-    countBounded(window.destinations, destinationKey(hop), destinationsTracked);
+    window.destinations = countBounded(window.destinations, destinationKey(hop), destinationsTracked);
     const deepest = window.deepest;
     if (
       deepest === null ||
@@ -115,7 +122,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     return {
       windows: this.windows.snapshot((window) => ({
         ...window,
-        destinations: [...(window.destinations ?? [])],
+        destinations: countEntries(window.destinations),
       })),
       history: this.history.snapshot((history) => history),
     };
@@ -124,7 +131,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   restore(snapshot: FanoutSnapshot): void {
     this.windows.restore(snapshot.windows, (saved) => ({
       ...saved,
-      destinations: saved.destinations.length === 0 ? null : new Map(saved.destinations),
+      destinations: countsFrom(saved.destinations),
     }));
     // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
     if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
@@ -147,7 +154,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
           : `One of the ${acc.calls} calls of this root action in the window so far.`,
       counts: {
         calls: acc.calls,
-        destinations: acc.destinations?.size ?? 0,
+        destinations: countedKeys(acc.destinations),
         maxDescendants: config.maxDescendants,
         maxDestinations: config.maxDestinations,
       },
@@ -182,7 +189,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
 
   private overLimit(closed: ClosedWindow<FanoutWindow>, config: FanoutConfig): FindingDraft | undefined {
     const window = closed.acc;
-    const destinations = window.destinations?.size ?? 0;
+    const destinations = countedKeys(window.destinations);
     if (window.calls <= config.maxDescendants && destinations <= config.maxDestinations) return undefined;
     return {
       ...rootWindowDraft(this.name, 'fanout_limit', closed),
@@ -199,11 +206,11 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       rootHopId: window.rootHopId,
       traceId: window.traceId,
       descendants: window.calls,
-      distinctDestinations: window.destinations?.size ?? 0,
+      distinctDestinations: countedKeys(window.destinations),
       maxDescendants: config.maxDescendants,
       maxDestinations: config.maxDestinations,
       windowMs: config.windowMs,
-      topDestinations: window.destinations === null ? [] : topCounts(window.destinations, topDestinations),
+      topDestinations: topCounts(window.destinations, topDestinations),
       maxDepth: window.maxDepth,
       deepestPath: window.deepestPath,
       inferredEdges: window.inferredEdges,

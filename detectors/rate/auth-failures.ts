@@ -2,7 +2,16 @@ import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import {
+  countBounded,
+  countEntries,
+  countedKeys,
+  countsFrom,
+  type KeyCounts,
+  noCounts,
+  topCounts,
+} from '../key-counts.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { RateConfig } from './config.js';
@@ -13,9 +22,9 @@ const targetsTracked = 64;
 type AuthWindow = {
   credential: string;
   failures: number;
-  statuses: Map<string, number>;
-  targets: Map<string, number>;
-  origins: Map<string, number>;
+  statuses: KeyCounts;
+  targets: KeyCounts;
+  origins: KeyCounts;
   traces: Sampled[];
   sample: Sampled[];
   late: number;
@@ -24,9 +33,9 @@ type AuthWindow = {
 const newWindow = (): AuthWindow => ({
   credential: '',
   failures: 0,
-  statuses: new Map(),
-  targets: new Map(),
-  origins: new Map(),
+  statuses: noCounts,
+  targets: noCounts,
+  origins: noCounts,
   traces: [],
   sample: [],
   late: 0,
@@ -62,9 +71,9 @@ export class AuthFailureBursts {
     )) {
       window.credential = hop.credential.id;
       window.failures++;
-      countBounded(window.statuses, String(hop.status), targetsTracked);
-      countBounded(window.targets, target, targetsTracked);
-      countBounded(window.origins, hop.originCredential, targetsTracked);
+      window.statuses = countBounded(window.statuses, String(hop.status), targetsTracked);
+      window.targets = countBounded(window.targets, target, targetsTracked);
+      window.origins = countBounded(window.origins, hop.originCredential, targetsTracked);
       window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
       if (hop.traceId !== undefined)
         window.traces = addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
@@ -88,9 +97,9 @@ export class AuthFailureBursts {
     return {
       windows: this.windows.snapshot((window) => ({
         ...window,
-        statuses: [...window.statuses],
-        targets: [...window.targets],
-        origins: [...window.origins],
+        statuses: countEntries(window.statuses),
+        targets: countEntries(window.targets),
+        origins: countEntries(window.origins),
       })),
       suppressed: this.suppressedUntil.snapshot((until) => until),
     };
@@ -99,9 +108,9 @@ export class AuthFailureBursts {
   restore(snapshot: AuthSnapshot): void {
     this.windows.restore(snapshot.windows, (saved) => ({
       ...saved,
-      statuses: new Map(saved.statuses),
-      targets: new Map(saved.targets),
-      origins: new Map(saved.origins),
+      statuses: countsFrom(saved.statuses),
+      targets: countsFrom(saved.targets),
+      origins: countsFrom(saved.origins),
     }));
     this.suppressedUntil.restore(snapshot.suppressed, (until) => until);
   }
@@ -109,7 +118,7 @@ export class AuthFailureBursts {
 
 function burstDraft(closed: ClosedWindow<AuthWindow>, config: RateConfig): FindingDraft {
   const window = closed.acc;
-  const targets = window.targets.size;
+  const targets = countedKeys(window.targets);
   // Failures spread over many targets look like probing rather than one broken client.
   const spread = targets > 5 ? 2 : 1;
   return {
@@ -128,7 +137,7 @@ function burstDraft(closed: ClosedWindow<AuthWindow>, config: RateConfig): Findi
       failures: window.failures,
       limit: config.maxAuthFailures,
       windowMs: config.authWindowMs,
-      statuses: Object.fromEntries(window.statuses),
+      statuses: Object.fromEntries(countEntries(window.statuses)),
       distinctTargets: targets,
       topTargets: topCounts(window.targets, 10),
       origins: topCounts(window.origins, 10),

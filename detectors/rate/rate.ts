@@ -5,7 +5,15 @@ import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import {
+  countBounded,
+  countEntries,
+  countsFrom,
+  type KeyCounts,
+  noCounts,
+  topCounts,
+} from '../key-counts.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
@@ -22,7 +30,7 @@ type RateWindow = {
   id: string;
   requests: number;
   /** For an origin: the hop credentials used; for a credential: the origins it served. */
-  related: Map<string, number>;
+  related: KeyCounts;
   traces: Sampled[];
   sample: Sampled[];
   late: number;
@@ -32,7 +40,7 @@ const newWindow = (): RateWindow => ({
   subject: 'origin',
   id: '',
   requests: 0,
-  related: new Map(),
+  related: noCounts,
   traces: [],
   sample: [],
   late: 0,
@@ -88,14 +96,14 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
 
   snapshot(): JsonOut<RateSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, related: [...window.related] })),
+      windows: this.windows.snapshot((window) => ({ ...window, related: countEntries(window.related) })),
       history: this.history.snapshot((history) => history),
       auth: this.auth.snapshot(),
     };
   }
 
   restore(snapshot: RateSnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, related: new Map(saved.related) }));
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, related: countsFrom(saved.related) }));
     this.history.restore(snapshot.history, (history) => history);
     this.auth.restore(snapshot.auth);
   }
@@ -133,7 +141,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     window.subject = subject;
     window.id = id;
     window.requests++;
-    countBounded(window.related, relatedId, related);
+    window.related = countBounded(window.related, relatedId, related);
     const { maxSamples } = this.context.shared;
     window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
     if (hop.traceId !== undefined)

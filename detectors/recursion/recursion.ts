@@ -12,8 +12,17 @@ import {
   rootAnchorIdleWindows,
   uncountedRootAction,
 } from '../hop-keys.js';
+import {
+  countBounded,
+  countEntries,
+  countOf,
+  countsFrom,
+  type KeyCounts,
+  noCounts,
+  topCounts,
+} from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
@@ -32,7 +41,7 @@ type RecursionWindow = {
   cycle: Example | null;
   maxDepth: number;
   deepest: Example | null;
-  calls: Map<string, number>;
+  calls: KeyCounts;
   /** Among the hops showing a cycle or excess depth: parents inferred from timing, origins only partly known. */
   inferredEdges: number;
   partialHops: number;
@@ -47,7 +56,7 @@ const newWindow = (): RecursionWindow => ({
   cycle: null,
   maxDepth: 0,
   deepest: null,
-  calls: new Map(),
+  calls: noCounts,
   inferredEdges: 0,
   partialHops: 0,
   late: 0,
@@ -71,7 +80,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     const action = this.anchors.windowOf(this.windows, hop, config.windowMs);
     if (action === undefined) return;
     const { window } = action;
-    countBounded(window.calls, callKey(hop), callsTracked);
+    window.calls = countBounded(window.calls, callKey(hop), callsTracked);
     const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     if (repeated !== undefined) {
       window.cycleHops++;
@@ -99,12 +108,12 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
 
   snapshot(): JsonOut<RecursionSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, calls: [...window.calls] })),
+      windows: this.windows.snapshot((window) => ({ ...window, calls: countEntries(window.calls) })),
     };
   }
 
   restore(snapshot: RecursionSnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: new Map(saved.calls) }));
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: countsFrom(saved.calls) }));
     // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
     if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
   }
@@ -119,7 +128,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     const facts = [
       repeated === undefined ? 'its path has no cycle' : `its path returns to ${repeated}`,
       `depth ${hop.depth} (limit ${config.maxDepth})`,
-      `its call made ${open.acc.calls.get(call) ?? 0} time(s) under this root so far (limit ${config.maxRepeats})`,
+      `its call made ${countOf(open.acc.calls, call) ?? 0} time(s) under this root so far (limit ${config.maxRepeats})`,
     ];
     return {
       counted: true,
@@ -131,7 +140,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
         maxDepth: config.maxDepth,
         cycleTo: repeated ?? null,
         call,
-        callRepeats: open.acc.calls.get(call) ?? 0,
+        callRepeats: countOf(open.acc.calls, call) ?? 0,
         maxRepeats: config.maxRepeats,
         cycleHopsInWindow: open.acc.cycleHops,
       },

@@ -6,8 +6,16 @@ import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
 import { describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import {
+  countBounded,
+  countEntries,
+  countsFrom,
+  type KeyCounts,
+  noCounts,
+  topCounts,
+} from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, countBounded, type Sampled, sampleIds, topCounts } from '../sample.js';
+import { addToSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
@@ -27,8 +35,8 @@ type RuleWindow = {
   hops: number;
   example: Example | null;
   /** Gained scopes, or mutating methods / tools. */
-  items: Map<string, number>;
-  credentials: Map<string, number>;
+  items: KeyCounts;
+  credentials: KeyCounts;
   succeeded: number;
   inferredEdges: number;
   partialHops: number;
@@ -40,8 +48,8 @@ type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWi
 const newRule = (): RuleWindow => ({
   hops: 0,
   example: null,
-  items: new Map(),
-  credentials: new Map(),
+  items: noCounts,
+  credentials: noCounts,
   succeeded: 0,
   inferredEdges: 0,
   partialHops: 0,
@@ -92,10 +100,14 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
     window.origin = hop.originCredential;
     window.traceId = hop.traceId ?? '';
-    for (const scope of gained) countBounded(window.gain.items, scope, tracked);
+    for (const scope of gained) window.gain.items = countBounded(window.gain.items, scope, tracked);
     if (gained.length > 0) this.record(window.gain, hop);
     if (writes) {
-      countBounded(window.write.items, hop.destination.tool ?? hop.destination.method, tracked);
+      window.write.items = countBounded(
+        window.write.items,
+        hop.destination.tool ?? hop.destination.method,
+        tracked,
+      );
       this.record(window.write, hop);
     }
   }
@@ -208,7 +220,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
 
   private record(rule: RuleWindow, hop: ResolvedHop): void {
     rule.hops++;
-    countBounded(rule.credentials, hop.credential.id, tracked);
+    rule.credentials = countBounded(rule.credentials, hop.credential.id, tracked);
     if (hop.status < 400) rule.succeeded++;
     if (hop.parentInferred) rule.inferredEdges++;
     if (hop.originConfidence === 'partial') rule.partialHops++;
@@ -247,7 +259,9 @@ function gainDraft(
   readScopes: GlobSet,
 ): FindingDraft {
   const { gain, origin, traceId } = closed.acc;
-  const scopes = [...gain.items.keys()].sort();
+  const scopes = countEntries(gain.items)
+    .map(([scope]) => scope)
+    .sort();
   const credential = gain.example?.credential;
   // Gaining anything beyond read access weighs double.
   const writeGained = scopes.some((scope) => !readScopes.matches(scope));
@@ -275,11 +289,11 @@ function writeDraft(closed: ClosedWindow<ScopeWindow>, grant: RootGrant | undefi
 }
 
 function saveRule(rule: RuleWindow): SavedRule {
-  return { ...rule, items: [...rule.items], credentials: [...rule.credentials] };
+  return { ...rule, items: countEntries(rule.items), credentials: countEntries(rule.credentials) };
 }
 
 function loadRule(saved: SavedRule): RuleWindow {
-  return { ...saved, items: new Map(saved.items), credentials: new Map(saved.credentials) };
+  return { ...saved, items: countsFrom(saved.items), credentials: countsFrom(saved.credentials) };
 }
 
 export const scopeExpansionDetector = detectorComponent({
