@@ -1,3 +1,4 @@
+import { NumberSet } from '../common/number-set.js';
 /**
  * The hop ids seen lately, so that a retried batch or a redelivered record is judged once. Ids are
  * kept as 53-bit hashes (a few dozen bytes each instead of the string), in arrival order; each is
@@ -6,7 +7,7 @@
  * about one in 10^10 per hop at a million ids.
  */
 export class SeenHops {
-  private readonly seen = new Set<number>();
+  private readonly seen = new NumberSet();
   private hashes = new Float64Array(1024);
   private expiries = new Float64Array(1024);
   private head = 0;
