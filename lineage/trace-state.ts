@@ -135,7 +135,8 @@ export class TraceState {
   private few: HopNode[] | undefined;
   private indexed: TraceIndex | undefined;
   private waiting: Set<PendingHop> | undefined;
-  private roots: HopNode[] | undefined;
+  /** Resolved roots: most traces have one, held as it is; an array from the second on. */
+  private roots: HopNode | HopNode[] | undefined;
 
   constructor(readonly traceId: string) {
     this.session = isSessionTrace(traceId);
@@ -237,15 +238,16 @@ export class TraceState {
   }
 
   addRoot(node: HopNode): void {
-    // A literal holds one hop; `[]` and a push would reserve seventeen slots for almost every trace.
-    if (this.roots === undefined) this.roots = [node];
-    else this.roots.push(node);
+    if (this.roots === undefined) this.roots = node;
+    else if (Array.isArray(this.roots)) this.roots.push(node);
+    else this.roots = [this.roots, node];
   }
 
   /** The earliest resolved root that started before `node`: what a hop with lost ancestors attaches to. */
   oldestRootBefore(node: HopNode): HopNode | undefined {
     let oldest: HopNode | undefined;
-    for (const root of this.roots ?? []) {
+    const roots = this.roots;
+    for (const root of roots === undefined ? [] : Array.isArray(roots) ? roots : [roots]) {
       if (isBefore(root, node) && (oldest === undefined || isBefore(root, oldest))) oldest = root;
     }
     return oldest;
