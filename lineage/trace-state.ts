@@ -164,12 +164,13 @@ export class TraceState {
 
   node(hopId: string): HopNode | undefined {
     if (this.indexed !== undefined) return this.indexed.nodes.get(hopId);
-    for (const node of this.unindexed()) if (node.step.hopId === hopId) return node;
-    return undefined;
+    // Asked for every hop: a lone hop is compared as it is, without an array around it.
+    if (this.only !== undefined) return this.only.step.hopId === hopId ? this.only : undefined;
+    return this.few?.find((node) => node.step.hopId === hopId);
   }
 
   nodes(): Iterable<HopNode> {
-    return this.indexed?.nodes.values() ?? this.unindexed();
+    return this.indexed?.nodes.values() ?? this.few ?? (this.only === undefined ? [] : [this.only]);
   }
 
   index(node: HopNode): void {
@@ -193,11 +194,6 @@ export class TraceState {
     if (this.indexed === undefined) return;
     this.indexed.nodes.delete(previousId);
     this.indexed.nodes.set(node.step.hopId, node);
-  }
-
-  /** The hops of a short trace, in the order they were indexed. */
-  private unindexed(): readonly HopNode[] {
-    return this.few ?? (this.only === undefined ? [] : [this.only]);
   }
 
   /** Hops to `service`; for a short trace every hop, which callers check the service of. */
@@ -231,8 +227,9 @@ export class TraceState {
   /** The earliest hop of the span (a span logged at two observation points has two). */
   bySpan(spanId: string): HopNode | undefined {
     if (this.indexed !== undefined) return this.indexed.spans?.get(spanId);
+    if (this.only !== undefined) return this.only.spanId === spanId ? this.only : undefined;
     let earliest: HopNode | undefined;
-    for (const node of this.unindexed())
+    for (const node of this.few ?? [])
       if (node.spanId === spanId && (earliest === undefined || isBefore(node, earliest))) earliest = node;
     return earliest;
   }
