@@ -38,14 +38,20 @@ function mirror<Stats>(registry: Registry, spec: Mirrored<Stats>, stats: () => S
   const { name, help, labels: labelNames = [] } = spec;
   function collect(this: Counter | Gauge): void {
     this.reset();
-    const value = spec.read(stats());
-    if (value === null) return;
-    if (typeof value === 'number') this.inc(value);
-    else if (Array.isArray(value)) for (const { labels, value: each } of value) this.inc(labels, each);
-    else for (const [key, count] of Object.entries(value)) this.inc({ [labelNames[0] ?? 'key']: key }, count);
+    for (const { labels, value } of rowsOf(spec, stats())) this.inc(labels, value);
   }
   if (spec.type === 'counter') new Counter({ name, help, labelNames, registers: [registry], collect });
   else new Gauge({ name, help, labelNames, registers: [registry], collect });
+}
+
+/** What a spec reads, as one value per set of labels (none for a plain number). */
+function rowsOf<Stats>(spec: Mirrored<Stats>, stats: Stats): Labelled[] {
+  const value = spec.read(stats);
+  if (value === null) return [];
+  if (typeof value === 'number') return [{ labels: {}, value }];
+  if (Array.isArray(value)) return value;
+  const label = spec.labels?.[0] ?? 'key';
+  return Object.entries(value).map(([key, count]) => ({ labels: { [label]: key }, value: count }));
 }
 
 const pipelineMetrics: Mirrored<PipelineStats>[] = [
@@ -167,50 +173,29 @@ const engineMetrics: Mirrored<EngineStats>[] = [
   },
 ];
 
-/** Per lane (each source, each stage of a split pipeline): what sizing a stage needs. */
-const laneMetrics: Mirrored<PipelineStats['lanes']>[] = [
-  {
-    name: 'hopwatch_lane_events_observed_total',
-    help: 'Hop events observed by the engine of each lane (kafka-detect: resolved hops of the detect stage)',
-    type: 'counter',
-    labels: ['lane'],
-    read: (lanes) => perLane(lanes, (engine) => engine.eventsObserved),
-  },
-  {
-    name: 'hopwatch_lane_tracked_traces',
-    help: 'Traces held in the lineage state of each lane',
-    type: 'gauge',
-    labels: ['lane'],
-    read: (lanes) => perLane(lanes, (engine) => engine.trackedTraces),
-  },
-  {
-    name: 'hopwatch_lane_detector_state_entries',
-    help: 'Entries held per detector in each lane (open windows, tracked keys)',
-    type: 'gauge',
-    labels: ['lane', 'detector'],
+/** Engine metrics that are also given per lane (each source, each stage of a split pipeline), under these names. */
+const perLaneNames: Record<string, string> = {
+  hopwatch_engine_events_observed_total: 'hopwatch_lane_events_observed_total',
+  hopwatch_lineage_tracked_traces: 'hopwatch_lane_tracked_traces',
+  hopwatch_detector_state_entries: 'hopwatch_lane_detector_state_entries',
+  hopwatch_watermark_seconds: 'hopwatch_lane_watermark_seconds',
+};
+
+/** The same reading of each lane's engine, with the lane as the first label: what sizing a stage needs. */
+const laneMetrics: Mirrored<PipelineStats['lanes']>[] = engineMetrics.flatMap((spec) => {
+  const name = perLaneNames[spec.name];
+  if (name === undefined) return [];
+  return {
+    name,
+    help: `${spec.help}, by lane (kafka: the ingest stage, kafka-detect: the detect stage)`,
+    type: spec.type,
+    labels: ['lane', ...(spec.labels ?? [])],
     read: (lanes) =>
       Object.entries(lanes).flatMap(([lane, engine]) =>
-        Object.entries(engine.detectorState).map(([detector, value]) => ({
-          labels: { lane, detector },
-          value,
-        })),
+        rowsOf(spec, engine).map(({ labels, value }) => ({ labels: { lane, ...labels }, value })),
       ),
-  },
-  {
-    name: 'hopwatch_lane_watermark_seconds',
-    help: 'Event-time watermark of each lane (unix seconds; absent before its first event)',
-    type: 'gauge',
-    labels: ['lane'],
-    read: (lanes) =>
-      Object.entries(lanes).flatMap(([lane, { watermark }]) =>
-        watermark === null ? [] : [{ labels: { lane }, value: watermark / 1000 }],
-      ),
-  },
-];
-
-function perLane(lanes: PipelineStats['lanes'], read: (engine: EngineStats) => number): Labelled[] {
-  return Object.entries(lanes).map(([lane, engine]) => ({ labels: { lane }, value: read(engine) }));
-}
+  };
+});
 
 const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
   {

@@ -2,11 +2,22 @@
 export type Sampled = { ts: number; id: string };
 
 /**
+ * No hop sampled: one frozen array that every window starts with. Samples are never changed in place
+ * (addToSample returns a new one), so a window that samples nothing costs nothing.
+ */
+export const noSample: readonly Sampled[] = Object.freeze([]);
+
+/**
  * `sample` (sorted, earliest first) with `id` added if it is among the `limit` earliest. A changed
  * sample is a new array of its exact length: windows hold many short samples, and an array grown by
  * insertion reserves seventeen slots.
  */
-export function addToSample(sample: Sampled[], ts: number, id: string, limit: number): Sampled[] {
+export function addToSample(
+  sample: readonly Sampled[],
+  ts: number,
+  id: string,
+  limit: number,
+): readonly Sampled[] {
   const last = sample[sample.length - 1];
   if (sample.length >= limit && last !== undefined && !isEarlier(ts, id, last)) return sample;
   let index = sample.length;

@@ -1,4 +1,5 @@
 import { NumberSet } from '../common/number-set.js';
+
 /**
  * The hop ids seen lately, so that a retried batch or a redelivered record is judged once. Ids are
  * kept as 53-bit hashes (a few dozen bytes each instead of the string), in arrival order; each is

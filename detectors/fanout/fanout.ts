@@ -22,7 +22,7 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
@@ -49,7 +49,7 @@ type FanoutWindow = {
   inferredEdges: number;
   partialHops: number;
   late: number;
-  sample: Sampled[];
+  sample: readonly Sampled[];
 };
 
 const newWindow = (): FanoutWindow => ({
@@ -65,7 +65,7 @@ const newWindow = (): FanoutWindow => ({
   inferredEdges: 0,
   partialHops: 0,
   late: 0,
-  sample: [],
+  sample: noSample,
 });
 
 /** One root action expanding into too many calls or destinations, or far more than its origin usually does. */

@@ -11,7 +11,7 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { RateConfig } from './config.js';
@@ -25,8 +25,8 @@ type AuthWindow = {
   statuses: KeyCounts;
   targets: KeyCounts;
   origins: KeyCounts;
-  traces: Sampled[];
-  sample: Sampled[];
+  traces: readonly Sampled[];
+  sample: readonly Sampled[];
   late: number;
 };
 
@@ -36,8 +36,8 @@ const newWindow = (): AuthWindow => ({
   statuses: noCounts,
   targets: noCounts,
   origins: noCounts,
-  traces: [],
-  sample: [],
+  traces: noSample,
+  sample: noSample,
   late: 0,
 });
 

@@ -13,7 +13,7 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
@@ -31,8 +31,8 @@ type RateWindow = {
   requests: number;
   /** For an origin: the hop credentials used; for a credential: the origins it served. */
   related: KeyCounts;
-  traces: Sampled[];
-  sample: Sampled[];
+  traces: readonly Sampled[];
+  sample: readonly Sampled[];
   late: number;
 };
 
@@ -41,8 +41,8 @@ const newWindow = (): RateWindow => ({
   id: '',
   requests: 0,
   related: noCounts,
-  traces: [],
-  sample: [],
+  traces: noSample,
+  sample: noSample,
   late: 0,
 });
 

@@ -22,7 +22,7 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
@@ -46,7 +46,7 @@ type RecursionWindow = {
   inferredEdges: number;
   partialHops: number;
   late: number;
-  sample: Sampled[];
+  sample: readonly Sampled[];
 };
 
 const newWindow = (): RecursionWindow => ({
@@ -60,7 +60,7 @@ const newWindow = (): RecursionWindow => ({
   inferredEdges: 0,
   partialHops: 0,
   late: 0,
-  sample: [],
+  sample: noSample,
 });
 
 /** Cycles on the root → hop path, chains deeper than the limit and the same call repeated under one root. */

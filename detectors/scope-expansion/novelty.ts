@@ -3,7 +3,7 @@ import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
 import { destinationKey } from '../hop-keys.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { ScopeExpansionConfig } from './config.js';
@@ -144,7 +144,7 @@ function noveltyDraft(
   maxSamples: number,
 ): FindingDraft {
   novel.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  let sample: Sampled[] = [];
+  let sample = noSample;
   for (const [, seen] of novel) sample = addToSample(sample, seen.first.ts, seen.first.id, maxSamples);
   const mutating = novel.some(([, seen]) => seen.mutating);
   const names = novel.slice(0, 5).map(([destination]) => destination);

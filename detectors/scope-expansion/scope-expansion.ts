@@ -15,7 +15,7 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
@@ -40,7 +40,7 @@ type RuleWindow = {
   succeeded: number;
   inferredEdges: number;
   partialHops: number;
-  sample: Sampled[];
+  sample: readonly Sampled[];
 };
 
 type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWindow; write: RuleWindow };
@@ -53,7 +53,7 @@ const newRule = (): RuleWindow => ({
   succeeded: 0,
   inferredEdges: 0,
   partialHops: 0,
-  sample: [],
+  sample: noSample,
 });
 const newWindow = (): ScopeWindow => ({
   origin: '',
@@ -288,7 +288,7 @@ function writeDraft(closed: ClosedWindow<ScopeWindow>, grant: RootGrant | undefi
   };
 }
 
-function saveRule(rule: RuleWindow): SavedRule {
+function saveRule(rule: RuleWindow): JsonOut<SavedRule> {
   return { ...rule, items: countEntries(rule.items), credentials: countEntries(rule.credentials) };
 }
 
