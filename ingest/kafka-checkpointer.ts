@@ -8,7 +8,7 @@ import type { CheckpointedIntake } from './source.js';
 export type CheckpointerOptions = {
   file: string;
   groupId: string;
-  intake: CheckpointedIntake;
+  intake: Pick<CheckpointedIntake, 'durable' | 'progress' | 'writeSnapshot'>;
   offsets: ConsumedOffsets;
   orderLog: KafkaOrderLog;
   /** Commits offsets to the group; resolves false when the group refused them (rebalancing). */
@@ -57,9 +57,17 @@ export class Checkpointer {
   }
 
   async checkpoint(retry: RetryOptions): Promise<void> {
-    const { intake, offsets, groupId, orderLog } = this.options;
+    const { intake, offsets } = this.options;
     const progress = `${offsets.fingerprint()}|${intake.progress()}`;
-    if (progress === this.lastProgress) return;
+    if (progress !== this.lastProgress) await this.write(retry, progress);
+    // Also when nothing moved since: a commit the group refused during a rebalance is sent again.
+    const uncommitted = offsets.uncommitted(this.options.assignment());
+    if (uncommitted.length > 0 && (await this.options.commit(uncommitted)))
+      offsets.markCommitted(uncommitted);
+  }
+
+  private async write(retry: RetryOptions, progress: string): Promise<void> {
+    const { intake, offsets, groupId, orderLog } = this.options;
     const segment = orderLog.segment + 1;
     const started = performance.now();
     // From here the idle watermark stays still: what the snapshot holds must be in the store first.
@@ -80,8 +88,5 @@ export class Checkpointer {
     this.lastProgress = progress;
     const ms = Math.round(performance.now() - started);
     this.logger.debug({ bytes: this.checkpointBytes, ms }, 'Kafka checkpoint written');
-    const uncommitted = offsets.uncommitted(this.options.assignment());
-    if (uncommitted.length > 0 && (await this.options.commit(uncommitted)))
-      offsets.markCommitted(uncommitted);
   }
 }

@@ -38,6 +38,20 @@ export class ConsumedOffsets {
     });
   }
 
+  /**
+   * The group's committed offset of a partition just assigned. Records below it that this engine has
+   * not seen were taken by the member that held the partition meanwhile: the next offset moves up to
+   * it, so that a commit never sends the group back over them. Returns whether it moved.
+   */
+  groupCommitted(topic: string, partition: number, offset: bigint): boolean {
+    const key = partitionKey(topic, partition);
+    const committed = offset.toString();
+    this.committed.set(key, committed);
+    if (this.next(topic, partition) >= offset) return false;
+    this.consumed.set(key, { topic, partition, offset: committed });
+    return true;
+  }
+
   /** Records between the next offset and `highWatermark` (the partition's end as last fetched). */
   lag(topic: string, partition: number, highWatermark: bigint): number {
     const next = this.next(topic, partition);

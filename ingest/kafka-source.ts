@@ -418,6 +418,13 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         const group = committed.find((entry) => entry.topic === topic)?.partitions;
         const offset = group?.find((entry) => entry.partition === partition)?.offset;
         const start = offset === undefined ? undefined : startOf(offset, { low, high, fromBeginning });
+        const current = offset !== undefined && offset !== '-1' && assignment === this.assignment;
+        if (
+          current &&
+          this.offsets.groupCommitted(topic, partition, BigInt(offset)) &&
+          this.replay.length > 0
+        )
+          this.abandonReplay('another member took records of a partition it names');
         const checkpointed = this.offsets.next(topic, partition);
         this.merger.setBounds(topic, partition, {
           end,
