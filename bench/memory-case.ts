@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { hopwatchNodeFlags } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 
 const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
@@ -14,7 +15,14 @@ export async function memoryCase(
 ): Promise<{ results: CaseResult[]; note: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=8192', child, String(traces), String(credentials)],
+    [
+      ...hopwatchNodeFlags,
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      child,
+      String(traces),
+      String(credentials),
+    ],
     { maxBuffer: 1024 * 1024 },
   );
   const measured = JSON.parse(stdout) as {

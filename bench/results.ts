@@ -14,11 +14,16 @@ export type CaseResult = {
   met: boolean | null;
 };
 
-export type Machine = { cores: number; cpu: string; node: string };
+export type Machine = { cores: number; cpu: string; node: string; nodeFlags: string[] };
 
 export function machine(): Machine {
   const all = cpus();
-  return { cores: all.length, cpu: all[0]?.model.trim() ?? 'unknown', node: process.version };
+  return {
+    cores: all.length,
+    cpu: all[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    nodeFlags: process.execArgv,
+  };
 }
 
 export function caseResult(fields: {
@@ -100,7 +105,7 @@ export function writeResults(
       'Each figure is the median of several runs after a warm-up; every case measures its bare ' +
       'baseline in the same run, and the ratio (value / baseline) is the figure to compare across machines.',
     '',
-    `Machine: ${host.cores} cores, ${host.cpu}, Node ${host.node}.`,
+    `Machine: ${host.cores} cores, ${host.cpu}, Node ${host.node} (${host.nodeFlags.join(' ') || 'no flags'}).`,
     '',
     resultsTable(results),
     '',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { analysis } from './analysis.js';
 import { Backlog } from './backlog.js';
 import { benchBroker } from './broker.js';
+import { detectFileCase } from './detect-file-case.js';
 import { kafkaCase } from './kafka-case.js';
 import { latencyCase } from './latency-case.js';
 import { progress } from './measure.js';
@@ -23,6 +24,8 @@ import { benchFormats, formatCorpus, scenarioRuns } from './traffic.js';
 const settings = {
   /** Background-agent multiplier of the per-format corpora (about 50,000 hops each). */
   corpusRate: 15,
+  /** The same for the `hopwatch detect FILE` case: about 230,000 canonical records, 190 MB. */
+  detectFileRate: 70,
   repeat: { warmups: 2, runs: 3 },
   kafkaRecords: Number(process.env.BENCH_KAFKA_RECORDS ?? 2_000_000),
   /** Generated once, then repeated later in event time up to kafkaRecords. */
@@ -76,6 +79,13 @@ for (const corpus of corpora) {
   record(normalized);
   record(await pipelineCase(corpus, normalized.value, settings.repeat));
 }
+progress('hopwatch detect FILE against bare parsing of the same file, in child processes');
+const detectFile = await detectFileCase(
+  formatCorpus('canonical', [...scenarioRuns(9, settings.detectFileRate)]),
+  settings.repeat,
+);
+record(...detectFile.results);
+notes.push(detectFile.note);
 const frames = await topFrames(() => pipelinePass(corpora[0]!), 15);
 notes.push(
   `CPU profile of one canonical pipeline pass (V8 sampling profiler, self time): ${frames
