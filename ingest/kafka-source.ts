@@ -365,6 +365,13 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
   }
 
+  private replayNames(topic: string, partition: number): boolean {
+    return this.replay.some(
+      (entry) =>
+        entry.kind === 'take' && entry.runs.some((run) => run.topic === topic && run.partition === partition),
+    );
+  }
+
   /**
    * Goes on in event-time order: findings raised after this may differ from what the run before the
    * crash published from the same records (a duplicate under another id, at worst).
@@ -418,13 +425,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         const group = committed.find((entry) => entry.topic === topic)?.partitions;
         const offset = group?.find((entry) => entry.partition === partition)?.offset;
         const start = offset === undefined ? undefined : startOf(offset, { low, high, fromBeginning });
-        const current = offset !== undefined && offset !== '-1' && assignment === this.assignment;
-        if (
-          current &&
-          this.offsets.groupCommitted(topic, partition, BigInt(offset)) &&
-          this.replay.length > 0
-        )
-          this.abandonReplay('another member took records of a partition it names');
+        if (assignment === this.assignment) this.followGroupOffset(topic, partition, offset);
         const checkpointed = this.offsets.next(topic, partition);
         this.merger.setBounds(topic, partition, {
           end,
@@ -435,6 +436,16 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (committed.length > 0 && assignment === this.assignment) this.startsKnown = true;
     this.reportLag();
     this.releaseInBackground();
+  }
+
+  /** A partition another member moved on while this one did not hold it: go on from where the group is. */
+  private followGroupOffset(topic: string, partition: number, committed: string | undefined): void {
+    if (committed === undefined || committed === '-1') return;
+    if (
+      this.offsets.groupCommitted(topic, partition, BigInt(committed)) &&
+      this.replayNames(topic, partition)
+    )
+      this.abandonReplay('another member took records of a partition it names');
   }
 
   /** Lag = the partition's end as last known − the next offset the engine would see. */
