@@ -123,7 +123,9 @@ describe('kafkajs against the Kafka 4.x broker of the test run', () => {
       groupCommittedToEnd(groupId, topic),
     );
     await first.disconnect();
-    expect(sortedValues(receivedBefore)).toEqual([...before].sort());
+    // Every value, at least once: the group's first generation may rebalance right after the join (the
+    // new topic's metadata), and a batch whose commit that rebalance refused is delivered again.
+    expect([...new Set(sortedValues(receivedBefore))]).toEqual([...before].sort());
 
     const after = valuesFor('after-restart', 30);
     await produce(topic, after);
