@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { hopwatchNodeFlags, median, type Repeat } from './measure.js';
+import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
+import { median, type Repeat } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 import type { Corpus } from './traffic.js';
 
@@ -50,7 +51,7 @@ export async function detectFileCase(
     const ratio = median(ratios);
     const detect = records / median(seconds.detect);
     const bare = records / median(seconds.parse);
-    const megabytes = (readFileSync(file).length / 1024 ** 2).toFixed(0);
+    const megabytes = (statSync(file).size / 1024 ** 2).toFixed(0);
     return {
       results: [
         caseResult({

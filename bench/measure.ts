@@ -1,9 +1,3 @@
-/**
- * What bin/hopwatch.js and the Dockerfile start Node with (a 64 MB young generation): `npm run bench`
- * runs with them and starts its child processes with them, so that it measures the process users run.
- */
-export const hopwatchNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
-
 /** Progress for the person watching: stderr, so that nothing else is mixed into it. */
 export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { hopwatchNodeFlags } from './measure.js';
+import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
 import { type CaseResult, caseResult } from './results.js';
 
 const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));

@@ -10,7 +10,7 @@ import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
-import { KafkaOrderLog, type OrderEntry } from './kafka-order-log.js';
+import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
 import { untilDone } from './kafka-retry.js';
 import { type CheckpointedIntake, type Source, type SourceContext, verdictCount } from './source.js';
@@ -356,20 +356,13 @@ export class KafkaSource implements Source<CheckpointedIntake> {
 
   /** After a rebalance, the order log can be followed only if this member still holds every partition it names. */
   private dropReplayUnless(assignment: Record<string, number[]>): void {
-    for (const entry of this.replay) {
-      if (entry.kind !== 'take') continue;
-      if (entry.runs.some(({ topic, partition }) => !assignment[topic]?.includes(partition))) {
-        this.abandonReplay('this member no longer holds every partition it names');
-        return;
-      }
-    }
+    if (this.replayNames(({ topic, partition }) => !assignment[topic]?.includes(partition)))
+      this.abandonReplay('this member no longer holds every partition it names');
   }
 
-  private replayNames(topic: string, partition: number): boolean {
-    return this.replay.some(
-      (entry) =>
-        entry.kind === 'take' && entry.runs.some((run) => run.topic === topic && run.partition === partition),
-    );
+  /** Whether a run still to be taken again from the restored order log is one `test` picks out. */
+  private replayNames(test: (run: OrderRun) => boolean): boolean {
+    return this.replay.some((entry) => entry.kind === 'take' && entry.runs.some(test));
   }
 
   /**
@@ -443,7 +436,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (committed === undefined || committed === '-1') return;
     if (
       this.offsets.groupCommitted(topic, partition, BigInt(committed)) &&
-      this.replayNames(topic, partition)
+      this.replayNames((run) => run.topic === topic && run.partition === partition)
     )
       this.abandonReplay('another member took records of a partition it names');
   }

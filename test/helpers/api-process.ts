@@ -32,9 +32,14 @@ function neutralEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * What bin/hopwatch.js's first line (and the Dockerfile) start Node with, when it is run as a command
+ * (see there): processes started here, and the bench, run hopwatch as users do.
+ */
+export const hopwatchNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
+
 export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
-  // The flag bin/hopwatch.js's first line gives node when it is run as a command (see there).
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', HOPWATCH_BIN, ...args], {
+  const child = spawn(process.execPath, [...hopwatchNodeFlags, HOPWATCH_BIN, ...args], {
     env: { ...neutralEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
