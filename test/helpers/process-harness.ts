@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { assertBuilt, type HopwatchProcess } from './api-process.js';
 import { tempDataDir } from './kafka-ingest.js';
 import { type RunningHopwatch, startHopwatchRun } from './kafka-process.js';
@@ -25,6 +25,22 @@ export function processHarness(): ProcessHarness {
   beforeAll(async () => {
     assertBuilt();
     receiver = await startWebhookReceiver();
+  });
+  let reported = 0;
+  // A failing test shows what its processes warned of: the first thing to read when it failed in CI only.
+  afterEach(({ task }) => {
+    const started = running.slice(reported);
+    reported = running.length;
+    if (task.result?.state !== 'fail') return;
+    for (const [index, process] of started.entries()) {
+      const warnings = process
+        .stderr()
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line));
+      console.error(
+        `process ${index + 1} of the test, warnings and errors:\n${warnings.slice(-40).join('\n')}`,
+      );
+    }
   });
   afterAll(async () => {
     for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
