@@ -32,7 +32,7 @@ type PartitionState = { warmUntil: bigint | null; seen: Map<string, number> };
 
 /** Partitions whose batches are taken at the same time. */
 const partitionsAtOnce = 16;
-/** How long a stopping consumer goes on taking what its partitions still hold. */
+/** How long a stopping consumer goes on without taking anything before it leaves what its partitions still hold. */
 const stopGraceMs = 10_000;
 /** The longest a raw value a dead letter of this topic keeps. */
 const deadLetterRawChars = 65_536;
@@ -56,7 +56,9 @@ export class FindingsConsumer {
   private readonly groupId: string;
   private partitions = new Map<number, PartitionState>();
   private assignment: Record<string, number[]> = {};
+  /** Set when stopping; moved on by every batch written, so that a slow store does not cut a drain short. */
   private stopDeadline: number | null = null;
+  private joined = false;
   private duplicates = 0;
 
   constructor(
@@ -76,6 +78,7 @@ export class FindingsConsumer {
       const held = payload.memberAssignment[topic] ?? [];
       this.partitions = new Map(held.map((partition) => [partition, { warmUntil: null, seen: new Map() }]));
       this.assignment = payload.memberAssignment;
+      this.joined = true;
       this.logger.info(
         { groupId: this.groupId, assignment: payload.memberAssignment },
         'joined the findings consumer group',
@@ -113,11 +116,22 @@ export class FindingsConsumer {
 
   /**
    * Goes on taking what the partitions it holds still have (what the drain of the other lanes raised),
-   * for up to 10 s, then leaves the group. What it did not take waits on the topic.
+   * once it has joined its group (after a crash, the group waits for the dead member's session to
+   * expire), until 10 s pass without a batch written; then leaves the group. What it did not take
+   * waits on the topic for the next member.
    */
   async stop(): Promise<void> {
     this.stopDeadline = Date.now() + stopGraceMs;
-    while (Date.now() < this.stopDeadline && !(await this.caughtUp().catch(() => false))) await sleep(100);
+    let caughtUp = false;
+    while (!caughtUp && Date.now() < this.stopDeadline) {
+      caughtUp = this.joined && (await this.caughtUp().catch(() => false));
+      if (!caughtUp) await sleep(100);
+    }
+    if (!caughtUp)
+      this.logger.warn(
+        { groupId: this.groupId, joined: this.joined },
+        'stopping before the findings topic was read to its end: the next start stores and alerts the rest',
+      );
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }
@@ -198,6 +212,7 @@ export class FindingsConsumer {
     const last = messages[messages.length - 1]!.offset;
     await this.consumer.commitOffsets([{ topic, partition, offset: String(BigInt(last) + 1n) }]);
     payload.resolveOffset(last);
+    if (this.stopDeadline !== null) this.stopDeadline = Date.now() + stopGraceMs;
   }
 
   private take(message: KafkaMessage, state: PartitionState, taken: VerdictBatch, partition: number): void {
