@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   type ClickHouseClient,
   type ClickHouseClientConfigOptions,
@@ -17,12 +18,13 @@ export type StoreTarget = 'chdb' | 'server';
 /**
  * chDB's own insert: the payload bytes go to the engine as they are, parsed there by its native
  * format parser, instead of being appended to an INSERT statement and read back through the SQL
- * parser (what the client-compatible connection does). Rows are the same JSON lines either way.
+ * parser (what the client-compatible connection does). chDB takes text formats inline only: RowBinary
+ * goes through a scratch file that the engine reads with `file()`, which still costs less than parsing JSON.
  */
 export type RawInsert = (params: {
   table: string;
   values: Buffer;
-  format: 'JSONEachRow' | 'JSONCompactEachRow';
+  format: 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary';
   columns?: readonly string[];
   settings?: Record<string, string | number | boolean>;
 }) => Promise<unknown>;
@@ -64,17 +66,32 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
       });
     }
     const connection = chdb as unknown as ClickHouseClientConfigOptions['connection'];
+    const client = createClient({ connection, log: quiet });
+    const scratch = scratchDirectory(path);
+    let inserts = 0;
     // Its errors are chDB's own; read back as the client's, so that the writer tells transient ones apart alike.
-    const rawInsert: RawInsert = async (params) => {
+    const rawInsert: RawInsert = async ({ format, ...params }) => {
       try {
-        return await chdb.chdb.rawInsert(params);
+        if (format !== 'RowBinary') return await chdb.chdb.rawInsert({ format, ...params });
+        inserts += 1;
+        const file = join(scratch, `${inserts}.rowbinary`);
+        await writeFile(file, params.values);
+        try {
+          const columns = params.columns === undefined ? '' : ` (${params.columns.join(', ')})`;
+          return await client.command({
+            query: `INSERT INTO ${params.table}${columns} SELECT * FROM file(${sqlString(file)}, 'RowBinary')`,
+            clickhouse_settings: { use_structure_from_insertion_table_in_table_functions: '1' },
+          });
+        } finally {
+          await rm(file, { force: true });
+        }
       } catch (error) {
         const failure = parseError(error instanceof Error ? error.message : String(error));
         failure.cause = error;
         throw failure;
       }
     };
-    return { client: createClient({ connection, log: quiet }), rawInsert, target: 'chdb', location: path };
+    return { client, rawInsert, target: 'chdb', location: path };
   }
   const url = new URL(store.url);
   const location = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
@@ -96,4 +113,28 @@ function chdbOpenFailure(error: unknown): string {
     return 'this process already has another chDB data directory open';
   }
   return `${message} (a data directory serves one process: is another hopwatch using it?)`;
+}
+
+let connections = 0;
+
+/**
+ * Where one connection puts its RowBinary inserts: its own directory, as a process may connect twice
+ * to its data directory; those of other processes are left over from one that ended mid-insert (the
+ * engine's lock keeps a directory to one process) and go.
+ */
+function scratchDirectory(chdbPath: string): string {
+  const parent = join(chdbPath, 'hopwatch-inserts');
+  mkdirSync(parent, { recursive: true });
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(`${process.pid}-`)) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+  connections += 1;
+  const own = join(parent, `${process.pid}-${connections}`);
+  mkdirSync(own);
+  return own;
+}
+
+/** A quoted SQL string literal. */
+function sqlString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }

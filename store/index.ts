@@ -31,7 +31,13 @@ class ClickHouseStore implements HopwatchStore {
     private readonly logger: Logger,
   ) {
     this.client = connection.client;
-    this.writer = new BufferedStoreWriter(clickhouseInsert(connection), schema.tables, config.store, logger);
+    this.writer = new BufferedStoreWriter(
+      clickhouseInsert(connection),
+      schema.tables,
+      config.store,
+      logger,
+      connection.rawInsert === undefined ? 'JSONCompactEachRow' : 'RowBinary',
+    );
     this.reader = new ClickHouseStoreReader(connection.client, schema.tables);
   }
 

@@ -1,12 +1,12 @@
-/** Objects by column name, or arrays in the order of `columns`. */
+/** JSON objects by column name, JSON arrays in the order of `columns`, or RowBinary in that order. */
 export type RowFormat =
   | { format: 'JSONEachRow' }
-  | { format: 'JSONCompactEachRow'; columns: readonly string[] };
+  | { format: 'JSONCompactEachRow' | 'RowBinary'; columns: readonly string[] };
 
 /** The head of a queue, taken for one INSERT; `written()` removes it once the store has it. */
-export type TakenRows = { lines: readonly string[]; written(): void };
+export type TakenRows = { rows: readonly Buffer[]; written(): void };
 
-/** Rows waiting for one table, each already encoded as one line of `format`. */
+/** Rows waiting for one table, each already encoded in `format` (a JSON row with its newline): an INSERT's body is their concatenation. */
 export interface RowQueue {
   readonly table: string;
   readonly format: RowFormat;
@@ -15,25 +15,25 @@ export interface RowQueue {
 }
 
 /** Rows in arrival order. Writers only append, so a written head is still the head when it is removed. */
-export class LineQueue implements RowQueue {
-  private lines: string[] = [];
+export class OrderedRows implements RowQueue {
+  private rows: Buffer[] = [];
 
   constructor(
     readonly table: string,
     readonly format: RowFormat,
   ) {}
 
-  push(line: string): void {
-    this.lines.push(line);
+  push(row: Buffer): void {
+    this.rows.push(row);
   }
 
   size(): number {
-    return this.lines.length;
+    return this.rows.length;
   }
 
   take(count: number): TakenRows {
-    const lines = this.lines.slice(0, count);
-    return { lines, written: () => this.lines.splice(0, lines.length) };
+    const rows = this.rows.slice(0, count);
+    return { rows, written: () => this.rows.splice(0, rows.length) };
   }
 }
 
@@ -41,32 +41,32 @@ export class LineQueue implements RowQueue {
  * Rows by key, in first-arrival order: a row pushed again under its key replaces the waiting one
  * (a batch the caller retries adds nothing), and one replaced while its INSERT runs stays to be written.
  */
-export class KeyedLineQueue implements RowQueue {
-  private readonly lines = new Map<string, string>();
+export class KeyedRows implements RowQueue {
+  private readonly rows = new Map<string, Buffer>();
 
   constructor(
     readonly table: string,
     readonly format: RowFormat,
   ) {}
 
-  push(key: string, line: string): void {
-    this.lines.set(key, line);
+  push(key: string, row: Buffer): void {
+    this.rows.set(key, row);
   }
 
   size(): number {
-    return this.lines.size;
+    return this.rows.size;
   }
 
   take(count: number): TakenRows {
-    const taken: Array<[string, string]> = [];
-    for (const entry of this.lines) {
+    const taken: Array<[string, Buffer]> = [];
+    for (const entry of this.rows) {
       if (taken.length === count) break;
       taken.push(entry);
     }
     return {
-      lines: taken.map(([, line]) => line),
+      rows: taken.map(([, row]) => row),
       written: () => {
-        for (const [key, line] of taken) if (this.lines.get(key) === line) this.lines.delete(key);
+        for (const [key, row] of taken) if (this.rows.get(key) === row) this.rows.delete(key);
       },
     };
   }

@@ -6,8 +6,7 @@ import { flatHopColumns } from './schema.js';
 
 /**
  * Findings are inserted as they are (JSONEachRow: column names are the schema's field names); hops as
- * arrays of their flat columns in order (JSONCompactEachRow), which chDB parses about 1.5 times faster
- * at the hops' width; dead letters are reshaped (the raw record is bounded).
+ * their flat columns' values in order (RowBinary into chDB, JSONCompactEachRow to a server); dead letters are reshaped (the raw record is bounded).
  */
 export type DeadLetterRow = Omit<DeadLetter, 'raw'> & { raw: string; rawBytes: number };
 
@@ -71,12 +70,13 @@ export function incidentFromRow(row: Record<string, unknown>): Incident {
 
 export const hopColumns = '* EXCEPT ts, toUnixTimestamp64Milli(ts) AS ts';
 
-/** The columns `hopRow` fills, in its order. */
+/** The columns `hopRow` fills, in its order, and their types. */
 export const hopInsertColumns: readonly string[] = flatHopColumns.map(([name]) => name);
+export const hopInsertTypes: readonly string[] = flatHopColumns.map(([, type]) => type);
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
-/** A hop as a JSONCompactEachRow row: values in `hopInsertColumns` order, absent as null. */
+/** A hop's values in `hopInsertColumns` order, absent as null: a JSONCompactEachRow row, or RowBinary's input. */
 export function hopRow(hop: ResolvedHop): unknown[] {
   const { credential, source, destination, origin } = hop;
   return [

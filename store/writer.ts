@@ -8,16 +8,17 @@ import { CoalescedRuns } from '../common/serial.js';
 import type { StoreConfig } from './config.js';
 import type { StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
-import { KeyedLineQueue, LineQueue, type RowFormat, type RowQueue } from './row-queue.js';
-import { deadLetterRow, hopInsertColumns, hopRow, incidentRow } from './rows.js';
+import { RowBinaryEncoder } from './row-binary.js';
+import { KeyedRows, OrderedRows, type RowFormat, type RowQueue } from './row-queue.js';
+import { deadLetterRow, hopInsertColumns, hopInsertTypes, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
 
 /**
- * Where a batch of rows goes: one INSERT into `table` of `lines`, each row already encoded as one
- * JSON text line of `format`. Injected so a test can route it through a store it stops and restarts.
+ * Where a batch of rows goes: one INSERT into `table` of `rows`, each already encoded in `format`.
+ * Injected so a test can route it through a store it stops and restarts.
  */
-export type InsertTarget = (table: string, lines: readonly string[], format: RowFormat) => Promise<void>;
+export type InsertTarget = (table: string, rows: readonly Buffer[], format: RowFormat) => Promise<void>;
 
 // Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
 const insertSettings = {
@@ -27,20 +28,18 @@ const insertSettings = {
   input_format_skip_unknown_fields: 1,
 } as const;
 
-const payload = (lines: readonly string[]): Buffer => Buffer.from(`${lines.join('\n')}\n`);
-
 /** Inserts through the embedded engine's raw insert when there is one, else through the client. */
 export function clickhouseInsert({
   client,
   rawInsert,
 }: Pick<StoreConnection, 'client' | 'rawInsert'>): InsertTarget {
   if (rawInsert !== undefined) {
-    return async (table, lines, format) => {
+    return async (table, rows, format) => {
       await rawInsert({
         table,
-        values: payload(lines),
+        values: Buffer.concat(rows),
         format: format.format,
-        ...(format.format === 'JSONCompactEachRow' ? { columns: format.columns } : {}),
+        ...(format.format === 'JSONEachRow' ? {} : { columns: format.columns }),
         settings: insertSettings,
       });
     };
@@ -48,13 +47,13 @@ export function clickhouseInsert({
   return clientInsert(client);
 }
 
-/** The encoded lines as the body of an INSERT statement: the client sends them as they are. */
+/** The encoded rows as the body of an INSERT statement: the client sends them as they are. */
 function clientInsert(client: ClickHouseClient): InsertTarget {
-  return async (table, lines, format) => {
-    const columns = format.format === 'JSONCompactEachRow' ? ` (${format.columns.join(', ')})` : '';
+  return async (table, rows, format) => {
+    const columns = format.format === 'JSONEachRow' ? '' : ` (${format.columns.join(', ')})`;
     const { stream } = await client.exec({
       query: `INSERT INTO ${table}${columns} FORMAT ${format.format}`,
-      values: Readable.from([payload(lines)]),
+      values: Readable.from([Buffer.concat(rows)]),
       clickhouse_settings: insertSettings,
     });
     // An INSERT answers with an empty body; it is read so that the connection goes back to the pool.
@@ -77,6 +76,7 @@ export type WriterSettings = Pick<
 const dayMs = 86_400_000;
 
 const objects: RowFormat = { format: 'JSONEachRow' };
+const jsonRow = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value)}\n`);
 
 /**
  * Buffers rows per table, encoded as they come (one line of text each, cheaper to hold than the
@@ -94,10 +94,12 @@ const objects: RowFormat = { format: 'JSONEachRow' };
  * Delivery is at least once: findings and hops deduplicate by id in the store.
  */
 export class BufferedStoreWriter implements StoreWriter {
-  private readonly findings: KeyedLineQueue;
-  private readonly incidents: KeyedLineQueue;
-  private readonly hops: LineQueue;
-  private readonly deadLetters: LineQueue;
+  private readonly findings: KeyedRows;
+  private readonly incidents: KeyedRows;
+  private readonly hops: OrderedRows;
+  private readonly deadLetters: OrderedRows;
+  /** Hops go in RowBinary where the insert takes it (chDB's own), else as JSON arrays. */
+  private readonly binaryHops: RowBinaryEncoder | null;
   private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
@@ -116,11 +118,13 @@ export class BufferedStoreWriter implements StoreWriter {
     tables: StoreTables,
     private readonly settings: WriterSettings,
     private readonly logger: Logger,
+    hopFormat: 'RowBinary' | 'JSONCompactEachRow' = 'JSONCompactEachRow',
   ) {
-    this.findings = new KeyedLineQueue(tables.findings, objects);
-    this.incidents = new KeyedLineQueue(tables.incidents, objects);
-    this.hops = new LineQueue(tables.hops, { format: 'JSONCompactEachRow', columns: hopInsertColumns });
-    this.deadLetters = new LineQueue(tables.deadLetters, objects);
+    this.findings = new KeyedRows(tables.findings, objects);
+    this.incidents = new KeyedRows(tables.incidents, objects);
+    this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
+    this.deadLetters = new OrderedRows(tables.deadLetters, objects);
+    this.binaryHops = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopInsertTypes) : null;
   }
 
   async write(batch: StoreBatch): Promise<void> {
@@ -179,9 +183,9 @@ export class BufferedStoreWriter implements StoreWriter {
   }
 
   private enqueueVerdicts(batch: StoreBatch): void {
-    for (const finding of batch.findings ?? []) this.findings.push(finding.id, JSON.stringify(finding));
+    for (const finding of batch.findings ?? []) this.findings.push(finding.id, jsonRow(finding));
     for (const incident of batch.incidents ?? []) {
-      this.incidents.push(`${incident.id}#${incident.version}`, JSON.stringify(incidentRow(incident)));
+      this.incidents.push(`${incident.id}#${incident.version}`, jsonRow(incidentRow(incident)));
     }
   }
 
@@ -189,11 +193,11 @@ export class BufferedStoreWriter implements StoreWriter {
     // ClickHouse would drop these on arrival (the TTL counts from event time): they are counted instead.
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
-      if (hop.ts >= keptFrom) this.hops.push(JSON.stringify(hopRow(hop)));
-      else this.pastRetention++;
+      if (hop.ts < keptFrom) this.pastRetention++;
+      else this.hops.push(this.binaryHops?.row(hopRow(hop)) ?? jsonRow(hopRow(hop)));
     }
     for (const letter of batch.deadLetters ?? []) {
-      this.deadLetters.push(JSON.stringify(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
+      this.deadLetters.push(jsonRow(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
     }
   }
 
@@ -211,7 +215,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private async drainQueue(queue: RowQueue): Promise<void> {
     while (queue.size() > 0) {
       const taken = queue.take(this.settings.batchMaxRows);
-      await this.insertWithRetry(queue, taken.lines);
+      await this.insertWithRetry(queue, taken.rows);
       taken.written();
     }
   }
@@ -230,10 +234,10 @@ export class BufferedStoreWriter implements StoreWriter {
     if (this.pending() > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  private async insertWithRetry({ table, format }: RowQueue, lines: readonly string[]): Promise<void> {
+  private async insertWithRetry({ table, format }: RowQueue, rows: readonly Buffer[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.insert(table, lines, format);
+        await this.insert(table, rows, format);
         if (!this.reachable) this.logger.info({ table, pending: this.pending() }, 'store reachable again');
         this.reachable = true;
         return;
@@ -242,7 +246,7 @@ export class BufferedStoreWriter implements StoreWriter {
         this.reachable = false;
         if (!isTransient(error) || attempt >= this.settings.retryMaxAttempts) {
           throw new StoreUnavailableError(
-            `could not write ${lines.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
+            `could not write ${rows.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
               `${this.pending()} rows stay buffered`,
             { cause: error },
           );

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drainPending } from 'chdb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../pipeline/load-config.js';
+import { connectStore, type StoreConnection } from './connection.js';
+import { RowBinaryEncoder } from './row-binary.js';
+
+const columns = [
+  ['name', 'String'],
+  ['maybe', 'Nullable(String)'],
+  ['kind', 'LowCardinality(String)'],
+  ['tags', 'Array(String)'],
+  ['at', "DateTime64(3, 'UTC')"],
+  ['ratio', 'Nullable(Float64)'],
+  ['status', 'UInt32'],
+  ['depth', 'UInt16'],
+  ['flag', 'Bool'],
+] as const;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-rowbinary-'));
+let connection: StoreConnection | undefined;
+
+afterAll(async () => {
+  await connection?.client.close();
+  await drainPending();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('RowBinary rows', () => {
+  it('are read back by chDB as written: long and non-ASCII strings, nulls, arrays, instants, out-of-range integers', async () => {
+    const parsed = parseConfig({ dataDir, logLevel: 'silent' });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    connection = await connectStore(parsed.config);
+    const { client, rawInsert } = connection;
+    await client.command({
+      query: `CREATE TABLE default.rb (${columns.map(([name, type]) => `${name} ${type}`).join(', ')}) ENGINE = MergeTree ORDER BY name`,
+    });
+    const long = `päth/${'x'.repeat(300)}/🚀`;
+    const rows = [
+      ['a', null, 'api_key', [], 1_767_225_600_123, 0.25, 200, 3, true],
+      [long, 'é', 'jwt', ['read', long, ''], 0, null, 4_294_967_295, 0, false],
+      ['c', '', 'mtls', ['x'], 8_640_000_000_000, 1e300, 99_999_999_999, 70_000, false],
+    ];
+    const encoder = new RowBinaryEncoder(columns.map(([, type]) => type));
+    await rawInsert!({
+      table: 'default.rb',
+      values: Buffer.concat(rows.map((row) => encoder.row(row))),
+      format: 'RowBinary',
+      columns: columns.map(([name]) => name),
+    });
+    const read = await (
+      await client.query({
+        query: 'SELECT *, toUnixTimestamp64Milli(at) AS atMs FROM default.rb ORDER BY name',
+        format: 'JSONCompactEachRow',
+      })
+    ).json<unknown[]>();
+    expect(read.map((row) => [...row.slice(0, 4), Number(row[9]), ...row.slice(5, 9)])).toEqual([
+      ['a', null, 'api_key', [], 1_767_225_600_123, 0.25, 200, 3, true],
+      ['c', '', 'mtls', ['x'], 8_640_000_000_000, 1e300, 4_294_967_295, 65_535, false],
+      [long, 'é', 'jwt', ['read', long, ''], 0, null, 4_294_967_295, 0, false],
+    ]);
+  });
+
+  it('refuse a column type they have no encoding for, when built', () => {
+    expect(() => new RowBinaryEncoder(['String', 'Map(String, String)'])).toThrow(/Map\(String, String\)/);
+  });
+});

@@ -1,0 +1,115 @@
+/** Writes one column value of a row at the encoder's position. */
+type ValueWriter = (encoder: RowBinaryEncoder, value: unknown) => void;
+
+const uint16Max = 0xffff;
+const uint32Max = 0xffff_ffff;
+const twoPow32 = 0x1_0000_0000;
+
+/**
+ * Rows in ClickHouse's RowBinary format: each row its columns' values in order, numbers little-endian,
+ * strings and arrays prefixed with their length (LEB128), a Nullable value by a null byte. chDB parses
+ * it in about a fifth of the time JSONCompactEachRow takes at the hops' width. Column types are read
+ * from the table's DDL; a type without an encoding here fails at start-up, not on the first row.
+ */
+export class RowBinaryEncoder {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private position = 0;
+  private readonly writers: ValueWriter[];
+
+  constructor(types: readonly string[]) {
+    this.writers = types.map(valueWriter);
+  }
+
+  /** One row, values in column order, as its own bytes. */
+  row(values: readonly unknown[]): Buffer {
+    this.position = 0;
+    for (let index = 0; index < this.writers.length; index++) this.writers[index]!(this, values[index]);
+    return Buffer.from(this.buffer.subarray(0, this.position));
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.position++] = value;
+  }
+
+  varUInt(value: number): void {
+    this.reserve(10);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.position++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.position++] = rest;
+  }
+
+  string(value: string): void {
+    // UTF-8 takes at most three bytes per UTF-16 unit: a short string's length fits the one byte reserved.
+    if (value.length * 3 < 0x80) {
+      this.reserve(1 + value.length * 3);
+      const length = this.buffer.write(value, this.position + 1, 'utf8');
+      this.buffer[this.position] = length;
+      this.position += 1 + length;
+      return;
+    }
+    const length = Buffer.byteLength(value, 'utf8');
+    this.varUInt(length);
+    this.reserve(length);
+    this.position += this.buffer.write(value, this.position, 'utf8');
+  }
+
+  uint(value: number, bytes: 1 | 2 | 4, max: number): void {
+    this.reserve(bytes);
+    this.buffer.writeUIntLE(Math.min(Math.max(0, Math.trunc(value)), max), this.position, bytes);
+    this.position += bytes;
+  }
+
+  int64(value: number): void {
+    this.reserve(8);
+    const high = Math.floor(value / twoPow32);
+    this.buffer.writeUInt32LE(value - high * twoPow32, this.position);
+    this.buffer.writeInt32LE(high, this.position + 4);
+    this.position += 8;
+  }
+
+  float64(value: number): void {
+    this.reserve(8);
+    this.buffer.writeDoubleLE(value, this.position);
+    this.position += 8;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+}
+
+/** The writer of a column type as the DDL names it (`LowCardinality` and a `DEFAULT` change nothing on the wire). */
+function valueWriter(type: string): ValueWriter {
+  const bare = type.replace(/ DEFAULT .*$/, '');
+  const wrapped = /^(Nullable|Array|LowCardinality)\((.*)\)$/.exec(bare);
+  if (wrapped !== null) {
+    const inner = valueWriter(wrapped[2]!);
+    if (wrapped[1] === 'LowCardinality') return inner;
+    if (wrapped[1] === 'Array')
+      return (encoder, value) => {
+        const items = value as readonly unknown[];
+        encoder.varUInt(items.length);
+        for (const item of items) inner(encoder, item);
+      };
+    return (encoder, value) => {
+      encoder.byte(value === null || value === undefined ? 1 : 0);
+      if (value !== null && value !== undefined) inner(encoder, value);
+    };
+  }
+  if (bare === 'String') return (encoder, value) => encoder.string(value as string);
+  if (bare === 'Bool') return (encoder, value) => encoder.byte(value === true ? 1 : 0);
+  // Past the column's range a value is stored at its maximum: no real status, depth or partition is that large.
+  if (bare === 'UInt16') return (encoder, value) => encoder.uint(value as number, 2, uint16Max);
+  if (bare === 'UInt32') return (encoder, value) => encoder.uint(value as number, 4, uint32Max);
+  if (bare === 'Float64') return (encoder, value) => encoder.float64(value as number);
+  // Epoch milliseconds, the tick of DateTime64(3).
+  if (bare.startsWith('DateTime64(3')) return (encoder, value) => encoder.int64(value as number);
+  throw new Error(`no RowBinary encoding for the column type ${type}`);
+}
