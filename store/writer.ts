@@ -79,8 +79,8 @@ const objects: RowFormat = { format: 'JSONEachRow' };
 const jsonRow = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value)}\n`);
 
 /**
- * Buffers rows per table, encoded as they come (one line of text each, cheaper to hold than the
- * objects, and the next batch is encoded while the one before it is inserted), and writes them in
+ * Buffers rows per table, encoded as they come (bytes per row, cheaper to hold than the objects, and
+ * the next batch is encoded while the one before it is inserted), and writes them in
  * batches of at most `batchMaxRows`.
  *
  * Two lanes, each holding at most `bufferMaxRows`: findings and their incidents are written the moment
