@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AtomicFile } from '../common/atomic-file.js';
+import { readJsonFile } from '../common/json-file.js';
 import { numberedFiles } from '../common/numbered-files.js';
 import { readLines } from './lines.js';
 import type { RawRecord } from './source.js';
@@ -84,7 +85,7 @@ export class HttpJournal {
   async checkpoint(): Promise<JournalCheckpoint | null> {
     let value: unknown;
     try {
-      value = JSON.parse(await readFile(this.checkpointFile(), 'utf8'));
+      value = await readJsonFile(this.checkpointFile());
     } catch {
       return null;
     }

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AtomicFile } from '../common/atomic-file.js';
+import { readJsonFile } from '../common/json-file.js';
 import { findingSchema } from '../schemas/finding.js';
 import { incidentSchema } from '../schemas/incident.js';
 
@@ -40,18 +40,13 @@ export type CheckpointRead = { ok: true; checkpoint: KafkaCheckpoint | null } | 
 
 /** The checkpoint in `file`; null when there is none yet. */
 export async function readCheckpoint(file: string): Promise<CheckpointRead> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, checkpoint: null };
-    return { ok: false, reason: `${file}: ${(error as Error).message}` };
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: `${file}: not JSON` };
+    value = await readJsonFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, checkpoint: null };
+    if (error instanceof SyntaxError) return { ok: false, reason: `${file}: not JSON` };
+    return { ok: false, reason: `${file}: ${(error as Error).message}` };
   }
   const parsed = checkpointSchema.safeParse(value);
   if (!parsed.success) return { ok: false, reason: `${file}: ${parsed.error.issues[0]?.message}` };
