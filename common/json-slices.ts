@@ -6,6 +6,8 @@ const sliceChars = 1 << 20;
 const turnMs = 5;
 /** Containers this deep and deeper are stringified whole: their elements are small. */
 const wholeDepth = 4;
+/** Elements of a list stringified together. */
+const elementsPerBatch = 512;
 
 /**
  * A JSON array produced on demand: a snapshot hands out its big lists as these, so that they are
@@ -30,87 +32,115 @@ export type JsonOut<T> = T extends readonly (infer E)[]
     ? { [K in keyof T]: JsonOut<T[K]> }
     : T;
 
+/** Text waiting to be written, and when the event loop last had a turn. */
+class Slices {
+  private parts: string[] = [];
+  private chars = 0;
+  private turnStarted = performance.now();
+
+  constructor(private readonly write: (slice: string) => Promise<void>) {}
+
+  add(text: string): void {
+    this.parts.push(text);
+    this.chars += text.length;
+  }
+
+  /** Whether a slice is full or the turn is over: the writer then pauses (see `pause`). */
+  due(): boolean {
+    return this.chars >= sliceChars || performance.now() - this.turnStarted >= turnMs;
+  }
+
+  async pause(): Promise<void> {
+    if (this.chars >= sliceChars) await this.flush();
+    if (performance.now() - this.turnStarted < turnMs) return;
+    await setImmediate();
+    this.turnStarted = performance.now();
+  }
+
+  async flush(): Promise<void> {
+    if (this.chars === 0) return;
+    const slice = this.parts.join('');
+    this.parts = [];
+    this.chars = 0;
+    await this.write(slice);
+  }
+}
+
 /**
  * `JSON.stringify(value)` handed to `write` a slice (about a megabyte) at a time as it is produced: a
  * state of a hundred megabytes goes to a file without being one string in memory, and with a turn of
  * the event loop every few milliseconds of work, so health checks and queries are not held for
- * seconds. The caller keeps `value` unchanged until the promise settles.
+ * seconds. The text is produced synchronously between those pauses (a generator yields at each), not
+ * awaited piece by piece: that cost more than the stringifying. The caller keeps `value` unchanged
+ * until the promise settles.
  */
 export async function writeJsonInSlices(
   value: unknown,
   write: (slice: string) => Promise<void>,
 ): Promise<void> {
-  let current = '';
-  let turnStarted = performance.now();
-  const emit = async (text: string): Promise<void> => {
-    current += text;
-    if (current.length >= sliceChars) {
-      await write(current);
-      current = '';
-    }
-    if (performance.now() - turnStarted < turnMs) return;
-    await setImmediate();
-    turnStarted = performance.now();
-  };
-  await writeValue(value, 0, emit);
-  if (current.length > 0) await write(current);
+  const slices = new Slices(write);
+  for (const _ of writeValue(value, 0, slices)) await slices.pause();
+  await slices.flush();
 }
 
-async function writeValue(
-  value: unknown,
-  depth: number,
-  emit: (text: string) => Promise<void>,
-): Promise<void> {
+/** Yields whenever the writer is due to pause. */
+function* writeValue(value: unknown, depth: number, out: Slices): Generator<void> {
   if (value instanceof JsonList) {
-    await writeList(value, depth, emit);
+    yield* writeList(value, depth, out);
     return;
   }
   if (depth >= wholeDepth || typeof value !== 'object' || value === null || hasToJson(value)) {
-    await emit(JSON.stringify(value) ?? 'null');
+    out.add(JSON.stringify(value) ?? 'null');
+    if (out.due()) yield;
     return;
   }
   if (Array.isArray(value)) {
-    await emit('[');
-    for (let index = 0; index < value.length; index++) {
-      if (index > 0) await emit(',');
-      const element = value[index];
-      await writeValue(
-        element === undefined || typeof element === 'function' ? null : element,
-        depth + 1,
-        emit,
-      );
-    }
-    await emit(']');
+    yield* writeList(value, depth, out);
     return;
   }
-  await emit('{');
+  out.add('{');
   let first = true;
   for (const [key, field] of Object.entries(value)) {
     if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
-    await emit(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    out.add(`${first ? '' : ','}${JSON.stringify(key)}:`);
     first = false;
-    await writeValue(field, depth + 1, emit);
+    yield* writeValue(field, depth + 1, out);
   }
-  await emit('}');
+  out.add('}');
 }
 
-async function writeList(
-  list: Iterable<unknown>,
-  depth: number,
-  emit: (text: string) => Promise<void>,
-): Promise<void> {
-  await emit('[');
+/**
+ * A list's elements are small: they are stringified a batch at a time (one JSON.stringify for many
+ * is about twice as fast as one each), a nested JsonList on its own.
+ */
+function* writeList(list: Iterable<unknown>, depth: number, out: Slices): Generator<void> {
+  out.add('[');
+  let batch: unknown[] = [];
   let first = true;
-  for (const element of list) {
-    if (!first) await emit(',');
+  const separate = () => {
+    if (!first) out.add(',');
     first = false;
-    await writeValue(
-      element === undefined || typeof element === 'function' ? null : element,
-      depth + 1,
-      emit,
-    );
+  };
+  const writeBatch = () => {
+    if (batch.length === 0) return;
+    separate();
+    out.add(JSON.stringify(batch).slice(1, -1));
+    batch = [];
+  };
+  for (const element of list) {
+    if (element instanceof JsonList) {
+      writeBatch();
+      separate();
+      yield* writeList(element, depth + 1, out);
+      continue;
+    }
+    batch.push(element);
+    if (batch.length < elementsPerBatch) continue;
+    writeBatch();
+    if (out.due()) yield;
   }
-  await emit(']');
+  writeBatch();
+  out.add(']');
 }
 
 function hasToJson(value: object): boolean {
