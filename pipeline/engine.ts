@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonOut } from '../common/json-slices.js';
+import { StringPool } from '../common/string-pool.js';
 import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
@@ -107,6 +108,7 @@ class Engine implements DetectionEngine {
   /** Lineage stage: what its hops are tagged with (kept across restarts). */
   private readonly stageId: string;
   private readonly upstreams: UpstreamWatermarks;
+  private readonly strings = new StringPool();
   private eventsObserved = 0;
   private lateEvents = 0;
   private readonly findingsByDetector = zeroPerDetector();
@@ -154,9 +156,19 @@ class Engine implements DetectionEngine {
       this.observeResolved(hop as ResolvedHop);
       return;
     }
-    this.lineage.observe(hop);
+    this.lineage.observe(this.shareStrings(hop));
     const next = this.maxTs - this.config.detectors.allowedLatenessMs;
     if (next > this.watermark) this.moveWatermark(next);
+  }
+
+  /** The texts that repeat across hops and that state keeps, shared (see StringPool). */
+  private shareStrings(hop: HopEvent): HopEvent {
+    const { credential, source, destination } = hop;
+    credential.id = this.strings.of(credential.id);
+    if (source.workload !== undefined) source.workload = this.strings.of(source.workload);
+    if (source.agent !== undefined) source.agent = this.strings.of(source.agent);
+    destination.service = this.strings.of(destination.service);
+    return hop;
   }
 
   /** The ingest stages' watermarks move this one (UpstreamWatermarks). */
