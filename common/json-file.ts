@@ -78,14 +78,10 @@ function parseElements(bytes: Buffer, ranges: Array<[number, number]>, maxPiece:
 function elementRanges(bytes: Buffer, from: number, to: number): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   let depth = 0;
-  let inString = false;
   let start = from;
   for (let index = from; index < to; index++) {
     const byte = bytes[index]!;
-    if (inString) {
-      if (byte === backslash) index++;
-      else if (byte === quote) inString = false;
-    } else if (byte === quote) inString = true;
+    if (byte === quote) index = closingQuote(bytes, index, to);
     else if (byte === openBrace || byte === openBracket) depth++;
     else if (byte === closeBrace || byte === closeBracket) {
       if (--depth < 0) throw new SyntaxError(`unbalanced JSON at byte ${index}`);
@@ -95,7 +91,7 @@ function elementRanges(bytes: Buffer, from: number, to: number): Array<[number, 
       start = index + 1;
     }
   }
-  if (inString || depth !== 0) throw new SyntaxError('JSON ends inside a string or a container');
+  if (depth !== 0) throw new SyntaxError('JSON ends inside a container');
   if (!blank(bytes, start, to)) ranges.push([start, to]);
   else if (ranges.length > 0) throw new SyntaxError(`an empty element at byte ${to}`);
   return ranges;
@@ -103,16 +99,22 @@ function elementRanges(bytes: Buffer, from: number, to: number): Array<[number, 
 
 /** The colon after an object member's key (which is a string: no colon inside counts). */
 function keyEnd(bytes: Buffer, from: number, to: number): number {
-  let inString = false;
   for (let index = from; index < to; index++) {
     const byte = bytes[index]!;
-    if (inString) {
-      if (byte === backslash) index++;
-      else if (byte === quote) inString = false;
-    } else if (byte === quote) inString = true;
+    if (byte === quote) index = closingQuote(bytes, index, to);
     else if (byte === colon) return index;
   }
   throw new SyntaxError(`an object member without a colon at byte ${from}`);
+}
+
+/** The quote that closes the string opening at `from`. */
+function closingQuote(bytes: Buffer, from: number, to: number): number {
+  for (let index = from + 1; index < to; index++) {
+    const byte = bytes[index]!;
+    if (byte === backslash) index++;
+    else if (byte === quote) return index;
+  }
+  throw new SyntaxError(`JSON ends inside the string at byte ${from}`);
 }
 
 function blank(bytes: Buffer, from: number, to: number): boolean {
