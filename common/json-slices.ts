@@ -86,7 +86,7 @@ export async function writeJsonInSlices(
 /** Yields whenever the writer is due to pause. */
 function* writeValue(value: unknown, depth: number, out: Slices): Generator<void> {
   if (value instanceof JsonList) {
-    yield* writeList(value, depth, out);
+    yield* writeList(value, out);
     return;
   }
   if (depth >= wholeDepth || typeof value !== 'object' || value === null || hasToJson(value)) {
@@ -95,7 +95,7 @@ function* writeValue(value: unknown, depth: number, out: Slices): Generator<void
     return;
   }
   if (Array.isArray(value)) {
-    yield* writeList(value, depth, out);
+    yield* writeList(value, out);
     return;
   }
   out.add('{');
@@ -113,7 +113,7 @@ function* writeValue(value: unknown, depth: number, out: Slices): Generator<void
  * A list's elements are small: they are stringified a batch at a time (one JSON.stringify for many
  * is about twice as fast as one each), a nested JsonList on its own.
  */
-function* writeList(list: Iterable<unknown>, depth: number, out: Slices): Generator<void> {
+function* writeList(list: Iterable<unknown>, out: Slices): Generator<void> {
   out.add('[');
   let batch: unknown[] = [];
   let first = true;
@@ -131,7 +131,7 @@ function* writeList(list: Iterable<unknown>, depth: number, out: Slices): Genera
     if (element instanceof JsonList) {
       writeBatch();
       separate();
-      yield* writeList(element, depth + 1, out);
+      yield* writeList(element, out);
       continue;
     }
     batch.push(element);

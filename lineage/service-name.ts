@@ -1,3 +1,5 @@
+import { BoundedMemo } from '../common/bounded-memo.js';
+
 const spiffePrefix = 'spiffe://';
 const spiffeServiceAccount = /\/sa\/([^/]+)$/;
 const envoyCluster = /^(?:inbound|outbound)\|[^|]*\|[^|]*\|(.+)$/;
@@ -25,18 +27,8 @@ export function serviceName(raw: string): string {
 }
 
 /** `serviceName` with a bounded memo: the same few hundred names come back on every hop. */
-export class ServiceNames {
-  private readonly known = new Map<string, string>();
-
-  constructor(private readonly limit = 10_000) {}
-
-  of(raw: string): string {
-    let name = this.known.get(raw);
-    if (name === undefined) {
-      name = serviceName(raw);
-      if (this.known.size >= this.limit) this.known.clear();
-      this.known.set(raw, name);
-    }
-    return name;
+export class ServiceNames extends BoundedMemo<string> {
+  constructor(limit = 10_000) {
+    super(serviceName, limit);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { BoundedMemo } from '../common/bounded-memo.js';
 import type { JsonOut } from '../common/json-slices.js';
-import { StringPool } from '../common/string-pool.js';
 import { firstIssue } from '../common/zod.js';
 import type { DetectorsConfig } from '../detectors/config.js';
 import { detectorNames, detectorRegistry } from '../detectors/index.js';
@@ -108,7 +108,11 @@ class Engine implements DetectionEngine {
   /** Lineage stage: what its hops are tagged with (kept across restarts). */
   private readonly stageId: string;
   private readonly upstreams: UpstreamWatermarks;
-  private readonly strings = new StringPool();
+  /**
+   * One string object per distinct text among the recent ones: each decoded record brings new copies
+   * of its credential, workload and service, and trace state would keep one per hop.
+   */
+  private readonly strings = new BoundedMemo((text: string) => text, 100_000);
   private eventsObserved = 0;
   private lateEvents = 0;
   private readonly findingsByDetector = zeroPerDetector();
@@ -161,7 +165,7 @@ class Engine implements DetectionEngine {
     if (next > this.watermark) this.moveWatermark(next);
   }
 
-  /** The texts that repeat across hops and that state keeps, shared (see StringPool). */
+  /** The texts that repeat across hops and that state keeps, shared (see `strings`). */
   private shareStrings(hop: HopEvent): HopEvent {
     const { credential, source, destination } = hop;
     credential.id = this.strings.of(credential.id);

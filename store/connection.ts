@@ -29,8 +29,12 @@ export type RawInsert = (params: {
   settings?: Record<string, string | number | boolean>;
 }) => Promise<unknown>;
 
+/** How hops are encoded for this connection's inserts: RowBinary where the raw insert takes it (chDB's). */
+export type HopFormat = 'RowBinary' | 'JSONCompactEachRow';
+
 export type StoreConnection = {
   client: ClickHouseClient;
+  hopFormat: HopFormat;
   /** The embedded engine's raw insert; absent for a server, which the client reaches over HTTP. */
   rawInsert?: RawInsert;
   target: StoreTarget;
@@ -91,7 +95,7 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
         throw failure;
       }
     };
-    return { client, rawInsert, target: 'chdb', location: path };
+    return { client, hopFormat: 'RowBinary', rawInsert, target: 'chdb', location: path };
   }
   const url = new URL(store.url);
   const location = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
@@ -103,7 +107,7 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     application: 'hopwatch',
     log: quiet,
   });
-  return { client, target: 'server', location };
+  return { client, hopFormat: 'JSONCompactEachRow', target: 'server', location };
 }
 
 /** chDB prints the engine's own reason (e.g. "Cannot lock file …/status") to stderr; the error only says it failed. */

@@ -36,7 +36,7 @@ class ClickHouseStore implements HopwatchStore {
       schema.tables,
       config.store,
       logger,
-      connection.rawInsert === undefined ? 'JSONCompactEachRow' : 'RowBinary',
+      connection.hopFormat,
     );
     this.reader = new ClickHouseStoreReader(connection.client, schema.tables);
   }

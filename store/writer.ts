@@ -5,8 +5,9 @@ import { backoffDelayMs } from '../common/backoff.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { CoalescedRuns } from '../common/serial.js';
+import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { StoreConfig } from './config.js';
-import type { StoreConnection } from './connection.js';
+import type { HopFormat, StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
 import { RowBinaryEncoder } from './row-binary.js';
 import { KeyedRows, OrderedRows, type RowFormat, type RowQueue } from './row-queue.js';
@@ -98,8 +99,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private readonly incidents: KeyedRows;
   private readonly hops: OrderedRows;
   private readonly deadLetters: OrderedRows;
-  /** Hops go in RowBinary where the insert takes it (chDB's own), else as JSON arrays. */
-  private readonly binaryHops: RowBinaryEncoder | null;
+  private readonly encodeHop: (hop: ResolvedHop) => Buffer;
   private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
@@ -118,13 +118,14 @@ export class BufferedStoreWriter implements StoreWriter {
     tables: StoreTables,
     private readonly settings: WriterSettings,
     private readonly logger: Logger,
-    hopFormat: 'RowBinary' | 'JSONCompactEachRow' = 'JSONCompactEachRow',
+    hopFormat: HopFormat = 'JSONCompactEachRow',
   ) {
     this.findings = new KeyedRows(tables.findings, objects);
     this.incidents = new KeyedRows(tables.incidents, objects);
     this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
     this.deadLetters = new OrderedRows(tables.deadLetters, objects);
-    this.binaryHops = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopInsertTypes) : null;
+    const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopInsertTypes) : null;
+    this.encodeHop = (hop) => (binary === null ? jsonRow(hopRow(hop)) : binary.row(hopRow(hop)));
   }
 
   async write(batch: StoreBatch): Promise<void> {
@@ -194,7 +195,7 @@ export class BufferedStoreWriter implements StoreWriter {
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
       if (hop.ts < keptFrom) this.pastRetention++;
-      else this.hops.push(this.binaryHops?.row(hopRow(hop)) ?? jsonRow(hopRow(hop)));
+      else this.hops.push(this.encodeHop(hop));
     }
     for (const letter of batch.deadLetters ?? []) {
       this.deadLetters.push(jsonRow(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
