@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type InputLine, readLines } from './lines.js';
+import { type InputLine, readLineBatches, readLines } from './lines.js';
 
 async function collect(
   chunks: Array<string | Buffer>,
@@ -55,5 +55,15 @@ describe('reading lines from a stream', () => {
   it('drops a UTF-8 byte-order mark at the start', async () => {
     const lines = await collect([Buffer.from('\uFEFFfirst\nsecond\n')]);
     expect(lines.map((entry) => entry.line)).toEqual(['first', 'second']);
+  });
+});
+
+describe('reading lines a chunk at a time', () => {
+  it('hands over the lines each chunk completes together, numbered across chunks', async () => {
+    const batches: string[][] = [];
+    const chunks = ['a\nb\nc', 'd\r\ne\n', 'no newline yet', '\n'];
+    for await (const lines of readLineBatches(Readable.from(chunks), { maxLineBytes: 1024 }))
+      batches.push(lines.map(({ line, lineNumber }) => `${lineNumber}:${line}`));
+    expect(batches).toEqual([['1:a', '2:b'], ['3:cd', '4:e'], ['5:no newline yet']]);
   });
 });

@@ -17,65 +17,91 @@ const carriageReturn = 13;
 const byteOrderMark = '\uFEFF';
 
 function decode(pieces: Buffer[], length: number): string {
-  let bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
-  if (length > 0 && bytes[length - 1] === carriageReturn) bytes = bytes.subarray(0, length - 1);
-  return bytes.toString('utf8');
+  const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
+  return decodeRange(bytes, 0, length);
+}
+
+/** The line in bytes [start, end) without its CR: decoded in place, with no Buffer made for it. */
+function decodeRange(bytes: Buffer, start: number, end: number): string {
+  const stop = end > start && bytes[end - 1] === carriageReturn ? end - 1 : end;
+  return bytes.toString('utf8', start, stop);
 }
 
 /**
  * The lines of a byte stream (a file, stdin, a request body), read chunk by chunk: LF or CRLF
  * endings, a missing final newline, a UTF-8 byte-order mark at the start. Memory stays bounded by
- * `maxLineBytes` plus one chunk, whatever the size of the input.
+ * `maxLineBytes` plus one chunk, whatever the size of the input. The lines come a chunk's worth at a
+ * time: one await per chunk rather than per line, which a detect run over a large file feels.
  */
-export async function* readLines(input: Readable, options: LineReaderOptions): AsyncGenerator<InputLine> {
+export async function* readLineBatches(
+  input: Readable,
+  options: LineReaderOptions,
+): AsyncGenerator<InputLine[]> {
   const { file, maxLineBytes } = options;
   let pieces: Buffer[] = [];
   let length = 0;
   let overflow = 0;
   let lineNumber = 0;
-  const finish = (): InputLine => {
+  const entry = (line: string, overflowBytes?: number): InputLine => {
     lineNumber++;
-    const entry: InputLine =
-      overflow > 0
-        ? { line: '', lineNumber, overflowBytes: overflow + length }
-        : { line: decode(pieces, length), lineNumber };
-    if (file !== undefined) entry.file = file;
-    if (lineNumber === 1 && entry.line.startsWith(byteOrderMark)) entry.line = entry.line.slice(1);
+    const made: InputLine =
+      overflowBytes === undefined ? { line, lineNumber } : { line: '', lineNumber, overflowBytes };
+    if (file !== undefined) made.file = file;
+    if (lineNumber === 1 && made.line.startsWith(byteOrderMark)) made.line = made.line.slice(1);
+    return made;
+  };
+  const finish = (): InputLine => {
+    const made = overflow > 0 ? entry('', overflow + length) : entry(decode(pieces, length));
     pieces = [];
     length = 0;
     overflow = 0;
-    return entry;
+    return made;
   };
   for await (const chunk of input) {
     const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const lines: InputLine[] = [];
     let start = 0;
     while (start < buffer.length) {
       const end = buffer.indexOf(newline, start);
-      const piece = buffer.subarray(start, end < 0 ? buffer.length : end);
-      if (overflow > 0 || length + piece.length > maxLineBytes) {
-        overflow += length + piece.length;
+      const stop = end < 0 ? buffer.length : end;
+      if (overflow > 0 || length + stop - start > maxLineBytes) {
+        overflow += length + stop - start;
         pieces = [];
         length = 0;
-      } else if (piece.length > 0) {
-        pieces.push(piece);
-        length += piece.length;
+      } else if (end >= 0 && length === 0) {
+        lines.push(entry(decodeRange(buffer, start, stop)));
+        start = end + 1;
+        continue;
+      } else if (stop > start) {
+        pieces.push(buffer.subarray(start, stop));
+        length += stop - start;
       }
       if (end < 0) break;
-      yield finish();
+      lines.push(finish());
       start = end + 1;
     }
+    if (lines.length > 0) yield lines;
   }
-  if (length > 0 || overflow > 0) yield finish();
+  if (length > 0 || overflow > 0) yield [finish()];
+}
+
+/** readLineBatches, one line at a time. */
+export async function* readLines(input: Readable, options: LineReaderOptions): AsyncGenerator<InputLine> {
+  for await (const lines of readLineBatches(input, options)) yield* lines;
 }
 
 const stdinName = '-';
 
-/** The lines of every file in turn, or of standard input when no file (or `-`) is named. */
-export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine> {
+/** Files are read a megabyte at a time: a 64 KB read per turn left a detect run waiting on the disk a sixth of its time. */
+const fileChunkBytes = 1024 * 1024;
+
+/** The lines of every file in turn, or of standard input when no file (or `-`) is named, a chunk's worth at a time. */
+export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine[]> {
   for (const file of files.length === 0 ? [stdinName] : files) {
-    const stream = file === stdinName ? process.stdin : createReadStream(file);
+    const stream =
+      file === stdinName ? process.stdin : createReadStream(file, { highWaterMark: fileChunkBytes });
     const name = file === stdinName ? undefined : file;
-    yield* readLines(stream, {
+    yield* readLineBatches(stream, {
       maxLineBytes: defaultMaxRecordBytes,
       ...(name === undefined ? {} : { file: name }),
     });

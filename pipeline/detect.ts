@@ -45,10 +45,12 @@ export async function detectFiles(
     }
     batch = [];
   };
-  for await (const input of inputLines(files)) {
-    if (input.overflowBytes === undefined && input.line.trim().length === 0) continue;
-    batch.push(input);
-    if (batch.length >= batchLines) await submit();
+  for await (const lines of inputLines(files)) {
+    for (const input of lines) {
+      if (input.overflowBytes === undefined && input.line.trim().length === 0) continue;
+      batch.push(input);
+      if (batch.length >= batchLines) await submit();
+    }
   }
   await submit();
   await lane.drain();
