@@ -92,7 +92,11 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       return;
     }
     window.calls++;
-    window.destinations = countBounded(window.destinations, destinationKey(hop), destinationsTracked);
+    window.destinations = countBounded(
+      window.destinations,
+      this.context.intern(destinationKey(hop)),
+      destinationsTracked,
+    );
     const deepest = window.deepest;
     if (
       deepest === null ||

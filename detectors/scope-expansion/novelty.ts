@@ -67,7 +67,8 @@ export class NoveltyTracker {
       }
     } else if (window.seen.size < destinationsPerWindow) {
       const first = { ts: hop.ts, id: hop.id };
-      window.seen.set(destination, { calls: 1, first, traceId: hop.traceId ?? null, mutating });
+      const entry = { calls: 1, first, traceId: hop.traceId ?? null, mutating };
+      window.seen.set(this.context.intern(destination), entry);
     }
   }
 
