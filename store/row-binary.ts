@@ -20,11 +20,11 @@ export class RowBinaryEncoder {
     this.writers = types.map(valueWriter);
   }
 
-  /** One row, values in column order, as its own bytes. */
-  row(values: readonly unknown[]): Buffer {
+  /** One row, values in column order: a view of the encoder's buffer, valid until the next row. */
+  row(values: readonly unknown[]): Uint8Array {
     this.position = 0;
     for (let index = 0; index < this.writers.length; index++) this.writers[index]!(this, values[index]);
-    return Buffer.from(this.buffer.subarray(0, this.position));
+    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.position);
   }
 
   byte(value: number): void {

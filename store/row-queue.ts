@@ -3,8 +3,11 @@ export type RowFormat =
   | { format: 'JSONEachRow' }
   | { format: 'JSONCompactEachRow' | 'RowBinary'; columns: readonly string[] };
 
-/** The head of a queue, taken for one INSERT; `written()` removes it once the store has it. */
-export type TakenRows = { rows: readonly Buffer[]; written(): void };
+/**
+ * The head of a queue, taken for one INSERT: its bytes, in one or more pieces (an INSERT's body is
+ * their concatenation); `written()` removes it once the store has it.
+ */
+export type TakenRows = { rows: readonly Buffer[]; count: number; written(): void };
 
 /** Rows waiting for one table, each already encoded in `format` (a JSON row with its newline): an INSERT's body is their concatenation. */
 export interface RowQueue {
@@ -14,26 +17,78 @@ export interface RowQueue {
   take(count: number): TakenRows;
 }
 
-/** Rows in arrival order. Writers only append, so a written head is still the head when it is removed. */
+/** Rows are packed into chunks of this size (a longer row gets a chunk of its own). */
+const chunkBytes = 256 * 1024;
+
+/** Consecutive rows in one buffer: `ends[i]` is where row i ends; rows before `head` are written. */
+type Chunk = { bytes: Buffer; used: number; ends: number[]; head: number };
+
+/**
+ * Rows in arrival order, their bytes copied into shared chunks: no object per waiting row (tens of
+ * thousands wait at a time, long enough to outlive the young generation), and an INSERT's body is a
+ * few slices. Writers only append, so a written head is still the head when it is removed.
+ */
 export class OrderedRows implements RowQueue {
-  private rows: Buffer[] = [];
+  private chunks: Chunk[] = [];
+  private count = 0;
 
   constructor(
     readonly table: string,
     readonly format: RowFormat,
   ) {}
 
-  push(row: Buffer): void {
-    this.rows.push(row);
+  /** Copies the row's bytes (a string as UTF-8): the caller may reuse what it passed. */
+  push(row: Uint8Array | string): void {
+    const length = typeof row === 'string' ? Buffer.byteLength(row) : row.length;
+    const chunk = this.chunkWithRoom(length);
+    if (typeof row === 'string') chunk.bytes.write(row, chunk.used);
+    else chunk.bytes.set(row, chunk.used);
+    chunk.used += length;
+    chunk.ends.push(chunk.used);
+    this.count++;
   }
 
   size(): number {
-    return this.rows.length;
+    return this.count;
   }
 
   take(count: number): TakenRows {
-    const rows = this.rows.slice(0, count);
-    return { rows, written: () => this.rows.splice(0, rows.length) };
+    const rows: Buffer[] = [];
+    const taken: Array<[Chunk, number]> = [];
+    let left = count;
+    for (const chunk of this.chunks) {
+      if (left === 0) break;
+      const rowsHere = Math.min(left, chunk.ends.length - chunk.head);
+      if (rowsHere === 0) continue;
+      const from = chunk.head === 0 ? 0 : chunk.ends[chunk.head - 1]!;
+      rows.push(chunk.bytes.subarray(from, chunk.ends[chunk.head + rowsHere - 1]));
+      taken.push([chunk, rowsHere]);
+      left -= rowsHere;
+    }
+    return { rows, count: count - left, written: () => this.remove(taken) };
+  }
+
+  private remove(taken: ReadonlyArray<[Chunk, number]>): void {
+    for (const [chunk, rows] of taken) {
+      chunk.head += rows;
+      this.count -= rows;
+    }
+    const last = this.chunks[this.chunks.length - 1];
+    this.chunks = this.chunks.filter((chunk) => chunk.head < chunk.ends.length || chunk === last);
+    // The chunk still appended to, once emptied, starts over: its bytes were written.
+    if (last !== undefined && last.head === last.ends.length) {
+      last.used = 0;
+      last.ends = [];
+      last.head = 0;
+    }
+  }
+
+  private chunkWithRoom(length: number): Chunk {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last !== undefined && last.used + length <= last.bytes.length) return last;
+    const chunk = { bytes: Buffer.allocUnsafe(Math.max(chunkBytes, length)), used: 0, ends: [], head: 0 };
+    this.chunks.push(chunk);
+    return chunk;
   }
 }
 
@@ -65,6 +120,7 @@ export class KeyedRows implements RowQueue {
     }
     return {
       rows: taken.map(([, row]) => row),
+      count: taken.length,
       written: () => {
         for (const [key, row] of taken) if (this.rows.get(key) === row) this.rows.delete(key);
       },

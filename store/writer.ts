@@ -10,7 +10,7 @@ import type { StoreConfig } from './config.js';
 import type { HopFormat, StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
 import { RowBinaryEncoder } from './row-binary.js';
-import { KeyedRows, OrderedRows, type RowFormat, type RowQueue } from './row-queue.js';
+import { KeyedRows, OrderedRows, type RowFormat, type RowQueue, type TakenRows } from './row-queue.js';
 import { deadLetterRow, hopInsertColumns, hopInsertTypes, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
@@ -77,7 +77,8 @@ export type WriterSettings = Pick<
 const dayMs = 86_400_000;
 
 const objects: RowFormat = { format: 'JSONEachRow' };
-const jsonRow = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value)}\n`);
+const jsonLine = (value: unknown): string => `${JSON.stringify(value)}\n`;
+const jsonRow = (value: unknown): Buffer => Buffer.from(jsonLine(value));
 
 /**
  * Buffers rows per table, encoded as they come (bytes per row, cheaper to hold than the objects, and
@@ -99,7 +100,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private readonly incidents: KeyedRows;
   private readonly hops: OrderedRows;
   private readonly deadLetters: OrderedRows;
-  private readonly encodeHop: (hop: ResolvedHop) => Buffer;
+  private readonly encodeHop: (hop: ResolvedHop) => Uint8Array | string;
   private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
@@ -125,7 +126,7 @@ export class BufferedStoreWriter implements StoreWriter {
     this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
     this.deadLetters = new OrderedRows(tables.deadLetters, objects);
     const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopInsertTypes) : null;
-    this.encodeHop = (hop) => (binary === null ? jsonRow(hopRow(hop)) : binary.row(hopRow(hop)));
+    this.encodeHop = (hop) => (binary === null ? jsonLine(hopRow(hop)) : binary.row(hopRow(hop)));
   }
 
   async write(batch: StoreBatch): Promise<void> {
@@ -198,7 +199,7 @@ export class BufferedStoreWriter implements StoreWriter {
       else this.hops.push(this.encodeHop(hop));
     }
     for (const letter of batch.deadLetters ?? []) {
-      this.deadLetters.push(jsonRow(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
+      this.deadLetters.push(jsonLine(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
     }
   }
 
@@ -216,7 +217,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private async drainQueue(queue: RowQueue): Promise<void> {
     while (queue.size() > 0) {
       const taken = queue.take(this.settings.batchMaxRows);
-      await this.insertWithRetry(queue, taken.rows);
+      await this.insertWithRetry(queue, taken);
       taken.written();
     }
   }
@@ -235,7 +236,7 @@ export class BufferedStoreWriter implements StoreWriter {
     if (this.pending() > 0 && !this.closed) this.schedule(this.settings.batchMaxDelayMs);
   }
 
-  private async insertWithRetry({ table, format }: RowQueue, rows: readonly Buffer[]): Promise<void> {
+  private async insertWithRetry({ table, format }: RowQueue, { rows, count }: TakenRows): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.insert(table, rows, format);
@@ -247,7 +248,7 @@ export class BufferedStoreWriter implements StoreWriter {
         this.reachable = false;
         if (!isTransient(error) || attempt >= this.settings.retryMaxAttempts) {
           throw new StoreUnavailableError(
-            `could not write ${rows.length} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
+            `could not write ${count} rows to ${table} after ${attempt} attempt(s): ${describeError(error)}; ` +
               `${this.pending()} rows stay buffered`,
             { cause: error },
           );
