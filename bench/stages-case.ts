@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { normalizeRecord } from '../ingest/normalize.js';
 import { hopMessages } from '../ingest/topic-messages.js';
@@ -9,13 +6,8 @@ import { configSchema } from '../pipeline/config.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import { byteChunks } from '../pipeline/sinks/topic.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
-import {
-  freePort,
-  type HopwatchProcess,
-  spawnHopwatch,
-  waitUntilHealthy,
-} from '../test/helpers/api-process.js';
 import type { Backlog } from './backlog.js';
+import { type BenchInstance, metricTotal, startInstance, stopInstance } from './hopwatch-process.js';
 import { progress } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 import { SustainedRate } from './sustained.js';
@@ -44,34 +36,16 @@ function resolvedHops(backlog: Backlog, records: number): ResolvedHop[] {
 /** `count` `hopwatch run --role detect` processes on one hops topic; hops/s taken over the steady middle. */
 async function detectInstances(brokers: string[], hopsTopic: string, total: number, count: number) {
   const groupId = `bench-detect-${randomUUID().slice(0, 8)}`;
-  const instances: Array<{ dir: string; process: HopwatchProcess; baseUrl: string }> = [];
+  const instances: BenchInstance[] = [];
   for (let index = 0; index < count; index++) {
-    const dir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-detect-'));
-    const config = join(dir, 'hopwatch.yaml');
     const kafka = { brokers, groupId, hopsTopic, findingsTopic: `${hopsTopic}.findings-${groupId}` };
-    writeFileSync(
-      config,
-      JSON.stringify({ roles: ['detect'], kafka: { ...kafka, deadLetterTopic: `${hopsTopic}.dead` } }),
-    );
-    const port = await freePort();
-    const process = spawnHopwatch(['run', '-c', config], {
-      HOPWATCH_PORT: String(port),
-      HOPWATCH_DATA_DIR: dir,
-      HOPWATCH_LOG_LEVEL: 'warn',
-    });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitUntilHealthy(process, baseUrl);
-    instances.push({ dir, process, baseUrl });
+    const config = { roles: ['detect'], kafka: { ...kafka, deadLetterTopic: `${hopsTopic}.dead` } };
+    instances.push(await startInstance(config, 'detect'));
   }
   const taken = async () => {
     let sum = 0;
-    for (const { baseUrl } of instances) {
-      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-      const line = metrics
-        .split('\n')
-        .find((text) => text.startsWith('hopwatch_records_received_total{source="kafka-detect"}'));
-      sum += line === undefined ? 0 : Number(line.split(' ').pop());
-    }
+    for (const instance of instances)
+      sum += await metricTotal(instance, 'hopwatch_records_received_total{source="kafka-detect"}');
     return sum;
   };
   const rate = new SustainedRate();
@@ -82,11 +56,7 @@ async function detectInstances(brokers: string[], hopsTopic: string, total: numb
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   rate.add(total);
-  for (const { process, dir } of instances) {
-    process.child.kill('SIGTERM');
-    await process.exited;
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const instance of instances) await stopInstance(instance);
   return rate.perSecond().records;
 }
 
