@@ -30,7 +30,6 @@ export type DetectorBuild = {
   overrides: ReadonlyArray<{ match: string } & Readonly<Record<string, unknown>>>;
   shared: SharedDetectorSettings;
   rootAnchors: RootAnchors;
-  intern: (text: string) => string;
   now: () => number;
   snapshot?: unknown;
 };
@@ -69,7 +68,7 @@ export function detectorComponent<Key extends string, Fields extends z.ZodRawSha
     configKey: spec.configKey,
     configSchema,
     overrideSchema,
-    build({ sections, overrides, shared, rootAnchors, intern, now, snapshot }) {
+    build({ sections, overrides, shared, rootAnchors, now, snapshot }) {
       // The top-level schema parsed this section with `configSchema`, so it has this shape.
       const section = sections[spec.configKey] as Section;
       const patches = overrides.flatMap(({ match, [spec.configKey]: patch }) =>
@@ -77,7 +76,7 @@ export function detectorComponent<Key extends string, Fields extends z.ZodRawSha
       );
       const settings = new PerCredentialSettings(section, patches, mergeSection);
       const settingsFor = (id: string) => settings.for(id);
-      const detector = spec.create({ config: section, shared, rootAnchors, intern, now, settingsFor });
+      const detector = spec.create({ config: section, shared, rootAnchors, now, settingsFor });
       if (snapshot !== undefined) detector.restore(readSnapshot(spec.name, spec.snapshotSchema, snapshot));
       return detector;
     },

@@ -44,11 +44,6 @@ export type DetectorContext<Section> = {
   shared: SharedDetectorSettings;
   /** Where each root action started, one for every detector (see RootAnchors.require). */
   rootAnchors: RootAnchors;
-  /**
-   * One string object per distinct text among the engine's recent ones: a key built per hop (a call,
-   * a destination) that state keeps is kept once, however many windows count it.
-   */
-  intern: (text: string) => string;
   /** Stamps `detectedAt`; injected so that tests and replays control it. */
   now: () => number;
 };

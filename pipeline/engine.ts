@@ -138,7 +138,6 @@ class Engine implements DetectionEngine {
       overrides: detectors.overrides,
       shared: { maxTrackedKeys: detectors.maxTrackedKeys, maxSamples: detectors.maxSamples },
       rootAnchors: this.rootAnchors,
-      intern: (text: string) => this.strings.of(text),
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));

@@ -92,11 +92,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       return;
     }
     window.calls++;
-    window.destinations = countBounded(
-      window.destinations,
-      this.context.intern(destinationKey(hop)),
-      destinationsTracked,
-    );
+    window.destinations = countBounded(window.destinations, destinationKey(hop), destinationsTracked);
     const deepest = window.deepest;
     if (
       deepest === null ||

@@ -80,7 +80,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     const action = this.anchors.windowOf(this.windows, hop, config.windowMs);
     if (action === undefined) return;
     const { window } = action;
-    window.calls = countBounded(window.calls, this.context.intern(callKey(hop)), callsTracked);
+    window.calls = countBounded(window.calls, callKey(hop), callsTracked);
     const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     if (repeated !== undefined) {
       window.cycleHops++;

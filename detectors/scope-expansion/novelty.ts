@@ -67,8 +67,7 @@ export class NoveltyTracker {
       }
     } else if (window.seen.size < destinationsPerWindow) {
       const first = { ts: hop.ts, id: hop.id };
-      const entry = { calls: 1, first, traceId: hop.traceId ?? null, mutating };
-      window.seen.set(this.context.intern(destination), entry);
+      window.seen.set(destination, { calls: 1, first, traceId: hop.traceId ?? null, mutating });
     }
   }
 
