@@ -31,19 +31,6 @@ export async function startInstance(config: Record<string, unknown>, name: strin
   return { dir, process, baseUrl };
 }
 
-/** The sum of a series' samples on /metrics: `name` (every label set) or `name{labels}` (that one). */
-export async function metricTotal({ baseUrl }: BenchInstance, series: string): Promise<number> {
-  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-  const labelled = series.includes('{');
-  let sum = 0;
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith(series)) continue;
-    const next = line[series.length];
-    if (labelled ? next === ' ' : next === ' ' || next === '{') sum += Number(line.split(' ').pop());
-  }
-  return sum;
-}
-
 /** SIGTERM (the process drains and checkpoints), then its data directory goes. */
 export async function stopInstance({ process, dir }: BenchInstance): Promise<void> {
   process.child.kill('SIGTERM');

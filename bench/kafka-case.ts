@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { metricTotal } from '../test/helpers/api-process.js';
 import type { Backlog } from './backlog.js';
-import { metricTotal, startInstance, stopInstance } from './hopwatch-process.js';
+import { startInstance, stopInstance } from './hopwatch-process.js';
 import { progress } from './measure.js';
 import { produceBacklog } from './produce.js';
 import { type CaseResult, caseResult } from './results.js';
@@ -68,8 +69,8 @@ async function hopwatchConsumer(brokers: string[], topic: string, total: number,
   const deadline = Date.now() + capSeconds * 1000;
   let reported = 0;
   for (;;) {
-    const done = await metricTotal(instance, 'hopwatch_records_received_total{source="kafka"}');
-    rate.add(done, await metricTotal(instance, 'hopwatch_events_ingested_total'));
+    const done = await metricTotal(instance.baseUrl, 'hopwatch_records_received_total{source="kafka"}');
+    rate.add(done, await metricTotal(instance.baseUrl, 'hopwatch_events_ingested_total'));
     if (done - reported >= 200_000) {
       reported = done;
       progress(`hopwatch consumed ${done.toLocaleString('en-US')} records`);
@@ -77,9 +78,9 @@ async function hopwatchConsumer(brokers: string[], topic: string, total: number,
     if (done >= total || Date.now() > deadline) break;
     await sleep(250);
   }
-  const rejected = await metricTotal(instance, 'hopwatch_records_rejected_total');
+  const rejected = await metricTotal(instance.baseUrl, 'hopwatch_records_rejected_total');
   await until(
-    async () => (await metricTotal(instance, 'hopwatch_store_pending_rows')) === 0,
+    async () => (await metricTotal(instance.baseUrl, 'hopwatch_store_pending_rows')) === 0,
     120_000,
     'the store writes',
   );

@@ -6,8 +6,9 @@ import { configSchema } from '../pipeline/config.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import { byteChunks } from '../pipeline/sinks/topic.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import { metricTotal } from '../test/helpers/api-process.js';
 import type { Backlog } from './backlog.js';
-import { type BenchInstance, metricTotal, startInstance, stopInstance } from './hopwatch-process.js';
+import { type BenchInstance, startInstance, stopInstance } from './hopwatch-process.js';
 import { progress } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
 import { SustainedRate } from './sustained.js';
@@ -45,7 +46,7 @@ async function detectInstances(brokers: string[], hopsTopic: string, total: numb
   const taken = async () => {
     let sum = 0;
     for (const instance of instances)
-      sum += await metricTotal(instance, 'hopwatch_records_received_total{source="kafka-detect"}');
+      sum += await metricTotal(instance.baseUrl, 'hopwatch_records_received_total{source="kafka-detect"}');
     return sum;
   };
   const rate = new SustainedRate();

@@ -23,7 +23,8 @@ export type StoreTarget = 'chdb' | 'server';
  */
 export type RawInsert = (params: {
   table: string;
-  values: Buffer;
+  /** The payload in pieces, concatenated only where one buffer is needed (a text format's inline insert). */
+  values: readonly Uint8Array[];
   format: 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary';
   columns?: readonly string[];
   settings?: Record<string, string | number | boolean>;
@@ -76,7 +77,8 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     // Its errors are chDB's own; read back as the client's, so that the writer tells transient ones apart alike.
     const rawInsert: RawInsert = async ({ format, ...params }) => {
       try {
-        if (format !== 'RowBinary') return await chdb.chdb.rawInsert({ format, ...params });
+        if (format !== 'RowBinary')
+          return await chdb.chdb.rawInsert({ format, ...params, values: Buffer.concat(params.values) });
         inserts += 1;
         const file = join(scratch, `${inserts}.rowbinary`);
         await writeFile(file, params.values);

@@ -46,7 +46,7 @@ describe('RowBinary rows', () => {
     const encoder = new RowBinaryEncoder(columns.map(([, type]) => type));
     await rawInsert!({
       table: 'default.rb',
-      values: Buffer.concat(rows.map((row) => Buffer.from(encoder.row(row)))),
+      values: rows.map((row) => Buffer.from(encoder.row(row))),
       format: 'RowBinary',
       columns: columns.map(([name]) => name),
     });

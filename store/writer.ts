@@ -38,7 +38,7 @@ export function clickhouseInsert({
     return async (table, rows, format) => {
       await rawInsert({
         table,
-        values: Buffer.concat(rows),
+        values: rows,
         format: format.format,
         ...(format.format === 'JSONEachRow' ? {} : { columns: format.columns }),
         settings: insertSettings,
@@ -54,7 +54,7 @@ function clientInsert(client: ClickHouseClient): InsertTarget {
     const columns = format.format === 'JSONEachRow' ? '' : ` (${format.columns.join(', ')})`;
     const { stream } = await client.exec({
       query: `INSERT INTO ${table}${columns} FORMAT ${format.format}`,
-      values: Readable.from([Buffer.concat(rows)]),
+      values: Readable.from(rows),
       clickhouse_settings: insertSettings,
     });
     // An INSERT answers with an empty body; it is read so that the connection goes back to the pool.

@@ -94,3 +94,16 @@ export async function startRunProcess(
   await waitUntilHealthy(running, `http://127.0.0.1:${port}`);
   return running;
 }
+
+/** The sum of a series' samples on a process's /metrics: `name` (every label set) or `name{labels}` (that one); 0 if none. */
+export async function metricTotal(baseUrl: string, series: string): Promise<number> {
+  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  const labelled = series.includes('{');
+  let sum = 0;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(series)) continue;
+    const next = line[series.length];
+    if (labelled ? next === ' ' : next === ' ' || next === '{') sum += Number(line.split(' ').pop());
+  }
+  return sum;
+}

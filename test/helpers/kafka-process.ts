@@ -5,7 +5,13 @@ import type { Finding } from '../../schemas/finding.js';
 import type { Incident } from '../../schemas/incident.js';
 import { openStore } from '../../store/index.js';
 import { testKafkaBrokers } from '../kafka/test-brokers.js';
-import { freePort, type HopwatchProcess, spawnHopwatch, waitUntilHealthy } from './api-process.js';
+import {
+  freePort,
+  type HopwatchProcess,
+  metricTotal,
+  spawnHopwatch,
+  waitUntilHealthy,
+} from './api-process.js';
 import { kafkaClient, queryRows, silent, testConfig, waitUntil } from './kafka-ingest.js';
 
 /** Writes a hopwatch.yaml (JSON is YAML) into `dir` and returns its path. */
@@ -77,13 +83,9 @@ export async function startHopwatchRun(
   return { process, baseUrl };
 }
 
-/** A sample of the process's /metrics: the line that starts with `series` (name and labels), 0 if none. */
-export async function metricValue({ baseUrl }: RunningHopwatch, series: string): Promise<number> {
-  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = metrics
-    .split('\n')
-    .find((text) => text.startsWith(`${series} `) || text.startsWith(`${series}{`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
+/** A series of the process's /metrics (see metricTotal). */
+export function metricValue({ baseUrl }: RunningHopwatch, series: string): Promise<number> {
+  return metricTotal(baseUrl, series);
 }
 
 /** hopwatch_consumer_lag by partition, as the process exports it. */
