@@ -22,7 +22,15 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import {
+  addToSample,
+  noSample,
+  type Sample,
+  type Sampled,
+  sampleEntries,
+  sampleFrom,
+  sampleIds,
+} from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
@@ -49,7 +57,7 @@ type FanoutWindow = {
   inferredEdges: number;
   partialHops: number;
   late: number;
-  sample: readonly Sampled[];
+  sample: Sample;
 };
 
 const newWindow = (): FanoutWindow => ({
@@ -123,6 +131,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       windows: this.windows.snapshot((window) => ({
         ...window,
         destinations: countEntries(window.destinations),
+        sample: sampleEntries(window.sample),
       })),
       history: this.history.snapshot((history) => history),
     };
@@ -132,6 +141,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     this.windows.restore(snapshot.windows, (saved) => ({
       ...saved,
       destinations: countsFrom(saved.destinations),
+      sample: sampleFrom(saved.sample),
     }));
     // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
     if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);

@@ -11,7 +11,7 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { RateConfig } from './config.js';
@@ -25,8 +25,8 @@ type AuthWindow = {
   statuses: KeyCounts;
   targets: KeyCounts;
   origins: KeyCounts;
-  traces: readonly Sampled[];
-  sample: readonly Sampled[];
+  traces: Sample;
+  sample: Sample;
   late: number;
 };
 
@@ -100,6 +100,8 @@ export class AuthFailureBursts {
         statuses: countEntries(window.statuses),
         targets: countEntries(window.targets),
         origins: countEntries(window.origins),
+        traces: sampleEntries(window.traces),
+        sample: sampleEntries(window.sample),
       })),
       suppressed: this.suppressedUntil.snapshot((until) => until),
     };
@@ -111,6 +113,8 @@ export class AuthFailureBursts {
       statuses: countsFrom(saved.statuses),
       targets: countsFrom(saved.targets),
       origins: countsFrom(saved.origins),
+      traces: sampleFrom(saved.traces),
+      sample: sampleFrom(saved.sample),
     }));
     this.suppressedUntil.restore(snapshot.suppressed, (until) => until);
   }

@@ -13,7 +13,7 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
@@ -31,8 +31,8 @@ type RateWindow = {
   requests: number;
   /** For an origin: the hop credentials used; for a credential: the origins it served. */
   related: KeyCounts;
-  traces: readonly Sampled[];
-  sample: readonly Sampled[];
+  traces: Sample;
+  sample: Sample;
   late: number;
 };
 
@@ -96,14 +96,24 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
 
   snapshot(): JsonOut<RateSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, related: countEntries(window.related) })),
+      windows: this.windows.snapshot((window) => ({
+        ...window,
+        related: countEntries(window.related),
+        traces: sampleEntries(window.traces),
+        sample: sampleEntries(window.sample),
+      })),
       history: this.history.snapshot((history) => history),
       auth: this.auth.snapshot(),
     };
   }
 
   restore(snapshot: RateSnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, related: countsFrom(saved.related) }));
+    this.windows.restore(snapshot.windows, (saved) => ({
+      ...saved,
+      related: countsFrom(saved.related),
+      traces: sampleFrom(saved.traces),
+      sample: sampleFrom(saved.sample),
+    }));
     this.history.restore(snapshot.history, (history) => history);
     this.auth.restore(snapshot.auth);
   }

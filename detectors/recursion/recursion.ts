@@ -22,7 +22,7 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
@@ -46,7 +46,7 @@ type RecursionWindow = {
   inferredEdges: number;
   partialHops: number;
   late: number;
-  sample: readonly Sampled[];
+  sample: Sample;
 };
 
 const newWindow = (): RecursionWindow => ({
@@ -108,12 +108,20 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
 
   snapshot(): JsonOut<RecursionSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, calls: countEntries(window.calls) })),
+      windows: this.windows.snapshot((window) => ({
+        ...window,
+        calls: countEntries(window.calls),
+        sample: sampleEntries(window.sample),
+      })),
     };
   }
 
   restore(snapshot: RecursionSnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, calls: countsFrom(saved.calls) }));
+    this.windows.restore(snapshot.windows, (saved) => ({
+      ...saved,
+      calls: countsFrom(saved.calls),
+      sample: sampleFrom(saved.sample),
+    }));
     // Snapshots taken before the anchors were shared hold each detector's own: merged into the shared ones.
     if (snapshot.anchors !== undefined) this.anchors.restore(snapshot.anchors);
   }

@@ -15,7 +15,7 @@ import {
   topCounts,
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
-import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
@@ -40,7 +40,7 @@ type RuleWindow = {
   succeeded: number;
   inferredEdges: number;
   partialHops: number;
-  sample: readonly Sampled[];
+  sample: Sample;
 };
 
 type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWindow; write: RuleWindow };
@@ -289,11 +289,21 @@ function writeDraft(closed: ClosedWindow<ScopeWindow>, grant: RootGrant | undefi
 }
 
 function saveRule(rule: RuleWindow): JsonOut<SavedRule> {
-  return { ...rule, items: countEntries(rule.items), credentials: countEntries(rule.credentials) };
+  return {
+    ...rule,
+    items: countEntries(rule.items),
+    credentials: countEntries(rule.credentials),
+    sample: sampleEntries(rule.sample),
+  };
 }
 
 function loadRule(saved: SavedRule): RuleWindow {
-  return { ...saved, items: countsFrom(saved.items), credentials: countsFrom(saved.credentials) };
+  return {
+    ...saved,
+    items: countsFrom(saved.items),
+    credentials: countsFrom(saved.credentials),
+    sample: sampleFrom(saved.sample),
+  };
 }
 
 export const scopeExpansionDetector = detectorComponent({
