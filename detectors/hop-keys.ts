@@ -9,16 +9,16 @@ export function destinationKey(hop: ResolvedHop): string {
 
 /**
  * One kind of call: caller → destination, method and route (the path without its query string).
- * Windows keep these keys for a while: joined, a key is one flat string, where concatenation would
- * keep a chain of six pieces (and the whole path its route was cut from), about three times the bytes.
+ * Windows keep these keys a while: `toWellFormed` hands back the key as one flat string (V8 flattens
+ * it to scan it), where the template alone leaves a chain of six pieces that also holds the whole
+ * path its route was cut from, about 60 bytes more per key, and costs no more than the template.
  */
 export function callKey(hop: ResolvedHop): string {
-  const { service, tool, method, path, route } = hop.destination;
+  const { method, path, route } = hop.destination;
   const caller = hop.source.workload ?? hop.source.agent ?? hop.credential.id;
   const query = path.indexOf('?');
   const target = route ?? (query === -1 ? path : path.slice(0, query));
-  const destination = tool === undefined ? [service] : [service, ':', tool];
-  return [caller, ' → ', ...destination, ' ', method, ' ', target].join('');
+  return `${caller} → ${destinationKey(hop)} ${method} ${target}`.toWellFormed();
 }
 
 /** Key of one root action: the origin credential and the trace (NUL cannot occur in either). */

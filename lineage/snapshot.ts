@@ -4,7 +4,7 @@ import { JsonList, type JsonOut } from '../common/json-slices.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { pathStepSchema } from '../schemas/resolved-hop.js';
 import type { LineageResolver } from './resolver.js';
-import { type HopNode, TraceState } from './trace-state.js';
+import { endOf, type HopNode, TraceState } from './trace-state.js';
 
 const nodeRecordSchema = z.object({
   step: pathStepSchema,
@@ -105,7 +105,7 @@ function nodeRecord(node: HopNode): NodeRecord {
   return {
     step: node.step,
     ts: node.ts,
-    end: node.end,
+    end: endOf(node),
     spanId: node.spanId,
     service: node.service,
     caller: node.caller,
@@ -125,8 +125,10 @@ function rebuildTrace(record: TraceRecord): TraceState {
   const trace = new TraceState(record.traceId);
   const byId = new Map<string, HopNode>();
   for (const saved of record.nodes) {
+    const { end, ...kept } = saved;
     const node: HopNode = {
-      ...saved,
+      ...kept,
+      durationMs: end - saved.ts,
       spanId: saved.spanId,
       caller: saved.caller,
       parentId: saved.parentId,
