@@ -70,7 +70,9 @@ export function assessCount(
 }
 
 export function recordCount(history: CountHistory, count: number, size: number, ewmaAlpha: number): void {
-  if (history.counts.length < size) history.counts.push(count);
+  // Grown by concat, which copies to the exact length: push (and spread) reserve up to 16 slots more than a
+  // history holds, and histories are kept per key as long as the key is, most with a few counts.
+  if (history.counts.length < size) history.counts = history.counts.concat(count);
   else history.counts[history.next % size] = count;
   history.next = (history.next + 1) % size;
   history.ewma = history.ewma === null ? count : ewmaAlpha * count + (1 - ewmaAlpha) * history.ewma;
