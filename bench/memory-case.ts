@@ -18,7 +18,6 @@ export async function memoryCase(
     [
       ...hopwatchNodeFlags,
       '--expose-gc',
-      '--max-old-space-size=8192',
       child,
       String(traces),
       String(credentials),
@@ -28,6 +27,7 @@ export async function memoryCase(
   const measured = JSON.parse(stdout) as {
     rss: number;
     heapUsed: number;
+    heapTotal: number;
     baseRss: number;
     baseHeapUsed: number;
     trackedTraces: number;
@@ -53,6 +53,6 @@ export async function memoryCase(
         baseline: mib(measured.baseHeapUsed),
       }),
     ],
-    note: `Memory: ${measured.eventsObserved.toLocaleString('en-US')} hops observed in ${measured.seconds.toFixed(1)} s, ${measured.trackedTraces.toLocaleString('en-US')} traces tracked at the end, detector state ${JSON.stringify(measured.detectorState)}; the baseline is the same process before the first hop. That is ${Math.round((measured.heapUsed - measured.baseHeapUsed) / measured.eventsObserved)} heap bytes per tracked hop (with its share of trace and credential state).`,
+    note: `Memory: ${measured.eventsObserved.toLocaleString('en-US')} hops observed in ${measured.seconds.toFixed(1)} s, ${measured.trackedTraces.toLocaleString('en-US')} traces tracked at the end, detector state ${JSON.stringify(measured.detectorState)}; the baseline is the same process before the first hop. Node's own heap limit, as \`hopwatch run\` has it (the case used to raise it to 8 GB, which let the heap grow looser: 2.9–3.8 GB RSS for the same state). The heap holds ${Math.round(mib(measured.heapTotal)).toLocaleString('en-US')} MiB for ${Math.round(mib(measured.heapUsed)).toLocaleString('en-US')} MiB in use: the rest is pages left part-empty by state that died after it was promoted (closed windows, replaced samples); V8 compacts only a few of them per collection (with \`--compact-on-every-full-gc\`: 1.85 GB RSS once idle, but a peak of 4.1 GB and seven more CPU-seconds of page mapping, so not used). That is ${Math.round((measured.heapUsed - measured.baseHeapUsed) / measured.eventsObserved)} heap bytes per tracked hop (with its share of trace and credential state).`,
   };
 }

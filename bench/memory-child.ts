@@ -70,6 +70,7 @@ process.stdout.write(
   `${JSON.stringify({
     rss: after.rss,
     heapUsed: after.heapUsed,
+    heapTotal: after.heapTotal,
     baseRss: before.rss,
     baseHeapUsed: before.heapUsed,
     trackedTraces: stats.trackedTraces,
