@@ -15,13 +15,7 @@ export async function memoryCase(
 ): Promise<{ results: CaseResult[]; note: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [
-      ...hopwatchNodeFlags,
-      '--expose-gc',
-      child,
-      String(traces),
-      String(credentials),
-    ],
+    [...hopwatchNodeFlags, '--expose-gc', child, String(traces), String(credentials)],
     { maxBuffer: 1024 * 1024 },
   );
   const measured = JSON.parse(stdout) as {
