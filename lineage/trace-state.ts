@@ -133,7 +133,8 @@ const shortTraceHops = 16;
  * The hops of one trace, indexed for exact span links and for inferred parenthood. Most traces are
  * one hop or a few, and Maps are most of what a short trace weighs (three small Maps outweigh the
  * hops they index): a trace holds its first hop as it is, its first few in an array searched hop by
- * hop, and builds its index past them. Collections a trace may never need (waiting hops, roots) are
+ * hop (grown by concat, to its exact length: push reserved 19 slots from the third hop on), and
+ * builds its index past them. Collections a trace may never need (waiting hops, roots) are
  * created on first use too.
  */
 export class TraceState {
@@ -187,7 +188,7 @@ export class TraceState {
     else if (this.few === undefined) {
       this.few = [this.only!, node];
       this.only = undefined;
-    } else if (this.few.length < shortTraceHops) this.few.push(node);
+    } else if (this.few.length < shortTraceHops) this.few = this.few.concat(node);
     else {
       this.indexed = new TraceIndex();
       for (const indexed of this.few) this.indexed.add(indexed);
