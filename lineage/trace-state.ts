@@ -144,7 +144,7 @@ export class TraceState {
   private few: HopNode[] | undefined;
   private indexed: TraceIndex | undefined;
   private waiting: Set<PendingHop> | undefined;
-  /** Resolved roots: most traces have one, held as it is; an array from the second on. */
+  /** Resolved roots: most traces have one, held as it is; an array of exact length from the second on. */
   private roots: HopNode | HopNode[] | undefined;
 
   constructor(readonly traceId: string) {
@@ -245,7 +245,7 @@ export class TraceState {
 
   addRoot(node: HopNode): void {
     if (this.roots === undefined) this.roots = node;
-    else if (Array.isArray(this.roots)) this.roots.push(node);
+    else if (Array.isArray(this.roots)) this.roots = this.roots.concat(node);
     else this.roots = [this.roots, node];
   }
 
