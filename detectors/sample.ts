@@ -36,7 +36,8 @@ function isEarlier(ts: number, id: string, sample: Sample, index: number): boole
 /** `sample` with `id` added if it is among the `limit` earliest. */
 export function addToSample(sample: Sample, ts: number, id: string, limit: number): Sample {
   const size = sizeOf(sample);
-  if (size >= limit && size > 0 && !isEarlier(ts, id, sample, size - 1)) return sample;
+  // A full sample (limit ≥ 1, maxSamples is positive) keeps a later entry out.
+  if (size >= limit && !isEarlier(ts, id, sample, size - 1)) return sample;
   let index = size;
   while (index > 0 && isEarlier(ts, id, sample, index - 1)) index--;
   // Everything from `index` on is later: a copy of the entry can only be just before it.
