@@ -113,6 +113,7 @@ export class BufferedStoreWriter implements StoreWriter {
     await this.drainQueue(this.incidents);
   });
   private closed = false;
+  private roomWaiters: Array<() => void> = [];
 
   constructor(
     private readonly insert: InsertTarget,
@@ -139,7 +140,7 @@ export class BufferedStoreWriter implements StoreWriter {
       this.flushFindingsInBackground();
     }
     if ((batch.hops?.length ?? 0) + (batch.deadLetters?.length ?? 0) === 0) return;
-    while (this.rowsHeld() >= bufferMaxRows) await this.rowsDrain.run();
+    while (this.rowsHeld() >= bufferMaxRows) await this.roomForRows();
     this.enqueueRows(batch);
     if (Math.max(this.hops.size(), this.deadLetters.size()) >= this.settings.batchMaxRows)
       this.flushInBackground();
@@ -214,19 +215,38 @@ export class BufferedStoreWriter implements StoreWriter {
     });
   }
 
-  private async drainQueue(queue: RowQueue): Promise<void> {
-    while (queue.size() > 0) {
+  /**
+   * Writes the rows `queue` holds now (not those added meanwhile, so that one busy table does not
+   * hold back the other), a batch at a time.
+   */
+  private async drainQueue(queue: RowQueue, onBatchWritten?: () => void): Promise<void> {
+    for (let left = queue.size(); left > 0 && queue.size() > 0; ) {
       const taken = queue.take(this.settings.batchMaxRows);
       await this.insertWithRetry(queue, taken);
       taken.written();
+      left -= taken.count;
+      onBatchWritten?.();
     }
   }
+
+  /**
+   * Settles once a batch of hops or dead letters is written, or the drain fails: a writer waiting for
+   * room goes on encoding while the rest of the buffer is inserted, instead of waiting for all of it.
+   */
+  private roomForRows(): Promise<void> {
+    const written = new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    return Promise.race([this.rowsDrain.run(), written]);
+  }
+
+  private readonly madeRoom = (): void => {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  };
 
   private async drain(): Promise<void> {
     this.clearTimer();
     try {
-      await this.drainQueue(this.hops);
-      await this.drainQueue(this.deadLetters);
+      await this.drainQueue(this.hops, this.madeRoom);
+      await this.drainQueue(this.deadLetters, this.madeRoom);
       this.failedDrains = 0;
     } catch (error) {
       this.failedDrains += 1;

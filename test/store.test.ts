@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
 import type { Finding } from '../schemas/finding.js';
@@ -114,6 +114,52 @@ describeStoreTargets('store', (target) => {
       await writer.write({ findings: [rows.finding], hops: rows.hops, deadLetters: [rows.deadLetter] });
       await writer.flush();
       await expectReadBack(store, rows);
+    } finally {
+      await writer.close();
+      await sql.close();
+    }
+  });
+
+  it('a write waiting for room goes on once one batch is in, while the rest of the buffer is still being written', async () => {
+    const { config, store } = await fresh({ batchMaxRows: 10, bufferMaxRows: 30, batchMaxDelayMs: 60_000 });
+    const sql = await target.sql(config);
+    const insert = clickhouseInsert({ client: sql });
+    // Each insert waits for the test to let it through, then goes to the store.
+    const gates: Array<() => void> = [];
+    let inserted = 0;
+    const writer = new BufferedStoreWriter(
+      async (table, rows, format) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        await insert(table, rows, format);
+        inserted += 1;
+      },
+      storeTables(config.store.database),
+      config.store,
+      createLogger('silent'),
+    );
+    const hops = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => makeHop(from + index, 0, Date.now()));
+    const letThrough = async () => {
+      await vi.waitFor(() => expect(gates.length).toBeGreaterThan(0));
+      gates.shift()!();
+    };
+    try {
+      await writer.write({ hops: hops(0, 30) });
+      let accepted = false;
+      const waiting = writer.write({ hops: hops(30, 10) }).then(() => {
+        accepted = true;
+      });
+      await letThrough();
+      await waiting;
+      expect(accepted).toBe(true);
+      // Accepted after the first of three batches: the other two were still to be inserted.
+      expect(inserted).toBe(1);
+      expect(writer.pending()).toBe(30);
+      const flushed = writer.flush();
+      for (let batch = 0; batch < 3; batch++) await letThrough();
+      await flushed;
+      expect(inserted).toBe(4);
+      expect((await store.reader.stats()).hops).toBe(40);
     } finally {
       await writer.close();
       await sql.close();
