@@ -38,9 +38,11 @@ describe('RowBinary rows', () => {
       query: `CREATE TABLE default.rb (${columns.map(([name, type]) => `${name} ${type}`).join(', ')}) ENGINE = MergeTree ORDER BY name`,
     });
     const long = `päth/${'x'.repeat(300)}/🚀`;
+    // The longest ASCII string whose length fits one byte, and one that turns out not ASCII at its end.
+    const edges = ['y'.repeat(127), 'z'.repeat(128), `${'w'.repeat(126)}é`];
     const rows = [
       ['a', null, 'api_key', [], 1_767_225_600_123, 0.25, 200, 3, true],
-      [long, 'é', 'jwt', ['read', long, ''], 0, null, 4_294_967_295, 0, false],
+      [long, 'é', 'jwt', ['read', long, '', ...edges], 0, null, 4_294_967_295, 0, false],
       ['c', '', 'mtls', ['x'], 8_640_000_000_000, 1e300, 99_999_999_999, 70_000, false],
     ];
     const encoder = new RowBinaryEncoder(columns.map(([, type]) => type));
@@ -59,7 +61,7 @@ describe('RowBinary rows', () => {
     expect(read.map((row) => [...row.slice(0, 4), Number(row[9]), ...row.slice(5, 9)])).toEqual([
       ['a', null, 'api_key', [], 1_767_225_600_123, 0.25, 200, 3, true],
       ['c', '', 'mtls', ['x'], 8_640_000_000_000, 1e300, 4_294_967_295, 65_535, false],
-      [long, 'é', 'jwt', ['read', long, ''], 0, null, 4_294_967_295, 0, false],
+      [long, 'é', 'jwt', ['read', long, '', ...edges], 0, null, 4_294_967_295, 0, false],
     ]);
   });
 

@@ -43,6 +43,7 @@ export class RowBinaryEncoder {
   }
 
   string(value: string): void {
+    if (value.length < 0x80 && this.ascii(value)) return;
     // UTF-8 takes at most three bytes per UTF-16 unit: a short string's length fits the one byte reserved.
     if (value.length * 3 < 0x80) {
       this.reserve(1 + value.length * 3);
@@ -55,6 +56,24 @@ export class RowBinaryEncoder {
     this.varUInt(length);
     this.reserve(length);
     this.position += this.buffer.write(value, this.position, 'utf8');
+  }
+
+  /**
+   * A short ASCII string (most of a hop's) byte by byte: cheaper than `Buffer.write`'s call into the
+   * runtime for a few characters. Anything else is left for the general path, the buffer untouched.
+   */
+  private ascii(value: string): boolean {
+    this.reserve(1 + value.length);
+    const { buffer } = this;
+    const start = this.position + 1;
+    for (let index = 0; index < value.length; index++) {
+      const code = value.charCodeAt(index);
+      if (code >= 0x80) return false;
+      buffer[start + index] = code;
+    }
+    buffer[this.position] = value.length;
+    this.position = start + value.length;
+    return true;
   }
 
   uint(value: number, bytes: 1 | 2 | 4, max: number): void {
