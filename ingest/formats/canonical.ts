@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type HopEvent, hopEventSchema, originSchema } from '../../schemas/hop-event.js';
+import { type HopEvent, type HopOrigin, hopEventSchema, originSchema } from '../../schemas/hop-event.js';
 import { wellFormedHop } from './canonical-fast.js';
 import {
   type AdapterContext,
@@ -35,8 +35,24 @@ function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResu
   }
   // Both the fast path and zod return a fresh object: it is completed in place, not copied.
   const event = hop as HopEvent;
-  event.origin = { ...hop.origin, ...context.origin, format: hop.origin?.format ?? 'canonical' };
+  event.origin = originOf(hop.origin, context.origin);
   return { ok: true, events: [event] };
+}
+
+/**
+ * Where the reader found the record wins over what the record says; the record's own format stays.
+ * Built field by field: spreading two optional objects of varying shapes cost more than the rest of
+ * the adapter.
+ */
+function originOf(own: Partial<HopOrigin> | undefined, reader: HopOrigin): HopOrigin {
+  const origin: HopOrigin = { format: own?.format ?? 'canonical' };
+  const topic = reader.topic ?? own?.topic;
+  if (topic !== undefined) origin.topic = topic;
+  const partition = reader.partition ?? own?.partition;
+  if (partition !== undefined) origin.partition = partition;
+  const offset = reader.offset ?? own?.offset;
+  if (offset !== undefined) origin.offset = offset;
+  return origin;
 }
 
 /** The HopEvent shape itself (schemas/hop-event.ts), validated field by field. */
