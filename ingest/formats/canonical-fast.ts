@@ -5,7 +5,8 @@ import { isObject, type JsonObject } from './values.js';
 /**
  * The hot path of the canonical adapter: a record that is exactly a well-formed HopEvent is copied
  * field by field into the object zod would return (known keys only, in schema order, defaults filled),
- * without zod's per-field machinery. Anything unusual gives undefined, and the caller lets zod judge
+ * without zod's per-field machinery. Every optional key is present, undefined when the record leaves
+ * it out: all hops share one shape, so the code that reads them downstream stays monomorphic. Anything unusual gives undefined, and the caller lets zod judge
  * it, so the accepted records, their output and every rejection reason stay zod's.
  */
 export type CanonicalInput = Omit<HopEvent, 'origin'> & { origin?: Partial<HopOrigin> };
@@ -42,24 +43,17 @@ function credentialOf(value: unknown): Credential | undefined {
   const scopes = value.scopes === undefined ? [] : stringArray(value.scopes);
   const jti = optional(value.jti, isString);
   if (subject === unset || issuer === unset || scopes === undefined || jti === unset) return undefined;
-  const credential = { id: value.id, kind: value.kind } as Credential;
-  if (subject !== undefined) credential.subject = subject;
-  if (issuer !== undefined) credential.issuer = issuer;
-  credential.scopes = scopes;
-  if (jti !== undefined) credential.jti = jti;
-  return credential;
+  return { id: value.id, kind: value.kind as Credential['kind'], subject, issuer, scopes, jti };
 }
 
 function sourceOf(value: unknown): HopSource | undefined {
-  if (value === undefined) return {};
+  if (value === undefined) return { workload: undefined, agent: undefined, ip: undefined };
   if (!isObject(value)) return undefined;
-  const source: HopSource = {};
-  for (const key of ['workload', 'agent', 'ip'] as const) {
-    const field = optional(value[key], isString);
-    if (field === unset) return undefined;
-    if (field !== undefined) source[key] = field;
-  }
-  return source;
+  const workload = optional(value.workload, isString);
+  const agent = optional(value.agent, isString);
+  const ip = optional(value.ip, isString);
+  if (workload === unset || agent === unset || ip === unset) return undefined;
+  return { workload, agent, ip };
 }
 
 function destinationOf(value: unknown): HopDestination | undefined {
@@ -70,14 +64,8 @@ function destinationOf(value: unknown): HopDestination | undefined {
   const route = optional(value.route, isString);
   const tool = optional(value.tool, isString);
   if (host === unset || route === unset || tool === unset) return undefined;
-  const destination = { service: value.service } as HopDestination;
-  if (host !== undefined) destination.host = host;
-  destination.method = value.method;
-  destination.path = value.path;
-  if (route !== undefined) destination.route = route;
-  if (tool !== undefined) destination.tool = tool;
-  destination.protocol = value.protocol as HopDestination['protocol'];
-  return destination;
+  const protocol = value.protocol as HopDestination['protocol'];
+  return { service: value.service, host, method: value.method, path: value.path, route, tool, protocol };
 }
 
 function originOf(value: unknown): Partial<HopOrigin> | undefined | typeof unset {
@@ -96,8 +84,6 @@ function originOf(value: unknown): Partial<HopOrigin> | undefined | typeof unset
   return origin;
 }
 
-const optionalStrings = ['traceId', 'spanId', 'parentSpanId', 'requestId'] as const;
-
 /** The parsed HopEvent of a well-formed record, or undefined to let zod judge it. */
 export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
   if (!isFilled(value.id) || !isCount(value.ts) || !isCount(value.status)) return undefined;
@@ -114,21 +100,33 @@ export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
     return undefined;
   if (value.delegation !== undefined && delegation === undefined) return undefined;
   if (rawStatus === unset || bytesIn === unset || bytesOut === unset || origin === unset) return undefined;
-  const hop = { id: value.id, ts: value.ts } as CanonicalInput;
-  if (durationMs !== undefined) hop.durationMs = durationMs;
-  for (const key of optionalStrings) {
-    const field = optional(value[key], isString);
-    if (field === unset) return undefined;
-    if (field !== undefined) hop[key] = field;
-  }
-  hop.credential = credential;
-  if (delegation !== undefined) hop.delegation = delegation;
-  hop.source = source;
-  hop.destination = destination;
-  hop.status = value.status;
-  if (rawStatus !== undefined) hop.rawStatus = rawStatus;
-  if (bytesIn !== undefined) hop.bytesIn = bytesIn;
-  if (bytesOut !== undefined) hop.bytesOut = bytesOut;
-  if (origin !== undefined) hop.origin = origin;
-  return hop;
+  const traceId = optional(value.traceId, isString);
+  const spanId = optional(value.spanId, isString);
+  const parentSpanId = optional(value.parentSpanId, isString);
+  const requestId = optional(value.requestId, isString);
+  const sessionId = optional(value.sessionId, isString);
+  if (traceId === unset || spanId === unset || parentSpanId === unset || requestId === unset)
+    return undefined;
+  const observedAs = value.observedAs === undefined ? undefined : stringArray(value.observedAs);
+  if (sessionId === unset || (value.observedAs !== undefined && observedAs === undefined)) return undefined;
+  return {
+    id: value.id,
+    ts: value.ts,
+    durationMs,
+    traceId,
+    spanId,
+    parentSpanId,
+    requestId,
+    sessionId,
+    credential,
+    delegation,
+    source,
+    destination,
+    status: value.status,
+    rawStatus,
+    bytesIn,
+    bytesOut,
+    origin,
+    observedAs,
+  };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hopEventSchema } from '../../schemas/hop-event.js';
 import { normalizeRecord } from '../normalize.js';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
@@ -28,6 +29,23 @@ describe('canonical HopEvent input', () => {
       credential: { scopes: [] },
       source: {},
       origin: { format: 'canonical' },
+    });
+  });
+
+  it('keeps every field of the schema, the MCP session and other observation points included', () => {
+    const record = {
+      ...JSON.parse(lines[0]!),
+      sessionId: 'mcp-session-9',
+      observedAs: ['sidecar-out-1'],
+      rawStatus: 'OK',
+      bytesIn: 12,
+      bytesOut: 34,
+    };
+    const result = normalizeRecord(JSON.stringify(record), { now });
+    expect(result.ok && result.events[0]).toEqual(hopEventSchema.parse(record));
+    expect(result.ok && result.events[0]).toMatchObject({
+      sessionId: 'mcp-session-9',
+      observedAs: ['sidecar-out-1'],
     });
   });
 
