@@ -75,6 +75,18 @@ export const hopEventSchema = z.object({
 });
 
 export type Credential = z.infer<typeof credentialSchema>;
+
+/**
+ * A credential with every key present, in the schema's order, undefined when unknown: the credentials
+ * every adapter makes share one shape, so the code that reads them stays monomorphic.
+ */
+export function credentialOf(
+  id: string,
+  kind: CredentialKind,
+  { subject, issuer, scopes = [], jti }: Partial<Omit<Credential, 'id' | 'kind'>> = {},
+): Credential {
+  return { id, kind, subject, issuer, scopes, jti };
+}
 export type CredentialKind = (typeof credentialKinds)[number];
 export type Protocol = (typeof protocols)[number];
 export type HopSource = z.infer<typeof sourceSchema>;

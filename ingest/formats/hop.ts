@@ -63,24 +63,17 @@ function hopId(draft: HopDraft, format: string, key: RecordKey, index: number | 
   return index === undefined ? `${format}:${recordHash(key)}` : `${format}:${recordHash(key)}#${index}`;
 }
 
-function setTrace(hop: HopEvent, draft: HopDraft): void {
-  const fromHeaders = draft.headers === undefined ? undefined : traceContextFromHeaders(draft.headers);
-  const traceId = draft.traceId ?? fromHeaders?.traceId;
-  if (traceId !== undefined) hop.traceId = traceId;
-  const spanId = draft.spanId ?? fromHeaders?.spanId;
-  if (spanId !== undefined) hop.spanId = spanId;
-  const parentSpanId = draft.parentSpanId ?? fromHeaders?.parentSpanId;
-  if (parentSpanId !== undefined) hop.parentSpanId = parentSpanId;
-}
-
 function destinationOf(draft: HopDraft): HopDestination {
   const path = draft.target === undefined ? '' : pathOnly(draft.target);
   const mcpMethod = draft.headers?.mcpMethod;
   const tool = draft.tool ?? (mcpMethod === mcpToolCall ? draft.headers?.mcpName : undefined);
-  const destination: HopDestination = {
+  return {
     service: draft.service ?? (draft.authority === undefined ? unknownService : hostOnly(draft.authority)),
+    host: draft.authority,
     method: draft.method ?? unknownMethod,
     path,
+    route: draft.route,
+    tool,
     protocol: detectProtocol({
       explicit: draft.protocol,
       method: draft.method,
@@ -91,18 +84,11 @@ function destinationOf(draft: HopDraft): HopDestination {
       tool,
     }),
   };
-  if (draft.authority !== undefined) destination.host = draft.authority;
-  if (draft.route !== undefined) destination.route = draft.route;
-  if (tool !== undefined) destination.tool = tool;
-  return destination;
 }
 
-function setMeasures(hop: HopEvent, draft: HopDraft): void {
-  if (draft.durationMs !== undefined && draft.durationMs >= 0) hop.durationMs = draft.durationMs;
-  if (draft.bytesIn !== undefined && draft.bytesIn >= 0) hop.bytesIn = draft.bytesIn;
-  if (draft.bytesOut !== undefined && draft.bytesOut >= 0) hop.bytesOut = draft.bytesOut;
-  if (draft.grpcStatus !== undefined) hop.rawStatus = draft.grpcStatus;
-}
+/** A negative duration or size is not a measure (a log's placeholder): it is left out. */
+const measured = (value: number | undefined): number | undefined =>
+  value !== undefined && value >= 0 ? value : undefined;
 
 /** The draft's identity evidence with what its headers carry, in one fixed shape (hot path). */
 function evidenceOf({ headers, identity }: HopDraft): IdentityEvidence {
@@ -131,27 +117,31 @@ export function draftToHop(
   const identity = resolveIdentity(evidenceOf(draft));
   context.onDraft?.(draft, identity);
   const { credential, delegation, spiffeId, actor } = identity;
-  const hop: HopEvent = {
-    id: hopId(draft, context.origin.format, key, index),
-    ts: draft.ts,
-    credential,
-    source: {},
-    destination: destinationOf(draft),
-    status: httpLikeStatus(draft.status, draft.grpcStatus),
-    origin: context.origin,
-  };
-  setTrace(hop, draft);
-  setMeasures(hop, draft);
-  if (draft.requestId !== undefined) hop.requestId = draft.requestId;
-  const session = draft.headers?.mcpSession;
-  if (session !== undefined) hop.sessionId = session;
-  if (delegation) hop.delegation = delegation;
+  const fromHeaders = draft.headers === undefined ? undefined : traceContextFromHeaders(draft.headers);
   const agent = draft.headers?.agent;
   // The token's current actor names the caller when nothing closer to the wire does.
   const workload =
     spiffeId ?? draft.workload ?? agent ?? actor ?? hintedCaller(draft.header, context.callerHint);
-  if (workload !== undefined) hop.source.workload = workload;
-  if (agent !== undefined) hop.source.agent = agent;
-  if (draft.ip !== undefined) hop.source.ip = draft.ip;
-  return hop;
+  // Every key present, in the schema's order, undefined when the record has no value for it: all hops
+  // share one shape, so the code that reads them downstream stays monomorphic.
+  return {
+    id: hopId(draft, context.origin.format, key, index),
+    ts: draft.ts,
+    durationMs: measured(draft.durationMs),
+    traceId: draft.traceId ?? fromHeaders?.traceId,
+    spanId: draft.spanId ?? fromHeaders?.spanId,
+    parentSpanId: draft.parentSpanId ?? fromHeaders?.parentSpanId,
+    requestId: draft.requestId,
+    sessionId: draft.headers?.mcpSession,
+    credential,
+    delegation: delegation || undefined,
+    source: { workload, agent, ip: draft.ip },
+    destination: destinationOf(draft),
+    status: httpLikeStatus(draft.status, draft.grpcStatus),
+    rawStatus: draft.grpcStatus,
+    bytesIn: measured(draft.bytesIn),
+    bytesOut: measured(draft.bytesOut),
+    origin: context.origin,
+    observedAs: undefined,
+  };
 }

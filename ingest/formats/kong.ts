@@ -1,4 +1,4 @@
-import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
 import { type HeaderKeys, readRequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { epochToMs } from './time.js';
@@ -29,7 +29,7 @@ function consumerCredential(entry: JsonObject, authorization: string | undefined
   if (name === undefined) return undefined;
   const entity = objectAt(entry, 'authenticated_entity');
   const oauth = entity.client_id !== undefined || authorization?.toLowerCase().startsWith('bearer ') === true;
-  return { id: `kong-consumer:${name}`, kind: oauth ? 'oauth_client' : 'api_key', subject: name, scopes: [] };
+  return credentialOf(`kong-consumer:${name}`, oauth ? 'oauth_client' : 'api_key', { subject: name });
 }
 
 /** Kong logs request headers under their lower-cased names; repeated headers become lists. */

@@ -1,4 +1,4 @@
-import type { Credential, HopEvent } from '../../schemas/hop-event.js';
+import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
 import type { IdentityEvidence } from '../identity/credential.js';
 import type { RequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
@@ -128,17 +128,12 @@ function spanIdentity(
   const authenticated: Credential | undefined =
     endUser === undefined
       ? undefined
-      : { id: `enduser:${endUser}`, kind: 'unknown', subject: endUser, scopes: scopesOf(attributes) };
+      : credentialOf(`enduser:${endUser}`, 'unknown', { subject: endUser, scopes: scopesOf(attributes) });
   let fallback: Credential | undefined;
   if (role.callerAgent !== undefined) {
-    fallback = {
-      id: `agent:${role.callerAgent}`,
-      kind: 'service_account',
-      subject: role.callerAgent,
-      scopes: [],
-    };
+    fallback = credentialOf(`agent:${role.callerAgent}`, 'service_account', { subject: role.callerAgent });
   } else if (!role.incoming && serviceName !== undefined) {
-    fallback = { id: `service:${serviceName}`, kind: 'service_account', subject: serviceName, scopes: [] };
+    fallback = credentialOf(`service:${serviceName}`, 'service_account', { subject: serviceName });
   }
   return { authenticated, fallback, ip };
 }

@@ -1,4 +1,4 @@
-import type { Credential } from '../../schemas/hop-event.js';
+import { type Credential, credentialOf } from '../../schemas/hop-event.js';
 import { secretFingerprint } from './fingerprint.js';
 import { claimsFromMetadata, decodeJwtPayload, type JwtClaims, jwtActors, jwtCredential } from './jwt.js';
 
@@ -46,7 +46,7 @@ const spiffeScheme = 'spiffe://';
 const xfccUri = /(?:^|;)URI=("?)([^;,"]+)\1/;
 
 export function apiKeyCredential(key: string): Credential {
-  return { id: `key:${secretFingerprint(key)}`, kind: 'api_key', scopes: [] };
+  return credentialOf(`key:${secretFingerprint(key)}`, 'api_key');
 }
 
 /** The SPIFFE ID among comma-joined URI SANs (Envoy joins several with a comma), else the first SAN. */
@@ -91,9 +91,8 @@ function fromAuthorization({ scheme, token }: AuthorizationSecret): NamedCredent
     const claims = decodeJwtPayload(token);
     if (claims) return { credential: jwtCredential(claims, token), claims, basis: basis.presentedJwt };
   }
-  const credential: Credential = { id: `key:${secretFingerprint(token)}`, kind: 'api_key', scopes: [] };
-  const user = scheme === 'basic' ? basicUser(token) : undefined;
-  if (user !== undefined) credential.subject = user;
+  const subject = scheme === 'basic' ? basicUser(token) : undefined;
+  const credential = credentialOf(`key:${secretFingerprint(token)}`, 'api_key', { subject });
   return { credential, basis: basis.authorizationSecret };
 }
 
@@ -115,25 +114,25 @@ function fromTokens(evidence: IdentityEvidence): NamedCredential | undefined {
 
 function fromPeer(evidence: IdentityEvidence, spiffeId: string | undefined): NamedCredential {
   if (spiffeId !== undefined) {
-    return { credential: { id: spiffeId, kind: 'mtls', subject: spiffeId, scopes: [] }, basis: basis.spiffe };
+    return { credential: credentialOf(spiffeId, 'mtls', { subject: spiffeId }), basis: basis.spiffe };
   }
   if (evidence.clientCertSubject !== undefined) {
     const subject = evidence.clientCertSubject;
     return {
-      credential: { id: `x509:${subject}`, kind: 'mtls', subject, scopes: [] },
+      credential: credentialOf(`x509:${subject}`, 'mtls', { subject }),
       basis: basis.certificate,
     };
   }
   if (evidence.userName !== undefined) {
     const { userName } = evidence;
     return {
-      credential: { id: `user:${userName}`, kind: 'unknown', subject: userName, scopes: [] },
+      credential: credentialOf(`user:${userName}`, 'unknown', { subject: userName }),
       basis: basis.userName,
     };
   }
   if (evidence.fallback) return { credential: evidence.fallback, basis: basis.fallback };
   const id = evidence.ip === undefined ? 'anonymous' : `anonymous:${evidence.ip}`;
-  return { credential: { id, kind: 'unknown', scopes: [] }, basis: basis.anonymous };
+  return { credential: credentialOf(id, 'unknown'), basis: basis.anonymous };
 }
 
 /** Why a credential was chosen, strongest evidence first (what `hopwatch explain` prints). */

@@ -1,5 +1,5 @@
 import { isObject } from '../../common/json.js';
-import type { Credential } from '../../schemas/hop-event.js';
+import { type Credential, credentialOf } from '../../schemas/hop-event.js';
 import { secretFingerprint } from './fingerprint.js';
 
 /** The claims of a JWT, decoded without checking the signature (the gateway did, or nobody will). */
@@ -74,12 +74,12 @@ export function jwtCredential(claims: JwtClaims, token: string | undefined): Cre
   if (issuer === undefined && subject === undefined) {
     id = token === undefined ? 'jwt:#unidentified' : `jwt:#${secretFingerprint(token)}`;
   }
-  const credential: Credential = { id, kind: 'jwt', scopes: jwtScopes(claims) };
-  if (subject !== undefined) credential.subject = subject;
-  if (issuer !== undefined) credential.issuer = issuer;
-  const jti = claimString(claims, 'jti');
-  if (jti !== undefined) credential.jti = jti;
-  return credential;
+  return credentialOf(id, 'jwt', {
+    subject,
+    issuer,
+    scopes: jwtScopes(claims),
+    jti: claimString(claims, 'jti'),
+  });
 }
 
 /**
