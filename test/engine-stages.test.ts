@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { wellFormedResolvedHop } from '../ingest/formats/canonical-fast.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
+import { resolvedHopSchema } from '../schemas/resolved-hop.js';
 import { CollectingSink, engineConfig, fixedClock, runEngine } from './kits/detectors/run.js';
 
 const scenarios = readdirSync('fixtures/scenarios').filter((file) => file.endsWith('.ndjson'));
@@ -56,6 +58,24 @@ describe('the engine split in two stages', () => {
     const { detected, lineage, stats } = split(input, 2);
     expect(detected.findings).toEqual(whole.findings);
     expect(stats.duplicateHops).toBe(lineage.hops.length);
+  });
+
+  it('reads every hop the ingest stage publishes as the schema does (the fast path and zod agree)', () => {
+    let hops = 0;
+    for (const file of scenarios) {
+      const lineage = new CollectingSink();
+      const ingest = createDetectionEngine({ ...engineConfig(), stage: 'lineage' }, lineage, {
+        now: fixedClock,
+      });
+      for (const event of events(`fixtures/scenarios/${file}`)) ingest.observe(event);
+      ingest.flush();
+      for (const hop of lineage.hops) {
+        const value = JSON.parse(JSON.stringify(hop));
+        expect(wellFormedResolvedHop(value)).toEqual(resolvedHopSchema.parse(value));
+        hops++;
+      }
+    }
+    expect(hops).toBeGreaterThan(1_000);
   });
 
   it('refuses a record that is not a resolved hop, with the reason', () => {

@@ -1,5 +1,6 @@
 import type { Credential, HopDestination, HopEvent, HopOrigin, HopSource } from '../../schemas/hop-event.js';
 import { credentialKinds, protocols } from '../../schemas/hop-event.js';
+import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { isObject, type JsonObject } from './values.js';
 
 /**
@@ -128,5 +129,72 @@ export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
     bytesOut,
     origin,
     observedAs,
+  };
+}
+
+function pathOf(value: unknown): PathStep[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const steps: PathStep[] = [];
+  for (const step of value) {
+    if (!isObject(step) || !isString(step.hopId) || !isString(step.service) || !isString(step.credential))
+      return undefined;
+    const workload = optional(step.workload, isString);
+    if (workload === unset) return undefined;
+    steps.push({ hopId: step.hopId, service: step.service, workload, credential: step.credential });
+  }
+  return steps;
+}
+
+function upstreamOf(value: unknown): ResolvedHop['upstream'] | typeof unset {
+  if (value === undefined) return undefined;
+  if (!isObject(value) || !isString(value.id) || typeof value.watermark !== 'number') return unset;
+  return { id: value.id, watermark: value.watermark };
+}
+
+/**
+ * A resolved hop off the hops topic (the detect stage's input), copied field by field like
+ * `wellFormedHop`, or undefined to let zod judge it.
+ */
+export function wellFormedResolvedHop(value: JsonObject): ResolvedHop | undefined {
+  const hop = wellFormedHop(value);
+  const format = hop?.origin?.format;
+  if (hop === undefined || format === undefined) return undefined;
+  const { originCredential, originConfidence, parentId, parentInferred, depth } = value;
+  if (!isFilled(originCredential) || (originConfidence !== 'exact' && originConfidence !== 'partial'))
+    return undefined;
+  if ((parentId !== undefined && !isString(parentId)) || typeof parentInferred !== 'boolean')
+    return undefined;
+  const path = pathOf(value.path);
+  const upstream = upstreamOf(value.upstream);
+  if (!isCount(depth) || path === undefined || upstream === unset) return undefined;
+  const { topic, partition, offset } = hop.origin!;
+  // Written out, not spread from `hop`: a spread that then sets one of its keys again cost more than
+  // everything else here.
+  return {
+    id: hop.id,
+    ts: hop.ts,
+    durationMs: hop.durationMs,
+    traceId: hop.traceId,
+    spanId: hop.spanId,
+    parentSpanId: hop.parentSpanId,
+    requestId: hop.requestId,
+    sessionId: hop.sessionId,
+    credential: hop.credential,
+    delegation: hop.delegation,
+    source: hop.source,
+    destination: hop.destination,
+    status: hop.status,
+    rawStatus: hop.rawStatus,
+    bytesIn: hop.bytesIn,
+    bytesOut: hop.bytesOut,
+    origin: { format, topic, partition, offset },
+    observedAs: hop.observedAs,
+    originCredential,
+    originConfidence,
+    parentId,
+    parentInferred,
+    depth,
+    path,
+    upstream,
   };
 }

@@ -1,6 +1,8 @@
 import { firstIssue } from '../../common/zod.js';
 import { resolvedHopSchema } from '../../schemas/resolved-hop.js';
+import { wellFormedResolvedHop } from './canonical-fast.js';
 import type { AdapterResult, FormatAdapter, ParsedRecord } from './types.js';
+import { isObject } from './values.js';
 
 /**
  * hopwatch's own hops topic (a pipeline split over Kafka): one ResolvedHop per message, as the ingest
@@ -13,6 +15,8 @@ export const resolvedHop: FormatAdapter = {
   detect: () => false,
   toHopEvents(record: ParsedRecord): AdapterResult {
     if (record.kind !== 'json') return { ok: false, reason: 'resolved hop: not JSON' };
+    const hop = isObject(record.value) ? wellFormedResolvedHop(record.value) : undefined;
+    if (hop !== undefined) return { ok: true, events: [hop] };
     const parsed = resolvedHopSchema.safeParse(record.value);
     if (!parsed.success) return { ok: false, reason: `resolved hop: ${firstIssue(parsed.error)}` };
     return { ok: true, events: [parsed.data] };
