@@ -36,7 +36,23 @@ export function canonicalCase(header: string): string {
 }
 
 export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): RequestHeaders {
-  const headers: RequestHeaders = {};
+  // Every name present from the start, undefined until found: one object shape for every record's
+  // headers, which several readers downstream look up.
+  const headers: RequestHeaders = {
+    traceparent: undefined,
+    b3: undefined,
+    b3TraceId: undefined,
+    b3SpanId: undefined,
+    b3ParentSpanId: undefined,
+    authorization: undefined,
+    apiKey: undefined,
+    agent: undefined,
+    onBehalfOf: undefined,
+    mcpMethod: undefined,
+    mcpName: undefined,
+    mcpSession: undefined,
+    contentType: undefined,
+  };
   for (const name of headerNames) {
     for (const key of keys[name]) {
       const value = headerText(record[key]);
