@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from './sample.js';
+import {
+  addIdToSample,
+  addToSample,
+  noSample,
+  type Sample,
+  sampleEntries,
+  sampleFrom,
+  sampleIds,
+} from './sample.js';
 
 const base = Date.UTC(2025, 0, 6, 8);
 
@@ -42,6 +50,29 @@ describe('samples', () => {
     expect(addToSample(sample, base + 3, 'c', 2)).toBe(sample);
     expect(sampleIds(addToSample(sample, base, 'c', 2))).toEqual(['c', 'a']);
     expect(sampleIds(sample)).toEqual(['a', 'b']);
+  });
+
+  it('name each id once, at its earliest time, whatever the order (the traces behind a finding)', () => {
+    const entries: Array<[number, string]> = [
+      [base + 5, 'a'],
+      [base + 3, 'b'],
+      [base + 7, 'a'],
+      [base + 9, 'c'],
+      [base + 1, 'a'],
+      [base + 4, 'b'],
+    ];
+    const orders = [entries, [...entries].reverse(), [...entries.slice(3), ...entries.slice(0, 3)]];
+    for (const order of orders) {
+      let sample = noSample;
+      for (const [ts, id] of order) sample = addIdToSample(sample, ts, id, 2);
+      expect(sampleEntries(sample)).toEqual([
+        { ts: base + 1, id: 'a' },
+        { ts: base + 3, id: 'b' },
+      ]);
+    }
+    // A later entry of a sampled id leaves the sample as it is.
+    const sample = addIdToSample(addIdToSample(noSample, base, 'a', 2), base + 1, 'b', 2);
+    expect(addIdToSample(sample, base + 2, 'a', 2)).toBe(sample);
   });
 
   it('come back from their entries as they were (snapshots)', () => {

@@ -55,6 +55,21 @@ export function addToSample(sample: Sample, ts: number, id: string, limit: numbe
   return flat as unknown as Sample;
 }
 
+/**
+ * `sample` with `id` at its earliest time, each id once: the `limit` ids first seen earliest, whatever
+ * the order their entries come in (a sample of the traces behind a finding names each trace once).
+ */
+export function addIdToSample(sample: Sample, ts: number, id: string, limit: number): Sample {
+  for (let index = 0; index < sizeOf(sample); index++) {
+    if (idAt(sample, index) !== id) continue;
+    if (tsAt(sample, index) <= ts) return sample;
+    // An earlier entry of an id already sampled (out of order within the lateness): it moves up.
+    const others = sampleEntries(sample).filter((_, at) => at !== index);
+    return addToSample(sampleFrom(others), ts, id, limit);
+  }
+  return addToSample(sample, ts, id, limit);
+}
+
 /** A sample of entries already in order (a snapshot's). */
 export function sampleFrom(entries: readonly Sampled[]): Sample {
   if (entries.length === 0) return noSample;

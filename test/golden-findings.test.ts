@@ -18,16 +18,20 @@ async function hopwatch(args: string[]): Promise<string> {
   return (await run(process.execPath, [HOPWATCH_BIN, ...args], { env, maxBuffer: 64 << 20 })).stdout;
 }
 
-/** `<id> <detector>/<rule>` of every finding `hopwatch detect` prints for one file, sorted. */
+/**
+ * `<id> <detector>/<rule>` of every finding `hopwatch detect` prints for one file, sorted; each
+ * finding names a trace at most once.
+ */
 async function findingIds(file: string, configArgs: string[]): Promise<string[]> {
   const stdout = await hopwatch(['detect', ...configArgs, file]);
-  return stdout
+  const findings = stdout
     .trim()
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as { id: string; detector: string; rule: string })
-    .map((finding) => `${finding.id} ${finding.detector}/${finding.rule}`)
-    .sort();
+    .map((line) => JSON.parse(line) as { id: string; detector: string; rule: string; traceIds: string[] });
+  const repeating = findings.filter(({ traceIds }) => new Set(traceIds).size !== traceIds.length);
+  expect(repeating.map(({ id, traceIds }) => `${id}: ${traceIds.join(' ')}`)).toEqual([]);
+  return findings.map((finding) => `${finding.id} ${finding.detector}/${finding.rule}`).sort();
 }
 
 /** Runs `tasks` two at a time (the machine has two cores). */

@@ -11,7 +11,15 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
+import {
+  addIdToSample,
+  addToSample,
+  noSample,
+  type Sample,
+  sampleEntries,
+  sampleFrom,
+  sampleIds,
+} from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import type { RateConfig } from './config.js';
@@ -76,7 +84,7 @@ export class AuthFailureBursts {
       window.origins = countBounded(window.origins, hop.originCredential, targetsTracked);
       window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
       if (hop.traceId !== undefined)
-        window.traces = addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+        window.traces = addIdToSample(window.traces, hop.ts, hop.traceId, maxSamples);
     }
   }
 

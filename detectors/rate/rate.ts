@@ -13,7 +13,15 @@ import {
   noCounts,
   topCounts,
 } from '../key-counts.js';
-import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
+import {
+  addIdToSample,
+  addToSample,
+  noSample,
+  type Sample,
+  sampleEntries,
+  sampleFrom,
+  sampleIds,
+} from '../sample.js';
 import type { DetectorContext, DetectorNote } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
@@ -155,7 +163,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const { maxSamples } = this.context.shared;
     window.sample = addToSample(window.sample, hop.ts, hop.id, maxSamples);
     if (hop.traceId !== undefined)
-      window.traces = addToSample(window.traces, hop.ts, hop.traceId, maxSamples);
+      window.traces = addIdToSample(window.traces, hop.ts, hop.traceId, maxSamples);
   }
 
   /** Hard limit first; the baseline only speaks when the limit did not. Every window feeds the history. */
