@@ -35,10 +35,12 @@ export function canonicalCase(header: string): string {
   return header.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
-export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): RequestHeaders {
-  // Every name present from the start, undefined until found: one object shape for every record's
-  // headers, which several readers downstream look up.
-  const headers: RequestHeaders = {
+/**
+ * Headers with every name present, undefined until set: one object shape for every record's headers
+ * whatever the format, which several readers downstream look up. Fill it by assignment.
+ */
+export function noHeaders(): RequestHeaders {
+  return {
     traceparent: undefined,
     b3: undefined,
     b3TraceId: undefined,
@@ -53,6 +55,10 @@ export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): Reques
     mcpSession: undefined,
     contentType: undefined,
   };
+}
+
+export function readRequestHeaders(record: JsonObject, keys: HeaderKeys): RequestHeaders {
+  const headers = noHeaders();
   for (const name of headerNames) {
     for (const key of keys[name]) {
       const value = headerText(record[key]);

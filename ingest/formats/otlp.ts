@@ -1,6 +1,6 @@
 import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
 import type { IdentityEvidence } from '../identity/credential.js';
-import type { RequestHeaders } from './headers.js';
+import { noHeaders, type RequestHeaders } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import {
   type Attributes,
@@ -156,14 +156,14 @@ function spanTiming(span: JsonObject): SpanTiming | string {
 
 /** Attributes that carry what request headers carry in gateway logs (captured headers, MCP method, agent). */
 function spanHeaders(attributes: Attributes, role: SpanRole): RequestHeaders {
-  return {
-    authorization: stringAttribute(attributes, 'http.request.header.authorization'),
-    apiKey: stringAttribute(attributes, 'http.request.header.x-api-key'),
-    onBehalfOf: stringAttribute(attributes, 'http.request.header.x-on-behalf-of'),
-    agent: role.callerAgent,
-    mcpMethod: stringAttribute(attributes, 'mcp.method.name'),
-    mcpSession: stringAttribute(attributes, 'mcp.session.id'),
-  };
+  const headers = noHeaders();
+  headers.authorization = stringAttribute(attributes, 'http.request.header.authorization');
+  headers.apiKey = stringAttribute(attributes, 'http.request.header.x-api-key');
+  headers.onBehalfOf = stringAttribute(attributes, 'http.request.header.x-on-behalf-of');
+  headers.agent = role.callerAgent;
+  headers.mcpMethod = stringAttribute(attributes, 'mcp.method.name');
+  headers.mcpSession = stringAttribute(attributes, 'mcp.session.id');
+  return headers;
 }
 
 function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft | string {
