@@ -1,5 +1,5 @@
 import type { HopEvent } from '../schemas/hop-event.js';
-import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
+import { type PathStep, type ResolvedHop, resolvedHopOf } from '../schemas/resolved-hop.js';
 import { overlapWithin } from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
@@ -308,32 +308,15 @@ export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
   return steps.reverse();
 }
 
-/** Built field by field: one object shape for every hop, whatever optional fields the event carries. */
+/** The hop with what lineage found for it (one object shape for every hop, see resolvedHopOf). */
 export function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
-  return {
-    id: hop.id,
-    ts: hop.ts,
-    durationMs: hop.durationMs,
-    traceId: hop.traceId,
-    spanId: hop.spanId,
-    parentSpanId: hop.parentSpanId,
-    requestId: hop.requestId,
-    sessionId: hop.sessionId,
-    credential: hop.credential,
-    delegation: hop.delegation,
-    source: hop.source,
-    destination: hop.destination,
-    status: hop.status,
-    rawStatus: hop.rawStatus,
-    bytesIn: hop.bytesIn,
-    bytesOut: hop.bytesOut,
-    origin: hop.origin,
-    observedAs: hop.observedAs,
+  return resolvedHopOf(hop, {
     originCredential: node.origin,
     originConfidence: node.confidence,
     parentId: node.parentId,
     parentInferred: node.parentInferred,
     depth: node.depth,
     path,
-  };
+    upstream: undefined,
+  });
 }

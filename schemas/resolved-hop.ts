@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hopEventSchema } from './hop-event.js';
+import { type HopEvent, hopEventSchema } from './hop-event.js';
 
 /** One step of the root → hop path: which workload called which service with which credential. */
 export const pathStepSchema = z.object({
@@ -28,3 +28,40 @@ export const resolvedHopSchema = hopEventSchema.extend({
 
 export type PathStep = z.infer<typeof pathStepSchema>;
 export type ResolvedHop = z.infer<typeof resolvedHopSchema>;
+
+/** What lineage adds to a hop (its origin, parent and path), and the stage's tag on the hops topic. */
+export type HopLineage = Omit<ResolvedHop, keyof HopEvent>;
+
+/**
+ * A resolved hop built field by field, every key present: one object shape for every hop, whether
+ * lineage resolved it here or the detect stage read it off the hops topic.
+ */
+export function resolvedHopOf(hop: HopEvent, lineage: HopLineage): ResolvedHop {
+  return {
+    id: hop.id,
+    ts: hop.ts,
+    durationMs: hop.durationMs,
+    traceId: hop.traceId,
+    spanId: hop.spanId,
+    parentSpanId: hop.parentSpanId,
+    requestId: hop.requestId,
+    sessionId: hop.sessionId,
+    credential: hop.credential,
+    delegation: hop.delegation,
+    source: hop.source,
+    destination: hop.destination,
+    status: hop.status,
+    rawStatus: hop.rawStatus,
+    bytesIn: hop.bytesIn,
+    bytesOut: hop.bytesOut,
+    origin: hop.origin,
+    observedAs: hop.observedAs,
+    originCredential: lineage.originCredential,
+    originConfidence: lineage.originConfidence,
+    parentId: lineage.parentId,
+    parentInferred: lineage.parentInferred,
+    depth: lineage.depth,
+    path: lineage.path,
+    upstream: lineage.upstream,
+  };
+}

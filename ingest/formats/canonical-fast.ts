@@ -1,6 +1,6 @@
 import type { Credential, HopDestination, HopEvent, HopOrigin, HopSource } from '../../schemas/hop-event.js';
 import { credentialKinds, protocols } from '../../schemas/hop-event.js';
-import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
+import { type PathStep, type ResolvedHop, resolvedHopOf } from '../../schemas/resolved-hop.js';
 import { isObject, type JsonObject } from './values.js';
 
 /**
@@ -168,27 +168,9 @@ export function wellFormedResolvedHop(value: JsonObject): ResolvedHop | undefine
   const upstream = upstreamOf(value.upstream);
   if (!isCount(depth) || path === undefined || upstream === unset) return undefined;
   const { topic, partition, offset } = hop.origin!;
-  // Written out, not spread from `hop`: a spread that then sets one of its keys again cost more than
-  // everything else here.
-  return {
-    id: hop.id,
-    ts: hop.ts,
-    durationMs: hop.durationMs,
-    traceId: hop.traceId,
-    spanId: hop.spanId,
-    parentSpanId: hop.parentSpanId,
-    requestId: hop.requestId,
-    sessionId: hop.sessionId,
-    credential: hop.credential,
-    delegation: hop.delegation,
-    source: hop.source,
-    destination: hop.destination,
-    status: hop.status,
-    rawStatus: hop.rawStatus,
-    bytesIn: hop.bytesIn,
-    bytesOut: hop.bytesOut,
-    origin: { format, topic, partition, offset },
-    observedAs: hop.observedAs,
+  const event = hop as HopEvent;
+  event.origin = { format, topic, partition, offset };
+  return resolvedHopOf(event, {
     originCredential,
     originConfidence,
     parentId,
@@ -196,5 +178,5 @@ export function wellFormedResolvedHop(value: JsonObject): ResolvedHop | undefine
     depth,
     path,
     upstream,
-  };
+  });
 }
