@@ -75,6 +75,12 @@ export const hopEventSchema = z.object({
 });
 
 export type Credential = z.infer<typeof credentialSchema>;
+export type CredentialKind = (typeof credentialKinds)[number];
+export type Protocol = (typeof protocols)[number];
+export type HopSource = z.infer<typeof sourceSchema>;
+export type HopDestination = z.infer<typeof destinationSchema>;
+export type HopOrigin = z.infer<typeof originSchema>;
+export type HopEvent = z.infer<typeof hopEventSchema>;
 
 /**
  * A credential with every key present, in the schema's order, undefined when unknown: the credentials
@@ -87,9 +93,3 @@ export function credentialOf(
 ): Credential {
   return { id, kind, subject, issuer, scopes, jti };
 }
-export type CredentialKind = (typeof credentialKinds)[number];
-export type Protocol = (typeof protocols)[number];
-export type HopSource = z.infer<typeof sourceSchema>;
-export type HopDestination = z.infer<typeof destinationSchema>;
-export type HopOrigin = z.infer<typeof originSchema>;
-export type HopEvent = z.infer<typeof hopEventSchema>;

@@ -60,7 +60,8 @@ export class RowBinaryEncoder {
 
   /**
    * A short ASCII string (most of a hop's) byte by byte: cheaper than `Buffer.write`'s call into the
-   * runtime for a few characters. Anything else is left for the general path, the buffer untouched.
+   * runtime for a few characters. Anything else is left for the general path: the position does not
+   * move, and what was copied past it is written over.
    */
   private ascii(value: string): boolean {
     this.reserve(1 + value.length);

@@ -113,7 +113,7 @@ export class BufferedStoreWriter implements StoreWriter {
     await this.drainQueue(this.incidents);
   });
   private closed = false;
-  private roomWaiters: Array<() => void> = [];
+  private readonly roomWaiters: Array<() => void> = [];
 
   constructor(
     private readonly insert: InsertTarget,

@@ -7,8 +7,9 @@ import { isObject, type JsonObject } from './values.js';
  * The hot path of the canonical adapter: a record that is exactly a well-formed HopEvent is copied
  * field by field into the object zod would return (known keys only, in schema order, defaults filled),
  * without zod's per-field machinery. Every optional key is present, undefined when the record leaves
- * it out: all hops share one shape, so the code that reads them downstream stays monomorphic. Anything unusual gives undefined, and the caller lets zod judge
- * it, so the accepted records, their output and every rejection reason stay zod's.
+ * it out: all hops share one shape, so the code that reads them downstream stays monomorphic.
+ * Anything unusual gives undefined, and the caller lets zod judge it, so the accepted records, their
+ * output and every rejection reason stay zod's.
  */
 export type CanonicalInput = Omit<HopEvent, 'origin'> & { origin?: Partial<HopOrigin> };
 
