@@ -205,7 +205,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       ...rootWindowDraft(this.name, 'fanout_limit', closed),
       baseSeverity: 'medium',
       excess: Math.max(window.calls / config.maxDescendants, destinations / config.maxDestinations),
-      summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls to ${destinations} destinations within ${formatDuration(config.windowMs)} (limits: ${config.maxDescendants} calls, ${config.maxDestinations} destinations).`,
+      summary: `Origin ${window.origin} expanded one root action (trace ${window.traceId}) into ${window.calls} calls to ${destinations} destination${destinations === 1 ? '' : 's'} within ${formatDuration(config.windowMs)} (limits: ${config.maxDescendants} calls, ${config.maxDestinations} destinations).`,
       evidence: this.evidence(closed, config),
     };
   }
