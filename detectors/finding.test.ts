@@ -12,6 +12,11 @@ describe('durations in finding summaries', () => {
   });
 
   it('round a measured span to a tenth of its unit', () => {
-    expect([1_234_567, 172_979_329, 5_430_000].map(formatDuration)).toEqual(['1234.6 s', '48 h', '1.5 h']);
+    expect([1_234_567, 5_430_000, 172_979_329, 691_563_210].map(formatDuration)).toEqual([
+      '1234.6 s',
+      '1.5 h',
+      '2 days',
+      '8 days',
+    ]);
   });
 });
