@@ -1,5 +1,5 @@
 import type { Credential, HopDestination, HopEvent, HopOrigin, HopSource } from '../../schemas/hop-event.js';
-import { credentialKinds, protocols } from '../../schemas/hop-event.js';
+import { credentialKinds, credentialOf, protocols } from '../../schemas/hop-event.js';
 import { type PathStep, type ResolvedHop, resolvedHopOf } from '../../schemas/resolved-hop.js';
 import { isObject, type JsonObject } from './values.js';
 
@@ -37,7 +37,7 @@ function stringArray(value: unknown): string[] | undefined {
   return value as string[];
 }
 
-function credentialOf(value: unknown): Credential | undefined {
+function credentialIn(value: unknown): Credential | undefined {
   if (!isObject(value) || !isFilled(value.id) || !isString(value.kind) || !kinds.has(value.kind))
     return undefined;
   const subject = optional(value.subject, isString);
@@ -45,7 +45,7 @@ function credentialOf(value: unknown): Credential | undefined {
   const scopes = value.scopes === undefined ? [] : stringArray(value.scopes);
   const jti = optional(value.jti, isString);
   if (subject === unset || issuer === unset || scopes === undefined || jti === unset) return undefined;
-  return { id: value.id, kind: value.kind as Credential['kind'], subject, issuer, scopes, jti };
+  return credentialOf(value.id, value.kind as Credential['kind'], { subject, issuer, scopes, jti });
 }
 
 function sourceOf(value: unknown): HopSource | undefined {
@@ -90,7 +90,7 @@ function originOf(value: unknown): Partial<HopOrigin> | undefined | typeof unset
 export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
   if (!isFilled(value.id) || !isCount(value.ts) || !isCount(value.status)) return undefined;
   const durationMs = optional(value.durationMs, isMeasure);
-  const credential = credentialOf(value.credential);
+  const credential = credentialIn(value.credential);
   const delegation = value.delegation === undefined ? undefined : stringArray(value.delegation);
   const source = sourceOf(value.source);
   const destination = destinationOf(value.destination);
