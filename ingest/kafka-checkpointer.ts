@@ -14,12 +14,14 @@ export type CheckpointerOptions = {
   /** Commits offsets to the group; resolves false when the group refused them (rebalancing). */
   commit(offsets: PartitionOffset[]): Promise<boolean>;
   assignment(): Record<string, number[]>;
+  /** A split stage's tasks written to their changelog, after the file and before the commit. */
+  saveTasks?(): Promise<void>;
 };
 
 /**
  * One checkpoint: store first (hops, dead letters and findings of every consumed record), then the
- * file (engine snapshot, next offsets, the order log that follows), then a fresh order log, then the
- * offset commit. Nothing is committed before what it depends on is durable. The caller keeps records
+ * file (engine snapshot, next offsets, the order log that follows), then a fresh order log, then a
+ * split stage's task changelog, then the offset commit. Nothing is committed before what it depends on is durable. The caller keeps records
  * from the engine meanwhile; `frozen` keeps the idle watermark still while the snapshot is written.
  */
 export class Checkpointer {
@@ -80,6 +82,7 @@ export class Checkpointer {
           intake.writeSnapshot(write),
         );
       });
+      await this.options.saveTasks?.();
     } finally {
       this.writing = false;
     }

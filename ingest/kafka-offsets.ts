@@ -52,6 +52,17 @@ export class ConsumedOffsets {
     return true;
   }
 
+  /** The partition's task came from its changelog: the engine holds every record below `offset`. */
+  resume(topic: string, partition: number, offset: bigint): void {
+    this.consumed.set(partitionKey(topic, partition), { topic, partition, offset: offset.toString() });
+  }
+
+  /** The partition's task left this instance, or starts empty: nothing of it is held. */
+  forget(topic: string, partition: number): void {
+    this.consumed.delete(partitionKey(topic, partition));
+    this.committed.delete(partitionKey(topic, partition));
+  }
+
   /** Records between the next offset and `highWatermark` (the partition's end as last fetched). */
   lag(topic: string, partition: number, highWatermark: bigint): number {
     const next = this.next(topic, partition);

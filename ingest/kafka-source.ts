@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { SerialQueue } from '../common/serial.js';
 import type { KafkaConfig } from './config.js';
+import { type SavedTask, StateChangelog } from './kafka-changelog.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics, groupConsumer } from './kafka-client.js';
@@ -13,7 +14,15 @@ import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-off
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
 import { untilDone } from './kafka-retry.js';
-import { type CheckpointedIntake, type Source, type SourceContext, verdictCount } from './source.js';
+import {
+  type CheckpointedIntake,
+  partitionTask,
+  type Source,
+  type SourceContext,
+  type TaskStates,
+  taskPartition,
+  verdictCount,
+} from './source.js';
 
 export type KafkaSourceOptions = {
   /** The lane it feeds: `kafka`, or `kafka-detect` for the detect stage of a split pipeline. */
@@ -22,6 +31,8 @@ export type KafkaSourceOptions = {
   dataDir: string;
   /** The checkpoint the lane's engine was restored from: its offsets, its order log (and findings an older version held). */
   restored: KafkaCheckpoint | null;
+  /** A split stage's: where its partition tasks' state goes (see StateChangelog). */
+  changelogTopic?: string;
 };
 
 /** Records handed to the pipeline at a time: small enough to heartbeat and yield often. */
@@ -59,7 +70,9 @@ const stopGraceMs = 10_000;
  * in event-time order again would not do: a live stream's partitions need not interleave as they did,
  * and windows, so finding ids, could differ.) Hops deduplicate by (traceId, id); dead letters are at
  * least once. Stateful: the detection windows live in the checkpoint, per instance; a partition that
- * moves to another member does not take its open windows along (see the README).
+ * moves to another member does not take its open windows along (see the README), except in a split
+ * pipeline's stages, whose state is kept per partition task and moves through the stage's changelog
+ * (StateChangelog): written at every checkpoint before the commit, read back on assignment.
  */
 export class KafkaSource implements Source<CheckpointedIntake> {
   readonly name: string;
@@ -67,6 +80,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly deadLetters: DeadLetterProducer;
+  private changelog: StateChangelog | null = null;
+  /** Taking tasks of a new assignment over: batches of its partitions wait for it. */
+  private restoring: Promise<void> = Promise.resolve();
   private readonly offsets: ConsumedOffsets;
   private checkpointer: Checkpointer | null = null;
   private context: SourceContext<CheckpointedIntake> | null = null;
@@ -111,7 +127,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
 
   async start(context: SourceContext<CheckpointedIntake>): Promise<void> {
     this.context = context;
-    const { config, restored, dataDir } = this.options;
+    const { options } = this;
+    const { config, restored, dataDir } = options;
     await registerCodecs();
     const { log, entries } = await KafkaOrderLog.open(dataDir, restored?.orderLog ?? 0);
     this.orderLog = log;
@@ -130,7 +147,16 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       commit: (offsets: PartitionOffset[]) => this.commit(offsets),
       assignment: () => this.assignment,
     };
-    const checkpointer = new Checkpointer(checkpointOptions, this.logger);
+    const tasks = context.intake.taskStates;
+    if (tasks !== undefined && options.changelogTopic !== undefined)
+      this.changelog = new StateChangelog(
+        this.kafka,
+        options.changelogTopic,
+        compressionType(config.compression),
+        this.logger,
+      );
+    const saveTasks = tasks && (() => this.saveTasks(tasks));
+    const checkpointer = new Checkpointer({ ...checkpointOptions, saveTasks }, this.logger);
     this.checkpointer = checkpointer;
     const replay = this.replay;
     context.intake.followInputOrder({
@@ -145,6 +171,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (created.length > 0)
       this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
     await this.deadLetters.connect();
+    if (this.changelog !== null) {
+      if (await this.changelog.ensure(this.admin))
+        this.logger.info({ topic: this.changelog.topic }, 'created the state changelog topic');
+      await this.changelog.connect();
+    }
     // Findings held by a checkpoint of an older version may not have reached the store before it ended.
     if (restored !== null && verdictCount(restored) > 0) {
       await untilDone(
@@ -211,6 +242,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     await this.orderLog?.close();
     await this.consumer.disconnect();
     await this.deadLetters.disconnect();
+    await this.changelog?.disconnect();
     await this.admin.disconnect();
     this.joined = false;
     this.context = null;
@@ -230,6 +262,73 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
     for (const resume of this.paused.values()) resume();
     this.paused.clear();
+    const tasks = this.context?.intake.taskStates;
+    if (tasks !== undefined && this.changelog !== null) {
+      const changelog = this.changelog;
+      this.restoring = this.exclusive
+        .run(() => this.takeOverTasks(tasks, changelog, assignment))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error }, 'could not read the state changelog; the new tasks start empty'),
+        );
+    }
+  }
+
+  /**
+   * The tasks of partitions this member gave up are dropped; those of partitions it now holds come from
+   * the changelog where it has a newer state than this member's (the partition moved here, or came
+   * back after another member moved it on), else stay as they are. Below a restored task's offset,
+   * records are skipped: the task has them.
+   */
+  private async takeOverTasks(
+    tasks: TaskStates,
+    changelog: StateChangelog,
+    assignment: Record<string, number[]>,
+  ): Promise<void> {
+    const held = Object.entries(assignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => partitionTask(topic, partition)),
+    );
+    for (const task of tasks.tasks()) {
+      if (held.includes(task)) continue;
+      tasks.drop(task);
+      const { topic, partition } = taskPartition(task);
+      this.offsets.forget(topic, partition);
+    }
+    let saved = new Map<string, SavedTask>();
+    const read = async () => {
+      saved = await changelog.read(held);
+    };
+    await untilDone('reading the state changelog', read, this.logger, {
+      between: this.keepMembership,
+      giveUp: this.pastStopDeadline,
+    });
+    const local = new Set(tasks.tasks());
+    for (const task of held) this.takeOver(tasks, task, local.has(task), saved.get(task));
+  }
+
+  private takeOver(tasks: TaskStates, task: string, isLocal: boolean, saved: SavedTask | undefined): void {
+    const { topic, partition } = taskPartition(task);
+    const newer = saved !== undefined && (!isLocal || saved.offset > this.offsets.next(topic, partition));
+    if (newer && tasks.adopt(task, saved.snapshot)) {
+      this.offsets.resume(topic, partition, saved.offset);
+      if (this.replayNames((run) => run.topic === topic && run.partition === partition))
+        this.abandonReplay('a partition it names was taken over from the state changelog');
+      this.logger.info(
+        { task, offset: saved.offset.toString() },
+        'took a task over from the state changelog',
+      );
+    } else if (!isLocal) this.offsets.forget(topic, partition);
+  }
+
+  /** Every task of a held partition, with the offset its state holds records below. */
+  private async saveTasks(tasks: TaskStates): Promise<void> {
+    const changelog = this.changelog;
+    if (changelog === null) return;
+    for (const task of tasks.tasks()) {
+      const { topic, partition } = taskPartition(task);
+      if (!this.assignment[topic]?.includes(partition)) continue;
+      const offset = this.offsets.next(topic, partition);
+      await changelog.save(task, offset, (write) => tasks.writeTask(task, write));
+    }
   }
 
   connected(): boolean {
@@ -240,6 +339,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     const { logger } = this;
+    await this.restoring;
     const { topic, partition } = batch;
     this.currentHeartbeat = payload.heartbeat;
     const key = partitionKey(topic, partition);

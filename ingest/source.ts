@@ -14,6 +14,22 @@ export type RecordOrigin = {
   line?: number;
 };
 
+/** A split stage's unit of state: one input partition (see pipeline/task-engines.ts). */
+export function partitionTask(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}
+
+/** The partition a task name stands for (topic names cannot hold a slash). */
+export function taskPartition(task: string): { topic: string; partition: number } {
+  const slash = task.lastIndexOf('/');
+  return { topic: task.slice(0, slash), partition: Number(task.slice(slash + 1)) };
+}
+
+/** The task of a record read from a partition; undefined for other sources. */
+export function recordTask({ topic, partition }: RecordOrigin): string | undefined {
+  return topic === undefined || partition === undefined ? undefined : partitionTask(topic, partition);
+}
+
 /** One record as a source read it: a line of an access log, a Kafka message value, an OTLP export. */
 export type RawRecord = {
   raw: string;
@@ -83,7 +99,19 @@ export interface InputOrder {
  * (`accept`), so that the source's offsets and the engine state always match, and in an order the
  * source records (`followInputOrder`); findings go to the sinks once that order is on disk.
  */
+/** A split stage's state per partition task, which moves with its partition (see pipeline/task-engines.ts). */
+export interface TaskStates {
+  tasks(): string[];
+  /** The task's state as JSON, in slices; the caller keeps the engine still until it resolves. */
+  writeTask(task: string, write: (slice: string) => Promise<void>): Promise<void>;
+  /** Replaces the task's state with a snapshot `writeTask` wrote; false when it cannot be read. */
+  adopt(task: string, snapshot: unknown): boolean;
+  drop(task: string): void;
+}
+
 export interface CheckpointedIntake extends Intake {
+  /** Present in a split pipeline's stages: their state is kept per partition. */
+  readonly taskStates?: TaskStates;
   /** The engine has seen every record when this returns; its outputs wait for `forward()`. */
   accept(records: readonly DecodedRecord[]): BatchOutcome;
   /** Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable (nothing is lost). */

@@ -11,8 +11,10 @@ import type { BuildContext, Built } from './component.js';
 import type { HopwatchConfig } from './config.js';
 import {
   createDetectionEngine,
+  type DetectionEngine,
   type EngineSink,
   type EngineStage,
+  type LaneEngine,
   restoreDetectionEngine,
 } from './engine.js';
 import type { FindingHopsLimits } from './hop-policy.js';
@@ -24,6 +26,8 @@ import { StoreSink } from './sinks/store.js';
 import type { SourcePlan } from './sources/plan.js';
 import { stagePlans } from './stages.js';
 import { pipelineStats } from './stats.js';
+import { type TaskEngineFactory, TaskEngines } from './task-engines.js';
+import { UpstreamWatermarks } from './upstream-watermarks.js';
 
 export type AssembleOptions = {
   logger: Logger;
@@ -120,16 +124,29 @@ export class Pipeline {
     const engineConfig = { lineage, detectors, incidents, stage: resume.stage };
     const deps = { now: this.now, silences: this.silences };
     let resumed = false;
-    const createEngine = (sink: EngineSink) => {
-      const { snapshot } = resume;
-      if (snapshot === undefined || snapshot === null) return createDetectionEngine(engineConfig, sink, deps);
-      const restoring = restoreDetectionEngine(engineConfig, snapshot, sink, deps);
-      if (restoring.ok) {
-        resumed = true;
-        return restoring.engine;
+    const { snapshot } = resume;
+    const createEngine = (sink: EngineSink): LaneEngine => {
+      if (resume.stage !== undefined) {
+        const upstreams = new UpstreamWatermarks(this.now, detectors.allowedLatenessMs);
+        const tasks = this.taskEngines(
+          name,
+          (task, saved) => {
+            const taskDeps = { ...deps, stageId: task, upstreams };
+            if (saved === undefined) return createDetectionEngine(engineConfig, sink, taskDeps);
+            const restoring = restoreDetectionEngine(engineConfig, saved, sink, taskDeps);
+            return this.resumedOrNull(restoring, { source: name, task });
+          },
+          snapshot,
+        );
+        resumed = tasks.resumed;
+        return tasks.engines;
       }
-      this.logger.warn({ source: name, reason: restoring.reason }, 'starting with an empty detection engine');
-      return createDetectionEngine(engineConfig, sink, deps);
+      if (snapshot === undefined || snapshot === null) return createDetectionEngine(engineConfig, sink, deps);
+      const restored = this.resumedOrNull(restoreDetectionEngine(engineConfig, snapshot, sink, deps), {
+        source: name,
+      });
+      resumed = restored !== null;
+      return restored ?? createDetectionEngine(engineConfig, sink, deps);
     };
     const lane = new Lane(
       {
@@ -148,6 +165,30 @@ export class Pipeline {
     );
     this.lanes.set(name, lane);
     return { lane, resumed };
+  }
+
+  /** A split stage's engines, one per partition task, resumed from `snapshot` where it holds them. */
+  private taskEngines(
+    name: string,
+    create: TaskEngineFactory,
+    snapshot: unknown,
+  ): { engines: TaskEngines; resumed: boolean } {
+    if (snapshot === undefined || snapshot === null)
+      return { engines: new TaskEngines(create), resumed: false };
+    const restoring = TaskEngines.restore(create, snapshot);
+    if (restoring.ok) return { engines: restoring.engines, resumed: true };
+    this.logger.warn({ source: name, reason: restoring.reason }, 'starting with empty detection engines');
+    return { engines: new TaskEngines(create), resumed: false };
+  }
+
+  /** The restored engine, or null (logged) when the snapshot could not be read. */
+  private resumedOrNull(
+    restoring: ReturnType<typeof restoreDetectionEngine>,
+    where: { source: string; task?: string },
+  ): DetectionEngine | null {
+    if (restoring.ok) return restoring.engine;
+    this.logger.warn({ ...where, reason: restoring.reason }, 'starting with an empty detection engine');
+    return null;
   }
 
   /** Starts the sinks, then every source on its lane, then the idle watermark. */

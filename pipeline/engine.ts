@@ -34,8 +34,17 @@ export type EngineConfig = {
   /** Both stages when absent. */
   stage?: EngineStage;
 };
-/** `silences` mark the findings they match (none by default); `now` is the wall clock. */
-export type EngineDeps = { now: () => number; silences?: SilenceBook };
+/**
+ * `silences` mark the findings they match (none by default); `now` is the wall clock. A split stage's
+ * task engines also get `stageId`, what a lineage stage tags its hops with (the task's name; random,
+ * and kept across restarts, when absent), and the detect stage's `upstreams`, which its tasks share.
+ */
+export type EngineDeps = {
+  now: () => number;
+  silences?: SilenceBook;
+  stageId?: string;
+  upstreams?: UpstreamWatermarks;
+};
 
 /** For engines built without a config file (tests, the bench): the configuration's own defaults. */
 const defaultIncidentSettings: IncidentSettings = incidentsConfigSchema.parse({});
@@ -50,8 +59,20 @@ export interface EngineSink {
   settled?(watermark: number): void;
 }
 
+/** What a lane drives: one engine, or one per partition task (TaskEngines, whose `observe` takes the task). */
+export interface LaneEngine {
+  observe(hop: HopEvent, task?: string): void;
+  advanceWatermark(watermark: number): void;
+  /** The watermark; -Infinity before the first. */
+  currentWatermark(): number;
+  flush(): void;
+  stats(): EngineStats;
+  /** The state as JSON-serialisable data (see DetectionEngine.snapshot). */
+  snapshot(): unknown;
+}
+
 /** lineage → detectors, in event time. */
-export interface DetectionEngine {
+export interface DetectionEngine extends LaneEngine {
   /** Resolves lineage, feeds the detectors and pushes resolved hops and closed-window findings to the sink. */
   observe(hop: HopEvent): void;
   /** Moves the watermark without an event (idle input), closing windows that are due. */
@@ -124,8 +145,8 @@ class Engine implements DetectionEngine {
     snapshot?: EngineSnapshot,
   ) {
     this.silences = deps.silences;
-    this.stageId = snapshot?.stageId ?? randomUUID();
-    this.upstreams = new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
+    this.stageId = snapshot?.stageId ?? deps.stageId ?? randomUUID();
+    this.upstreams = deps.upstreams ?? new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,
       (incident) => sink.incident?.(incident),
@@ -184,6 +205,10 @@ class Engine implements DetectionEngine {
 
   advanceWatermark(watermark: number): void {
     if (watermark > this.watermark) this.moveWatermark(watermark);
+  }
+
+  currentWatermark(): number {
+    return this.watermark;
   }
 
   flush(): void {

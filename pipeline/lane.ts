@@ -13,19 +13,22 @@ import {
   noVerdicts,
   type RawRecord,
   type RecordReject,
+  recordTask,
+  type TaskStates,
   type Verdicts,
   verdictCount,
 } from '../ingest/source.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
-import type { DetectionEngine, EngineSink } from './engine.js';
+import type { EngineSink, LaneEngine } from './engine.js';
 import { FindingHops, type FindingHopsLimits } from './hop-policy.js';
 import type { Sink } from './sink.js';
+import { TaskEngines } from './task-engines.js';
 
 export type LaneDeps = {
   /** The engine pushes into the sink it is given; the lane owns that sink. */
-  createEngine(sink: EngineSink): DetectionEngine;
+  createEngine(sink: EngineSink): LaneEngine;
   sinks: Sink;
   /** Wall clock, epoch ms. */
   now(): number;
@@ -67,7 +70,7 @@ function bump(counts: Record<string, number>, key: string, by = 1): void {
  * concurrent submits never interleave inside it.
  */
 export class Lane implements CheckpointedIntake {
-  private readonly engine: DetectionEngine;
+  private readonly engine: LaneEngine;
   private hops: ResolvedHop[] = [];
   private verdicts: Verdicts = noVerdicts();
   private deadLetters: DeadLetter[] = [];
@@ -90,6 +93,18 @@ export class Lane implements CheckpointedIntake {
    */
   private readonly checkpointing = new SerialQueue();
   private checkpointBytes = 0;
+
+  /** A split stage's engines, one per partition task. */
+  get taskStates(): TaskStates | undefined {
+    const { engine } = this;
+    if (!(engine instanceof TaskEngines)) return undefined;
+    return {
+      tasks: () => engine.tasks(),
+      writeTask: (task, write) => writeJsonInSlices(engine.taskSnapshot(task) ?? null, write),
+      adopt: (task, snapshot) => engine.adopt(task, snapshot),
+      drop: (task) => engine.drop(task),
+    };
+  }
 
   get decoding(): DecodeSettings {
     return this.options.decoding;
@@ -163,9 +178,10 @@ export class Lane implements CheckpointedIntake {
   private observeRecord(record: RawRecord, decoded: DecodedRecord['decoded']): number | Rejection {
     if (!decoded.ok) return { reason: decoded.reason, format: decoded.format ?? record.format };
     bump(this.counters.eventsIngested, decoded.format, decoded.events.length);
+    const task = recordTask(record.origin);
     for (const event of decoded.events) {
       try {
-        this.engine.observe(event);
+        this.engine.observe(event, task);
       } catch (error) {
         this.deps.logger.error({ err: error, hopId: event.id }, 'detection engine failed on a hop');
         return {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { changelogTopicOf } from '../ingest/kafka-changelog.js';
 import { createKafkaClient } from '../ingest/kafka-client.js';
 import { hopMessages } from '../ingest/topic-messages.js';
 import type { HopwatchConfig } from './config.js';
@@ -26,19 +27,17 @@ export async function stagePlans(
       hopMessages(batch.hops ?? []),
     );
     const route = { producers: [hops], passOn: ['deadLetters'] as const };
-    const lane = { name: 'kafka', stage: 'lineage' as const, route };
+    const changelogTopic = changelogTopicOf(kafka.groupId);
+    const lane = { name: 'kafka', stage: 'lineage' as const, route, changelogTopic };
     plans.push({ name: lane.name, plan: await kafkaPlan(kafka, dataDir, logger, lane) });
   }
   if (roles.includes('detect')) {
     const hopsTopic = kafka.hopsTopic;
-    const input = {
-      ...kafka,
-      topics: [hopsTopic],
-      groupId: `${kafka.groupId}.detect`,
-      formatByTopic: { [hopsTopic]: 'resolved-hop' },
-    };
+    const groupId = `${kafka.groupId}.detect`;
+    const input = { ...kafka, topics: [hopsTopic], groupId, formatByTopic: { [hopsTopic]: 'resolved-hop' } };
     const route = { producers: [findingsProducer(kafka, logger)], passOn: [] };
-    const lane = { name: 'kafka-detect', stage: 'detectors' as const, route };
+    const changelogTopic = changelogTopicOf(groupId);
+    const lane = { name: 'kafka-detect', stage: 'detectors' as const, route, changelogTopic };
     plans.push({ name: lane.name, plan: await kafkaPlan(input, join(dataDir, 'detect'), logger, lane) });
   }
   return plans;

@@ -43,7 +43,7 @@ export async function kafkaPlan(
   config: KafkaConfig,
   dataDir: string,
   logger: Logger,
-  lane: { name: string; route: LaneRoute; stage?: EngineStage },
+  lane: { name: string; route: LaneRoute; stage?: EngineStage; changelogTopic?: string },
 ): Promise<SourcePlan> {
   mkdirSync(dataDir, { recursive: true });
   const checkpoint = await loadCheckpoint(dataDir, config.groupId, logger);
@@ -57,7 +57,7 @@ export async function kafkaPlan(
         checkpoint !== null && !engineResumed
           ? { ...checkpoint, offsets: {}, orderLog: undefined }
           : checkpoint;
-      const options = { name: lane.name, config, dataDir, restored };
+      const options = { name: lane.name, config, dataDir, restored, changelogTopic: lane.changelogTopic };
       return new KafkaSource(options, logger.child({ source: lane.name }));
     },
   };

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type { JsonOut } from '../common/json-slices.js';
+import type { HopEvent } from '../schemas/hop-event.js';
+import type { EngineStats } from '../schemas/stats.js';
+import type { DetectionEngine, EngineSnapshot } from './engine.js';
+
+/** The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read). */
+export type TaskEngineFactory = (task: string, snapshot?: unknown) => DetectionEngine | null;
+
+const tasksSnapshotSchema = z.object({ tasks: z.record(z.string(), z.unknown()) });
+
+/** Event time a task may fall behind the furthest task before it is moved along. */
+const followStepMs = 1_000;
+
+/** The counters of EngineStats: what this instance did, so a task that leaves or arrives does not move them back. */
+type Counters = Pick<
+  EngineStats,
+  | 'eventsObserved'
+  | 'lateEvents'
+  | 'evictedTraces'
+  | 'duplicateHops'
+  | 'mergedObservations'
+  | 'findingsByDetector'
+>;
+
+const noCounts = (): Counters => ({
+  eventsObserved: 0,
+  lateEvents: 0,
+  evictedTraces: 0,
+  duplicateHops: 0,
+  mergedObservations: 0,
+  findingsByDetector: {},
+});
+
+/**
+ * The engine of a split pipeline's stage: one engine per input partition (a task), as a stream
+ * processor keeps state per partition, so that the state can move with the partition: an instance
+ * that is assigned a partition restores its task from the changelog (ingest/kafka-changelog.ts) and
+ * goes on where the last holder's checkpoint left off.
+ *
+ * Event time stays the instance's, as with one engine: a task that falls a second behind the furthest
+ * one is moved along (a partition with little traffic does not hold its windows and waiting hops open),
+ * and the detect stage's tasks share one view of the ingest stages' watermarks (UpstreamWatermarks).
+ * Idle watermark moves apply to every task.
+ */
+export class TaskEngines {
+  private readonly engines = new Map<string, { engine: DetectionEngine; baseline: Counters }>();
+  private furthest = Number.NEGATIVE_INFINITY;
+  /** Counted by tasks that left. */
+  private readonly retired = noCounts();
+
+  constructor(private readonly create: TaskEngineFactory) {}
+
+  /** From `snapshot()`'s output; a task that cannot be read is left out (see `unreadable`). */
+  static restore(
+    create: TaskEngineFactory,
+    snapshot: unknown,
+  ): { ok: true; engines: TaskEngines; unreadable: string[] } | { ok: false; reason: string } {
+    const parsed = tasksSnapshotSchema.safeParse(snapshot);
+    if (!parsed.success) return { ok: false, reason: 'engine snapshot: not one of a split stage’s tasks' };
+    const engines = new TaskEngines(create);
+    const unreadable = Object.entries(parsed.data.tasks)
+      .filter(([task, saved]) => !engines.adopt(task, saved))
+      .map(([task]) => task);
+    return { ok: true, engines, unreadable };
+  }
+
+  observe(hop: HopEvent, task = ''): void {
+    let held = this.engines.get(task);
+    if (held === undefined) {
+      held = { engine: this.create(task)!, baseline: noCounts() };
+      this.engines.set(task, held);
+    }
+    held.engine.observe(hop);
+    const watermark = held.engine.currentWatermark();
+    if (watermark >= this.furthest + followStepMs) this.advanceWatermark(watermark);
+  }
+
+  advanceWatermark(watermark: number): void {
+    if (watermark > this.furthest) this.furthest = watermark;
+    for (const { engine } of this.engines.values()) engine.advanceWatermark(watermark);
+  }
+
+  currentWatermark(): number {
+    return this.furthest;
+  }
+
+  flush(): void {
+    for (const { engine } of this.engines.values()) engine.flush();
+  }
+
+  /** Gauges summed over the tasks held, counters over what this instance counted; the watermark is the slowest task's. */
+  stats(): EngineStats {
+    const total: EngineStats = {
+      ...noCounts(),
+      trackedTraces: 0,
+      pendingHops: 0,
+      watermark: null,
+      detectorState: {},
+      openIncidents: 0,
+    };
+    addCounters(total, this.retired, 1);
+    for (const { engine, baseline } of this.engines.values()) {
+      const stats = engine.stats();
+      addCounters(total, stats, 1);
+      addCounters(total, baseline, -1);
+      total.trackedTraces += stats.trackedTraces;
+      total.pendingHops += stats.pendingHops;
+      total.openIncidents += stats.openIncidents;
+      addCounts(total.detectorState, stats.detectorState, 1);
+      if (stats.watermark !== null && (total.watermark === null || stats.watermark < total.watermark))
+        total.watermark = stats.watermark;
+    }
+    return total;
+  }
+
+  snapshot(): JsonOut<{ tasks: Record<string, EngineSnapshot> }> {
+    const tasks: Record<string, JsonOut<EngineSnapshot>> = {};
+    for (const [task, { engine }] of this.engines) tasks[task] = engine.snapshot();
+    return { tasks };
+  }
+
+  tasks(): string[] {
+    return [...this.engines.keys()];
+  }
+
+  taskSnapshot(task: string): JsonOut<EngineSnapshot> | undefined {
+    return this.engines.get(task)?.engine.snapshot();
+  }
+
+  /** Replaces the task's state with `snapshot` (its changelog's); false when it cannot be read. */
+  adopt(task: string, snapshot: unknown): boolean {
+    const engine = this.create(task, snapshot);
+    if (engine === null) return false;
+    this.retire(task);
+    this.engines.set(task, { engine, baseline: engine.stats() });
+    return true;
+  }
+
+  /** The task moved to another instance. */
+  drop(task: string): void {
+    this.retire(task);
+    this.engines.delete(task);
+  }
+
+  private retire(task: string): void {
+    const held = this.engines.get(task);
+    if (held === undefined) return;
+    addCounters(this.retired, held.engine.stats(), 1);
+    addCounters(this.retired, held.baseline, -1);
+  }
+}
+
+function addCounters(total: Counters, counters: Counters, sign: 1 | -1): void {
+  total.eventsObserved += sign * counters.eventsObserved;
+  total.lateEvents += sign * counters.lateEvents;
+  total.evictedTraces += sign * counters.evictedTraces;
+  total.duplicateHops += sign * counters.duplicateHops;
+  total.mergedObservations += sign * counters.mergedObservations;
+  addCounts(total.findingsByDetector, counters.findingsByDetector, sign);
+}
+
+function addCounts(total: Record<string, number>, counts: Record<string, number>, sign: 1 | -1): void {
+  for (const [key, count] of Object.entries(counts)) total[key] = (total[key] ?? 0) + sign * count;
+}
