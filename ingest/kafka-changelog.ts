@@ -75,12 +75,12 @@ export class StateChangelog {
     return this.producer.disconnect();
   }
 
-  /** Writes the task's state (produced in slices by `write`) as of `offset`; resolves once the broker has all of it. */
+  /** Writes the task's state (produced in slices by `write`) as of `offset`; resolves to its size once the broker has all of it. */
   async save(
     task: string,
     offset: bigint,
     write: (out: (slice: string) => Promise<void>) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<number> {
     const parts: Buffer[] = [];
     await write(async (slice) => {
       parts.push(Buffer.from(slice));
@@ -95,6 +95,7 @@ export class StateChangelog {
     }
     const manifest: Manifest = { generation, chunks, offset: offset.toString() };
     await this.send({ key: task, value: JSON.stringify(manifest) });
+    return state.length;
   }
 
   private async send(message: { key: string; value: Buffer | string; headers?: Record<string, string> }) {

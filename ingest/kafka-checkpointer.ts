@@ -14,8 +14,8 @@ export type CheckpointerOptions = {
   /** Commits offsets to the group; resolves false when the group refused them (rebalancing). */
   commit(offsets: PartitionOffset[]): Promise<boolean>;
   assignment(): Record<string, number[]>;
-  /** A split stage's tasks written to their changelog, after the file and before the commit. */
-  saveTasks?(): Promise<void>;
+  /** A split stage's tasks written to their changelog, after the file and before the commit; resolves to the bytes written. */
+  saveTasks?(): Promise<number>;
 };
 
 /**
@@ -82,7 +82,8 @@ export class Checkpointer {
           intake.writeSnapshot(write),
         );
       });
-      await this.options.saveTasks?.();
+      // Part of the checkpoint's cost, which `due` weighs against what was read.
+      this.checkpointBytes += (await this.options.saveTasks?.()) ?? 0;
     } finally {
       this.writing = false;
     }

@@ -319,16 +319,18 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     } else if (!isLocal) this.offsets.forget(topic, partition);
   }
 
-  /** Every task of a held partition, with the offset its state holds records below. */
-  private async saveTasks(tasks: TaskStates): Promise<void> {
+  /** Every task of a held partition, with the offset its state holds records below; resolves to the bytes written. */
+  private async saveTasks(tasks: TaskStates): Promise<number> {
     const changelog = this.changelog;
-    if (changelog === null) return;
+    let bytes = 0;
+    if (changelog === null) return bytes;
     for (const task of tasks.tasks()) {
       const { topic, partition } = taskPartition(task);
       if (!this.assignment[topic]?.includes(partition)) continue;
       const offset = this.offsets.next(topic, partition);
-      await changelog.save(task, offset, (write) => tasks.writeTask(task, write));
+      bytes += await changelog.save(task, offset, (write) => tasks.writeTask(task, write));
     }
+    return bytes;
   }
 
   connected(): boolean {

@@ -130,8 +130,8 @@ export class Pipeline {
         const upstreams = new UpstreamWatermarks(this.now, detectors.allowedLatenessMs);
         const tasks = this.taskEngines(
           name,
-          (task, saved) => {
-            const taskDeps = { ...deps, stageId: task, upstreams };
+          (task, stageId, saved) => {
+            const taskDeps = { ...deps, stageId, upstreams };
             if (saved === undefined) return createDetectionEngine(engineConfig, sink, taskDeps);
             const restoring = restoreDetectionEngine(engineConfig, saved, sink, taskDeps);
             return this.resumedOrNull(restoring, { source: name, task });

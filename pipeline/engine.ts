@@ -36,8 +36,9 @@ export type EngineConfig = {
 };
 /**
  * `silences` mark the findings they match (none by default); `now` is the wall clock. A split stage's
- * task engines also get `stageId`, what a lineage stage tags its hops with (the task's name; random,
- * and kept across restarts, when absent), and the detect stage's `upstreams`, which its tasks share.
+ * task engines also get `stageId`, what a lineage stage tags its hops with (the instance's, which its
+ * tasks share; random, and kept across restarts, when absent), and the detect stage's `upstreams`,
+ * which its tasks share.
  */
 export type EngineDeps = {
   now: () => number;
@@ -145,7 +146,7 @@ class Engine implements DetectionEngine {
     snapshot?: EngineSnapshot,
   ) {
     this.silences = deps.silences;
-    this.stageId = snapshot?.stageId ?? deps.stageId ?? randomUUID();
+    this.stageId = deps.stageId ?? snapshot?.stageId ?? randomUUID();
     this.upstreams = deps.upstreams ?? new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,

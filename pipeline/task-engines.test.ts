@@ -7,13 +7,13 @@ import {
   retryStorm,
   scenarioStart,
 } from '../test/kits/detectors/scenarios.js';
-import { createDetectionEngine, restoreDetectionEngine } from './engine.js';
+import { createDetectionEngine, type EngineStage, restoreDetectionEngine } from './engine.js';
 import { type TaskEngineFactory, TaskEngines } from './task-engines.js';
 
-function tasksInto(sink: CollectingSink): TaskEngineFactory {
-  const config = engineConfig();
-  return (task, saved) => {
-    const deps = { now: fixedClock, stageId: task };
+function tasksInto(sink: CollectingSink, stage?: EngineStage): TaskEngineFactory {
+  const config = { ...engineConfig(), stage };
+  return (_task, stageId, saved) => {
+    const deps = { now: fixedClock, stageId };
     if (saved === undefined) return createDetectionEngine(config, sink, deps);
     const restored = restoreDetectionEngine(config, saved, sink, deps);
     return restored.ok ? restored.engine : null;
@@ -89,5 +89,26 @@ describe('TaskEngines', () => {
     expect(restored.engines.tasks().sort()).toEqual(['in/0', 'in/1']);
     expect(restored.unreadable).toEqual(['in/2']);
     expect(TaskEngines.restore(tasksInto(new CollectingSink()), { version: 2 })).toMatchObject({ ok: false });
+  });
+
+  it('tags the hops every task of an ingest instance resolves with the instance’s id, which its snapshot keeps', () => {
+    const sink = new CollectingSink();
+    const engines = new TaskEngines(tasksInto(sink, 'lineage'));
+    for (const { hop, task } of traffic()) engines.observe(hop, task);
+    engines.flush();
+    const tags = (hops: typeof sink.hops) => new Set(hops.flatMap(({ upstream }) => upstream?.id ?? []));
+    expect(tags(sink.hops).size).toBe(1);
+    const resumedSink = new CollectingSink();
+    const restored = TaskEngines.restore(
+      tasksInto(resumedSink, 'lineage'),
+      JSON.parse(JSON.stringify(engines.snapshot())),
+    );
+    if (!restored.ok) throw new Error(restored.reason);
+    restored.engines.observe(
+      { ...fanoutExplosion(scenarioStart + 3_600_000)[0]!, id: 'after', traceId: 'after' },
+      'in/2',
+    );
+    restored.engines.flush();
+    expect(tags(resumedSink.hops)).toEqual(tags(sink.hops));
   });
 });

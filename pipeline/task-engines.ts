@@ -1,13 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonOut } from '../common/json-slices.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { EngineStats } from '../schemas/stats.js';
 import type { DetectionEngine, EngineSnapshot } from './engine.js';
 
-/** The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read). */
-export type TaskEngineFactory = (task: string, snapshot?: unknown) => DetectionEngine | null;
+/**
+ * The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read),
+ * tagging what it resolves with `stageId`.
+ */
+export type TaskEngineFactory = (task: string, stageId: string, snapshot?: unknown) => DetectionEngine | null;
 
-const tasksSnapshotSchema = z.object({ tasks: z.record(z.string(), z.unknown()) });
+const tasksSnapshotSchema = z.object({
+  /** Absent in snapshots of the first version with tasks. */
+  stageId: z.string().optional(),
+  tasks: z.record(z.string(), z.unknown()),
+});
 
 /** Event time a task may fall behind the furthest task before it is moved along. */
 const followStepMs = 1_000;
@@ -40,7 +48,8 @@ const noCounts = (): Counters => ({
  *
  * Event time stays the instance's, as with one engine: a task that falls a second behind the furthest
  * one is moved along (a partition with little traffic does not hold its windows and waiting hops open),
- * and the detect stage's tasks share one view of the ingest stages' watermarks (UpstreamWatermarks).
+ * the ingest stage's tasks tag their hops with the instance's id (`stageId`, kept across restarts), and
+ * the detect stage's tasks share one view of the ingest instances' watermarks (UpstreamWatermarks).
  * Idle watermark moves apply to every task.
  */
 export class TaskEngines {
@@ -49,7 +58,10 @@ export class TaskEngines {
   /** Counted by tasks that left. */
   private readonly retired = noCounts();
 
-  constructor(private readonly create: TaskEngineFactory) {}
+  constructor(
+    private readonly create: TaskEngineFactory,
+    private readonly stageId: string = randomUUID(),
+  ) {}
 
   /** From `snapshot()`'s output; a task that cannot be read is left out (see `unreadable`). */
   static restore(
@@ -58,7 +70,7 @@ export class TaskEngines {
   ): { ok: true; engines: TaskEngines; unreadable: string[] } | { ok: false; reason: string } {
     const parsed = tasksSnapshotSchema.safeParse(snapshot);
     if (!parsed.success) return { ok: false, reason: 'engine snapshot: not one of a split stage’s tasks' };
-    const engines = new TaskEngines(create);
+    const engines = new TaskEngines(create, parsed.data.stageId);
     const unreadable = Object.entries(parsed.data.tasks)
       .filter(([task, saved]) => !engines.adopt(task, saved))
       .map(([task]) => task);
@@ -68,7 +80,7 @@ export class TaskEngines {
   observe(hop: HopEvent, task = ''): void {
     let held = this.engines.get(task);
     if (held === undefined) {
-      held = { engine: this.create(task)!, baseline: noCounts() };
+      held = { engine: this.create(task, this.stageId)!, baseline: noCounts() };
       this.engines.set(task, held);
     }
     held.engine.observe(hop);
@@ -114,10 +126,10 @@ export class TaskEngines {
     return total;
   }
 
-  snapshot(): JsonOut<{ tasks: Record<string, EngineSnapshot> }> {
+  snapshot(): JsonOut<{ stageId: string; tasks: Record<string, EngineSnapshot> }> {
     const tasks: Record<string, JsonOut<EngineSnapshot>> = {};
     for (const [task, { engine }] of this.engines) tasks[task] = engine.snapshot();
-    return { tasks };
+    return { stageId: this.stageId, tasks };
   }
 
   tasks(): string[] {
@@ -130,7 +142,7 @@ export class TaskEngines {
 
   /** Replaces the task's state with `snapshot` (its changelog's); false when it cannot be read. */
   adopt(task: string, snapshot: unknown): boolean {
-    const engine = this.create(task, snapshot);
+    const engine = this.create(task, this.stageId, snapshot);
     if (engine === null) return false;
     this.retire(task);
     this.engines.set(task, { engine, baseline: engine.stats() });
