@@ -1,5 +1,5 @@
 import { IdleMap } from '../../common/idle-map.js';
-import type { JsonOut } from '../../common/json-slices.js';
+import { JsonList, type JsonOut } from '../../common/json-slices.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from '../baseline.js';
@@ -57,7 +57,8 @@ const newWindow = (): RateWindow => ({
 /** Request volume per origin and per hop credential against hard limits and their own baseline; 401/403 bursts. */
 class RateDetector implements RestorableDetector<RateSnapshot> {
   readonly name = 'rate' as const;
-  private readonly windows = new KeyedWindows<RateWindow>(newWindow);
+  /** One set of windows per subject, keyed by the credential itself: no key is built per hop. */
+  private readonly windows = new SubjectWindows();
   private readonly history: IdleMap<CountHistory>;
   private readonly auth: AuthFailureBursts;
 
@@ -78,20 +79,18 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
   }
 
   advance(watermark: number): Finding[] {
-    const closed = this.windows.close(watermark);
+    const { origin, credential } = this.windows;
     const drafts: FindingDraft[] = [];
     const flaggedOrigins = new Set<string>();
     // Origins first: a credential that is itself the flagged origin would only repeat that finding.
-    for (const window of closed) {
-      if (window.acc.subject !== 'origin') continue;
+    for (const window of origin.close(watermark)) {
       const draft = this.judge(window);
       if (draft !== undefined) {
         drafts.push(draft);
         flaggedOrigins.add(`${window.start}\u0000${window.acc.id}`);
       }
     }
-    for (const window of closed) {
-      if (window.acc.subject !== 'credential') continue;
+    for (const window of credential.close(watermark)) {
       const draft = this.judge(window);
       if (draft !== undefined && !flaggedOrigins.has(`${window.start}\u0000${window.acc.id}`))
         drafts.push(draft);
@@ -104,31 +103,21 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
 
   snapshot(): JsonOut<RateSnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({
-        ...window,
-        related: countEntries(window.related),
-        traces: sampleEntries(window.traces),
-        sample: sampleEntries(window.sample),
-      })),
+      windows: this.windows.snapshot(),
       history: this.history.snapshot((history) => history),
       auth: this.auth.snapshot(),
     };
   }
 
   restore(snapshot: RateSnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({
-      ...saved,
-      related: countsFrom(saved.related),
-      traces: sampleFrom(saved.traces),
-      sample: sampleFrom(saved.sample),
-    }));
+    this.windows.restore(snapshot.windows);
     this.history.restore(snapshot.history, (history) => history);
     this.auth.restore(snapshot.auth);
   }
 
   explain(hop: ResolvedHop): DetectorNote {
-    const origin = this.windows.peek(subjectKey('origin', hop.originCredential), hop.ts);
-    const credential = this.windows.peek(subjectKey('credential', hop.credential.id), hop.ts);
+    const origin = this.windows.origin.peek(hop.originCredential, hop.ts);
+    const credential = this.windows.credential.peek(hop.credential.id, hop.ts);
     const originLimit = this.context.settingsFor(hop.originCredential).maxRequestsPerOrigin;
     const credentialLimit = this.context.settingsFor(hop.credential.id).maxRequestsPerCredential;
     const failure = hop.status === 401 || hop.status === 403;
@@ -150,12 +139,12 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
   }
 
   stateSize(): number {
-    return this.windows.size + this.history.size + this.auth.size;
+    return this.windows.origin.size + this.windows.credential.size + this.history.size + this.auth.size;
   }
 
   private count(subject: Subject, id: string, relatedId: string, hop: ResolvedHop): void {
     const config = this.context.settingsFor(id);
-    const window = this.windows.tumbling(subjectKey(subject, id), hop.ts, config.windowMs);
+    const window = this.windows[subject].tumbling(id, hop.ts, config.windowMs);
     window.subject = subject;
     window.id = id;
     window.requests++;
@@ -170,10 +159,11 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
   private judge(closed: ClosedWindow<RateWindow>): FindingDraft | undefined {
     const window = closed.acc;
     const config = this.context.settingsFor(window.id);
-    let history = this.history.touch(closed.key, closed.start);
+    const key = subjectKey(window.subject, window.id);
+    let history = this.history.touch(key, closed.start);
     if (history === undefined) {
       history = emptyHistory();
-      this.history.set(closed.key, history, closed.start);
+      this.history.set(key, history, closed.start);
     }
     const limit = window.subject === 'origin' ? config.maxRequestsPerOrigin : config.maxRequestsPerCredential;
     const overLimit = window.requests > limit;
@@ -212,7 +202,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     return {
       detector: this.name,
       rule,
-      key: closed.key,
+      key: subjectKey(window.subject, window.id),
       originCredential: window.subject === 'origin' ? window.id : topOrigin,
       credential: window.subject === 'credential' ? window.id : undefined,
       traceIds: sampleIds(window.traces),
@@ -236,6 +226,46 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
 
 function subjectKey(subject: Subject, id: string): string {
   return subject === 'origin' ? `origin\u0000${id}` : `credential\u0000${id}`;
+}
+
+type SavedWindows = RateSnapshot['windows'];
+
+/** The windows of origins and of hop credentials, saved as one set keyed by subject and id (as before they were split). */
+class SubjectWindows {
+  readonly origin = new KeyedWindows<RateWindow>(newWindow);
+  readonly credential = new KeyedWindows<RateWindow>(newWindow);
+
+  snapshot(): JsonOut<SavedWindows> {
+    const save = (window: RateWindow) => ({
+      ...window,
+      related: countEntries(window.related),
+      traces: sampleEntries(window.traces),
+      sample: sampleEntries(window.sample),
+    });
+    const origins = this.origin.snapshot(save);
+    const credentials = this.credential.snapshot(save);
+    const windows = new JsonList(function* () {
+      for (const window of origins.windows) yield { ...window, key: subjectKey('origin', window.key) };
+      for (const window of credentials.windows)
+        yield { ...window, key: subjectKey('credential', window.key) };
+    });
+    return { closedUpTo: origins.closedUpTo, windows };
+  }
+
+  restore({ closedUpTo, windows }: SavedWindows): void {
+    const load = (saved: SavedWindows['windows'][number]['acc']): RateWindow => ({
+      ...saved,
+      related: countsFrom(saved.related),
+      traces: sampleFrom(saved.traces),
+      sample: sampleFrom(saved.sample),
+    });
+    for (const subject of ['origin', 'credential'] as const) {
+      const own = windows
+        .filter((window) => window.acc.subject === subject)
+        .map((window) => ({ ...window, key: window.acc.id }));
+      this[subject].restore({ closedUpTo, windows: own }, load);
+    }
+  }
 }
 
 export const rateDetector = detectorComponent({
