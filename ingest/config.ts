@@ -40,6 +40,12 @@ export const kafkaConfigSchema = z.object({
   /** Partitions of the input, dead-letter, findings and hops topics when hopwatch has to create them. */
   topicPartitions: z.number().int().min(1).default(6),
   /**
+   * How long the findings and hops topics keep records when hopwatch creates them (7 days, Kafka's
+   * default); the findings topic keeps at least findingsDedupMs. A detect or sink stage stopped
+   * for longer loses what expired meanwhile.
+   */
+  internalTopicRetentionMs: z.number().int().min(60_000).default(604_800_000),
+  /**
    * How long the group waits for a member that stopped heartbeating (a crashed instance) before its
    * partitions go to the others or to its restarted self. The broker bounds it (6–300 s by default).
    */

@@ -32,16 +32,26 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
 
 /**
  * Creates the input, dead-letter, findings and hops topics that do not exist yet, with `topicPartitions` partitions
- * (replication factor: the broker's default). Existing topics are left as they are.
+ * (replication factor: the broker's default), the findings and hops topics with `internalTopicRetentionMs`.
+ * Existing topics are left as they are.
  */
 export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<string[]> {
-  const { topics, deadLetterTopic, findingsTopic, hopsTopic } = config;
+  const { topics, deadLetterTopic, findingsTopic, hopsTopic, internalTopicRetentionMs } = config;
   const wanted = [...new Set([...topics, deadLetterTopic, findingsTopic, hopsTopic])];
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length === 0) return [];
+  const retentionMs = (topic: string): number | undefined => {
+    if (topic === findingsTopic) return Math.max(internalTopicRetentionMs, config.findingsDedupMs);
+    return topic === hopsTopic ? internalTopicRetentionMs : undefined;
+  };
   await admin.createTopics({
-    topics: missing.map((topic) => ({ topic, numPartitions: config.topicPartitions })),
+    topics: missing.map((topic) => {
+      const retention = retentionMs(topic);
+      const configEntries =
+        retention === undefined ? [] : [{ name: 'retention.ms', value: String(retention) }];
+      return { topic, numPartitions: config.topicPartitions, configEntries };
+    }),
     waitForLeaders: true,
   });
   return missing;
