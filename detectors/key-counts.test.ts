@@ -6,6 +6,7 @@ import {
   countOf,
   countsFrom,
   type KeyCounts,
+  maxCount,
   noCounts,
   topCounts,
 } from './key-counts.js';
@@ -29,6 +30,8 @@ describe('key counts', () => {
     expect(countedKeys(counts)).toBe(3);
     expect(countedKeys(noCounts)).toBe(0);
     expect(countEntries(noCounts)).toEqual([]);
+    expect(maxCount(counts)).toBe(3);
+    expect(maxCount(noCounts)).toBe(0);
   });
 
   it('keeps counting past the keys an array holds, in the same order', () => {
@@ -38,6 +41,7 @@ describe('key counts', () => {
     expect(countedKeys(counts)).toBe(20);
     expect(countEntries(counts).map(([key]) => key)).toEqual(keys);
     expect(countOf(counts, 'k3')).toBe(3);
+    expect(maxCount(counts)).toBe(3);
     expect(topCounts(counts, 2)).toEqual([
       { key: 'k3', count: 3 },
       { key: 'k19', count: 2 },

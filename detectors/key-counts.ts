@@ -59,6 +59,17 @@ export function countBounded(counts: KeyCounts, key: string, limit: number): Key
   return counts.concat(key, 1);
 }
 
+/** The largest count; 0 when nothing is counted. */
+export function maxCount(counts: KeyCounts): number {
+  let max = 0;
+  if (counts instanceof Map) {
+    for (const count of counts.values()) if (count > max) max = count;
+    return max;
+  }
+  for (let at = 1; at < counts.length; at += 2) if ((counts[at] as number) > max) max = counts[at] as number;
+  return max;
+}
+
 /** The `limit` largest counts, ties broken by key, as plain objects for evidence. */
 export function topCounts(counts: KeyCounts, limit: number): Array<{ key: string; count: number }> {
   return countEntries(counts)

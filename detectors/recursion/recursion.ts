@@ -18,6 +18,7 @@ import {
   countOf,
   countsFrom,
   type KeyCounts,
+  maxCount,
   noCounts,
   topCounts,
 } from '../key-counts.js';
@@ -159,9 +160,12 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     return this.windows.size + this.anchors.size;
   }
 
+  /** Most windows break no rule: nothing is built for them. */
   private judge(closed: ClosedWindow<RecursionWindow>): FindingDraft[] {
     const window = closed.acc;
     const config = this.context.settingsFor(window.origin);
+    const rules = [cycleRule(window, config), depthRule(window, config), repeatRule(window, config)];
+    if (rules.every((rule) => rule === undefined)) return [];
     const base = {
       detector: this.name,
       key: closed.key,
@@ -179,7 +183,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
       sampleHopIds: sampleIds(window.sample),
     };
     const drafts: FindingDraft[] = [];
-    for (const rule of [cycleRule(window, config), depthRule(window, config), repeatRule(window, config)]) {
+    for (const rule of rules) {
       if (rule !== undefined) drafts.push({ ...base, ...rule, evidence: { ...shared, ...rule.evidence } });
     }
     return drafts;
@@ -211,9 +215,9 @@ function depthRule(window: RecursionWindow, config: RecursionConfig): RuleOutcom
 }
 
 function repeatRule(window: RecursionWindow, config: RecursionConfig): RuleOutcome | undefined {
+  if (maxCount(window.calls) <= config.maxRepeats) return undefined;
   const top = topCounts(window.calls, topCalls);
-  const worst = top[0];
-  if (worst === undefined || worst.count <= config.maxRepeats) return undefined;
+  const worst = top[0]!;
   return {
     rule: 'repeat',
     baseSeverity: 'medium',
