@@ -1,3 +1,5 @@
+import { BoundedMemo } from './bounded-memo.js';
+
 const regexSpecial = /[.+^${}()|[\]\\]/g;
 
 /** `*` any run of characters (slashes and colons included), `?` exactly one; everything else literal. */
@@ -6,15 +8,23 @@ export function globToRegExp(pattern: string, caseInsensitive = false): RegExp {
   return new RegExp(`^${body}$`, caseInsensitive ? 'i' : '');
 }
 
+/** Values whose answer a set remembers: the same few tool, scope and service names come back on every hop. */
+const rememberedValues = 4_096;
+
 /** Compiles the patterns once; the matcher is then used per event. */
 export class GlobSet {
   private readonly expressions: RegExp[];
+  private readonly answers = new BoundedMemo((value: string) => this.test(value), rememberedValues);
 
   constructor(patterns: readonly string[], caseInsensitive = false) {
     this.expressions = patterns.map((pattern) => globToRegExp(pattern, caseInsensitive));
   }
 
   matches(value: string): boolean {
+    return this.expressions.length > 0 && this.answers.of(value);
+  }
+
+  private test(value: string): boolean {
     for (const expression of this.expressions) {
       if (expression.test(value)) return true;
     }
