@@ -8,20 +8,23 @@ export function globToRegExp(pattern: string, caseInsensitive = false): RegExp {
   return new RegExp(`^${body}$`, caseInsensitive ? 'i' : '');
 }
 
-/** Values whose answer a set remembers: the same few tool, scope and service names come back on every hop. */
+/** Values whose answer a remembering set keeps: the same few tool, scope and service names come back on every hop. */
 const rememberedValues = 4_096;
 
 /** Compiles the patterns once; the matcher is then used per event. */
 export class GlobSet {
   private readonly expressions: RegExp[];
-  private readonly answers = new BoundedMemo((value: string) => this.test(value), rememberedValues);
+  private readonly answers: BoundedMemo<boolean> | undefined;
 
-  constructor(patterns: readonly string[], caseInsensitive = false) {
+  /** `remember`: answers for recent values are kept (matchers asked about the same names on every hop). */
+  constructor(patterns: readonly string[], caseInsensitive = false, remember = false) {
     this.expressions = patterns.map((pattern) => globToRegExp(pattern, caseInsensitive));
+    this.answers = remember ? new BoundedMemo((value) => this.test(value), rememberedValues) : undefined;
   }
 
   matches(value: string): boolean {
-    return this.expressions.length > 0 && this.answers.of(value);
+    if (this.expressions.length === 0) return false;
+    return this.answers === undefined ? this.test(value) : this.answers.of(value);
   }
 
   private test(value: string): boolean {
@@ -36,7 +39,7 @@ export class GlobSet {
   }
 }
 
-/** One compiled GlobSet per pattern list (per-credential overrides bring their own lists). */
+/** One compiled GlobSet per pattern list (per-credential overrides bring their own lists), remembering its answers. */
 export class GlobCache {
   private readonly compiled = new WeakMap<readonly string[], GlobSet>();
 
@@ -48,7 +51,7 @@ export class GlobCache {
   get(patterns: readonly string[]): GlobSet {
     let globs = this.compiled.get(patterns);
     if (globs === undefined) {
-      globs = new GlobSet(patterns.map(this.normalize), this.caseInsensitive);
+      globs = new GlobSet(patterns.map(this.normalize), this.caseInsensitive, true);
       this.compiled.set(patterns, globs);
     }
     return globs;

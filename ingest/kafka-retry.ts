@@ -13,23 +13,23 @@ export type RetryOptions = {
 const backoff = { baseMs: 100, maxMs: 5_000, jitter: 0 };
 
 /**
- * Repeats `action` with capped exponential backoff until it succeeds: how the Kafka source waits out
- * an unavailable store or broker without dropping or skipping anything. One warning per outage, one
- * info line when it is over; the retries in between are silent.
+ * Repeats `action` with capped exponential backoff until it succeeds, and resolves to what it gave:
+ * how the Kafka source waits out an unavailable store or broker without dropping or skipping anything.
+ * One warning per outage, one info line when it is over; the retries in between are silent.
  */
-export async function untilDone(
+export async function untilDone<T>(
   what: string,
-  action: () => Promise<void>,
+  action: () => Promise<T>,
   logger: Logger,
   options: RetryOptions = {},
-): Promise<void> {
+): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      await action();
+      const done = await action();
       if (attempt > 0)
         logger.info({ what, waitedMs: Date.now() - started }, `${what}: working again, resuming`);
-      return;
+      return done;
     } catch (error) {
       if (options.giveUp?.()) throw error;
       if (attempt === 0) {

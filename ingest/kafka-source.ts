@@ -90,6 +90,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private lastCrash: string | undefined;
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
+  /** The group member this source was at its last join: partitions it kept through a rebalance nobody else held meanwhile. */
+  private memberId: string | undefined;
   /** Chunks and checkpoints never interleave. */
   private readonly exclusive = new SerialQueue();
   private timer: NodeJS.Timeout | null = null;
@@ -189,7 +191,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         { groupId: payload.groupId, assignment: payload.memberAssignment },
         'joined the Kafka consumer group',
       );
-      this.assigned(payload.memberAssignment);
+      this.assigned(payload.memberAssignment, payload.memberId);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
@@ -249,7 +251,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   }
 
   /** What this member holds after a (re)join: records waiting for partitions it gave up are dropped. */
-  private assigned(assignment: Record<string, number[]>): void {
+  private assigned(assignment: Record<string, number[]>, memberId: string): void {
+    // A new member id (the session expired) means the partitions may have been someone else's meanwhile.
+    const kept = memberId === this.memberId ? this.assignment : {};
+    this.memberId = memberId;
     this.joined = true;
     this.lastCrash = undefined;
     this.assignment = assignment;
@@ -266,7 +271,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (tasks !== undefined && this.changelog !== null) {
       const changelog = this.changelog;
       this.restoring = this.exclusive
-        .run(() => this.takeOverTasks(tasks, changelog, assignment))
+        .run(() => this.takeOverTasks(tasks, changelog, assignment, kept))
         .catch((error: unknown) =>
           this.logger.error({ err: error }, 'could not read the state changelog; the new tasks start empty'),
         );
@@ -274,35 +279,38 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   }
 
   /**
-   * The tasks of partitions this member gave up are dropped; those of partitions it now holds come from
-   * the changelog where it has a newer state than this member's (the partition moved here, or came
-   * back after another member moved it on), else stay as they are. Below a restored task's offset,
-   * records are skipped: the task has them.
+   * The tasks of partitions this member gave up are dropped; those of partitions it did not hold
+   * through the rebalance (`kept`) come from the changelog where it has a newer state than this
+   * member's (the partition moved here, or came back after another member moved it on), else stay as
+   * they are. Below a restored task's offset, records are skipped: the task has them.
    */
   private async takeOverTasks(
     tasks: TaskStates,
     changelog: StateChangelog,
     assignment: Record<string, number[]>,
+    kept: Record<string, number[]>,
   ): Promise<void> {
-    const held = Object.entries(assignment).flatMap(([topic, partitions]) =>
-      partitions.map((partition) => partitionTask(topic, partition)),
-    );
+    const held = new Set(tasksOf(assignment));
     for (const task of tasks.tasks()) {
-      if (held.includes(task)) continue;
+      if (held.has(task)) continue;
       tasks.drop(task);
       const { topic, partition } = taskPartition(task);
       this.offsets.forget(topic, partition);
     }
-    let saved = new Map<string, SavedTask>();
-    const read = async () => {
-      saved = await changelog.read(held);
-    };
-    await untilDone('reading the state changelog', read, this.logger, {
-      between: this.keepMembership,
-      giveUp: this.pastStopDeadline,
-    });
+    const stayed = new Set(tasksOf(kept));
+    const arriving = [...held].filter((task) => !stayed.has(task));
+    if (arriving.length === 0) return;
+    const saved = await untilDone(
+      'reading the state changelog',
+      () => changelog.read(arriving),
+      this.logger,
+      {
+        between: this.keepMembership,
+        giveUp: this.pastStopDeadline,
+      },
+    );
     const local = new Set(tasks.tasks());
-    for (const task of held) this.takeOver(tasks, task, local.has(task), saved.get(task));
+    for (const task of arriving) this.takeOver(tasks, task, local.has(task), saved.get(task));
   }
 
   private takeOver(tasks: TaskStates, task: string, isLocal: boolean, saved: SavedTask | undefined): void {
@@ -608,6 +616,13 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       return false;
     }
   }
+}
+
+/** The task of every partition of `assignment`. */
+function tasksOf(assignment: Record<string, number[]>): string[] {
+  return Object.entries(assignment).flatMap(([topic, partitions]) =>
+    partitions.map((partition) => partitionTask(topic, partition)),
+  );
 }
 
 /** Where a group reads a partition from: its committed offset, else (none committed, -1) the log's start or end. */

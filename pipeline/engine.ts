@@ -62,31 +62,27 @@ export interface EngineSink {
 
 /** What a lane drives: one engine, or one per partition task (TaskEngines, whose `observe` takes the task). */
 export interface LaneEngine {
+  /** Resolves lineage, feeds the detectors and pushes resolved hops and closed-window findings to the sink. */
   observe(hop: HopEvent, task?: string): void;
+  /** Moves the watermark without an event (idle input), closing windows that are due. */
   advanceWatermark(watermark: number): void;
   /** The watermark; -Infinity before the first. */
   currentWatermark(): number;
+  /** End of input: resolves every waiting hop and closes every open window. */
   flush(): void;
   stats(): EngineStats;
-  /** The state as JSON-serialisable data (see DetectionEngine.snapshot). */
+  /**
+   * The state as JSON-serialisable data, its big lists produced while they are serialised (see
+   * JsonList): nothing may be observed until it has been written.
+   */
   snapshot(): unknown;
 }
 
 /** lineage → detectors, in event time. */
 export interface DetectionEngine extends LaneEngine {
-  /** Resolves lineage, feeds the detectors and pushes resolved hops and closed-window findings to the sink. */
   observe(hop: HopEvent): void;
-  /** Moves the watermark without an event (idle input), closing windows that are due. */
-  advanceWatermark(watermark: number): void;
-  /** End of input: resolves every waiting hop and closes every open window. */
-  flush(): void;
-  stats(): EngineStats;
   /** What each detector made of a hop it has observed (read only; for `hopwatch explain`). */
   explain(hop: ResolvedHop): Record<string, DetectorNote>;
-  /**
-   * The state as JSON-serialisable data, its big lists produced while they are serialised (see
-   * JsonList): nothing may be observed until it has been written.
-   */
   snapshot(): JsonOut<EngineSnapshot>;
 }
 

@@ -96,14 +96,7 @@ export class Lane implements CheckpointedIntake {
 
   /** A split stage's engines, one per partition task. */
   get taskStates(): TaskStates | undefined {
-    const { engine } = this;
-    if (!(engine instanceof TaskEngines)) return undefined;
-    return {
-      tasks: () => engine.tasks(),
-      writeTask: (task, write) => writeJsonInSlices(engine.taskSnapshot(task) ?? null, write),
-      adopt: (task, snapshot) => engine.adopt(task, snapshot),
-      drop: (task) => engine.drop(task),
-    };
+    return this.engine instanceof TaskEngines ? this.engine : undefined;
   }
 
   get decoding(): DecodeSettings {

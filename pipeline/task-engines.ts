@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { JsonOut } from '../common/json-slices.js';
+import { type JsonOut, writeJsonInSlices } from '../common/json-slices.js';
+import type { TaskStates } from '../ingest/source.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { EngineStats } from '../schemas/stats.js';
-import type { DetectionEngine, EngineSnapshot } from './engine.js';
+import type { DetectionEngine, EngineSnapshot, LaneEngine } from './engine.js';
 
 /**
  * The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read),
@@ -52,7 +53,7 @@ const noCounts = (): Counters => ({
  * the detect stage's tasks share one view of the ingest instances' watermarks (UpstreamWatermarks).
  * Idle watermark moves apply to every task.
  */
-export class TaskEngines {
+export class TaskEngines implements LaneEngine, TaskStates {
   private readonly engines = new Map<string, { engine: DetectionEngine; baseline: Counters }>();
   private furthest = Number.NEGATIVE_INFINITY;
   /** Counted by tasks that left. */
@@ -138,6 +139,10 @@ export class TaskEngines {
 
   taskSnapshot(task: string): JsonOut<EngineSnapshot> | undefined {
     return this.engines.get(task)?.engine.snapshot();
+  }
+
+  writeTask(task: string, write: (slice: string) => Promise<void>): Promise<void> {
+    return writeJsonInSlices(this.taskSnapshot(task) ?? null, write);
   }
 
   /** Replaces the task's state with `snapshot` (its changelog's); false when it cannot be read. */

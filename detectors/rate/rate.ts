@@ -176,7 +176,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const span = formatDuration(config.windowMs);
     if (overLimit) {
       return {
-        ...this.draftBase(closed, window.subject === 'origin' ? 'origin_rate' : 'credential_rate'),
+        ...this.draftBase(closed, key, window.subject === 'origin' ? 'origin_rate' : 'credential_rate'),
         baseSeverity: 'medium',
         excess: window.requests / limit,
         summary: `${who} ${window.id} made ${window.requests} requests in ${span} (limit ${limit}).`,
@@ -187,6 +187,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     return {
       ...this.draftBase(
         closed,
+        key,
         window.subject === 'origin' ? 'origin_rate_anomaly' : 'credential_rate_anomaly',
       ),
       baseSeverity: 'low',
@@ -196,13 +197,13 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     };
   }
 
-  private draftBase(closed: ClosedWindow<RateWindow>, rule: string) {
+  private draftBase(closed: ClosedWindow<RateWindow>, key: string, rule: string) {
     const window = closed.acc;
     const topOrigin = topCounts(window.related, 1)[0]?.key ?? window.id;
     return {
       detector: this.name,
       rule,
-      key: subjectKey(window.subject, window.id),
+      key,
       originCredential: window.subject === 'origin' ? window.id : topOrigin,
       credential: window.subject === 'credential' ? window.id : undefined,
       traceIds: sampleIds(window.traces),
