@@ -9,6 +9,9 @@ export type RootActionWindow = { origin: string; traceId: string; late: number }
 
 type RootAction = { key: string; anchor: number; starts: boolean };
 
+/** Where a hop falls among its root action's windows (see `windowOf`). */
+type Placement<Acc> = { window: Acc; anchor: number; starts: boolean; opened: boolean };
+
 /**
  * Where each root action (origin credential + trace) started. Lineage emits a root before its
  * descendants, so the first hop seen for a key is the root, and per-root windows are anchored at
@@ -21,7 +24,18 @@ type RootAction = { key: string; anchor: number; starts: boolean };
 export class RootAnchors {
   private readonly anchors: IdleMap<number>;
   private lastHop: ResolvedHop | undefined;
-  private lastAction: RootAction | undefined;
+  private lastHasAction = false;
+  /**
+   * The answers for the hop last asked about, rewritten for each hop (every detector reads them at
+   * once and keeps none): three detectors asking for every hop would otherwise allocate four objects.
+   */
+  private readonly action: RootAction = { key: '', anchor: 0, starts: false };
+  private readonly placement: Placement<RootActionWindow> = {
+    window: { origin: '', traceId: '', late: 0 },
+    anchor: 0,
+    starts: false,
+    opened: false,
+  };
 
   constructor(maxEntries: number) {
     this.anchors = new IdleMap<number>({ idleMs: 0, maxEntries });
@@ -40,43 +54,51 @@ export class RootAnchors {
   /**
    * The key and anchor of the hop's root action, and whether this hop started it (every later hop
    * of the action, descendant or sibling call of the originator, counts as one of its calls).
-   * Undefined for hops without a trace.
+   * Undefined for hops without a trace. Valid until another hop is asked about.
    */
-  anchorOf(hop: ResolvedHop): RootAction | undefined {
+  anchorOf(hop: ResolvedHop): Readonly<RootAction> | undefined {
     if (hop !== this.lastHop) {
       this.lastHop = hop;
-      this.lastAction = this.anchor(hop);
+      this.lastHasAction = this.anchor(hop);
     }
-    return this.lastAction;
+    return this.lastHasAction ? this.action : undefined;
   }
 
-  private anchor(hop: ResolvedHop): RootAction | undefined {
+  private anchor(hop: ResolvedHop): boolean {
     const key = rootActionKey(hop);
-    if (key === undefined) return undefined;
+    if (key === undefined) return false;
+    const { action } = this;
+    action.key = key;
     const anchor = this.anchors.touch(key, hop.ts);
-    if (anchor !== undefined) return { key, anchor, starts: false };
-    this.anchors.set(key, hop.ts, hop.ts);
-    return { key, anchor: hop.ts, starts: true };
+    action.starts = anchor === undefined;
+    action.anchor = anchor ?? hop.ts;
+    if (anchor === undefined) this.anchors.set(key, hop.ts, hop.ts);
+    return true;
   }
 
   /**
    * The tumbling window of the hop's root action that holds it, aligned on the action's anchor, its
-   * origin and trace named when it opens (`opened`); undefined for hops without a trace.
+   * origin and trace named when it opens (`opened`); undefined for hops without a trace. Valid until
+   * the next call.
    */
   windowOf<Acc extends RootActionWindow>(
     windows: KeyedWindows<Acc>,
     hop: ResolvedHop,
     windowMs: number,
-  ): { window: Acc; anchor: number; starts: boolean; opened: boolean } | undefined {
+  ): Readonly<Placement<Acc>> | undefined {
     const root = this.anchorOf(hop);
     if (root === undefined) return undefined;
     const window = windows.tumbling(root.key, hop.ts, windowMs, root.anchor);
-    const opened = window.origin === '';
-    if (opened) {
+    const placement = this.placement as Placement<Acc>;
+    placement.opened = window.origin === '';
+    if (placement.opened) {
       window.origin = hop.originCredential;
       window.traceId = hop.traceId ?? '';
     }
-    return { window, anchor: root.anchor, starts: root.starts, opened };
+    placement.window = window;
+    placement.anchor = root.anchor;
+    placement.starts = root.starts;
+    return placement;
   }
 
   /** Called by the engine, which owns the anchors, once its detectors have closed their windows. */

@@ -45,7 +45,6 @@ export type PendingHop = {
   deadlineScheduled: boolean;
 };
 
-const noPending: ReadonlySet<PendingHop> = new Set();
 const sessionTracePrefix = 'mcp-session:';
 
 /** A call without trace context but in an MCP session is judged with the session's other calls. */
@@ -143,7 +142,8 @@ export class TraceState {
   private only: HopNode | undefined;
   private few: HopNode[] | undefined;
   private indexed: TraceIndex | undefined;
-  private waiting: Set<PendingHop> | undefined;
+  /** Most hops settle as they arrive: one waiting hop is held as it is, a Set only from the second. */
+  private waiting: PendingHop | Set<PendingHop> | undefined;
   /** Resolved roots: most traces have one, held as it is; an array of exact length from the second on. */
   private roots: HopNode | HopNode[] | undefined;
 
@@ -152,18 +152,25 @@ export class TraceState {
   }
 
   /** Hops of this trace not resolved yet. */
-  get pending(): ReadonlySet<PendingHop> {
-    return this.waiting ?? noPending;
+  get pending(): Iterable<PendingHop> {
+    const waiting = this.waiting;
+    return waiting === undefined ? [] : waiting instanceof Set ? waiting : [waiting];
   }
 
   addPending(pending: PendingHop): void {
-    this.waiting ??= new Set();
-    this.waiting.add(pending);
+    const waiting = this.waiting;
+    if (waiting === undefined) this.waiting = pending;
+    else if (waiting instanceof Set) waiting.add(pending);
+    else this.waiting = new Set([waiting, pending]);
   }
 
   removePending(pending: PendingHop): void {
-    this.waiting?.delete(pending);
-    if (this.waiting?.size === 0) this.waiting = undefined;
+    const waiting = this.waiting;
+    if (waiting === pending) this.waiting = undefined;
+    else if (waiting instanceof Set) {
+      waiting.delete(pending);
+      if (waiting.size === 0) this.waiting = undefined;
+    }
   }
 
   /** Indexed hops. */
