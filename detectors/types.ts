@@ -2,13 +2,19 @@ import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { RootAnchors } from './root-actions.js';
 
+/**
+ * What `advance` returns when no window closed, as it does on almost every watermark move: one shared
+ * empty list instead of a new one per detector per hop.
+ */
+export const noFindings: readonly Finding[] = Object.freeze([]);
+
 /** One detector: a pure event-time state machine. */
 export interface Detector {
   /** The `detector` of its findings. */
   readonly name: string;
   observe(hop: ResolvedHop): void;
   /** Closes every window whose end the watermark has passed and returns their findings. */
-  advance(watermark: number): Finding[];
+  advance(watermark: number): readonly Finding[];
   /** JSON-serialisable state, enough to rebuild the detector (its component's snapshot schema reads it). */
   snapshot(): unknown;
   /** Entries held (open windows, tracked keys): what bounded state is measured by. */

@@ -18,6 +18,9 @@ export function slidingStarts(ts: number, sizeMs: number, slideMs: number): numb
 
 export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: Acc };
 
+/** `close` when no window is due (almost every watermark move): nothing allocated. */
+const noneClosed: readonly ClosedWindow<never>[] = Object.freeze([]);
+
 type OpenWindow<Acc> = ClosedWindow<Acc>;
 
 export type WindowRecord<Saved> = { key: string; start: number; end: number; acc: Saved };
@@ -107,8 +110,9 @@ export class KeyedWindows<Acc extends { late: number }> {
   }
 
   /** Closes every window whose end is at or before the watermark, in (end, start, key) order. */
-  close(watermark: number): ClosedWindow<Acc>[] {
+  close(watermark: number): readonly ClosedWindow<Acc>[] {
     if (watermark > this.closedUpTo) this.closedUpTo = watermark;
+    if (!((this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo)) return noneClosed;
     const closed: ClosedWindow<Acc>[] = [];
     while (
       this.timers.length > 0 &&

@@ -45,7 +45,9 @@ export class UntracedRequests {
   }
 
   /** The held hops the watermark has passed, in (ts, id) order, forgotten from here on. */
-  release(watermark: number): HopEvent[] {
+  release(watermark: number): readonly HopEvent[] {
+    // Asked on every watermark move; almost always nothing is due.
+    if (!((this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark)) return nothingDue;
     const ready: HopEvent[] = [];
     while (this.due.length > 0 && (this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark) {
       const waiting = this.due.pop()!;
@@ -64,5 +66,7 @@ export class UntracedRequests {
     return [...this.byRequest.values()].flat().map((waiting) => waiting.hop);
   }
 }
+
+const nothingDue: readonly HopEvent[] = Object.freeze([]);
 
 const spanEnd = (hop: HopEvent): number => hop.ts + (hop.durationMs ?? 0);

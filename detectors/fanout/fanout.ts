@@ -31,7 +31,7 @@ import {
   sampleFrom,
   sampleIds,
 } from '../sample.js';
-import type { DetectorContext, DetectorNote } from '../types.js';
+import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
 import { type FanoutSnapshot, fanoutSnapshotSchema } from './snapshot.js';
@@ -117,9 +117,11 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     window.sample = addToSample(window.sample, hop.ts, hop.id, this.context.shared.maxSamples);
   }
 
-  advance(watermark: number): Finding[] {
+  advance(watermark: number): readonly Finding[] {
+    const windows = this.windows.close(watermark);
+    if (windows.length === 0) return noFindings;
     const findings: Finding[] = [];
-    for (const closed of this.windows.close(watermark)) {
+    for (const closed of windows) {
       const draft = this.judge(closed);
       if (draft !== undefined) findings.push(buildFinding(draft, this.context.now()));
     }

@@ -22,7 +22,7 @@ import {
   sampleFrom,
   sampleIds,
 } from '../sample.js';
-import type { DetectorContext, DetectorNote } from '../types.js';
+import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
 import { type RateConfig, rateDefaults, rateFields } from './config.js';
@@ -78,25 +78,28 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     }
   }
 
-  advance(watermark: number): Finding[] {
-    const { origin, credential } = this.windows;
+  advance(watermark: number): readonly Finding[] {
+    const origins = this.windows.origin.close(watermark);
+    const credentials = this.windows.credential.close(watermark);
+    const bursts = this.auth.close(watermark);
+    if (origins.length === 0 && credentials.length === 0 && bursts.length === 0) return noFindings;
     const drafts: FindingDraft[] = [];
     const flaggedOrigins = new Set<string>();
     // Origins first: a credential that is itself the flagged origin would only repeat that finding.
-    for (const window of origin.close(watermark)) {
+    for (const window of origins) {
       const draft = this.judge(window);
       if (draft !== undefined) {
         drafts.push(draft);
         flaggedOrigins.add(`${window.start}\u0000${window.acc.id}`);
       }
     }
-    for (const window of credential.close(watermark)) {
+    for (const window of credentials) {
       const draft = this.judge(window);
       if (draft !== undefined && !flaggedOrigins.has(`${window.start}\u0000${window.acc.id}`))
         drafts.push(draft);
     }
-    drafts.push(...this.auth.close(watermark));
-    if (drafts.length === 0) return [];
+    drafts.push(...bursts);
+    if (drafts.length === 0) return noFindings;
     const detectedAt = this.context.now();
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }

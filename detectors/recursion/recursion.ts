@@ -24,7 +24,7 @@ import {
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
-import type { DetectorContext, DetectorNote } from '../types.js';
+import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
@@ -99,9 +99,11 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     }
   }
 
-  advance(watermark: number): Finding[] {
+  advance(watermark: number): readonly Finding[] {
+    const windows = this.windows.close(watermark);
+    if (windows.length === 0) return noFindings;
     const findings: Finding[] = [];
-    for (const closed of this.windows.close(watermark)) {
+    for (const closed of windows) {
       for (const draft of this.judge(closed)) findings.push(buildFinding(draft, this.context.now()));
     }
     return findings;

@@ -16,7 +16,7 @@ import {
 } from '../key-counts.js';
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
-import type { DetectorContext, DetectorNote } from '../types.js';
+import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
 import { type ClosedWindow, KeyedWindows } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
 import { NoveltyTracker } from './novelty.js';
@@ -112,18 +112,24 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     }
   }
 
-  advance(watermark: number): Finding[] {
+  advance(watermark: number): readonly Finding[] {
+    const windows = this.windows.close(watermark);
+    const novel = this.novelty.close(watermark);
+    if (windows.length === 0 && novel.length === 0) {
+      this.grants.expire(watermark);
+      return noFindings;
+    }
     const drafts: FindingDraft[] = [];
-    for (const closed of this.windows.close(watermark)) {
+    for (const closed of windows) {
       const grant = this.grants.peek(closed.key);
       const config = this.context.settingsFor(closed.acc.origin);
       const readScopes = this.readScopes.get(config.readScopePatterns);
       if (closed.acc.gain.hops > 0) drafts.push(gainDraft(closed, grant, readScopes));
       if (closed.acc.write.hops > 0) drafts.push(writeDraft(closed, grant));
     }
-    drafts.push(...this.novelty.close(watermark));
+    drafts.push(...novel);
     this.grants.expire(watermark);
-    if (drafts.length === 0) return [];
+    if (drafts.length === 0) return noFindings;
     const detectedAt = this.context.now();
     return drafts.map((draft) => buildFinding(draft, detectedAt));
   }
