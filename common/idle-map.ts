@@ -1,8 +1,5 @@
 import { JsonList, type JsonOut } from './json-slices.js';
 
-/** One entry, linked in least-recently-touched order; `touched` is event time after the map's `since`. */
-type Slot<V> = { key: string; value: V; touched: number; older: Slot<V> | null; newer: Slot<V> | null };
-
 export type IdleMapSnapshot<Saved> = {
   entries: Array<[string, Saved, number]>;
   evicted: number;
@@ -18,20 +15,31 @@ export type IdleMapOptions<V> = {
   onRemove?: (key: string, value: V, reason: 'evicted' | 'expired') => void;
 };
 
+const none = -1;
+const initialSlots = 16;
+
 /**
  * A map bounded in time and size: entries linked in least-recently-touched order (O(1) touch and
  * eviction), idle expiry by event time and a hard cap. Touch order follows arrival, which tracks
  * event time within the allowed lateness, so an expiry sweep can stop at the first entry still in use.
+ *
+ * The engine keeps one entry per trace and per root action, millions of them: an entry is a slot
+ * number in parallel arrays (key, value, last touch, links), not an object. An object per entry
+ * weighed 64 bytes and its epoch time 16 more (boxed); the arrays hold the same in 32, and the links
+ * and times are written without the garbage collector's write barrier. The arrays keep the largest
+ * size reached (at most `maxEntries` slots); removed entries' slots are reused.
  */
 export class IdleMap<V> {
-  private readonly slots = new Map<string, Slot<V>>();
-  private oldest: Slot<V> | null = null;
-  private newest: Slot<V> | null = null;
-  /**
-   * The first event time set: slots keep their times after it, whole milliseconds that V8 stores
-   * inline for 24 days of event time, where an epoch time is boxed (16 bytes more per entry).
-   */
-  private since = Number.NaN;
+  private readonly slots = new Map<string, number>();
+  private keys: Array<string | undefined> = [];
+  private values: Array<V | undefined> = [];
+  private touched = new Float64Array(initialSlots);
+  private older = new Int32Array(initialSlots);
+  private newer = new Int32Array(initialSlots);
+  /** Slots given back, linked through `newer`. */
+  private free = none;
+  private oldest = none;
+  private newest = none;
   evicted = 0;
   expired = 0;
 
@@ -52,7 +60,8 @@ export class IdleMap<V> {
 
   /** The value, without touching it. */
   peek(key: string): V | undefined {
-    return this.slots.get(key)?.value;
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.values[slot];
   }
 
   /** The value, marked as used at event time `ts`. */
@@ -60,43 +69,43 @@ export class IdleMap<V> {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
     this.moveToNewest(slot);
-    if (ts - this.since > slot.touched) slot.touched = ts - this.since;
-    return slot.value;
+    if (ts > this.touched[slot]!) this.touched[slot] = ts;
+    return this.values[slot];
   }
 
   set(key: string, value: V, ts: number): void {
     const existing = this.slots.get(key);
     if (existing !== undefined) {
-      existing.value = value;
-      if (ts - this.since > existing.touched) existing.touched = ts - this.since;
+      this.values[existing] = value;
+      if (ts > this.touched[existing]!) this.touched[existing] = ts;
       this.moveToNewest(existing);
       return;
     }
-    if (Number.isNaN(this.since)) this.since = Number.isFinite(ts) ? ts : 0;
-    const slot: Slot<V> = { key, value, touched: ts - this.since, older: this.newest, newer: null };
-    if (this.newest !== null) this.newest.newer = slot;
-    this.newest = slot;
-    this.oldest ??= slot;
+    const slot = this.allocate();
+    this.keys[slot] = key;
+    this.values[slot] = value;
+    this.touched[slot] = ts;
+    this.link(slot);
     this.slots.set(key, slot);
-    while (this.slots.size > this.options.maxEntries && this.oldest !== null)
+    while (this.slots.size > this.options.maxEntries && this.oldest !== none)
       this.remove(this.oldest, 'evicted');
   }
 
   delete(key: string): void {
     const slot = this.slots.get(key);
-    if (slot !== undefined) this.unlink(slot);
+    if (slot !== undefined) this.release(slot);
   }
 
   /** Removes entries idle since before `watermark − idleMs`, least recently touched first. */
   expire(watermark: number): void {
-    const horizon = watermark - this.idleMs - this.since;
-    while (this.oldest !== null && this.oldest.touched < horizon) this.remove(this.oldest, 'expired');
+    const horizon = watermark - this.idleMs;
+    while (this.oldest !== none && this.touched[this.oldest]! < horizon) this.remove(this.oldest, 'expired');
   }
 
   /** Entries in least-recently-touched order, for snapshots. */
   *entries(): IterableIterator<[string, V, number]> {
-    for (let slot = this.oldest; slot !== null; slot = slot.newer)
-      yield [slot.key, slot.value, slot.touched + this.since];
+    for (let slot = this.oldest; slot !== none; slot = this.newer[slot]!)
+      yield [this.keys[slot]!, this.values[slot] as V, this.touched[slot]!];
   }
 
   /**
@@ -122,33 +131,71 @@ export class IdleMap<V> {
     this.expired = snapshot.expired;
   }
 
-  private remove(slot: Slot<V>, reason: 'evicted' | 'expired'): void {
-    this.unlink(slot);
+  private remove(slot: number, reason: 'evicted' | 'expired'): void {
+    const key = this.keys[slot]!;
+    const value = this.values[slot] as V;
+    this.release(slot);
     if (reason === 'evicted') this.evicted++;
     else this.expired++;
-    this.options.onRemove?.(slot.key, slot.value, reason);
+    this.options.onRemove?.(key, value, reason);
   }
 
-  private unlink(slot: Slot<V>): void {
-    this.slots.delete(slot.key);
-    this.detach(slot);
+  /** Unlinks the slot and gives it back, dropping its key and value for the collector. */
+  private release(slot: number): void {
+    this.slots.delete(this.keys[slot]!);
+    this.unlink(slot);
+    this.keys[slot] = undefined;
+    this.values[slot] = undefined;
+    this.newer[slot] = this.free;
+    this.free = slot;
   }
 
-  private detach(slot: Slot<V>): void {
-    if (slot.older !== null) slot.older.newer = slot.newer;
-    else this.oldest = slot.newer;
-    if (slot.newer !== null) slot.newer.older = slot.older;
-    else this.newest = slot.older;
-    slot.older = null;
-    slot.newer = null;
+  private allocate(): number {
+    if (this.free !== none) {
+      const slot = this.free;
+      this.free = this.newer[slot]!;
+      return slot;
+    }
+    const slot = this.keys.length;
+    if (slot === this.touched.length) this.grow();
+    this.keys.push(undefined);
+    this.values.push(undefined);
+    return slot;
   }
 
-  private moveToNewest(slot: Slot<V>): void {
-    if (this.newest === slot) return;
-    this.detach(slot);
-    slot.older = this.newest;
-    if (this.newest !== null) this.newest.newer = slot;
+  private grow(): void {
+    const capacity = this.touched.length * 2;
+    this.touched = copyInto(new Float64Array(capacity), this.touched);
+    this.older = copyInto(new Int32Array(capacity), this.older);
+    this.newer = copyInto(new Int32Array(capacity), this.newer);
+  }
+
+  /** Links a slot in as the newest. */
+  private link(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = none;
+    if (this.newest !== none) this.newer[this.newest] = slot;
+    else this.oldest = slot;
     this.newest = slot;
-    this.oldest ??= slot;
   }
+
+  private unlink(slot: number): void {
+    const older = this.older[slot]!;
+    const newer = this.newer[slot]!;
+    if (older !== none) this.newer[older] = newer;
+    else this.oldest = newer;
+    if (newer !== none) this.older[newer] = older;
+    else this.newest = older;
+  }
+
+  private moveToNewest(slot: number): void {
+    if (this.newest === slot) return;
+    this.unlink(slot);
+    this.link(slot);
+  }
+}
+
+function copyInto<T extends Float64Array | Int32Array>(to: T, from: T): T {
+  to.set(from);
+  return to;
 }
