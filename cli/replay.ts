@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
-import { type CompressionName, compressionNames, isCompressionName } from '../ingest/kafka-codecs.js';
+import { type CompressionName, compressionNames, isCompressionName } from '../ingest/compression-names.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
 import { loadConfig } from '../pipeline/load-config.js';
 import { openKafkaTarget } from '../scenarios/replay/kafka-target.js';

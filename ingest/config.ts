@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compressionNames } from './kafka-codecs.js';
+import { compressionNames } from './compression-names.js';
 
 export const kafkaConfigSchema = z.object({
   brokers: z.array(z.string().min(1)).default([]),

@@ -2,6 +2,7 @@ import { init as initZstd, compress as zstdCompress, decompress as zstdDecompres
 import kafkajs from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
 import lz4Napi from 'lz4-napi';
+import type { CompressionName } from './compression-names.js';
 
 // Both are CommonJS: Node's ESM loader does not see these names as named exports.
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -39,13 +40,6 @@ export function registerCodecs(): Promise<void> {
     CompressionCodecs[CompressionTypes.ZSTD] = zstd;
   });
   return registered;
-}
-
-export const compressionNames = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
-export type CompressionName = (typeof compressionNames)[number];
-
-export function isCompressionName(name: string): name is CompressionName {
-  return (compressionNames as readonly string[]).includes(name);
 }
 
 const compressionTypes: Record<CompressionName, kafkajs.CompressionTypes> = {

@@ -1,9 +1,8 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
 import { SilenceBook, silencesFile } from '../incidents/silences.js';
-import { FindingsConsumer } from '../ingest/findings-consumer.js';
+import type { FindingsConsumer } from '../ingest/findings-consumer.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
-import { createKafkaClient } from '../ingest/kafka-client.js';
 import type { Source, SourceReports } from '../ingest/source.js';
 import type { PipelineStats } from '../schemas/stats.js';
 import type { HopwatchStore } from '../store/types.js';
@@ -24,7 +23,6 @@ import { PartsOnly, type Sink, SinkSet } from './sink.js';
 import { AlertsSink } from './sinks/alerts.js';
 import { StoreSink } from './sinks/store.js';
 import type { SourcePlan } from './sources/plan.js';
-import { stagePlans } from './stages.js';
 import { pipelineStats } from './stats.js';
 import { type TaskEngineFactory, TaskEngines } from './task-engines.js';
 import { UpstreamWatermarks } from './upstream-watermarks.js';
@@ -295,7 +293,8 @@ export async function assemble(
       if (!built.ok) throw new ConfigProblem(built.reason);
       sinks.push(built.built);
     }
-    const plans = split ? await stagePlans(config, options.logger) : [];
+    // Kafka's client and codecs are loaded only by pipelines that use them (`hopwatch detect` starts faster).
+    const plans = split ? await (await import('./stages.js')).stagePlans(config, options.logger) : [];
     const sources = split ? config.sources.filter((name) => name === 'http' && sinkRole) : config.sources;
     for (const name of sources) {
       const built = await buildComponent<SourcePlan>(sourceRegistry, name, config, context);
@@ -305,7 +304,7 @@ export async function assemble(
     const sinkSet = new SinkSet([...sinks, ...(options.extraSinks ?? [])], options.onSinkWrite);
     const now = options.now ?? Date.now;
     const silences = await openSilences(config, now);
-    const topicReader = readsTopics(config, split, sinkRole, options.logger);
+    const topicReader = await readsTopics(config, split, sinkRole, options.logger);
     return {
       ok: true,
       pipeline: new Pipeline(config, sinkSet, plans, options.logger, now, silences, topicReader),
@@ -320,14 +319,18 @@ export async function assemble(
 class ConfigProblem extends Error {}
 
 /** Findings of a Kafka lane come back from the findings topic; a split pipeline's sink reads the hops topic too. */
-function readsTopics(
+async function readsTopics(
   { kafka, sources }: HopwatchConfig,
   split: boolean,
   sinkRole: boolean,
   logger: Logger,
-): FindingsConsumer | undefined {
+): Promise<FindingsConsumer | undefined> {
   if (split ? !sinkRole : !sources.includes('kafka')) return undefined;
   const readerLogger = logger.child({ source: 'findings' });
+  const [{ FindingsConsumer }, { createKafkaClient }] = await Promise.all([
+    import('../ingest/findings-consumer.js'),
+    import('../ingest/kafka-client.js'),
+  ]);
   return new FindingsConsumer(createKafkaClient(kafka, readerLogger), kafka, readerLogger, split);
 }
 

@@ -5,7 +5,7 @@ import { createKafkaClient } from '../ingest/kafka-client.js';
 import { hopMessages } from '../ingest/topic-messages.js';
 import type { HopwatchConfig } from './config.js';
 import { TopicSink } from './sinks/topic.js';
-import { findingsProducer, kafkaPlan } from './sources/kafka.js';
+import { findingsProducer, kafkaPlan } from './sources/kafka-plan.js';
 import type { SourcePlan } from './sources/plan.js';
 
 /**

@@ -1,5 +1,5 @@
 import { alertsConfigSchema } from '../../alerts/config.js';
-import { type AlertDispatcher, createAlertDispatcher } from '../../alerts/dispatcher.js';
+import type { AlertDispatcher } from '../../alerts/dispatcher.js';
 import type { Component } from '../component.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
 
@@ -39,6 +39,7 @@ export const alertsSink: Component<'sink', 'alerts', typeof alertsConfigSchema, 
   name: 'alerts',
   configSchema: alertsConfigSchema,
   async build(config, { dataDir, logger }) {
+    const { createAlertDispatcher } = await import('../../alerts/dispatcher.js');
     const created = await createAlertDispatcher({ config, dataDir, logger });
     return created.ok ? { ok: true, built: new AlertsSink(created.dispatcher) } : created;
   },

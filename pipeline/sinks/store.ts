@@ -1,5 +1,4 @@
 import { storeConfigSchema } from '../../store/config.js';
-import { openStore } from '../../store/index.js';
 import type { HopwatchStore } from '../../store/types.js';
 import type { Component } from '../component.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
@@ -41,6 +40,8 @@ export const storeSink: Component<'sink', 'store', typeof storeConfigSchema, Sto
   name: 'store',
   configSchema: storeConfigSchema,
   async build(store, { dataDir, logger }) {
+    // The ClickHouse client is loaded only by a pipeline that stores.
+    const { openStore } = await import('../../store/index.js');
     return { ok: true, built: new StoreSink(await openStore({ store, dataDir }, logger)) };
   },
 };

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { CompressionName } from '../../ingest/compression-names.js';
 import type { KafkaConfig } from '../../ingest/config.js';
-import { type CompressionName, compressionType, registerCodecs } from '../../ingest/kafka-codecs.js';
+import { compressionType, registerCodecs } from '../../ingest/kafka-codecs.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
