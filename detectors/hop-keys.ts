@@ -23,7 +23,11 @@ export function callKey(hop: ResolvedHop): string {
 
 /** Key of one root action: the origin credential and the trace (NUL cannot occur in either). */
 export function rootActionKey(hop: ResolvedHop): string | undefined {
-  return hop.traceId === undefined ? undefined : `${hop.originCredential}\u0000${hop.traceId}`;
+  return hop.traceId === undefined ? undefined : actionKey(hop.originCredential, hop.traceId);
+}
+
+export function actionKey(originCredential: string, traceId: string): string {
+  return `${originCredential}\u0000${traceId}`;
 }
 
 /** A root-action key as an analyst reads it. */

@@ -1,7 +1,7 @@
 import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { JsonOut } from '../common/json-slices.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
-import { rootActionKey } from './hop-keys.js';
+import { actionKey } from './hop-keys.js';
 import type { KeyedWindows } from './window.js';
 
 /** What a per-root-action window knows of its action: empty origin until its first hop. */
@@ -11,6 +11,31 @@ type RootAction = { key: string; anchor: number; starts: boolean };
 
 /** Where a hop falls among its root action's windows (see `windowOf`). */
 type Placement<Acc> = { window: Acc; anchor: number; starts: boolean; opened: boolean };
+
+/** Traces whose root-action key is kept for the hops that follow: more than are in flight at once. */
+const recentTraces = 4_096;
+
+/**
+ * A hop's root-action key, built once per recent trace and origin and handed out as the same string
+ * after. The anchors, the fan-out and recursion windows and the grants are maps keyed by it: a key
+ * built for every hop was joined, flattened and hashed anew by each of them, where a string they have
+ * met before keeps its hash and compares as the same object. Bounded: past `recentTraces` it starts over.
+ */
+class RecentRootKeys {
+  private readonly byTrace = new Map<string, { origin: string; key: string }>();
+
+  of(hop: ResolvedHop): string | undefined {
+    const { traceId, originCredential } = hop;
+    if (traceId === undefined) return undefined;
+    const known = this.byTrace.get(traceId);
+    if (known !== undefined && known.origin === originCredential) return known.key;
+    // One flat string, whose hash V8 keeps (the template alone is a chain of pieces).
+    const key = actionKey(originCredential, traceId).toWellFormed();
+    if (this.byTrace.size >= recentTraces) this.byTrace.clear();
+    this.byTrace.set(traceId, { origin: originCredential, key });
+    return key;
+  }
+}
 
 /**
  * Where each root action (origin credential + trace) started. Lineage emits a root before its
@@ -23,6 +48,7 @@ type Placement<Acc> = { window: Acc; anchor: number; starts: boolean; opened: bo
  */
 export class RootAnchors {
   private readonly anchors: IdleMap<number>;
+  private readonly keys = new RecentRootKeys();
   private lastHop: ResolvedHop | undefined;
   private lastHasAction = false;
   /**
@@ -65,7 +91,7 @@ export class RootAnchors {
   }
 
   private anchor(hop: ResolvedHop): boolean {
-    const key = rootActionKey(hop);
+    const key = this.keys.of(hop);
     if (key === undefined) return false;
     const { action } = this;
     action.key = key;
