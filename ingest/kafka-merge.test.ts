@@ -59,6 +59,19 @@ describe('event-time alignment across partitions', () => {
     expect(times(merger.take(100))).toEqual([10, 20]);
   });
 
+  it('counts a fetched batch as read when none of its records were kept, so a partition read to its end that way holds nobody back', () => {
+    const merger = new EventTimeMerger();
+    merger.assign({ t: [0, 1] });
+    // Partition 1 was to be read from offset 2; its task then came from the changelog holding every record below 5.
+    merger.setBounds('t', 1, { start: 2n });
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
+    merger.add([], 't', 1, '5');
+    expect(times(merger.take(100))).toEqual([]);
+    // Offsets 2 to 4 fetched and skipped: the engine has them.
+    merger.add([], 't', 1, '5', 5n);
+    expect(times(merger.take(100))).toEqual([10, 30]);
+  });
+
   it('drops what waits for a partition the member no longer holds', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });

@@ -318,6 +318,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const newer = saved !== undefined && (!isLocal || saved.offset > this.offsets.next(topic, partition));
     if (newer && tasks.adopt(task, saved.snapshot)) {
       this.offsets.resume(topic, partition, saved.offset);
+      // Reading starts there now: the bounds read at assignment may predate the take-over.
+      this.merger.setBounds(topic, partition, { start: saved.offset });
       if (this.replayNames((run) => run.topic === topic && run.partition === partition))
         this.abandonReplay('a partition it names was taken over from the state changelog');
       this.logger.info(
@@ -376,7 +378,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         waiting.push({ ...record, topic, partition, message });
       }
     }
-    const held = this.merger.add(waiting, topic, partition, batch.highWatermark);
+    const lastMessage = batch.messages[batch.messages.length - 1];
+    const readUpTo = lastMessage === undefined ? undefined : BigInt(lastMessage.offset) + 1n;
+    const held = this.merger.add(waiting, topic, partition, batch.highWatermark, readUpTo);
     if (held < 0) return;
     this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });
     if (batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
