@@ -14,9 +14,9 @@ import { progress } from './measure.js';
 import { memoryCase } from './memory-case.js';
 import { normalizeCase } from './normalize-case.js';
 import { overloadCase } from './overload-case.js';
-import { pipelineCase, pipelinePass } from './pipeline-case.js';
-import { topFrames } from './profile.js';
-import { type CaseResult, writeResults } from './results.js';
+import { pipelineCase } from './pipeline-case.js';
+import { pipelineProfile } from './profile.js';
+import { type CaseResult, caseResult, writeResults } from './results.js';
 import { stagesCase } from './stages-case.js';
 import { storeCase } from './store-case.js';
 import { benchFormats, formatCorpus, scenarioRuns } from './traffic.js';
@@ -86,9 +86,19 @@ const detectFile = await detectFileCase(
 );
 record(...detectFile.results);
 notes.push(detectFile.note);
-const frames = await topFrames(() => pipelinePass(corpora[0]!), 15);
+const frames = await pipelineProfile(settings.corpusRate);
+record(
+  caseResult({
+    name: 'garbage collection, canonical pipeline profile',
+    value: 100 * (frames.find((frame) => frame.name === '(garbage collector)')?.selfShare ?? 0),
+    unit: '% of samples',
+    higherIsBetter: false,
+    target: 5,
+  }),
+);
 notes.push(
-  `CPU profile of one canonical pipeline pass (V8 sampling profiler, self time): ${frames
+  `CPU profile of five canonical pipeline passes, in a process of its own holding only that corpus (V8 sampling profiler, self time): ${frames
+    .slice(0, 15)
     .map((frame) => `${frame.name} (${frame.where}) ${(frame.selfShare * 100).toFixed(1)} %`)
     .join('; ')}.`,
 );
