@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../common/logger.js';
 import { decodeRecord } from '../ingest/decode.js';
@@ -14,6 +17,7 @@ import { MemorySink } from '../pipeline/sinks/memory.js';
 import { generateScenario } from '../scenarios/generate.js';
 import { scenarios } from '../scenarios/registry.js';
 import { connectStore } from '../store/connection.js';
+import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
 import { ShiftableRecord } from './backlog.js';
 import { benchConfig, benchPipeline } from './discard.js';
 import { percentile, progress } from './measure.js';
@@ -248,4 +252,25 @@ export async function latencyCase(
     ],
     note: `Latency${via === 'kafka' ? ' through Kafka' : ''}: ${Math.round(rate).toLocaleString('en-US')} events/s for ${seconds} s (${copies} interleaved copies of one minute of all scenarios, played ${Math.ceil(seconds / 60)} time(s), mixed formats, event time = wall time; the scenarios' history, ${warmUp.toLocaleString('en-US')} records, fed before the clock started) ${via === 'kafka' ? 'produced to a six-partition topic that the pipeline consumes (Kafka source, default settings)' : 'into the in-process pipeline'} and the chDB store (default writer batching: 2,000 rows or 1 s); ${afterDetection.length} of ${raised.size} findings seen by a query polling every ${pollMs} ms. "detected → stored" is the delay beyond the detector's own window (the window end plus allowedLatenessMs ${config.detectors.allowedLatenessMs} ms and lineage.graceMs ${config.lineage.graceMs} ms, which is when detectedAt is stamped).`,
   };
+}
+
+const child = fileURLToPath(new URL('./latency-child.js', import.meta.url));
+
+/** `latencyCase` in a child process started as users start hopwatch (latency-child.ts); its progress is passed on. */
+export async function latencyCaseAlone(
+  eventsPerSecond: number,
+  seconds: number,
+  kafkaBrokers?: string[],
+): Promise<{ results: CaseResult[]; note: string }> {
+  const args = [
+    String(eventsPerSecond),
+    String(seconds),
+    ...(kafkaBrokers === undefined ? [] : [kafkaBrokers.join(',')]),
+  ];
+  const running = promisify(execFile)(process.execPath, [...hopwatchNodeFlags, child, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  running.child.stderr?.pipe(process.stderr);
+  const { stdout } = await running;
+  return JSON.parse(stdout) as { results: CaseResult[]; note: string };
 }

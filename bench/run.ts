@@ -9,7 +9,7 @@ import { Backlog } from './backlog.js';
 import { benchBroker } from './broker.js';
 import { detectFileCase } from './detect-file-case.js';
 import { kafkaCase } from './kafka-case.js';
-import { latencyCase } from './latency-case.js';
+import { latencyCaseAlone } from './latency-case.js';
 import { progress } from './measure.js';
 import { memoryCase } from './memory-case.js';
 import { normalizeCase } from './normalize-case.js';
@@ -122,7 +122,7 @@ record(...memory.results);
 notes.push(memory.note);
 
 progress(`latency: ${settings.latencyEventsPerSecond} events/s for ${settings.latencySeconds} s`);
-const latency = await latencyCase(settings.latencyEventsPerSecond, settings.latencySeconds);
+const latency = await latencyCaseAlone(settings.latencyEventsPerSecond, settings.latencySeconds);
 record(...latency.results);
 notes.push(latency.note);
 
@@ -136,7 +136,7 @@ try {
   notes.push(...kafka.notes);
   const rate = settings.kafkaLatencyEventsPerSecond;
   progress(`latency through Kafka: ${rate} events/s for ${settings.latencySeconds} s`);
-  const kafkaLatency = await latencyCase(rate, settings.latencySeconds, broker.brokers);
+  const kafkaLatency = await latencyCaseAlone(rate, settings.latencySeconds, broker.brokers);
   record(...kafkaLatency.results);
   notes.push(kafkaLatency.note);
   progress(`stages: the detect stage, one and two instances, on ${settings.stagesRecords} records' hops`);
