@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../common/logger.js';
 import { decodeRecord } from '../ingest/decode.js';
@@ -17,8 +14,8 @@ import { MemorySink } from '../pipeline/sinks/memory.js';
 import { generateScenario } from '../scenarios/generate.js';
 import { scenarios } from '../scenarios/registry.js';
 import { connectStore } from '../store/connection.js';
-import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
 import { ShiftableRecord } from './backlog.js';
+import { childResult } from './child.js';
 import { benchConfig, benchPipeline } from './discard.js';
 import { percentile, progress } from './measure.js';
 import { type CaseResult, caseResult } from './results.js';
@@ -254,23 +251,16 @@ export async function latencyCase(
   };
 }
 
-const child = fileURLToPath(new URL('./latency-child.js', import.meta.url));
-
 /** `latencyCase` in a child process started as users start hopwatch (latency-child.ts); its progress is passed on. */
-export async function latencyCaseAlone(
+export function latencyCaseAlone(
   eventsPerSecond: number,
   seconds: number,
   kafkaBrokers?: string[],
 ): Promise<{ results: CaseResult[]; note: string }> {
-  const args = [
+  const brokers = kafkaBrokers === undefined ? [] : [kafkaBrokers.join(',')];
+  return childResult(new URL('./latency-child.js', import.meta.url), [
     String(eventsPerSecond),
     String(seconds),
-    ...(kafkaBrokers === undefined ? [] : [kafkaBrokers.join(',')]),
-  ];
-  const running = promisify(execFile)(process.execPath, [...hopwatchNodeFlags, child, ...args], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  running.child.stderr?.pipe(process.stderr);
-  const { stdout } = await running;
-  return JSON.parse(stdout) as { results: CaseResult[]; note: string };
+    ...brokers,
+  ]);
 }

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
+import { childResult } from './child.js';
 import { type CaseResult, caseResult } from './results.js';
 
-const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
 const limitBytes = 1.5 * 1024 ** 3;
 const mib = (bytes: number) => bytes / 1024 ** 2;
 
@@ -13,12 +10,7 @@ export async function memoryCase(
   traces: number,
   credentials: number,
 ): Promise<{ results: CaseResult[]; note: string }> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [...hopwatchNodeFlags, '--expose-gc', child, String(traces), String(credentials)],
-    { maxBuffer: 1024 * 1024 },
-  );
-  const measured = JSON.parse(stdout) as {
+  const measured = await childResult<{
     rss: number;
     heapUsed: number;
     heapTotal: number;
@@ -28,7 +20,11 @@ export async function memoryCase(
     eventsObserved: number;
     detectorState: Record<string, number>;
     seconds: number;
-  };
+  }>(
+    new URL('./memory-child.js', import.meta.url),
+    [String(traces), String(credentials)],
+    [...hopwatchNodeFlags, '--expose-gc'],
+  );
   return {
     results: [
       caseResult({

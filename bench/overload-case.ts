@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { childResult } from './child.js';
 import { type OverloadReport, percentile } from './http-load.js';
 import { type CaseResult, caseResult } from './results.js';
 
 const batchSize = 500;
-const child = fileURLToPath(new URL('./overload-child.js', import.meta.url));
 
 /**
  * `hopwatch run` (built CLI, embedded store) offered four times the batch rate it sustains,
@@ -13,14 +10,12 @@ const child = fileURLToPath(new URL('./overload-child.js', import.meta.url));
  * which share of the offer it takes (the rest is answered 503). The client runs in a child process.
  */
 export async function overloadCase(seconds: number): Promise<{ results: CaseResult[]; note: string }> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [child, String(seconds), String(batchSize)],
-    {
-      maxBuffer: 16 * 1024 * 1024,
-    },
+  // The child is the load's client, with Node's defaults: it starts `hopwatch run` itself.
+  const { sustained, report } = await childResult<{ sustained: number; report: OverloadReport }>(
+    new URL('./overload-child.js', import.meta.url),
+    [String(seconds), String(batchSize)],
+    [],
   );
-  const { sustained, report } = JSON.parse(stdout) as { sustained: number; report: OverloadReport };
   const taken = (report.statuses['200'] ?? 0) / seconds;
   const other = Object.entries(report.statuses).filter(([status]) => status !== '200' && status !== '503');
   return {

@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { hopwatchNodeFlags } from '../test/helpers/api-process.js';
+import { childResult } from './child.js';
 
 type ProfileNode = {
   id: number;
@@ -51,16 +48,7 @@ function summarize(nodes: readonly ProfileNode[], count: number): Frame[] {
     .map((entry) => ({ name: entry.name, where: entry.where, selfShare: entry.hits / Math.max(1, total) }));
 }
 
-const child = fileURLToPath(new URL('./profile-child.js', import.meta.url));
-
 /** The frames of canonical pipeline passes over the corpus of `rate`, most samples first, profiled in a child process (profile-child.ts). */
-export async function pipelineProfile(rate: number): Promise<Frame[]> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [...hopwatchNodeFlags, child, String(rate)],
-    {
-      maxBuffer: 1024 * 1024,
-    },
-  );
-  return JSON.parse(stdout) as Frame[];
+export function pipelineProfile(rate: number): Promise<Frame[]> {
+  return childResult(new URL('./profile-child.js', import.meta.url), [String(rate)]);
 }

@@ -41,9 +41,6 @@ export type FindingDraft = {
   evidence: Record<string, unknown>;
 };
 
-/** No draft: shared, so that closing nothing allocates nothing. */
-export const noDrafts: readonly FindingDraft[] = Object.freeze([]);
-
 export function buildFinding(draft: FindingDraft, detectedAt: number): Finding {
   const finding: Finding = {
     id: findingId(draft.detector, draft.rule, draft.key, draft.windowStart),

@@ -45,9 +45,7 @@ export class UntracedRequests {
   }
 
   /** The held hops the watermark has passed, in (ts, id) order, forgotten from here on. */
-  release(watermark: number): readonly HopEvent[] {
-    // Asked on every watermark move; almost always nothing is due.
-    if (!((this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark)) return nothingDue;
+  release(watermark: number): HopEvent[] {
     const ready: HopEvent[] = [];
     while (this.due.length > 0 && (this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark) {
       const waiting = this.due.pop()!;
@@ -66,7 +64,5 @@ export class UntracedRequests {
     return [...this.byRequest.values()].flat().map((waiting) => waiting.hop);
   }
 }
-
-const nothingDue: readonly HopEvent[] = Object.freeze([]);
 
 const spanEnd = (hop: HopEvent): number => hop.ts + (hop.durationMs ?? 0);

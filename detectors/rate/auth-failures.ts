@@ -1,7 +1,7 @@
 import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
-import { type FindingDraft, formatDuration, noDrafts } from '../finding.js';
+import { type FindingDraft, formatDuration } from '../finding.js';
 import {
   countBounded,
   countEntries,
@@ -88,14 +88,9 @@ export class AuthFailureBursts {
     }
   }
 
-  close(watermark: number): readonly FindingDraft[] {
-    const windows = this.windows.close(watermark);
-    if (windows.length === 0) {
-      this.suppressedUntil.expire(watermark);
-      return noDrafts;
-    }
+  close(watermark: number): FindingDraft[] {
     const drafts: FindingDraft[] = [];
-    for (const closed of windows) {
+    for (const closed of this.windows.close(watermark)) {
       const config = this.context.settingsFor(closed.acc.credential);
       if (closed.acc.failures <= config.maxAuthFailures) continue;
       const quietUntil = this.suppressedUntil.peek(closed.key);

@@ -1,7 +1,7 @@
 import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
-import { type FindingDraft, formatDuration, noDrafts } from '../finding.js';
+import { type FindingDraft, formatDuration } from '../finding.js';
 import { destinationKey } from '../hop-keys.js';
 import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
@@ -84,14 +84,9 @@ export class NoveltyTracker {
     return { destination, known: history.known.has(destination), learned };
   }
 
-  close(watermark: number): readonly FindingDraft[] {
-    const windows = this.windows.close(watermark);
-    if (windows.length === 0) {
-      this.origins.expire(watermark);
-      return noDrafts;
-    }
+  close(watermark: number): FindingDraft[] {
     const drafts: FindingDraft[] = [];
-    for (const closed of windows) {
+    for (const closed of this.windows.close(watermark)) {
       const draft = this.learn(closed);
       if (draft !== undefined) drafts.push(draft);
     }

@@ -113,21 +113,15 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   }
 
   advance(watermark: number): readonly Finding[] {
-    const windows = this.windows.close(watermark);
-    const novel = this.novelty.close(watermark);
-    if (windows.length === 0 && novel.length === 0) {
-      this.grants.expire(watermark);
-      return noFindings;
-    }
     const drafts: FindingDraft[] = [];
-    for (const closed of windows) {
+    for (const closed of this.windows.close(watermark)) {
       const grant = this.grants.peek(closed.key);
       const config = this.context.settingsFor(closed.acc.origin);
       const readScopes = this.readScopes.get(config.readScopePatterns);
       if (closed.acc.gain.hops > 0) drafts.push(gainDraft(closed, grant, readScopes));
       if (closed.acc.write.hops > 0) drafts.push(writeDraft(closed, grant));
     }
-    drafts.push(...novel);
+    drafts.push(...this.novelty.close(watermark));
     this.grants.expire(watermark);
     if (drafts.length === 0) return noFindings;
     const detectedAt = this.context.now();
