@@ -23,7 +23,10 @@ export const storeConfigSchema = z
     hopsTtlDays: z.number().int().positive().max(3_650).default(30),
     /** Dead letters older than this (by receive time) are dropped by ClickHouse TTL. */
     deadLettersTtlDays: z.number().int().positive().max(3_650).default(30),
-    /** Rows per INSERT: the client serialises a batch on the main thread (≈3.5 µs per row), so keep it in the low thousands. */
+    /**
+     * Rows per INSERT. While more rows wait than this (the store is behind), an INSERT takes up to four
+     * times as many, at most half of bufferMaxRows: fewer, larger parts for a backlog, small ones otherwise.
+     */
     batchMaxRows: z.number().int().positive().max(50_000).default(2_000),
     /** A row waits at most this long in the buffer before it is written. */
     batchMaxDelayMs: z.number().int().positive().default(1_000),

@@ -152,14 +152,53 @@ describeStoreTargets('store', (target) => {
       await letThrough();
       await waiting;
       expect(accepted).toBe(true);
-      // Accepted after the first of three batches: the other two were still to be inserted.
+      // 30 rows waiting, three batches' worth: the first INSERT took half the buffer (15), and the
+      // write was accepted once it was in, the other 15 still to be inserted.
       expect(inserted).toBe(1);
-      expect(writer.pending()).toBe(30);
+      expect(writer.pending()).toBe(25);
       const flushed = writer.flush();
-      for (let batch = 0; batch < 3; batch++) await letThrough();
+      for (let batch = 0; batch < 2; batch++) await letThrough();
       await flushed;
-      expect(inserted).toBe(4);
+      expect(inserted).toBe(3);
       expect((await store.reader.stats()).hops).toBe(40);
+    } finally {
+      await writer.close();
+      await sql.close();
+    }
+  });
+
+  it('takes up to four batches in one INSERT while rows wait behind one, and one batch otherwise', async () => {
+    const { config, store } = await fresh({ batchMaxRows: 10, bufferMaxRows: 100, batchMaxDelayMs: 60_000 });
+    const sql = await target.sql(config);
+    const insert = clickhouseInsert({ client: sql });
+    const gates: Array<() => void> = [];
+    // How many hops the store holds after each INSERT.
+    const storedAfter: number[] = [];
+    const writer = new BufferedStoreWriter(
+      async (table, rows, format) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        await insert(table, rows, format);
+        storedAfter.push((await store.reader.stats()).hops);
+      },
+      storeTables(config.store.database),
+      config.store,
+      createLogger('silent'),
+    );
+    const hops = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => makeHop(from + index, 0, Date.now()));
+    try {
+      await writer.write({ hops: hops(0, 10) });
+      await vi.waitFor(() => expect(gates.length).toBe(1));
+      // While the first batch is being inserted, seven batches' worth arrive.
+      await writer.write({ hops: hops(10, 70) });
+      const flushed = writer.flush();
+      const letThrough = setInterval(() => gates.shift()?.(), 5);
+      try {
+        await flushed;
+      } finally {
+        clearInterval(letThrough);
+      }
+      expect(storedAfter).toEqual([10, 50, 80]);
     } finally {
       await writer.close();
       await sql.close();
