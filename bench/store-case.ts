@@ -83,7 +83,7 @@ export async function storeCase(corpus: Corpus, findingCount: number, repeat: Re
         unit: 'rows/s',
         baseline: hopRaw,
         // Issue 15: at least 60,000 rows/s and half the raw copy.
-        target: Math.max(hopsTarget, hopRaw / 2),
+        target: Math.round(Math.max(hopsTarget, hopRaw / 2)),
       }),
       caseResult({ name: 'store findings insert', value: findingRate, unit: 'rows/s', baseline: findingRaw }),
     ];
