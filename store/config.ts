@@ -24,8 +24,8 @@ export const storeConfigSchema = z
     /** Dead letters older than this (by receive time) are dropped by ClickHouse TTL. */
     deadLettersTtlDays: z.number().int().positive().max(3_650).default(30),
     /**
-     * Rows per INSERT. While more rows wait than this (the store is behind), an INSERT takes up to four
-     * times as many, at most half of bufferMaxRows: fewer, larger parts for a backlog, small ones otherwise.
+     * Rows per INSERT. While more rows wait than this (the store is behind), an INSERT takes as many
+     * as wait, up to half of bufferMaxRows: fewer, larger parts for a backlog, small ones otherwise.
      */
     batchMaxRows: z.number().int().positive().max(50_000).default(2_000),
     /** A row waits at most this long in the buffer before it is written. */
