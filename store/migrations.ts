@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  compactHopParts,
   deadLettersTable,
   findingIncidentColumns,
   findingsTable,
@@ -49,6 +50,11 @@ export const migrations: readonly Migration[] = [
     apply: statements((settings) => hopObservationColumns(settings)),
   },
   { version: 4, name: 'hops in flat columns, the lineage path as JSON text', apply: flattenHops },
+  {
+    version: 5,
+    name: 'hop parts up to 64 MB written compact',
+    apply: statements((settings) => [compactHopParts(settings)]),
+  },
 ];
 
 /**

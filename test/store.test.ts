@@ -493,8 +493,9 @@ describeStoreTargets('store', (target) => {
       'migration 2: incidents, and the incident and silence of each finding',
       'migration 3: the MCP session and the other observation points of each hop',
       'migration 4: hops in flat columns, the lineage path as JSON text',
+      'migration 5: hop parts up to 64 MB written compact',
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 4 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 5 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -517,7 +518,15 @@ describeStoreTargets('store', (target) => {
         { version: 2, name: 'incidents, and the incident and silence of each finding' },
         { version: 3, name: 'the MCP session and the other observation points of each hop' },
         { version: 4, name: 'hops in flat columns, the lineage path as JSON text' },
+        { version: 5, name: 'hop parts up to 64 MB written compact' },
       ]);
+      const hops = await sql.query({
+        query: `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'hops'`,
+        query_params: { db: config.store.database },
+        format: 'JSONEachRow',
+      });
+      const [{ engine_full }] = (await hops.json()) as [{ engine_full: string }];
+      expect(engine_full).toContain('min_bytes_for_wide_part = 67108864');
     } finally {
       await sql.close();
     }
