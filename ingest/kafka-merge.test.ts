@@ -31,17 +31,17 @@ describe('event-time alignment across partitions', () => {
   it('lets records of two partitions out in event-time order, no further than the one with more to come', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30), waiting(0, 2, 50)], 't', 0, '10');
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30), waiting(0, 2, 50)], 't', 0, '10', 3n);
     expect(merger.take(100)).toEqual([]);
-    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '5');
+    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '5', 2n);
     expect(times(merger.take(100))).toEqual([10, 20, 30, 40]);
   });
 
   it('lets the others run on past a partition read to its end, an empty one, or one that starts at its end', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1, 2, 3] });
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
-    merger.add([waiting(1, 0, 20)], 't', 1, '1');
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2', 2n);
+    merger.add([waiting(1, 0, 20)], 't', 1, '1', 1n);
     // Partition 2 is empty, partition 3 was committed up to its end: neither has anything to give.
     merger.setBounds('t', 2, { start: 0n, end: 0n });
     expect(times(merger.take(100))).toEqual([]);
@@ -53,9 +53,9 @@ describe('event-time alignment across partitions', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });
     merger.setBounds('t', 1, { start: 0n, end: 500n });
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2', 2n);
     expect(times(merger.take(100))).toEqual([]);
-    merger.add([waiting(1, 0, 20)], 't', 1, '500');
+    merger.add([waiting(1, 0, 20)], 't', 1, '500', 1n);
     expect(times(merger.take(100))).toEqual([10, 20]);
   });
 
@@ -64,8 +64,8 @@ describe('event-time alignment across partitions', () => {
     merger.assign({ t: [0, 1] });
     // Partition 1 was to be read from offset 2; its task then came from the changelog holding every record below 5.
     merger.setBounds('t', 1, { start: 2n });
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2');
-    merger.add([], 't', 1, '5');
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '2', 2n);
+    merger.add([], 't', 1, '5', undefined);
     expect(times(merger.take(100))).toEqual([]);
     // Offsets 2 to 4 fetched and skipped: the engine has them.
     merger.add([], 't', 1, '5', 5n);
@@ -75,9 +75,9 @@ describe('event-time alignment across partitions', () => {
   it('drops what waits for a partition the member no longer holds', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });
-    merger.add([waiting(1, 0, 20)], 't', 1, '1');
+    merger.add([waiting(1, 0, 20)], 't', 1, '1', 1n);
     merger.assign({ t: [0] });
-    expect(merger.add([waiting(1, 1, 30)], 't', 1, '2')).toBe(-1);
+    expect(merger.add([waiting(1, 1, 30)], 't', 1, '2', 2n)).toBe(-1);
     expect(merger.waiting('t', 1)).toBe(0);
   });
 });
@@ -86,8 +86,8 @@ describe('following an order log', () => {
   it('takes so many records of each partition in the order given, not in event-time order', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });
-    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '10');
-    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '10');
+    merger.add([waiting(0, 0, 10), waiting(0, 1, 30)], 't', 0, '10', 2n);
+    merger.add([waiting(1, 0, 20), waiting(1, 1, 40)], 't', 1, '10', 2n);
     const runs = [
       { topic: 't', partition: 1, count: 2 },
       { topic: 't', partition: 0, count: 1 },
@@ -100,9 +100,9 @@ describe('following an order log', () => {
   it('waits for records not fetched yet, and says when a partition can no longer give them', () => {
     const merger = new EventTimeMerger();
     merger.assign({ t: [0, 1] });
-    merger.add([waiting(0, 0, 10)], 't', 0, '2');
+    merger.add([waiting(0, 0, 10)], 't', 0, '2', 1n);
     expect(merger.takeRuns([{ topic: 't', partition: 0, count: 2 }])).toBe('waiting');
-    merger.add([waiting(0, 1, 20)], 't', 0, '2');
+    merger.add([waiting(0, 1, 20)], 't', 0, '2', 2n);
     // Read to its end, partition 0 holds two records; the log says three.
     expect(merger.takeRuns([{ topic: 't', partition: 0, count: 3 }])).toBe('unavailable');
     expect(merger.takeRuns([{ topic: 't', partition: 7, count: 1 }])).toBe('unavailable');

@@ -65,18 +65,19 @@ export class EventTimeMerger {
   }
 
   /**
-   * Buffers one fetched batch (messages in offset order); returns how many records the partition now
-   * holds, or -1 for a partition not assigned (any more): its batch is dropped. `readUpTo`: the offset
-   * after the batch's last message, counted as read even when the caller kept none of its records
-   * (below what the engine holds, a task taken over from the changelog): a partition whose remaining
-   * records were all skipped so has nothing more to give, instead of holding the others back for good.
+   * Buffers what the caller kept of one fetched batch (in offset order); returns how many records the
+   * partition now holds, or -1 for a partition not assigned (any more): its batch is dropped.
+   * `readUpTo`: the offset after the batch's last message (undefined for an empty fetch), counted as
+   * read even when the caller kept none of its records (below what the engine holds, a task taken
+   * over from the changelog): a partition whose remaining records were all skipped so has nothing
+   * more to give, instead of holding the others back for good.
    */
   add(
     records: WaitingRecord[],
     topic: string,
     partition: number,
     highWatermark: string,
-    readUpTo?: bigint,
+    readUpTo: bigint | undefined,
   ): number {
     const queue = this.queues.get(partitionKey(topic, partition));
     if (queue === undefined) return -1;
@@ -84,9 +85,7 @@ export class EventTimeMerger {
       queue.records.push(record);
       queue.times.push(eventTimeOf(record.decoded));
     }
-    const last = records[records.length - 1];
-    const upTo = readUpTo ?? (last === undefined ? undefined : BigInt(last.message.offset) + 1n);
-    if (upTo !== undefined && upTo > queue.bufferedUpTo) queue.bufferedUpTo = upTo;
+    if (readUpTo !== undefined && readUpTo > queue.bufferedUpTo) queue.bufferedUpTo = readUpTo;
     const end = BigInt(highWatermark);
     if (end > queue.end) queue.end = end;
     return queue.records.length - queue.head;
