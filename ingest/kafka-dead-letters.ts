@@ -1,11 +1,12 @@
-import type { CompressionTypes, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Kafka, Producer } from 'kafkajs';
 import { idempotentProducer } from './kafka-client.js';
 
 /** A consumed message the pipeline rejected, with where it came from. */
 export type RejectedMessage = {
   topic: string;
   partition: number;
-  message: KafkaMessage;
+  offset: string;
+  key: Buffer | null;
   reason: string;
   /** The format it was read as; absent when it was auto-detected. */
   format: string | undefined;
@@ -56,19 +57,19 @@ export class DeadLetterProducer {
       topic: this.topic,
       acks: -1,
       compression: this.compression,
-      messages: rejected.map(({ topic, partition, message, reason, format, value, original }) => {
+      messages: rejected.map(({ topic, partition, offset, key, reason, format, value, original }) => {
         const headers: IHeaders = {
           [deadLetterHeaders.reason]: reason,
           [deadLetterHeaders.topic]: topic,
           [deadLetterHeaders.partition]: String(partition),
-          [deadLetterHeaders.offset]: message.offset,
+          [deadLetterHeaders.offset]: offset,
         };
         if (format !== undefined) headers[deadLetterHeaders.format] = format;
         if (original !== undefined) {
           headers[deadLetterHeaders.originalBytes] = String(original.bytes);
           headers[deadLetterHeaders.originalSha256] = original.sha256;
         }
-        return { key: message.key, value, headers };
+        return { key, value, headers };
       }),
     });
   }

@@ -1,4 +1,3 @@
-import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { benignHops } from '../test/helpers/api-traffic.js';
 import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
@@ -7,20 +6,15 @@ const template = benignHops()[0]!;
 
 /** A decoded record whose one event happened at `ts`, read from `partition` at `offset`. */
 function waiting(partition: number, offset: number, ts: number): WaitingRecord {
-  const message = {
-    offset: String(offset),
-    key: null,
-    value: null,
-    timestamp: '0',
-    attributes: 0,
-  } as KafkaMessage;
   const decoded = { ok: true as const, format: 'canonical', events: [{ ...template, ts }] };
   return {
     topic: 't',
     partition,
-    message,
+    offset: String(offset),
+    key: null,
     decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
     deadLetterValue: null,
+    bytes: 0,
   };
 }
 

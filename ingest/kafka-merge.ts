@@ -1,14 +1,14 @@
-import type { KafkaMessage } from 'kafkajs';
 import { eventTimeOf } from './decode.js';
 import { partitionKey } from './kafka-offsets.js';
 import type { OrderRun } from './kafka-order-log.js';
 import type { MessageRecord } from './kafka-records.js';
 
-/** A decoded record waiting for its turn, with the message it came from. */
+/** A decoded record waiting for its turn, with where its message came from and its key (for a dead letter). */
 export type WaitingRecord = MessageRecord & {
   topic: string;
   partition: number;
-  message: KafkaMessage;
+  offset: string;
+  key: Buffer | null;
 };
 
 type PartitionQueue = {

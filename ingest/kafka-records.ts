@@ -2,16 +2,35 @@ import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
-import type { RawRecord } from './source.js';
+import type { RawRecord, RecordOrigin } from './source.js';
 
 /** One record of a Kafka message, decoded, with the bytes a dead letter of it carries. */
 export type MessageRecord = {
   decoded: DecodedRecord;
   /** The whole message when it is one record; the line, when the message held several. */
   deadLetterValue: Buffer | string | null;
+  /** The record's size as read: the message's bytes, or the line's characters. */
+  bytes: number;
   /** Set when the value had to be cut to fit the dead-letter topic. */
   original?: { bytes: number; sha256: string };
 };
+
+/**
+ * A decoded record waits in the event-time merge for a second or more, long enough to be promoted
+ * to the old generation and die there: it holds its text only as the message's bytes (which a dead
+ * letter carries anyway), and a dead letter that needs the text decodes them again.
+ */
+class MessageText implements RawRecord {
+  constructor(
+    private readonly value: Buffer,
+    readonly format: string | undefined,
+    readonly origin: RecordOrigin,
+  ) {}
+
+  get raw(): string {
+    return this.value.toString('utf8');
+  }
+}
 
 export type MessageOrigin = { topic: string; partition: number; offset: string; format: string | undefined };
 
@@ -38,6 +57,7 @@ export function messageRecords(
       {
         decoded: { record, decoded: { ok: false, reason, format } },
         deadLetterValue: kept,
+        bytes: value.length,
         original: { bytes: value.length, sha256: createHash('sha256').update(value).digest('hex') },
       },
     ];
@@ -46,15 +66,13 @@ export function messageRecords(
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
   if (lines.length <= 1) {
     const record: RawRecord = { raw: lines[0] ?? text, format, origin: base };
-    return [
-      {
-        decoded: decodeRecord(record, receivedAt, logger, {
-          ...limits.decoding,
-          maxRecordBytes: limits.maxRecordBytes,
-        }),
-        deadLetterValue: value,
-      },
-    ];
+    const decoded = decodeRecord(record, receivedAt, logger, {
+      ...limits.decoding,
+      maxRecordBytes: limits.maxRecordBytes,
+    });
+    if (decoded.decoded.ok && value !== null && lines[0] === text)
+      decoded.record = new MessageText(value, format, base);
+    return [{ decoded, deadLetterValue: value, bytes: value?.length ?? 0 }];
   }
   return lines.map((line, index) => {
     const record: RawRecord = { raw: line, format, origin: { ...base, line: index + 1 } };
@@ -64,6 +82,7 @@ export function messageRecords(
         maxRecordBytes: limits.maxRecordBytes,
       }),
       deadLetterValue: line,
+      bytes: line.length,
     };
   });
 }

@@ -375,7 +375,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       if (BigInt(message.offset) < from) continue;
       const origin = { topic, partition, offset: message.offset, format };
       for (const record of messageRecords(message, origin, limits, receivedAt, logger)) {
-        waiting.push({ ...record, topic, partition, message });
+        waiting.push({ ...record, topic, partition, offset: message.offset, key: message.key });
       }
     }
     const lastMessage = batch.messages[batch.messages.length - 1];
@@ -418,14 +418,14 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       const taken = this.nextRecords(intake);
       if (taken === null) break;
       let bytes = 0;
-      for (const { decoded } of taken) bytes += decoded.record.raw.length;
+      for (const record of taken) bytes += record.bytes;
       this.checkpointer?.consumed(bytes);
       const outcome = intake.accept(taken.map((record) => record.decoded));
-      for (const { topic, partition, message } of taken) this.offsets.seen(topic, partition, message.offset);
+      for (const { topic, partition, offset } of taken) this.offsets.seen(topic, partition, offset);
       const rejected = outcome.rejects.map(({ index, reason }) => {
-        const { topic, partition, message, decoded, deadLetterValue, original } = taken[index]!;
+        const { topic, partition, offset, key, decoded, deadLetterValue, original } = taken[index]!;
         const format = decoded.record.format;
-        return { topic, partition, message, reason, format, value: deadLetterValue, original };
+        return { topic, partition, offset, key, reason, format, value: deadLetterValue, original };
       });
       await untilDone(
         'writing to the dead-letter topic',
