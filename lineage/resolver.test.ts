@@ -152,6 +152,50 @@ describe('lineage', () => {
     expect(resolved.get('orphan')!.originCredential).toBe(agent.id);
   });
 
+  it('attaches a lost hop of a long trace to its oldest root, also once the trace is restored from a snapshot', () => {
+    const config = lineageConfigSchema.parse({});
+    // Past the few hops a trace searches one by one: the trace keeps an index, and its roots in it.
+    const calls = Array.from({ length: 20 }, (_, index) =>
+      hop({
+        id: `call${index}`,
+        ts: t0 + 10 + index,
+        credential: mtls('shop', 'orders'),
+        from: 'orders',
+        to: `service${index}`,
+        traceId: 't',
+        spanId: `c${index}`,
+        parentSpanId: 'r',
+      }),
+    );
+    const orphan = hop({
+      id: 'orphan',
+      ts: t0 + 300,
+      credential: mtls('shop', 'stock'),
+      from: 'stock',
+      to: 'warehouse',
+      traceId: 't',
+      spanId: 'o',
+      parentSpanId: 'lost',
+    });
+    const events = [agentCall({ id: 'root', ts: t0, spanId: 'r' }), ...calls];
+    const live = new Map<string, ResolvedHop>();
+    const original = new LineageResolver(config, (resolved) => live.set(resolved.id, resolved));
+    for (const event of events) original.observe(event);
+    const saved = JSON.parse(JSON.stringify(snapshotLineage(original)));
+    original.observe(orphan);
+    original.flush();
+
+    const afterRestore = new Map<string, ResolvedHop>();
+    const restored = new LineageResolver(config, (resolved) => afterRestore.set(resolved.id, resolved));
+    restoreLineage(restored, saved);
+    restored.observe(orphan);
+    restored.flush();
+    for (const resolved of [live.get('orphan'), afterRestore.get('orphan')]) {
+      expect(resolved).toMatchObject({ originConfidence: 'partial', originCredential: agent.id, depth: 1 });
+      expect(resolved!.path.map((step) => step.hopId)).toEqual(['root', 'orphan']);
+    }
+  });
+
   it('treats further calls of the trace originator as sibling roots, not as lost hops', () => {
     const resolved = resolveAll([
       agentCall({ id: 'first', ts: t0 }),

@@ -10,6 +10,7 @@ import {
   createHopNode,
   type HopNode,
   isBefore,
+  isResolved,
   type PendingHop,
   pathOf,
   refreshNode,
@@ -101,7 +102,7 @@ export class LineageResolver {
     if (this.mergedIntoTwin(hop, node, trace)) return;
     if (trace.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
-    this.track({ hop, node, trace, done: false, deadlineScheduled: false }, true);
+    this.track({ hop, node, trace, done: false, deadlineScheduled: false, waiters: undefined }, true);
   }
 
   /**
@@ -192,7 +193,14 @@ export class LineageResolver {
       this.traces.set(trace.traceId, trace, lastTs);
       for (const { hop, deadline } of pending) {
         const node = trace.node(hop.id) ?? createHopNode(hop, this.names);
-        const entry: PendingHop = { hop, node, trace, done: false, deadlineScheduled: false };
+        const entry: PendingHop = {
+          hop,
+          node,
+          trace,
+          done: false,
+          deadlineScheduled: false,
+          waiters: undefined,
+        };
         this.track(entry, false);
         if (deadline) this.scheduleDeadline(entry);
       }
@@ -242,7 +250,7 @@ export class LineageResolver {
     if (hop.parentSpanId !== undefined) {
       const link = trace.bySpan(hop.parentSpanId);
       if (link !== undefined && link !== node) {
-        if (link.resolved) this.resolve(pending, link, 'exact');
+        if (isResolved(link)) this.resolve(pending, link, 'exact');
         else if (force) this.resolveAgainstRoot(pending);
         else this.waitFor(pending, link);
         return;
@@ -257,7 +265,7 @@ export class LineageResolver {
     }
     const candidate = trace.inferParent(node);
     const kind = node.caller === undefined ? 'timing' : 'inferred';
-    if (candidate?.resolved === true) this.resolve(pending, candidate, kind);
+    if (candidate !== undefined && isResolved(candidate)) this.resolve(pending, candidate, kind);
     else if (force) this.resolveAgainstRoot(pending);
     else if (candidate !== undefined) this.waitFor(pending, candidate);
     else if (trace.session) this.resolveAgainstRoot(pending);
@@ -283,9 +291,11 @@ export class LineageResolver {
     else this.resolve(pending, root, 'partial');
   }
 
+  /** `parent` is unresolved, so it has its pending entry (see isResolved). */
   private waitFor(pending: PendingHop, parent: HopNode): void {
-    if (parent.waiters === undefined) parent.waiters = [pending];
-    else parent.waiters.push(pending);
+    const waited = parent.unsettled!;
+    if (waited.waiters === undefined) waited.waiters = [pending];
+    else waited.waiters.push(pending);
     this.scheduleDeadline(pending);
   }
 
@@ -303,8 +313,8 @@ export class LineageResolver {
     try {
       while (this.settled.length > 0) {
         const next = this.settled.pop()!;
-        const waiters = next.node.waiters ?? [];
-        next.node.waiters = undefined;
+        const waiters = next.waiters ?? [];
+        next.waiters = undefined;
         for (const waiter of waiters) {
           if (!waiter.done) this.attempt(waiter, false);
         }
@@ -317,13 +327,10 @@ export class LineageResolver {
   private settle(pending: PendingHop, parent: HopNode | undefined, kind: ParentKind): void {
     const { hop, node, trace } = pending;
     const delegatedOrigin = hop.delegation?.[0];
-    node.resolved = true;
     node.unsettled = undefined;
     node.pathParent = parent;
     node.root = parent?.root ?? node;
     node.depth = parent === undefined ? 0 : parent.depth + 1;
-    node.parentId = kind === 'partial' ? undefined : parent?.step.hopId;
-    node.parentInferred = kind === 'inferred' || kind === 'timing';
     node.origin = delegatedOrigin ?? parent?.origin ?? hop.credential.id;
     node.confidence =
       delegatedOrigin !== undefined || parent === undefined
@@ -337,7 +344,9 @@ export class LineageResolver {
     trace.removePending(pending);
     this.pendingCount--;
     this.settled.push(pending);
-    this.emit(resolvedHop(hop, node, pathOf(node, this.config.maxPathSteps)));
+    const parentId = kind === 'partial' ? undefined : parent?.step.hopId;
+    const parentInferred = kind === 'inferred' || kind === 'timing';
+    this.emit(resolvedHop(hop, node, pathOf(node, this.config.maxPathSteps), parentId, parentInferred));
   }
 
   private forceResolve(trace: TraceState): void {

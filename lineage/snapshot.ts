@@ -4,7 +4,7 @@ import { JsonList, type JsonOut } from '../common/json-slices.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { pathStepSchema } from '../schemas/resolved-hop.js';
 import type { LineageResolver } from './resolver.js';
-import { endOf, type HopNode, TraceState } from './trace-state.js';
+import { endOf, type HopNode, isResolved, TraceState } from './trace-state.js';
 
 const nodeRecordSchema = z.object({
   step: pathStepSchema,
@@ -16,7 +16,7 @@ const nodeRecordSchema = z.object({
   resolved: z.boolean(),
   origin: z.string(),
   confidence: z.enum(['exact', 'partial']),
-  parentId: z.string().optional(),
+  /** Read by versions that kept it on the node; nothing reads it once a hop is resolved. */
   parentInferred: z.boolean(),
   pathParent: z.string().optional(),
   root: z.string().optional(),
@@ -109,11 +109,10 @@ function nodeRecord(node: HopNode): NodeRecord {
     spanId: node.spanId,
     service: node.service,
     caller: node.caller,
-    resolved: node.resolved,
+    resolved: isResolved(node),
     origin: node.origin,
     confidence: node.confidence,
-    parentId: node.parentId,
-    parentInferred: node.parentInferred,
+    parentInferred: false,
     pathParent: node.pathParent?.step.hopId,
     root: node.root?.step.hopId,
     depth: node.depth,
@@ -125,18 +124,21 @@ function rebuildTrace(record: TraceRecord): TraceState {
   const trace = new TraceState(record.traceId);
   const byId = new Map<string, HopNode>();
   for (const saved of record.nodes) {
-    const { end, ...kept } = saved;
     const node: HopNode = {
-      ...kept,
-      durationMs: end - saved.ts,
+      step: saved.step,
+      ts: saved.ts,
+      durationMs: saved.end - saved.ts,
       spanId: saved.spanId,
+      service: saved.service,
       caller: saved.caller,
-      parentId: saved.parentId,
+      requestId: saved.requestId,
+      // An unresolved node waits again once its pending hop is tracked (LineageResolver.restoreState).
+      unsettled: undefined,
+      origin: saved.origin,
+      confidence: saved.confidence,
       pathParent: undefined,
       root: undefined,
-      requestId: saved.requestId,
-      unsettled: undefined,
-      waiters: undefined,
+      depth: saved.depth,
     };
     byId.set(saved.step.hopId, node);
     trace.index(node);
@@ -145,7 +147,7 @@ function rebuildTrace(record: TraceRecord): TraceState {
     const node = byId.get(saved.step.hopId)!;
     node.pathParent = saved.pathParent === undefined ? undefined : byId.get(saved.pathParent);
     node.root = saved.root === undefined ? undefined : byId.get(saved.root);
-    if (node.resolved && node.root === node) trace.addRoot(node);
+    if (saved.resolved && node.root === node) trace.addRoot(node);
   }
   return trace;
 }

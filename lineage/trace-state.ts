@@ -21,19 +21,17 @@ export type HopNode = {
   caller: string | undefined;
   /** What tells other observation points of the same request apart from other requests. */
   readonly requestId: string | undefined;
-  /** The hop while its lineage is not settled: a record of the same request seen elsewhere merges into it. */
+  /**
+   * The hop while its lineage is not settled (see isResolved): a record of the same request seen
+   * elsewhere merges into it. What only an unsettled hop needs lives there, not on every node.
+   */
   unsettled: PendingHop | undefined;
-  resolved: boolean;
   origin: string;
   confidence: OriginConfidence;
-  parentId: string | undefined;
-  parentInferred: boolean;
   /** The node the path goes through: the parent, or for a partial hop the trace root it was attached to. */
   pathParent: HopNode | undefined;
   root: HopNode | undefined;
   depth: number;
-  /** Hops waiting for this one to be resolved before they can be. */
-  waiters: PendingHop[] | undefined;
 };
 
 /** A hop that arrived but whose lineage is not settled yet. */
@@ -43,7 +41,14 @@ export type PendingHop = {
   readonly trace: TraceState;
   done: boolean;
   deadlineScheduled: boolean;
+  /** Hops waiting for this one to be resolved before they can be. */
+  waiters: PendingHop[] | undefined;
 };
+
+/** Whether the node's lineage is settled: it is indexed, and no longer waits (see `unsettled`). */
+export function isResolved(node: HopNode): boolean {
+  return node.unsettled === undefined;
+}
 
 const sessionTracePrefix = 'mcp-session:';
 
@@ -71,15 +76,11 @@ export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
     caller: workload === undefined ? undefined : names.of(workload),
     requestId: hop.requestId,
     unsettled: undefined,
-    resolved: false,
     origin: hop.credential.id,
     confidence: 'exact',
-    parentId: undefined,
-    parentInferred: false,
     pathParent: undefined,
     root: undefined,
     depth: 0,
-    waiters: undefined,
   };
 }
 
@@ -106,11 +107,13 @@ export function isBefore(a: HopNode, b: HopNode): boolean {
   return a.ts < b.ts || (a.ts === b.ts && a.step.hopId < b.step.hopId);
 }
 
-/** The lookups of a trace with more than one hop. */
+/** The lookups of a trace past its first few hops. */
 class TraceIndex {
   readonly nodes = new Map<string, HopNode>();
   readonly byService = new Map<string, HopNode[]>();
   spans: Map<string, HopNode> | undefined;
+  /** Resolved roots, which hops with lost ancestors attach to (a short trace finds them hop by hop). */
+  readonly roots: HopNode[] = [];
 
   add(node: HopNode): void {
     this.nodes.set(node.step.hopId, node);
@@ -122,7 +125,13 @@ class TraceIndex {
     const sameService = this.byService.get(node.service);
     if (sameService === undefined) this.byService.set(node.service, [node]);
     else sameService.push(node);
+    if (isRoot(node)) this.roots.push(node);
   }
+}
+
+/** Settled as a root of its trace: lineage sets `root` when it settles a hop, to the hop itself when it has no parent. */
+function isRoot(node: HopNode): boolean {
+  return node.root === node;
 }
 
 /** Traces up to this many hops are searched hop by hop; a longer one builds its Maps (TraceIndex). */
@@ -130,25 +139,22 @@ const shortTraceHops = 16;
 
 /**
  * The hops of one trace, indexed for exact span links and for inferred parenthood. Most traces are
- * one hop or a few, and Maps are most of what a short trace weighs (three small Maps outweigh the
- * hops they index): a trace holds its first hop as it is, its first few in an array searched hop by
- * hop (grown by concat, to its exact length: push reserved 19 slots from the third hop on), and
- * builds its index past them. Collections a trace may never need (waiting hops, roots) are
- * created on first use too.
+ * one hop or a few, and what a trace weighs is paid a million times over: a trace holds its first hop
+ * as it is, its first few in an array searched hop by hop (grown by concat, to its exact length: push
+ * reserved 19 slots from the third hop on), and builds its index past them. Waiting hops, like the
+ * index, are held only while there are any.
  */
 export class TraceState {
-  /** An MCP session standing in for a trace: its calls have no ancestors to wait for. */
-  readonly session: boolean;
-  private only: HopNode | undefined;
-  private few: HopNode[] | undefined;
-  private indexed: TraceIndex | undefined;
+  /** One hop, a few searched hop by hop, or the index of a longer trace. */
+  private hops: HopNode | HopNode[] | TraceIndex | undefined;
   /** Most hops settle as they arrive: one waiting hop is held as it is, a Set only from the second. */
   private waiting: PendingHop | Set<PendingHop> | undefined;
-  /** Resolved roots: most traces have one, held as it is; an array of exact length from the second on. */
-  private roots: HopNode | HopNode[] | undefined;
 
-  constructor(readonly traceId: string) {
-    this.session = isSessionTrace(traceId);
+  constructor(readonly traceId: string) {}
+
+  /** An MCP session standing in for a trace: its calls have no ancestors to wait for. */
+  get session(): boolean {
+    return isSessionTrace(this.traceId);
   }
 
   /** Hops of this trace not resolved yet. */
@@ -175,47 +181,57 @@ export class TraceState {
 
   /** Indexed hops. */
   get size(): number {
-    return this.indexed?.nodes.size ?? this.few?.length ?? (this.only === undefined ? 0 : 1);
+    const hops = this.hops;
+    if (hops === undefined) return 0;
+    if (hops instanceof TraceIndex) return hops.nodes.size;
+    return Array.isArray(hops) ? hops.length : 1;
   }
 
   node(hopId: string): HopNode | undefined {
-    if (this.indexed !== undefined) return this.indexed.nodes.get(hopId);
+    const hops = this.hops;
+    if (hops === undefined) return undefined;
+    if (hops instanceof TraceIndex) return hops.nodes.get(hopId);
     // Asked for every hop: a lone hop is compared as it is, without an array around it.
-    if (this.only !== undefined) return this.only.step.hopId === hopId ? this.only : undefined;
-    return this.few?.find((node) => node.step.hopId === hopId);
+    if (!Array.isArray(hops)) return hops.step.hopId === hopId ? hops : undefined;
+    return hops.find((node) => node.step.hopId === hopId);
   }
 
   nodes(): Iterable<HopNode> {
-    return this.indexed?.nodes.values() ?? this.few ?? (this.only === undefined ? [] : [this.only]);
+    const hops = this.hops;
+    if (hops === undefined) return [];
+    if (hops instanceof TraceIndex) return hops.nodes.values();
+    return Array.isArray(hops) ? hops : [hops];
   }
 
   index(node: HopNode): void {
-    if (this.indexed !== undefined) this.indexed.add(node);
-    else if (this.only === undefined && this.few === undefined) this.only = node;
-    else if (this.few === undefined) {
-      this.few = [this.only!, node];
-      this.only = undefined;
-    } else if (this.few.length < shortTraceHops) this.few = this.few.concat(node);
+    const hops = this.hops;
+    if (hops === undefined) this.hops = node;
+    else if (hops instanceof TraceIndex) hops.add(node);
+    else if (!Array.isArray(hops)) this.hops = [hops, node];
+    else if (hops.length < shortTraceHops) this.hops = hops.concat(node);
     else {
-      this.indexed = new TraceIndex();
-      for (const indexed of this.few) this.indexed.add(indexed);
-      this.indexed.add(node);
-      this.few = undefined;
+      const index = new TraceIndex();
+      for (const indexed of hops) index.add(indexed);
+      index.add(node);
+      this.hops = index;
     }
   }
 
   /** Keeps the node findable under its hop id after a merge made another observation its lead. */
   rekey(node: HopNode, previousId: string): void {
     // A short trace finds a hop by its current id already.
-    if (this.indexed === undefined) return;
-    this.indexed.nodes.delete(previousId);
-    this.indexed.nodes.set(node.step.hopId, node);
+    if (!(this.hops instanceof TraceIndex)) return;
+    this.hops.nodes.delete(previousId);
+    this.hops.nodes.set(node.step.hopId, node);
   }
 
   /** Hops to `service`; for a short trace every hop, which callers check the service of. */
   private toService(service: string): readonly HopNode[] | undefined {
-    if (this.indexed !== undefined) return this.indexed.byService.get(service);
-    return this.few ?? (this.only?.service === service ? [this.only] : undefined);
+    const hops = this.hops;
+    if (hops === undefined) return undefined;
+    if (hops instanceof TraceIndex) return hops.byService.get(service);
+    if (Array.isArray(hops)) return hops;
+    return hops.service === service ? [hops] : undefined;
   }
 
   /**
@@ -242,26 +258,29 @@ export class TraceState {
 
   /** The earliest hop of the span (a span logged at two observation points has two). */
   bySpan(spanId: string): HopNode | undefined {
-    if (this.indexed !== undefined) return this.indexed.spans?.get(spanId);
-    if (this.only !== undefined) return this.only.spanId === spanId ? this.only : undefined;
+    const hops = this.hops;
+    if (hops === undefined) return undefined;
+    if (hops instanceof TraceIndex) return hops.spans?.get(spanId);
+    if (!Array.isArray(hops)) return hops.spanId === spanId ? hops : undefined;
     let earliest: HopNode | undefined;
-    for (const node of this.few ?? [])
+    for (const node of hops)
       if (node.spanId === spanId && (earliest === undefined || isBefore(node, earliest))) earliest = node;
     return earliest;
   }
 
+  /** An indexed hop settled as a root: a longer trace lists it (a short one finds it hop by hop). */
   addRoot(node: HopNode): void {
-    if (this.roots === undefined) this.roots = node;
-    else if (Array.isArray(this.roots)) this.roots = this.roots.concat(node);
-    else this.roots = [this.roots, node];
+    if (this.hops instanceof TraceIndex) this.hops.roots.push(node);
   }
 
   /** The earliest resolved root that started before `node`: what a hop with lost ancestors attaches to. */
   oldestRootBefore(node: HopNode): HopNode | undefined {
+    const hops = this.hops;
+    const roots = hops instanceof TraceIndex ? hops.roots : this.nodes();
     let oldest: HopNode | undefined;
-    const roots = this.roots;
-    for (const root of roots === undefined ? [] : Array.isArray(roots) ? roots : [roots]) {
-      if (isBefore(root, node) && (oldest === undefined || isBefore(root, oldest))) oldest = root;
+    for (const root of roots) {
+      if (isRoot(root) && isBefore(root, node) && (oldest === undefined || isBefore(root, oldest)))
+        oldest = root;
     }
     return oldest;
   }
@@ -315,13 +334,22 @@ export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
   return steps.reverse();
 }
 
-/** The hop with what lineage found for it (one object shape for every hop, see resolvedHopOf). */
-export function resolvedHop(hop: HopEvent, node: HopNode, path: ResolvedHop['path']): ResolvedHop {
+/**
+ * The hop with what lineage found for it (one object shape for every hop, see resolvedHopOf). The
+ * parent link is told here, not kept on the node: nothing reads it once the hop is emitted.
+ */
+export function resolvedHop(
+  hop: HopEvent,
+  node: HopNode,
+  path: ResolvedHop['path'],
+  parentId?: string,
+  parentInferred = false,
+): ResolvedHop {
   return resolvedHopOf(hop, {
     originCredential: node.origin,
     originConfidence: node.confidence,
-    parentId: node.parentId,
-    parentInferred: node.parentInferred,
+    parentId,
+    parentInferred,
     depth: node.depth,
     path,
     upstream: undefined,
