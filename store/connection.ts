@@ -87,7 +87,10 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
           const columns = params.columns === undefined ? '' : ` (${params.columns.join(', ')})`;
           return await client.command({
             query: `INSERT INTO ${params.table}${columns} SELECT * FROM file(${sqlString(file)}, 'RowBinary')`,
-            clickhouse_settings: { use_structure_from_insertion_table_in_table_functions: '1' },
+            clickhouse_settings: {
+              ...params.settings,
+              use_structure_from_insertion_table_in_table_functions: '1',
+            },
           });
         } finally {
           rmSync(file, { force: true });

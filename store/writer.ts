@@ -22,11 +22,15 @@ import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './type
 export type InsertTarget = (table: string, rows: readonly Buffer[], format: RowFormat) => Promise<void>;
 
 // Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
-const insertSettings = {
+export const insertSettings = {
   // Evidence is an object in the Finding and a String column: keep its JSON text.
   input_format_json_read_objects_as_strings: 1,
   // Rows are the schema objects as they are; a field without a column (e.g. a future optional one) is not an error.
   input_format_skip_unknown_fields: 1,
+  // Not the default: an INSERT is not deduplicated by key on its way in. Every read deduplicates
+  // already (FINAL, uniqExact), as it must for a replay's copies in another insert, and merges fold
+  // copies away later; skipping that pass lets the embedded store insert about a tenth faster.
+  optimize_on_insert: 0,
 } as const;
 
 /** Inserts through the embedded engine's raw insert when there is one, else through the client. */

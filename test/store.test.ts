@@ -235,7 +235,7 @@ describeStoreTargets('store', (target) => {
     const { store } = await fresh();
     const now = Date.now();
     const hops = [0, 1, 2].map((depth) => makeHop(11, depth, now + depth * 10));
-    await write(store, { hops });
+    await write(store, { hops: [...hops, ...hops] });
     await write(store, { hops });
 
     expect(await store.reader.traceHops(hops[0]!.traceId!)).toEqual(hops);
