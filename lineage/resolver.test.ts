@@ -14,6 +14,20 @@ function agentCall(spec: Pick<HopSpec, 'id' | 'ts'> & Partial<HopSpec>): HopEven
   return hop({ credential: agent, from: 'agent', to: 'orders', traceId: 't', ...spec });
 }
 
+/** A hop of trace `t` whose parent span never arrives. */
+function lostHop(): HopEvent {
+  return hop({
+    id: 'orphan',
+    ts: t0 + 300,
+    credential: mtls('shop', 'stock'),
+    from: 'stock',
+    to: 'warehouse',
+    traceId: 't',
+    spanId: 'o',
+    parentSpanId: 'lost',
+  });
+}
+
 function resolveAll(events: HopEvent[], config = {}): Map<string, ResolvedHop> {
   const resolved = new Map<string, ResolvedHop>();
   const resolver = new LineageResolver(lineageConfigSchema.parse(config), (hop) => resolved.set(hop.id, hop));
@@ -131,19 +145,7 @@ describe('lineage', () => {
   });
 
   it('resolves a hop whose ancestors never come against the oldest root, with partial confidence', () => {
-    const resolved = resolveAll([
-      agentCall({ id: 'root', ts: t0 }),
-      hop({
-        id: 'orphan',
-        ts: t0 + 300,
-        credential: mtls('shop', 'stock'),
-        from: 'stock',
-        to: 'warehouse',
-        traceId: 't',
-        spanId: 'o',
-        parentSpanId: 'lost',
-      }),
-    ]);
+    const resolved = resolveAll([agentCall({ id: 'root', ts: t0 }), lostHop()]);
     expect(resolved.get('orphan')).toMatchObject({
       originConfidence: 'partial',
       parentId: undefined,
@@ -167,16 +169,7 @@ describe('lineage', () => {
         parentSpanId: 'r',
       }),
     );
-    const orphan = hop({
-      id: 'orphan',
-      ts: t0 + 300,
-      credential: mtls('shop', 'stock'),
-      from: 'stock',
-      to: 'warehouse',
-      traceId: 't',
-      spanId: 'o',
-      parentSpanId: 'lost',
-    });
+    const orphan = lostHop();
     const events = [agentCall({ id: 'root', ts: t0, spanId: 'r' }), ...calls];
     const live = new Map<string, ResolvedHop>();
     const original = new LineageResolver(config, (resolved) => live.set(resolved.id, resolved));
