@@ -29,7 +29,7 @@ export const insertSettings = {
   input_format_skip_unknown_fields: 1,
   // Not the default: an INSERT is not deduplicated by key on its way in. Every read deduplicates
   // already (FINAL, uniqExact), as it must for a replay's copies in another insert, and merges fold
-  // copies away later; skipping that pass lets the embedded store insert about a tenth faster.
+  // copies away later. Without that pass the embedded store took hops 10–40 % faster.
   optimize_on_insert: 0,
 } as const;
 
