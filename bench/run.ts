@@ -114,7 +114,7 @@ progress('store');
 const canonical = formatCorpus('canonical', [...scenarioRuns(9, settings.corpusRate)]);
 record(...(await storeCase(canonical, settings.storeFindings, settings.repeat)));
 notes.push(
-  'Store: the hops are the resolved hops of the canonical corpus, written through the store writer in 2,000-row batches and flushed; findings are test fixtures of realistic width. The baseline copies the same number of rows inside chDB (`INSERT INTO twin SELECT * FROM table`), which is the engine without JSON serialization and the client.',
+  'Store: the hops are the resolved hops of the canonical corpus, written through the store writer in 2,000-row batches and flushed; findings are test fixtures of realistic width. The baseline copies the same number of rows inside chDB (`INSERT INTO twin SELECT * FROM table`), which is the engine without the writer’s encoding and the client, inserting with the writer’s settings (no deduplication on the way in).',
 );
 
 progress(`memory: ${settings.memoryTraces.toLocaleString('en-US')} traces in a child process`);

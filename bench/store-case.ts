@@ -27,8 +27,9 @@ const writeBatch = 2_000;
 const hopsTarget = 60_000;
 
 /**
- * Case 6: rows/s through the store writer (batched JSON-line inserts into embedded chDB) for hops
- * and findings, vs `INSERT INTO <twin> SELECT * FROM <table>` of the same rows inside the engine.
+ * Case 6: rows/s through the store writer (batched inserts into embedded chDB: hops as RowBinary,
+ * findings as JSON lines) for hops and findings, vs `INSERT INTO <twin> SELECT * FROM <table>` of
+ * the same rows inside the engine, with the writer's insert settings.
  */
 export async function storeCase(corpus: Corpus, findingCount: number, repeat: Repeat): Promise<CaseResult[]> {
   const hops = await resolvedHops(corpus);

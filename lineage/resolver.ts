@@ -13,6 +13,7 @@ import {
   isResolved,
   type PendingHop,
   pathOf,
+  pendingHop,
   refreshNode,
   resolvedHop,
   TraceState,
@@ -102,7 +103,7 @@ export class LineageResolver {
     if (this.mergedIntoTwin(hop, node, trace)) return;
     if (trace.size < this.config.maxHopsPerTrace) trace.index(node);
     else this.unindexedHops++;
-    this.track({ hop, node, trace, done: false, deadlineScheduled: false, waiters: undefined }, true);
+    this.track(pendingHop(hop, node, trace), true);
   }
 
   /**
@@ -193,14 +194,7 @@ export class LineageResolver {
       this.traces.set(trace.traceId, trace, lastTs);
       for (const { hop, deadline } of pending) {
         const node = trace.node(hop.id) ?? createHopNode(hop, this.names);
-        const entry: PendingHop = {
-          hop,
-          node,
-          trace,
-          done: false,
-          deadlineScheduled: false,
-          waiters: undefined,
-        };
+        const entry = pendingHop(hop, node, trace);
         this.track(entry, false);
         if (deadline) this.scheduleDeadline(entry);
       }

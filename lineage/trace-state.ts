@@ -45,6 +45,11 @@ export type PendingHop = {
   waiters: PendingHop[] | undefined;
 };
 
+/** A hop of `trace` starting to wait for its lineage: not settled, no deadline, nobody waiting on it. */
+export function pendingHop(hop: HopEvent, node: HopNode, trace: TraceState): PendingHop {
+  return { hop, node, trace, done: false, deadlineScheduled: false, waiters: undefined };
+}
+
 /** Whether the node's lineage is settled: it is indexed, and no longer waits (see `unsettled`). */
 export function isResolved(node: HopNode): boolean {
   return node.unsettled === undefined;

@@ -21,7 +21,8 @@ import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './type
  */
 export type InsertTarget = (table: string, rows: readonly Buffer[], format: RowFormat) => Promise<void>;
 
-// Spelled out although they are the defaults, so that a server profile with other defaults reads rows the same way.
+// The input settings are spelled out although they are the defaults, so that a server profile with other
+// defaults reads rows the same way.
 export const insertSettings = {
   // Evidence is an object in the Finding and a String column: keep its JSON text.
   input_format_json_read_objects_as_strings: 1,
