@@ -1,6 +1,8 @@
 /** Writes one column value of a row at the encoder's position. */
-type ValueWriter = (encoder: RowBinaryEncoder, value: unknown) => void;
+export type ValueWriter = (encoder: RowBinaryEncoder, value: unknown) => void;
 
+const quote = 0x22;
+const backslash = 0x5c;
 const uint16Max = 0xffff;
 const uint32Max = 0xffff_ffff;
 const twoPow32 = 0x1_0000_0000;
@@ -9,15 +11,16 @@ const twoPow32 = 0x1_0000_0000;
  * Rows in ClickHouse's RowBinary format: each row its columns' values in order, numbers little-endian,
  * strings and arrays prefixed with their length (LEB128), a Nullable value by a null byte. chDB parses
  * it in about a fifth of the time JSONCompactEachRow takes at the hops' width. Column types are read
- * from the table's DDL; a type without an encoding here fails at start-up, not on the first row.
+ * from the table's DDL (a type without an encoding here fails at start-up, not on the first row), or
+ * given as a writer of their own (a String column whose text is built in place, see `openString`).
  */
 export class RowBinaryEncoder {
   private buffer = Buffer.allocUnsafe(64 * 1024);
   private position = 0;
   private readonly writers: ValueWriter[];
 
-  constructor(types: readonly string[]) {
-    this.writers = types.map(valueWriter);
+  constructor(types: ReadonlyArray<string | ValueWriter>) {
+    this.writers = types.map((type) => (typeof type === 'string' ? valueWriter(type) : type));
   }
 
   /** One row, values in column order: a view of the encoder's buffer, valid until the next row. */
@@ -34,12 +37,19 @@ export class RowBinaryEncoder {
 
   varUInt(value: number): void {
     this.reserve(10);
+    this.position = this.writeVarUInt(this.position, value);
+  }
+
+  /** LEB128 at `at`, in room already reserved; returns where it ends. */
+  private writeVarUInt(at: number, value: number): number {
+    let end = at;
     let rest = value;
     while (rest >= 0x80) {
-      this.buffer[this.position++] = (rest & 0x7f) | 0x80;
+      this.buffer[end++] = (rest & 0x7f) | 0x80;
       rest = Math.floor(rest / 0x80);
     }
-    this.buffer[this.position++] = rest;
+    this.buffer[end++] = rest;
+    return end;
   }
 
   string(value: string): void {
@@ -56,6 +66,53 @@ export class RowBinaryEncoder {
     this.varUInt(length);
     this.reserve(length);
     this.position += this.buffer.write(value, this.position, 'utf8');
+  }
+
+  /**
+   * Starts a String value whose text is written piece by piece (`byte`, `jsonString`) and whose length
+   * is known only at `closeString(start)`: two bytes are kept for the length, enough up to 16 KB.
+   */
+  openString(): number {
+    this.reserve(2);
+    const start = this.position;
+    this.position += 2;
+    return start;
+  }
+
+  closeString(start: number): void {
+    const length = this.position - start - 2;
+    let lengthBytes = 1;
+    for (let rest = length; rest >= 0x80; rest = Math.floor(rest / 0x80)) lengthBytes++;
+    if (lengthBytes > 2) this.reserve(lengthBytes - 2);
+    if (lengthBytes !== 2) this.buffer.copyWithin(start + lengthBytes, start + 2, this.position);
+    this.writeVarUInt(start, length);
+    this.position = start + lengthBytes + length;
+  }
+
+  /** A JSON string literal of `value` (null when undefined), as JSON.stringify writes it. */
+  jsonString(value: string | undefined): void {
+    if (value === undefined) {
+      this.reserve(4);
+      this.position += this.buffer.write('null', this.position, 'latin1');
+      return;
+    }
+    this.reserve(2 + value.length);
+    const { buffer } = this;
+    let at = this.position;
+    buffer[at++] = quote;
+    for (let index = 0; index < value.length; index++) {
+      const code = value.charCodeAt(index);
+      // Printable ASCII is written as it is; anything JSON escapes (or UTF-8 encodes) goes through JSON.stringify.
+      if (code < 0x20 || code >= 0x80 || code === quote || code === backslash) {
+        const text = JSON.stringify(value);
+        this.reserve(text.length * 3);
+        this.position += this.buffer.write(text, this.position, 'utf8');
+        return;
+      }
+      buffer[at++] = code;
+    }
+    buffer[at++] = quote;
+    this.position = at;
   }
 
   /**

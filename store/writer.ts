@@ -11,7 +11,7 @@ import type { HopFormat, StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
 import { RowBinaryEncoder } from './row-binary.js';
 import { KeyedRows, OrderedRows, type RowFormat, type RowQueue, type TakenRows } from './row-queue.js';
-import { deadLetterRow, hopInsertColumns, hopInsertTypes, hopRow, incidentRow } from './rows.js';
+import { deadLetterRow, hopBinaryTypes, hopInsertColumns, hopJsonRow, hopRow, incidentRow } from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
 
@@ -131,8 +131,8 @@ export class BufferedStoreWriter implements StoreWriter {
     this.incidents = new KeyedRows(tables.incidents, objects);
     this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
     this.deadLetters = new OrderedRows(tables.deadLetters, objects);
-    const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopInsertTypes) : null;
-    this.encodeHop = (hop) => (binary === null ? jsonLine(hopRow(hop)) : binary.row(hopRow(hop)));
+    const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopBinaryTypes) : null;
+    this.encodeHop = (hop) => (binary === null ? jsonLine(hopJsonRow(hop)) : binary.row(hopRow(hop)));
   }
 
   async write(batch: StoreBatch): Promise<void> {
