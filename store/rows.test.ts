@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deadLetterRow, truncateUtf8 } from './rows.js';
+import type { PathStep } from '../schemas/resolved-hop.js';
+import { RowBinaryEncoder } from './row-binary.js';
+import { deadLetterRow, hopBinaryTypes, hopInsertColumns, pathText, truncateUtf8 } from './rows.js';
 
 describe('truncateUtf8', () => {
   it('keeps the longest whole-character prefix that fits the byte bound', () => {
@@ -30,5 +32,47 @@ describe('deadLetterRow', () => {
   it('records the original size of a raw record it cut', () => {
     const row = deadLetterRow({ receivedAt: 1, reason: 'bad', raw: '🙂🙂🙂', source: 'http' }, 9);
     expect(row).toMatchObject({ raw: '🙂🙂', rawBytes: 12 });
+  });
+});
+
+/** The path column alone, as a RowBinary row writes it: its length (LEB128), then its UTF-8 text. */
+function pathColumnText(path: readonly PathStep[]): string {
+  const encoder = new RowBinaryEncoder([hopBinaryTypes[hopInsertColumns.indexOf('path')]!]);
+  const bytes = Buffer.from(encoder.row([path]));
+  let length = 0;
+  let at = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = bytes[at++]!;
+    length += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+  }
+  expect(bytes.length).toBe(at + length);
+  return bytes.subarray(at).toString('utf8');
+}
+
+describe('the path column in RowBinary', () => {
+  const step = fc.record({
+    hopId: fc.string({ unit: 'binary', maxLength: 40 }),
+    service: fc.string({ maxLength: 20 }),
+    workload: fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: undefined }),
+    credential: fc.string({ unit: 'binary-ascii', maxLength: 30 }),
+  });
+
+  it('is the JSON text JSON.stringify writes, whatever the steps hold', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 6 }), (path) => {
+        expect(pathColumnText(path)).toBe(pathText(path));
+      }),
+    );
+  });
+
+  it('takes one, two or three bytes of length as its text needs', () => {
+    const of = (size: number): PathStep[] => [
+      { hopId: 'h'.repeat(size), service: 'é"\\\n', workload: undefined, credential: '🚀' },
+      { hopId: 'x', service: 'café', workload: 'naïve', credential: 'key:ß\ud800' },
+    ];
+    for (const size of [0, 90, 200, 16_300, 20_000, 2_100_000]) {
+      expect(pathColumnText(of(size))).toBe(pathText(of(size)));
+    }
   });
 });

@@ -79,7 +79,9 @@ const orNull = <T>(value: T | undefined): T | null => (value === undefined ? nul
 
 /** The path column's text: a JSON array of [hopId, service, workload or null, credential] per step. */
 export function pathText(path: readonly PathStep[]): string {
-  return JSON.stringify(path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]));
+  return JSON.stringify(
+    path.map((step) => [step.hopId, step.service, orNull(step.workload), step.credential]),
+  );
 }
 
 const [openBracket, comma, closeBracket] = [0x5b, 0x2c, 0x5d];
