@@ -70,7 +70,8 @@ export class RowBinaryEncoder {
 
   /**
    * Starts a String value whose text is written piece by piece (`byte`, `jsonString`) and whose length
-   * is known only at `closeString(start)`: two bytes are kept for the length, enough up to 16 KB.
+   * is known only at `closeString(start)`: two bytes are kept for the length, enough below 16 KB (a
+   * shorter or longer text is moved once to fit its length).
    */
   openString(): number {
     this.reserve(2);
