@@ -16,6 +16,7 @@ import {
   pendingHop,
   refreshNode,
   resolvedHop,
+  stepOf,
   TraceState,
   withSessionTrace,
 } from './trace-state.js';
@@ -211,10 +212,10 @@ export class LineageResolver {
     this.mergedObservations++;
     const pending = twin.unsettled;
     if (pending === undefined) return true;
-    const previousId = twin.step.hopId;
+    const previousId = twin.hopId;
     pending.hop = mergeObservations(pending.hop, hop);
     refreshNode(twin, pending.hop, this.names);
-    if (twin.step.hopId !== previousId) trace.rekey(twin, previousId);
+    if (twin.hopId !== previousId) trace.rekey(twin, previousId);
     return true;
   }
 
@@ -279,8 +280,7 @@ export class LineageResolver {
       this.resolve(pending, root, root === undefined ? 'root' : 'inferred');
       return;
     }
-    const sibling =
-      root === undefined || node.caller === root.caller || node.step.credential === root.step.credential;
+    const sibling = root === undefined || node.caller === root.caller || node.credential === root.credential;
     if (sibling) this.resolve(pending, undefined, 'root');
     else this.resolve(pending, root, 'partial');
   }
@@ -338,7 +338,7 @@ export class LineageResolver {
     trace.removePending(pending);
     this.pendingCount--;
     this.settled.push(pending);
-    const parentId = kind === 'partial' ? undefined : parent?.step.hopId;
+    const parentId = kind === 'partial' ? undefined : parent?.hopId;
     const parentInferred = kind === 'inferred' || kind === 'timing';
     this.emit(resolvedHop(hop, node, pathOf(node, this.config.maxPathSteps), parentId, parentInferred));
   }
@@ -354,7 +354,7 @@ export class LineageResolver {
     const node = createHopNode(hop, this.names);
     node.origin = hop.delegation?.[0] ?? hop.credential.id;
     node.root = node;
-    this.emit(resolvedHop(hop, node, [node.step]));
+    this.emit(resolvedHop(hop, node, [stepOf(node)]));
   }
 
   private popBatch(): Timer[] {

@@ -4,7 +4,7 @@ import { JsonList, type JsonOut } from '../common/json-slices.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { pathStepSchema } from '../schemas/resolved-hop.js';
 import type { LineageResolver } from './resolver.js';
-import { endOf, type HopNode, isResolved, TraceState } from './trace-state.js';
+import { endOf, type HopNode, isResolved, stepOf, TraceState } from './trace-state.js';
 
 const nodeRecordSchema = z.object({
   step: pathStepSchema,
@@ -103,7 +103,7 @@ export function restoreLineage(resolver: LineageResolver, snapshot: LineageSnaps
 
 function nodeRecord(node: HopNode): NodeRecord {
   return {
-    step: node.step,
+    step: stepOf(node),
     ts: node.ts,
     end: endOf(node),
     spanId: node.spanId,
@@ -113,8 +113,8 @@ function nodeRecord(node: HopNode): NodeRecord {
     origin: node.origin,
     confidence: node.confidence,
     parentInferred: false,
-    pathParent: node.pathParent?.step.hopId,
-    root: node.root?.step.hopId,
+    pathParent: node.pathParent?.hopId,
+    root: node.root?.hopId,
     depth: node.depth,
     requestId: node.requestId,
   };
@@ -125,7 +125,10 @@ function rebuildTrace(record: TraceRecord): TraceState {
   const byId = new Map<string, HopNode>();
   for (const saved of record.nodes) {
     const node: HopNode = {
-      step: saved.step,
+      hopId: saved.step.hopId,
+      loggedService: saved.step.service,
+      loggedWorkload: saved.step.workload,
+      credential: saved.step.credential,
       ts: saved.ts,
       durationMs: saved.end - saved.ts,
       spanId: saved.spanId,

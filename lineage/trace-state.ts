@@ -7,7 +7,15 @@ export type OriginConfidence = 'exact' | 'partial';
 
 /** What lineage keeps of one hop: enough to be a parent and to rebuild paths, never the whole HopEvent. */
 export type HopNode = {
-  step: PathStep;
+  /**
+   * What the node's path step shows (see stepOf): the hop's id, its destination service and caller
+   * workload as logged, and its credential. Held as fields, the step built when a path is: an object
+   * per settled hop weighed 56 bytes, and most are never in another hop's path.
+   */
+  hopId: string;
+  loggedService: string;
+  loggedWorkload: string | undefined;
+  credential: string;
   ts: number;
   /**
    * A hop contains the calls its destination makes while it runs (see endOf). Kept as a duration, not
@@ -73,7 +81,10 @@ const sameRequestReach = 64;
 export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
   const workload = hop.source.workload ?? hop.source.agent;
   return {
-    step: stepOf(hop, workload),
+    hopId: hop.id,
+    loggedService: hop.destination.service,
+    loggedWorkload: workload,
+    credential: hop.credential.id,
     ts: hop.ts,
     durationMs: hop.durationMs ?? 0,
     spanId: hop.spanId,
@@ -89,14 +100,23 @@ export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
   };
 }
 
-function stepOf(hop: HopEvent, workload: string | undefined): PathStep {
-  return { hopId: hop.id, service: hop.destination.service, workload, credential: hop.credential.id };
+/** The node as a step of a resolved hop's path. */
+export function stepOf(node: HopNode): PathStep {
+  return {
+    hopId: node.hopId,
+    service: node.loggedService,
+    workload: node.loggedWorkload,
+    credential: node.credential,
+  };
 }
 
 /** Points an unsettled node at its hop after another observation of the request merged into it. */
 export function refreshNode(node: HopNode, hop: HopEvent, names: ServiceNames): void {
   const workload = hop.source.workload ?? hop.source.agent;
-  node.step = stepOf(hop, workload);
+  node.hopId = hop.id;
+  node.loggedService = hop.destination.service;
+  node.loggedWorkload = workload;
+  node.credential = hop.credential.id;
   node.ts = hop.ts;
   node.durationMs = hop.durationMs ?? 0;
   node.caller = workload === undefined ? undefined : names.of(workload);
@@ -109,7 +129,7 @@ export function endOf(node: HopNode): number {
 
 /** Event-time order with the hop id as tie-break: the order every lineage decision is taken in. */
 export function isBefore(a: HopNode, b: HopNode): boolean {
-  return a.ts < b.ts || (a.ts === b.ts && a.step.hopId < b.step.hopId);
+  return a.ts < b.ts || (a.ts === b.ts && a.hopId < b.hopId);
 }
 
 /** The lookups of a trace past its first few hops. */
@@ -121,7 +141,7 @@ class TraceIndex {
   readonly roots: HopNode[] = [];
 
   add(node: HopNode): void {
-    this.nodes.set(node.step.hopId, node);
+    this.nodes.set(node.hopId, node);
     if (node.spanId !== undefined) {
       this.spans ??= new Map();
       const existing = this.spans.get(node.spanId);
@@ -197,8 +217,8 @@ export class TraceState {
     if (hops === undefined) return undefined;
     if (hops instanceof TraceIndex) return hops.nodes.get(hopId);
     // Asked for every hop: a lone hop is compared as it is, without an array around it.
-    if (!Array.isArray(hops)) return hops.step.hopId === hopId ? hops : undefined;
-    return hops.find((node) => node.step.hopId === hopId);
+    if (!Array.isArray(hops)) return hops.hopId === hopId ? hops : undefined;
+    return hops.find((node) => node.hopId === hopId);
   }
 
   nodes(): Iterable<HopNode> {
@@ -227,7 +247,7 @@ export class TraceState {
     // A short trace finds a hop by its current id already.
     if (!(this.hops instanceof TraceIndex)) return;
     this.hops.nodes.delete(previousId);
-    this.hops.nodes.set(node.step.hopId, node);
+    this.hops.nodes.set(node.hopId, node);
   }
 
   /** Hops to `service`; for a short trace every hop, which callers check the service of. */
@@ -324,7 +344,7 @@ function isTighter(a: HopNode, b: HopNode): boolean {
   const spanB = endOf(b) - b.ts;
   if (spanA !== spanB) return spanA < spanB;
   if (a.ts !== b.ts) return a.ts > b.ts;
-  return a.step.hopId < b.step.hopId;
+  return a.hopId < b.hopId;
 }
 
 /** Root → hop steps; past `maxSteps` the root is kept and the steps nearest the hop. */
@@ -332,10 +352,10 @@ export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
   const steps: PathStep[] = [];
   let current: HopNode | undefined = node;
   while (current !== undefined && steps.length < maxSteps - 1) {
-    steps.push(current.step);
+    steps.push(stepOf(current));
     current = current.pathParent;
   }
-  if (current !== undefined && node.root !== undefined) steps.push(node.root.step);
+  if (current !== undefined && node.root !== undefined) steps.push(stepOf(node.root));
   return steps.reverse();
 }
 
