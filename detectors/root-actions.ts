@@ -2,10 +2,10 @@ import { IdleMap, type IdleMapSnapshot } from '../common/idle-map.js';
 import type { JsonOut } from '../common/json-slices.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { actionKey } from './hop-keys.js';
-import type { KeyedWindows } from './window.js';
+import type { KeyedWindows, WindowPlace } from './window.js';
 
 /** What a per-root-action window knows of its action: empty origin until its first hop. */
-export type RootActionWindow = { origin: string; traceId: string; late: number };
+export type RootActionWindow = WindowPlace & { origin: string; traceId: string };
 
 type RootAction = { key: string; anchor: number; starts: boolean };
 
@@ -57,7 +57,7 @@ export class RootAnchors {
    */
   private readonly action: RootAction = { key: '', anchor: 0, starts: false };
   private readonly placement: Placement<RootActionWindow> = {
-    window: { origin: '', traceId: '', late: 0 },
+    window: { key: '', start: 0, sizeMs: 0, late: 0, origin: '', traceId: '' },
     anchor: 0,
     starts: false,
     opened: false,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedWindows, slidingStarts, tumblingStart } from './window.js';
+import { KeyedWindows, slidingStarts, tumblingStart, type WindowPlace } from './window.js';
 
-type Counter = { late: number; count: number };
-const counter = (): Counter => ({ late: 0, count: 0 });
+type Counter = WindowPlace & { count: number };
+const counter = (): Counter => ({ key: '', start: 0, sizeMs: 0, late: 0, count: 0 });
 
 describe('event-time windows', () => {
   it('aligns tumbling windows on their anchor', () => {
@@ -37,7 +37,9 @@ describe('event-time windows', () => {
     windows.close(60_000);
     const late = windows.tumbling('k', 20_000, 60_000);
     late.count++;
-    expect(windows.close(60_000)).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { count: 1, late: 1 } }]);
+    expect(windows.close(60_000)).toEqual([
+      { key: 'k', start: 0, end: 60_000, acc: { key: 'k', start: 0, sizeMs: 60_000, count: 1, late: 1 } },
+    ]);
     const [next] = windows.close(120_000);
     expect(next).toMatchObject({ start: 60_000, acc: { count: 1, late: 0 } });
   });
@@ -57,9 +59,13 @@ describe('event-time windows', () => {
     windows.tumbling('k', 10_000, 60_000).count += 3;
     windows.close(5_000);
     const saved = JSON.parse(JSON.stringify(windows.snapshot((acc) => acc)));
+    // The window's place is saved once, beside its accumulator, not in it.
+    expect(saved.windows).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { late: 0, count: 3 } }]);
     const restored = new KeyedWindows<Counter>(counter);
-    restored.restore(saved, (acc: Counter) => acc);
+    restored.restore(saved, (acc: Omit<Counter, 'key' | 'start' | 'sizeMs'>) => acc);
     expect(restored.watermark).toBe(5_000);
-    expect(restored.close(60_000)).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { late: 0, count: 3 } }]);
+    expect(restored.close(60_000)).toEqual([
+      { key: 'k', start: 0, end: 60_000, acc: { key: 'k', start: 0, sizeMs: 60_000, late: 0, count: 3 } },
+    ]);
   });
 });

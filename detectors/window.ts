@@ -21,19 +21,34 @@ export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: 
 /** `close` when no window is due (almost every watermark move): nothing allocated. */
 const noneClosed: readonly ClosedWindow<never>[] = Object.freeze([]);
 
-type OpenWindow<Acc> = ClosedWindow<Acc>;
+/**
+ * Which window an accumulator is, written by KeyedWindows when it opens it (a new accumulator holds
+ * '' and 0). The accumulator carries it instead of an object around it: a wrapper and its boxed end
+ * time weighed 72 bytes a window, about one window per tracked trace.
+ */
+export type WindowPlace = { key: string; start: number; sizeMs: number; late: number };
+
+/** An accumulator without its place: what a snapshot saves and a restore loads. */
+export type WindowFields<Acc> = Omit<Acc, 'key' | 'start' | 'sizeMs'>;
 
 export type WindowRecord<Saved> = { key: string; start: number; end: number; acc: Saved };
+
+const closedView = <Acc extends WindowPlace>(acc: Acc): ClosedWindow<Acc> => ({
+  key: acc.key,
+  start: acc.start,
+  end: acc.start + acc.sizeMs,
+  acc,
+});
 
 /**
  * Open event-time windows per key, closed when the watermark reaches their end. Closing order is
  * (end, start, key), whatever the arrival order, so that anything carried from one window to the
  * next (baselines, learned sets) evolves the same way on every replay.
  */
-export class KeyedWindows<Acc extends { late: number }> {
+export class KeyedWindows<Acc extends WindowPlace> {
   /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */
-  private readonly open = new Map<string, OpenWindow<Acc> | Map<number, OpenWindow<Acc>>>();
-  private readonly timers = new FlatQueue<OpenWindow<Acc>>();
+  private readonly open = new Map<string, Acc | Map<number, Acc>>();
+  private readonly timers = new FlatQueue<Acc>();
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private count = 0;
 
@@ -76,8 +91,8 @@ export class KeyedWindows<Acc extends { late: number }> {
   peek(key: string, ts: number): ClosedWindow<Acc> | undefined {
     const existing = this.open.get(key);
     if (existing === undefined) return undefined;
-    for (const window of existing instanceof Map ? existing.values() : [existing]) {
-      if (window.start <= ts && ts < window.end) return window;
+    for (const acc of existing instanceof Map ? existing.values() : [existing]) {
+      if (acc.start <= ts && ts < acc.start + acc.sizeMs) return closedView(acc);
     }
     return undefined;
   }
@@ -86,25 +101,27 @@ export class KeyedWindows<Acc extends { late: number }> {
     const existing = this.open.get(key);
     if (existing === undefined) return this.insert(key, start, end, this.createAcc());
     if (!(existing instanceof Map)) {
-      return existing.start === start ? existing.acc : this.insert(key, start, end, this.createAcc());
+      return existing.start === start ? existing : this.insert(key, start, end, this.createAcc());
     }
-    return existing.get(start)?.acc ?? this.insert(key, start, end, this.createAcc());
+    return existing.get(start) ?? this.insert(key, start, end, this.createAcc());
   }
 
   private insert(key: string, start: number, end: number, acc: Acc): Acc {
-    const created: OpenWindow<Acc> = { key, start, end, acc };
+    acc.key = key;
+    acc.start = start;
+    acc.sizeMs = end - start;
     const existing = this.open.get(key);
-    if (existing === undefined) this.open.set(key, created);
-    else if (existing instanceof Map) existing.set(start, created);
+    if (existing === undefined) this.open.set(key, acc);
+    else if (existing instanceof Map) existing.set(start, acc);
     else
       this.open.set(
         key,
         new Map([
           [existing.start, existing],
-          [start, created],
+          [start, acc],
         ]),
       );
-    this.timers.push(created, end);
+    this.timers.push(acc, end);
     this.count++;
     return acc;
   }
@@ -118,22 +135,22 @@ export class KeyedWindows<Acc extends { late: number }> {
       this.timers.length > 0 &&
       (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo
     ) {
-      const window = this.timers.pop()!;
-      this.forget(window);
+      const acc = this.timers.pop()!;
+      this.forget(acc);
       this.count--;
-      closed.push(window);
+      closed.push(closedView(acc));
     }
     if (closed.length > 1) closed.sort(compareWindows);
     return closed;
   }
 
-  private forget(window: OpenWindow<Acc>): void {
-    const existing = this.open.get(window.key);
-    if (existing === window) {
-      this.open.delete(window.key);
+  private forget(acc: Acc): void {
+    const existing = this.open.get(acc.key);
+    if (existing === acc) {
+      this.open.delete(acc.key);
     } else if (existing instanceof Map) {
-      existing.delete(window.start);
-      if (existing.size === 0) this.open.delete(window.key);
+      existing.delete(acc.start);
+      if (existing.size === 0) this.open.delete(acc.key);
     }
   }
 
@@ -141,15 +158,17 @@ export class KeyedWindows<Acc extends { late: number }> {
    * The open windows, each saved as it is written (see JsonList): nothing is copied or sorted up
    * front, so taking a snapshot does not hold the event loop (restore orders them by end again).
    */
-  snapshot<Saved>(save: (acc: Acc) => Saved): {
+  snapshot<Saved>(save: (acc: WindowFields<Acc>) => Saved): {
     closedUpTo: number | null;
     windows: JsonList<WindowRecord<Saved>>;
   } {
     const open = this.open;
     const windows = new JsonList(function* () {
       for (const entry of open.values()) {
-        for (const window of entry instanceof Map ? entry.values() : [entry])
-          yield { key: window.key, start: window.start, end: window.end, acc: save(window.acc) };
+        for (const acc of entry instanceof Map ? entry.values() : [entry]) {
+          const { key, start, sizeMs, ...fields } = acc;
+          yield { key, start, end: start + sizeMs, acc: save(fields) };
+        }
       }
     });
     return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
@@ -157,10 +176,14 @@ export class KeyedWindows<Acc extends { late: number }> {
 
   restore<Saved>(
     state: { closedUpTo: number | null; windows: WindowRecord<Saved>[] },
-    load: (saved: Saved) => Acc,
+    load: (saved: Saved) => WindowFields<Acc>,
   ): void {
     this.closedUpTo = state.closedUpTo ?? Number.NEGATIVE_INFINITY;
-    for (const saved of state.windows) this.insert(saved.key, saved.start, saved.end, load(saved.acc));
+    for (const saved of state.windows) {
+      // Onto a new accumulator, so that a restored window has the shape of one opened here.
+      const acc = Object.assign(this.createAcc(), load(saved.acc));
+      this.insert(saved.key, saved.start, saved.end, acc);
+    }
   }
 }
 

@@ -32,7 +32,7 @@ import {
   sampleIds,
 } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
 import { type FanoutSnapshot, fanoutSnapshotSchema } from './snapshot.js';
 
@@ -42,7 +42,7 @@ const topDestinations = 10;
 const historyEwmaAlpha = 0.3;
 
 /** One window of one root action. */
-type FanoutWindow = {
+type FanoutWindow = WindowPlace & {
   origin: string;
   traceId: string;
   rootHopId: string | null;
@@ -61,6 +61,9 @@ type FanoutWindow = {
 };
 
 const newWindow = (): FanoutWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   origin: '',
   traceId: '',
   rootHopId: null,

@@ -21,13 +21,13 @@ import {
   sampleIds,
 } from '../sample.js';
 import type { DetectorContext } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
 import type { RateConfig } from './config.js';
 import type { AuthSnapshot } from './snapshot.js';
 
 const targetsTracked = 64;
 
-type AuthWindow = {
+type AuthWindow = WindowPlace & {
   credential: string;
   failures: number;
   statuses: KeyCounts;
@@ -39,6 +39,9 @@ type AuthWindow = {
 };
 
 const newWindow = (): AuthWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   credential: '',
   failures: 0,
   statuses: noCounts,

@@ -23,7 +23,7 @@ import {
   sampleIds,
 } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowFields, type WindowPlace } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
 import { type RateConfig, rateDefaults, rateFields } from './config.js';
 import { type RateSnapshot, rateSnapshotSchema } from './snapshot.js';
@@ -33,7 +33,7 @@ const related = 16;
 type Subject = 'origin' | 'credential';
 
 /** Requests of one origin credential (all hops of its lineage) or one hop credential in one window. */
-type RateWindow = {
+type RateWindow = WindowPlace & {
   subject: Subject;
   id: string;
   requests: number;
@@ -45,6 +45,9 @@ type RateWindow = {
 };
 
 const newWindow = (): RateWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   subject: 'origin',
   id: '',
   requests: 0,
@@ -240,7 +243,7 @@ class SubjectWindows {
   readonly credential = new KeyedWindows<RateWindow>(newWindow);
 
   snapshot(): JsonOut<SavedWindows> {
-    const save = (window: RateWindow) => ({
+    const save = (window: WindowFields<RateWindow>) => ({
       ...window,
       related: countEntries(window.related),
       traces: sampleEntries(window.traces),
@@ -257,7 +260,7 @@ class SubjectWindows {
   }
 
   restore({ closedUpTo, windows }: SavedWindows): void {
-    const load = (saved: SavedWindows['windows'][number]['acc']): RateWindow => ({
+    const load = (saved: SavedWindows['windows'][number]['acc']): WindowFields<RateWindow> => ({
       ...saved,
       related: countsFrom(saved.related),
       traces: sampleFrom(saved.traces),

@@ -25,7 +25,7 @@ import {
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
 
@@ -35,7 +35,7 @@ const topCalls = 5;
 /** The earliest hop (by event time, then id) showing a rule, with its path. */
 type Example = { ts: number; id: string; path: PathStep[]; detail: string };
 
-type RecursionWindow = {
+type RecursionWindow = WindowPlace & {
   origin: string;
   traceId: string;
   cycleHops: number;
@@ -51,6 +51,9 @@ type RecursionWindow = {
 };
 
 const newWindow = (): RecursionWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   origin: '',
   traceId: '',
   cycleHops: 0,

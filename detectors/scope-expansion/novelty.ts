@@ -5,7 +5,7 @@ import { type FindingDraft, formatDuration } from '../finding.js';
 import { destinationKey } from '../hop-keys.js';
 import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
 import type { ScopeExpansionConfig } from './config.js';
 import type { NoveltySnapshot } from './snapshot.js';
 
@@ -14,7 +14,7 @@ const novelShown = 20;
 
 type Seen = { calls: number; first: Sampled; traceId: string | null; mutating: boolean };
 
-type NoveltyWindow = {
+type NoveltyWindow = WindowPlace & {
   origin: string;
   calls: number;
   firstTs: number;
@@ -26,6 +26,9 @@ type NoveltyWindow = {
 type OriginHistory = { since: number; calls: number; known: Map<string, number> };
 
 const newWindow = (): NoveltyWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   origin: '',
   calls: 0,
   firstTs: Number.POSITIVE_INFINITY,

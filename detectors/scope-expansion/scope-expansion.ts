@@ -17,7 +17,7 @@ import {
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
 import { NoveltyTracker } from './novelty.js';
 import { type SavedRule, type ScopeSnapshot, scopeExpansionSnapshotSchema } from './snapshot.js';
@@ -43,7 +43,13 @@ type RuleWindow = {
   sample: Sample;
 };
 
-type ScopeWindow = { origin: string; traceId: string; late: number; gain: RuleWindow; write: RuleWindow };
+type ScopeWindow = WindowPlace & {
+  origin: string;
+  traceId: string;
+  late: number;
+  gain: RuleWindow;
+  write: RuleWindow;
+};
 
 const newRule = (): RuleWindow => ({
   hops: 0,
@@ -56,6 +62,9 @@ const newRule = (): RuleWindow => ({
   sample: noSample,
 });
 const newWindow = (): ScopeWindow => ({
+  key: '',
+  start: 0,
+  sizeMs: 0,
   origin: '',
   traceId: '',
   late: 0,
