@@ -5,7 +5,7 @@ import { actionKey } from './hop-keys.js';
 import type { KeyedWindows, WindowPlace } from './window.js';
 
 /** What a per-root-action window knows of its action: empty origin until its first hop. */
-export type RootActionWindow = WindowPlace & { origin: string; traceId: string };
+export type RootActionWindow = WindowPlace & { origin: string; traceId: string; late: number };
 
 type RootAction = { key: string; anchor: number; starts: boolean };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedWindows, slidingStarts, tumblingStart, type WindowPlace } from './window.js';
 
-type Counter = WindowPlace & { count: number };
+type Counter = WindowPlace & { late: number; count: number };
 const counter = (): Counter => ({ key: '', start: 0, sizeMs: 0, late: 0, count: 0 });
 
 describe('event-time windows', () => {

@@ -26,7 +26,7 @@ const noneClosed: readonly ClosedWindow<never>[] = Object.freeze([]);
  * '' and 0). The accumulator carries it instead of an object around it: a wrapper and its boxed end
  * time weighed 72 bytes a window, about one window per tracked trace.
  */
-export type WindowPlace = { key: string; start: number; sizeMs: number; late: number };
+export type WindowPlace = { key: string; start: number; sizeMs: number };
 
 /** An accumulator without its place: what a snapshot saves and a restore loads. */
 export type WindowFields<Acc> = Omit<Acc, 'key' | 'start' | 'sizeMs'>;
@@ -45,7 +45,7 @@ const closedView = <Acc extends WindowPlace>(acc: Acc): ClosedWindow<Acc> => ({
  * (end, start, key), whatever the arrival order, so that anything carried from one window to the
  * next (baselines, learned sets) evolves the same way on every replay.
  */
-export class KeyedWindows<Acc extends WindowPlace> {
+export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */
   private readonly open = new Map<string, Acc | Map<number, Acc>>();
   private readonly timers = new FlatQueue<Acc>();
