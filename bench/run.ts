@@ -117,8 +117,10 @@ notes.push(
   'Store: the hops are the resolved hops of the canonical corpus, written through the store writer in 2,000-row batches and flushed; findings are test fixtures of realistic width. The baseline copies the same number of rows inside chDB (`INSERT INTO twin SELECT * FROM table`), which is the engine without the writer’s encoding and the client, inserting with the writer’s settings (no deduplication on the way in).',
 );
 
-progress(`memory: ${settings.memoryTraces.toLocaleString('en-US')} traces in a child process`);
-const memory = await memoryCase(settings.memoryTraces, settings.memoryCredentials);
+progress(
+  `memory: ${settings.memoryTraces.toLocaleString('en-US')} traces, each run in a child process of its own`,
+);
+const memory = await memoryCase(settings.memoryTraces, settings.memoryCredentials, settings.repeat.runs);
 record(...memory.results);
 notes.push(memory.note);
 
