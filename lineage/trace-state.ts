@@ -110,16 +110,17 @@ export function stepOf(node: HopNode): PathStep {
   };
 }
 
-/** Points an unsettled node at its hop after another observation of the request merged into it. */
+/**
+ * Points an unsettled node at its hop after another observation of the request merged into it: what
+ * createHopNode reads off a hop, taken from a node made of it (merges are rare; the node's lineage
+ * and its place in the trace stay).
+ */
 export function refreshNode(node: HopNode, hop: HopEvent, names: ServiceNames): void {
-  const workload = hop.source.workload ?? hop.source.agent;
-  node.hopId = hop.id;
-  node.loggedService = hop.destination.service;
-  node.loggedWorkload = workload;
-  node.credential = hop.credential.id;
-  node.ts = hop.ts;
-  node.durationMs = hop.durationMs ?? 0;
-  node.caller = workload === undefined ? undefined : names.of(workload);
+  const { hopId, loggedService, loggedWorkload, credential, ts, durationMs, caller } = createHopNode(
+    hop,
+    names,
+  );
+  Object.assign(node, { hopId, loggedService, loggedWorkload, credential, ts, durationMs, caller });
 }
 
 /** When the hop's call ended. */
