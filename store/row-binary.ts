@@ -15,19 +15,41 @@ const twoPow32 = 0x1_0000_0000;
  * given as a writer of their own (a String column whose text is built in place, see `openString`).
  */
 export class RowBinaryEncoder {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+  /** Where the row is written: the encoder's own buffer (`row`) or the caller's (`writeRow`). */
+  private buffer: Buffer;
   private position = 0;
+  /** Where the row being written starts in `buffer`: a row that outgrows it moves, and positions inside it with it. */
+  private rowStart = 0;
+  private own: Buffer = Buffer.allocUnsafe(64 * 1024);
   private readonly writers: ValueWriter[];
 
   constructor(types: ReadonlyArray<string | ValueWriter>) {
     this.writers = types.map((type) => (typeof type === 'string' ? valueWriter(type) : type));
+    this.buffer = this.own;
   }
 
   /** One row, values in column order: a view of the encoder's buffer, valid until the next row. */
   row(values: readonly unknown[]): Uint8Array {
-    this.position = 0;
+    this.own = this.writeRow(values, this.own, 0);
+    return new Uint8Array(this.own.buffer, this.own.byteOffset, this.position);
+  }
+
+  /**
+   * One row written into `target` from `at`, for a caller that keeps rows back to back without copying
+   * them. A row that does not fit is moved to the start of a new buffer as large as `target`: returns
+   * the buffer that holds the row, which ends at `end`.
+   */
+  writeRow(values: readonly unknown[], target: Buffer, at: number): Buffer {
+    this.buffer = target;
+    this.position = at;
+    this.rowStart = at;
     for (let index = 0; index < this.writers.length; index++) this.writers[index]!(this, values[index]);
-    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.position);
+    return this.buffer;
+  }
+
+  /** Where the last row written ends in the buffer `writeRow` returned. */
+  get end(): number {
+    return this.position;
   }
 
   byte(value: number): void {
@@ -71,20 +93,22 @@ export class RowBinaryEncoder {
   /**
    * Starts a String value whose text is written piece by piece (`byte`, `jsonString`) and whose length
    * is known only at `closeString(start)`: two bytes are kept for the length, enough below 16 KB (a
-   * shorter or longer text is moved once to fit its length).
+   * shorter or longer text is moved once to fit its length). `start` counts from the row's start,
+   * which stays valid when the row moves.
    */
   openString(): number {
     this.reserve(2);
-    const start = this.position;
+    const start = this.position - this.rowStart;
     this.position += 2;
     return start;
   }
 
-  closeString(start: number): void {
-    const length = this.position - start - 2;
+  closeString(fromRowStart: number): void {
+    const length = this.position - this.rowStart - fromRowStart - 2;
     let lengthBytes = 1;
     for (let rest = length; rest >= 0x80; rest = Math.floor(rest / 0x80)) lengthBytes++;
     if (lengthBytes > 2) this.reserve(lengthBytes - 2);
+    const start = this.rowStart + fromRowStart;
     if (lengthBytes !== 2) this.buffer.copyWithin(start + lengthBytes, start + 2, this.position);
     this.writeVarUInt(start, length);
     this.position = start + lengthBytes + length;
@@ -155,11 +179,15 @@ export class RowBinaryEncoder {
     this.position += 8;
   }
 
+  /** Room for `bytes` more: a row that would not fit moves, what it has so far, to a new buffer. */
   private reserve(bytes: number): void {
     if (this.position + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
-    this.buffer.copy(grown, 0, 0, this.position);
+    const rowBytes = this.position - this.rowStart;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length, 2 * (rowBytes + bytes)));
+    this.buffer.copy(grown, 0, this.rowStart, this.position);
     this.buffer = grown;
+    this.position = rowBytes;
+    this.rowStart = 0;
   }
 }
 

@@ -105,7 +105,7 @@ export class BufferedStoreWriter implements StoreWriter {
   private readonly incidents: KeyedRows;
   private readonly hops: OrderedRows;
   private readonly deadLetters: OrderedRows;
-  private readonly encodeHop: (hop: ResolvedHop) => Uint8Array | string;
+  private readonly pushHop: (hop: ResolvedHop) => void;
   private pastRetention = 0;
   private reachable = true;
   private failedDrains = 0;
@@ -132,7 +132,10 @@ export class BufferedStoreWriter implements StoreWriter {
     this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
     this.deadLetters = new OrderedRows(tables.deadLetters, objects);
     const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopBinaryTypes) : null;
-    this.encodeHop = (hop) => (binary === null ? jsonLine(hopJsonRow(hop)) : binary.row(hopRow(hop)));
+    this.pushHop =
+      binary === null
+        ? (hop) => this.hops.push(jsonLine(hopJsonRow(hop)))
+        : (hop) => this.hops.pushEncoded(binary, hopRow(hop));
   }
 
   async write(batch: StoreBatch): Promise<void> {
@@ -202,7 +205,7 @@ export class BufferedStoreWriter implements StoreWriter {
     const keptFrom = Date.now() - this.settings.hopsTtlDays * dayMs;
     for (const hop of batch.hops ?? []) {
       if (hop.ts < keptFrom) this.pastRetention++;
-      else this.hops.push(this.encodeHop(hop));
+      else this.pushHop(hop);
     }
     for (const letter of batch.deadLetters ?? []) {
       this.deadLetters.push(jsonLine(deadLetterRow(letter, this.settings.deadLetterMaxBytes)));
