@@ -26,10 +26,12 @@ export const storeConfigSchema = z
     /**
      * Rows per INSERT. While more rows wait than this (the store is behind), an INSERT takes as many
      * as wait, up to half of bufferMaxRows: fewer, larger parts for a backlog. Every INSERT costs chDB
-     * about 15 ms of CPU whatever its size: at a steady 20k hops/s, 10,000-row inserts take 13–14 µs of
-     * CPU a hop where 2,000-row ones took 17–21 (batchMaxDelayMs still bounds how long a hop waits).
+     * about 7 ms of CPU whatever its size, and its merges more: at a steady 20k hops/s, 5,000-row inserts
+     * take 13–15 µs of CPU a hop where 2,000-row ones took 17–21. Larger ones cost no less and delay the
+     * findings inserted after them (chDB runs one query at a time): 10,000 took the findings' p99 from
+     * about 200 to 700 ms at 10k events/s.
      */
-    batchMaxRows: z.number().int().positive().max(50_000).default(10_000),
+    batchMaxRows: z.number().int().positive().max(50_000).default(5_000),
     /** A row waits at most this long in the buffer before it is written. */
     batchMaxDelayMs: z.number().int().positive().default(1_000),
     /** Rows held in memory before `write()` waits for the store (backpressure). */
