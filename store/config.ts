@@ -27,11 +27,11 @@ export const storeConfigSchema = z
      * Rows per INSERT. While more rows wait than this (the store is behind), an INSERT takes as many
      * as wait, up to half of bufferMaxRows: fewer, larger parts for a backlog. Every INSERT costs chDB
      * about 7 ms of CPU whatever its size, and its merges more: at a steady 20k hops/s, 5,000-row inserts
-     * take 13–15 µs of CPU a hop where 2,000-row ones took 17–21. Larger ones cost no less and delay the
-     * findings inserted after them (chDB runs one query at a time): 10,000 took the findings' p99 from
-     * about 200 to 700 ms at 10k events/s.
+     * take 13–15 µs of CPU a hop where 2,000-row ones take 17–21. The default stays at 2,000 because
+     * larger inserts delay findings (chDB runs one query at a time, and a Kafka checkpoint waits for the
+     * hops it holds): 5,000 doubled the p99 of a finding's way to the store through Kafka.
      */
-    batchMaxRows: z.number().int().positive().max(50_000).default(5_000),
+    batchMaxRows: z.number().int().positive().max(50_000).default(2_000),
     /** A row waits at most this long in the buffer before it is written. */
     batchMaxDelayMs: z.number().int().positive().default(1_000),
     /** Rows held in memory before `write()` waits for the store (backpressure). */
