@@ -65,6 +65,26 @@ describe('RowBinary rows', () => {
     ]);
   });
 
+  it('reach chDB whole however many pieces an insert comes in (more than one writev takes)', async () => {
+    const { client, rawInsert } = connection!;
+    await client.command({
+      query: 'CREATE TABLE default.pieces (n UInt32, s String) ENGINE = MergeTree ORDER BY n',
+    });
+    const encoder = new RowBinaryEncoder(['UInt32', 'String']);
+    const pieces = Array.from({ length: 2_500 }, (_, n) => Buffer.from(encoder.row([n, `row ${n}`])));
+    // Empty pieces are legal and carry nothing.
+    pieces.splice(1_024, 0, Buffer.alloc(0));
+    await rawInsert!({ table: 'default.pieces', values: pieces, format: 'RowBinary', columns: ['n', 's'] });
+    const [summary] = await (
+      await client.query({
+        query:
+          "SELECT count() AS rows, sum(n) AS total, countIf(s = concat('row ', toString(n))) AS intact FROM default.pieces",
+        format: 'JSONEachRow',
+      })
+    ).json<{ rows: number; total: number; intact: number }>();
+    expect(summary).toEqual({ rows: 2_500, total: (2_499 * 2_500) / 2, intact: 2_500 });
+  });
+
   it('refuse a column type they have no encoding for, when built', () => {
     expect(() => new RowBinaryEncoder(['String', 'Map(String, String)'])).toThrow(/Map\(String, String\)/);
   });
