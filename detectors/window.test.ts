@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedWindows, slidingStarts, tumblingStart, type WindowPlace } from './window.js';
+import { KeyedWindows, slidingStarts, tumblingStart, type WindowFields, type WindowPlace } from './window.js';
 
 type Counter = WindowPlace & { late: number; count: number };
 const counter = (): Counter => ({ key: '', start: 0, sizeMs: 0, late: 0, count: 0 });
@@ -62,7 +62,7 @@ describe('event-time windows', () => {
     // The window's place is saved once, beside its accumulator, not in it.
     expect(saved.windows).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { late: 0, count: 3 } }]);
     const restored = new KeyedWindows<Counter>(counter);
-    restored.restore(saved, (acc: Omit<Counter, 'key' | 'start' | 'sizeMs'>) => acc);
+    restored.restore(saved, (acc: WindowFields<Counter>) => acc);
     expect(restored.watermark).toBe(5_000);
     expect(restored.close(60_000)).toEqual([
       { key: 'k', start: 0, end: 60_000, acc: { key: 'k', start: 0, sizeMs: 60_000, late: 0, count: 3 } },

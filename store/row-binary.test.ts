@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { drainPending } from 'chdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../pipeline/load-config.js';
+import { encodedRow } from '../test/helpers/store-fixtures.js';
 import { connectStore, type StoreConnection } from './connection.js';
 import { RowBinaryEncoder } from './row-binary.js';
 
@@ -48,7 +49,7 @@ describe('RowBinary rows', () => {
     const encoder = new RowBinaryEncoder(columns.map(([, type]) => type));
     await rawInsert!({
       table: 'default.rb',
-      values: rows.map((row) => Buffer.from(encoder.row(row))),
+      values: rows.map((row) => encodedRow(encoder, row)),
       format: 'RowBinary',
       columns: columns.map(([name]) => name),
     });
@@ -71,7 +72,7 @@ describe('RowBinary rows', () => {
       query: 'CREATE TABLE default.pieces (n UInt32, s String) ENGINE = MergeTree ORDER BY n',
     });
     const encoder = new RowBinaryEncoder(['UInt32', 'String']);
-    const pieces = Array.from({ length: 2_500 }, (_, n) => Buffer.from(encoder.row([n, `row ${n}`])));
+    const pieces = Array.from({ length: 2_500 }, (_, n) => encodedRow(encoder, [n, `row ${n}`]));
     // Empty pieces are legal and carry nothing.
     pieces.splice(1_024, 0, Buffer.alloc(0));
     await rawInsert!({ table: 'default.pieces', values: pieces, format: 'RowBinary', columns: ['n', 's'] });

@@ -15,29 +15,22 @@ const twoPow32 = 0x1_0000_0000;
  * given as a writer of their own (a String column whose text is built in place, see `openString`).
  */
 export class RowBinaryEncoder {
-  /** Where the row is written: the encoder's own buffer (`row`) or the caller's (`writeRow`). */
-  private buffer: Buffer;
+  /** Where the row is written: the caller's buffer, or the one the row moved to. */
+  private buffer: Buffer = Buffer.alloc(0);
   private position = 0;
   /** Where the row being written starts in `buffer`: a row that outgrows it moves, and positions inside it with it. */
   private rowStart = 0;
-  private own: Buffer = Buffer.allocUnsafe(64 * 1024);
   private readonly writers: ValueWriter[];
 
   constructor(types: ReadonlyArray<string | ValueWriter>) {
     this.writers = types.map((type) => (typeof type === 'string' ? valueWriter(type) : type));
-    this.buffer = this.own;
-  }
-
-  /** One row, values in column order: a view of the encoder's buffer, valid until the next row. */
-  row(values: readonly unknown[]): Uint8Array {
-    this.own = this.writeRow(values, this.own, 0);
-    return new Uint8Array(this.own.buffer, this.own.byteOffset, this.position);
   }
 
   /**
-   * One row written into `target` from `at`, for a caller that keeps rows back to back without copying
-   * them. A row that does not fit is moved to the start of a new buffer as large as `target`: returns
-   * the buffer that holds the row, which ends at `end`.
+   * One row, values in column order, written into `target` from `at`: rows are kept back to back
+   * where they are queued, without a copy (OrderedRows.pushEncoded). A row that does not fit is moved
+   * to the start of a new buffer as large as `target`: returns the buffer that holds the row, which
+   * ends at `end`.
    */
   writeRow(values: readonly unknown[], target: Buffer, at: number): Buffer {
     this.buffer = target;

@@ -52,7 +52,7 @@ export class OrderedRows implements RowQueue {
 
   /** Appends a row the encoder writes in place after the last one, with no copy (how hops are queued). */
   pushEncoded(encoder: RowBinaryEncoder, values: readonly unknown[]): void {
-    const last = this.chunks[this.chunks.length - 1] ?? this.addChunk(Buffer.allocUnsafe(chunkBytes));
+    const last = this.chunkWithRoom(0);
     const bytes = encoder.writeRow(values, last.bytes, last.used);
     const chunk = bytes === last.bytes ? last : this.addChunk(bytes);
     chunk.used = encoder.end;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PathStep } from '../schemas/resolved-hop.js';
+import { encodedRow } from '../test/helpers/store-fixtures.js';
 import { RowBinaryEncoder } from './row-binary.js';
 import { deadLetterRow, hopBinaryTypes, hopInsertColumns, pathText, truncateUtf8 } from './rows.js';
 
@@ -38,7 +39,7 @@ describe('deadLetterRow', () => {
 /** The path column alone, as a RowBinary row writes it: its length (LEB128), then its UTF-8 text. */
 function pathColumnText(path: readonly PathStep[]): string {
   const encoder = new RowBinaryEncoder([hopBinaryTypes[hopInsertColumns.indexOf('path')]!]);
-  const bytes = Buffer.from(encoder.row([path]));
+  const bytes = encodedRow(encoder, [path]);
   let length = 0;
   let at = 0;
   for (let shift = 0; ; shift += 7) {
