@@ -47,6 +47,13 @@ export type EngineDeps = {
   upstreams?: UpstreamWatermarks;
 };
 
+/**
+ * Names the engine shares per key the detectors track: a credential, a workload or agent, a service and
+ * one to spare. A memo smaller than the names in use starts over before any comes back, and shares none:
+ * 1M traces of 100k credentials and agents held 55 MB more heap with the 100,000 names it used to keep.
+ */
+const sharedNamesPerKey = 4;
+
 /** For engines built without a config file (tests, the bench): the configuration's own defaults. */
 const defaultIncidentSettings: IncidentSettings = incidentsConfigSchema.parse({});
 
@@ -128,9 +135,10 @@ class Engine implements DetectionEngine {
   private readonly upstreams: UpstreamWatermarks;
   /**
    * One string object per distinct text among the recent ones: each decoded record brings new copies
-   * of its credential, workload and service, and trace state would keep one per hop.
+   * of its credential, workload and service, and trace state would keep one per hop. Sized so that
+   * every credential, workload, agent and service the detectors can track fits (see sharedNamesPerKey).
    */
-  private readonly strings = new BoundedMemo((text: string) => text, 100_000);
+  private readonly strings: BoundedMemo<string>;
   private eventsObserved = 0;
   private lateEvents = 0;
   private readonly findingsByDetector = zeroPerDetector();
@@ -142,6 +150,7 @@ class Engine implements DetectionEngine {
     snapshot?: EngineSnapshot,
   ) {
     this.silences = deps.silences;
+    this.strings = new BoundedMemo((text) => text, sharedNamesPerKey * config.detectors.maxTrackedKeys);
     this.stageId = deps.stageId ?? snapshot?.stageId ?? randomUUID();
     this.upstreams = deps.upstreams ?? new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
