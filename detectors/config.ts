@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entriesCap } from '../common/zod.js';
 import type { DetectorComponent } from './component.js';
 import { detectorRegistry } from './index.js';
 
@@ -17,7 +18,7 @@ const sharedFields = {
   /** Watermark = max event time seen − allowedLatenessMs. */
   allowedLatenessMs: z.number().int().nonnegative().default(10_000),
   /** Keys tracked per detector (baselines, learned destinations, root actions); least recently used evicted past it. */
-  maxTrackedKeys: z.number().int().positive().default(100_000),
+  maxTrackedKeys: entriesCap.default(100_000),
   /** Sample hop ids and trace ids kept in a finding's evidence. */
   maxSamples: z.number().int().positive().default(10),
 };

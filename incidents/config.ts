@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entriesCap } from '../common/zod.js';
 import { silenceSpecSchema } from '../schemas/silence.js';
 
 const MINUTE_MS = 60_000;
@@ -12,7 +13,7 @@ export const incidentsConfigSchema = z
       .positive()
       .default(15 * MINUTE_MS),
     /** Open incidents kept at most; past it the one quiet the longest resolves early. */
-    maxOpen: z.number().int().positive().default(10_000),
+    maxOpen: entriesCap.default(10_000),
     /** Silences that always apply (those made through the API come on top). */
     silences: z.array(silenceSpecSchema).default([]),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entriesCap } from '../common/zod.js';
 import { callerHintSchema } from '../schemas/caller-hint.js';
 
 export const lineageConfigSchema = z
@@ -8,9 +9,9 @@ export const lineageConfigSchema = z
     /** Traces idle for longer than this (event time) are evicted. */
     traceTtlMs: z.number().int().positive().default(300_000),
     /** Hard cap on tracked traces; the least recently used are evicted past it. */
-    maxTraces: z.number().int().positive().default(200_000),
+    maxTraces: entriesCap.default(200_000),
     /** Hops indexed per trace as possible parents; a runaway trace stops growing the index past it. */
-    maxHopsPerTrace: z.number().int().positive().default(10_000),
+    maxHopsPerTrace: entriesCap.default(10_000),
     /**
      * A hop id seen again within this long (event time past the later of its own time and the
      * watermark when it first arrived) is a copy — a retried batch, a redelivered record — and is

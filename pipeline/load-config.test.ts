@@ -36,6 +36,21 @@ describe('loadConfig', () => {
     expect(result.reason).toContain('lineage.graceMs');
   });
 
+  it('refuses caps larger than one Map can hold, naming the field', () => {
+    // A Map throws past 2^24 entries: such a cap would stop the pipeline once that much traffic came.
+    for (const [section, field] of [
+      ['lineage', 'maxTraces'],
+      ['detectors', 'maxTrackedKeys'],
+      ['incidents', 'maxOpen'],
+      ['store', 'hopsHoldMaxTraces'],
+    ]) {
+      const result = loadConfig(writeYaml(`${section}:\n  ${field}: 20000000\n`), {});
+      expect(result.ok ? 'accepted' : result.reason).toContain(`${section}.${field}`);
+    }
+    const atCap = loadConfig(writeYaml('lineage:\n  maxTraces: 10000000\n'), {});
+    expect(atCap.ok && atCap.config.lineage.maxTraces).toBe(10_000_000);
+  });
+
   it('names the environment-sourced field, and the variable, when it is not a number', () => {
     const result = loadConfig(undefined, { HOPWATCH_CONFIG: writeYaml(''), HOPWATCH_PORT: 'eighty' });
     expect(!result.ok && result.reason).toContain('config field api.port (from HOPWATCH_PORT):');

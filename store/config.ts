@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entriesCap } from '../common/zod.js';
 
 export const storeConfigSchema = z
   .object({
@@ -18,7 +19,7 @@ export const storeConfigSchema = z
     /** Under `hops: findings`, how long past a trace's latest hop its hops wait for a finding; above your longest detector window. */
     hopsHoldMs: z.number().int().positive().default(180_000),
     /** Under `hops: findings`, traces whose hops wait at once; past it the longest-waiting are dropped. */
-    hopsHoldMaxTraces: z.number().int().positive().default(200_000),
+    hopsHoldMaxTraces: entriesCap.default(200_000),
     /** Hops older than this (by event time) are dropped by ClickHouse TTL. */
     hopsTtlDays: z.number().int().positive().max(3_650).default(30),
     /** Dead letters older than this (by receive time) are dropped by ClickHouse TTL. */
