@@ -53,8 +53,6 @@ export type EngineDeps = {
  * 1M traces of 100k credentials and agents held 55 MB more heap with the 100,000 names it used to keep.
  */
 const sharedNamesPerKey = 4;
-/** A Map holds at most 2^24 entries: past that `set` throws, whatever `detectors.maxTrackedKeys` says. */
-const maxSharedNames = 4_000_000;
 
 /** For engines built without a config file (tests, the bench): the configuration's own defaults. */
 const defaultIncidentSettings: IncidentSettings = incidentsConfigSchema.parse({});
@@ -152,10 +150,7 @@ class Engine implements DetectionEngine {
     snapshot?: EngineSnapshot,
   ) {
     this.silences = deps.silences;
-    this.strings = new BoundedMemo(
-      (text) => text,
-      Math.min(maxSharedNames, sharedNamesPerKey * config.detectors.maxTrackedKeys),
-    );
+    this.strings = new BoundedMemo((text) => text, sharedNamesPerKey * config.detectors.maxTrackedKeys);
     this.stageId = deps.stageId ?? snapshot?.stageId ?? randomUUID();
     this.upstreams = deps.upstreams ?? new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
