@@ -129,6 +129,12 @@ const engineMetrics: Mirrored<EngineStats>[] = [
     read: (s) => s.evictedTraces,
   },
   {
+    name: 'hopwatch_windows_closed_early_total',
+    help: 'Detector windows judged before the watermark reached their end: more were open than detectors.maxOpenWindows',
+    type: 'counter',
+    read: (s) => s.windowsClosedEarly,
+  },
+  {
     name: 'hopwatch_lineage_duplicate_hops_total',
     help: 'Hops seen twice in one tracked trace, counted and not processed again',
     type: 'counter',

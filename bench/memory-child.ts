@@ -14,7 +14,8 @@ const start = Date.UTC(2025, 0, 6, 8);
 
 const config = benchConfig({
   lineage: { maxTraces: traces + 100_000 },
-  detectors: { maxTrackedKeys: credentials * 2 },
+  // Every root action keeps its windows open, as in a deployment whose caps are set for this many traces.
+  detectors: { maxTrackedKeys: credentials * 2, maxOpenWindows: traces },
 });
 const engine = createDetectionEngine(
   { lineage: config.lineage, detectors: config.detectors },

@@ -5,6 +5,7 @@ import { firstIssue } from '../common/zod.js';
 import type { RootAnchors } from './root-actions.js';
 import { PerCredentialSettings } from './settings.js';
 import type { Detector, DetectorContext, SharedDetectorSettings } from './types.js';
+import type { WindowLimit } from './window.js';
 
 /** A detector as the registry holds it: its name, its config section with defaults, and how to build it. */
 export interface DetectorComponent<Key extends string = string, Section extends object = object> {
@@ -30,6 +31,7 @@ export type DetectorBuild = {
   overrides: ReadonlyArray<{ match: string } & Readonly<Record<string, unknown>>>;
   shared: SharedDetectorSettings;
   rootAnchors: RootAnchors;
+  windowLimit: WindowLimit;
   now: () => number;
   snapshot?: unknown;
 };
@@ -68,7 +70,7 @@ export function detectorComponent<Key extends string, Fields extends z.ZodRawSha
     configKey: spec.configKey,
     configSchema,
     overrideSchema,
-    build({ sections, overrides, shared, rootAnchors, now, snapshot }) {
+    build({ sections, overrides, shared, rootAnchors, windowLimit, now, snapshot }) {
       // The top-level schema parsed this section with `configSchema`, so it has this shape.
       const section = sections[spec.configKey] as Section;
       const patches = overrides.flatMap(({ match, [spec.configKey]: patch }) =>
@@ -76,7 +78,7 @@ export function detectorComponent<Key extends string, Fields extends z.ZodRawSha
       );
       const settings = new PerCredentialSettings(section, patches, mergeSection);
       const settingsFor = (id: string) => settings.for(id);
-      const detector = spec.create({ config: section, shared, rootAnchors, now, settingsFor });
+      const detector = spec.create({ config: section, shared, rootAnchors, windowLimit, now, settingsFor });
       if (snapshot !== undefined) detector.restore(readSnapshot(spec.name, spec.snapshotSchema, snapshot));
       return detector;
     },

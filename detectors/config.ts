@@ -21,17 +21,28 @@ const sharedFields = {
   maxTrackedKeys: entriesCap.default(100_000),
   /** Sample hop ids and trace ids kept in a finding's evidence. */
   maxSamples: z.number().int().positive().default(10),
+  /**
+   * Windows each detector's window set holds open (per root action, per credential); past it the one
+   * that ends first is judged early (see KeyedWindows).
+   */
+  maxOpenWindows: entriesCap.default(500_000),
 };
 
 export type DetectorsConfig = {
   allowedLatenessMs: number;
   maxTrackedKeys: number;
   maxSamples: number;
+  maxOpenWindows: number;
 } & DetectorSections & {
     overrides: DetectorOverride[];
   };
 export type DetectorsConfigInput =
-  | ({ allowedLatenessMs?: number; maxTrackedKeys?: number; maxSamples?: number } & DetectorSectionsInput & {
+  | ({
+      allowedLatenessMs?: number;
+      maxTrackedKeys?: number;
+      maxSamples?: number;
+      maxOpenWindows?: number;
+    } & DetectorSectionsInput & {
         overrides?: Array<{ match: string } & DetectorSectionsInput>;
       })
   | undefined;

@@ -1,6 +1,7 @@
 import type { Finding } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { RootAnchors } from './root-actions.js';
+import type { WindowLimit } from './window.js';
 
 /**
  * What `advance` returns when no window closed, as it does on almost every watermark move: one shared
@@ -50,6 +51,8 @@ export type DetectorContext<Section> = {
   shared: SharedDetectorSettings;
   /** Where each root action started, one for every detector (see RootAnchors.require). */
   rootAnchors: RootAnchors;
+  /** How many windows each of its window sets holds open, one for every detector (see KeyedWindows). */
+  windowLimit: WindowLimit;
   /** Stamps `detectedAt`; injected so that tests and replays control it. */
   now: () => number;
 };

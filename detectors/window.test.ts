@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedWindows, slidingStarts, tumblingStart, type WindowFields, type WindowPlace } from './window.js';
+import {
+  KeyedWindows,
+  slidingStarts,
+  tumblingStart,
+  type WindowFields,
+  WindowLimit,
+  type WindowPlace,
+} from './window.js';
 
 type Counter = WindowPlace & { late: number; count: number };
 const counter = (): Counter => ({ key: '', start: 0, sizeMs: 0, late: 0, count: 0 });
+const roomy = () => new WindowLimit(1_000);
+const placed = (closed: readonly { key: string; start: number; acc: Counter }[]) =>
+  closed.map((window) => [window.key, window.start, window.acc.count]);
 
 describe('event-time windows', () => {
   it('aligns tumbling windows on their anchor', () => {
@@ -17,13 +27,13 @@ describe('event-time windows', () => {
   });
 
   it('closes a window only once the watermark reaches its end, in (end, start, key) order', () => {
-    const windows = new KeyedWindows<Counter>(counter);
+    const windows = new KeyedWindows<Counter>(counter, roomy());
     windows.tumbling('b', 10_000, 60_000).count++;
     windows.tumbling('a', 30_000, 60_000).count++;
     windows.tumbling('a', 70_000, 60_000).count++;
     expect(windows.close(59_999)).toEqual([]);
     const closed = windows.close(60_000);
-    expect(closed.map((window) => [window.key, window.start, window.acc.count])).toEqual([
+    expect(placed(closed)).toEqual([
       ['a', 0, 1],
       ['b', 0, 1],
     ]);
@@ -31,7 +41,7 @@ describe('event-time windows', () => {
   });
 
   it('reopens a late event’s own window, judged at the next close, instead of dropping it or moving it', () => {
-    const windows = new KeyedWindows<Counter>(counter);
+    const windows = new KeyedWindows<Counter>(counter, roomy());
     windows.tumbling('k', 10_000, 60_000).count++;
     windows.tumbling('k', 70_000, 60_000).count++;
     windows.close(60_000);
@@ -47,7 +57,7 @@ describe('event-time windows', () => {
   it('gives the same closed windows whatever the arrival order', () => {
     const instants = [5_000, 61_000, 59_000, 122_000, 1_000, 64_000];
     const run = (order: number[]) => {
-      const windows = new KeyedWindows<Counter>(counter);
+      const windows = new KeyedWindows<Counter>(counter, roomy());
       for (const ts of order) for (const acc of windows.sliding('k', ts, 60_000, 30_000)) acc.count++;
       return windows.close(Number.POSITIVE_INFINITY).map((window) => [window.start, window.acc.count]);
     };
@@ -55,17 +65,46 @@ describe('event-time windows', () => {
   });
 
   it('survives a JSON round trip of its open windows', () => {
-    const windows = new KeyedWindows<Counter>(counter);
+    const windows = new KeyedWindows<Counter>(counter, roomy());
     windows.tumbling('k', 10_000, 60_000).count += 3;
     windows.close(5_000);
     const saved = JSON.parse(JSON.stringify(windows.snapshot((acc) => acc)));
     // The window's place is saved once, beside its accumulator, not in it.
     expect(saved.windows).toEqual([{ key: 'k', start: 0, end: 60_000, acc: { late: 0, count: 3 } }]);
-    const restored = new KeyedWindows<Counter>(counter);
+    const restored = new KeyedWindows<Counter>(counter, roomy());
     restored.restore(saved, (acc: WindowFields<Counter>) => acc);
     expect(restored.watermark).toBe(5_000);
     expect(restored.close(60_000)).toEqual([
       { key: 'k', start: 0, end: 60_000, acc: { key: 'k', start: 0, sizeMs: 60_000, late: 0, count: 3 } },
+    ]);
+  });
+
+  it('holds at most its limit: the window that ends first closes early, judged at the next close', () => {
+    const limit = new WindowLimit(2);
+    const windows = new KeyedWindows<Counter>(counter, limit);
+    windows.tumbling('a', 10_000, 60_000).count++;
+    windows.tumbling('b', 70_000, 60_000).count++;
+    windows.tumbling('c', 130_000, 60_000).count++;
+    expect(limit.closedEarly).toBe(1);
+    // Saved while closed early and not judged: restored under the same limit, it closes early again.
+    const saved = JSON.parse(JSON.stringify(windows.snapshot((acc) => acc)));
+    expect(saved.windows).toHaveLength(3);
+    const restored = new KeyedWindows<Counter>(counter, new WindowLimit(2));
+    restored.restore(saved, (acc: WindowFields<Counter>) => acc);
+    expect(placed(restored.close(0))).toEqual([['a', 0, 1]]);
+
+    expect(placed(windows.close(0))).toEqual([['a', 0, 1]]);
+    expect(windows.size).toBe(2);
+    // A later event of it reopens it, not late (the watermark has not passed it), and past the limit
+    // it is again the first to end.
+    const reopened = windows.tumbling('a', 20_000, 60_000);
+    reopened.count++;
+    expect(reopened.late).toBe(0);
+    expect(limit.closedEarly).toBe(2);
+    expect(placed(windows.close(0))).toEqual([['a', 0, 1]]);
+    expect(placed(windows.close(Number.POSITIVE_INFINITY))).toEqual([
+      ['b', 60_000, 1],
+      ['c', 120_000, 1],
     ]);
   });
 });

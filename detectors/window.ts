@@ -41,21 +41,41 @@ const closedView = <Acc extends WindowPlace>(acc: Acc): ClosedWindow<Acc> => ({
 });
 
 /**
+ * How many windows each KeyedWindows of an engine holds open (`detectors.maxOpenWindows`), and how many
+ * were closed before the watermark reached them because a new one came past that.
+ */
+export class WindowLimit {
+  closedEarly = 0;
+
+  constructor(readonly maxOpen: number) {}
+}
+
+/**
  * Open event-time windows per key, closed when the watermark reaches their end. Closing order is
  * (end, start, key), whatever the arrival order, so that anything carried from one window to the
  * next (baselines, learned sets) evolves the same way on every replay.
+ *
+ * Bounded: a window opened past `limit.maxOpen` closes the one that ends first, which is judged at the
+ * next close with what it holds. A later event of it reopens it, as a late one does, and the finding
+ * keeps its id: traffic denser than the limit costs exactness, never memory without end.
  */
 export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */
   private readonly open = new Map<string, Acc | Map<number, Acc>>();
   private readonly timers = new FlatQueue<Acc>();
+  /** Closed early (see the class), handed out by the next `close`. */
+  private early: Acc[] = [];
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private count = 0;
 
-  constructor(private readonly createAcc: () => Acc) {}
+  constructor(
+    private readonly createAcc: () => Acc,
+    private readonly limit: WindowLimit,
+  ) {}
 
+  /** Windows held: open, or closed early and not handed out yet. */
   get size(): number {
-    return this.count;
+    return this.count + this.early.length;
   }
 
   /** The watermark the windows were last closed at. */
@@ -123,14 +143,25 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
       );
     this.timers.push(acc, end);
     this.count++;
+    if (this.count > this.limit.maxOpen) this.closeFirstEnding();
     return acc;
   }
 
-  /** Closes every window whose end is at or before the watermark, in (end, start, key) order. */
+  private closeFirstEnding(): void {
+    const acc = this.timers.pop()!;
+    this.forget(acc);
+    this.count--;
+    this.early.push(acc);
+    this.limit.closedEarly++;
+  }
+
+  /** Closes every window whose end is at or before the watermark, with those closed early, in (end, start, key) order. */
   close(watermark: number): readonly ClosedWindow<Acc>[] {
     if (watermark > this.closedUpTo) this.closedUpTo = watermark;
-    if (!((this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo)) return noneClosed;
-    const closed: ClosedWindow<Acc>[] = [];
+    const due = (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo;
+    if (!due && this.early.length === 0) return noneClosed;
+    const closed = this.early.map(closedView);
+    this.early = [];
     while (
       this.timers.length > 0 &&
       (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo
@@ -162,14 +193,13 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     closedUpTo: number | null;
     windows: JsonList<WindowRecord<Saved>>;
   } {
-    const open = this.open;
+    const { open, early } = this;
+    // Windows closed early and not judged yet are saved with the open ones (restored past the limit, they close early again).
     const windows = new JsonList(function* () {
       for (const entry of open.values()) {
-        for (const acc of entry instanceof Map ? entry.values() : [entry]) {
-          const { key, start, sizeMs, ...fields } = acc;
-          yield { key, start, end: start + sizeMs, acc: save(fields) };
-        }
+        for (const acc of entry instanceof Map ? entry.values() : [entry]) yield record(acc, save);
       }
+      for (const acc of early) yield record(acc, save);
     });
     return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
   }
@@ -185,6 +215,14 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
       this.insert(saved.key, saved.start, saved.end, acc);
     }
   }
+}
+
+function record<Acc extends WindowPlace, Saved>(
+  acc: Acc,
+  save: (acc: WindowFields<Acc>) => Saved,
+): WindowRecord<Saved> {
+  const { key, start, sizeMs, ...fields } = acc;
+  return { key, start, end: start + sizeMs, acc: save(fields) };
 }
 
 function compareWindows(a: { key: string; start: number; end: number }, b: typeof a): number {

@@ -8,6 +8,7 @@ import { detectorNames, detectorRegistry } from '../detectors/index.js';
 import { RootAnchors } from '../detectors/root-actions.js';
 import { rootAnchorsSnapshotSchema } from '../detectors/snapshot-schemas.js';
 import type { Detector, DetectorNote } from '../detectors/types.js';
+import { WindowLimit } from '../detectors/window.js';
 import { incidentsConfigSchema } from '../incidents/config.js';
 import type { SilenceBook } from '../incidents/silences.js';
 import { IncidentTracker, incidentSnapshotSchema } from '../incidents/tracker.js';
@@ -126,6 +127,7 @@ class Engine implements DetectionEngine {
   private readonly lineage: LineageResolver;
   private readonly detectors: Detector[];
   private readonly rootAnchors: RootAnchors;
+  private readonly windowLimit: WindowLimit;
   private readonly incidents: IncidentTracker;
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
@@ -160,11 +162,13 @@ class Engine implements DetectionEngine {
     );
     const { detectors } = config;
     this.rootAnchors = new RootAnchors(detectors.maxTrackedKeys);
+    this.windowLimit = new WindowLimit(detectors.maxOpenWindows);
     const build = {
       sections: detectors as unknown as Record<string, unknown>,
       overrides: detectors.overrides,
       shared: { maxTrackedKeys: detectors.maxTrackedKeys, maxSamples: detectors.maxSamples },
       rootAnchors: this.rootAnchors,
+      windowLimit: this.windowLimit,
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));
@@ -237,6 +241,7 @@ class Engine implements DetectionEngine {
       trackedTraces: lineage.trackedTraces,
       pendingHops: lineage.pendingHops,
       evictedTraces: lineage.evictedTraces,
+      windowsClosedEarly: this.windowLimit.closedEarly,
       watermark: Number.isFinite(this.watermark) ? this.watermark : null,
       findingsByDetector: { ...this.findingsByDetector },
       duplicateHops: lineage.duplicateHops,
@@ -328,10 +333,13 @@ function finiteOrNull(value: number): number | null {
 
 /**
  * A hash of the lineage and detector configuration, keys sorted: state built under one configuration
- * (window sizes, thresholds, learned baselines) is not resumed under another.
+ * (window sizes, thresholds, learned baselines) is not resumed under another. The cap on open windows
+ * is left out: it changes no window's meaning (past it, a restored engine closes early what it must),
+ * and state saved before the cap existed resumes.
  */
 export function configFingerprint(config: EngineConfig): string {
-  const { lineage, detectors, stage } = config;
+  const { lineage, stage } = config;
+  const { maxOpenWindows: _sizesOnly, ...detectors } = config.detectors;
   const json = JSON.stringify(
     { lineage, detectors, ...(stage === undefined ? {} : { stage }) },
     (_key, value) =>

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     for (const [section, field] of [
       ['lineage', 'maxTraces'],
       ['detectors', 'maxTrackedKeys'],
+      ['detectors', 'maxOpenWindows'],
       ['incidents', 'maxOpen'],
       ['store', 'hopsHoldMaxTraces'],
     ]) {

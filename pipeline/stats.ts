@@ -20,6 +20,7 @@ export function pipelineStats(
       trackedTraces: 0,
       pendingHops: 0,
       evictedTraces: 0,
+      windowsClosedEarly: 0,
       watermark: null,
       findingsByDetector: {},
       duplicateHops: 0,
@@ -48,6 +49,7 @@ export function pipelineStats(
     total.trackedTraces += engine.trackedTraces;
     total.pendingHops += engine.pendingHops;
     total.evictedTraces += engine.evictedTraces;
+    total.windowsClosedEarly += engine.windowsClosedEarly;
     total.duplicateHops += engine.duplicateHops;
     total.mergedObservations += engine.mergedObservations;
     total.openIncidents += engine.openIncidents;

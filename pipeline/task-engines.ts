@@ -27,6 +27,7 @@ type Counters = Pick<
   | 'eventsObserved'
   | 'lateEvents'
   | 'evictedTraces'
+  | 'windowsClosedEarly'
   | 'duplicateHops'
   | 'mergedObservations'
   | 'findingsByDetector'
@@ -36,6 +37,7 @@ const noCounts = (): Counters => ({
   eventsObserved: 0,
   lateEvents: 0,
   evictedTraces: 0,
+  windowsClosedEarly: 0,
   duplicateHops: 0,
   mergedObservations: 0,
   findingsByDetector: {},
@@ -172,6 +174,7 @@ function addCounters(total: Counters, counters: Counters, sign: 1 | -1): void {
   total.eventsObserved += sign * counters.eventsObserved;
   total.lateEvents += sign * counters.lateEvents;
   total.evictedTraces += sign * counters.evictedTraces;
+  total.windowsClosedEarly += sign * counters.windowsClosedEarly;
   total.duplicateHops += sign * counters.duplicateHops;
   total.mergedObservations += sign * counters.mergedObservations;
   addCounts(total.findingsByDetector, counters.findingsByDetector, sign);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDetectionEngine, restoreDetectionEngine } from '../pipeline/engine.js';
+import { configFingerprint, createDetectionEngine, restoreDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { CollectingSink, engineConfig, fixedClock, runEngine } from './kits/detectors/run.js';
 import {
@@ -249,5 +249,47 @@ describe('detection engine', () => {
     expect(evicted[5]!).toBeGreaterThan(evicted[2]!);
     const settled = sizes.slice(2).map((size) => size.state);
     expect(Math.max(...settled)).toBeLessThanOrEqual(Math.min(...settled) * 1.05);
+  });
+
+  it('holds at most detectors.maxOpenWindows windows per window set when traces come denser than that', () => {
+    const run = (maxOpenWindows?: number) => {
+      const sink = new CollectingSink();
+      const config = engineConfig({ detectors: { maxOpenWindows, maxTrackedKeys: 1_000 } });
+      const engine = createDetectionEngine(config, sink, { now: fixedClock });
+      let largest = 0;
+      // 12,000 root actions within a minute of event time: each opens a window in every per-root-action set.
+      for (let index = 0; index < 12_000; index++) {
+        engine.observe(
+          hop({
+            id: `dense-${index}`,
+            ts: scenarioStart + index * 5,
+            credential: jwt(`agent-${index % 50}`, []),
+            from: `agent-${index % 50}`,
+            to: 'api',
+            traceId: `dense-trace-${index}`,
+          }),
+        );
+        largest = Math.max(largest, engine.stats().detectorState.fanout ?? 0);
+      }
+      engine.flush();
+      return { largest, stats: engine.stats(), hops: sink.hops.length };
+    };
+    const unlimited = run();
+    const limited = run(1_000);
+    expect(unlimited.largest).toBeGreaterThan(9_000);
+    expect(unlimited.stats.windowsClosedEarly).toBe(0);
+    // The fan-out detector's state: its windows (one more until the next close), the root-action
+    // anchors (maxTrackedKeys) and a history per origin.
+    expect(limited.largest).toBeLessThanOrEqual(1_000 + 1 + 1_000 + 50);
+    // Fan-out and recursion open one window per root action: all but the last 1,000 of each closed early.
+    expect(limited.stats.windowsClosedEarly).toBe(2 * 11_000);
+    // Nothing is dropped: every hop is still resolved and counted.
+    expect(limited.hops).toBe(12_000);
+    expect(limited.stats.eventsObserved).toBe(12_000);
+    // The cap sizes state without changing its meaning: state saved under another cap (or before
+    // there was one) resumes, where another window size or key cap starts afresh.
+    const withCap = (detectors: Record<string, number>) => configFingerprint(engineConfig({ detectors }));
+    expect(withCap({ maxOpenWindows: 1_000 })).toBe(withCap({}));
+    expect(withCap({ maxTrackedKeys: 1_000 })).not.toBe(withCap({}));
   });
 });

@@ -82,11 +82,12 @@ const newWindow = (): FanoutWindow => ({
 /** One root action expanding into too many calls or destinations, or far more than its origin usually does. */
 class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   readonly name = 'fanout' as const;
-  private readonly windows = new KeyedWindows<FanoutWindow>(newWindow);
+  private readonly windows: KeyedWindows<FanoutWindow>;
   private readonly anchors: RootAnchors;
   private readonly history: IdleMap<CountHistory>;
 
   constructor(private readonly context: DetectorContext<FanoutConfig>) {
+    this.windows = new KeyedWindows<FanoutWindow>(newWindow, context.windowLimit);
     const { maxTrackedKeys } = context.shared;
     this.anchors = context.rootAnchors.require(context.config.windowMs * rootAnchorIdleWindows);
     this.history = new IdleMap<CountHistory>({ idleMs: Number.MAX_SAFE_INTEGER, maxEntries: maxTrackedKeys });

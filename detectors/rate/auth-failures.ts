@@ -58,11 +58,12 @@ const newWindow = (): AuthWindow => ({
  * stay over the limit they extend the burst instead of raising again.
  */
 export class AuthFailureBursts {
-  private readonly windows = new KeyedWindows<AuthWindow>(newWindow);
+  private readonly windows: KeyedWindows<AuthWindow>;
   /** Credential → end of the last window of its current burst. */
   private readonly suppressedUntil: IdleMap<number>;
 
   constructor(private readonly context: DetectorContext<RateConfig>) {
+    this.windows = new KeyedWindows<AuthWindow>(newWindow, context.windowLimit);
     const { maxTrackedKeys } = context.shared;
     this.suppressedUntil = new IdleMap({ idleMs: context.config.authWindowMs, maxEntries: maxTrackedKeys });
   }

@@ -23,7 +23,13 @@ import {
   sampleIds,
 } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowFields, type WindowPlace } from '../window.js';
+import {
+  type ClosedWindow,
+  KeyedWindows,
+  type WindowFields,
+  type WindowLimit,
+  type WindowPlace,
+} from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
 import { type RateConfig, rateDefaults, rateFields } from './config.js';
 import { type RateSnapshot, rateSnapshotSchema } from './snapshot.js';
@@ -61,11 +67,12 @@ const newWindow = (): RateWindow => ({
 class RateDetector implements RestorableDetector<RateSnapshot> {
   readonly name = 'rate' as const;
   /** One set of windows per subject, keyed by the credential itself: no key is built per hop. */
-  private readonly windows = new SubjectWindows();
+  private readonly windows: SubjectWindows;
   private readonly history: IdleMap<CountHistory>;
   private readonly auth: AuthFailureBursts;
 
   constructor(private readonly context: DetectorContext<RateConfig>) {
+    this.windows = new SubjectWindows(context.windowLimit);
     this.history = new IdleMap({
       idleMs: Number.MAX_SAFE_INTEGER,
       maxEntries: context.shared.maxTrackedKeys,
@@ -239,8 +246,13 @@ type SavedWindows = RateSnapshot['windows'];
 
 /** The windows of origins and of hop credentials, saved as one set keyed by subject and id (as before they were split). */
 class SubjectWindows {
-  readonly origin = new KeyedWindows<RateWindow>(newWindow);
-  readonly credential = new KeyedWindows<RateWindow>(newWindow);
+  readonly origin: KeyedWindows<RateWindow>;
+  readonly credential: KeyedWindows<RateWindow>;
+
+  constructor(limit: WindowLimit) {
+    this.origin = new KeyedWindows<RateWindow>(newWindow, limit);
+    this.credential = new KeyedWindows<RateWindow>(newWindow, limit);
+  }
 
   snapshot(): JsonOut<SavedWindows> {
     const save = (window: WindowFields<RateWindow>) => ({

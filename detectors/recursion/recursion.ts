@@ -70,12 +70,13 @@ const newWindow = (): RecursionWindow => ({
 /** Cycles on the root → hop path, chains deeper than the limit and the same call repeated under one root. */
 class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   readonly name = 'recursion' as const;
-  private readonly windows = new KeyedWindows<RecursionWindow>(newWindow);
+  private readonly windows: KeyedWindows<RecursionWindow>;
   private readonly anchors: RootAnchors;
   private readonly passThrough = new GlobCache(true, serviceName);
   private readonly names = new ServiceNames();
 
   constructor(private readonly context: DetectorContext<RecursionConfig>) {
+    this.windows = new KeyedWindows<RecursionWindow>(newWindow, context.windowLimit);
     this.anchors = context.rootAnchors.require(context.config.windowMs * rootAnchorIdleWindows);
   }
 

@@ -42,10 +42,11 @@ const newWindow = (): NoveltyWindow => ({
  * order, so what counts as known is the same on every replay.
  */
 export class NoveltyTracker {
-  private readonly windows = new KeyedWindows<NoveltyWindow>(newWindow);
+  private readonly windows: KeyedWindows<NoveltyWindow>;
   private readonly origins: IdleMap<OriginHistory>;
 
   constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
+    this.windows = new KeyedWindows<NoveltyWindow>(newWindow, context.windowLimit);
     const { maxTrackedKeys } = context.shared;
     this.origins = new IdleMap({ idleMs: context.config.originRetentionMs, maxEntries: maxTrackedKeys });
   }

@@ -78,7 +78,7 @@ const newWindow = (): ScopeWindow => ({
  */
 class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   readonly name = 'scope_expansion' as const;
-  private readonly windows = new KeyedWindows<ScopeWindow>(newWindow);
+  private readonly windows: KeyedWindows<ScopeWindow>;
   private readonly anchors: RootAnchors;
   private readonly grants: IdleMap<RootGrant>;
   private readonly novelty: NoveltyTracker;
@@ -87,6 +87,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   private readonly mutatingMethods = new WeakMap<readonly string[], Set<string>>();
 
   constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
+    this.windows = new KeyedWindows<ScopeWindow>(newWindow, context.windowLimit);
     const { maxTrackedKeys } = context.shared;
     const idleMs = context.config.windowMs * rootAnchorIdleWindows;
     this.anchors = context.rootAnchors.require(idleMs);
