@@ -93,7 +93,8 @@ describe('event-time windows', () => {
     restored.restore(saved, (acc: WindowFields<Counter>) => acc);
     expect(placed(restored.close(0))).toEqual([['a', 0, 1]]);
 
-    expect(placed(windows.close(0))).toEqual([['a', 0, 1]]);
+    const [early] = windows.close(0);
+    expect(early).toMatchObject({ key: 'a', start: 0, closedEarly: true, acc: { count: 1 } });
     expect(windows.size).toBe(2);
     // A later event of it reopens it, not late (the watermark has not passed it), and past the limit
     // it is again the first to end.
@@ -102,9 +103,11 @@ describe('event-time windows', () => {
     expect(reopened.late).toBe(0);
     expect(limit.closedEarly).toBe(2);
     expect(placed(windows.close(0))).toEqual([['a', 0, 1]]);
-    expect(placed(windows.close(Number.POSITIVE_INFINITY))).toEqual([
+    const due = windows.close(Number.POSITIVE_INFINITY);
+    expect(placed(due)).toEqual([
       ['b', 60_000, 1],
       ['c', 120_000, 1],
     ]);
+    expect(due.map((window) => window.closedEarly)).toEqual([undefined, undefined]);
   });
 });

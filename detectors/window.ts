@@ -16,7 +16,13 @@ export function slidingStarts(ts: number, sizeMs: number, slideMs: number): numb
   return starts;
 }
 
-export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: Acc };
+/** A closed window; `closedEarly` when it closed before the watermark reached its end (see KeyedWindows). */
+export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: Acc; closedEarly?: true };
+
+/** What a finding's evidence says of its window's timing: the late hops it counted, and an early close. */
+export function windowTiming(closed: ClosedWindow<{ late: number }>): { late: number; closedEarly?: true } {
+  return closed.closedEarly ? { late: closed.acc.late, closedEarly: true } : { late: closed.acc.late };
+}
 
 /** `close` when no window is due (almost every watermark move): nothing allocated. */
 const noneClosed: readonly ClosedWindow<never>[] = Object.freeze([]);
@@ -160,7 +166,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     if (watermark > this.closedUpTo) this.closedUpTo = watermark;
     const due = (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo;
     if (!due && this.early.length === 0) return noneClosed;
-    const closed = this.early.map(closedView);
+    const closed = this.early.map((acc): ClosedWindow<Acc> => ({ ...closedView(acc), closedEarly: true }));
     this.early = [];
     while (
       this.timers.length > 0 &&

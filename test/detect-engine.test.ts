@@ -292,4 +292,59 @@ describe('detection engine', () => {
     expect(withCap({ maxOpenWindows: 1_000 })).toBe(withCap({}));
     expect(withCap({ maxTrackedKeys: 1_000 })).not.toBe(withCap({}));
   });
+
+  it('judges a window closed early with what it holds: the finding keeps its id and says so', () => {
+    const attacker = jwt('planner', []);
+    const attack = [
+      hop({
+        id: 'root',
+        ts: scenarioStart,
+        credential: attacker,
+        from: 'planner',
+        to: 'gateway',
+        traceId: 't',
+        spanId: 'r',
+        durationMs: 5_000,
+      }),
+      ...Array.from({ length: 30 }, (_, index) =>
+        hop({
+          id: `call-${index}`,
+          ts: scenarioStart + 10 + index,
+          credential: attacker,
+          from: 'gateway',
+          to: `service-${index}`,
+          traceId: 't',
+          spanId: `c${index}`,
+          parentSpanId: 'r',
+        }),
+      ),
+    ];
+    // Other root actions after it: 300 within 30 s, each opening its own windows.
+    const others = Array.from({ length: 300 }, (_, index) =>
+      hop({
+        id: `other-${index}`,
+        ts: scenarioStart + 1_000 + index * 100,
+        credential: jwt(`agent-${index % 20}`, []),
+        from: `agent-${index % 20}`,
+        to: 'api',
+        traceId: `other-${index}`,
+      }),
+    );
+    const fanoutOf = (maxOpenWindows?: number) => {
+      const sink = new CollectingSink();
+      const engine = createDetectionEngine(engineConfig({ detectors: { maxOpenWindows } }), sink, {
+        now: fixedClock,
+      });
+      for (const event of [...attack, ...others]) engine.observe(event);
+      engine.flush();
+      expect(engine.stats().windowsClosedEarly).toBe(maxOpenWindows === undefined ? 0 : 2 * (301 - 100));
+      return sink.findings.filter((finding) => finding.detector === 'fanout');
+    };
+    const onTime = fanoutOf();
+    const early = fanoutOf(100);
+    expect(onTime).toHaveLength(1);
+    expect(early.map((finding) => finding.id)).toEqual(onTime.map((finding) => finding.id));
+    expect(onTime[0]!.evidence).not.toHaveProperty('closedEarly');
+    expect(early[0]!.evidence).toEqual({ ...onTime[0]!.evidence, closedEarly: true });
+  });
 });

@@ -32,7 +32,7 @@ import {
   sampleIds,
 } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import { type FanoutConfig, fanoutDefaults, fanoutFields } from './config.js';
 import { type FanoutSnapshot, fanoutSnapshotSchema } from './snapshot.js';
 
@@ -231,7 +231,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       deepestPath: window.deepestPath,
       inferredEdges: window.inferredEdges,
       partialHops: window.partialHops,
-      late: window.late,
+      ...windowTiming(closed),
       sampleHopIds: sampleIds(window.sample),
     };
   }

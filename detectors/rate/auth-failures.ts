@@ -21,7 +21,7 @@ import {
   sampleIds,
 } from '../sample.js';
 import type { DetectorContext } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import type { RateConfig } from './config.js';
 import type { AuthSnapshot } from './snapshot.js';
 
@@ -157,7 +157,7 @@ function burstDraft(closed: ClosedWindow<AuthWindow>, config: RateConfig): Findi
       distinctTargets: targets,
       topTargets: topCounts(window.targets, 10),
       origins: topCounts(window.origins, 10),
-      late: window.late,
+      ...windowTiming(closed),
       sampleHopIds: sampleIds(window.sample),
     },
   };

@@ -29,6 +29,7 @@ import {
   type WindowFields,
   type WindowLimit,
   type WindowPlace,
+  windowTiming,
 } from '../window.js';
 import { AuthFailureBursts } from './auth-failures.js';
 import { type RateConfig, rateDefaults, rateFields } from './config.js';
@@ -232,7 +233,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
       requests: window.requests,
       windowMs: config.windowMs,
       [window.subject === 'origin' ? 'credentials' : 'origins']: topCounts(window.related, 10),
-      late: window.late,
+      ...windowTiming(closed),
       sampleHopIds: sampleIds(window.sample),
     };
   }

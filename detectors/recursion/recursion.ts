@@ -25,7 +25,7 @@ import {
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import { type RecursionConfig, recursionDefaults, recursionFields } from './config.js';
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
 
@@ -185,7 +185,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
       windowMs: config.windowMs,
       inferredEdges: window.inferredEdges,
       partialHops: window.partialHops,
-      late: window.late,
+      ...windowTiming(closed),
       sampleHopIds: sampleIds(window.sample),
     };
     const drafts: FindingDraft[] = [];

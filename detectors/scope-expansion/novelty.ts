@@ -5,7 +5,7 @@ import { type FindingDraft, formatDuration } from '../finding.js';
 import { destinationKey } from '../hop-keys.js';
 import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import type { ScopeExpansionConfig } from './config.js';
 import type { NoveltySnapshot } from './snapshot.js';
 
@@ -178,7 +178,7 @@ function noveltyDraft(
       knownDestinations: history.known.size - novel.length,
       observedSince: history.since,
       learningPeriodMs: config.learningPeriodMs,
-      late: closed.acc.late,
+      ...windowTiming(closed),
       sampleHopIds: sampleIds(sample),
     },
   };

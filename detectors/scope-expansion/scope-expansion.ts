@@ -17,7 +17,7 @@ import {
 import type { RootAnchors } from '../root-actions.js';
 import { addToSample, noSample, type Sample, sampleEntries, sampleFrom, sampleIds } from '../sample.js';
 import { type DetectorContext, type DetectorNote, noFindings } from '../types.js';
-import { type ClosedWindow, KeyedWindows, type WindowPlace } from '../window.js';
+import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import { type ScopeExpansionConfig, scopeExpansionDefaults, scopeExpansionFields } from './config.js';
 import { NoveltyTracker } from './novelty.js';
 import { type SavedRule, type ScopeSnapshot, scopeExpansionSnapshotSchema } from './snapshot.js';
@@ -258,7 +258,7 @@ function ruleEvidence(closed: ClosedWindow<ScopeWindow>, rule: RuleWindow, grant
     path: rule.example?.path ?? [],
     inferredEdges: rule.inferredEdges,
     partialHops: rule.partialHops,
-    late: closed.acc.late,
+    ...windowTiming(closed),
     sampleHopIds: sampleIds(rule.sample),
   };
 }
