@@ -16,6 +16,7 @@ export type DetectionSummary = {
   duplicateHops: number;
   mergedObservations: number;
   evictedTraces: number;
+  windowsClosedEarly: number;
 };
 
 const distinctReasonsKept = 20;
@@ -66,6 +67,7 @@ export async function detectFiles(
     duplicateHops: stats.duplicateHops,
     mergedObservations: stats.mergedObservations,
     evictedTraces: stats.evictedTraces,
+    windowsClosedEarly: stats.windowsClosedEarly,
   };
 }
 
@@ -104,7 +106,10 @@ export function describeSummary(summary: DetectionSummary): string {
     `hopwatch detect: ${summary.records} records, ${summary.events} events, ${summary.rejected} rejected; ` +
       `${findings} findings (${perDetector}); ${summary.lateEvents} late, ${summary.duplicateHops} duplicate, ` +
       `${summary.mergedObservations} merged from another observation point, ` +
-      `${summary.evictedTraces} traces evicted`,
+      `${summary.evictedTraces} traces evicted` +
+      (summary.windowsClosedEarly > 0
+        ? `, ${summary.windowsClosedEarly} windows judged early (more open than detectors.maxOpenWindows)`
+        : ''),
   ];
   for (const { reason, count, first } of summary.rejections) {
     lines.push(`  rejected ${count} × ${reason} (first at ${first})`);

@@ -95,6 +95,17 @@ describe('hopwatch detect', () => {
     expect(ids()).toEqual(ids());
   });
 
+  it('says how many windows it judged early when more were open than detectors.maxOpenWindows', () => {
+    const smallCap = join(workDir, 'small-cap.yaml');
+    writeFileSync(smallCap, 'detectors:\n  maxOpenWindows: 5\n');
+    const capped = hopwatch(['--config', smallCap, fixture]);
+    expect(capped.status).toBe(0);
+    expect(capped.stderr).toMatch(
+      /, [1-9]\d* windows judged early \(more open than detectors\.maxOpenWindows\)/,
+    );
+    expect(hopwatch([fixture]).stderr).not.toContain('judged early');
+  });
+
   it('reads standard input, counts records it cannot read, and still exits 0', () => {
     const run = hopwatch([], '{"not":"a hop"}\nnot json at all\n\n');
     expect(run.status).toBe(0);
