@@ -28,21 +28,16 @@ const sharedFields = {
   maxOpenWindows: entriesCap.default(500_000),
 };
 
-export type DetectorsConfig = {
-  allowedLatenessMs: number;
-  maxTrackedKeys: number;
-  maxSamples: number;
-  maxOpenWindows: number;
-} & DetectorSections & {
+/** The settings every detector shares, typed from their fields (defaults make them optional as input). */
+type SharedSchema = z.ZodObject<typeof sharedFields>;
+
+export type DetectorsConfig = z.infer<SharedSchema> &
+  DetectorSections & {
     overrides: DetectorOverride[];
   };
 export type DetectorsConfigInput =
-  | ({
-      allowedLatenessMs?: number;
-      maxTrackedKeys?: number;
-      maxSamples?: number;
-      maxOpenWindows?: number;
-    } & DetectorSectionsInput & {
+  | (z.input<SharedSchema> &
+      DetectorSectionsInput & {
         overrides?: Array<{ match: string } & DetectorSectionsInput>;
       })
   | undefined;

@@ -203,9 +203,9 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     // Windows closed early and not judged yet are saved with the open ones (restored past the limit, they close early again).
     const windows = new JsonList(function* () {
       for (const entry of open.values()) {
-        for (const acc of entry instanceof Map ? entry.values() : [entry]) yield record(acc, save);
+        for (const acc of entry instanceof Map ? entry.values() : [entry]) yield windowRecord(acc, save);
       }
-      for (const acc of early) yield record(acc, save);
+      for (const acc of early) yield windowRecord(acc, save);
     });
     return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
   }
@@ -223,7 +223,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   }
 }
 
-function record<Acc extends WindowPlace, Saved>(
+function windowRecord<Acc extends WindowPlace, Saved>(
   acc: Acc,
   save: (acc: WindowFields<Acc>) => Saved,
 ): WindowRecord<Saved> {
