@@ -132,6 +132,7 @@ const engineMetrics: Mirrored<EngineStats>[] = [
     name: 'hopwatch_windows_closed_early_total',
     help: 'Detector windows judged before the watermark reached their end: more were open than detectors.maxOpenWindows',
     type: 'counter',
+    labels: ['detector'],
     read: (s) => s.windowsClosedEarly,
   },
   {

@@ -128,9 +128,9 @@ const engineStatsSchema = z.object({
   trackedTraces: z.number(),
   pendingHops: z.number(),
   evictedTraces: z.number(),
-  windowsClosedEarly: z
-    .number()
-    .describe('windows judged before the watermark reached their end (detectors.maxOpenWindows)'),
+  windowsClosedEarly: countsSchema.describe(
+    'per detector, windows judged before the watermark reached their end (detectors.maxOpenWindows)',
+  ),
   watermark: z.number().nullable(),
   findingsByDetector: countsSchema,
   duplicateHops: z.number(),

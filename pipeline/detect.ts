@@ -16,7 +16,8 @@ export type DetectionSummary = {
   duplicateHops: number;
   mergedObservations: number;
   evictedTraces: number;
-  windowsClosedEarly: number;
+  /** Per detector. */
+  windowsClosedEarly: Record<string, number>;
 };
 
 const distinctReasonsKept = 20;
@@ -106,13 +107,19 @@ export function describeSummary(summary: DetectionSummary): string {
     `hopwatch detect: ${summary.records} records, ${summary.events} events, ${summary.rejected} rejected; ` +
       `${findings} findings (${perDetector}); ${summary.lateEvents} late, ${summary.duplicateHops} duplicate, ` +
       `${summary.mergedObservations} merged from another observation point, ` +
-      `${summary.evictedTraces} traces evicted` +
-      (summary.windowsClosedEarly > 0
-        ? `, ${summary.windowsClosedEarly} windows judged early (more open than detectors.maxOpenWindows)`
-        : ''),
+      `${summary.evictedTraces} traces evicted${describeEarlyCloses(summary.windowsClosedEarly)}`,
   ];
   for (const { reason, count, first } of summary.rejections) {
     lines.push(`  rejected ${count} × ${reason} (first at ${first})`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Said only when a detector judged windows early, so that a dense replay does not cut findings silently. */
+function describeEarlyCloses(byDetector: Record<string, number>): string {
+  const early = detectorNames.filter((name) => (byDetector[name] ?? 0) > 0);
+  if (early.length === 0) return '';
+  const total = early.reduce((sum, name) => sum + byDetector[name]!, 0);
+  const each = early.map((name) => `${name} ${byDetector[name]}`).join(', ');
+  return `, ${total} windows judged early (${each}; more open than detectors.maxOpenWindows)`;
 }

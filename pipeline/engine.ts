@@ -127,7 +127,8 @@ class Engine implements DetectionEngine {
   private readonly lineage: LineageResolver;
   private readonly detectors: Detector[];
   private readonly rootAnchors: RootAnchors;
-  private readonly windowLimit: WindowLimit;
+  /** One per detector (each of its window sets holds up to the cap), so that early closes are told apart. */
+  private readonly windowLimits = new Map<string, WindowLimit>();
   private readonly incidents: IncidentTracker;
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
@@ -162,20 +163,20 @@ class Engine implements DetectionEngine {
     );
     const { detectors } = config;
     this.rootAnchors = new RootAnchors(detectors.maxTrackedKeys);
-    this.windowLimit = new WindowLimit(detectors.maxOpenWindows);
     const build = {
       sections: detectors as unknown as Record<string, unknown>,
       overrides: detectors.overrides,
       shared: { maxTrackedKeys: detectors.maxTrackedKeys, maxSamples: detectors.maxSamples },
       rootAnchors: this.rootAnchors,
-      windowLimit: this.windowLimit,
       now: deps.now,
     };
     this.lineage = new LineageResolver(config.lineage, (hop) => this.dispatch(hop));
     const stageDetectors = config.stage === 'lineage' ? [] : detectorRegistry;
-    this.detectors = stageDetectors.map((component) =>
-      component.build({ ...build, snapshot: snapshot?.detectors[component.name] }),
-    );
+    this.detectors = stageDetectors.map((component) => {
+      const windowLimit = new WindowLimit(detectors.maxOpenWindows);
+      this.windowLimits.set(component.name, windowLimit);
+      return component.build({ ...build, windowLimit, snapshot: snapshot?.detectors[component.name] });
+    });
     if (snapshot !== undefined) this.load(snapshot);
   }
 
@@ -234,14 +235,18 @@ class Engine implements DetectionEngine {
   stats(): EngineStats {
     const lineage = this.lineage.stats();
     const detectorState = zeroPerDetector();
-    for (const detector of this.detectors) detectorState[detector.name] = detector.stateSize();
+    const windowsClosedEarly = zeroPerDetector();
+    for (const detector of this.detectors) {
+      detectorState[detector.name] = detector.stateSize();
+      windowsClosedEarly[detector.name] = this.windowLimits.get(detector.name)?.closedEarly ?? 0;
+    }
     return {
       eventsObserved: this.eventsObserved,
       lateEvents: this.lateEvents,
       trackedTraces: lineage.trackedTraces,
       pendingHops: lineage.pendingHops,
       evictedTraces: lineage.evictedTraces,
-      windowsClosedEarly: this.windowLimit.closedEarly,
+      windowsClosedEarly,
       watermark: Number.isFinite(this.watermark) ? this.watermark : null,
       findingsByDetector: { ...this.findingsByDetector },
       duplicateHops: lineage.duplicateHops,

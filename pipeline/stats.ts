@@ -20,7 +20,7 @@ export function pipelineStats(
       trackedTraces: 0,
       pendingHops: 0,
       evictedTraces: 0,
-      windowsClosedEarly: 0,
+      windowsClosedEarly: {},
       watermark: null,
       findingsByDetector: {},
       duplicateHops: 0,
@@ -49,7 +49,6 @@ export function pipelineStats(
     total.trackedTraces += engine.trackedTraces;
     total.pendingHops += engine.pendingHops;
     total.evictedTraces += engine.evictedTraces;
-    total.windowsClosedEarly += engine.windowsClosedEarly;
     total.duplicateHops += engine.duplicateHops;
     total.mergedObservations += engine.mergedObservations;
     total.openIncidents += engine.openIncidents;
@@ -57,6 +56,7 @@ export function pipelineStats(
       total.watermark = Math.max(total.watermark ?? engine.watermark, engine.watermark);
     addInto(total.findingsByDetector, engine.findingsByDetector);
     addInto(total.detectorState, engine.detectorState);
+    addInto(total.windowsClosedEarly, engine.windowsClosedEarly);
   }
   return stats;
 }

@@ -37,7 +37,7 @@ const noCounts = (): Counters => ({
   eventsObserved: 0,
   lateEvents: 0,
   evictedTraces: 0,
-  windowsClosedEarly: 0,
+  windowsClosedEarly: {},
   duplicateHops: 0,
   mergedObservations: 0,
   findingsByDetector: {},
@@ -174,10 +174,10 @@ function addCounters(total: Counters, counters: Counters, sign: 1 | -1): void {
   total.eventsObserved += sign * counters.eventsObserved;
   total.lateEvents += sign * counters.lateEvents;
   total.evictedTraces += sign * counters.evictedTraces;
-  total.windowsClosedEarly += sign * counters.windowsClosedEarly;
   total.duplicateHops += sign * counters.duplicateHops;
   total.mergedObservations += sign * counters.mergedObservations;
   addCounts(total.findingsByDetector, counters.findingsByDetector, sign);
+  addCounts(total.windowsClosedEarly, counters.windowsClosedEarly, sign);
 }
 
 function addCounts(total: Record<string, number>, counts: Record<string, number>, sign: 1 | -1): void {

@@ -6,8 +6,8 @@ export type EngineStats = {
   trackedTraces: number;
   pendingHops: number;
   evictedTraces: number;
-  /** Windows judged before the watermark reached their end: more were open than detectors.maxOpenWindows. */
-  windowsClosedEarly: number;
+  /** Per detector, windows judged before the watermark reached their end: more were open than detectors.maxOpenWindows. */
+  windowsClosedEarly: Record<string, number>;
   watermark: number | null;
   findingsByDetector: Record<string, number>;
   /** Hops seen twice in one tracked trace (same id), counted and not processed again. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { detectorNames } from '../detectors/index.js';
 import { assemble } from '../pipeline/assemble.js';
 import { detectFiles } from '../pipeline/detect.js';
 import { loadConfig } from '../pipeline/load-config.js';
@@ -100,9 +101,18 @@ describe('hopwatch detect', () => {
     writeFileSync(smallCap, 'detectors:\n  maxOpenWindows: 5\n');
     const capped = hopwatch(['--config', smallCap, fixture]);
     expect(capped.status).toBe(0);
-    expect(capped.stderr).toMatch(
-      /, [1-9]\d* windows judged early \(more open than detectors\.maxOpenWindows\)/,
+    const said = capped.stderr.match(
+      /, ([1-9]\d*) windows judged early \(([^;]+); more open than detectors\.maxOpenWindows\)/,
     );
+    expect(said).not.toBeNull();
+    // Per detector, each named once and only when it judged some early; together the total.
+    const perDetector = said![2]!.split(', ').map((part) => part.split(' '));
+    for (const [name, count] of perDetector) {
+      expect(detectorNames).toContain(name);
+      expect(Number(count)).toBeGreaterThan(0);
+    }
+    expect(new Set(perDetector.map(([name]) => name)).size).toBe(perDetector.length);
+    expect(perDetector.reduce((sum, [, count]) => sum + Number(count), 0)).toBe(Number(said![1]));
     expect(hopwatch([fixture]).stderr).not.toContain('judged early');
   });
 

@@ -277,12 +277,23 @@ describe('detection engine', () => {
     const unlimited = run();
     const limited = run(1_000);
     expect(unlimited.largest).toBeGreaterThan(9_000);
-    expect(unlimited.stats.windowsClosedEarly).toBe(0);
+    expect(unlimited.stats.windowsClosedEarly).toEqual({
+      fanout: 0,
+      recursion: 0,
+      scope_expansion: 0,
+      rate: 0,
+    });
     // The fan-out detector's state: its windows (one more until the next close), the root-action
     // anchors (maxTrackedKeys) and a history per origin.
     expect(limited.largest).toBeLessThanOrEqual(1_000 + 1 + 1_000 + 50);
-    // Fan-out and recursion open one window per root action: all but the last 1,000 of each closed early.
-    expect(limited.stats.windowsClosedEarly).toBe(2 * 11_000);
+    // Fan-out and recursion open one window per root action: all but the last 1,000 of each closed
+    // early, counted per detector.
+    expect(limited.stats.windowsClosedEarly).toEqual({
+      fanout: 11_000,
+      recursion: 11_000,
+      scope_expansion: 0,
+      rate: 0,
+    });
     // Nothing is dropped: every hop is still resolved and counted.
     expect(limited.hops).toBe(12_000);
     expect(limited.stats.eventsObserved).toBe(12_000);
@@ -337,7 +348,8 @@ describe('detection engine', () => {
       });
       for (const event of [...attack, ...others]) engine.observe(event);
       engine.flush();
-      expect(engine.stats().windowsClosedEarly).toBe(maxOpenWindows === undefined ? 0 : 2 * (301 - 100));
+      const early = maxOpenWindows === undefined ? 0 : 301 - 100;
+      expect(engine.stats().windowsClosedEarly).toMatchObject({ fanout: early, recursion: early });
       return sink.findings.filter((finding) => finding.detector === 'fanout');
     };
     const onTime = fanoutOf();
