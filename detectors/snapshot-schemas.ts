@@ -28,6 +28,8 @@ export function idleMapSnapshotSchema<Saved extends z.ZodType>(saved: Saved) {
 export function windowsSnapshotSchema<Saved extends z.ZodType>(saved: Saved) {
   return z.object({
     closedUpTo: z.number().nullable(),
+    /** Absent before windows were capped, and while none closed early. */
+    earlyUpTo: z.number().optional(),
     windows: z.array(z.object({ key: z.string(), start: z.number(), end: z.number(), acc: saved })),
   });
 }

@@ -110,4 +110,28 @@ describe('event-time windows', () => {
     ]);
     expect(due.map((window) => window.closedEarly)).toEqual([undefined, undefined]);
   });
+
+  it('marks partial what closed early and what ends no later, in any window set of the detector', () => {
+    // One limit per detector, shared by its window sets.
+    const limit = new WindowLimit(1);
+    const first = new KeyedWindows<Counter>(counter, limit);
+    const second = new KeyedWindows<Counter>(counter, limit);
+    first.tumbling('a', 10_000, 60_000).count++;
+    second.tumbling('x', 20_000, 60_000).count++;
+    first.tumbling('b', 70_000, 60_000).count++;
+    expect(limit.earlyUpTo).toBe(60_000);
+    const timing = (closed: ReturnType<typeof first.close>) =>
+      closed.map(({ key, closedEarly, partial }) => [key, closedEarly ?? false, partial ?? false]);
+    expect(timing(first.close(0))).toEqual([['a', true, true]]);
+    // `x` may hold the rest of a window closed early (its detector cannot tell): judged, not learned.
+    const saved = JSON.parse(JSON.stringify(second.snapshot((acc) => acc)));
+    expect(saved.earlyUpTo).toBe(60_000);
+    expect(timing(second.close(60_000))).toEqual([['x', false, true]]);
+    // `b` ends after every window closed early: whole.
+    expect(timing(first.close(Number.POSITIVE_INFINITY))).toEqual([['b', false, false]]);
+    // A restore carries it, and says the same of the same window.
+    const restored = new KeyedWindows<Counter>(counter, new WindowLimit(1));
+    restored.restore(saved, (acc: WindowFields<Counter>) => acc);
+    expect(timing(restored.close(60_000))).toEqual([['x', false, true]]);
+  });
 });

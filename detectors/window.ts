@@ -16,8 +16,20 @@ export function slidingStarts(ts: number, sizeMs: number, slideMs: number): numb
   return starts;
 }
 
-/** A closed window; `closedEarly` when it closed before the watermark reached its end (see KeyedWindows). */
-export type ClosedWindow<Acc> = { key: string; start: number; end: number; acc: Acc; closedEarly?: true };
+/**
+ * A closed window; `closedEarly` when it closed before the watermark reached its end (see KeyedWindows).
+ * `partial` when its counts may be cut short: it closed early, or it may hold the rest of one that did
+ * (it ends no later than a window of its detector closed early). Such counts are judged, as lower
+ * bounds, but never learned as what a whole window holds (baselines).
+ */
+export type ClosedWindow<Acc> = {
+  key: string;
+  start: number;
+  end: number;
+  acc: Acc;
+  closedEarly?: true;
+  partial?: true;
+};
 
 /** What a finding's evidence says of its window's timing: the late hops it counted, and an early close. */
 export function windowTiming(closed: ClosedWindow<{ late: number }>): { late: number; closedEarly?: true } {
@@ -52,6 +64,8 @@ const closedView = <Acc extends WindowPlace>(acc: Acc): ClosedWindow<Acc> => ({
  */
 export class WindowLimit {
   closedEarly = 0;
+  /** The latest end of a window closed early: windows ending by then may be the rest of one (`partial`). */
+  earlyUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(readonly maxOpen: number) {}
 }
@@ -159,6 +173,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     this.count--;
     this.early.push(acc);
     this.limit.closedEarly++;
+    this.limit.earlyUpTo = Math.max(this.limit.earlyUpTo, acc.start + acc.sizeMs);
   }
 
   /** Closes every window whose end is at or before the watermark, with those closed early, in (end, start, key) order. */
@@ -166,7 +181,9 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     if (watermark > this.closedUpTo) this.closedUpTo = watermark;
     const due = (this.timers.peekValue() ?? Number.POSITIVE_INFINITY) <= this.closedUpTo;
     if (!due && this.early.length === 0) return noneClosed;
-    const closed = this.early.map((acc): ClosedWindow<Acc> => ({ ...closedView(acc), closedEarly: true }));
+    const closed = this.early.map(
+      (acc): ClosedWindow<Acc> => ({ ...closedView(acc), closedEarly: true, partial: true }),
+    );
     this.early = [];
     while (
       this.timers.length > 0 &&
@@ -175,7 +192,9 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
       const acc = this.timers.pop()!;
       this.forget(acc);
       this.count--;
-      closed.push(closedView(acc));
+      const view = closedView(acc);
+      if (view.end <= this.limit.earlyUpTo) view.partial = true;
+      closed.push(view);
     }
     if (closed.length > 1) closed.sort(compareWindows);
     return closed;
@@ -197,6 +216,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
    */
   snapshot<Saved>(save: (acc: WindowFields<Acc>) => Saved): {
     closedUpTo: number | null;
+    earlyUpTo?: number;
     windows: JsonList<WindowRecord<Saved>>;
   } {
     const { open, early } = this;
@@ -207,14 +227,20 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
       }
       for (const acc of early) yield windowRecord(acc, save);
     });
-    return { closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null, windows };
+    const { earlyUpTo } = this.limit;
+    return {
+      closedUpTo: Number.isFinite(this.closedUpTo) ? this.closedUpTo : null,
+      ...(Number.isFinite(earlyUpTo) ? { earlyUpTo } : {}),
+      windows,
+    };
   }
 
   restore<Saved>(
-    state: { closedUpTo: number | null; windows: WindowRecord<Saved>[] },
+    state: { closedUpTo: number | null; earlyUpTo?: number | undefined; windows: WindowRecord<Saved>[] },
     load: (saved: Saved) => WindowFields<Acc>,
   ): void {
     this.closedUpTo = state.closedUpTo ?? Number.NEGATIVE_INFINITY;
+    if (state.earlyUpTo !== undefined) this.limit.earlyUpTo = Math.max(this.limit.earlyUpTo, state.earlyUpTo);
     for (const saved of state.windows) {
       // Onto a new accumulator, so that a restored window has the shape of one opened here.
       const acc = Object.assign(this.createAcc(), load(saved.acc));

@@ -304,6 +304,57 @@ describe('detection engine', () => {
     expect(withCap({ maxTrackedKeys: 1_000 })).not.toBe(withCap({}));
   });
 
+  it('learns no baseline from windows the cap cut short: dense traffic leaves no false anomaly behind', () => {
+    const planner = jwt('planner', []);
+    // A root action making 12 calls over 12 s, each the same as the others: nothing to find.
+    const action = (index: number, start: number): HopEvent[] => [
+      hop({
+        id: `root-${index}`,
+        ts: start,
+        credential: planner,
+        from: 'planner',
+        to: 'gateway',
+        traceId: `t-${index}`,
+        spanId: `r-${index}`,
+        durationMs: 20_000,
+      }),
+      ...Array.from({ length: 12 }, (_, call) =>
+        hop({
+          id: `call-${index}-${call}`,
+          ts: start + 1_000 + call * 1_000,
+          credential: planner,
+          from: 'gateway',
+          to: `service-${call % 4}`,
+          traceId: `t-${index}`,
+          spanId: `c-${index}-${call}`,
+          parentSpanId: `r-${index}`,
+        }),
+      ),
+    ];
+    // Ten minutes of a root action every 600 ms (far more open at once than a cap of 5), then an hour
+    // of one a minute, which the cap leaves whole.
+    const dense = Array.from({ length: 1_000 }, (_, index) => action(index, scenarioStart + index * 600));
+    const calmStart = scenarioStart + 11 * minute;
+    const calm = Array.from({ length: 60 }, (_, index) => action(1_000 + index, calmStart + index * minute));
+    const traffic = byTime([...dense, ...calm].flat());
+    const fanout = (maxOpenWindows?: number) => {
+      const sink = new CollectingSink();
+      const engine = createDetectionEngine(engineConfig({ detectors: { maxOpenWindows } }), sink, {
+        now: fixedClock,
+      });
+      for (const event of traffic) engine.observe(event);
+      engine.flush();
+      const early = engine.stats().windowsClosedEarly.fanout ?? 0;
+      return { early, findings: sink.findings.filter((finding) => finding.detector === 'fanout') };
+    };
+    expect(fanout()).toEqual({ early: 0, findings: [] });
+    // Cut short, a window holds a few of its calls: learned as whole windows, those counts made every
+    // later whole action look far above usual.
+    const capped = fanout(5);
+    expect(capped.early).toBeGreaterThan(1_000);
+    expect(capped.findings).toEqual([]);
+  });
+
   it('judges a window closed early with what it holds: the finding keeps its id and says so', () => {
     const attacker = jwt('planner', []);
     const attack = [

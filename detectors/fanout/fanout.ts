@@ -192,7 +192,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       this.history.set(window.origin, history, closed.start);
     }
     const { anomalous, assessment } = assessCount(history, window.calls, config.baseline);
-    recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
+    if (!closed.partial) recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
     if (overLimit !== undefined || !anomalous || assessment === undefined) return overLimit;
     return {
       ...rootWindowDraft(this.name, 'fanout_anomaly', closed),

@@ -185,7 +185,7 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const { anomalous, assessment } = overLimit
       ? { anomalous: false, assessment: undefined }
       : assessCount(history, window.requests, config.baseline);
-    recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
+    if (!closed.partial) recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
     const who = window.subject === 'origin' ? 'Origin' : 'Credential';
     const span = formatDuration(config.windowMs);
     if (overLimit) {
@@ -269,10 +269,12 @@ class SubjectWindows {
       for (const window of credentials.windows)
         yield { ...window, key: subjectKey('credential', window.key) };
     });
-    return { closedUpTo: origins.closedUpTo, windows };
+    // Both sets share the detector's limit, so either says when windows last closed early.
+    const { closedUpTo, earlyUpTo } = origins;
+    return { closedUpTo, ...(earlyUpTo === undefined ? {} : { earlyUpTo }), windows };
   }
 
-  restore({ closedUpTo, windows }: SavedWindows): void {
+  restore({ closedUpTo, earlyUpTo, windows }: SavedWindows): void {
     const load = (saved: SavedWindows['windows'][number]['acc']): WindowFields<RateWindow> => ({
       ...saved,
       related: countsFrom(saved.related),
@@ -283,7 +285,7 @@ class SubjectWindows {
       const own = windows
         .filter((window) => window.acc.subject === subject)
         .map((window) => ({ ...window, key: window.acc.id }));
-      this[subject].restore({ closedUpTo, windows: own }, load);
+      this[subject].restore({ closedUpTo, earlyUpTo, windows: own }, load);
     }
   }
 }
