@@ -355,6 +355,43 @@ describe('detection engine', () => {
     expect(capped.findings).toEqual([]);
   });
 
+  it('learns no request-rate baseline from windows the cap cut short', () => {
+    // Ten agents making 100 requests a minute each for 20 minutes (more credentials at once than a cap
+    // of 5), then one of them alone at the same pace for 20 more: nothing to find.
+    const request = (agent: number, ts: number, index: number) =>
+      hop({
+        id: `request-${index}`,
+        ts,
+        credential: jwt(`agent-${agent}`, []),
+        from: `agent-${agent}`,
+        to: 'api',
+        traceId: `request-${index}`,
+      });
+    const traffic: HopEvent[] = [];
+    for (let index = 0; index < 20 * 100 * 10; index++)
+      traffic.push(request(index % 10, scenarioStart + Math.floor(index / 10) * 600, index));
+    const calmStart = scenarioStart + 20 * minute;
+    for (let index = 0; index < 20 * 100; index++)
+      traffic.push(request(0, calmStart + index * 600, 20 * 100 * 10 + index));
+    const rate = (maxOpenWindows?: number) => {
+      const sink = new CollectingSink();
+      const engine = createDetectionEngine(engineConfig({ detectors: { maxOpenWindows } }), sink, {
+        now: fixedClock,
+      });
+      for (const event of traffic) engine.observe(event);
+      engine.flush();
+      const early = engine.stats().windowsClosedEarly.rate ?? 0;
+      return {
+        early,
+        rules: sink.findings.filter((finding) => finding.detector === 'rate').map((f) => f.rule),
+      };
+    };
+    expect(rate()).toEqual({ early: 0, rules: [] });
+    const capped = rate(5);
+    expect(capped.early).toBeGreaterThan(100);
+    expect(capped.rules).toEqual([]);
+  });
+
   it('judges a window closed early with what it holds: the finding keeps its id and says so', () => {
     const attacker = jwt('planner', []);
     const attack = [
