@@ -355,6 +355,58 @@ describe('detection engine', () => {
     expect(capped.findings).toEqual([]);
   });
 
+  it('learns no fan-out baseline from a window reopened by late calls, which holds only those', () => {
+    const planner = jwt('planner', []);
+    const call = (index: number, id: string, ts: number) =>
+      hop({
+        id,
+        ts,
+        credential: planner,
+        from: 'gateway',
+        to: `service-${id.length % 4}`,
+        traceId: `t-${index}`,
+        spanId: id,
+        parentSpanId: `r-${index}`,
+      });
+    // A root action every 25 s making 20 calls within 20 s; one call of each comes late three times
+    // over, each time after its window was judged (as a collector retrying a stuck batch would send it).
+    const actions = 40;
+    const start = (index: number) => scenarioStart + index * 25_000;
+    const onTime = (index: number): HopEvent[] => [
+      hop({
+        id: `r-${index}`,
+        ts: start(index),
+        credential: planner,
+        from: 'planner',
+        to: 'gateway',
+        traceId: `t-${index}`,
+        spanId: `r-${index}`,
+        durationMs: 30_000,
+      }),
+      ...Array.from({ length: 20 }, (_, n) =>
+        call(index, `c-${index}-${n}`, start(index) + 1_000 + n * 1_000),
+      ),
+    ];
+    const straggler = (index: number, time: number) =>
+      call(index, `late-${index}-${time}`, start(index) + 25_000);
+    const arrivals: HopEvent[] = [];
+    for (let index = 0; index < actions; index++) {
+      arrivals.push(...onTime(index));
+      for (const [behind, time] of [
+        [3, 1],
+        [4, 2],
+        [5, 3],
+      ] as const)
+        if (index >= behind) arrivals.push(straggler(index - behind, time));
+    }
+    const sink = new CollectingSink();
+    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of arrivals) engine.observe(event);
+    engine.flush();
+    expect(engine.stats().lateEvents).toBeGreaterThan(90);
+    expect(sink.findings.filter((finding) => finding.detector === 'fanout')).toEqual([]);
+  });
+
   it('learns no request-rate baseline from windows the cap cut short', () => {
     // Ten agents making 100 requests a minute each for 20 minutes (more credentials at once than a cap
     // of 5), then one of them alone at the same pace for 20 more: nothing to find.

@@ -192,7 +192,10 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       this.history.set(window.origin, history, closed.start);
     }
     const { anomalous, assessment } = assessCount(history, window.calls, config.baseline);
-    if (!closed.partial) recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
+    // Learned only whole: not cut by the cap, and holding its root (a window reopened by late calls
+    // after it was judged holds only those; a trace exported whole, late, brings its root along).
+    if (!closed.partial && window.rootHopId !== null)
+      recordCount(history, window.calls, config.baseline.historySize, historyEwmaAlpha);
     if (overLimit !== undefined || !anomalous || assessment === undefined) return overLimit;
     return {
       ...rootWindowDraft(this.name, 'fanout_anomaly', closed),
