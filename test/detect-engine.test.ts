@@ -368,8 +368,8 @@ describe('detection engine', () => {
         spanId: id,
         parentSpanId: `r-${index}`,
       });
-    // A root action every 25 s making 20 calls within 20 s; one call of each comes late three times
-    // over, each time after its window was judged (as a collector retrying a stuck batch would send it).
+    // A root action every 25 s making 20 calls within 20 s; three more calls of each arrive one by one,
+    // each after its window was judged (a log shipper's delayed batches).
     const actions = 40;
     const start = (index: number) => scenarioStart + index * 25_000;
     const onTime = (index: number): HopEvent[] => [
@@ -405,6 +405,28 @@ describe('detection engine', () => {
     engine.flush();
     expect(engine.stats().lateEvents).toBeGreaterThan(90);
     expect(sink.findings.filter((finding) => finding.detector === 'fanout')).toEqual([]);
+  });
+
+  it('learns no request-rate baseline from a window reopened by late requests, which holds only those', () => {
+    // One agent at 100 requests a minute for 40 minutes; four late requests of each minute arrive one
+    // by one after its window was judged (a log shipper's delayed batches).
+    const request = (id: string, ts: number) =>
+      hop({ id, ts, credential: jwt('agent', []), from: 'agent', to: 'api', traceId: id });
+    const arrivals: HopEvent[] = [];
+    for (let index = 0; index < 40 * 100; index++) {
+      const ts = scenarioStart + index * 600;
+      arrivals.push(request(`on-time-${index}`, ts));
+      const minuteOf = Math.floor(index / 100) - 2;
+      const step = index % 100;
+      if (minuteOf >= 0 && step % 20 === 0 && step < 80)
+        arrivals.push(request(`late-${minuteOf}-${step}`, scenarioStart + minuteOf * minute + 30_000));
+    }
+    const sink = new CollectingSink();
+    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of arrivals) engine.observe(event);
+    engine.flush();
+    expect(engine.stats().lateEvents).toBe(38 * 4);
+    expect(sink.findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
   it('learns no request-rate baseline from windows the cap cut short', () => {

@@ -185,7 +185,10 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const { anomalous, assessment } = overLimit
       ? { anomalous: false, assessment: undefined }
       : assessCount(history, window.requests, config.baseline);
-    if (!closed.partial) recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
+    // Learned only whole: not cut by the cap, and not reopened by late requests after it was judged (it
+    // would hold only those; a window all of whose requests came late is not told apart, nor learned).
+    if (!closed.partial && window.late === 0)
+      recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
     const who = window.subject === 'origin' ? 'Origin' : 'Credential';
     const span = formatDuration(config.windowMs);
     if (overLimit) {
