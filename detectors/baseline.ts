@@ -19,8 +19,11 @@ export const baselineFields = z.object({
 
 export type BaselineConfig = z.infer<typeof baselineFields>;
 
-/** Past per-window (or per-root) counts of one key: a bounded ring and an EWMA. JSON-serialisable. */
-export type CountHistory = { counts: number[]; next: number; ewma: number | null };
+/**
+ * Past per-window (or per-root) counts of one key: a bounded ring and an EWMA. JSON-serialisable.
+ * `learnedStart`: where each window of a key is learned once (rate), the start of the latest learned.
+ */
+export type CountHistory = { counts: number[]; next: number; ewma: number | null; learnedStart?: number };
 
 export type BaselineAssessment = {
   count: number;

@@ -13,6 +13,7 @@ export const countHistorySchema = z.object({
   counts: z.array(z.number()),
   next: z.number().int(),
   ewma: z.number().nullable(),
+  learnedStart: z.number().optional(),
 });
 
 /** `IdleMap.snapshot()` of values saved as `saved`. */

@@ -429,6 +429,38 @@ describe('detection engine', () => {
     expect(sink.findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
+  it('learns the request-rate baseline of a source whose windows all come late, and judges it', () => {
+    // Agent `a` on time drives the watermark; agent `b`'s shipper sends its last five minutes at once,
+    // 20 s after they end: every window of b is late, and whole.
+    const request = (agent: string, id: string, ts: number) =>
+      hop({ id, ts, credential: jwt(agent, []), from: agent, to: 'api', traceId: id });
+    // b makes 100 requests a minute for 30 minutes, then 400 in each of the next five.
+    const b = (block: number): HopEvent[] =>
+      Array.from({ length: 500 }, (_, step) => scenarioStart + (block * 500 + step) * 600).flatMap(
+        (ts, step) =>
+          Array.from({ length: ts >= scenarioStart + 30 * minute ? 4 : 1 }, (_, copy) =>
+            request('b', `b-${block}-${step}-${copy}`, ts),
+          ),
+      );
+    const arrivals: HopEvent[] = [];
+    for (let index = 0; index < 36 * 100; index++) {
+      arrivals.push(request('a', `a-${index}`, scenarioStart + index * 600));
+      // 20 s past the end of each five-minute block of b.
+      if (index >= 500 + 33 && (index - 33) % 500 === 0) arrivals.push(...b((index - 33) / 500 - 1));
+    }
+    const sink = new CollectingSink();
+    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of arrivals) engine.observe(event);
+    engine.flush();
+    expect(engine.stats().lateEvents).toBe(30 * 100 + 5 * 400);
+    const rate = sink.findings.filter((finding) => finding.detector === 'rate');
+    const bOrigin = jwt('b', []).id;
+    expect(new Set(rate.map((finding) => `${finding.rule} ${finding.originCredential}`))).toEqual(
+      new Set([`origin_rate_anomaly ${bOrigin}`]),
+    );
+    expect(rate[0]!.evidence).toMatchObject({ requests: 400, late: 400, baseline: { median: 100 } });
+  });
+
   it('learns no request-rate baseline from windows the cap cut short', () => {
     // Ten agents making 100 requests a minute each for 20 minutes (more credentials at once than a cap
     // of 5), then one of them alone at the same pace for 20 more: nothing to find.

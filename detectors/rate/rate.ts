@@ -185,10 +185,12 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const { anomalous, assessment } = overLimit
       ? { anomalous: false, assessment: undefined }
       : assessCount(history, window.requests, config.baseline);
-    // Learned only whole: not cut by the cap, and not reopened by late requests after it was judged (it
-    // would hold only those; a window all of whose requests came late is not told apart, nor learned).
-    if (!closed.partial && window.late === 0)
+    // Each window is learned once, whole: not cut by the cap, and not reopened by late requests after it
+    // was learned (it would hold only those). A source whose windows all come late, in order, is learned.
+    if (!closed.partial && closed.start > (history.learnedStart ?? Number.NEGATIVE_INFINITY)) {
       recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
+      history.learnedStart = closed.start;
+    }
     const who = window.subject === 'origin' ? 'Origin' : 'Credential';
     const span = formatDuration(config.windowMs);
     if (overLimit) {
