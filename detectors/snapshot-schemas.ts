@@ -31,7 +31,15 @@ export function windowsSnapshotSchema<Saved extends z.ZodType>(saved: Saved) {
     closedUpTo: z.number().nullable(),
     /** Absent before windows were capped, and while none closed early. */
     earlyUpTo: z.number().optional(),
-    windows: z.array(z.object({ key: z.string(), start: z.number(), end: z.number(), acc: saved })),
+    windows: z.array(
+      z.object({
+        key: z.string(),
+        start: z.number(),
+        end: z.number(),
+        due: z.number().optional(),
+        acc: saved,
+      }),
+    ),
   });
 }
 

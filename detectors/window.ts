@@ -49,7 +49,8 @@ export type WindowPlace = { key: string; start: number; sizeMs: number };
 /** An accumulator without its place: what a snapshot saves and a restore loads. */
 export type WindowFields<Acc> = Omit<Acc, 'key' | 'start' | 'sizeMs'>;
 
-export type WindowRecord<Saved> = { key: string; start: number; end: number; acc: Saved };
+/** `due`: when a late window reopened for late events closes, if it is held open (see KeyedWindows). */
+export type WindowRecord<Saved> = { key: string; start: number; end: number; due?: number; acc: Saved };
 
 const closedView = <Acc extends WindowPlace>(acc: Acc): ClosedWindow<Acc> => ({
   key: acc.key,
@@ -85,6 +86,8 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   private readonly timers = new FlatQueue<Acc>();
   /** Closed early (see the class), handed out by the next `close`. */
   private early: Acc[] = [];
+  /** Windows reopened by late events, and the watermark they close at (see `tumbling`). */
+  private readonly held = new Map<Acc, number>();
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private count = 0;
 
@@ -105,9 +108,11 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
 
   /**
    * The tumbling window of `key` containing `ts` (aligned on `anchor`). An event whose window has
-   * already closed is late: it reopens its own window, counted there as late and judged at the next
-   * close — never dropped, and never crammed into a later window it does not belong to (a trace
-   * exported whole when it ends arrives late, and keeps its own timing).
+   * already closed is late: it reopens its own window, counted there as late — never dropped, and
+   * never crammed into a later window it does not belong to (a trace exported whole when it ends
+   * arrives late, and keeps its own timing). The reopened window is held open for one window length
+   * of watermark progress, so that a source whose logs all come late (a shipper far behind) has its
+   * window judged whole, once, not a sliver at every watermark move.
    */
   tumbling(key: string, ts: number, sizeMs: number, anchor = 0): Acc {
     const start = tumblingStart(ts, sizeMs, anchor);
@@ -139,14 +144,20 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
 
   private window(key: string, start: number, end: number): Acc {
     const existing = this.open.get(key);
-    if (existing === undefined) return this.insert(key, start, end, this.createAcc());
+    if (existing === undefined) return this.opened(key, start, end);
     if (!(existing instanceof Map)) {
-      return existing.start === start ? existing : this.insert(key, start, end, this.createAcc());
+      return existing.start === start ? existing : this.opened(key, start, end);
     }
-    return existing.get(start) ?? this.insert(key, start, end, this.createAcc());
+    return existing.get(start) ?? this.opened(key, start, end);
   }
 
-  private insert(key: string, start: number, end: number, acc: Acc): Acc {
+  /** A new window; one the watermark has passed already is held open (see `tumbling`). */
+  private opened(key: string, start: number, end: number): Acc {
+    const due = end <= this.closedUpTo ? this.closedUpTo + (end - start) : end;
+    return this.insert(key, start, end, this.createAcc(), due);
+  }
+
+  private insert(key: string, start: number, end: number, acc: Acc, due: number): Acc {
     acc.key = key;
     acc.start = start;
     acc.sizeMs = end - start;
@@ -161,7 +172,8 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
           [start, acc],
         ]),
       );
-    this.timers.push(acc, end);
+    if (due !== end) this.held.set(acc, due);
+    this.timers.push(acc, due);
     this.count++;
     if (this.count > this.limit.maxOpen) this.closeFirstEnding();
     return acc;
@@ -201,6 +213,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   }
 
   private forget(acc: Acc): void {
+    if (this.held.size > 0) this.held.delete(acc);
     const existing = this.open.get(acc.key);
     if (existing === acc) {
       this.open.delete(acc.key);
@@ -219,13 +232,14 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     earlyUpTo?: number;
     windows: JsonList<WindowRecord<Saved>>;
   } {
-    const { open, early } = this;
+    const { open, early, held } = this;
     // Windows closed early and not judged yet are saved with the open ones (restored past the limit, they close early again).
     const windows = new JsonList(function* () {
       for (const entry of open.values()) {
-        for (const acc of entry instanceof Map ? entry.values() : [entry]) yield windowRecord(acc, save);
+        for (const acc of entry instanceof Map ? entry.values() : [entry])
+          yield windowRecord(acc, save, held.get(acc));
       }
-      for (const acc of early) yield windowRecord(acc, save);
+      for (const acc of early) yield windowRecord(acc, save, undefined);
     });
     const { earlyUpTo } = this.limit;
     return {
@@ -244,7 +258,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     for (const saved of state.windows) {
       // Onto a new accumulator, so that a restored window has the shape of one opened here.
       const acc = Object.assign(this.createAcc(), load(saved.acc));
-      this.insert(saved.key, saved.start, saved.end, acc);
+      this.insert(saved.key, saved.start, saved.end, acc, saved.due ?? saved.end);
     }
   }
 }
@@ -252,9 +266,13 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
 function windowRecord<Acc extends WindowPlace, Saved>(
   acc: Acc,
   save: (acc: WindowFields<Acc>) => Saved,
+  due: number | undefined,
 ): WindowRecord<Saved> {
   const { key, start, sizeMs, ...fields } = acc;
-  return { key, start, end: start + sizeMs, acc: save(fields) };
+  const end = start + sizeMs;
+  return due === undefined
+    ? { key, start, end, acc: save(fields) }
+    : { key, start, end, due, acc: save(fields) };
 }
 
 function compareWindows(a: { key: string; start: number; end: number }, b: typeof a): number {

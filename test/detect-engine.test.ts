@@ -429,6 +429,37 @@ describe('detection engine', () => {
     expect(sink.findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
+  it('judges a source whose every record comes late, one by one, on whole windows', () => {
+    // Agent `a` on time drives the watermark; each request of agent `b` arrives 90 s after it was made
+    // (its gateway's shipper runs that far behind), after its window was judged: every one is late.
+    const request = (agent: string, id: string, ts: number) =>
+      hop({ id, ts, credential: jwt(agent, []), from: agent, to: 'api', traceId: id });
+    const timed: Array<{ arrives: number; event: HopEvent }> = [];
+    // a: 500 requests a minute for six minutes, each arriving as it is made.
+    for (let index = 0; index < 6 * 500; index++) {
+      const ts = scenarioStart + index * 120;
+      timed.push({ arrives: ts, event: request('a', `a-${index}`, ts) });
+    }
+    // b: 100 requests a minute, but 700 in its third (over the limit of 600), each arriving 90 s late.
+    for (let minuteOf = 0; minuteOf < 5; minuteOf++) {
+      const count = minuteOf === 2 ? 700 : 100;
+      for (let index = 0; index < count; index++) {
+        const ts = scenarioStart + minuteOf * minute + Math.floor((index * minute) / count);
+        timed.push({ arrives: ts + 90_000, event: request('b', `b-${minuteOf}-${index}`, ts) });
+      }
+    }
+    const arrivals = timed.sort((x, y) => x.arrives - y.arrives).map(({ event }) => event);
+    const sink = new CollectingSink();
+    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of arrivals) engine.observe(event);
+    engine.flush();
+    const rate = sink.findings.filter((finding) => finding.detector === 'rate');
+    expect(rate.map((finding) => [finding.rule, finding.originCredential, finding.windowStart])).toEqual([
+      ['origin_rate', jwt('b', []).id, scenarioStart + 2 * minute],
+    ]);
+    expect(rate[0]!.evidence).toMatchObject({ requests: 700, late: 700 });
+  });
+
   it('learns the request-rate baseline of a source whose windows all come late, and judges it', () => {
     // Agent `a` on time drives the watermark; agent `b`'s shipper sends its last five minutes at once,
     // 20 s after they end: every window of b is late, and whole.
