@@ -429,6 +429,98 @@ describe('detection engine', () => {
     expect(sink.findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
+  it('takes an action’s grant from its root only: a pause longer than the anchor is kept raises nothing', () => {
+    // A support agent's task: its token is exchanged for narrower ones per call. After its first call
+    // it waits two and a half minutes (a human approves), longer than the action's anchor is kept.
+    const scopes = ['tickets:read', 'tickets:write', 'crm:write'];
+    const call = (id: string, ts: number, granted: string[], method = 'GET', to = 'tickets') =>
+      hop({
+        id,
+        ts,
+        credential: jwt('support-01', granted),
+        from: 'support-agent',
+        to,
+        method,
+        traceId: 'task',
+        spanId: id,
+        parentSpanId: 'root',
+      });
+    const task = [
+      hop({
+        id: 'root',
+        ts: scenarioStart,
+        credential: jwt('support-01', scopes),
+        from: 'chat',
+        to: 'support-agent',
+        method: 'POST',
+        traceId: 'task',
+        spanId: 'root',
+        durationMs: 200_000,
+      }),
+      call('read-ticket', scenarioStart + 1_000, ['tickets:read']),
+      call('read-again', scenarioStart + 151_000, ['tickets:read']),
+      call('update-crm', scenarioStart + 152_000, ['crm:write'], 'PATCH', 'crm'),
+    ];
+    // Other traffic keeps event time moving meanwhile.
+    const others = Array.from({ length: 60 }, (_, index) =>
+      hop({
+        id: `other-${index}`,
+        ts: scenarioStart + index * 5_000,
+        credential: jwt('monitor', ['metrics:read']),
+        from: 'monitor',
+        to: 'metrics',
+        traceId: `other-${index}`,
+      }),
+    );
+    // An action whose origin a delegation names starts below the top of its trace, and is judged: its
+    // read-only grant, then a write with a scope it never had.
+    const user = jwt('user-7', ['docs:read']);
+    const delegated = [
+      hop({
+        id: 'gw',
+        ts: scenarioStart + 10_000,
+        credential: jwt('gateway', []),
+        from: 'edge',
+        to: 'gateway',
+        traceId: 'd',
+        spanId: 'gw',
+        durationMs: 5_000,
+      }),
+      hop({
+        id: 'as-user',
+        ts: scenarioStart + 10_100,
+        credential: user,
+        from: 'gateway',
+        to: 'docs-agent',
+        traceId: 'd',
+        spanId: 'as-user',
+        parentSpanId: 'gw',
+        delegation: [user.id],
+        durationMs: 4_000,
+      }),
+      hop({
+        id: 'write',
+        ts: scenarioStart + 10_200,
+        credential: jwt('docs-agent', ['docs:write']),
+        from: 'docs-agent',
+        to: 'docs',
+        method: 'PATCH',
+        traceId: 'd',
+        spanId: 'write',
+        parentSpanId: 'as-user',
+      }),
+    ];
+    const sink = new CollectingSink();
+    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of byTime([...task, ...others, ...delegated])) engine.observe(event);
+    engine.flush();
+    const scope = sink.findings.filter((finding) => finding.detector === 'scope_expansion');
+    expect(scope.map((finding) => [finding.originCredential, finding.rule]).sort()).toEqual([
+      [user.id, 'privilege_gain'],
+      [user.id, 'write_under_read_only'],
+    ]);
+  });
+
   it('judges a source whose every record comes late, one by one, on whole windows', () => {
     // Agent `a` on time drives the watermark; each request of agent `b` arrives 90 s after it was made
     // (its gateway's shipper runs that far behind), after its window was judged: every one is late.

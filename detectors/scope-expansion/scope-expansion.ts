@@ -206,8 +206,17 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     return this.windows.size + this.anchors.size + this.grants.size + this.novelty.size;
   }
 
-  private grantOf(root: ResolvedHop, config: ScopeExpansionConfig): RootGrant {
-    const { scopes, kind } = root.credential;
+  /**
+   * What the hop that starts an action grants it. Only the action's root speaks for the origin: the top
+   * of its lineage, or the hop whose delegation names the origin. A later hop starts the action when
+   * its anchor was forgotten (a pause longer than two windows, a task moved along to newer event
+   * time): its token may be narrower than the root's, and taking it as the grant would flag every
+   * wider call after it, so such an action is not judged.
+   */
+  private grantOf(first: ResolvedHop, config: ScopeExpansionConfig): RootGrant {
+    const { scopes, kind } = first.credential;
+    const isRoot = first.depth === 0 || first.delegation?.[0] === first.originCredential;
+    if (!isRoot) return { scopes, judged: false, readOnly: false };
     const readScopes = this.readScopes.get(config.readScopePatterns);
     return {
       scopes,
