@@ -76,6 +76,15 @@ describe('benign agents under the default configuration', () => {
   });
 });
 
+/** One detector's early window closes and finding rules over `traffic`, under a window cap when given. */
+function underCap(traffic: HopEvent[], detector: string, maxOpenWindows?: number) {
+  const { findings, engine } = runEngine(traffic, { detectors: { maxOpenWindows } });
+  return {
+    early: engine.stats().windowsClosedEarly[detector] ?? 0,
+    rules: findings.filter((finding) => finding.detector === detector).map((finding) => finding.rule),
+  };
+}
+
 describe('detection engine', () => {
   it('finds every attack of the mixed traffic and nothing on its benign part', () => {
     const rules = new Set(inOrder.findings.map((finding) => `${finding.detector}/${finding.rule}`));
@@ -337,22 +346,12 @@ describe('detection engine', () => {
     const calmStart = scenarioStart + 11 * minute;
     const calm = Array.from({ length: 60 }, (_, index) => action(1_000 + index, calmStart + index * minute));
     const traffic = byTime([...dense, ...calm].flat());
-    const fanout = (maxOpenWindows?: number) => {
-      const sink = new CollectingSink();
-      const engine = createDetectionEngine(engineConfig({ detectors: { maxOpenWindows } }), sink, {
-        now: fixedClock,
-      });
-      for (const event of traffic) engine.observe(event);
-      engine.flush();
-      const early = engine.stats().windowsClosedEarly.fanout ?? 0;
-      return { early, findings: sink.findings.filter((finding) => finding.detector === 'fanout') };
-    };
-    expect(fanout()).toEqual({ early: 0, findings: [] });
+    expect(underCap(traffic, 'fanout')).toEqual({ early: 0, rules: [] });
     // Cut short, a window holds a few of its calls: learned as whole windows, those counts made every
     // later whole action look far above usual.
-    const capped = fanout(5);
+    const capped = underCap(traffic, 'fanout', 5);
     expect(capped.early).toBeGreaterThan(1_000);
-    expect(capped.findings).toEqual([]);
+    expect(capped.rules).toEqual([]);
   });
 
   it('learns no fan-out baseline from a window reopened by late calls, which holds only those', () => {
@@ -399,12 +398,9 @@ describe('detection engine', () => {
       ] as const)
         if (index >= behind) arrivals.push(straggler(index - behind, time));
     }
-    const sink = new CollectingSink();
-    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
-    for (const event of arrivals) engine.observe(event);
-    engine.flush();
+    const { findings, engine } = runEngine(arrivals);
     expect(engine.stats().lateEvents).toBeGreaterThan(90);
-    expect(sink.findings.filter((finding) => finding.detector === 'fanout')).toEqual([]);
+    expect(findings.filter((finding) => finding.detector === 'fanout')).toEqual([]);
   });
 
   it('learns no request-rate baseline from a window reopened by late requests, which holds only those', () => {
@@ -421,12 +417,9 @@ describe('detection engine', () => {
       if (minuteOf >= 0 && step % 20 === 0 && step < 80)
         arrivals.push(request(`late-${minuteOf}-${step}`, scenarioStart + minuteOf * minute + 30_000));
     }
-    const sink = new CollectingSink();
-    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
-    for (const event of arrivals) engine.observe(event);
-    engine.flush();
+    const { findings, engine } = runEngine(arrivals);
     expect(engine.stats().lateEvents).toBe(38 * 4);
-    expect(sink.findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
+    expect(findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
   it('takes an action’s grant from its root only: a pause longer than the anchor is kept raises nothing', () => {
@@ -510,11 +503,8 @@ describe('detection engine', () => {
         parentSpanId: 'as-user',
       }),
     ];
-    const sink = new CollectingSink();
-    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
-    for (const event of byTime([...task, ...others, ...delegated])) engine.observe(event);
-    engine.flush();
-    const scope = sink.findings.filter((finding) => finding.detector === 'scope_expansion');
+    const { findings } = runEngine(byTime([...task, ...others, ...delegated]));
+    const scope = findings.filter((finding) => finding.detector === 'scope_expansion');
     expect(scope.map((finding) => [finding.originCredential, finding.rule]).sort()).toEqual([
       [user.id, 'privilege_gain'],
       [user.id, 'write_under_read_only'],
@@ -541,11 +531,8 @@ describe('detection engine', () => {
       }
     }
     const arrivals = timed.sort((x, y) => x.arrives - y.arrives).map(({ event }) => event);
-    const sink = new CollectingSink();
-    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
-    for (const event of arrivals) engine.observe(event);
-    engine.flush();
-    const rate = sink.findings.filter((finding) => finding.detector === 'rate');
+    const { findings } = runEngine(arrivals);
+    const rate = findings.filter((finding) => finding.detector === 'rate');
     expect(rate.map((finding) => [finding.rule, finding.originCredential, finding.windowStart])).toEqual([
       ['origin_rate', jwt('b', []).id, scenarioStart + 2 * minute],
     ]);
@@ -571,12 +558,9 @@ describe('detection engine', () => {
       // 20 s past the end of each five-minute block of b.
       if (index >= 500 + 33 && (index - 33) % 500 === 0) arrivals.push(...b((index - 33) / 500 - 1));
     }
-    const sink = new CollectingSink();
-    const engine = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
-    for (const event of arrivals) engine.observe(event);
-    engine.flush();
+    const { findings, engine } = runEngine(arrivals);
     expect(engine.stats().lateEvents).toBe(30 * 100 + 5 * 400);
-    const rate = sink.findings.filter((finding) => finding.detector === 'rate');
+    const rate = findings.filter((finding) => finding.detector === 'rate');
     const bOrigin = jwt('b', []).id;
     expect(new Set(rate.map((finding) => `${finding.rule} ${finding.originCredential}`))).toEqual(
       new Set([`origin_rate_anomaly ${bOrigin}`]),
@@ -602,21 +586,8 @@ describe('detection engine', () => {
     const calmStart = scenarioStart + 20 * minute;
     for (let index = 0; index < 20 * 100; index++)
       traffic.push(request(0, calmStart + index * 600, 20 * 100 * 10 + index));
-    const rate = (maxOpenWindows?: number) => {
-      const sink = new CollectingSink();
-      const engine = createDetectionEngine(engineConfig({ detectors: { maxOpenWindows } }), sink, {
-        now: fixedClock,
-      });
-      for (const event of traffic) engine.observe(event);
-      engine.flush();
-      const early = engine.stats().windowsClosedEarly.rate ?? 0;
-      return {
-        early,
-        rules: sink.findings.filter((finding) => finding.detector === 'rate').map((f) => f.rule),
-      };
-    };
-    expect(rate()).toEqual({ early: 0, rules: [] });
-    const capped = rate(5);
+    expect(underCap(traffic, 'rate')).toEqual({ early: 0, rules: [] });
+    const capped = underCap(traffic, 'rate', 5);
     expect(capped.early).toBeGreaterThan(100);
     expect(capped.rules).toEqual([]);
   });
