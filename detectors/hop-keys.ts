@@ -26,6 +26,16 @@ export function rootActionKey(hop: ResolvedHop): string | undefined {
   return hop.traceId === undefined ? undefined : actionKey(hop.originCredential, hop.traceId);
 }
 
+/**
+ * Whether the hop can be the root of its root action: the top of its lineage, or the hop whose
+ * delegation names the origin. The first hop seen of an action is another one when the action's
+ * anchor was forgotten (a pause of more than its idle windows, a task moved along to newer event
+ * time): what it holds is the rest of the action, not the whole, and its token not the grant.
+ */
+export function isActionRoot(hop: ResolvedHop): boolean {
+  return hop.depth === 0 || hop.delegation?.[0] === hop.originCredential;
+}
+
 export function actionKey(originCredential: string, traceId: string): string {
   return `${originCredential}\u0000${traceId}`;
 }

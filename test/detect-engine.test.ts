@@ -422,6 +422,47 @@ describe('detection engine', () => {
     expect(findings.filter((finding) => finding.detector === 'rate')).toEqual([]);
   });
 
+  it('learns no fan-out baseline from the rest of an action resumed after its anchor was forgotten', () => {
+    // An agent's task: 24 calls, then four times a single call after a pause of two and a half minutes
+    // (longer than an action's anchor is kept), as when it waits for a human between steps.
+    const planner = jwt('planner', []);
+    const action = (index: number, start: number): HopEvent[] => {
+      const call = (id: string, ts: number, to: string) =>
+        hop({
+          id,
+          ts,
+          credential: planner,
+          from: 'planner-agent',
+          to,
+          traceId: `t-${index}`,
+          spanId: id,
+          parentSpanId: `r-${index}`,
+        });
+      return [
+        hop({
+          id: `r-${index}`,
+          ts: start,
+          credential: planner,
+          from: 'planner',
+          to: 'planner-agent',
+          traceId: `t-${index}`,
+          spanId: `r-${index}`,
+          durationMs: 700_000,
+        }),
+        ...Array.from({ length: 24 }, (_, n) =>
+          call(`c-${index}-${n}`, start + 100 + n * 100, `service-${n % 4}`),
+        ),
+        ...Array.from({ length: 4 }, (_, n) =>
+          call(`resume-${index}-${n}`, start + (n + 1) * 150_000, 'service-0'),
+        ),
+      ];
+    };
+    const traffic = byTime(
+      Array.from({ length: 40 }, (_, index) => action(index, scenarioStart + index * 30_000)).flat(),
+    );
+    expect(runEngine(traffic).findings.filter((finding) => finding.detector === 'fanout')).toEqual([]);
+  });
+
   it('takes an action’s grant from its root only: a pause longer than the anchor is kept raises nothing', () => {
     // A support agent's task: its token is exchanged for narrower ones per call. After its first call
     // it waits two and a half minutes (a human approves), longer than the action's anchor is kept.

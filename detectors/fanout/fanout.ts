@@ -8,6 +8,7 @@ import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from
 import {
   describeRootAction,
   destinationKey,
+  isActionRoot,
   rootActionKey,
   rootAnchorIdleWindows,
   uncountedRootAction,
@@ -100,7 +101,8 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
     const { window } = action;
     if (action.opened) window.anchor = action.anchor;
     if (action.starts) {
-      window.rootHopId = hop.id;
+      // An action first seen past its root (see isActionRoot) names no root, and is not learned whole.
+      if (isActionRoot(hop)) window.rootHopId = hop.id;
       return;
     }
     window.calls++;

@@ -5,7 +5,7 @@ import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
-import { describeRootAction, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
+import { describeRootAction, isActionRoot, rootActionKey, rootAnchorIdleWindows } from '../hop-keys.js';
 import {
   countBounded,
   countEntries,
@@ -207,16 +207,13 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   }
 
   /**
-   * What the hop that starts an action grants it. Only the action's root speaks for the origin: the top
-   * of its lineage, or the hop whose delegation names the origin. A later hop starts the action when
-   * its anchor was forgotten (a pause longer than two windows, a task moved along to newer event
-   * time): its token may be narrower than the root's, and taking it as the grant would flag every
-   * wider call after it, so such an action is not judged.
+   * What the hop that starts an action grants it. Only the action's root speaks for the origin: a later
+   * hop's token may be narrower than the root's, and taking it as the grant would flag every wider call
+   * after it, so an action first seen past its root (see isActionRoot) is not judged.
    */
   private grantOf(first: ResolvedHop, config: ScopeExpansionConfig): RootGrant {
     const { scopes, kind } = first.credential;
-    const isRoot = first.depth === 0 || first.delegation?.[0] === first.originCredential;
-    if (!isRoot) return { scopes, judged: false, readOnly: false };
+    if (!isActionRoot(first)) return { scopes, judged: false, readOnly: false };
     const readScopes = this.readScopes.get(config.readScopePatterns);
     return {
       scopes,
