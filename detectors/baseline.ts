@@ -21,7 +21,7 @@ export type BaselineConfig = z.infer<typeof baselineFields>;
 
 /**
  * Past per-window (or per-root) counts of one key: a bounded ring and an EWMA. JSON-serialisable.
- * `learnedStart`: where each window of a key is learned once (rate), the start of the latest learned.
+ * `learnedStart`: the start of the latest window learned, where each is learned once (recordWindow).
  */
 export type CountHistory = { counts: number[]; next: number; ewma: number | null; learnedStart?: number };
 
@@ -70,6 +70,23 @@ export function assessCount(
   const reference = Math.max(assessment.median, history.ewma ?? 0, 1);
   const anomalous = assessment.robustZ >= config.zThreshold && count >= config.minRatio * reference;
   return { anomalous, assessment };
+}
+
+/**
+ * Records the count of the window starting at `start`, once: a window reopened by late events after
+ * its start was learned holds only those, and is not learned again (see `learnedStart`). For keys whose
+ * windows close in start order, as a tumbling window per key does.
+ */
+export function recordWindow(
+  history: CountHistory,
+  start: number,
+  count: number,
+  size: number,
+  ewmaAlpha: number,
+): void {
+  if (start <= (history.learnedStart ?? Number.NEGATIVE_INFINITY)) return;
+  recordCount(history, count, size, ewmaAlpha);
+  history.learnedStart = start;
 }
 
 export function recordCount(history: CountHistory, count: number, size: number, ewmaAlpha: number): void {

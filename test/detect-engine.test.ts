@@ -76,6 +76,43 @@ describe('benign agents under the default configuration', () => {
   });
 });
 
+/** One request of `agent` to the API, in a trace of its own. */
+function request(agent: string, id: string, ts: number): HopEvent {
+  return hop({ id, ts, credential: jwt(agent, []), from: agent, to: 'api', traceId: id });
+}
+
+const planner = jwt('planner', []);
+
+/** The root hop of the planner's action `index` (trace t-<index>, span r-<index>). */
+function plannerRoot(index: number, ts: number, durationMs: number): HopEvent {
+  const span = `r-${index}`;
+  const trace = `t-${index}`;
+  return hop({
+    id: span,
+    ts,
+    credential: planner,
+    from: 'planner',
+    to: 'gateway',
+    traceId: trace,
+    spanId: span,
+    durationMs,
+  });
+}
+
+/** A call made under the planner's action `index`, linked to its root by span. */
+function plannerCall(index: number, id: string, ts: number, to: string): HopEvent {
+  return hop({
+    id,
+    ts,
+    credential: planner,
+    from: 'gateway',
+    to,
+    traceId: `t-${index}`,
+    spanId: id,
+    parentSpanId: `r-${index}`,
+  });
+}
+
 /** One detector's early window closes and finding rules over `traffic`, under a window cap when given. */
 function underCap(traffic: HopEvent[], detector: string, maxOpenWindows?: number) {
   const { findings, engine } = runEngine(traffic, { detectors: { maxOpenWindows } });
@@ -314,30 +351,11 @@ describe('detection engine', () => {
   });
 
   it('learns no baseline from windows the cap cut short: dense traffic leaves no false anomaly behind', () => {
-    const planner = jwt('planner', []);
     // A root action making 12 calls over 12 s, each the same as the others: nothing to find.
     const action = (index: number, start: number): HopEvent[] => [
-      hop({
-        id: `root-${index}`,
-        ts: start,
-        credential: planner,
-        from: 'planner',
-        to: 'gateway',
-        traceId: `t-${index}`,
-        spanId: `r-${index}`,
-        durationMs: 20_000,
-      }),
-      ...Array.from({ length: 12 }, (_, call) =>
-        hop({
-          id: `call-${index}-${call}`,
-          ts: start + 1_000 + call * 1_000,
-          credential: planner,
-          from: 'gateway',
-          to: `service-${call % 4}`,
-          traceId: `t-${index}`,
-          spanId: `c-${index}-${call}`,
-          parentSpanId: `r-${index}`,
-        }),
+      plannerRoot(index, start, 20_000),
+      ...Array.from({ length: 12 }, (_, n) =>
+        plannerCall(index, `c-${index}-${n}`, start + 1_000 + n * 1_000, `service-${n % 4}`),
       ),
     ];
     // Ten minutes of a root action every 600 ms (far more open at once than a cap of 5), then an hour
@@ -355,39 +373,18 @@ describe('detection engine', () => {
   });
 
   it('learns no fan-out baseline from a window reopened by late calls, which holds only those', () => {
-    const planner = jwt('planner', []);
-    const call = (index: number, id: string, ts: number) =>
-      hop({
-        id,
-        ts,
-        credential: planner,
-        from: 'gateway',
-        to: `service-${id.length % 4}`,
-        traceId: `t-${index}`,
-        spanId: id,
-        parentSpanId: `r-${index}`,
-      });
     // A root action every 25 s making 20 calls within 20 s; three more calls of each arrive one by one,
     // each after its window was judged (a log shipper's delayed batches).
     const actions = 40;
     const start = (index: number) => scenarioStart + index * 25_000;
     const onTime = (index: number): HopEvent[] => [
-      hop({
-        id: `r-${index}`,
-        ts: start(index),
-        credential: planner,
-        from: 'planner',
-        to: 'gateway',
-        traceId: `t-${index}`,
-        spanId: `r-${index}`,
-        durationMs: 30_000,
-      }),
+      plannerRoot(index, start(index), 30_000),
       ...Array.from({ length: 20 }, (_, n) =>
-        call(index, `c-${index}-${n}`, start(index) + 1_000 + n * 1_000),
+        plannerCall(index, `c-${index}-${n}`, start(index) + 1_000 + n * 1_000, `service-${n % 4}`),
       ),
     ];
     const straggler = (index: number, time: number) =>
-      call(index, `late-${index}-${time}`, start(index) + 25_000);
+      plannerCall(index, `late-${index}-${time}`, start(index) + 25_000, `service-${time}`);
     const arrivals: HopEvent[] = [];
     for (let index = 0; index < actions; index++) {
       arrivals.push(...onTime(index));
@@ -404,18 +401,21 @@ describe('detection engine', () => {
   });
 
   it('learns no request-rate baseline from a window reopened by late requests, which holds only those', () => {
-    // One agent at 100 requests a minute for 40 minutes; four late requests of each minute arrive one
-    // by one after its window was judged (a log shipper's delayed batches).
-    const request = (id: string, ts: number) =>
-      hop({ id, ts, credential: jwt('agent', []), from: 'agent', to: 'api', traceId: id });
+    // One agent at 100 requests a minute; four late requests of each of its first 38 minutes arrive one
+    // by one, 66 s apart, each after the window the last one reopened was judged (a log shipper's
+    // delayed batches).
+    const late = new Map<number, HopEvent[]>();
+    for (let minuteOf = 0; minuteOf < 38; minuteOf++) {
+      for (let k = 0; k < 4; k++) {
+        const arrives = (minuteOf + 2) * 100 + k * 110;
+        const event = request('agent', `late-${minuteOf}-${k}`, scenarioStart + minuteOf * minute + 30_000);
+        late.set(arrives, [...(late.get(arrives) ?? []), event]);
+      }
+    }
     const arrivals: HopEvent[] = [];
-    for (let index = 0; index < 40 * 100; index++) {
-      const ts = scenarioStart + index * 600;
-      arrivals.push(request(`on-time-${index}`, ts));
-      const minuteOf = Math.floor(index / 100) - 2;
-      const step = index % 100;
-      if (minuteOf >= 0 && step % 20 === 0 && step < 80)
-        arrivals.push(request(`late-${minuteOf}-${step}`, scenarioStart + minuteOf * minute + 30_000));
+    for (let index = 0; index < 43 * 100; index++) {
+      arrivals.push(request('agent', `on-time-${index}`, scenarioStart + index * 600));
+      arrivals.push(...(late.get(index) ?? []));
     }
     const { findings, engine } = runEngine(arrivals);
     expect(engine.stats().lateEvents).toBe(38 * 4);
@@ -425,38 +425,15 @@ describe('detection engine', () => {
   it('learns no fan-out baseline from the rest of an action resumed after its anchor was forgotten', () => {
     // An agent's task: 24 calls, then four times a single call after a pause of two and a half minutes
     // (longer than an action's anchor is kept), as when it waits for a human between steps.
-    const planner = jwt('planner', []);
-    const action = (index: number, start: number): HopEvent[] => {
-      const call = (id: string, ts: number, to: string) =>
-        hop({
-          id,
-          ts,
-          credential: planner,
-          from: 'planner-agent',
-          to,
-          traceId: `t-${index}`,
-          spanId: id,
-          parentSpanId: `r-${index}`,
-        });
-      return [
-        hop({
-          id: `r-${index}`,
-          ts: start,
-          credential: planner,
-          from: 'planner',
-          to: 'planner-agent',
-          traceId: `t-${index}`,
-          spanId: `r-${index}`,
-          durationMs: 700_000,
-        }),
-        ...Array.from({ length: 24 }, (_, n) =>
-          call(`c-${index}-${n}`, start + 100 + n * 100, `service-${n % 4}`),
-        ),
-        ...Array.from({ length: 4 }, (_, n) =>
-          call(`resume-${index}-${n}`, start + (n + 1) * 150_000, 'service-0'),
-        ),
-      ];
-    };
+    const action = (index: number, start: number): HopEvent[] => [
+      plannerRoot(index, start, 700_000),
+      ...Array.from({ length: 24 }, (_, n) =>
+        plannerCall(index, `c-${index}-${n}`, start + 100 + n * 100, `service-${n % 4}`),
+      ),
+      ...Array.from({ length: 4 }, (_, n) =>
+        plannerCall(index, `resume-${index}-${n}`, start + (n + 1) * 150_000, 'service-0'),
+      ),
+    ];
     const traffic = byTime(
       Array.from({ length: 40 }, (_, index) => action(index, scenarioStart + index * 30_000)).flat(),
     );
@@ -555,8 +532,6 @@ describe('detection engine', () => {
   it('judges a source whose every record comes late, one by one, on whole windows', () => {
     // Agent `a` on time drives the watermark; each request of agent `b` arrives 90 s after it was made
     // (its gateway's shipper runs that far behind), after its window was judged: every one is late.
-    const request = (agent: string, id: string, ts: number) =>
-      hop({ id, ts, credential: jwt(agent, []), from: agent, to: 'api', traceId: id });
     const timed: Array<{ arrives: number; event: HopEvent }> = [];
     // a: 500 requests a minute for six minutes, each arriving as it is made.
     for (let index = 0; index < 6 * 500; index++) {
@@ -583,8 +558,6 @@ describe('detection engine', () => {
   it('learns the request-rate baseline of a source whose windows all come late, and judges it', () => {
     // Agent `a` on time drives the watermark; agent `b`'s shipper sends its last five minutes at once,
     // 20 s after they end: every window of b is late, and whole.
-    const request = (agent: string, id: string, ts: number) =>
-      hop({ id, ts, credential: jwt(agent, []), from: agent, to: 'api', traceId: id });
     // b makes 100 requests a minute for 30 minutes, then 400 in each of the next five.
     const b = (block: number): HopEvent[] =>
       Array.from({ length: 500 }, (_, step) => scenarioStart + (block * 500 + step) * 600).flatMap(
@@ -612,21 +585,14 @@ describe('detection engine', () => {
   it('learns no request-rate baseline from windows the cap cut short', () => {
     // Ten agents making 100 requests a minute each for 20 minutes (more credentials at once than a cap
     // of 5), then one of them alone at the same pace for 20 more: nothing to find.
-    const request = (agent: number, ts: number, index: number) =>
-      hop({
-        id: `request-${index}`,
-        ts,
-        credential: jwt(`agent-${agent}`, []),
-        from: `agent-${agent}`,
-        to: 'api',
-        traceId: `request-${index}`,
-      });
     const traffic: HopEvent[] = [];
     for (let index = 0; index < 20 * 100 * 10; index++)
-      traffic.push(request(index % 10, scenarioStart + Math.floor(index / 10) * 600, index));
+      traffic.push(
+        request(`agent-${index % 10}`, `request-${index}`, scenarioStart + Math.floor(index / 10) * 600),
+      );
     const calmStart = scenarioStart + 20 * minute;
     for (let index = 0; index < 20 * 100; index++)
-      traffic.push(request(0, calmStart + index * 600, 20 * 100 * 10 + index));
+      traffic.push(request('agent-0', `request-${20 * 100 * 10 + index}`, calmStart + index * 600));
     expect(underCap(traffic, 'rate')).toEqual({ early: 0, rules: [] });
     const capped = underCap(traffic, 'rate', 5);
     expect(capped.early).toBeGreaterThan(100);

@@ -2,7 +2,7 @@ import { IdleMap } from '../../common/idle-map.js';
 import { JsonList, type JsonOut } from '../../common/json-slices.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
-import { assessCount, type CountHistory, describeCount, emptyHistory, recordCount } from '../baseline.js';
+import { assessCount, type CountHistory, describeCount, emptyHistory, recordWindow } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
 import {
@@ -185,12 +185,9 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
     const { anomalous, assessment } = overLimit
       ? { anomalous: false, assessment: undefined }
       : assessCount(history, window.requests, config.baseline);
-    // Each window is learned once, whole: not cut by the cap, and not reopened by late requests after it
-    // was learned (it would hold only those). A source whose windows all come late, in order, is learned.
-    if (!closed.partial && closed.start > (history.learnedStart ?? Number.NEGATIVE_INFINITY)) {
-      recordCount(history, window.requests, config.baseline.historySize, config.ewmaAlpha);
-      history.learnedStart = closed.start;
-    }
+    // Learned whole only: not cut by the cap, and once (a source whose windows all come late is learned).
+    if (!closed.partial)
+      recordWindow(history, closed.start, window.requests, config.baseline.historySize, config.ewmaAlpha);
     const who = window.subject === 'origin' ? 'Origin' : 'Credential';
     const span = formatDuration(config.windowMs);
     if (overLimit) {
