@@ -7,7 +7,7 @@ import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { KafkaConfig } from './config.js';
 import { ensureTopics, groupConsumer } from './kafka-client.js';
-import { untilDone } from './kafka-retry.js';
+import { retryStartup, untilDone } from './kafka-retry.js';
 import type { SourceReports } from './source.js';
 import { readHop, readVerdict } from './topic-messages.js';
 
@@ -88,11 +88,17 @@ export class FindingsConsumer {
       this.logger.error({ err: payload.error }, 'findings consumer crashed; restarting');
       reports.reportFailure('findings', payload.error.message);
     });
-    await this.admin.connect();
-    await ensureTopics(this.admin, this.config);
-    await this.consumer.connect();
     const topics = this.readHops ? [topic, this.config.hopsTopic] : [topic];
-    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await retryStartup(
+      'subscribing to the findings topic',
+      async () => {
+        await this.admin.connect();
+        await ensureTopics(this.admin, this.config);
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topics, fromBeginning: true });
+      },
+      this.logger,
+    );
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

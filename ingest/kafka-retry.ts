@@ -6,8 +6,8 @@ import { describeError } from '../common/errors.js';
 export type RetryOptions = {
   /** Between attempts, e.g. a consumer heartbeat so that the group keeps the member while it waits. */
   between?: () => Promise<void>;
-  /** Gives up (rethrows the last failure) once this returns true. */
-  giveUp?: () => boolean;
+  /** Gives up (rethrows the failure) once this returns true for it. */
+  giveUp?: (error: unknown) => boolean;
 };
 
 const backoff = { baseMs: 100, maxMs: 5_000, jitter: 0 };
@@ -31,7 +31,7 @@ export async function untilDone<T>(
         logger.info({ what, waitedMs: Date.now() - started }, `${what}: working again, resuming`);
       return done;
     } catch (error) {
-      if (options.giveUp?.()) throw error;
+      if (options.giveUp?.(error)) throw error;
       if (attempt === 0) {
         logger.warn(
           { what, reason: describeError(error) },
@@ -42,4 +42,29 @@ export async function untilDone<T>(
       await options.between?.();
     }
   }
+}
+
+/** How long start-up waits for a broker that is still settling before the process gives up. */
+const startupRetryMs = 30_000;
+
+/**
+ * A start-up step (topics, subscription) retried for up to `startupRetryMs` while the broker answers
+ * with an error it calls retriable: a topic created a moment ago is not known to every broker yet
+ * (kafkajs#815), a partition's leader is moving. Anything else stops start-up, a broker that cannot
+ * be reached too (kafkajs has retried the connection by then).
+ */
+export function retryStartup<T>(what: string, action: () => Promise<T>, logger: Logger): Promise<T> {
+  const deadline = Date.now() + startupRetryMs;
+  return untilDone(what, action, logger, {
+    giveUp: (error) => !settling(error) || Date.now() > deadline,
+  });
+}
+
+/** Whether the failure, or one it was caused by (kafkajs's retrier gave up), is a retriable answer of a broker. */
+export function settling(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { name, retriable } = cause as { name: string; retriable?: unknown };
+    if (name === 'KafkaJSProtocolError' && retriable === true) return true;
+  }
+  return false;
 }

@@ -13,7 +13,7 @@ import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
-import { untilDone } from './kafka-retry.js';
+import { retryStartup, untilDone } from './kafka-retry.js';
 import {
   type CheckpointedIntake,
   partitionTask,
@@ -168,16 +168,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       watermark: (watermark) => log.watermark(watermark),
       durable: () => log.durable(),
     });
-    await this.admin.connect();
-    const created = await ensureTopics(this.admin, config);
-    if (created.length > 0)
-      this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
-    await this.deadLetters.connect();
-    if (this.changelog !== null) {
-      if (await this.changelog.ensure(this.admin))
-        this.logger.info({ topic: this.changelog.topic }, 'created the state changelog topic');
-      await this.changelog.connect();
-    }
+    await retryStartup('connecting to Kafka', () => this.prepareTopics(), this.logger);
     // Findings held by a checkpoint of an older version may not have reached the store before it ended.
     if (restored !== null && verdictCount(restored) > 0) {
       await untilDone(
@@ -202,8 +193,14 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       this.lastCrash = reason;
       this.context?.reportFailure(this.name, reason);
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning });
+    await retryStartup(
+      'subscribing to the input topics',
+      async () => {
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning });
+      },
+      this.logger,
+    );
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -218,6 +215,21 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.releaseTimer.unref();
     this.boundsTimer = setInterval(() => this.refreshBoundsInBackground(), boundsTickMs);
     this.boundsTimer.unref();
+  }
+
+  /** The topics this source reads and writes, created where missing, and the producers beside the consumer. */
+  private async prepareTopics(): Promise<void> {
+    const { config } = this.options;
+    await this.admin.connect();
+    const created = await ensureTopics(this.admin, config);
+    if (created.length > 0)
+      this.logger.info({ topics: created, partitions: config.topicPartitions }, 'created Kafka topics');
+    await this.deadLetters.connect();
+    if (this.changelog !== null) {
+      if (await this.changelog.ensure(this.admin))
+        this.logger.info({ topic: this.changelog.topic }, 'created the state changelog topic');
+      await this.changelog.connect();
+    }
   }
 
   /**
