@@ -47,12 +47,13 @@ describe('replay to Kafka', () => {
     });
     await admin.disconnect();
 
-    const file = fixture('scope-creep');
+    // Canonical hops, one per record; and OTLP exports, some holding spans of several traces.
+    const canonical = fixture('scope-creep');
+    const otlp = fixture('agent-recursion');
     const opened = await openKafkaTarget(config({ kafka: { brokers } }).kafka, topic);
     if (!opened.ok) throw new Error(opened.reason);
-    const summary = await replayFiles([file], opened.target, atMaxSpeed());
+    const summary = await replayFiles([canonical, otlp], opened.target, atMaxSpeed());
     await opened.target.close();
-    expect(summary.records).toBe(lines(file).length);
 
     const received: Array<{ key: string | null; value: string; partition: number }> = [];
     const consumer = kafka.consumer({ groupId: `${topic}-check`, maxWaitTimeInMs: 250 });
@@ -71,20 +72,35 @@ describe('replay to Kafka', () => {
     while (received.length < summary.records && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     await consumer.disconnect();
+    expect(received.length).toBe(summary.records);
 
-    expect(received.map((message) => message.value).sort()).toEqual(lines(file).sort());
+    // A record of one trace goes as it is; an export of several goes as one per trace, keyed by it.
+    const values = new Set(received.map((message) => message.value));
+    expect(lines(canonical).every((line) => values.has(line))).toBe(true);
+    expect(summary.records).toBeGreaterThan(lines(canonical).length + lines(otlp).length);
     const partitionsByTrace = new Map<string, Set<number>>();
+    const hopIds: string[] = [];
     for (const message of received) {
-      const event = normalizeRecord(message.value);
-      if (!event.ok) throw new Error(event.reason);
-      expect(message.key).toBe(event.events[0]?.traceId ?? null);
-      if (message.key === null) continue;
-      const partitions = partitionsByTrace.get(message.key) ?? new Set();
-      partitions.add(message.partition);
-      partitionsByTrace.set(message.key, partitions);
+      const decoded = normalizeRecord(message.value);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(new Set(decoded.events.map((event) => event.traceId))).toEqual(new Set([message.key]));
+      for (const event of decoded.events) {
+        hopIds.push(event.id);
+        const partitions = partitionsByTrace.get(event.traceId!) ?? new Set();
+        partitions.add(message.partition);
+        partitionsByTrace.set(event.traceId!, partitions);
+      }
     }
     expect(partitionsByTrace.size).toBeGreaterThan(10);
     for (const partitions of partitionsByTrace.values()) expect(partitions.size).toBe(1);
+    // Every hop of both files, once.
+    const fileHops = [canonical, otlp].flatMap((file) =>
+      lines(file).flatMap((line) => {
+        const decoded = normalizeRecord(line);
+        return decoded.ok ? decoded.events.map((event) => event.id) : [];
+      }),
+    );
+    expect(hopIds.sort()).toEqual(fileHops.sort());
   });
 
   it('says why when no broker is configured', async () => {

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { readLines } from '../../ingest/lines.js';
 import { defaultMaxRecordBytes, normalizeRecord } from '../../ingest/normalize.js';
+import type { HopEvent } from '../../schemas/hop-event.js';
+import { splitOtlpByTrace } from './split-traces.js';
 
 /** One raw record on its way out, with what replay needs to pace and key it. */
 export type ReplayRecord = {
@@ -14,33 +16,57 @@ export type ReplayRecord = {
   /** Trace id of its first event: the Kafka key, so that a trace stays in one partition. */
   key?: string;
   format?: string;
+  /** The export's place among those its line was split into, after the first (progress counts lines). */
+  part?: number;
 };
 
 /**
  * The records of a traffic file in file order. Each is decoded once with the real adapters, only
- * to learn its event time and trace; the raw text is what gets replayed.
+ * to learn its event time and trace; the raw text is what gets replayed. An OTLP export holding spans
+ * of several traces is replayed as one export per trace (see splitOtlpByTrace), keyed by its trace.
  */
 export async function* readReplayRecords(file: string): AsyncGenerator<ReplayRecord> {
   const lines = readLines(createReadStream(file), { file, maxLineBytes: defaultMaxRecordBytes });
   for await (const { line, lineNumber, overflowBytes } of lines) {
     if (overflowBytes !== undefined || line.trim() === '') continue;
-    const record: ReplayRecord = { raw: line, file, line: lineNumber };
     const decoded = normalizeRecord(line);
-    if (decoded.ok && decoded.events.length > 0) {
-      let ts = Number.POSITIVE_INFINITY;
-      let lastTs = Number.NEGATIVE_INFINITY;
-      for (const event of decoded.events) {
-        if (event.ts < ts) ts = event.ts;
-        if (event.ts > lastTs) lastTs = event.ts;
-      }
-      record.ts = ts;
-      record.lastTs = lastTs;
-      record.format = decoded.format;
-      const traceId = decoded.events[0]?.traceId;
-      if (traceId !== undefined) record.key = traceId;
+    if (!decoded.ok || decoded.events.length === 0) {
+      yield { raw: line, file, line: lineNumber };
+      continue;
     }
-    yield record;
+    const traces = new Set(decoded.events.map((event) => event.traceId));
+    if (decoded.format !== 'otlp' || traces.size < 2) {
+      yield timedRecord(line, file, lineNumber, decoded.format, decoded.events);
+      continue;
+    }
+    const parts = splitOtlpByTrace(JSON.parse(line) as Record<string, unknown>);
+    for (const [part, { traceId, export: exported }] of parts.entries()) {
+      const events = decoded.events.filter((event) => event.traceId === traceId);
+      const record = timedRecord(JSON.stringify(exported), file, lineNumber, decoded.format, events);
+      if (part > 0) record.part = part;
+      yield record;
+    }
   }
+}
+
+/** A record with the event times and the key of `events` (its own). */
+function timedRecord(
+  raw: string,
+  file: string,
+  line: number,
+  format: string,
+  events: HopEvent[],
+): ReplayRecord {
+  let ts = Number.POSITIVE_INFINITY;
+  let lastTs = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.ts < ts) ts = event.ts;
+    if (event.ts > lastTs) lastTs = event.ts;
+  }
+  const record: ReplayRecord = { raw, file, line, ts, lastTs, format };
+  const traceId = events[0]?.traceId;
+  if (traceId !== undefined) record.key = traceId;
+  return record;
 }
 
 /** Non-blank lines of a file: the progress bar's total. */

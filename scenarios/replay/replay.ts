@@ -91,7 +91,7 @@ async function replayFile(
     batch = [];
     await target.send(sending);
     summary.records += sending.length;
-    options.progress?.advance(sending.length, file);
+    options.progress?.advance(sending.filter((record) => record.part === undefined).length, file);
   };
   options.pacer.reset();
   for await (const record of readReplayRecords(file)) {
