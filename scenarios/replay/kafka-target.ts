@@ -5,8 +5,8 @@ import { compressionType, registerCodecs } from '../../ingest/kafka-codecs.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
- * A kafkajs producer on the input topic. The key is the record's trace id, so that every hop of a
- * trace lands in one partition (and one consumer) in order; records without a trace go keyless.
+ * A kafkajs producer on the input topic. Each record is keyed as ReplayRecord.key says, so that every
+ * hop of a trace lands in one partition (and one consumer) in order; records with no key go keyless.
  */
 export async function openKafkaTarget(
   config: KafkaConfig,

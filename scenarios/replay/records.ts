@@ -13,7 +13,10 @@ export type ReplayRecord = {
   ts?: number;
   /** Latest event time in the record (an OTLP export holds many spans). */
   lastTs?: number;
-  /** Trace id of its first event: the Kafka key, so that a trace stays in one partition. */
+  /**
+   * The Kafka key, so that what lineage judges together stays in one partition: the trace id of its
+   * first event, else its MCP session, else its request id (both sidecars' records of one request).
+   */
   key?: string;
   format?: string;
   /** The export's place among those its line was split into, after the first (progress counts lines). */
@@ -64,8 +67,10 @@ function timedRecord(
     if (event.ts > lastTs) lastTs = event.ts;
   }
   const record: ReplayRecord = { raw, file, line, ts, lastTs, format };
-  const traceId = events[0]?.traceId;
-  if (traceId !== undefined) record.key = traceId;
+  const first = events[0];
+  // Without trace context, lineage groups an MCP session's calls, and a request's observations.
+  const key = first?.traceId ?? first?.sessionId ?? first?.requestId;
+  if (key !== undefined) record.key = key;
   return record;
 }
 
