@@ -29,15 +29,17 @@ describe('an OTLP export split per trace', () => {
     expect(byId(read.flat())).toEqual(byId(whole));
   });
 
-  it('leaves a span without a trace id with the first trace', () => {
+  it('puts a span without a trace id with the first trace, wherever it is', () => {
     const span = (traceId?: string) => ({ ...(traceId === undefined ? {} : { traceId }), spanId: 'a' });
     const exported = {
-      resourceSpans: [{ resource: {}, scopeSpans: [{ scope: {}, spans: [span('t1'), span(), span('t2')] }] }],
+      resourceSpans: [
+        { resource: {}, scopeSpans: [{ scope: {}, spans: [span(), span('t1'), span(), span('t2')] }] },
+      ],
     };
     const parts = splitOtlpByTrace(exported);
     expect(parts.map((part) => [part.traceId, JSON.stringify(part.export).match(/spanId/g)?.length])).toEqual(
       [
-        ['t1', 2],
+        ['t1', 3],
         ['t2', 1],
       ],
     );
