@@ -15,6 +15,7 @@ export type HopwatchMetrics = {
   observeSinkWrite(sink: string, seconds: number): void;
   reportLag(topic: string, partition: number, lag: number): void;
   reportFailure(source: string, reason: string): void;
+  reportSeveralTraces(topic: string): void;
   watch(sources: MetricSources): void;
 };
 
@@ -244,9 +245,16 @@ export function createHopwatchMetrics(): HopwatchMetrics {
     labelNames: ['source'],
     registers: [registry],
   });
+  const severalTraces = new Counter({
+    name: 'hopwatch_kafka_records_with_several_traces_total',
+    help: 'Kafka records holding hops of several traces (OTLP batches), by topic: keyed by one, the others may be split over partitions; send one trace per record',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
   return {
     registry,
     reportFailure: (source) => failures.inc({ source }),
+    reportSeveralTraces: (topic) => severalTraces.inc({ topic }),
     observeSinkWrite: (sink, seconds) => sinkWrite.observe({ sink }, seconds),
     reportLag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
     watch: (sources) => {

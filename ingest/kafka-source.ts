@@ -14,6 +14,7 @@ import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-off
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
+import type { NormalizeResult } from './normalize.js';
 import {
   type CheckpointedIntake,
   partitionTask,
@@ -88,6 +89,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private context: SourceContext<CheckpointedIntake> | null = null;
   private joined = false;
   private lastCrash: string | undefined;
+  /** Topics already warned about for records holding several traces (see `severalTraces`). */
+  private readonly warnedSeveralTraces = new Set<string>();
   private stopDeadline: number | null = null;
   private assignment: Record<string, number[]> = {};
   /** The group member this source was at its last join: partitions it kept through a rebalance nobody else held meanwhile. */
@@ -387,6 +390,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       if (BigInt(message.offset) < from) continue;
       const origin = { topic, partition, offset: message.offset, format };
       for (const record of messageRecords(message, origin, limits, receivedAt, logger)) {
+        if (holdsSeveralTraces(record.decoded.decoded)) this.severalTraces(topic);
         waiting.push({ ...record, topic, partition, offset: message.offset, key: message.key });
       }
     }
@@ -568,6 +572,21 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   }
 
   /** Lag = the partition's end as last known − the next offset the engine would see. */
+  /**
+   * A record holding hops of several traces lands in the partition of its key, so the other traces'
+   * hops may be in another partition than the rest of their trace: an engine per partition (a split
+   * pipeline, several instances) then judges each piece apart. Counted, and said once per topic.
+   */
+  private severalTraces(topic: string): void {
+    this.context?.reportSeveralTraces(topic);
+    if (this.warnedSeveralTraces.has(topic)) return;
+    this.warnedSeveralTraces.add(topic);
+    this.logger.warn(
+      { topic },
+      'a record holds hops of several traces: with more than one instance or a split pipeline, a trace whose hops come in records keyed differently is judged in pieces; send one trace per record (OpenTelemetry Collector: partition_traces_by_id)',
+    );
+  }
+
   private reportLag(): void {
     for (const { topic, partition, offset } of this.highWatermarks.values()) {
       this.context?.reportLag(topic, partition, this.offsets.lag(topic, partition, offset));
@@ -645,4 +664,14 @@ function tasksOf(assignment: Record<string, number[]>): string[] {
 function startOf(committed: string, log: { low: string; high: string; fromBeginning: boolean }): bigint {
   if (committed !== '-1') return BigInt(committed);
   return BigInt(log.fromBeginning ? log.low : log.high);
+}
+
+/** Whether a decoded record holds hops of more than one trace (an OTLP export of a batch). */
+function holdsSeveralTraces(decoded: NormalizeResult): boolean {
+  if (!decoded.ok) return false;
+  const { events } = decoded;
+  for (let index = 1; index < events.length; index++) {
+    if (events[index]!.traceId !== events[0]!.traceId) return true;
+  }
+  return false;
 }

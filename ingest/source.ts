@@ -140,6 +140,11 @@ export type SourceReports = {
   reportLag(topic: string, partition: number, lag: number): void;
   /** The source failed and restarts (a consumer crash); `reason` names the kind of failure. */
   reportFailure(source: string, reason: string): void;
+  /**
+   * A record of `topic` held hops of several traces (an OTLP batch): its key cannot keep each trace in
+   * one partition, so with more than one engine on the topic a trace may be judged in pieces.
+   */
+  reportSeveralTraces(topic: string): void;
 };
 
 /**

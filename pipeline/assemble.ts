@@ -39,6 +39,11 @@ export type AssembleOptions = {
 
 /** Input quiet for this long (wall time) lets processing time move a lane's watermark; checked this often. */
 const idleAfterMs = 5_000;
+const noReports: SourceReports = {
+  reportLag: () => {},
+  reportFailure: () => {},
+  reportSeveralTraces: () => {},
+};
 const idleTickMs = 1_000;
 /** How much journal a restart replays at most, in wall time. */
 const journalCheckpointMs = 5_000;
@@ -190,7 +195,7 @@ export class Pipeline {
   }
 
   /** Starts the sinks, then every source on its lane, then the idle watermark. */
-  async start(reports: SourceReports = { reportLag: () => {}, reportFailure: () => {} }): Promise<void> {
+  async start(reports: SourceReports = noReports): Promise<void> {
     this.sinks.start();
     for (const laneSinks of this.routed) laneSinks.start();
     await this.topicReader?.start(this.sinks, reports);

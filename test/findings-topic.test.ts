@@ -70,7 +70,7 @@ class Collected {
   }
 }
 
-const noReports = { reportLag: () => {}, reportFailure: () => {} };
+const noReports = { reportLag: () => {}, reportFailure: () => {}, reportSeveralTraces: () => {} };
 
 async function member(config: ReturnType<typeof kafkaConfigFor>, collected: Collected) {
   const consumer = new FindingsConsumer(createKafkaClient(config.kafka, silent), config.kafka, silent);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
 import { checkpointPath, readCheckpoint } from '../ingest/kafka-checkpoint.js';
 import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
+import { normalizeRecord } from '../ingest/normalize.js';
 import type { Finding } from '../schemas/finding.js';
 import { connectStore } from '../store/connection.js';
 import { openStore } from '../store/index.js';
@@ -103,6 +104,31 @@ describe('Kafka source, in process over embedded chDB', () => {
     expect(match.labels.filter((outcome) => outcome.findings.length === 0)).toEqual([]);
     expect(match.falsePositives).toEqual([]);
     expect(sortedIds(consumer.alerted)).toEqual(sortedIds(stored));
+    // `hopwatch replay --to kafka` sent the OTLP batches one trace per record.
+    expect(consumer.severalTraces).toEqual(new Map());
+    await store.close();
+    await drainPending();
+  });
+
+  it('counts the records that hold hops of several traces, as a shipper without per-trace keys sends OTLP batches', async () => {
+    const { topic, groupId } = await freshTopic('batches', 2);
+    const config = kafkaConfigFor(topic, groupId, dataDir('kafka-batches'));
+    const lines = readFileSync(scenarioFile('agent-recursion'), 'utf8').trimEnd().split('\n');
+    const traces = (line: string) => {
+      const decoded = normalizeRecord(line);
+      return decoded.ok ? new Set(decoded.events.map((event) => event.traceId)).size : 0;
+    };
+    const batched = lines.filter((line) => traces(line) > 1).length;
+    expect(batched).toBeGreaterThan(0);
+    const producer = kafkaClient().producer();
+    await producer.connect();
+    await producer.send({ topic, messages: lines.map((value) => ({ key: null, value })) });
+    await producer.disconnect();
+    const store = await openStore(config, silent);
+    const consumer = await startInProcess(config, store.writer);
+    await waitUntil('every record consumed', () => consumer.received() === lines.length);
+    await consumer.stop();
+    expect(consumer.severalTraces).toEqual(new Map([[topic, batched]]));
     await store.close();
     await drainPending();
   });

@@ -141,6 +141,8 @@ export async function waitUntil(
 export type InProcessConsumer = {
   pipeline: Pipeline;
   lag: Map<string, number>;
+  /** Records of each input topic that held hops of several traces. */
+  severalTraces: Map<string, number>;
   /** Findings as the alerts sink would get them. */
   alerted: Finding[];
   /** Records the pipeline received from Kafka so far. */
@@ -175,16 +177,19 @@ export async function startInProcess(
   if (!assembled.ok) throw new Error(assembled.reason);
   const { pipeline } = assembled;
   const lag = new Map<string, number>();
+  const severalTraces = new Map<string, number>();
   await pipeline.start({
     // The input topics' lag; the findings topic's is reported too, and is not what the tests wait on.
     reportLag: (topic, partition, value) => {
       if (config.kafka.topics.includes(topic)) lag.set(`${topic}/${partition}`, value);
     },
     reportFailure: () => {},
+    reportSeveralTraces: (topic) => severalTraces.set(topic, (severalTraces.get(topic) ?? 0) + 1),
   });
   return {
     pipeline,
     lag,
+    severalTraces,
     alerted: alerts.findings,
     received: () => pipeline.stats().recordsReceived.kafka ?? 0,
     stop: () => pipeline.drain(),
