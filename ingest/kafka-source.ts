@@ -571,7 +571,6 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       this.abandonReplay('another member took records of a partition it names');
   }
 
-  /** Lag = the partition's end as last known − the next offset the engine would see. */
   /**
    * A record holding hops of several traces lands in the partition of its key, so the other traces'
    * hops may be in another partition than the rest of their trace: an engine per partition (a split
@@ -587,6 +586,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     );
   }
 
+  /** Lag = the partition's end as last known − the next offset the engine would see. */
   private reportLag(): void {
     for (const { topic, partition, offset } of this.highWatermarks.values()) {
       this.context?.reportLag(topic, partition, this.offsets.lag(topic, partition, offset));
