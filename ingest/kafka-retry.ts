@@ -8,6 +8,8 @@ export type RetryOptions = {
   between?: () => Promise<void>;
   /** Gives up (rethrows the failure) once this returns true for it. */
   giveUp?: (error: unknown) => boolean;
+  /** What the first failure's warning says follows it. */
+  meanwhile?: string;
 };
 
 const backoff = { baseMs: 100, maxMs: 5_000, jitter: 0 };
@@ -35,7 +37,7 @@ export async function untilDone<T>(
       if (attempt === 0) {
         logger.warn(
           { what, reason: describeError(error) },
-          `${what} failed: Kafka consumption pauses (nothing is skipped) and retries until it works`,
+          `${what} failed: ${options.meanwhile ?? 'Kafka consumption pauses (nothing is skipped) and retries until it works'}`,
         );
       }
       await sleep(backoffDelayMs(attempt + 1, backoff));
@@ -57,6 +59,7 @@ export function retryStartup<T>(what: string, action: () => Promise<T>, logger: 
   const deadline = Date.now() + startupRetryMs;
   return untilDone(what, action, logger, {
     giveUp: (error) => !settling(error) || Date.now() > deadline,
+    meanwhile: `the broker is settling; start-up retries for up to ${startupRetryMs / 1000} s`,
   });
 }
 
