@@ -70,6 +70,19 @@ describe('B3', () => {
   });
 });
 
+describe('ids from headers as proxies pass them', () => {
+  it('trims and lower-cases the x-b3-* ids, and refuses characters just outside hex', () => {
+    const headers = { b3TraceId: ' 80F198EE56343BA8 ', b3SpanId: 'E457b5a2e4d86bd1' };
+    expect(traceContextFromHeaders(headers)).toEqual({
+      traceId: '000000000000000080f198ee56343ba8',
+      spanId: 'e457b5a2e4d86bd1',
+    });
+    for (const outside of [':', '@', 'G', '`', 'g', '/']) {
+      expect(traceContextFromHeaders({ ...headers, b3SpanId: `e457b5a2e4d86bd${outside}` })).toEqual({});
+    }
+  });
+});
+
 describe('header precedence', () => {
   it('prefers traceparent over B3 and falls back when traceparent is invalid', () => {
     const b3 = '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1';
