@@ -78,7 +78,8 @@ export class WindowLimit {
  *
  * Bounded: a window opened past `limit.maxOpen` closes the one that ends first, which is judged at the
  * next close with what it holds. A later event of it reopens it, as a late one does, and the finding
- * keeps its id: traffic denser than the limit costs exactness, never memory without end.
+ * keeps its id (the engine publishes an id once: pipeline/published-findings.ts): traffic denser than
+ * the limit costs exactness, never memory without end.
  */
 export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */

@@ -20,6 +20,7 @@ import type { HopEvent } from '../schemas/hop-event.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
+import { PublishedFindings, publishedFindingsSnapshotSchema } from './published-findings.js';
 import { UpstreamWatermarks, upstreamWatermarksSnapshotSchema } from './upstream-watermarks.js';
 
 export type IncidentSettings = { quietMs: number; maxOpen: number };
@@ -114,6 +115,8 @@ const engineSnapshotSchema = z.object({
   rootAnchors: rootAnchorsSnapshotSchema.optional(),
   /** Absent in snapshots taken before incidents existed. */
   incidents: incidentSnapshotSchema.optional(),
+  /** Absent in snapshots taken before published findings were remembered. */
+  published: publishedFindingsSnapshotSchema.optional(),
 });
 
 export type EngineSnapshot = z.infer<typeof engineSnapshotSchema>;
@@ -130,6 +133,7 @@ class Engine implements DetectionEngine {
   /** One per detector (each of its window sets holds up to the cap), so that early closes are told apart. */
   private readonly windowLimits = new Map<string, WindowLimit>();
   private readonly incidents: IncidentTracker;
+  private readonly published = new PublishedFindings();
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
@@ -273,6 +277,7 @@ class Engine implements DetectionEngine {
       detectors,
       rootAnchors: this.rootAnchors.snapshot(),
       incidents: this.incidents.snapshot(),
+      published: this.published.snapshot(),
     };
   }
 
@@ -285,6 +290,7 @@ class Engine implements DetectionEngine {
     Object.assign(this.findingsByDetector, snapshot.findingsByDetector);
     restoreLineage(this.lineage, snapshot.lineage);
     if (snapshot.rootAnchors !== undefined) this.rootAnchors.restore(snapshot.rootAnchors);
+    if (snapshot.published !== undefined) this.published.restore(snapshot.published);
   }
 
   private moveWatermark(watermark: number): void {
@@ -305,9 +311,12 @@ class Engine implements DetectionEngine {
       if (closed.length > 0) raised = raised === undefined ? [...closed] : raised.concat(closed);
     }
     this.rootAnchors.expire(watermark);
-    if (raised === undefined) return;
-    raised.sort((a, b) => a.windowEnd - b.windowEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const finding of raised) this.publish(finding);
+    if (raised !== undefined) {
+      raised.sort((a, b) => a.windowEnd - b.windowEnd || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const finding of raised) this.publish(finding);
+    }
+    // After publishing: the end of input closes every window at once and forgets every id.
+    this.published.expire(watermark);
   }
 
   /** Detectors first: a sink that asks them to explain the hop (`hopwatch explain`) finds it counted. */
@@ -320,6 +329,7 @@ class Engine implements DetectionEngine {
 
   /** A silenced finding is marked and joins no incident; any other joins its credential's incident. */
   private publish(finding: Finding): void {
+    if (!this.published.first(finding)) return;
     this.findingsByDetector[finding.detector] = (this.findingsByDetector[finding.detector] ?? 0) + 1;
     const silence = this.silences?.match(finding);
     if (silence !== undefined) finding.silencedBy = silence.id;

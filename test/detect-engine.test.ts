@@ -265,6 +265,32 @@ describe('detection engine', () => {
     expect(byStart.get(scenarioStart - 10 * minute)).toMatchObject({ requests: 1500, late: 1500 });
   });
 
+  it('publishes a finding once: a window reopened by late requests raises its id again, and the first version stands, across a restore', () => {
+    const flood = stolenKeyFlood();
+    // Ten minutes on: the flood's window is judged; then the same minute again, every request late.
+    const later = request('someone-else', 'later', scenarioStart + 10 * minute);
+    const stragglers = stolenKeyFlood().map((event) => ({
+      ...event,
+      id: `late-${event.id}`,
+      traceId: `late-${event.traceId}`,
+    }));
+    const sink = new CollectingSink();
+    const first = createDetectionEngine(engineConfig(), sink, { now: fixedClock });
+    for (const event of [...flood, later]) first.observe(event);
+    const saved = JSON.parse(JSON.stringify(first.snapshot()));
+    const restored = restoreDetectionEngine(engineConfig(), saved, sink, { now: fixedClock });
+    if (!restored.ok) throw new Error(restored.reason);
+    for (const event of stragglers) restored.engine.observe(event);
+    restored.engine.flush();
+
+    expect(restored.engine.stats().lateEvents).toBe(stragglers.length);
+    const ofFlood = sink.findings.filter((finding) => finding.windowStart === scenarioStart);
+    expect(ofFlood).toHaveLength(1);
+    // What the webhooks delivered and the findings topic kept: the window as it was judged on time.
+    expect(ofFlood[0]!.evidence).toMatchObject({ requests: 1_500, late: 0 });
+    expect(restored.engine.stats().findingsByDetector).toMatchObject({ rate: 1 });
+  });
+
   it('keeps its state flat under an endless stream of distinct traces', () => {
     const sink = { hop: () => {}, finding: () => {} };
     const config = engineConfig({ lineage: { maxTraces: 200 }, detectors: { maxTrackedKeys: 500 } });
