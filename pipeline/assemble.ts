@@ -39,14 +39,15 @@ export type AssembleOptions = {
 
 /** Input quiet for this long (wall time) lets processing time move a lane's watermark; checked this often. */
 const idleAfterMs = 5_000;
+const idleTickMs = 1_000;
+/** How much journal a restart replays at most, in wall time. */
+const journalCheckpointMs = 5_000;
+/** What sources report when nothing exports it (tests, `detect`). */
 const noReports: SourceReports = {
   reportLag: () => {},
   reportFailure: () => {},
   reportSeveralTraces: () => {},
 };
-const idleTickMs = 1_000;
-/** How much journal a restart replays at most, in wall time. */
-const journalCheckpointMs = 5_000;
 
 /**
  * Everything one hopwatch process runs, assembled from config: the configured sources, each with its

@@ -15,7 +15,8 @@ export const publishedFindingsSnapshotSchema = idleMapSnapshotSchema(z.literal(1
  * The finding ids an engine has published. A window judged again raises its finding's id again: one
  * reopened by late hops, or the rest of one the window cap closed early. That piece holds only part of
  * the window, and the first version is the one the webhooks delivered and the findings topic keeps
- * (both deduplicate by id), so it is the one every path keeps: the store over HTTP took the later one.
+ * (both deduplicate by id): published again, it would replace the first in the store, which keeps the
+ * latest version of an id.
  */
 export class PublishedFindings {
   private readonly ids = new IdleMap<1>({ idleMs: keptAfterWindowMs, maxEntries: maxRemembered });
