@@ -25,7 +25,6 @@ import { StoreSink } from './sinks/store.js';
 import type { SourcePlan } from './sources/plan.js';
 import { pipelineStats } from './stats.js';
 import { type TaskEngineFactory, TaskEngines } from './task-engines.js';
-import { UpstreamWatermarks } from './upstream-watermarks.js';
 
 export type AssembleOptions = {
   logger: Logger;
@@ -131,11 +130,12 @@ export class Pipeline {
     const { snapshot } = resume;
     const createEngine = (sink: EngineSink): LaneEngine => {
       if (resume.stage !== undefined) {
-        const upstreams = new UpstreamWatermarks(this.now, detectors.allowedLatenessMs);
         const tasks = this.taskEngines(
           name,
           (task, stageId, saved) => {
-            const taskDeps = { ...deps, stageId, upstreams };
+            // Each task its own view of the ingest watermarks, restored with it: a task taken over
+            // from the changelog goes by the hops it reads, not by where the others have got to.
+            const taskDeps = { ...deps, stageId };
             if (saved === undefined) return createDetectionEngine(engineConfig, sink, taskDeps);
             const restoring = restoreDetectionEngine(engineConfig, saved, sink, taskDeps);
             return this.resumedOrNull(restoring, { source: name, task });

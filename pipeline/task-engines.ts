@@ -52,8 +52,10 @@ const noCounts = (): Counters => ({
  * Event time stays the instance's, as with one engine: a task that falls a second behind the furthest
  * one is moved along (a partition with little traffic does not hold its windows and waiting hops open),
  * the ingest stage's tasks tag their hops with the instance's id (`stageId`, kept across restarts), and
- * the detect stage's tasks share one view of the ingest instances' watermarks (UpstreamWatermarks).
- * Idle watermark moves apply to every task.
+ * each detect task goes by the ingest watermarks its own hops carry (UpstreamWatermarks, saved with
+ * it): one taken over from the changelog is not moved past the backlog it has yet to read (the
+ * event-time merge keeps the other partitions from overtaking it meanwhile). Idle watermark moves
+ * apply to every task.
  */
 export class TaskEngines implements LaneEngine, TaskStates {
   private readonly engines = new Map<string, { engine: DetectionEngine; baseline: Counters }>();

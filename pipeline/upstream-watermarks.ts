@@ -71,17 +71,10 @@ export class UpstreamWatermarks {
     };
   }
 
-  /**
-   * Restored engines count from now on: an ingest engine that does not come back stops counting after
-   * 10 s. Into one that is in use (shared by a split stage's tasks, one of which was taken over), what
-   * is further along of each is kept.
-   */
+  /** Restored engines count from now on: an ingest engine that does not come back stops counting after 10 s. */
   restore(snapshot: z.infer<typeof upstreamWatermarksSnapshotSchema>): void {
     const seenAt = this.now();
-    for (const [id, watermark] of snapshot.latest) {
-      const known = this.latest.get(id)?.watermark ?? Number.NEGATIVE_INFINITY;
-      this.latest.set(id, { watermark: Math.max(known, watermark), seenAt });
-    }
-    this.pending = Math.max(this.pending, snapshot.pending ?? Number.NEGATIVE_INFINITY);
+    for (const [id, watermark] of snapshot.latest) this.latest.set(id, { watermark, seenAt });
+    this.pending = snapshot.pending ?? Number.NEGATIVE_INFINITY;
   }
 }
