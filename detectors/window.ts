@@ -270,10 +270,7 @@ function windowRecord<Acc extends WindowPlace, Saved>(
   due: number | undefined,
 ): WindowRecord<Saved> {
   const { key, start, sizeMs, ...fields } = acc;
-  const end = start + sizeMs;
-  return due === undefined
-    ? { key, start, end, acc: save(fields) }
-    : { key, start, end, due, acc: save(fields) };
+  return { key, start, end: start + sizeMs, ...(due === undefined ? {} : { due }), acc: save(fields) };
 }
 
 function compareWindows(a: { key: string; start: number; end: number }, b: typeof a): number {

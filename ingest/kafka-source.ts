@@ -14,7 +14,7 @@ import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-off
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { messageRecords } from './kafka-records.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
-import type { NormalizeResult } from './normalize.js';
+import { holdsSeveralTraces } from './normalize.js';
 import {
   type CheckpointedIntake,
   partitionTask,
@@ -390,7 +390,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       if (BigInt(message.offset) < from) continue;
       const origin = { topic, partition, offset: message.offset, format };
       for (const record of messageRecords(message, origin, limits, receivedAt, logger)) {
-        if (holdsSeveralTraces(record.decoded.decoded)) this.severalTraces(topic);
+        const { decoded } = record.decoded;
+        if (decoded.ok && holdsSeveralTraces(decoded.events)) this.severalTraces(topic);
         waiting.push({ ...record, topic, partition, offset: message.offset, key: message.key });
       }
     }
@@ -664,14 +665,4 @@ function tasksOf(assignment: Record<string, number[]>): string[] {
 function startOf(committed: string, log: { low: string; high: string; fromBeginning: boolean }): bigint {
   if (committed !== '-1') return BigInt(committed);
   return BigInt(log.fromBeginning ? log.low : log.high);
-}
-
-/** Whether a decoded record holds hops of more than one trace (an OTLP export of a batch). */
-function holdsSeveralTraces(decoded: NormalizeResult): boolean {
-  if (!decoded.ok) return false;
-  const { events } = decoded;
-  for (let index = 1; index < events.length; index++) {
-    if (events[index]!.traceId !== events[0]!.traceId) return true;
-  }
-  return false;
 }

@@ -22,6 +22,14 @@ export type NormalizeResult =
   | { ok: true; format: string; events: HopEvent[] }
   | { ok: false; reason: string; format?: string };
 
+/** Whether decoded events belong to more than one trace (an OTLP export of a batch). */
+export function holdsSeveralTraces(events: readonly HopEvent[]): boolean {
+  for (let index = 1; index < events.length; index++) {
+    if (events[index]!.traceId !== events[0]!.traceId) return true;
+  }
+  return false;
+}
+
 export const autoFormat = 'auto';
 /** Names accepted as `format`: every adapter's and `auto`. */
 export const formatNames: readonly string[] = [autoFormat, ...formatAdapters.map((adapter) => adapter.name)];

@@ -39,14 +39,12 @@ export type EngineConfig = {
 /**
  * `silences` mark the findings they match (none by default); `now` is the wall clock. A split stage's
  * task engines also get `stageId`, what a lineage stage tags its hops with (the instance's, which its
- * tasks share; random, and kept across restarts, when absent), and the detect stage's `upstreams`,
- * which its tasks share.
+ * tasks share; random, and kept across restarts, when absent).
  */
 export type EngineDeps = {
   now: () => number;
   silences?: SilenceBook;
   stageId?: string;
-  upstreams?: UpstreamWatermarks;
 };
 
 /**
@@ -159,7 +157,7 @@ class Engine implements DetectionEngine {
     this.silences = deps.silences;
     this.strings = new BoundedMemo((text) => text, sharedNamesPerKey * config.detectors.maxTrackedKeys);
     this.stageId = deps.stageId ?? snapshot?.stageId ?? randomUUID();
-    this.upstreams = deps.upstreams ?? new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
+    this.upstreams = new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,
       (incident) => sink.incident?.(incident),

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readLines } from '../../ingest/lines.js';
-import { defaultMaxRecordBytes, normalizeRecord } from '../../ingest/normalize.js';
+import { defaultMaxRecordBytes, holdsSeveralTraces, normalizeRecord } from '../../ingest/normalize.js';
 import type { HopEvent } from '../../schemas/hop-event.js';
 import { splitOtlpByTrace } from './split-traces.js';
 
@@ -37,8 +37,7 @@ export async function* readReplayRecords(file: string): AsyncGenerator<ReplayRec
       yield { raw: line, file, line: lineNumber };
       continue;
     }
-    const traces = new Set(decoded.events.map((event) => event.traceId));
-    if (decoded.format !== 'otlp' || traces.size < 2) {
+    if (decoded.format !== 'otlp' || !holdsSeveralTraces(decoded.events)) {
       yield timedRecord(line, file, lineNumber, decoded.format, decoded.events);
       continue;
     }
