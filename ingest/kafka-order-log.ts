@@ -185,8 +185,8 @@ export class KafkaOrderLog {
       } else if (value.t !== undefined) {
         const runs: OrderRun[] = [];
         for (let index = 0; index < value.t.length; index += 2) {
-          const named = partitions[value.t[index]!]!;
-          runs.push({ ...named, count: value.t[index + 1]! });
+          const { topic, partition } = partitions[value.t[index]!]!;
+          runs.push({ topic, partition, count: value.t[index + 1]! });
         }
         entries.push({ kind: 'take', runs });
       }

