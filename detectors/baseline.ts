@@ -1,5 +1,6 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
+import { appended } from '../common/exact-array.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -90,9 +91,8 @@ export function recordWindow(
 }
 
 export function recordCount(history: CountHistory, count: number, size: number, ewmaAlpha: number): void {
-  // Grown by concat, which copies to the exact length: push (and spread) reserve up to 16 slots more than a
-  // history holds, and histories are kept per key as long as the key is, most with a few counts.
-  if (history.counts.length < size) history.counts = history.counts.concat(count);
+  // Grown to the exact length (see appended): histories are kept per key as long as the key is, most with a few counts.
+  if (history.counts.length < size) history.counts = appended(history.counts, count);
   else history.counts[history.next % size] = count;
   history.next = (history.next + 1) % size;
   history.ewma = history.ewma === null ? count : ewmaAlpha * count + (1 - ewmaAlpha) * history.ewma;

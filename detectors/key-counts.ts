@@ -1,3 +1,5 @@
+import { appended } from '../common/exact-array.js';
+
 /**
  * Counts by key, as windows keep them (calls per route, origins per credential, statuses…). Most
  * windows count one key or a few, and a Map weighs about 180 bytes even for one: the first
@@ -56,7 +58,7 @@ export function countBounded(counts: KeyCounts, key: string, limit: number): Key
   }
   if (counts.length / 2 >= limit) return counts;
   if (counts.length / 2 >= flatKeys) return new Map([...countEntries(counts), [key, 1]]);
-  return counts.concat(key, 1);
+  return appended<string | number>(counts, key, 1);
 }
 
 /** The largest count; 0 when nothing is counted. */

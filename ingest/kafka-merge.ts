@@ -14,7 +14,8 @@ export type WaitingRecord = MessageRecord & {
 type PartitionQueue = {
   topic: string;
   partition: number;
-  records: WaitingRecord[];
+  /** Records from `head` on wait; slots before it were taken and are cleared. */
+  records: Array<WaitingRecord | undefined>;
   times: number[];
   head: number;
   /** Offset after the last buffered message; -1 before the first batch. */
@@ -109,8 +110,7 @@ export class EventTimeMerger {
         if (earliest === null || queue.times[queue.head]! < earliest.times[earliest.head]!) earliest = queue;
       }
       if (earliest === null) break;
-      taken.push(earliest.records[earliest.head]!);
-      earliest.head += 1;
+      taken.push(shift(earliest));
     }
     return this.compact(taken);
   }
@@ -134,20 +134,32 @@ export class EventTimeMerger {
     const taken: WaitingRecord[] = [];
     for (const { topic, partition, count } of runs) {
       const queue = this.queues.get(partitionKey(topic, partition))!;
-      for (let index = 0; index < count; index++) taken.push(queue.records[queue.head++]!);
+      for (let index = 0; index < count; index++) taken.push(shift(queue));
     }
     return this.compact(taken);
   }
 
+  /**
+   * Drops the taken slots once they are half of a queue: splicing them out after every take moved
+   * the whole queue (up to 8,000 records) each time, 1 % of a backlog's main thread.
+   */
   private compact(taken: WaitingRecord[]): WaitingRecord[] {
     for (const queue of this.queues.values()) {
-      if (queue.head === 0) continue;
+      if (queue.head === 0 || queue.head * 2 < queue.records.length) continue;
       queue.records.splice(0, queue.head);
       queue.times.splice(0, queue.head);
       queue.head = 0;
     }
     return taken;
   }
+}
+
+/** The partition's next waiting record, its slot cleared so that the queue no longer holds it. */
+function shift(queue: PartitionQueue): WaitingRecord {
+  const record = queue.records[queue.head]!;
+  queue.records[queue.head] = undefined;
+  queue.head += 1;
+  return record;
 }
 
 /** Whether the others may go on without this partition, which has nothing waiting: it has nothing more to give. */

@@ -1,3 +1,4 @@
+import { appended } from '../common/exact-array.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { type PathStep, type ResolvedHop, resolvedHopOf } from '../schemas/resolved-hop.js';
 import { overlapWithin } from './observations.js';
@@ -166,7 +167,7 @@ const shortTraceHops = 16;
 /**
  * The hops of one trace, indexed for exact span links and for inferred parenthood. Most traces are
  * one hop or a few, and what a trace weighs is paid a million times over: a trace holds its first hop
- * as it is, its first few in an array searched hop by hop (grown by concat, to its exact length: push
+ * as it is, its first few in an array searched hop by hop (grown by `appended`, to its exact length: push
  * reserved 19 slots from the third hop on), and builds its index past them. Waiting hops, like the
  * index, are held only while there are any.
  */
@@ -234,7 +235,7 @@ export class TraceState {
     if (hops === undefined) this.hops = node;
     else if (hops instanceof TraceIndex) hops.add(node);
     else if (!Array.isArray(hops)) this.hops = [hops, node];
-    else if (hops.length < shortTraceHops) this.hops = hops.concat(node);
+    else if (hops.length < shortTraceHops) this.hops = appended(hops, node);
     else {
       const index = new TraceIndex();
       for (const indexed of hops) index.add(indexed);
