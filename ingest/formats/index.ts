@@ -16,6 +16,9 @@ export const formatAdapters: readonly FormatAdapter[] = [canonical, otlp, kong, 
 /** Formats of hopwatch's own topics: named where they are read, never detected. */
 const internalAdapters: readonly FormatAdapter[] = [resolvedHop];
 
+const namedAdapters: readonly FormatAdapter[] = [...formatAdapters, ...internalAdapters];
+
+/** Asked for every record of a topic whose format is configured (the detect stage's hops topic). */
 export function findFormat(name: string): FormatAdapter | undefined {
-  return [...formatAdapters, ...internalAdapters].find((adapter) => adapter.name === name);
+  return namedAdapters.find((adapter) => adapter.name === name);
 }
