@@ -114,8 +114,12 @@ export interface CheckpointedIntake extends Intake {
   readonly taskStates?: TaskStates;
   /** The engine has seen every record when this returns; its outputs wait for `forward()`. */
   accept(records: readonly DecodedRecord[]): BatchOutcome;
-  /** Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable (nothing is lost). */
-  forward(): Promise<void>;
+  /**
+   * Hands waiting outputs to the sinks; pending while they are full, rejects while they are unavailable
+   * (nothing is lost). `rows`: the hops and dead letters only, the findings and incidents wait for the
+   * next forward of `all` (each of those waits for the order log on disk and the findings topic).
+   */
+  forward(parts?: ForwardedParts): Promise<void>;
   /** Records every later watermark move of the lane's own (the idle watermark) in `order`; undefined stops that. */
   followInputOrder(order: InputOrder | undefined): void;
   /** Moves the watermark as a replayed order log says. */
@@ -127,6 +131,9 @@ export interface CheckpointedIntake extends Intake {
   /** Changes whenever a checkpoint would differ: events seen, watermark moved. */
   progress(): string;
 }
+
+/** What `CheckpointedIntake.forward` hands to the sinks. */
+export type ForwardedParts = 'all' | 'rows';
 
 /** What a source is given when it starts. */
 export type SourceContext<Lane extends Intake = Intake> = {

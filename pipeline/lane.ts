@@ -8,6 +8,7 @@ import { redactRaw } from '../ingest/redact.js';
 import {
   type BatchOutcome,
   type CheckpointedIntake,
+  type ForwardedParts,
   type InputOrder,
   joinVerdicts,
   noVerdicts,
@@ -187,10 +188,11 @@ export class Lane implements CheckpointedIntake {
     return decoded.events.length;
   }
 
-  async forward(): Promise<void> {
-    const { hops, verdicts, deadLetters } = this;
+  async forward(parts: ForwardedParts = 'all'): Promise<void> {
+    const { hops, deadLetters } = this;
+    const verdicts = parts === 'all' ? this.verdicts : noVerdicts();
     this.hops = [];
-    this.verdicts = noVerdicts();
+    if (parts === 'all') this.verdicts = noVerdicts();
     this.deadLetters = [];
     if (this.inputOrder !== undefined && verdictCount(verdicts) > 0) {
       try {
