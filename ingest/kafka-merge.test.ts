@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { benignHops } from '../test/helpers/api-traffic.js';
-import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
+import { EventTimeMerger } from './kafka-merge.js';
+import type { MessageRecord } from './kafka-records.js';
 
 const template = benignHops()[0]!;
 
 /** A decoded record whose one event happened at `ts`, read from `partition` at `offset`. */
-function waiting(partition: number, offset: number, ts: number): WaitingRecord {
+function waiting(partition: number, offset: number, ts: number): MessageRecord {
   const decoded = { ok: true as const, format: 'canonical', events: [{ ...template, ts }] };
   return {
     topic: 't',
@@ -15,10 +16,11 @@ function waiting(partition: number, offset: number, ts: number): WaitingRecord {
     decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
     deadLetterValue: null,
     bytes: 0,
+    original: undefined,
   };
 }
 
-const times = (records: WaitingRecord[]) =>
+const times = (records: MessageRecord[]) =>
   records.map((record) => record.decoded.decoded.ok && record.decoded.decoded.events[0]!.ts);
 
 describe('event-time alignment across partitions', () => {

@@ -3,19 +3,11 @@ import { partitionKey } from './kafka-offsets.js';
 import type { OrderRun } from './kafka-order-log.js';
 import type { MessageRecord } from './kafka-records.js';
 
-/** A decoded record waiting for its turn, with where its message came from and its key (for a dead letter). */
-export type WaitingRecord = MessageRecord & {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-};
-
 type PartitionQueue = {
   topic: string;
   partition: number;
   /** Records from `head` on wait; slots before it were taken and are cleared. */
-  records: Array<WaitingRecord | undefined>;
+  records: Array<MessageRecord | undefined>;
   times: number[];
   head: number;
   /** Offset after the last buffered message; -1 before the first batch. */
@@ -74,7 +66,7 @@ export class EventTimeMerger {
    * more to give, instead of holding the others back for good.
    */
   add(
-    records: WaitingRecord[],
+    records: MessageRecord[],
     topic: string,
     partition: number,
     highWatermark: string,
@@ -98,8 +90,8 @@ export class EventTimeMerger {
   }
 
   /** Up to `max` records in event-time order, as far as every partition allows. */
-  take(max: number): WaitingRecord[] {
-    const taken: WaitingRecord[] = [];
+  take(max: number): MessageRecord[] {
+    const taken: MessageRecord[] = [];
     while (taken.length < max) {
       let earliest: PartitionQueue | null = null;
       for (const queue of this.queues.values()) {
@@ -120,7 +112,7 @@ export class EventTimeMerger {
    * following its order log. `waiting` while some are still to be fetched; `unavailable` when a
    * partition has nothing more to give (or is not held), so the log can no longer be followed.
    */
-  takeRuns(runs: readonly OrderRun[]): WaitingRecord[] | 'waiting' | 'unavailable' {
+  takeRuns(runs: readonly OrderRun[]): MessageRecord[] | 'waiting' | 'unavailable' {
     const needed = new Map<PartitionQueue, number>();
     for (const { topic, partition, count } of runs) {
       const queue = this.queues.get(partitionKey(topic, partition));
@@ -131,7 +123,7 @@ export class EventTimeMerger {
       if (queue.records.length - queue.head >= count) continue;
       return caughtUp(queue) ? 'unavailable' : 'waiting';
     }
-    const taken: WaitingRecord[] = [];
+    const taken: MessageRecord[] = [];
     for (const { topic, partition, count } of runs) {
       const queue = this.queues.get(partitionKey(topic, partition))!;
       for (let index = 0; index < count; index++) taken.push(shift(queue));
@@ -143,7 +135,7 @@ export class EventTimeMerger {
    * Drops the taken slots once they are half of a queue: splicing them out after every take moved
    * the whole queue (up to 8,000 records) each time, 1 % of a backlog's main thread.
    */
-  private compact(taken: WaitingRecord[]): WaitingRecord[] {
+  private compact(taken: MessageRecord[]): MessageRecord[] {
     for (const queue of this.queues.values()) {
       if (queue.head === 0 || queue.head * 2 < queue.records.length) continue;
       queue.records.splice(0, queue.head);
@@ -155,7 +147,7 @@ export class EventTimeMerger {
 }
 
 /** The partition's next waiting record, its slot cleared so that the queue no longer holds it. */
-function shift(queue: PartitionQueue): WaitingRecord {
+function shift(queue: PartitionQueue): MessageRecord {
   const record = queue.records[queue.head]!;
   queue.records[queue.head] = undefined;
   queue.head += 1;

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
-/** One record of a Kafka message, decoded, with the bytes a dead letter of it carries. */
+/**
+ * One record of a Kafka message, decoded, with the bytes a dead letter of it carries, where its message
+ * came from and its key (for a dead letter): what waits in the event-time merge.
+ */
 export type MessageRecord = {
   decoded: DecodedRecord;
   /** The whole message when it is one record; the line, when the message held several. */
@@ -12,7 +15,11 @@ export type MessageRecord = {
   /** The record's size as read: the message's bytes, or the line's characters. */
   bytes: number;
   /** Set when the value had to be cut to fit the dead-letter topic. */
-  original?: { bytes: number; sha256: string };
+  original: { bytes: number; sha256: string } | undefined;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
 };
 
 /**
@@ -58,14 +65,9 @@ export function messageRecords(
     const reason = `record of ${value.length} bytes is over kafka.maxRecordBytes (${limits.maxRecordBytes})`;
     const kept = value.subarray(0, limits.deadLetterBytes);
     const record: RawRecord = { raw: kept.toString('utf8'), format, origin: base };
-    return [
-      {
-        decoded: { record, decoded: { ok: false, reason, format } },
-        deadLetterValue: kept,
-        bytes: value.length,
-        original: { bytes: value.length, sha256: createHash('sha256').update(value).digest('hex') },
-      },
-    ];
+    const sha256 = createHash('sha256').update(value).digest('hex');
+    const rejected: DecodedRecord = { record, decoded: { ok: false, reason, format } };
+    return [messageRecord(origin, message, rejected, kept, value.length, { bytes: value.length, sha256 })];
   }
   const text = value?.toString('utf8') ?? '';
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
@@ -74,7 +76,7 @@ export function messageRecords(
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
     if (decoded.decoded.ok && value !== null && lines[0] === text)
       decoded.record = new MessageText(value, format, base);
-    return [{ decoded, deadLetterValue: value, bytes: value?.length ?? 0 }];
+    return [messageRecord(origin, message, decoded, value, value?.length ?? 0)];
   }
   return lines.map((line, index) => {
     const record: RawRecord = {
@@ -82,10 +84,22 @@ export function messageRecords(
       format,
       origin: { source: 'kafka', topic, partition, offset, line: index + 1 },
     };
-    return {
-      decoded: decodeRecord(record, receivedAt, logger, decoding),
-      deadLetterValue: line,
-      bytes: line.length,
-    };
+    const decoded = decodeRecord(record, receivedAt, logger, decoding);
+    return messageRecord(origin, message, decoded, line, line.length);
   });
+}
+
+/**
+ * Written out, every key present: the record is built once, in one shape (adding keys to a spread
+ * copy of it cost V8 about 2 µs a record, 3 % of a backlog's main thread).
+ */
+function messageRecord(
+  { topic, partition, offset }: MessageOrigin,
+  { key }: KafkaMessage,
+  decoded: DecodedRecord,
+  deadLetterValue: Buffer | string | null,
+  bytes: number,
+  original?: { bytes: number; sha256: string },
+): MessageRecord {
+  return { decoded, deadLetterValue, bytes, original, topic, partition, offset, key };
 }

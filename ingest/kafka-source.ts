@@ -9,10 +9,10 @@ import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics, groupConsumer } from './kafka-client.js';
 import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
-import { EventTimeMerger, type WaitingRecord } from './kafka-merge.js';
+import { EventTimeMerger } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
-import { messageRecords } from './kafka-records.js';
+import { type MessageRecord, messageRecords } from './kafka-records.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
 import { holdsSeveralTraces } from './normalize.js';
 import {
@@ -41,12 +41,11 @@ export type KafkaSourceOptions = {
 const chunkRecords = 500;
 /**
  * While a backlog is let out, hops go to the sinks after every chunk (a store that is down stops intake
- * at once) but findings after this many records or this long, whichever comes first: each forward of
- * findings waits for the order log's fsync and the findings topic's acknowledgement, about 20 ms
- * apiece on a busy machine, and per chunk that was 12 of the 28 s a 300k-record backlog took.
+ * at once) but findings at most this often: each forward of findings waits for the order log's fsync
+ * and the findings topic's acknowledgement, about 20 ms apiece on a busy machine, and per chunk that
+ * was 12 of the 28 s a 300k-record backlog took.
  */
-const forwardRecords = 5_000;
-const forwardEveryMs = 100;
+const findingsEveryMs = 100;
 /**
  * Decoded records waiting for the merge, over all partitions held: a partition holding more than its
  * share is paused until the pipeline has taken them. What bounds memory while
@@ -394,26 +393,14 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       decoding: this.context?.intake.decoding ?? {},
     };
     const receivedAt = Date.now();
-    const waiting: WaitingRecord[] = [];
+    const waiting: MessageRecord[] = [];
     for (const message of batch.messages) {
       if (BigInt(message.offset) < from) continue;
-      const { offset, key } = message;
-      const origin = { topic, partition, offset, format };
+      const origin = { topic, partition, offset: message.offset, format };
       for (const record of messageRecords(message, origin, limits, receivedAt, logger)) {
         const { decoded } = record.decoded;
         if (decoded.ok && holdsSeveralTraces(decoded.events)) this.severalTraces(topic);
-        // Written out: a spread copy with four keys added cost V8 about 2 µs a record (3 % of a backlog's main thread).
-        const { deadLetterValue, bytes, original } = record;
-        waiting.push({
-          decoded: record.decoded,
-          deadLetterValue,
-          bytes,
-          original,
-          topic,
-          partition,
-          offset,
-          key,
-        });
+        waiting.push(record);
       }
     }
     const lastMessage = batch.messages[batch.messages.length - 1];
@@ -455,9 +442,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     if (intake === undefined) return;
     const forward = (parts: ForwardedParts) =>
       untilDone('writing to the store', () => intake.forward(parts), this.logger, retry);
-    /** Records taken since findings were last forwarded; null when everything taken has been. */
-    let unforwarded: number | null = null;
-    let forwardedAt = performance.now();
+    let findingsHeld = false;
+    let findingsForwardedAt = performance.now();
     while (this.stopDeadline === null) {
       const taken = this.nextRecords(intake);
       if (taken === null) break;
@@ -477,16 +463,16 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         this.logger,
         retry,
       );
-      unforwarded = (unforwarded ?? 0) + taken.length;
-      if (unforwarded >= forwardRecords || performance.now() - forwardedAt >= forwardEveryMs) {
+      findingsHeld = performance.now() - findingsForwardedAt < findingsEveryMs;
+      if (findingsHeld) await forward('rows');
+      else {
         await forward('all');
-        unforwarded = null;
-        forwardedAt = performance.now();
-      } else await forward('rows');
+        findingsForwardedAt = performance.now();
+      }
       await setImmediate();
     }
     // What the engine raised reaches the sinks before the exclusive section ends (and a checkpoint may run).
-    if (unforwarded !== null) await forward('all');
+    if (findingsHeld) await forward('all');
     this.resumeDrained();
     this.reportLag();
   }
@@ -496,7 +482,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
    * restored checkpoint's log has entries, what it says (null until those records are fetched; a
    * watermark move is made here, and its records are none); then up to a chunk in event-time order.
    */
-  private nextRecords(intake: CheckpointedIntake): WaitingRecord[] | null {
+  private nextRecords(intake: CheckpointedIntake): MessageRecord[] | null {
     const entry = this.replay[0];
     if (entry === undefined) {
       const taken = this.merger.take(chunkRecords);
