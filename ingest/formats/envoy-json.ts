@@ -1,4 +1,4 @@
-import { type HeaderKeys, readRequestHeaders, snakeCase } from './headers.js';
+import { type HeaderKeys, headerReader, snakeCase } from './headers.js';
 import type { HopDraft } from './hop.js';
 import { timestampToMs } from './time.js';
 import {
@@ -48,6 +48,7 @@ const headerKeys: HeaderKeys = {
   mcpSession: ['mcp_session_id', 'mcp-session-id'],
   contentType: ['content_type', 'content-type'],
 };
+const readHeaders = headerReader(headerKeys);
 
 /** Istio names clusters `direction|port|subset|fqdn`; the fqdn (possibly empty) is the service. */
 export function clusterService(cluster: string): string | undefined {
@@ -82,7 +83,7 @@ export function envoyJsonDraft(record: JsonObject): HopDraft | string {
     status: firstNumeric(record, keys.status),
     grpcStatus: statusCode(record.grpc_status ?? record['grpc-status']),
     requestId: firstText(record, keys.requestId),
-    headers: readRequestHeaders(record, headerKeys),
+    headers: readHeaders(record),
     header: (name) => headerText(record[name]) ?? headerText(record[snakeCase(name)]),
     identity: {
       jwtClaims: record.jwt_payload,

@@ -1,5 +1,5 @@
 import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
-import { type HeaderKeys, readRequestHeaders } from './headers.js';
+import { type HeaderKeys, headerReader } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { epochToMs } from './time.js';
 import {
@@ -48,6 +48,7 @@ const headerKeys: HeaderKeys = {
   mcpSession: ['mcp-session-id'],
   contentType: ['content-type'],
 };
+const readHeaders = headerReader(headerKeys);
 
 function kongDraft(entry: JsonObject): HopDraft | string {
   const startedAt = timeValue(entry.started_at);
@@ -57,7 +58,7 @@ function kongDraft(entry: JsonObject): HopDraft | string {
   const request = objectAt(entry, 'request');
   const response = objectAt(entry, 'response');
   const requestHeaders = objectAt(request, 'headers');
-  const headers = readRequestHeaders(requestHeaders, headerKeys);
+  const headers = readHeaders(requestHeaders);
   const ip = text(entry.client_ip);
   return {
     ts,

@@ -1,4 +1,4 @@
-import { type HeaderKeys, readRequestHeaders, snakeCase } from './headers.js';
+import { type HeaderKeys, headerReader, snakeCase } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { clfToMs, epochToMs, isoToMs } from './time.js';
 import {
@@ -46,6 +46,7 @@ const headerKeys: HeaderKeys = {
   mcpSession: ['mcp_session_id', 'http_mcp_session_id'],
   contentType: ['content_type'],
 };
+const readHeaders = headerReader(headerKeys);
 
 /** `combined` (and `main`, which appends one field): `$remote_addr - $remote_user [$time_local] "$request" $status …`. */
 const combinedLine = /^(.+?) - (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)/;
@@ -80,7 +81,7 @@ function jsonDraft(record: JsonObject): HopDraft | string {
     grpcStatus: text(record.grpc_status),
     requestId: firstText(record, keys.requestId),
     hopId: text(record.request_id),
-    headers: readRequestHeaders(record, headerKeys),
+    headers: readHeaders(record),
     header: (name) => headerText(record[`http_${snakeCase(name)}`]) ?? headerText(record[snakeCase(name)]),
     identity: { clientCertSubject: text(record.ssl_client_s_dn), userName: text(record.remote_user), ip },
     ip,

@@ -1,4 +1,4 @@
-import { canonicalCase, type HeaderKeys, readRequestHeaders } from './headers.js';
+import { canonicalCase, type HeaderKeys, headerReader } from './headers.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { isoToMs } from './time.js';
 import {
@@ -26,6 +26,7 @@ const headerKeys: HeaderKeys = {
   mcpSession: ['request_Mcp-Session-Id'],
   contentType: ['request_Content-Type'],
 };
+const readHeaders = headerReader(headerKeys);
 
 /** `ServiceURL` is a Go url.URL object in v2 and a string in v3; either way its host is wanted. */
 function serviceUrlHost(value: unknown): string | undefined {
@@ -70,7 +71,7 @@ function traefikDraft(record: JsonObject): HopDraft | string {
     hopId: spanId,
     traceId: text(record.TraceId)?.toLowerCase(),
     spanId,
-    headers: readRequestHeaders(record, headerKeys),
+    headers: readHeaders(record),
     header: (name) => text(record[`request_${canonicalCase(name)}`]),
     identity: { clientCertSubject: text(record.TLSClientSubject), userName: text(record.ClientUsername), ip },
     ip,

@@ -27,6 +27,12 @@ describe('W3C traceparent', () => {
     expect(parseTraceparent(value)).toBeUndefined();
   });
 
+  it('reads a value with spaces around its fields as splitting it would', () => {
+    expect(parseTraceparent(' 00-4bf92f3577b34da6a3ce929d0e0e4736- 00f067aa0ba902b7-01')?.parentSpanId).toBe(
+      '00f067aa0ba902b7',
+    );
+  });
+
   it('accepts a future version with extra fields', () => {
     expect(
       parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra')?.parentSpanId,
@@ -47,6 +53,21 @@ describe('B3', () => {
     expect(parseB3Single('a3ce929d0e0e4736-00f067aa0ba902b7')).toEqual({
       traceId: '0000000000000000a3ce929d0e0e4736',
       spanId: '00f067aa0ba902b7',
+    });
+  });
+
+  it('reads the parent only from the fourth field', () => {
+    const trace = '80f198ee56343ba864fe8b2a57d3eff7';
+    expect(parseB3Single(`${trace}-e457b5a2e4d86bd1-1`)).toEqual({
+      traceId: trace,
+      spanId: 'e457b5a2e4d86bd1',
+    });
+    expect(parseB3Single(`${trace}-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90-x`)?.parentSpanId).toBe(
+      '05e3ac9a4f6e3b90',
+    );
+    expect(parseB3Single(`${trace}-e457b5a2e4d86bd1--`)).toEqual({
+      traceId: trace,
+      spanId: 'e457b5a2e4d86bd1',
     });
   });
 

@@ -16,13 +16,28 @@ export type TraceHeaders = {
   b3ParentSpanId?: string;
 };
 
-const hexDigits = /^[0-9a-f]+$/;
-const zeroes = /^0+$/;
+function isLowerHex(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+  }
+  return true;
+}
+
+function isZeroes(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) if (text.charCodeAt(at) !== 48) return false;
+  return true;
+}
+
+/** `text[from, to)` is a valid id: lowercase hex, not all zeroes. */
+function isHexId(text: string, from: number, to: number): boolean {
+  return isLowerHex(text, from, to) && !isZeroes(text, from, to);
+}
 
 function hexId(value: string | undefined, lengths: readonly number[]): string | undefined {
   if (value === undefined) return undefined;
   const id = value.trim().toLowerCase();
-  return lengths.includes(id.length) && hexDigits.test(id) && !zeroes.test(id) ? id : undefined;
+  return lengths.includes(id.length) && isHexId(id, 0, id.length) ? id : undefined;
 }
 
 const w3cTraceId = [32] as const;
@@ -34,11 +49,32 @@ const spanIdLength = [16] as const;
  * span for this request, so it becomes the hop's parent; invalid values give nothing.
  */
 export function parseTraceparent(value: string): TraceContext | undefined {
-  const parts = value.trim().toLowerCase().split('-');
+  const text = value.trim().toLowerCase();
+  return plainTraceparent(text) ?? splitTraceparent(text);
+}
+
+const dash = 45;
+const version00 = '00';
+
+/**
+ * The form nearly every proxy writes (`vv-<32>-<16>-…`, fields where the format puts them), read in
+ * place: splitting it cost about three times as much. Anything else goes to `splitTraceparent`.
+ */
+function plainTraceparent(text: string): TraceContext | undefined {
+  if (text.length < 53 || text.charCodeAt(2) !== dash) return undefined;
+  if (text.charCodeAt(35) !== dash || text.charCodeAt(52) !== dash) return undefined;
+  if (!isLowerHex(text, 0, 2) || text.startsWith('ff')) return undefined;
+  if (!isHexId(text, 3, 35) || !isHexId(text, 36, 52)) return undefined;
+  if (text.startsWith(version00) && text.indexOf('-', 53) >= 0) return undefined;
+  return { traceId: text.slice(3, 35), parentSpanId: text.slice(36, 52) };
+}
+
+function splitTraceparent(text: string): TraceContext | undefined {
+  const parts = text.split('-');
   if (parts.length < 4) return undefined;
   const version = parts[0]!;
-  if (version.length !== 2 || version === 'ff' || !hexDigits.test(version)) return undefined;
-  if (version === '00' && parts.length !== 4) return undefined;
+  if (version.length !== 2 || version === 'ff' || !isLowerHex(version, 0, 2)) return undefined;
+  if (version === version00 && parts.length !== 4) return undefined;
   const traceId = hexId(parts[1], w3cTraceId);
   const parentSpanId = hexId(parts[2], spanIdLength);
   if (traceId === undefined || parentSpanId === undefined) return undefined;
@@ -62,9 +98,14 @@ function b3Context(traceId: string | undefined, spanId: string | undefined, pare
 
 /** B3 single header (`{TraceId}-{SpanId}[-{Sampled}[-{ParentSpanId}]]`); a bare sampling flag gives nothing. */
 export function parseB3Single(value: string): TraceContext | undefined {
-  const parts = value.split('-');
-  if (parts.length < 2) return undefined;
-  return b3Context(parts[0], parts[1], parts[3]);
+  // Fields found by their dashes rather than by split, which costs more than the rest together.
+  const first = value.indexOf('-');
+  if (first < 0) return undefined;
+  const second = value.indexOf('-', first + 1);
+  const third = second < 0 ? -1 : value.indexOf('-', second + 1);
+  const fourth = third < 0 ? -1 : value.indexOf('-', third + 1);
+  const parent = third < 0 ? undefined : value.slice(third + 1, fourth < 0 ? undefined : fourth);
+  return b3Context(value.slice(0, first), value.slice(first + 1, second < 0 ? undefined : second), parent);
 }
 
 /**
