@@ -36,6 +36,8 @@ function isHexId(text: string, from: number, to: number): boolean {
 
 function hexId(value: string | undefined, lengths: readonly number[]): string | undefined {
   if (value === undefined) return undefined;
+  // As most proxies pass ids: nothing to trim or lowercase, and no copy made to find that out.
+  if (lengths.includes(value.length) && isHexId(value, 0, value.length)) return value;
   const id = value.trim().toLowerCase();
   return lengths.includes(id.length) && isHexId(id, 0, id.length) ? id : undefined;
 }
