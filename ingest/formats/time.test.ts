@@ -8,6 +8,35 @@ describe('event-time parsing', () => {
     expect(isoToMs('2016-12-07T11:05:07+01:00')).toBe(Date.UTC(2016, 11, 7, 10, 5, 7));
   });
 
+  it('reads plain UTC times digit by digit to the same milliseconds as Date.parse', () => {
+    const values = [
+      '2025-01-06T08:00:00Z',
+      '2025-01-06T08:00:00.1Z',
+      '2025-01-06T08:00:00.12',
+      '2025-01-06T08:00:00.999999999Z',
+      '2024-02-29T23:59:59.999Z',
+      '2025-02-30T00:00:00Z',
+      '2025-04-31T12:00:00Z',
+      '1999-12-31T23:59:59Z',
+      '2000-03-01T00:00:00Z',
+      '2025-01-06T24:00:00Z',
+      '2025-01-06T08:00:00z',
+      '2025-01-06 08:00:00Z',
+      '2025-01-06T08:00:00+05:30',
+    ];
+    for (const value of values) {
+      expect(isoToMs(value), value).toBe(Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`));
+    }
+    for (const invalid of [
+      '2025-13-06T08:00:00Z',
+      '2025-01-32T08:00:00Z',
+      '2025-01-06T08:00:60Z',
+      '2025-01-06T08:00:00.Z',
+    ]) {
+      expect(isoToMs(invalid), invalid).toBeNaN();
+    }
+  });
+
   it('refuses what only the lenient Date parser would call a date', () => {
     expect(isoToMs('12')).toBeNaN();
     expect(isoToMs('Tuesday')).toBeNaN();

@@ -51,6 +51,11 @@ export function apiKeyCredential(key: string): Credential {
 
 /** The SPIFFE ID among comma-joined URI SANs (Envoy joins several with a comma), else the first SAN. */
 export function spiffeFromSans(sans: string): string | undefined {
+  // One SAN, as most peer certificates carry: nothing to split.
+  if (!sans.includes(',')) {
+    const san = sans.trim();
+    return san.length > 0 ? san : undefined;
+  }
   let first: string | undefined;
   for (const raw of sans.split(',')) {
     const san = raw.trim();

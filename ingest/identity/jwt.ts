@@ -50,7 +50,11 @@ export function claimsFromMetadata(value: unknown): JwtClaims | undefined {
 }
 
 function splitScopes(value: unknown): string[] {
-  if (typeof value === 'string') return value.split(' ').filter((scope) => scope.length > 0);
+  if (typeof value === 'string') {
+    const scopes = value.split(' ');
+    // Only doubled, leading or trailing spaces leave empty entries: most values are copied no second time.
+    return scopes.includes('') ? scopes.filter((scope) => scope.length > 0) : scopes;
+  }
   if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string');
   return [];
 }
