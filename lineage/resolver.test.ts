@@ -40,6 +40,32 @@ function resolveAll(events: HopEvent[], config = {}): Map<string, ResolvedHop> {
 }
 
 describe('lineage', () => {
+  it('keeps the root and the steps nearest the hop when a path is longer than maxPathSteps', () => {
+    const services = ['orders', 's1', 's2', 's3', 's4', 's5'];
+    const chain = services.slice(1).map((to, index) =>
+      hop({
+        id: `h${index + 1}`,
+        ts: t0 + 10 * (index + 1),
+        credential: mtls('shop', services[index]!),
+        from: services[index]!,
+        to,
+        traceId: 't',
+        spanId: `span${index + 1}`,
+        parentSpanId: `span${index}`,
+      }),
+    );
+    const events = [agentCall({ id: 'h0', ts: t0, spanId: 'span0' }), ...chain];
+    const steps = (config: object, id: string) =>
+      resolveAll(events, config)
+        .get(id)!
+        .path.map((step) => step.hopId);
+    expect(steps({}, 'h5')).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
+    expect(steps({ maxPathSteps: 3 }, 'h5')).toEqual(['h0', 'h4', 'h5']);
+    expect(steps({ maxPathSteps: 3 }, 'h2')).toEqual(['h0', 'h1', 'h2']);
+    expect(steps({ maxPathSteps: 2 }, 'h1')).toEqual(['h0', 'h1']);
+    expect(steps({ maxPathSteps: 2 }, 'h0')).toEqual(['h0']);
+  });
+
   it('links spans exactly and carries the root credential down the tree', () => {
     const resolved = resolveAll([
       agentCall({ id: 'a', ts: t0, spanId: 's1' }),

@@ -351,14 +351,19 @@ function isTighter(a: HopNode, b: HopNode): boolean {
 
 /** Root → hop steps; past `maxSteps` the root is kept and the steps nearest the hop. */
 export function pathOf(node: HopNode, maxSteps: number): PathStep[] {
-  const steps: PathStep[] = [];
-  let current: HopNode | undefined = node;
-  while (current !== undefined && steps.length < maxSteps - 1) {
-    steps.push(stepOf(current));
-    current = current.pathParent;
+  // Counted first, so that the array is made at its length (push reserves 17 slots) and never reversed.
+  let walked = 0;
+  let beyond: HopNode | undefined = node;
+  for (; beyond !== undefined && walked < maxSteps - 1; walked++) beyond = beyond.pathParent;
+  const root = beyond === undefined ? undefined : node.root;
+  const steps = new Array<PathStep>(root === undefined ? walked : walked + 1);
+  let current = node;
+  for (let at = steps.length - 1; at >= steps.length - walked; at--) {
+    steps[at] = stepOf(current);
+    current = current.pathParent as HopNode;
   }
-  if (current !== undefined && node.root !== undefined) steps.push(stepOf(node.root));
-  return steps.reverse();
+  if (root !== undefined) steps[0] = stepOf(root);
+  return steps;
 }
 
 /**
