@@ -1,3 +1,4 @@
+import { trimmed } from '../common/text.js';
 import type { CallerHint } from '../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import { findFormat, formatAdapters } from './formats/index.js';
@@ -94,9 +95,9 @@ function outOfRange(events: HopEvent[], now: number): string | undefined {
 export function normalizeRecord(raw: string, options: NormalizeOptions = {}): NormalizeResult {
   const limit = options.maxRecordBytes ?? defaultMaxRecordBytes;
   if (byteLengthAbove(raw, limit)) return { ok: false, reason: `record is longer than ${limit} bytes` };
-  const trimmed = raw.trim();
-  if (trimmed.length === 0) return { ok: false, reason: 'empty record' };
-  const record = parseRecord(trimmed);
+  const text = trimmed(raw);
+  if (text.length === 0) return { ok: false, reason: 'empty record' };
+  const record = parseRecord(text);
   if (typeof record === 'string') return { ok: false, reason: record };
   const adapter = adapterFor(record, options.format ?? autoFormat);
   if (typeof adapter === 'string') return { ok: false, reason: adapter };

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger.js';
+import { trimmed } from '../common/text.js';
 import { detectorNames } from '../detectors/index.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
 import { type InputLine, inputLines } from '../ingest/lines.js';
@@ -49,7 +50,7 @@ export async function detectFiles(
   };
   for await (const lines of inputLines(files)) {
     for (const input of lines) {
-      if (input.overflowBytes === undefined && input.line.trim().length === 0) continue;
+      if (input.overflowBytes === undefined && trimmed(input.line).length === 0) continue;
       batch.push(input);
       if (batch.length >= batchLines) await submit();
     }
