@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { median } from './measure.js';
 
 /** One row of bench/results.json, in the shape issue 9 gives. */
 export type CaseResult = {
@@ -47,6 +48,21 @@ export function caseResult(fields: {
     target,
     met: target === null ? null : higherIsBetter ? fields.value >= target : fields.value <= target,
   };
+}
+
+/**
+ * The median of one case measured in several processes: its value, and its baseline unless the one
+ * given (the median of the case it is measured against).
+ */
+export function medianResult(results: readonly CaseResult[], baseline?: number): CaseResult {
+  const first = results[0];
+  if (first === undefined) throw new Error('median of no results');
+  const baselines = results.flatMap((result) => (result.baseline === null ? [] : [result.baseline]));
+  return caseResult({
+    ...first,
+    value: median(results.map((result) => result.value)),
+    baseline: baseline ?? (baselines.length === 0 ? null : median(baselines)),
+  });
 }
 
 function round(value: number): number {
