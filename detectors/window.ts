@@ -161,7 +161,9 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   private insert(key: string, start: number, end: number, acc: Acc, due: number): Acc {
     acc.key = key;
     acc.start = start;
-    acc.sizeMs = end - start;
+    // A small integer: the difference of two epoch times is a double to V8, and a field once given a
+    // double keeps every window's boxed (a 16-byte heap number each, a million windows over).
+    acc.sizeMs = Math.round(end - start);
     const existing = this.open.get(key);
     if (existing === undefined) this.open.set(key, acc);
     else if (existing instanceof Map) existing.set(start, acc);
