@@ -51,16 +51,15 @@ export function apiKeyCredential(key: string): Credential {
 
 /** The SPIFFE ID among comma-joined URI SANs (Envoy joins several with a comma), else the first SAN. */
 export function spiffeFromSans(sans: string): string | undefined {
-  // One SAN, as most peer certificates carry: nothing to split.
-  if (!sans.includes(',')) {
-    const san = sans.trim();
-    return san.length > 0 ? san : undefined;
-  }
   let first: string | undefined;
-  for (const raw of sans.split(',')) {
-    const san = raw.trim();
+  // SANs found by their commas rather than by split: most certificates carry one, which needs no array.
+  for (let start = 0; start <= sans.length; ) {
+    const comma = sans.indexOf(',', start);
+    const end = comma < 0 ? sans.length : comma;
+    const san = sans.slice(start, end).trim();
     if (san.startsWith(spiffeScheme)) return san;
     if (first === undefined && san.length > 0) first = san;
+    start = end + 1;
   }
   return first;
 }

@@ -52,33 +52,18 @@ const spanIdLength = [16] as const;
  */
 export function parseTraceparent(value: string): TraceContext | undefined {
   const text = value.trim().toLowerCase();
-  return plainTraceparent(text) ?? splitTraceparent(text);
-}
-
-const dash = 45;
-const version00 = '00';
-
-/**
- * The form nearly every proxy writes (`vv-<32>-<16>-…`, fields where the format puts them), read in
- * place: splitting it cost about three times as much. Anything else goes to `splitTraceparent`.
- */
-function plainTraceparent(text: string): TraceContext | undefined {
-  if (text.length < 53 || text.charCodeAt(2) !== dash) return undefined;
-  if (text.charCodeAt(35) !== dash || text.charCodeAt(52) !== dash) return undefined;
-  if (!isLowerHex(text, 0, 2) || text.startsWith('ff')) return undefined;
-  if (!isHexId(text, 3, 35) || !isHexId(text, 36, 52)) return undefined;
-  if (text.startsWith(version00) && text.indexOf('-', 53) >= 0) return undefined;
-  return { traceId: text.slice(3, 35), parentSpanId: text.slice(36, 52) };
-}
-
-function splitTraceparent(text: string): TraceContext | undefined {
-  const parts = text.split('-');
-  if (parts.length < 4) return undefined;
-  const version = parts[0]!;
+  // Fields found by their dashes rather than by split: an array and five strings for every header
+  // cost about three times the rest.
+  const first = text.indexOf('-');
+  const second = first < 0 ? -1 : text.indexOf('-', first + 1);
+  const third = second < 0 ? -1 : text.indexOf('-', second + 1);
+  if (third < 0) return undefined;
+  const version = text.slice(0, first);
   if (version.length !== 2 || version === 'ff' || !isLowerHex(version, 0, 2)) return undefined;
-  if (version === version00 && parts.length !== 4) return undefined;
-  const traceId = hexId(parts[1], w3cTraceId);
-  const parentSpanId = hexId(parts[2], spanIdLength);
+  // Version 00 has exactly four fields; later versions may append more.
+  if (version === '00' && text.indexOf('-', third + 1) >= 0) return undefined;
+  const traceId = hexId(text.slice(first + 1, second), w3cTraceId);
+  const parentSpanId = hexId(text.slice(second + 1, third), spanIdLength);
   if (traceId === undefined || parentSpanId === undefined) return undefined;
   return { traceId, parentSpanId };
 }
