@@ -7,7 +7,10 @@ const limitBytes = 1.5 * 1024 ** 3;
 const mib = (bytes: number) => bytes / 1024 ** 2;
 
 type MemoryRun = {
+  /** Once it stopped falling after the last collection. */
   rss: number;
+  /** Read as the last collection returned, before V8's threads handed the freed pages back. */
+  rssAtOnce: number;
   heapUsed: number;
   heapTotal: number;
   baseRss: number;
@@ -37,11 +40,13 @@ export async function memoryCase(
       ),
     );
   }
-  const middle = (field: 'rss' | 'heapUsed' | 'heapTotal' | 'baseRss' | 'baseHeapUsed' | 'seconds') =>
-    median(all.map((run) => run[field]));
+  const middle = (
+    field: 'rss' | 'rssAtOnce' | 'heapUsed' | 'heapTotal' | 'baseRss' | 'baseHeapUsed' | 'seconds',
+  ) => median(all.map((run) => run[field]));
   const measured = {
     ...all[0]!,
     rss: middle('rss'),
+    rssAtOnce: middle('rssAtOnce'),
     heapUsed: middle('heapUsed'),
     heapTotal: middle('heapTotal'),
     baseRss: middle('baseRss'),
@@ -67,6 +72,6 @@ export async function memoryCase(
         baseline: mib(measured.baseHeapUsed),
       }),
     ],
-    note: `Memory: median of ${runs} processes (RSS ${rssRange}); ${measured.eventsObserved.toLocaleString('en-US')} hops observed in ${measured.seconds.toFixed(1)} s (each handed over as JSON.parse leaves a decoded record: flat strings, not the chains of pieces the generator's templates make), ${measured.trackedTraces.toLocaleString('en-US')} traces tracked at the end, detector state ${JSON.stringify(measured.detectorState)}; the baseline is the same process before the first hop. Node's own heap limit, as \`hopwatch run\` has it (the case used to raise it to 8 GB, which let the heap grow looser: 2.9–3.8 GB RSS for the same state). The heap holds ${Math.round(mib(measured.heapTotal)).toLocaleString('en-US')} MiB for ${Math.round(mib(measured.heapUsed)).toLocaleString('en-US')} MiB in use: the rest is pages left part-empty by state that died after it was promoted (closed windows, replaced samples) (see “Memory (case 5)” for what was tried). That is ${Math.round((measured.heapUsed - measured.baseHeapUsed) / measured.eventsObserved)} heap bytes per tracked hop (with its share of trace and credential state).`,
+    note: `Memory: median of ${runs} processes (RSS ${rssRange}, read once it had stopped falling for a second after the last collection; read as that collection returned, before V8's threads handed freed pages back, ${Math.round(mib(measured.rssAtOnce)).toLocaleString('en-US')} MiB); ${measured.eventsObserved.toLocaleString('en-US')} hops observed in ${measured.seconds.toFixed(1)} s (each handed over as JSON.parse leaves a decoded record: flat strings, not the chains of pieces the generator's templates make), ${measured.trackedTraces.toLocaleString('en-US')} traces tracked at the end, detector state ${JSON.stringify(measured.detectorState)}; the baseline is the same process before the first hop. Node's own heap limit, as \`hopwatch run\` has it (the case used to raise it to 8 GB, which let the heap grow looser: 2.9–3.8 GB RSS for the same state). The heap holds ${Math.round(mib(measured.heapTotal)).toLocaleString('en-US')} MiB for ${Math.round(mib(measured.heapUsed)).toLocaleString('en-US')} MiB in use: the rest is pages left part-empty by state that died after it was promoted (closed windows, replaced samples) (see “Memory (case 5)” for what was tried). That is ${Math.round((measured.heapUsed - measured.baseHeapUsed) / measured.eventsObserved)} heap bytes per tracked hop (with its share of trace and credential state).`,
   };
 }

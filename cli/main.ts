@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { compactWhenFragmented } from '../common/heap-compaction.js';
 import { modulesFor } from './commands.js';
 
 const program = new Command('hopwatch')
@@ -6,6 +7,8 @@ const program = new Command('hopwatch')
   .version('0.1.0')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+compactWhenFragmented();
 
 for (const load of modulesFor(process.argv)) (await load()).register(program);
 
