@@ -13,8 +13,9 @@ describe('oldSpaceFragmented', () => {
 
   it('asks for compaction only when both the free bytes and their share are past the thresholds', () => {
     expect(fragmented(1_867, 970)).toBe(true);
-    // Free share under a third.
-    expect(fragmented(1_300, 1_000)).toBe(false);
+    // 300 MiB free, but under a fifth of the pages.
+    expect(fragmented(1_600, 1_300)).toBe(false);
+    expect(fragmented(1_400, 1_100)).toBe(true);
     // Half empty, but only 100 MiB free: a small heap is not worth moving.
     expect(fragmented(200, 100)).toBe(false);
     expect(fragmented(0, 0)).toBe(false);
