@@ -1,6 +1,7 @@
 /**
  * Case 5, in its own process (run with --expose-gc): the detection engine holding `traces` active
- * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after a full GC.
+ * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after two full
+ * collections (RSS once it has stopped falling, and as the last collection returned).
  */
 import { compactWhenFragmented } from '../common/heap-compaction.js';
 import { createDetectionEngine } from '../pipeline/engine.js';

@@ -17,6 +17,14 @@ export const defaultCompactionThresholds: CompactionThresholds = {
 type GcEntry = { detail?: { kind?: number } };
 const majorGc = constants.NODE_PERFORMANCE_GC_MAJOR;
 
+/** Process-wide, as V8's flags are. */
+let compactionsAsked = 0;
+
+/** How many times a full collection left the old space fragmented and the next was asked to compact it. */
+export function heapCompactionsAsked(): number {
+  return compactionsAsked;
+}
+
 /** Whether the old space, as V8 reports it, is fragmented enough to be compacted whole. */
 export function oldSpaceFragmented(
   space: { space_size: number; space_used_size: number },
@@ -45,6 +53,7 @@ export function compactWhenFragmented(thresholds = defaultCompactionThresholds):
     const wanted = old !== undefined && oldSpaceFragmented(old, thresholds);
     if (wanted === compacting) return;
     compacting = wanted;
+    if (wanted) compactionsAsked++;
     setFlagsFromString(wanted ? '--compact-on-every-full-gc' : '--no-compact-on-every-full-gc');
   });
   observer.observe({ entryTypes: ['gc'] });

@@ -24,7 +24,7 @@ describe('oldSpaceFragmented', () => {
 
 // In a process of its own: 3 of 4 promoted objects die, leaving the old space's pages a quarter full.
 const fragmentThenCompact = `
-const { compactWhenFragmented } = await import(process.argv[1]);
+const { compactWhenFragmented, heapCompactionsAsked } = await import(process.argv[1]);
 const { getHeapSpaceStatistics } = await import('node:v8');
 const oldSpace = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space').space_size;
 let all = [];
@@ -42,7 +42,7 @@ await new Promise((resolve) => setTimeout(resolve, 100));
 gc();
 const compacted = oldSpace();
 stop();
-console.log(JSON.stringify({ fragmented, compacted, kept: kept.length }));
+console.log(JSON.stringify({ fragmented, compacted, asked: heapCompactionsAsked(), kept: kept.length }));
 `;
 
 describe('compactWhenFragmented', () => {
@@ -55,14 +55,16 @@ describe('compactWhenFragmented', () => {
       ['--expose-gc', '--input-type=module', '-e', fragmentThenCompact, module],
       { maxBuffer: mib },
     );
-    const { fragmented, compacted, kept } = JSON.parse(stdout) as {
+    const { fragmented, compacted, asked, kept } = JSON.parse(stdout) as {
       fragmented: number;
       compacted: number;
+      asked: number;
       kept: number;
     };
     expect(kept).toBe(750_000);
     // V8 alone leaves it fragmented: collections move a few megabytes at most.
     expect(fragmented).toBeGreaterThan(150 * mib);
     expect(compacted).toBeLessThan(fragmented * 0.6);
+    expect(asked).toBe(1);
   }, 60_000);
 });
