@@ -1,6 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertDeliveryStats } from '../alerts/delivery.js';
-import { heapCompactionsAsked } from '../common/heap-compaction.js';
 import type { EngineStats, PipelineStats } from '../schemas/stats.js';
 
 /** Numbers read when Prometheus scrapes, from the components that own them. */
@@ -223,18 +222,10 @@ const alertMetrics: Mirrored<AlertDeliveryStats>[] = [
   },
 ];
 
-const heapCompactionsMetric: Mirrored<number> = {
-  name: 'hopwatch_heap_compactions_total',
-  help: 'Full collections that left the old generation fragmented (over 256 MiB and a fifth of its pages free), so that the next compacted it whole',
-  type: 'counter',
-  read: (count) => count,
-};
-
 export function createHopwatchMetrics(): HopwatchMetrics {
   const registry = new Registry();
   // Process and runtime: RSS, heap, GC, event-loop lag (what sizing and overload need).
   collectDefaultMetrics({ register: registry });
-  mirror(registry, heapCompactionsMetric, heapCompactionsAsked);
   const sinkWrite = new Histogram({
     name: 'hopwatch_sink_write_seconds',
     help: 'Time for a sink to take one batch, including waiting for room in its bounded buffer',

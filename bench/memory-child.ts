@@ -1,9 +1,9 @@
 /**
  * Case 5, in its own process (run with --expose-gc): the detection engine holding `traces` active
- * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after two full
- * collections (RSS once it has stopped falling, and as the last collection returned).
+ * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after a full GC
+ * (RSS once it has stopped falling, as the collection returned, and the process's peak).
  */
-import { compactWhenFragmented } from '../common/heap-compaction.js';
+import { readFileSync } from 'node:fs';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { benchConfig } from './discard.js';
@@ -12,7 +12,6 @@ const traces = Number(process.argv[2] ?? 1_000_000);
 const credentials = Number(process.argv[3] ?? 100_000);
 /** Every trace starts within this much event time, less than lineage.traceTtlMs: none is idle long enough to go. */
 const spreadMs = 240_000;
-const batchTraces = 1_000;
 const start = Date.UTC(2025, 0, 6, 8);
 
 const config = benchConfig({
@@ -68,20 +67,9 @@ const started = performance.now();
 // (padStart, templates) are chains of pieces, and the ids the engine keeps would weigh more than any
 // decoder's (47 MB more heap at 1M traces).
 const asDecoded = (hop: HopEvent): HopEvent => JSON.parse(JSON.stringify(hop));
-// As hopwatch runs: the old space watched as cli/main.ts does, hops taken in batches with the event
-// loop's turns between them (the pipeline's are the records of a request or of a Kafka batch).
-compactWhenFragmented();
-for (let index = 0; index < traces; index++) {
-  for (const hop of hopsOf(index)) engine.observe(asDecoded(hop));
-  if (index % batchTraces === batchTraces - 1) await new Promise(setImmediate);
-}
+for (let index = 0; index < traces; index++) for (const hop of hopsOf(index)) engine.observe(asDecoded(hop));
 const seconds = (performance.now() - started) / 1000;
-// A full collection, then the next: the first shows how fragmented the old space is, and
-// compactWhenFragmented has the second compact it if it is (what a running process's next
-// collections do).
 gc();
-// Node hands the collection's performance entry to observers a few turns of the event loop later.
-await new Promise((resolve) => setTimeout(resolve, 100));
 gc();
 const rssAtOnce = process.memoryUsage.rss();
 const rss = await settledRss();
@@ -91,6 +79,7 @@ process.stdout.write(
   `${JSON.stringify({
     rss,
     rssAtOnce,
+    rssPeak: peakRss(),
     heapUsed: after.heapUsed,
     heapTotal: after.heapTotal,
     baseRss: before.rss,
@@ -117,4 +106,14 @@ async function settledRss(): Promise<number> {
     low = Math.min(low, now);
   }
   return low;
+}
+
+/** The process's peak RSS (VmHWM) where /proc tells it, else null: what a memory limit must allow. */
+function peakRss(): number | null {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
+  } catch {
+    return null;
+  }
 }

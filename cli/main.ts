@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { compactWhenFragmented } from '../common/heap-compaction.js';
 import { modulesFor } from './commands.js';
 
 const program = new Command('hopwatch')
@@ -7,8 +6,6 @@ const program = new Command('hopwatch')
   .version('0.1.0')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-
-compactWhenFragmented();
 
 for (const load of modulesFor(process.argv)) (await load()).register(program);
 

@@ -287,7 +287,6 @@ describe('GET /metrics', () => {
     expect(response.body).toMatch(/hopwatch_findings_total\{detector="recursion"\} [1-9]/);
     expect(response.body).toContain('hopwatch_sink_write_seconds_count{sink="store"}');
     expect(response.body).toContain('hopwatch_lineage_tracked_traces');
-    expect(response.body).toMatch(/hopwatch_heap_compactions_total \d+/);
     // Under the default cap nothing closes early; each detector has its own count.
     expect(response.body).toContain('hopwatch_windows_closed_early_total{detector="fanout"} 0');
     expect(response.body).toContain('hopwatch_windows_closed_early_total{detector="rate"} 0');
