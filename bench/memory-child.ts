@@ -3,7 +3,6 @@
  * traces under `credentials` origin credentials. Prints one JSON line: RSS and heap after a full GC
  * (RSS once it has stopped falling, as the collection returned, and the process's peak).
  */
-import { readFileSync } from 'node:fs';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { benchConfig } from './discard.js';
@@ -79,7 +78,8 @@ process.stdout.write(
   `${JSON.stringify({
     rss,
     rssAtOnce,
-    rssPeak: peakRss(),
+    // getrusage's ru_maxrss, in KiB: the peak a memory limit must allow.
+    rssPeak: process.resourceUsage().maxRSS * 1024,
     heapUsed: after.heapUsed,
     heapTotal: after.heapTotal,
     baseRss: before.rss,
@@ -106,14 +106,4 @@ async function settledRss(): Promise<number> {
     low = Math.min(low, now);
   }
   return low;
-}
-
-/** The process's peak RSS (VmHWM) where /proc tells it, else null: what a memory limit must allow. */
-function peakRss(): number | null {
-  try {
-    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kib === undefined ? null : Number(kib) * 1024;
-  } catch {
-    return null;
-  }
 }
