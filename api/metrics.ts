@@ -184,6 +184,7 @@ const engineMetrics: Mirrored<EngineStats>[] = [
 /** Engine metrics that are also given per lane (each source, each stage of a split pipeline), under these names. */
 const perLaneNames: Record<string, string> = {
   hopwatch_engine_events_observed_total: 'hopwatch_lane_events_observed_total',
+  hopwatch_late_events_total: 'hopwatch_lane_late_events_total',
   hopwatch_lineage_tracked_traces: 'hopwatch_lane_tracked_traces',
   hopwatch_detector_state_entries: 'hopwatch_lane_detector_state_entries',
   hopwatch_watermark_seconds: 'hopwatch_lane_watermark_seconds',

@@ -37,9 +37,13 @@ export function decodeRecord(
   }
 }
 
-/** The earliest event time of a decoded record; a record that failed to decode sorts first. */
+/**
+ * The earliest event time of a decoded record, a watermark mark's watermark (it goes after what its task
+ * sent before it, not before hops of other partitions it is ahead of); a record that failed to decode sorts first.
+ */
 export function eventTimeOf({ decoded }: DecodedRecord): number {
   if (!decoded.ok) return Number.NEGATIVE_INFINITY;
+  if (decoded.upstream !== undefined) return decoded.upstream.watermark;
   let earliest = Number.POSITIVE_INFINITY;
   for (const event of decoded.events) if (event.ts < earliest) earliest = event.ts;
   return earliest === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : earliest;

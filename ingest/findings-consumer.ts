@@ -88,7 +88,7 @@ export class FindingsConsumer {
       this.logger.error({ err: payload.error }, 'findings consumer crashed; restarting');
       reports.reportFailure('findings', payload.error.message);
     });
-    const topics = this.readHops ? [topic, this.config.hopsTopic] : [topic];
+    const topics = this.subscribed();
     await retryStartup(
       'subscribing to the findings topic',
       async () => {
@@ -124,13 +124,18 @@ export class FindingsConsumer {
    * Goes on taking what the partitions it holds still have (what the drain of the other lanes raised),
    * once it has joined its group (after a crash, the group waits for the dead member's session to
    * expire), until 10 s pass without a batch written; then leaves the group. What it did not take
-   * waits on the topic for the next member.
+   * waits on the topic for the next member. The ends are those of when it was asked to stop: the
+   * hops topic goes on growing while other instances run (their watermark marks, each second).
    */
   async stop(): Promise<void> {
     this.stopDeadline = Date.now() + stopGraceMs;
+    let ends: Map<string, bigint> | undefined;
     let caughtUp = false;
     while (!caughtUp && Date.now() < this.stopDeadline) {
-      caughtUp = this.joined && (await this.caughtUp().catch(() => false));
+      if (this.joined) {
+        ends ??= await this.ends().catch(() => undefined);
+        caughtUp = ends !== undefined && (await this.caughtUp(ends).catch(() => false));
+      }
       if (!caughtUp) await sleep(100);
     }
     if (!caughtUp)
@@ -142,15 +147,29 @@ export class FindingsConsumer {
     await this.admin.disconnect();
   }
 
-  /** Whether the group's committed offsets reach the end of every partition this member holds. */
-  private async caughtUp(): Promise<boolean> {
+  private subscribed(): string[] {
+    const { findingsTopic, hopsTopic } = this.config;
+    return this.readHops ? [findingsTopic, hopsTopic] : [findingsTopic];
+  }
+
+  /** The end of every partition of the topics read, keyed `topic:partition`. */
+  private async ends(): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    for (const topic of this.subscribed()) {
+      for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
+        ends.set(`${topic}:${partition}`, BigInt(high));
+    }
+    return ends;
+  }
+
+  /** Whether the group's committed offsets reach `ends` on every partition this member holds. */
+  private async caughtUp(ends: Map<string, bigint>): Promise<boolean> {
     const topics = Object.keys(this.assignment);
     const committed = await this.admin.fetchOffsets({ groupId: this.groupId, topics });
     for (const topic of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
       const at = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
       for (const partition of this.assignment[topic] ?? []) {
-        const end = BigInt(ends.find((entry) => entry.partition === partition)?.high ?? '0');
+        const end = ends.get(`${topic}:${partition}`) ?? 0n;
         const offset = BigInt(at.find((entry) => entry.partition === partition)?.offset ?? '-1');
         if (end > 0n && offset < end) return false;
       }
@@ -187,8 +206,10 @@ export class FindingsConsumer {
     const taken = emptyBatch();
     for (const message of batch.messages) {
       const read = readHop(message);
-      if (read.ok) taken.hops.push(read.hop);
-      else taken.deadLetters.push(this.deadLetter(message, batch.topic, batch.partition, read.reason));
+      if (!read.ok)
+        taken.deadLetters.push(this.deadLetter(message, batch.topic, batch.partition, read.reason));
+      // Watermark marks are for the detect stage: nothing to store.
+      else if ('hop' in read) taken.hops.push(read.hop);
     }
     await this.writeAndCommit(payload, writer, taken);
     await payload.heartbeat();

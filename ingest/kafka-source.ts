@@ -349,7 +349,11 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         { task, offset: saved.offset.toString() },
         'took a task over from the state changelog',
       );
-    } else if (!isLocal) this.offsets.forget(topic, partition);
+    } else if (!isLocal) {
+      this.offsets.forget(topic, partition);
+      // An ingest task marks its watermark from now on, records or not: the detect stage waits for it.
+      tasks.hold(task);
+    }
   }
 
   /** Every task of a held partition, with the offset its state holds records below; resolves to the bytes written. */

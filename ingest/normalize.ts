@@ -1,6 +1,7 @@
 import { trimmed } from '../common/text.js';
 import type { CallerHint } from '../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
+import type { UpstreamTag } from '../schemas/resolved-hop.js';
 import { findFormat, formatAdapters } from './formats/index.js';
 import type { AdapterContext, FormatAdapter, ParsedRecord } from './formats/types.js';
 import { redactHop } from './redact.js';
@@ -20,7 +21,7 @@ export type NormalizeOptions = {
 };
 
 export type NormalizeResult =
-  | { ok: true; format: string; events: HopEvent[] }
+  | { ok: true; format: string; events: HopEvent[]; upstream?: UpstreamTag }
   | { ok: false; reason: string; format?: string };
 
 /** Whether decoded events belong to more than one trace (an OTLP export of a batch). */
@@ -110,5 +111,7 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
   for (const event of result.events) redactHop(event);
-  return { ok: true, format: adapter.name, events: result.events };
+  const normalized: NormalizeResult = { ok: true, format: adapter.name, events: result.events };
+  if (result.upstream !== undefined) normalized.upstream = result.upstream;
+  return normalized;
 }

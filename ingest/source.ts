@@ -106,6 +106,8 @@ export interface TaskStates {
   writeTask(task: string, write: (slice: string) => Promise<void>): Promise<void>;
   /** Replaces the task's state with a snapshot `writeTask` wrote; false when it cannot be read. */
   adopt(task: string, snapshot: unknown): boolean;
+  /** A task of a partition now held, with nothing to adopt: it starts, before its first record. */
+  hold(task: string): void;
   drop(task: string): void;
 }
 

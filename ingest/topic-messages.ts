@@ -2,7 +2,13 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { firstIssue } from '../common/zod.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
-import { type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
+import {
+  type ResolvedHop,
+  resolvedHopSchema,
+  type UpstreamTag,
+  type WatermarkMark,
+  watermarkMarkSchema,
+} from '../schemas/resolved-hop.js';
 import type { Verdicts } from './source.js';
 
 /** Header naming what a findings-topic message carries. */
@@ -61,16 +67,28 @@ export function hopMessages(hops: readonly ResolvedHop[]): Message[] {
   return hops.map((hop) => ({ key: hop.originCredential, value: JSON.stringify(hop) }));
 }
 
-/** A message of the hops topic back as a resolved hop, or why it is not one. */
+/** Each ingest task's watermark mark, once on every partition of the hops topic (`partitions` of them). */
+export function watermarkMessages(tags: readonly UpstreamTag[], partitions: number): Message[] {
+  const messages: Message[] = [];
+  for (const upstream of tags) {
+    const value = JSON.stringify({ upstream } satisfies WatermarkMark);
+    for (let partition = 0; partition < partitions; partition++) messages.push({ partition, value });
+  }
+  return messages;
+}
+
+/** A message of the hops topic back as a resolved hop or a watermark mark, or why it is neither. */
 export function readHop(
   message: KafkaMessage,
-): { ok: true; hop: ResolvedHop } | { ok: false; reason: string } {
+): { ok: true; hop: ResolvedHop } | { ok: true; mark: UpstreamTag } | { ok: false; reason: string } {
   let value: unknown;
   try {
     value = JSON.parse(message.value?.toString() ?? '');
   } catch {
     return { ok: false, reason: 'hops topic: the value is not JSON' };
   }
+  const mark = watermarkMarkSchema.safeParse(value);
+  if (mark.success) return { ok: true, mark: mark.data.upstream };
   const parsed = resolvedHopSchema.safeParse(value);
   return parsed.success
     ? { ok: true, hop: parsed.data }

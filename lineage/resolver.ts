@@ -109,11 +109,15 @@ export class LineageResolver {
 
   /**
    * A hop another instance's lineage resolved (the detect stage of a split pipeline): emitted as it is,
-   * once; a copy (the stage before replayed it after a crash) is counted and dropped.
+   * once; a copy (the stage before replayed it after a crash) is counted and dropped (false).
    */
-  passThrough(hop: ResolvedHop): void {
-    if (this.seenHops.checkAndRemember(hop.id, Math.max(this.watermark, hop.ts))) this.duplicateHops++;
-    else this.emit(hop);
+  passThrough(hop: ResolvedHop): boolean {
+    if (this.seenHops.checkAndRemember(hop.id, Math.max(this.watermark, hop.ts))) {
+      this.duplicateHops++;
+      return false;
+    }
+    this.emit(hop);
+    return true;
   }
 
   /** Settles every hop whose decision the watermark allows, in (due, ts, id) order. */

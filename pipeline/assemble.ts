@@ -25,6 +25,7 @@ import { StoreSink } from './sinks/store.js';
 import type { SourcePlan } from './sources/plan.js';
 import { pipelineStats } from './stats.js';
 import { type TaskEngineFactory, TaskEngines } from './task-engines.js';
+import { upstreamIdleMs } from './upstream-watermarks.js';
 
 export type AssembleOptions = {
   logger: Logger;
@@ -82,6 +83,7 @@ export class Pipeline {
         journal,
         sinks: this.laneSinks(plan),
         stage: plan.engineStage,
+        upstreamTasks: plan.upstreamTasks,
       };
       const { lane, resumed } = this.openLane(name, resume);
       // An engine that could not resume replays what the journal still holds.
@@ -121,7 +123,13 @@ export class Pipeline {
   /** A new lane; `resumed` says whether its engine resumed from the snapshot (one it cannot read is logged and dropped). */
   private openLane(
     name: string,
-    resume: { snapshot: unknown; journal?: HttpJournal; sinks?: SinkSet; stage?: EngineStage },
+    resume: {
+      snapshot: unknown;
+      journal?: HttpJournal;
+      sinks?: SinkSet;
+      stage?: EngineStage;
+      upstreamTasks?: readonly string[];
+    },
   ): { lane: Lane; resumed: boolean } {
     const { lineage, detectors, incidents } = this.config;
     const engineConfig = { lineage, detectors, incidents, stage: resume.stage };
@@ -132,15 +140,21 @@ export class Pipeline {
       if (resume.stage !== undefined) {
         const tasks = this.taskEngines(
           name,
-          (task, stageId, saved) => {
+          (task, saved) => {
             // Each task its own view of the ingest watermarks, restored with it: a task taken over
             // from the changelog goes by the hops it reads, not by where the others have got to.
-            const taskDeps = { ...deps, stageId };
+            const taskDeps = {
+              ...deps,
+              upstreamId: task,
+              upstreamIdleMs: upstreamIdleMs(this.config.kafka.sessionTimeoutMs),
+              upstreamTasks: resume.upstreamTasks,
+            };
             if (saved === undefined) return createDetectionEngine(engineConfig, sink, taskDeps);
             const restoring = restoreDetectionEngine(engineConfig, saved, sink, taskDeps);
             return this.resumedOrNull(restoring, { source: name, task });
           },
           snapshot,
+          resume.stage === 'lineage',
         );
         resumed = tasks.resumed;
         return tasks.engines;
@@ -176,13 +190,14 @@ export class Pipeline {
     name: string,
     create: TaskEngineFactory,
     snapshot: unknown,
+    moveAlong: boolean,
   ): { engines: TaskEngines; resumed: boolean } {
     if (snapshot === undefined || snapshot === null)
-      return { engines: new TaskEngines(create), resumed: false };
-    const restoring = TaskEngines.restore(create, snapshot);
+      return { engines: new TaskEngines(create, moveAlong), resumed: false };
+    const restoring = TaskEngines.restore(create, snapshot, moveAlong);
     if (restoring.ok) return { engines: restoring.engines, resumed: true };
     this.logger.warn({ source: name, reason: restoring.reason }, 'starting with empty detection engines');
-    return { engines: new TaskEngines(create), resumed: false };
+    return { engines: new TaskEngines(create, moveAlong), resumed: false };
   }
 
   /** The restored engine, or null (logged) when the snapshot could not be read. */
@@ -230,6 +245,7 @@ export class Pipeline {
     for (const lane of this.lanes.values()) {
       lane
         .advanceIdle()
+        .then(() => lane.publishWatermarks())
         .catch((error: unknown) =>
           this.logger.warn({ err: error }, 'could not write what the idle watermark closed; retrying'),
         );

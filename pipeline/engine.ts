@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BoundedMemo } from '../common/bounded-memo.js';
 import type { JsonOut } from '../common/json-slices.js';
@@ -18,7 +18,7 @@ import { lineageSnapshotSchema, restoreLineage, snapshotLineage } from '../linea
 import type { Finding } from '../schemas/finding.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { Incident } from '../schemas/incident.js';
-import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { ResolvedHop, UpstreamTag } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 import { PublishedFindings, publishedFindingsSnapshotSchema } from './published-findings.js';
 import { UpstreamWatermarks, upstreamWatermarksSnapshotSchema } from './upstream-watermarks.js';
@@ -37,14 +37,17 @@ export type EngineConfig = {
   stage?: EngineStage;
 };
 /**
- * `silences` mark the findings they match (none by default); `now` is the wall clock. A split stage's
- * task engines also get `stageId`, what a lineage stage tags its hops with (the instance's, which its
- * tasks share; random, and kept across restarts, when absent).
+ * `silences` mark the findings they match (none by default); `now` is the wall clock. A split ingest
+ * stage's task engine also gets `upstreamId`, what it tags its hops and watermark marks with (its task,
+ * whichever instance holds it; '' when absent); a detect stage's, `upstreamIdleMs` and the
+ * `upstreamTasks` it waits for from the start (see UpstreamWatermarks).
  */
 export type EngineDeps = {
   now: () => number;
   silences?: SilenceBook;
-  stageId?: string;
+  upstreamId?: string;
+  upstreamIdleMs?: number;
+  upstreamTasks?: readonly string[];
 };
 
 /**
@@ -73,6 +76,10 @@ export interface LaneEngine {
   observe(hop: HopEvent, task?: string): void;
   /** Moves the watermark without an event (idle input), closing windows that are due. */
   advanceWatermark(watermark: number): void;
+  /** Detect stage: an ingest task's watermark mark (see watermarkMarkSchema), read from `task`'s partition. */
+  observeUpstream(tag: UpstreamTag, task?: string): void;
+  /** Ingest stage of a split pipeline: each task's watermark mark, to publish (none elsewhere). */
+  upstreamMarks(): UpstreamTag[];
   /** The watermark; -Infinity before the first. */
   currentWatermark(): number;
   /** End of input: resolves every waiting hop and closes every open window. */
@@ -88,6 +95,8 @@ export interface LaneEngine {
 /** lineage → detectors, in event time. */
 export interface DetectionEngine extends LaneEngine {
   observe(hop: HopEvent): void;
+  observeUpstream(tag: UpstreamTag | undefined): void;
+  upstreamMark(): UpstreamTag | undefined;
   /** What each detector made of a hop it has observed (read only; for `hopwatch explain`). */
   explain(hop: ResolvedHop): Record<string, DetectorNote>;
   snapshot(): JsonOut<EngineSnapshot>;
@@ -101,8 +110,7 @@ const engineSnapshotSchema = z.object({
   configFingerprint: z.string(),
   maxTs: z.number().nullable(),
   watermark: z.number().nullable(),
-  /** Lineage stage: the id its hops are tagged with. Detect stage: the ingest engines' watermarks. */
-  stageId: z.string().optional(),
+  /** Detect stage: the ingest tasks' watermarks. */
   upstreams: upstreamWatermarksSnapshotSchema.optional(),
   eventsObserved: z.number().int().nonnegative(),
   lateEvents: z.number().int().nonnegative(),
@@ -135,8 +143,7 @@ class Engine implements DetectionEngine {
   private readonly silences: SilenceBook | undefined;
   private maxTs = Number.NEGATIVE_INFINITY;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Lineage stage: what its hops are tagged with (kept across restarts). */
-  private readonly stageId: string;
+  private readonly upstreamId: string;
   private readonly upstreams: UpstreamWatermarks;
   /**
    * One string object per distinct text among the recent ones: each decoded record brings new copies
@@ -156,8 +163,11 @@ class Engine implements DetectionEngine {
   ) {
     this.silences = deps.silences;
     this.strings = new BoundedMemo((text) => text, sharedNamesPerKey * config.detectors.maxTrackedKeys);
-    this.stageId = deps.stageId ?? snapshot?.stageId ?? randomUUID();
-    this.upstreams = new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs);
+    this.upstreamId = deps.upstreamId ?? '';
+    this.upstreams = new UpstreamWatermarks(deps.now, config.detectors.allowedLatenessMs, {
+      idleMs: deps.upstreamIdleMs,
+      expected: deps.upstreamTasks,
+    });
     this.incidents = new IncidentTracker(
       config.incidents ?? defaultIncidentSettings,
       (incident) => sink.incident?.(incident),
@@ -184,16 +194,13 @@ class Engine implements DetectionEngine {
 
   observe(hop: HopEvent): void {
     this.eventsObserved++;
-    // Resolved hops come behind the watermark by design (lineage settled them): late is past the windows' close.
-    const lateBefore =
-      this.config.stage === 'detectors' ? this.watermark - this.config.lineage.graceMs : this.watermark;
-    if (hop.ts < lateBefore) this.lateEvents++;
     if (hop.ts > this.maxTs) this.maxTs = hop.ts;
     // The detect stage's decoder read the record as a ResolvedHop (resolvedHopSchema).
     if (this.config.stage === 'detectors') {
       this.observeResolved(hop as ResolvedHop);
       return;
     }
+    if (hop.ts < this.watermark) this.lateEvents++;
     this.lineage.observe(this.shareStrings(hop));
     const next = this.maxTs - this.config.detectors.allowedLatenessMs;
     if (next > this.watermark) this.moveWatermark(next);
@@ -209,11 +216,31 @@ class Engine implements DetectionEngine {
     return hop;
   }
 
-  /** The ingest stages' watermarks move this one (UpstreamWatermarks). */
+  /**
+   * The ingest tasks' watermarks move this one (UpstreamWatermarks). Resolved hops come behind the
+   * watermark by design (lineage settled them): late is past the windows' close. A copy of a hop already
+   * judged (a task taken over re-sends what came after its checkpoint) is not late, only dropped.
+   */
   private observeResolved(hop: ResolvedHop): void {
-    const due = this.upstreams.take(hop.upstream);
+    const late = hop.ts < this.watermark - this.config.lineage.graceMs;
+    this.observeUpstream(hop.upstream);
+    if (this.lineage.passThrough(hop) && late) this.lateEvents++;
+  }
+
+  observeUpstream(tag: UpstreamTag | undefined): void {
+    const due = this.upstreams.take(tag);
     if (due !== undefined && due > this.watermark) this.moveWatermark(due);
-    this.lineage.passThrough(hop);
+  }
+
+  upstreamMarks(): UpstreamTag[] {
+    const mark = this.upstreamMark();
+    return mark === undefined ? [] : [mark];
+  }
+
+  /** An ingest stage's task: its tag, as its hops carry it and its marks say it (once it has a watermark). */
+  upstreamMark(): UpstreamTag | undefined {
+    if (this.config.stage !== 'lineage' || !Number.isFinite(this.watermark)) return undefined;
+    return { id: this.upstreamId, watermark: this.watermark };
   }
 
   advanceWatermark(watermark: number): void {
@@ -266,7 +293,6 @@ class Engine implements DetectionEngine {
       configFingerprint: configFingerprint(this.config),
       maxTs: finiteOrNull(this.maxTs),
       watermark: finiteOrNull(this.watermark),
-      stageId: this.stageId,
       upstreams: this.upstreams.snapshot(),
       eventsObserved: this.eventsObserved,
       lateEvents: this.lateEvents,
@@ -319,8 +345,8 @@ class Engine implements DetectionEngine {
 
   /** Detectors first: a sink that asks them to explain the hop (`hopwatch explain`) finds it counted. */
   private dispatch(hop: ResolvedHop): void {
-    if (this.config.stage === 'lineage' && Number.isFinite(this.watermark))
-      hop.upstream = { id: this.stageId, watermark: this.watermark };
+    const mark = this.upstreamMark();
+    if (mark !== undefined) hop.upstream = mark;
     for (const detector of this.detectors) detector.observe(hop);
     this.sink.hop(hop);
   }

@@ -60,6 +60,10 @@ export type LaneCounters = {
 
 type Rejection = { reason: string; format: string | undefined };
 
+/** Well inside the detect stage's patience with a silent ingest task (upstreamIdleMs: 12 s at the least). */
+const quietMarksAfterMs = 60_000;
+const quietMarksEveryMs = 5_000;
+
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
 }
@@ -85,6 +89,7 @@ export class Lane implements CheckpointedIntake {
   };
   private lastEventTs: number | null = null;
   private lastInputWall = 0;
+  private lastMarksAt = 0;
   /** Journal appends and the engine steps they record happen one after the other (see `checkpoint`). */
   private readonly journaling = new SerialQueue();
   private checkpointedProgress: string | undefined;
@@ -173,6 +178,7 @@ export class Lane implements CheckpointedIntake {
     if (!decoded.ok) return { reason: decoded.reason, format: decoded.format ?? record.format };
     bump(this.counters.eventsIngested, decoded.format, decoded.events.length);
     const task = recordTask(record.origin);
+    if (decoded.upstream !== undefined) this.engine.observeUpstream(decoded.upstream, task);
     for (const event of decoded.events) {
       try {
         this.engine.observe(event, task);
@@ -261,6 +267,21 @@ export class Lane implements CheckpointedIntake {
         this.engine.advanceWatermark(watermark);
       });
     await this.forward();
+  }
+
+  /**
+   * An ingest stage's watermark marks (each task's), after the hops resolved before them: on the hops
+   * topic they tell the detect stage how far every task has got, hops or not (see UpstreamWatermarks).
+   * Called each second; a lane without input for a minute marks every few seconds only.
+   */
+  async publishWatermarks(): Promise<void> {
+    const now = this.deps.now();
+    if (now - this.lastInputWall > quietMarksAfterMs && now - this.lastMarksAt < quietMarksEveryMs) return;
+    const watermarks = this.engine.upstreamMarks();
+    if (watermarks.length === 0) return;
+    this.lastMarksAt = now;
+    await this.forward();
+    await this.deps.sinks.write({ watermarks });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
-import type { ResolvedHop } from '../schemas/resolved-hop.js';
+import type { ResolvedHop, UpstreamTag } from '../schemas/resolved-hop.js';
 
 /** What the pipeline hands its sinks; each sink takes the parts it stores or sends and ignores the rest. */
 export type SinkBatch = {
@@ -9,6 +9,8 @@ export type SinkBatch = {
   findings?: Finding[];
   incidents?: Incident[];
   deadLetters?: DeadLetter[];
+  /** An ingest stage's watermark marks, for the hops topic (see watermarkMarkSchema). */
+  watermarks?: UpstreamTag[];
 };
 
 export type SinkStats = {
@@ -152,7 +154,8 @@ function batchSize(batch: SinkBatch): number {
     (batch.hops?.length ?? 0) +
     (batch.findings?.length ?? 0) +
     (batch.incidents?.length ?? 0) +
-    (batch.deadLetters?.length ?? 0)
+    (batch.deadLetters?.length ?? 0) +
+    (batch.watermarks?.length ?? 0)
   );
 }
 

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { KafkaConfig } from '../ingest/config.js';
 import { changelogTopicOf } from '../ingest/kafka-changelog.js';
-import { createKafkaClient } from '../ingest/kafka-client.js';
-import { hopMessages } from '../ingest/topic-messages.js';
+import { createKafkaClient, ensureTopics } from '../ingest/kafka-client.js';
+import { partitionTask } from '../ingest/source.js';
+import { hopMessages, watermarkMessages } from '../ingest/topic-messages.js';
 import type { HopwatchConfig } from './config.js';
 import { TopicSink } from './sinks/topic.js';
 import { findingsProducer, kafkaPlan } from './sources/kafka-plan.js';
@@ -23,9 +25,10 @@ export async function stagePlans(
   const plans: Array<{ name: string; plan: SourcePlan }> = [];
   if (roles.includes('ingest')) {
     const client = createKafkaClient(kafka, logger.child({ sink: 'hops-topic' }));
-    const hops = new TopicSink('hops-topic', client, kafka, kafka.hopsTopic, (batch) =>
-      hopMessages(batch.hops ?? []),
-    );
+    const hops = new TopicSink('hops-topic', client, kafka, kafka.hopsTopic, (batch, partitions) => [
+      ...hopMessages(batch.hops ?? []),
+      ...watermarkMessages(batch.watermarks ?? [], partitions),
+    ]);
     const route = { producers: [hops], passOn: ['deadLetters'] as const };
     const changelogTopic = changelogTopicOf(kafka.groupId);
     const lane = { name: 'kafka', stage: 'lineage' as const, route, changelogTopic };
@@ -38,7 +41,33 @@ export async function stagePlans(
     const route = { producers: [findingsProducer(kafka, logger)], passOn: [] };
     const changelogTopic = changelogTopicOf(groupId);
     const lane = { name: 'kafka-detect', stage: 'detectors' as const, route, changelogTopic };
-    plans.push({ name: lane.name, plan: await kafkaPlan(input, join(dataDir, 'detect'), logger, lane) });
+    const plan = await kafkaPlan(input, join(dataDir, 'detect'), logger, lane);
+    plans.push({ name: lane.name, plan: { ...plan, upstreamTasks: await ingestTasks(kafka, logger) } });
   }
   return plans;
+}
+
+/**
+ * Every partition of the input topics: the ingest tasks the detect stage waits for from the start, so
+ * that the first hops of one it has not heard of yet are not late (see UpstreamWatermarks). Without
+ * the broker now, none: the detect stage then goes by the tasks as it hears of them.
+ */
+async function ingestTasks(kafka: KafkaConfig, logger: Logger): Promise<string[] | undefined> {
+  const admin = createKafkaClient(kafka, logger.child({ source: 'kafka-detect' })).admin();
+  try {
+    await admin.connect();
+    await ensureTopics(admin, kafka);
+    const { topics } = await admin.fetchTopicMetadata({ topics: kafka.topics });
+    return topics.flatMap(({ name, partitions }) =>
+      partitions.map(({ partitionId }) => partitionTask(name, partitionId)),
+    );
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      'could not read the input topics’ partitions: the detect stage goes by the ingest tasks it hears of',
+    );
+    return undefined;
+  } finally {
+    await admin.disconnect();
+  }
 }

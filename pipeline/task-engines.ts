@@ -1,22 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type JsonOut, writeJsonInSlices } from '../common/json-slices.js';
 import type { TaskStates } from '../ingest/source.js';
 import type { HopEvent } from '../schemas/hop-event.js';
+import type { UpstreamTag } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
 import type { DetectionEngine, EngineSnapshot, LaneEngine } from './engine.js';
 
 /**
- * The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read),
- * tagging what it resolves with `stageId`.
+ * The engine of one task, made empty or from a task snapshot (null when that snapshot cannot be read);
+ * an ingest stage's tags what it resolves with `task`.
  */
-export type TaskEngineFactory = (task: string, stageId: string, snapshot?: unknown) => DetectionEngine | null;
+export type TaskEngineFactory = (task: string, snapshot?: unknown) => DetectionEngine | null;
 
-const tasksSnapshotSchema = z.object({
-  /** Absent in snapshots of the first version with tasks. */
-  stageId: z.string().optional(),
-  tasks: z.record(z.string(), z.unknown()),
-});
+const tasksSnapshotSchema = z.object({ tasks: z.record(z.string(), z.unknown()) });
 
 /** Event time a task may fall behind the furthest task before it is moved along. */
 const followStepMs = 1_000;
@@ -49,13 +45,13 @@ const noCounts = (): Counters => ({
  * that is assigned a partition restores its task from the changelog (ingest/kafka-changelog.ts) and
  * goes on where the last holder's checkpoint left off.
  *
- * Event time stays the instance's, as with one engine: a task that falls a second behind the furthest
- * one is moved along (a partition with little traffic does not hold its windows and waiting hops open),
- * the ingest stage's tasks tag their hops with the instance's id (`stageId`, kept across restarts), and
- * each detect task goes by the ingest watermarks its own hops carry (UpstreamWatermarks, saved with
- * it): one taken over from the changelog is not moved past the backlog it has yet to read (the
- * event-time merge keeps the other partitions from overtaking it meanwhile). Idle watermark moves
- * apply to every task.
+ * In the ingest stage event time stays the instance's, as with one engine: a task that falls a second
+ * behind the furthest one is moved along (`moveAlong`: a partition with little traffic does not hold
+ * its windows and waiting hops open), and the tasks tag their hops and watermark marks with their
+ * task, whichever instance holds it. Each detect task goes by the ingest watermarks its own hops and
+ * marks carry (UpstreamWatermarks, saved with it), never by another detect task's: what its partition
+ * has yet to bring (a backlog taken over from the changelog, or hops behind another partition's mark)
+ * is not made late. Idle watermark moves apply to every task.
  */
 export class TaskEngines implements LaneEngine, TaskStates {
   private readonly engines = new Map<string, { engine: DetectionEngine; baseline: Counters }>();
@@ -65,17 +61,18 @@ export class TaskEngines implements LaneEngine, TaskStates {
 
   constructor(
     private readonly create: TaskEngineFactory,
-    private readonly stageId: string = randomUUID(),
+    private readonly moveAlong = true,
   ) {}
 
   /** From `snapshot()`'s output; a task that cannot be read is left out (see `unreadable`). */
   static restore(
     create: TaskEngineFactory,
     snapshot: unknown,
+    moveAlong = true,
   ): { ok: true; engines: TaskEngines; unreadable: string[] } | { ok: false; reason: string } {
     const parsed = tasksSnapshotSchema.safeParse(snapshot);
     if (!parsed.success) return { ok: false, reason: 'engine snapshot: not one of a split stage’s tasks' };
-    const engines = new TaskEngines(create, parsed.data.stageId);
+    const engines = new TaskEngines(create, moveAlong);
     const unreadable = Object.entries(parsed.data.tasks)
       .filter(([task, saved]) => !engines.adopt(task, saved))
       .map(([task]) => task);
@@ -83,14 +80,34 @@ export class TaskEngines implements LaneEngine, TaskStates {
   }
 
   observe(hop: HopEvent, task = ''): void {
+    const { engine } = this.held(task);
+    engine.observe(hop);
+    this.follow(engine);
+  }
+
+  observeUpstream(tag: UpstreamTag, task = ''): void {
+    const { engine } = this.held(task);
+    engine.observeUpstream(tag);
+    this.follow(engine);
+  }
+
+  upstreamMarks(): UpstreamTag[] {
+    return [...this.engines.values()].flatMap(({ engine }) => engine.upstreamMarks());
+  }
+
+  private held(task: string): { engine: DetectionEngine; baseline: Counters } {
     let held = this.engines.get(task);
     if (held === undefined) {
-      held = { engine: this.create(task, this.stageId)!, baseline: noCounts() };
+      held = { engine: this.create(task)!, baseline: noCounts() };
       this.engines.set(task, held);
     }
-    held.engine.observe(hop);
-    const watermark = held.engine.currentWatermark();
-    if (watermark >= this.furthest + followStepMs) this.advanceWatermark(watermark);
+    return held;
+  }
+
+  private follow(engine: DetectionEngine): void {
+    const watermark = engine.currentWatermark();
+    if (!this.moveAlong) this.furthest = Math.max(this.furthest, watermark);
+    else if (watermark >= this.furthest + followStepMs) this.advanceWatermark(watermark);
   }
 
   advanceWatermark(watermark: number): void {
@@ -131,10 +148,10 @@ export class TaskEngines implements LaneEngine, TaskStates {
     return total;
   }
 
-  snapshot(): JsonOut<{ stageId: string; tasks: Record<string, EngineSnapshot> }> {
+  snapshot(): JsonOut<{ tasks: Record<string, EngineSnapshot> }> {
     const tasks: Record<string, JsonOut<EngineSnapshot>> = {};
     for (const [task, { engine }] of this.engines) tasks[task] = engine.snapshot();
-    return { stageId: this.stageId, tasks };
+    return { tasks };
   }
 
   tasks(): string[] {
@@ -151,11 +168,16 @@ export class TaskEngines implements LaneEngine, TaskStates {
 
   /** Replaces the task's state with `snapshot` (its changelog's); false when it cannot be read. */
   adopt(task: string, snapshot: unknown): boolean {
-    const engine = this.create(task, this.stageId, snapshot);
+    const engine = this.create(task, snapshot);
     if (engine === null) return false;
     this.retire(task);
     this.engines.set(task, { engine, baseline: engine.stats() });
     return true;
+  }
+
+  /** An empty engine for the task if it has none yet (the instance's watermark moves reach it from then on). */
+  hold(task: string): void {
+    this.held(task);
   }
 
   /** The task moved to another instance. */

@@ -9,6 +9,16 @@ export const pathStepSchema = z.object({
   credential: z.string(),
 });
 
+/** An ingest task of a split pipeline (its input partition) and its watermark: see `upstream` below. */
+export const upstreamTagSchema = z.object({ id: z.string(), watermark: z.number() });
+
+/**
+ * What an ingest task publishes on every partition of the hops topic each second, besides its hops:
+ * its watermark alone, so that the detect stage knows how far each task has got even when it sends no
+ * hops (a quiet partition), and can tell a task that is quiet from one that stopped (pipeline/upstream-watermarks.ts).
+ */
+export const watermarkMarkSchema = z.object({ upstream: upstreamTagSchema }).strict();
+
 /** A HopEvent after lineage: its origin credential, its parent and the path from the root hop. */
 export const resolvedHopSchema = hopEventSchema.extend({
   originCredential: z.string().min(1),
@@ -20,13 +30,16 @@ export const resolvedHopSchema = hopEventSchema.extend({
   depth: z.number().int().nonnegative(),
   path: z.array(pathStepSchema),
   /**
-   * On the hops topic of a split pipeline: the ingest engine that resolved the hop and its watermark
-   * then. The detect stage moves its own by them, so that its windows close where one engine's would.
+   * On the hops topic of a split pipeline: the ingest task (input partition) that resolved the hop and
+   * its watermark then. The detect stage moves its own by them, so that its windows close where one
+   * engine's would.
    */
-  upstream: z.object({ id: z.string(), watermark: z.number() }).optional(),
+  upstream: upstreamTagSchema.optional(),
 });
 
 export type PathStep = z.infer<typeof pathStepSchema>;
+export type UpstreamTag = z.infer<typeof upstreamTagSchema>;
+export type WatermarkMark = z.infer<typeof watermarkMarkSchema>;
 export type ResolvedHop = z.infer<typeof resolvedHopSchema>;
 
 /** What lineage adds to a hop (its origin, parent and path), and the stage's tag on the hops topic. */

@@ -1,5 +1,6 @@
 import type { CallerHint } from '../../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../../schemas/hop-event.js';
+import type { UpstreamTag } from '../../schemas/resolved-hop.js';
 import type { Identity } from '../identity/credential.js';
 import type { HopDraft } from './hop.js';
 
@@ -15,7 +16,10 @@ export type AdapterContext = {
   callerHint?: CallerHint;
 };
 
-export type AdapterResult = { ok: true; events: HopEvent[] } | { ok: false; reason: string };
+/** `upstream`: the record is a split pipeline's watermark mark, which holds no hop (formats/resolved-hop.ts). */
+export type AdapterResult =
+  | { ok: true; events: HopEvent[]; upstream?: UpstreamTag }
+  | { ok: false; reason: string };
 
 /** One log format: a cheap detection predicate and a pure mapping from one record to hops. */
 export type FormatAdapter = {

@@ -1,35 +1,48 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../../ingest/config.js';
 import { idempotentProducer } from '../../ingest/kafka-client.js';
 import { compressionType } from '../../ingest/kafka-codecs.js';
 import type { Sink, SinkBatch, SinkStats } from '../sink.js';
 
+/** How long the topic's partition count is trusted before it is asked again (partitions can be added). */
+const partitionsTtlMs = 60_000;
+
 /**
  * Parts of what a lane produces onto one of hopwatch's own topics: findings and incidents onto the
- * findings topic, resolved hops onto the hops topic of a split pipeline. Idempotent producer, acks from
- * every in-sync replica: a batch is taken once the broker has it, and one the broker refuses is taken
- * not at all (the sink set keeps it and backpressure follows).
+ * findings topic, resolved hops and watermark marks onto the hops topic of a split pipeline.
+ * Idempotent producer, acks from every in-sync replica: a batch is taken once the broker has it, and one
+ * the broker refuses is taken not at all (the sink set keeps it and backpressure follows).
  */
 export class TopicSink implements Sink {
   private readonly producer: Producer;
+  private readonly admin: Admin;
   private connecting: Promise<void> | null = null;
   private sending = 0;
   private available = true;
+  private partitions: { count: number; askedAt: number } | undefined;
 
   constructor(
     readonly name: string,
     kafka: Kafka,
     private readonly config: KafkaConfig,
     private readonly topic: string,
-    private readonly messages: (batch: SinkBatch) => Message[],
+    /** The batch's messages; `partitions`, the topic's partition count, is known when the batch holds watermarks. */
+    private readonly messages: (batch: SinkBatch, partitions: number) => Message[],
   ) {
     this.producer = idempotentProducer(kafka);
+    this.admin = kafka.admin();
   }
 
   start(): void {}
 
   async write(batch: SinkBatch): Promise<void> {
-    const messages = this.messages(batch);
+    const partitions = batch.watermarks?.length
+      ? await this.partitionCount().catch((error: unknown) => {
+          this.available = false;
+          throw error;
+        })
+      : 0;
+    const messages = this.messages(batch, partitions);
     if (messages.length === 0) return;
     this.sending += messages.length;
     try {
@@ -56,8 +69,19 @@ export class TopicSink implements Sink {
   /** What `write` took is on the broker already. */
   async flush(): Promise<void> {}
 
-  close(): Promise<void> {
-    return this.producer.disconnect();
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async partitionCount(): Promise<number> {
+    const now = Date.now();
+    if (this.partitions === undefined || now - this.partitions.askedAt > partitionsTtlMs) {
+      await this.admin.connect();
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.topic] });
+      this.partitions = { count: topics[0]?.partitions.length ?? 0, askedAt: now };
+    }
+    return this.partitions.count;
   }
 
   stats(): SinkStats {

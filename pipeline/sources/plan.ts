@@ -20,6 +20,8 @@ export type SourcePlan = {
   route?: LaneRoute;
   /** The part of the engine its lane runs in a split pipeline; absent: all of it. */
   engineStage?: EngineStage;
+  /** Detect stage: the ingest tasks (input partitions) whose watermarks it waits for from the start. */
+  upstreamTasks?: readonly string[];
   /** The source, told whether its lane's engine did resume from `engineSnapshot`. */
   create(engineResumed: boolean): Source;
 };

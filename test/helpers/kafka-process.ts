@@ -133,6 +133,38 @@ export async function committedTotal(groupId: string, topic: string): Promise<nu
   }
 }
 
+/** The end of each of `topic`'s partitions. */
+export async function partitionEnds(topic: string): Promise<Map<number, number>> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    return new Map(
+      (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Whether `groupId` has committed `topic` up to `ends` (partitionEnds) on every partition. */
+export async function committedPast(
+  groupId: string,
+  topic: string,
+  ends: Map<number, number>,
+): Promise<boolean> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = new Map(
+      (offsets?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]),
+    );
+    return [...ends].every(([partition, end]) => end === 0 || (committed.get(partition) ?? -1) >= end);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Sum of `topic`'s partition ends: the records it holds. */
 export async function topicEnd(topic: string): Promise<number> {
   const admin = kafkaClient().admin();
