@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { normalizeRecord } from '../ingest/normalize.js';
+import { partitionTask } from '../ingest/source.js';
 import { hopMessages } from '../ingest/topic-messages.js';
 import { configSchema } from '../pipeline/config.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
@@ -14,17 +15,22 @@ import { type CaseResult, caseResult } from './results.js';
 import { SustainedRate } from './sustained.js';
 
 const partitions = 6;
+/** The input topic the hops are told to come from: no records, one partition (one ingest task). */
+const inputTopicOf = (hopsTopic: string) => `${hopsTopic}.input`;
 const sendBatch = 2_000;
 
-/** The backlog through one lineage-stage engine: the hops an ingest stage would publish, tags included. */
-function resolvedHops(backlog: Backlog, records: number): ResolvedHop[] {
+/**
+ * The backlog through one lineage-stage engine: the hops an ingest stage would publish, tags included,
+ * as the task of `inputTopic`'s one partition (the detect instances wait for every input partition).
+ */
+function resolvedHops(backlog: Backlog, records: number, inputTopic: string): ResolvedHop[] {
   const config = configSchema.parse({});
   const hops: ResolvedHop[] = [];
   const sink = { hop: (hop: ResolvedHop) => hops.push(hop), finding: () => {} };
   const engine = createDetectionEngine(
     { lineage: config.lineage, detectors: config.detectors, stage: 'lineage' },
     sink,
-    { now: Date.now },
+    { now: Date.now, upstreamId: partitionTask(inputTopic, 0) },
   );
   for (const { line } of backlog.slice(0, records)) {
     const decoded = normalizeRecord(line);
@@ -39,7 +45,13 @@ async function detectInstances(brokers: string[], hopsTopic: string, total: numb
   const groupId = `bench-detect-${randomUUID().slice(0, 8)}`;
   const instances: BenchInstance[] = [];
   for (let index = 0; index < count; index++) {
-    const kafka = { brokers, groupId, hopsTopic, findingsTopic: `${hopsTopic}.findings-${groupId}` };
+    const kafka = {
+      brokers,
+      groupId,
+      topics: [inputTopicOf(hopsTopic)],
+      hopsTopic,
+      findingsTopic: `${hopsTopic}.findings-${groupId}`,
+    };
     const config = { roles: ['detect'], kafka: { ...kafka, deadLetterTopic: `${hopsTopic}.dead` } };
     instances.push(await startInstance(config, 'detect'));
   }
@@ -73,10 +85,16 @@ export async function stagesCase(
 ): Promise<{ results: CaseResult[]; note: string }> {
   const kafka = new Kafka({ clientId: 'hopwatch-bench', brokers, logLevel: logLevel.NOTHING });
   const topic = `hopwatch-bench-hops-${randomUUID().slice(0, 8)}`;
-  const hops = resolvedHops(backlog, records);
+  const hops = resolvedHops(backlog, records, inputTopicOf(topic));
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic, numPartitions: partitions },
+      { topic: inputTopicOf(topic), numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
   const producer = kafka.producer();
   await producer.connect();
   for (let from = 0; from < hops.length; from += sendBatch) {
