@@ -38,8 +38,8 @@ export function decodeRecord(
 }
 
 /**
- * The earliest event time of a decoded record, a watermark mark's watermark (it goes after what its task
- * sent before it, not before hops of other partitions it is ahead of); a record that failed to decode sorts first.
+ * The earliest event time of a decoded record; a watermark mark sorts at its watermark (where its task
+ * had got to), and a record that failed to decode sorts first.
  */
 export function eventTimeOf({ decoded }: DecodedRecord): number {
   if (!decoded.ok) return Number.NEGATIVE_INFINITY;

@@ -96,7 +96,6 @@ export interface LaneEngine {
 export interface DetectionEngine extends LaneEngine {
   observe(hop: HopEvent): void;
   observeUpstream(tag: UpstreamTag | undefined): void;
-  upstreamMark(): UpstreamTag | undefined;
   /** What each detector made of a hop it has observed (read only; for `hopwatch explain`). */
   explain(hop: ResolvedHop): Record<string, DetectorNote>;
   snapshot(): JsonOut<EngineSnapshot>;
@@ -238,7 +237,7 @@ class Engine implements DetectionEngine {
   }
 
   /** An ingest stage's task: its tag, as its hops carry it and its marks say it (once it has a watermark). */
-  upstreamMark(): UpstreamTag | undefined {
+  private upstreamMark(): UpstreamTag | undefined {
     if (this.config.stage !== 'lineage' || !Number.isFinite(this.watermark)) return undefined;
     return { id: this.upstreamId, watermark: this.watermark };
   }
