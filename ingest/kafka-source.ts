@@ -338,7 +338,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
 
   private takeOver(tasks: TaskStates, task: string, isLocal: boolean, saved: SavedTask | undefined): void {
     const { topic, partition } = taskPartition(task);
-    const newer = saved !== undefined && (!isLocal || saved.offset > this.offsets.next(topic, partition));
+    // At the same offset too: the group's offset, which the last holder committed with that state, may
+    // already have moved this member's next offset there (followGroupOffset) while its own state, from
+    // its checkpoint file, is older (a restart after a crash).
+    const newer = saved !== undefined && (!isLocal || saved.offset >= this.offsets.next(topic, partition));
     if (newer && tasks.adopt(task, saved.snapshot)) {
       this.offsets.resume(topic, partition, saved.offset);
       // Reading starts there now: the bounds read at assignment may predate the take-over.
