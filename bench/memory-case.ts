@@ -23,6 +23,9 @@ type MemoryRun = {
   seconds: number;
 };
 
+/** The fields of a run that are one number, each taken as the median of the runs. */
+type NumericField = { [K in keyof MemoryRun]: MemoryRun[K] extends number ? K : never }[keyof MemoryRun];
+
 /**
  * Case 5: RSS and heap of an engine holding `traces` active traces and `credentials` credentials,
  * each the median of `runs` processes: RSS moved by a tenth between processes of the same code.
@@ -42,17 +45,7 @@ export async function memoryCase(
       ),
     );
   }
-  const middle = (
-    field:
-      | 'rss'
-      | 'rssAtOnce'
-      | 'rssPeak'
-      | 'heapUsed'
-      | 'heapTotal'
-      | 'baseRss'
-      | 'baseHeapUsed'
-      | 'seconds',
-  ) => median(all.map((run) => run[field]));
+  const middle = (field: NumericField) => median(all.map((run) => run[field]));
   const measured = {
     ...all[0]!,
     rss: middle('rss'),

@@ -15,7 +15,8 @@ const partitionsTtlMs = 60_000;
  */
 export class TopicSink implements Sink {
   private readonly producer: Producer;
-  private readonly admin: Admin;
+  /** Only a sink that writes watermark marks asks for the partition count. */
+  private admin: Admin | undefined;
   private connecting: Promise<void> | null = null;
   private sending = 0;
   private available = true;
@@ -23,14 +24,13 @@ export class TopicSink implements Sink {
 
   constructor(
     readonly name: string,
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly config: KafkaConfig,
     private readonly topic: string,
     /** The batch's messages; `partitions`, the topic's partition count, is known when the batch holds watermarks. */
     private readonly messages: (batch: SinkBatch, partitions: number) => Message[],
   ) {
     this.producer = idempotentProducer(kafka);
-    this.admin = kafka.admin();
   }
 
   start(): void {}
@@ -70,14 +70,17 @@ export class TopicSink implements Sink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.admin.disconnect();
+    await this.admin?.disconnect();
     await this.producer.disconnect();
   }
 
   private async partitionCount(): Promise<number> {
     const now = Date.now();
     if (this.partitions === undefined || now - this.partitions.askedAt > partitionsTtlMs) {
-      await this.admin.connect();
+      if (this.admin === undefined) {
+        this.admin = this.kafka.admin();
+        await this.admin.connect();
+      }
       const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.topic] });
       this.partitions = { count: topics[0]?.partitions.length ?? 0, askedAt: now };
     }

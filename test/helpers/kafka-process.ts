@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drainPending } from 'chdb';
+import type { Admin } from 'kafkajs';
 import type { Finding } from '../../schemas/finding.js';
 import type { Incident } from '../../schemas/incident.js';
 import { openStore } from '../../store/index.js';
@@ -121,29 +122,37 @@ export async function stopGracefully({ process }: RunningHopwatch): Promise<numb
   return process.exited;
 }
 
-/** Sum of the group's committed offsets on `topic` (partitions without one count 0). */
-export async function committedTotal(groupId: string, topic: string): Promise<number> {
+async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce((sum, entry) => sum + Math.max(0, Number(entry.offset)), 0);
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
 }
 
+/** The group's committed offset on each of `topic`'s partitions (-1: none). */
+function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+  return withAdmin(async (admin) => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
+  });
+}
+
+/** Sum of the group's committed offsets on `topic` (partitions without one count 0). */
+export async function committedTotal(groupId: string, topic: string): Promise<number> {
+  let sum = 0;
+  for (const offset of (await committedOffsets(groupId, topic)).values()) sum += Math.max(0, offset);
+  return sum;
+}
+
 /** The end of each of `topic`'s partitions. */
-export async function partitionEnds(topic: string): Promise<Map<number, number>> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    return new Map(
-      (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+export function partitionEnds(topic: string): Promise<Map<number, number>> {
+  return withAdmin(async (admin) => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return new Map(ends.map(({ partition, high }) => [partition, Number(high)]));
+  });
 }
 
 /** Whether `groupId` has committed `topic` up to `ends` (partitionEnds) on every partition. */
@@ -152,28 +161,15 @@ export async function committedPast(
   topic: string,
   ends: Map<number, number>,
 ): Promise<boolean> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const committed = new Map(
-      (offsets?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]),
-    );
-    return [...ends].every(([partition, end]) => end === 0 || (committed.get(partition) ?? -1) >= end);
-  } finally {
-    await admin.disconnect();
-  }
+  const committed = await committedOffsets(groupId, topic);
+  return [...ends].every(([partition, end]) => end === 0 || (committed.get(partition) ?? -1) >= end);
 }
 
 /** Sum of `topic`'s partition ends: the records it holds. */
 export async function topicEnd(topic: string): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, entry) => sum + Number(entry.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  let sum = 0;
+  for (const end of (await partitionEnds(topic)).values()) sum += end;
+  return sum;
 }
 
 export type StoredFindings = { final: Finding[]; rowsPerId: Map<string, number>; incidents: Incident[] };
