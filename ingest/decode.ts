@@ -10,6 +10,14 @@ export type DecodeSettings = { maxRecordBytes?: number; callerHint?: CallerHint 
 export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
 
 /**
+ * A split pipeline's watermark mark (formats/resolved-hop.ts): it carries no hop. Marks come each
+ * second whatever the traffic, so they count neither as records received nor as consumption.
+ */
+export function isWatermarkMark({ decoded }: DecodedRecord): boolean {
+  return decoded.ok && decoded.upstream !== undefined;
+}
+
+/**
  * Decodes one raw record into hops. normalizeRecord never throws on input; if a bug makes it throw
  * anyway, the record is rejected and the rest of the batch goes on. The reason stays generic: an
  * exception may quote input.

@@ -89,11 +89,6 @@ export function messageRecords(
   });
 }
 
-/** A split pipeline's watermark mark (formats/resolved-hop.ts): it carries no hop. */
-export function isWatermarkMark({ decoded: { decoded } }: MessageRecord): boolean {
-  return decoded.ok && decoded.upstream !== undefined;
-}
-
 /**
  * Written out, every key present: the record is built once, in one shape (adding keys to a spread
  * copy of it cost V8 about 2 µs a record, 3 % of a backlog's main thread).

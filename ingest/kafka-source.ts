@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { SerialQueue } from '../common/serial.js';
 import type { KafkaConfig } from './config.js';
+import { isWatermarkMark } from './decode.js';
 import { type SavedTask, StateChangelog } from './kafka-changelog.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
@@ -12,7 +13,7 @@ import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger } from './kafka-merge.js';
 import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
-import { isWatermarkMark, type MessageRecord, messageRecords } from './kafka-records.js';
+import { type MessageRecord, messageRecords } from './kafka-records.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
 import { holdsSeveralTraces } from './normalize.js';
 import {
@@ -455,9 +456,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       const taken = this.nextRecords(intake);
       if (taken === null) break;
       let bytes = 0;
-      // Watermark marks come each second whatever the traffic: counted, consumption would never go
-      // quiet for the checkpointer, nor add up to a checkpoint's size, and nothing would be committed.
-      for (const record of taken) if (!isWatermarkMark(record)) bytes += record.bytes;
+      // Counted, marks would keep consumption from going quiet for the checkpointer, and their few
+      // bytes from adding up to a checkpoint's size: nothing would be committed.
+      for (const record of taken) if (!isWatermarkMark(record.decoded)) bytes += record.bytes;
       this.checkpointer?.consumed(bytes);
       const outcome = intake.accept(taken.map((record) => record.decoded));
       for (const { topic, partition, offset } of taken) this.offsets.seen(topic, partition, offset);

@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { writeJsonInSlices } from '../common/json-slices.js';
 import { SerialQueue } from '../common/serial.js';
-import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
+import { type DecodedRecord, type DecodeSettings, decodeRecord, isWatermarkMark } from '../ingest/decode.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import { redactRaw } from '../ingest/redact.js';
 import {
@@ -158,7 +158,7 @@ export class Lane implements CheckpointedIntake {
     let events = 0;
     for (let index = 0; index < records.length; index++) {
       const { record, decoded } = records[index]!;
-      this.counters.recordsReceived++;
+      if (!isWatermarkMark(records[index]!)) this.counters.recordsReceived++;
       const observed = this.observeRecord(record, decoded);
       if (typeof observed === 'number') {
         accepted += 1;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KafkaConfig } from '../ingest/config.js';
 import { changelogTopicOf } from '../ingest/kafka-changelog.js';
 import { createKafkaClient, ensureTopics } from '../ingest/kafka-client.js';
+import { retryStartup } from '../ingest/kafka-retry.js';
 import { partitionTask } from '../ingest/source.js';
 import { hopMessages, watermarkMessages } from '../ingest/topic-messages.js';
 import type { HopwatchConfig } from './config.js';
@@ -53,11 +54,19 @@ export async function stagePlans(
  * the broker now, none: the detect stage then goes by the tasks as it hears of them.
  */
 async function ingestTasks(kafka: KafkaConfig, logger: Logger): Promise<string[] | undefined> {
-  const admin = createKafkaClient(kafka, logger.child({ source: 'kafka-detect' })).admin();
+  const log = logger.child({ source: 'kafka-detect' });
+  const admin = createKafkaClient(kafka, log).admin();
   try {
-    await admin.connect();
-    await ensureTopics(admin, kafka);
-    const { topics } = await admin.fetchTopicMetadata({ topics: kafka.topics });
+    // As the sources' start-up: a topic created a moment ago may not be known to every broker yet.
+    const { topics } = await retryStartup(
+      'reading the input topics’ partitions',
+      async () => {
+        await admin.connect();
+        await ensureTopics(admin, kafka);
+        return admin.fetchTopicMetadata({ topics: kafka.topics });
+      },
+      log,
+    );
     return topics.flatMap(({ name, partitions }) =>
       partitions.map(({ partitionId }) => partitionTask(name, partitionId)),
     );

@@ -110,7 +110,7 @@ describe('TaskEngines', () => {
     for (const { hop, task } of all.slice(0, 20)) engines.observe(hop, task);
     const marks = engines.upstreamMarks();
     expect(marks.map(({ id }) => id).sort()).toEqual(['in/0', 'in/1']);
-    for (const { id, watermark } of marks) expect(watermark).toBe(engines.stats().watermark);
+    for (const { watermark } of marks) expect(watermark).toBe(engines.stats().watermark);
     for (const { hop, task } of all.slice(20)) engines.observe(hop, task);
     engines.flush();
     const tasks = new Map(all.map(({ hop, task }) => [hop.id, task]));

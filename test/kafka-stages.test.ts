@@ -154,6 +154,10 @@ describe('hopwatch run split in stages over Kafka', () => {
     expect(resolved.every((count) => count > 0)).toBe(true);
     expect(await observed(ingest, 'kafka-detect')).toBe(0);
     expect(await observed(sink, 'kafka-detect')).toBe(resolved[0]! + resolved[1]!);
+    // One record a hop; the ingest tasks' watermark marks are not records received.
+    expect(await metricValue(sink, 'hopwatch_records_received_total{source="kafka-detect"}')).toBe(
+      resolved[0]! + resolved[1]!,
+    );
     expect(
       await metricValue(sink, 'hopwatch_lane_detector_state_entries{lane="kafka-detect",detector="rate"}'),
     ).toBeGreaterThan(0);
