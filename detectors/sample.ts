@@ -60,7 +60,10 @@ export function addToSample(sample: Sample, ts: number, id: string, limit: numbe
  * the order their entries come in (a sample of the traces behind a finding names each trace once).
  */
 export function addIdToSample(sample: Sample, ts: number, id: string, limit: number): Sample {
-  for (let index = 0; index < sizeOf(sample); index++) {
+  const size = sizeOf(sample);
+  // Full, and later than every entry (its id's too, if sampled): nothing changes, and no id is compared.
+  if (size >= limit && ts > tsAt(sample, size - 1)) return sample;
+  for (let index = 0; index < size; index++) {
     if (idAt(sample, index) !== id) continue;
     if (tsAt(sample, index) <= ts) return sample;
     // An earlier entry of an id already sampled (out of order within the lateness): it moves up.

@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
 import { normalizeRecord } from '../ingest/normalize.js';
+import { serializeScenario } from '../scenarios/formats/index.js';
+import { generateScenario } from '../scenarios/generate.js';
+import { scenarios } from '../scenarios/registry.js';
 import type { Finding } from '../schemas/finding.js';
+import type { HopEvent } from '../schemas/hop-event.js';
 import { watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
@@ -31,6 +35,7 @@ import {
 } from './helpers/kafka-process.js';
 import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
+import { runEngine } from './kits/detectors/run.js';
 
 const harness = processHarness();
 
@@ -115,13 +120,38 @@ async function closeWindows({ topic }: Deployment, at: number): Promise<number> 
   return messages.length;
 }
 
+/**
+ * Every generated scenario, 30 minutes of each at four times its agents' usual rate (about 38,000
+ * records), in event-time order: a backlog that takes the ingest instances some seconds to read.
+ */
+function writeBacklog(file: string): void {
+  const timed = scenarios.flatMap((scenario) => {
+    const serialized = serializeScenario(
+      generateScenario(scenario, { seed: 1, rate: 4, durationMs: 30 * 60_000 }),
+      'canonical',
+    );
+    if (!serialized.ok) throw new Error(serialized.reason);
+    return serialized.records.map((line) => {
+      const decoded = normalizeRecord(line);
+      return { ts: decoded.ok ? (decoded.events[0]?.ts ?? 0) : 0, line };
+    });
+  });
+  timed.sort((a, b) => a.ts - b.ts);
+  writeFileSync(file, `${timed.map(({ line }) => line).join('\n')}\n`);
+}
+
+function eventsOf(file: string): HopEvent[] {
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .flatMap((line) => {
+      const decoded = normalizeRecord(line);
+      return decoded.ok ? decoded.events : [];
+    });
+}
+
 function lastEventTime(file: string): number {
-  let last = 0;
-  for (const line of readFileSync(file, 'utf8').trimEnd().split('\n')) {
-    const decoded = normalizeRecord(line);
-    if (decoded.ok) for (const event of decoded.events) last = Math.max(last, event.ts);
-  }
-  return last;
+  return eventsOf(file).reduce((last, event) => Math.max(last, event.ts), 0);
 }
 
 function deliveredIds({ webhookPath }: Deployment): string[] {
@@ -243,6 +273,31 @@ describe('hopwatch run split in stages over Kafka', () => {
     }
     expect(deliveredIds(churn)).toEqual(ids);
   }, 600_000);
+
+  it('catches up a backlog read by two ingest instances, each at its own pace, as one engine judges the file', async () => {
+    const merged = join(harness.dataDir('stages-backlog'), 'backlog.ndjson');
+    writeBacklog(merged);
+    const reference = runEngine(eventsOf(merged)).findings.map((finding) => finding.id);
+    expect(reference.length).toBeGreaterThan(0);
+
+    const deploy = await deployment('backlog');
+    const sink = await start(deploy, 'ingest,detect,sink');
+    const ingest = await start(deploy, 'ingest');
+    await waitUntil(
+      'the input partitions split between both',
+      () => [sink, ingest].every((instance) => assigned(instance, deploy.topic) === 3),
+      60_000,
+    );
+    // All at once, after both have joined: each ingest instance reads its three partitions at its own pace.
+    const records =
+      (await produceFiles(producer(), deploy.topic, [merged])) +
+      (await closeWindows(deploy, lastEventTime(merged) + 3_600_000));
+    await drained(deploy, records);
+    expect(await lateAtDetect([sink])).toBe(0);
+    for (const instance of [ingest, sink]) expect(await stopGracefully(instance)).toBe(0);
+    const stored = (await storedFindings(sink.dir)).final.map((finding) => finding.id);
+    expect(stored.sort()).toEqual(reference.sort());
+  }, 300_000);
 });
 
 /** Hops the detect stages took after their windows had closed, over `instances`. */
