@@ -1,23 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { wellFormedResolvedHop } from '../ingest/formats/canonical-fast.js';
 import { normalizeRecord } from '../ingest/normalize.js';
 import { createDetectionEngine } from '../pipeline/engine.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { resolvedHopSchema } from '../schemas/resolved-hop.js';
-import { CollectingSink, engineConfig, fixedClock, runEngine } from './kits/detectors/run.js';
+import { CollectingSink, engineConfig, fileEvents, fixedClock, runEngine } from './kits/detectors/run.js';
 
 const scenarios = readdirSync('fixtures/scenarios').filter((file) => file.endsWith('.ndjson'));
-
-function events(file: string): HopEvent[] {
-  return readFileSync(file, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .flatMap((line) => {
-      const decoded = normalizeRecord(line);
-      return decoded.ok ? decoded.events : [];
-    });
-}
 
 /** The lineage stage, its hops through the hops topic's encoding, then the detectors stage. */
 function split(input: HopEvent[], copies = 1) {
@@ -43,7 +33,7 @@ function split(input: HopEvent[], copies = 1) {
 
 describe('the engine split in two stages', () => {
   it.each(scenarios)('raises the findings of the whole engine on %s', (file) => {
-    const input = events(`fixtures/scenarios/${file}`);
+    const input = fileEvents(`fixtures/scenarios/${file}`);
     const whole = runEngine(input);
     const { lineage, detected, stats } = split(input);
     expect(lineage.findings).toEqual([]);
@@ -53,7 +43,7 @@ describe('the engine split in two stages', () => {
   });
 
   it('takes each hop once when the ingest stage published it twice (a replay after a crash)', () => {
-    const input = events('fixtures/scenarios/runaway-retry.ndjson');
+    const input = fileEvents('fixtures/scenarios/runaway-retry.ndjson');
     const whole = runEngine(input);
     const { detected, lineage, stats } = split(input, 2);
     expect(detected.findings).toEqual(whole.findings);
@@ -67,7 +57,7 @@ describe('the engine split in two stages', () => {
       const ingest = createDetectionEngine({ ...engineConfig(), stage: 'lineage' }, lineage, {
         now: fixedClock,
       });
-      for (const event of events(`fixtures/scenarios/${file}`)) ingest.observe(event);
+      for (const event of fileEvents(`fixtures/scenarios/${file}`)) ingest.observe(event);
       ingest.flush();
       for (const hop of lineage.hops) {
         const value = JSON.parse(JSON.stringify(hop));

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,6 @@ import { serializeScenario } from '../scenarios/formats/index.js';
 import { generateScenario } from '../scenarios/generate.js';
 import { scenarios } from '../scenarios/registry.js';
 import type { Finding } from '../schemas/finding.js';
-import type { HopEvent } from '../schemas/hop-event.js';
 import { watermarkHop } from './helpers/api-traffic.js';
 import {
   freshTopic,
@@ -35,7 +34,7 @@ import {
 } from './helpers/kafka-process.js';
 import { processHarness } from './helpers/process-harness.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
-import { runEngine } from './kits/detectors/run.js';
+import { fileEvents, runEngine } from './kits/detectors/run.js';
 
 const harness = processHarness();
 
@@ -140,18 +139,8 @@ function writeBacklog(file: string): void {
   writeFileSync(file, `${timed.map(({ line }) => line).join('\n')}\n`);
 }
 
-function eventsOf(file: string): HopEvent[] {
-  return readFileSync(file, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .flatMap((line) => {
-      const decoded = normalizeRecord(line);
-      return decoded.ok ? decoded.events : [];
-    });
-}
-
 function lastEventTime(file: string): number {
-  return eventsOf(file).reduce((last, event) => Math.max(last, event.ts), 0);
+  return fileEvents(file).reduce((last, event) => Math.max(last, event.ts), 0);
 }
 
 function deliveredIds({ webhookPath }: Deployment): string[] {
@@ -277,7 +266,7 @@ describe('hopwatch run split in stages over Kafka', () => {
   it('catches up a backlog read by two ingest instances, each at its own pace, as one engine judges the file', async () => {
     const merged = join(harness.dataDir('stages-backlog'), 'backlog.ndjson');
     writeBacklog(merged);
-    const reference = runEngine(eventsOf(merged)).findings.map((finding) => finding.id);
+    const reference = runEngine(fileEvents(merged)).findings.map((finding) => finding.id);
     expect(reference.length).toBeGreaterThan(0);
 
     const deploy = await deployment('backlog');

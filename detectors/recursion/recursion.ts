@@ -6,6 +6,7 @@ import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
 import {
+  CallKeys,
   callKey,
   describeRootAction,
   rootActionKey,
@@ -30,6 +31,8 @@ import { type RecursionConfig, recursionDefaults, recursionFields } from './conf
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
 
 const callsTracked = 256;
+/** Kinds of call whose key is kept for the hops that follow (see CallKeys). */
+const knownCalls = 16_384;
 const topCalls = 5;
 
 /** The earliest hop (by event time, then id) showing a rule, with its path. */
@@ -74,6 +77,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   private readonly anchors: RootAnchors;
   private readonly passThrough = new GlobCache(true, serviceName);
   private readonly names = new ServiceNames();
+  private readonly callKeys = new CallKeys(knownCalls);
 
   constructor(private readonly context: DetectorContext<RecursionConfig>) {
     this.windows = new KeyedWindows<RecursionWindow>(newWindow, context.windowLimit);
@@ -85,7 +89,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
     const action = this.anchors.windowOf(this.windows, hop, config.windowMs);
     if (action === undefined) return;
     const { window } = action;
-    window.calls = countBounded(window.calls, callKey(hop), callsTracked);
+    window.calls = countBounded(window.calls, this.callKeys.of(hop), callsTracked);
     const repeated = repeatedService(hop.path, this.passThrough.get(config.passThroughServices), this.names);
     if (repeated !== undefined) {
       window.cycleHops++;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { normalizeRecord } from '../../../ingest/normalize.js';
 import { configSchema, type HopwatchConfigInput } from '../../../pipeline/config.js';
 import {
   createDetectionEngine,
@@ -29,6 +31,17 @@ export class CollectingSink implements EngineSink {
   finding(finding: Finding): void {
     this.findings.push(finding);
   }
+}
+
+/** The events of a file's records, in file order (records that do not decode are left out). */
+export function fileEvents(file: string): HopEvent[] {
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .flatMap((line) => {
+      const decoded = normalizeRecord(line);
+      return decoded.ok ? decoded.events : [];
+    });
 }
 
 /** Feeds the events in the given order, flushes, and returns what came out. */
