@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HopEvent } from '../schemas/hop-event.js';
 import { type ResolvedHop, resolvedHopOf } from '../schemas/resolved-hop.js';
 import { apiKey, hop } from '../test/kits/detectors/traffic.js';
-import { CallKeys, callKey } from './hop-keys.js';
+import { CallKeys, callKey, DestinationKeys, destinationKey } from './hop-keys.js';
 
 function resolved(event: HopEvent): ResolvedHop {
   return resolvedHopOf(event, {
@@ -51,5 +51,14 @@ describe('call keys', () => {
     for (let round = 0; round < 3; round++) {
       expect(calls.map((call) => keys.of(call))).toEqual(calls.map(callKey));
     }
+  });
+
+  it('hands out destination keys as destinationKey builds them, one string a tool', () => {
+    const keys = new DestinationKeys(2);
+    for (let round = 0; round < 3; round++) {
+      expect(calls.map((call) => keys.of(call))).toEqual(calls.map(destinationKey));
+    }
+    const again = new DestinationKeys();
+    expect(again.of(calls[3]!)).toBe(again.of(calls[3]!));
   });
 });

@@ -8,6 +8,34 @@ export function destinationKey(hop: ResolvedHop): string {
 }
 
 /**
+ * destinationKey, one string per tool of a service (the service's own name where there is no tool),
+ * for the windows that keep destinations: see CallKeys. Bounded: past `limit` keys it starts over.
+ */
+export class DestinationKeys {
+  private readonly byService = new Map<string, Map<string, string>>();
+  private size = 0;
+
+  constructor(private readonly limit = 16_384) {}
+
+  of(hop: ResolvedHop): string {
+    const { service, tool } = hop.destination;
+    if (tool === undefined) return service;
+    if (this.size >= this.limit) {
+      this.byService.clear();
+      this.size = 0;
+    }
+    const byTool = within(this.byService, service);
+    let key = byTool.get(tool);
+    if (key === undefined) {
+      key = `${service}:${tool}`.toWellFormed();
+      byTool.set(tool, key);
+      this.size++;
+    }
+    return key;
+  }
+}
+
+/**
  * One kind of call: caller → destination, method and route (the path without its query string).
  * Windows keep these keys a while: `toWellFormed` hands back the key as one flat string (V8 flattens
  * it to scan it), where the template alone leaves a chain of six pieces that also holds the whole

@@ -45,7 +45,9 @@ export class UntracedRequests {
   }
 
   /** The held hops the watermark has passed, in (ts, id) order, forgotten from here on. */
-  release(watermark: number): HopEvent[] {
+  release(watermark: number): readonly HopEvent[] {
+    // Asked at every move of the watermark; almost always nothing is due, and then nothing is allocated.
+    if ((this.due.peekValue() ?? Number.POSITIVE_INFINITY) > watermark) return noneDue;
     const ready: HopEvent[] = [];
     while (this.due.length > 0 && (this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark) {
       const waiting = this.due.pop()!;
@@ -64,5 +66,7 @@ export class UntracedRequests {
     return [...this.byRequest.values()].flat().map((waiting) => waiting.hop);
   }
 }
+
+const noneDue: readonly HopEvent[] = Object.freeze([]);
 
 const spanEnd = (hop: HopEvent): number => hop.ts + (hop.durationMs ?? 0);

@@ -6,8 +6,8 @@ import { assessCount, type CountHistory, emptyHistory, recordCount } from '../ba
 import { detectorComponent, type RestorableDetector } from '../component.js';
 import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from '../finding.js';
 import {
+  DestinationKeys,
   describeRootAction,
-  destinationKey,
   isActionRoot,
   rootActionKey,
   rootAnchorIdleWindows,
@@ -86,6 +86,7 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
   private readonly windows: KeyedWindows<FanoutWindow>;
   private readonly anchors: RootAnchors;
   private readonly history: IdleMap<CountHistory>;
+  private readonly destinationKeys = new DestinationKeys();
 
   constructor(private readonly context: DetectorContext<FanoutConfig>) {
     this.windows = new KeyedWindows<FanoutWindow>(newWindow, context.windowLimit);
@@ -106,7 +107,11 @@ class FanoutDetector implements RestorableDetector<FanoutSnapshot> {
       return;
     }
     window.calls++;
-    window.destinations = countBounded(window.destinations, destinationKey(hop), destinationsTracked);
+    window.destinations = countBounded(
+      window.destinations,
+      this.destinationKeys.of(hop),
+      destinationsTracked,
+    );
     const deepest = window.deepest;
     if (
       deepest === null ||

@@ -2,7 +2,7 @@ import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
-import { destinationKey } from '../hop-keys.js';
+import { DestinationKeys, destinationKey } from '../hop-keys.js';
 import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
@@ -44,6 +44,7 @@ const newWindow = (): NoveltyWindow => ({
 export class NoveltyTracker {
   private readonly windows: KeyedWindows<NoveltyWindow>;
   private readonly origins: IdleMap<OriginHistory>;
+  private readonly destinationKeys = new DestinationKeys();
 
   constructor(private readonly context: DetectorContext<ScopeExpansionConfig>) {
     this.windows = new KeyedWindows<NoveltyWindow>(newWindow, context.windowLimit);
@@ -60,7 +61,7 @@ export class NoveltyTracker {
     window.origin = hop.originCredential;
     window.calls++;
     if (hop.ts < window.firstTs) window.firstTs = hop.ts;
-    const destination = destinationKey(hop);
+    const destination = this.destinationKeys.of(hop);
     const seen = window.seen.get(destination);
     if (seen !== undefined) {
       seen.calls++;
