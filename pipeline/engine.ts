@@ -209,8 +209,9 @@ class Engine implements DetectionEngine {
   private shareStrings(hop: HopEvent): HopEvent {
     const { credential, source, destination } = hop;
     credential.id = this.strings.of(credential.id);
+    // State keeps the caller by its workload, else its agent (callers, call keys): an agent beside a workload is not kept.
     if (source.workload !== undefined) source.workload = this.strings.of(source.workload);
-    if (source.agent !== undefined) source.agent = this.strings.of(source.agent);
+    else if (source.agent !== undefined) source.agent = this.strings.of(source.agent);
     destination.service = this.strings.of(destination.service);
     return hop;
   }
