@@ -104,7 +104,8 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
     if (root.starts) this.grants.set(root.key, this.grantOf(hop, config), hop.ts);
     const grant = this.grants.touch(root.key, hop.ts);
     if (grant === undefined) return;
-    const gained = root.starts || !grant.judged ? [] : gainedScopes(hop.credential.scopes, grant.scopes);
+    const gained =
+      root.starts || !grant.judged ? noScopes : gainedScopes(hop.credential.scopes, grant.scopes);
     const writes = grant.readOnly && mutating;
     if (gained.length === 0 && !writes) return;
     const window = this.windows.tumbling(root.key, hop.ts, config.windowMs, root.anchor);
@@ -181,7 +182,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
         counts: { mutating, novelDestination: !novelty.known && novelty.learned },
       };
     }
-    const gained = grant.judged ? gainedScopes(hop.credential.scopes, grant.scopes) : [];
+    const gained = grant.judged ? [...gainedScopes(hop.credential.scopes, grant.scopes)] : [];
     const open = this.windows.peek(key, hop.ts);
     return {
       counted: true,
@@ -248,10 +249,17 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
   }
 }
 
-function gainedScopes(scopes: readonly string[], granted: readonly string[]): string[] {
-  const gained: string[] = [];
-  for (const scope of scopes) if (!granted.includes(scope)) gained.push(scope);
-  return gained;
+/** Nothing gained: one array for every hop that gains nothing (almost all of them). */
+const noScopes: readonly string[] = Object.freeze([]);
+
+function gainedScopes(scopes: readonly string[], granted: readonly string[]): readonly string[] {
+  let gained: string[] | undefined;
+  for (const scope of scopes) {
+    if (granted.includes(scope)) continue;
+    if (gained === undefined) gained = [scope];
+    else gained.push(scope);
+  }
+  return gained ?? noScopes;
 }
 
 function ruleEvidence(closed: ClosedWindow<ScopeWindow>, rule: RuleWindow, grant: RootGrant | undefined) {
