@@ -7,6 +7,9 @@ export function destinationKey(hop: ResolvedHop): string {
   return tool === undefined ? service : `${service}:${tool}`;
 }
 
+/** Keys a memo below keeps for the hops that follow before it starts over. */
+const recentKeys = 16_384;
+
 /**
  * destinationKey, one string per tool of a service (the service's own name where there is no tool),
  * for the windows that keep destinations: see CallKeys. Bounded: past `limit` keys it starts over.
@@ -15,7 +18,7 @@ export class DestinationKeys {
   private readonly byService = new Map<string, Map<string, string>>();
   private size = 0;
 
-  constructor(private readonly limit = 16_384) {}
+  constructor(private readonly limit = recentKeys) {}
 
   of(hop: ResolvedHop): string {
     const { service, tool } = hop.destination;
@@ -73,7 +76,7 @@ export class CallKeys {
   private readonly byService = new Map<string, ByTool>();
   private size = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit = recentKeys) {}
 
   of(hop: ResolvedHop): string {
     if (this.size >= this.limit) {

@@ -31,8 +31,6 @@ import { type RecursionConfig, recursionDefaults, recursionFields } from './conf
 import { type RecursionSnapshot, recursionSnapshotSchema } from './snapshot.js';
 
 const callsTracked = 256;
-/** Kinds of call whose key is kept for the hops that follow (see CallKeys). */
-const knownCalls = 16_384;
 const topCalls = 5;
 
 /** The earliest hop (by event time, then id) showing a rule, with its path. */
@@ -77,7 +75,7 @@ class RecursionDetector implements RestorableDetector<RecursionSnapshot> {
   private readonly anchors: RootAnchors;
   private readonly passThrough = new GlobCache(true, serviceName);
   private readonly names = new ServiceNames();
-  private readonly callKeys = new CallKeys(knownCalls);
+  private readonly callKeys = new CallKeys();
 
   constructor(private readonly context: DetectorContext<RecursionConfig>) {
     this.windows = new KeyedWindows<RecursionWindow>(newWindow, context.windowLimit);
