@@ -29,8 +29,7 @@ class RecentRootKeys {
     if (traceId === undefined) return undefined;
     const known = this.byTrace.get(traceId);
     if (known !== undefined && known.origin === originCredential) return known.key;
-    // One flat string, whose hash V8 keeps (the template alone is a chain of pieces).
-    const key = actionKey(originCredential, traceId).toWellFormed();
+    const key = actionKey(originCredential, traceId);
     if (this.byTrace.size >= recentTraces) this.byTrace.clear();
     this.byTrace.set(traceId, { origin: originCredential, key });
     return key;

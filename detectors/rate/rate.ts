@@ -241,8 +241,9 @@ class RateDetector implements RestorableDetector<RateSnapshot> {
   }
 }
 
+/** Joined, so that the history keeps a flat string (see actionKey). */
 function subjectKey(subject: Subject, id: string): string {
-  return subject === 'origin' ? `origin\u0000${id}` : `credential\u0000${id}`;
+  return [subject, id].join('\u0000');
 }
 
 type SavedWindows = RateSnapshot['windows'];
