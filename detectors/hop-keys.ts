@@ -121,9 +121,9 @@ export function isActionRoot(hop: ResolvedHop): boolean {
 }
 
 /**
- * Joined, not templated: a template of one-byte strings stays a chain of its pieces, which V8 flattens
- * when the key is first hashed but keeps as a 32-byte wrapper around the flat text for as long as the
- * key is kept (a million root actions: 32 MB); `join` makes the flat string at once.
+ * Joined, not templated: a template of one-byte strings is a chain of its pieces, 32 bytes a join,
+ * for as long as the key is kept (`toWellFormed` copies two-byte strings only); `join` makes one flat
+ * string.
  */
 export function actionKey(originCredential: string, traceId: string): string {
   return [originCredential, traceId].join('\u0000');
