@@ -18,9 +18,10 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   run: () => import('./run.js'),
 };
 
-/** The modules to load for these arguments: the named subcommand's, or all of them (help, typos). */
+/** The modules to load for these arguments: the named subcommand's, none for the version, or all of them (help, typos). */
 export function modulesFor(argv: readonly string[]): Array<() => Promise<CommandModule>> {
   const asked = argv[2];
+  if (asked === '--version' || asked === '-V') return [];
   const one = asked === undefined ? undefined : commandModules[asked];
   return one === undefined ? Object.values(commandModules) : [one];
 }
