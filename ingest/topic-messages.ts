@@ -2,13 +2,8 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { firstIssue } from '../common/zod.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
-import {
-  type ResolvedHop,
-  resolvedHopSchema,
-  type UpstreamTag,
-  type WatermarkMark,
-  watermarkMarkSchema,
-} from '../schemas/resolved-hop.js';
+import type { ResolvedHop, UpstreamTag, WatermarkMark } from '../schemas/resolved-hop.js';
+import { readResolvedHop } from './formats/resolved-hop.js';
 import type { Verdicts } from './source.js';
 
 /** Header naming what a findings-topic message carries. */
@@ -78,19 +73,13 @@ export function watermarkMessages(tags: readonly UpstreamTag[], partitions: numb
 }
 
 /** A message of the hops topic back as a resolved hop or a watermark mark, or why it is neither. */
-export function readHop(
-  message: KafkaMessage,
-): { ok: true; hop: ResolvedHop } | { ok: true; mark: UpstreamTag } | { ok: false; reason: string } {
+export function readHop(message: KafkaMessage): ReturnType<typeof readResolvedHop> {
   let value: unknown;
   try {
     value = JSON.parse(message.value?.toString() ?? '');
   } catch {
     return { ok: false, reason: 'hops topic: the value is not JSON' };
   }
-  const mark = watermarkMarkSchema.safeParse(value);
-  if (mark.success) return { ok: true, mark: mark.data.upstream };
-  const parsed = resolvedHopSchema.safeParse(value);
-  return parsed.success
-    ? { ok: true, hop: parsed.data }
-    : { ok: false, reason: `hops topic: ${firstIssue(parsed.error)}` };
+  const read = readResolvedHop(value);
+  return read.ok ? read : { ok: false, reason: `hops topic: ${read.reason}` };
 }

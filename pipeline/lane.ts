@@ -157,8 +157,9 @@ export class Lane implements CheckpointedIntake {
     let accepted = 0;
     let events = 0;
     for (let index = 0; index < records.length; index++) {
-      const { record, decoded } = records[index]!;
-      if (!isWatermarkMark(records[index]!)) this.counters.recordsReceived++;
+      const entry = records[index]!;
+      const { record, decoded } = entry;
+      if (!isWatermarkMark(entry)) this.counters.recordsReceived++;
       const observed = this.observeRecord(record, decoded);
       if (typeof observed === 'number') {
         accepted += 1;

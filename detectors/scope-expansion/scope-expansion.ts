@@ -182,7 +182,7 @@ class ScopeExpansionDetector implements RestorableDetector<ScopeSnapshot> {
         counts: { mutating, novelDestination: !novelty.known && novelty.learned },
       };
     }
-    const gained = grant.judged ? [...gainedScopes(hop.credential.scopes, grant.scopes)] : [];
+    const gained = grant.judged ? gainedScopes(hop.credential.scopes, grant.scopes) : noScopes;
     const open = this.windows.peek(key, hop.ts);
     return {
       counted: true,

@@ -1,5 +1,10 @@
 import { firstIssue } from '../../common/zod.js';
-import { resolvedHopSchema, watermarkMarkSchema } from '../../schemas/resolved-hop.js';
+import {
+  type ResolvedHop,
+  resolvedHopSchema,
+  type UpstreamTag,
+  watermarkMarkSchema,
+} from '../../schemas/resolved-hop.js';
 import { wellFormedResolvedHop } from './canonical-fast.js';
 import type { AdapterResult, FormatAdapter, ParsedRecord } from './types.js';
 import { isObject } from './values.js';
@@ -15,12 +20,24 @@ export const resolvedHop: FormatAdapter = {
   detect: () => false,
   toHopEvents(record: ParsedRecord): AdapterResult {
     if (record.kind !== 'json') return { ok: false, reason: 'resolved hop: not JSON' };
-    const hop = isObject(record.value) ? wellFormedResolvedHop(record.value) : undefined;
-    if (hop !== undefined) return { ok: true, events: [hop] };
-    const mark = watermarkMarkSchema.safeParse(record.value);
-    if (mark.success) return { ok: true, events: [], upstream: mark.data.upstream };
-    const parsed = resolvedHopSchema.safeParse(record.value);
-    if (!parsed.success) return { ok: false, reason: `resolved hop: ${firstIssue(parsed.error)}` };
-    return { ok: true, events: [parsed.data] };
+    const read = readResolvedHop(record.value);
+    if (!read.ok) return { ok: false, reason: `resolved hop: ${read.reason}` };
+    return 'hop' in read ? { ok: true, events: [read.hop] } : { ok: true, events: [], upstream: read.mark };
   },
 };
+
+/**
+ * A hops-topic value as a resolved hop or a watermark mark, or why it is neither: the one reading of
+ * that topic, for the detect stage (above) and for the store's reader (ingest/findings-consumer.ts).
+ * Hops take the fast path; zod judges the rest (marks, and anything unusual).
+ */
+export function readResolvedHop(
+  value: unknown,
+): { ok: true; hop: ResolvedHop } | { ok: true; mark: UpstreamTag } | { ok: false; reason: string } {
+  const hop = isObject(value) ? wellFormedResolvedHop(value) : undefined;
+  if (hop !== undefined) return { ok: true, hop };
+  const mark = watermarkMarkSchema.safeParse(value);
+  if (mark.success) return { ok: true, mark: mark.data.upstream };
+  const parsed = resolvedHopSchema.safeParse(value);
+  return parsed.success ? { ok: true, hop: parsed.data } : { ok: false, reason: firstIssue(parsed.error) };
+}
