@@ -20,7 +20,8 @@ process.on('exit', () => {
 
 if (mode === 'detect') {
   process.argv = [process.argv[0]!, 'hopwatch', 'detect', file];
-  await import('../cli/main.js');
+  // The bundle bin/hopwatch.js starts (cli/bundle.mjs), beside dist/bench.
+  await import(new URL('../bundle/hopwatch.js', import.meta.url).href);
 } else {
   let lines = 0;
   for await (const line of createInterface({

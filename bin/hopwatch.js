@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+// The bundled CLI (cli/bundle.mjs); dist/cli/main.js is the same code, module by module.
+const entry = new URL('../dist/bundle/hopwatch.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('hopwatch: dist/ is missing; run `npm run build` (npm ci does it for you)\n');
   process.exit(2);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hopEventSchema } from '../schemas/hop-event.js';
+import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
 import { plantedSecrets } from './kits/formats/planted-secrets.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +20,7 @@ type Run = { code: number | null; stdout: string; stderr: string };
 
 function hopwatch(args: string[], input?: string | Buffer): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/hopwatch.js'), ...args], { cwd: repo });
+    const child = spawn(process.execPath, [HOPWATCH_BIN, ...args], { cwd: repo });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -39,8 +40,7 @@ const jsonLines = (text: string) =>
 let scratch: string;
 
 beforeAll(() => {
-  if (!existsSync(join(repo, 'dist/cli/main.js')))
-    throw new Error('dist/ is missing: run `npm run build` first');
+  assertBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'hopwatch-normalize-'));
 });
 

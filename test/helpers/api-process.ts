@@ -7,9 +7,9 @@ export const HOPWATCH_BIN = ['../../bin/hopwatch.js', '../../../bin/hopwatch.js'
   .map((path) => fileURLToPath(new URL(path, import.meta.url)))
   .find((path) => existsSync(path))!;
 
-/** The end-to-end tests run the built CLI; `npm test` builds dist/ before vitest. */
+/** The end-to-end tests run the built CLI (the bundle bin/hopwatch.js starts); `npm test` builds it before vitest. */
 export function assertBuilt(): void {
-  const entry = fileURLToPath(new URL('../../dist/cli/run.js', import.meta.url));
+  const entry = fileURLToPath(new URL('../../dist/bundle/hopwatch.js', import.meta.url));
   if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` before this test');
 }
 
