@@ -17,20 +17,20 @@ export type StoreTarget = 'chdb' | 'server';
 /**
  * chDB's own insert: the payload bytes go to the engine as they are, parsed there by its native
  * format parser, instead of being appended to an INSERT statement and read back through the SQL
- * parser (what the client-compatible connection does). chDB takes text formats inline only: RowBinary
- * goes through a scratch file that the engine reads with `file()`, which still costs less than parsing JSON.
+ * parser (what the client-compatible connection does). chDB takes text formats inline only: Native
+ * blocks go through a scratch file that the engine reads with `file()`, which still costs less than parsing JSON.
  */
 export type RawInsert = (params: {
   table: string;
   /** The payload in pieces, concatenated only where one buffer is needed (a text format's inline insert). */
   values: readonly Uint8Array[];
-  format: 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary';
+  format: 'JSONEachRow' | 'JSONCompactEachRow' | 'Native';
   columns?: readonly string[];
   settings?: Record<string, string | number | boolean>;
 }) => Promise<unknown>;
 
-/** How hops are encoded for this connection's inserts: RowBinary where the raw insert takes it (chDB's). */
-export type HopFormat = 'RowBinary' | 'JSONCompactEachRow';
+/** How hops are encoded for this connection's inserts: Native blocks where the raw insert takes them (chDB's). */
+export type HopFormat = 'Native' | 'JSONCompactEachRow';
 
 export type StoreConnection = {
   client: ClickHouseClient;
@@ -76,21 +76,19 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     // Its errors are chDB's own; read back as the client's, so that the writer tells transient ones apart alike.
     const rawInsert: RawInsert = async ({ format, ...params }) => {
       try {
-        if (format !== 'RowBinary')
+        if (format !== 'Native')
           return await chdb.chdb.rawInsert({ format, ...params, values: Buffer.concat(params.values) });
         inserts += 1;
-        const file = join(scratch, `${inserts}.rowbinary`);
+        const file = join(scratch, `${inserts}.native`);
         // Written synchronously: a page-cache write of a batch takes about a millisecond, where an
         // asynchronous one waited its turn on a busy event loop for every step (open, write, close).
         writeAll(file, params.values);
         try {
           const columns = params.columns === undefined ? '' : ` (${params.columns.join(', ')})`;
+          // A Native block names its columns' types: the engine converts them to the table's.
           return await client.command({
-            query: `INSERT INTO ${params.table}${columns} SELECT * FROM file(${sqlString(file)}, 'RowBinary')`,
-            clickhouse_settings: {
-              ...params.settings,
-              use_structure_from_insertion_table_in_table_functions: '1',
-            },
+            query: `INSERT INTO ${params.table}${columns} SELECT * FROM file(${sqlString(file)}, 'Native')`,
+            clickhouse_settings: params.settings,
           });
         } finally {
           rmSync(file, { force: true });
@@ -101,7 +99,7 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
         throw failure;
       }
     };
-    return { client, hopFormat: 'RowBinary', rawInsert, target: 'chdb', location: path };
+    return { client, hopFormat: 'Native', rawInsert, target: 'chdb', location: path };
   }
   const url = new URL(store.url);
   const location = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
@@ -146,7 +144,7 @@ function chdbOpenFailure(error: unknown): string {
 let connections = 0;
 
 /**
- * Where one connection puts its RowBinary inserts: its own directory, as a process may connect twice
+ * Where one connection puts its Native inserts: its own directory, as a process may connect twice
  * to its data directory; those of other processes are left over from one that ended mid-insert (the
  * engine's lock keeps a directory to one process) and go.
  */

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PathStep } from '../schemas/resolved-hop.js';
-import { RowBinaryEncoder } from './row-binary.js';
 import { KeyedRows, OrderedRows } from './row-queue.js';
-import { hopBinaryTypes, hopInsertColumns, pathText } from './rows.js';
 
 const json = { format: 'JSONEachRow' } as const;
 const text = (rows: readonly Buffer[]) => Buffer.concat(rows).toString();
@@ -46,48 +43,6 @@ describe('rows waiting in arrival order', () => {
       taken.written();
     }
     expect(read).toBe(expected.join(''));
-  });
-});
-
-/** RowBinary of a String, written out by hand: its UTF-8 length (LEB128), then its bytes. */
-function binaryString(text: string): Buffer {
-  const bytes = Buffer.from(text);
-  const length: number[] = [];
-  let rest = bytes.length;
-  for (; rest >= 0x80; rest = Math.floor(rest / 0x80)) length.push((rest & 0x7f) | 0x80);
-  length.push(rest);
-  return Buffer.concat([Buffer.from(length), bytes]);
-}
-
-describe('rows encoded in place', () => {
-  it('writes each row once where it is queued, moving one that outgrows its chunk whole, a text being built included', () => {
-    const path = hopBinaryTypes[hopInsertColumns.indexOf('path')]!;
-    const encoder = new RowBinaryEncoder(['String', 'UInt32', path]);
-    const queue = new OrderedRows('t', { format: 'RowBinary', columns: ['a', 'b', 'c'] });
-    const expected: Buffer[] = [];
-    const steps = (count: number, width: number): PathStep[] =>
-      Array.from({ length: count }, (_, index) => ({
-        hopId: `${index}`.padStart(width, 'h'),
-        service: 'tickets',
-        credential: 'key:é',
-      }));
-    for (let index = 0; index < 3_000; index++) {
-      // Rows of every size, one longer than a chunk (256 KB) in its text, one in its path (moved again as it grows).
-      const text = index === 1_200 ? 'x'.repeat(300_000) : 'é'.repeat(index % 300);
-      const path = steps(index === 2_100 ? 30_000 : index % 4, 1 + (index % 40));
-      queue.pushEncoded(encoder, [text, index, path]);
-      const number = Buffer.alloc(4);
-      number.writeUInt32LE(index);
-      expected.push(binaryString(text), number, binaryString(pathText(path)));
-    }
-    expect(queue.size()).toBe(3_000);
-    const read: Buffer[] = [];
-    while (queue.size() > 0) {
-      const taken = queue.take(700);
-      read.push(...taken.rows);
-      taken.written();
-    }
-    expect(Buffer.concat(read).equals(Buffer.concat(expected))).toBe(true);
   });
 });
 

@@ -1,9 +1,7 @@
-import type { RowBinaryEncoder } from './row-binary.js';
-
-/** JSON objects by column name, JSON arrays in the order of `columns`, or RowBinary in that order. */
+/** JSON objects by column name, JSON arrays in the order of `columns`, or Native blocks of those columns. */
 export type RowFormat =
   | { format: 'JSONEachRow' }
-  | { format: 'JSONCompactEachRow' | 'RowBinary'; columns: readonly string[] };
+  | { format: 'JSONCompactEachRow' | 'Native'; columns: readonly string[] };
 
 /**
  * The head of a queue, taken for one INSERT: its bytes, in one or more pieces (an INSERT's body is
@@ -50,16 +48,6 @@ export class OrderedRows implements RowQueue {
     this.count++;
   }
 
-  /** Appends a row the encoder writes in place after the last one, with no copy (how hops are queued). */
-  pushEncoded(encoder: RowBinaryEncoder, values: readonly unknown[]): void {
-    const last = this.chunkWithRoom(0);
-    const bytes = encoder.writeRow(values, last.bytes, last.used);
-    const chunk = bytes === last.bytes ? last : this.addChunk(bytes);
-    chunk.used = encoder.end;
-    chunk.ends.push(chunk.used);
-    this.count++;
-  }
-
   size(): number {
     return this.count;
   }
@@ -98,11 +86,12 @@ export class OrderedRows implements RowQueue {
   private chunkWithRoom(length: number): Chunk {
     const last = this.chunks[this.chunks.length - 1];
     if (last !== undefined && last.used + length <= last.bytes.length) return last;
-    return this.addChunk(Buffer.allocUnsafe(Math.max(chunkBytes, length)));
-  }
-
-  private addChunk(bytes: Buffer): Chunk {
-    const chunk: Chunk = { bytes, used: 0, ends: [], head: 0 };
+    const chunk: Chunk = {
+      bytes: Buffer.allocUnsafe(Math.max(chunkBytes, length)),
+      used: 0,
+      ends: [],
+      head: 0,
+    };
     this.chunks.push(chunk);
     return chunk;
   }

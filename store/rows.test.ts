@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PathStep } from '../schemas/resolved-hop.js';
-import { encodedRow } from '../test/helpers/store-fixtures.js';
-import { RowBinaryEncoder } from './row-binary.js';
-import { deadLetterRow, hopBinaryTypes, hopInsertColumns, pathText, truncateUtf8 } from './rows.js';
+import { ColumnBytes } from './column-bytes.js';
+import type { ValueWriter } from './native-blocks.js';
+import { deadLetterRow, hopNativeColumns, pathText, truncateUtf8 } from './rows.js';
 
 describe('truncateUtf8', () => {
   it('keeps the longest whole-character prefix that fits the byte bound', () => {
@@ -36,10 +36,14 @@ describe('deadLetterRow', () => {
   });
 });
 
-/** The path column alone, as a RowBinary row writes it: its length (LEB128), then its UTF-8 text. */
+const pathWriter = hopNativeColumns.find(([name]) => name === 'path')![1] as ValueWriter;
+
+/** The path column's value, as its writer puts it in the column's bytes: its length (LEB128), then its UTF-8 text. */
 function pathColumnText(path: readonly PathStep[]): string {
-  const encoder = new RowBinaryEncoder([hopBinaryTypes[hopInsertColumns.indexOf('path')]!]);
-  const bytes = encodedRow(encoder, [path]);
+  // Started smaller than any text: every value also moves once as the bytes grow.
+  const column = new ColumnBytes(4);
+  pathWriter(column, path);
+  const bytes = column.written();
   let length = 0;
   let at = 0;
   for (let shift = 0; ; shift += 7) {
@@ -51,7 +55,7 @@ function pathColumnText(path: readonly PathStep[]): string {
   return bytes.subarray(at).toString('utf8');
 }
 
-describe('the path column in RowBinary', () => {
+describe('the path column in Native blocks', () => {
   const step = fc.record({
     hopId: fc.string({ unit: 'binary', maxLength: 40 }),
     service: fc.string({ maxLength: 20 }),

@@ -9,9 +9,16 @@ import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { StoreConfig } from './config.js';
 import type { HopFormat, StoreConnection } from './connection.js';
 import { isTransient } from './errors.js';
-import { RowBinaryEncoder } from './row-binary.js';
+import { NativeBlocks } from './native-blocks.js';
 import { KeyedRows, OrderedRows, type RowFormat, type RowQueue, type TakenRows } from './row-queue.js';
-import { deadLetterRow, hopBinaryTypes, hopInsertColumns, hopJsonRow, hopRow, incidentRow } from './rows.js';
+import {
+  deadLetterRow,
+  hopInsertColumns,
+  hopJsonRow,
+  hopNativeColumns,
+  hopRow,
+  incidentRow,
+} from './rows.js';
 import type { StoreTables } from './tables.js';
 import { type StoreBatch, StoreUnavailableError, type StoreWriter } from './types.js';
 
@@ -103,7 +110,7 @@ const jsonRow = (value: unknown): Buffer => Buffer.from(jsonLine(value));
 export class BufferedStoreWriter implements StoreWriter {
   private readonly findings: KeyedRows;
   private readonly incidents: KeyedRows;
-  private readonly hops: OrderedRows;
+  private readonly hops: RowQueue;
   private readonly deadLetters: OrderedRows;
   private readonly pushHop: (hop: ResolvedHop) => void;
   private pastRetention = 0;
@@ -129,13 +136,16 @@ export class BufferedStoreWriter implements StoreWriter {
   ) {
     this.findings = new KeyedRows(tables.findings, objects);
     this.incidents = new KeyedRows(tables.incidents, objects);
-    this.hops = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
     this.deadLetters = new OrderedRows(tables.deadLetters, objects);
-    const binary = hopFormat === 'RowBinary' ? new RowBinaryEncoder(hopBinaryTypes) : null;
-    this.pushHop =
-      binary === null
-        ? (hop) => this.hops.push(jsonLine(hopJsonRow(hop)))
-        : (hop) => this.hops.pushEncoded(binary, hopRow(hop));
+    if (hopFormat === 'Native') {
+      const blocks = new NativeBlocks(tables.hops, hopNativeColumns);
+      this.hops = blocks;
+      this.pushHop = (hop) => blocks.push(hopRow(hop));
+    } else {
+      const lines = new OrderedRows(tables.hops, { format: hopFormat, columns: hopInsertColumns });
+      this.hops = lines;
+      this.pushHop = (hop) => lines.push(jsonLine(hopJsonRow(hop)));
+    }
   }
 
   async write(batch: StoreBatch): Promise<void> {

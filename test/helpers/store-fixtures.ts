@@ -3,7 +3,6 @@ import { detectorNames } from '../../detectors/index.js';
 import type { DeadLetter } from '../../schemas/dead-letter.js';
 import { type Finding, severities } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
-import type { RowBinaryEncoder } from '../../store/row-binary.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
@@ -89,10 +88,4 @@ export function makeDeadLetter(index: number, overrides: Partial<DeadLetter> = {
     offset: String(1_000 + index),
     ...overrides,
   };
-}
-
-/** One RowBinary row on its own, started in a buffer too small for it (so every row also moves once). */
-export function encodedRow(encoder: RowBinaryEncoder, values: readonly unknown[]): Buffer {
-  const bytes = encoder.writeRow(values, Buffer.alloc(4), 0);
-  return Buffer.from(bytes.subarray(0, encoder.end));
 }

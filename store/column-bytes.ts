@@ -1,48 +1,28 @@
-/** Writes one column value of a row at the encoder's position. */
-export type ValueWriter = (encoder: RowBinaryEncoder, value: unknown) => void;
-
 const quote = 0x22;
 const backslash = 0x5c;
-const uint16Max = 0xffff;
-const uint32Max = 0xffff_ffff;
 const twoPow32 = 0x1_0000_0000;
 
 /**
- * Rows in ClickHouse's RowBinary format: each row its columns' values in order, numbers little-endian,
- * strings and arrays prefixed with their length (LEB128), a Nullable value by a null byte. chDB parses
- * it in about a fifth of the time JSONCompactEachRow takes at the hops' width. Column types are read
- * from the table's DDL (a type without an encoding here fails at start-up, not on the first row), or
- * given as a writer of their own (a String column whose text is built in place, see `openString`).
+ * One column's values in ClickHouse's binary encoding, appended one after another into a buffer that
+ * grows: numbers little-endian, strings prefixed with their UTF-8 length (LEB128). What a Native
+ * block holds for a column (see native-blocks.ts).
  */
-export class RowBinaryEncoder {
-  /** Where the row is written: the caller's buffer, or the one the row moved to. */
-  private buffer: Buffer = Buffer.alloc(0);
+export class ColumnBytes {
+  private buffer: Buffer;
   private position = 0;
-  /** Where the row being written starts in `buffer`: a row that outgrows it moves, and positions inside it with it. */
-  private rowStart = 0;
-  private readonly writers: ValueWriter[];
 
-  constructor(types: ReadonlyArray<string | ValueWriter>) {
-    this.writers = types.map((type) => (typeof type === 'string' ? valueWriter(type) : type));
+  constructor(initialBytes = 1024) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
-  /**
-   * One row, values in column order, written into `target` from `at`: rows are kept back to back
-   * where they are queued, without a copy (OrderedRows.pushEncoded). A row that does not fit is moved
-   * to the start of a new buffer as large as `target`: returns the buffer that holds the row, which
-   * ends at `end`.
-   */
-  writeRow(values: readonly unknown[], target: Buffer, at: number): Buffer {
-    this.buffer = target;
-    this.position = at;
-    this.rowStart = at;
-    for (let index = 0; index < this.writers.length; index++) this.writers[index]!(this, values[index]);
-    return this.buffer;
+  /** The bytes written so far: a view, valid until the next write after `clear`. */
+  written(): Buffer {
+    return this.buffer.subarray(0, this.position);
   }
 
-  /** Where the last row written ends in the buffer `writeRow` returned. */
-  get end(): number {
-    return this.position;
+  /** Starts over empty, keeping the buffer (a column's next block is about the size of its last). */
+  clear(): void {
+    this.position = 0;
   }
 
   byte(value: number): void {
@@ -86,22 +66,20 @@ export class RowBinaryEncoder {
   /**
    * Starts a String value whose text is written piece by piece (`byte`, `jsonString`) and whose length
    * is known only at `closeString(start)`: two bytes are kept for the length, enough below 16 KB (a
-   * shorter or longer text is moved once to fit its length). `start` counts from the row's start,
-   * which stays valid when the row moves.
+   * shorter or longer text is moved once to fit its length).
    */
   openString(): number {
     this.reserve(2);
-    const start = this.position - this.rowStart;
+    const start = this.position;
     this.position += 2;
     return start;
   }
 
-  closeString(fromRowStart: number): void {
-    const length = this.position - this.rowStart - fromRowStart - 2;
+  closeString(start: number): void {
+    const length = this.position - start - 2;
     let lengthBytes = 1;
     for (let rest = length; rest >= 0x80; rest = Math.floor(rest / 0x80)) lengthBytes++;
     if (lengthBytes > 2) this.reserve(lengthBytes - 2);
-    const start = this.rowStart + fromRowStart;
     if (lengthBytes !== 2) this.buffer.copyWithin(start + lengthBytes, start + 2, this.position);
     this.writeVarUInt(start, length);
     this.position = start + lengthBytes + length;
@@ -152,6 +130,7 @@ export class RowBinaryEncoder {
     return true;
   }
 
+  /** An unsigned integer of `bytes` bytes; past the column's range it is stored at `max`. */
   uint(value: number, bytes: 1 | 2 | 4, max: number): void {
     this.reserve(bytes);
     this.buffer.writeUIntLE(Math.min(Math.max(0, Math.trunc(value)), max), this.position, bytes);
@@ -172,43 +151,11 @@ export class RowBinaryEncoder {
     this.position += 8;
   }
 
-  /** Room for `bytes` more: a row that would not fit moves, what it has so far, to a new buffer. */
+  /** Room for `bytes` more: the buffer doubles (at least), what it holds copied over. */
   private reserve(bytes: number): void {
     if (this.position + bytes <= this.buffer.length) return;
-    const rowBytes = this.position - this.rowStart;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length, 2 * (rowBytes + bytes)));
-    this.buffer.copy(grown, 0, this.rowStart, this.position);
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
     this.buffer = grown;
-    this.position = rowBytes;
-    this.rowStart = 0;
   }
-}
-
-/** The writer of a column type as the DDL names it (`LowCardinality` and a `DEFAULT` change nothing on the wire). */
-function valueWriter(type: string): ValueWriter {
-  const bare = type.replace(/ DEFAULT .*$/, '');
-  const wrapped = /^(Nullable|Array|LowCardinality)\((.*)\)$/.exec(bare);
-  if (wrapped !== null) {
-    const inner = valueWriter(wrapped[2]!);
-    if (wrapped[1] === 'LowCardinality') return inner;
-    if (wrapped[1] === 'Array')
-      return (encoder, value) => {
-        const items = value as readonly unknown[];
-        encoder.varUInt(items.length);
-        for (const item of items) inner(encoder, item);
-      };
-    return (encoder, value) => {
-      encoder.byte(value === null || value === undefined ? 1 : 0);
-      if (value !== null && value !== undefined) inner(encoder, value);
-    };
-  }
-  if (bare === 'String') return (encoder, value) => encoder.string(value as string);
-  if (bare === 'Bool') return (encoder, value) => encoder.byte(value === true ? 1 : 0);
-  // Past the column's range a value is stored at its maximum: no real status, depth or partition is that large.
-  if (bare === 'UInt16') return (encoder, value) => encoder.uint(value as number, 2, uint16Max);
-  if (bare === 'UInt32') return (encoder, value) => encoder.uint(value as number, 4, uint32Max);
-  if (bare === 'Float64') return (encoder, value) => encoder.float64(value as number);
-  // Epoch milliseconds, the tick of DateTime64(3).
-  if (bare.startsWith('DateTime64(3')) return (encoder, value) => encoder.int64(value as number);
-  throw new Error(`no RowBinary encoding for the column type ${type}`);
 }
