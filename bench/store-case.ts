@@ -27,7 +27,7 @@ const writeBatch = 2_000;
 const hopsTarget = 60_000;
 
 /**
- * Case 6: rows/s through the store writer (batched inserts into embedded chDB: hops as RowBinary,
+ * Case 6: rows/s through the store writer (batched inserts into embedded chDB: hops as Native blocks,
  * findings as JSON lines) for hops and findings, vs `INSERT INTO <twin> SELECT * FROM <table>` of
  * the same rows inside the engine, with the writer's insert settings.
  */
