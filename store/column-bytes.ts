@@ -15,14 +15,26 @@ export class ColumnBytes {
     this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
-  /** The bytes written so far: a view, valid until the next write after `clear`. */
+  /** The bytes written so far: a view, valid until the next write after `truncate`. */
   written(): Buffer {
     return this.buffer.subarray(0, this.position);
   }
 
-  /** Starts over empty, keeping the buffer (a column's next block is about the size of its last). */
-  clear(): void {
-    this.position = 0;
+  get length(): number {
+    return this.position;
+  }
+
+  /** Drops what was written past `length`, keeping the buffer (a column's next block is about the size of its last). */
+  truncate(length: number): void {
+    this.position = length;
+  }
+
+  /** The last value written by `int64`, or 0 when nothing is written. */
+  lastInt64(): number {
+    if (this.position === 0) return 0;
+    return (
+      this.buffer.readUInt32LE(this.position - 8) + this.buffer.readInt32LE(this.position - 4) * twoPow32
+    );
   }
 
   byte(value: number): void {

@@ -153,6 +153,41 @@ describe('Native blocks', () => {
     expect(summary).toEqual({ rows: 2_500, total: (2_499 * 2_500) / 2, intact: 2_500 });
   });
 
+  it('take back what a row wrote when a value throws, so that the block stays readable', async () => {
+    const { client, rawInsert } = await connected();
+    await client.command({
+      query:
+        'CREATE TABLE default.undone (tags Array(Nullable(String)), n UInt32, s String) ENGINE = MergeTree ORDER BY n',
+    });
+    const queue = new NativeBlocks('default.undone', [
+      ['tags', 'Array(Nullable(String))'],
+      ['n', 'UInt32'],
+      ['s', 'String'],
+    ]);
+    queue.push([['a', null], 1, 'one']);
+    // The array and the number are written before the missing string throws.
+    expect(() => queue.push([['b', 'c', null], 2, undefined])).toThrow(TypeError);
+    expect(() => queue.push([7, 3, 'three'])).toThrow(TypeError);
+    queue.push([[], 4, 'four']);
+    queue.push([[null, 'd'], 5, 'five']);
+    expect(queue.size()).toBe(3);
+    const taken = queue.take(10);
+    await rawInsert!({
+      table: 'default.undone',
+      values: taken.rows,
+      format: 'Native',
+      columns: ['tags', 'n', 's'],
+    });
+    const read = await (
+      await client.query({ query: 'SELECT * FROM default.undone ORDER BY n', format: 'JSONCompactEachRow' })
+    ).json<unknown[]>();
+    expect(read).toEqual([
+      [['a', null], 1, 'one'],
+      [[], 4, 'four'],
+      [[null, 'd'], 5, 'five'],
+    ]);
+  });
+
   it('hand out whole blocks from the head, remove them only once written, and keep rows pushed meanwhile', () => {
     const queue = new NativeBlocks('t', [['n', 'UInt32']], 4);
     for (let n = 0; n < 10; n++) queue.push([n]);

@@ -14,22 +14,24 @@ const uint32Max = 0xffff_ffff;
 interface Column {
   /** The type the block declares: a LowCardinality column's values are declared plain, and the INSERT converts them. */
   readonly type: string;
+  /** Its bytes, in the order a block holds them (a Nullable's null map then its values, an Array's offsets then its items). */
+  readonly streams: readonly ColumnBytes[];
   add(value: unknown): void;
   /** What a Nullable holds under a null: the type's zero. */
   addZero(): void;
-  /** The column's bytes so far, in the order a block holds them (views until `clear`). */
-  written(into: Buffer[]): void;
-  clear(): void;
 }
 
 class Values implements Column {
-  private readonly bytes = new ColumnBytes();
+  readonly streams: readonly ColumnBytes[];
 
   constructor(
     readonly type: string,
     private readonly write: ValueWriter,
     private readonly zero: unknown,
-  ) {}
+    private readonly bytes = new ColumnBytes(),
+  ) {
+    this.streams = [bytes];
+  }
 
   add(value: unknown): void {
     this.write(this.bytes, value);
@@ -38,23 +40,17 @@ class Values implements Column {
   addZero(): void {
     this.write(this.bytes, this.zero);
   }
-
-  written(into: Buffer[]): void {
-    into.push(this.bytes.written());
-  }
-
-  clear(): void {
-    this.bytes.clear();
-  }
 }
 
 /** A null map (a byte per row, 1 for null), then every row's value, the zero where null. */
 class Nullable implements Column {
   private readonly nulls = new ColumnBytes();
   readonly type: string;
+  readonly streams: readonly ColumnBytes[];
 
   constructor(private readonly inner: Column) {
     this.type = `Nullable(${inner.type})`;
+    this.streams = [this.nulls, ...inner.streams];
   }
 
   add(value: unknown): void {
@@ -70,48 +66,28 @@ class Nullable implements Column {
   addZero(): void {
     this.add(null);
   }
-
-  written(into: Buffer[]): void {
-    into.push(this.nulls.written());
-    this.inner.written(into);
-  }
-
-  clear(): void {
-    this.nulls.clear();
-    this.inner.clear();
-  }
 }
 
 /** Each row's end among the items (UInt64, counted from the block's start), then every row's items. */
 class ArrayOf implements Column {
   private readonly offsets = new ColumnBytes();
-  private items = 0;
   readonly type: string;
+  readonly streams: readonly ColumnBytes[];
 
   constructor(private readonly inner: Column) {
     this.type = `Array(${inner.type})`;
+    this.streams = [this.offsets, ...inner.streams];
   }
 
   add(value: unknown): void {
     const items = value as readonly unknown[];
+    const end = this.offsets.lastInt64() + items.length;
     for (const item of items) this.inner.add(item);
-    this.items += items.length;
-    this.offsets.int64(this.items);
+    this.offsets.int64(end);
   }
 
   addZero(): void {
-    this.offsets.int64(this.items);
-  }
-
-  written(into: Buffer[]): void {
-    into.push(this.offsets.written());
-    this.inner.written(into);
-  }
-
-  clear(): void {
-    this.offsets.clear();
-    this.items = 0;
-    this.inner.clear();
+    this.offsets.int64(this.offsets.lastInt64());
   }
 }
 
@@ -154,6 +130,9 @@ export class NativeBlocks implements RowQueue {
   private readonly columns: Column[];
   /** Each column's name and declared type, as a block's header repeats them. */
   private readonly headers: Buffer[];
+  /** Every column's streams, and their lengths where the row being written started. */
+  private readonly streams: ColumnBytes[];
+  private readonly rowStarts: Float64Array;
   private openRows = 0;
   private closed: Block[] = [];
   private closedRows = 0;
@@ -173,12 +152,24 @@ export class NativeBlocks implements RowQueue {
       header.string(this.columns[index]!.type);
       return Buffer.from(header.written());
     });
+    this.streams = this.columns.flatMap((column) => column.streams);
+    this.rowStarts = new Float64Array(this.streams.length);
   }
 
-  /** One row, its values in column order. */
+  /**
+   * One row, its values in column order. A value its column cannot take (a bug upstream: rows are
+   * schema-checked hops) throws, and what the row wrote is taken back: a column one value longer than
+   * the others would make every later row of the block unreadable.
+   */
   push(values: readonly unknown[]): void {
-    const { columns } = this;
-    for (let index = 0; index < columns.length; index++) columns[index]!.add(values[index]);
+    const { columns, streams, rowStarts } = this;
+    for (let index = 0; index < streams.length; index++) rowStarts[index] = streams[index]!.length;
+    try {
+      for (let index = 0; index < columns.length; index++) columns[index]!.add(values[index]);
+    } catch (error) {
+      for (let index = 0; index < streams.length; index++) streams[index]!.truncate(rowStarts[index]!);
+      throw error;
+    }
     if (++this.openRows === this.blockRows) this.closeBlock();
   }
 
@@ -213,10 +204,10 @@ export class NativeBlocks implements RowQueue {
     const pieces = [start.written()];
     this.columns.forEach((column, index) => {
       pieces.push(this.headers[index]!);
-      column.written(pieces);
+      for (const stream of column.streams) pieces.push(stream.written());
     });
     this.closed.push({ bytes: Buffer.concat(pieces), rows: this.openRows });
-    for (const column of this.columns) column.clear();
+    for (const stream of this.streams) stream.truncate(0);
     this.closedRows += this.openRows;
     this.openRows = 0;
   }
