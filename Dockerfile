@@ -24,5 +24,5 @@ USER node
 # The webhook outbox and (without CLICKHOUSE_URL) the embedded chDB data live here.
 VOLUME /var/lib/hopwatch
 EXPOSE 8080
-# The young-generation size bin/hopwatch.js asks for in its first line (see there).
-CMD ["node", "--max-semi-space-size=64", "bin/hopwatch.js", "run"]
+# The V8 flags bin/hopwatch.js asks for in its first line (see there).
+CMD ["node", "--max-semi-space-size=64", "--no-allocation-site-pretenuring", "bin/hopwatch.js", "run"]

@@ -36,7 +36,10 @@ function neutralEnv(): NodeJS.ProcessEnv {
  * What bin/hopwatch.js's first line (and the Dockerfile) start Node with, when it is run as a command
  * (see there): processes started here, and the bench, run hopwatch as users do.
  */
-export const hopwatchNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
+export const hopwatchNodeFlags: readonly string[] = [
+  '--max-semi-space-size=64',
+  '--no-allocation-site-pretenuring',
+];
 
 export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
   const child = spawn(process.execPath, [...hopwatchNodeFlags, HOPWATCH_BIN, ...args], {
