@@ -47,9 +47,9 @@ export class UntracedRequests {
   /** The held hops the watermark has passed, in (ts, id) order, forgotten from here on. */
   release(watermark: number): readonly HopEvent[] {
     // Asked at every move of the watermark; almost always nothing is due, and then nothing is allocated.
-    if ((this.due.peekValue() ?? Number.POSITIVE_INFINITY) > watermark) return noneDue;
+    if (!this.dueBy(watermark)) return noneDue;
     const ready: HopEvent[] = [];
-    while (this.due.length > 0 && (this.due.peekValue() ?? Number.POSITIVE_INFINITY) <= watermark) {
+    while (this.dueBy(watermark)) {
       const waiting = this.due.pop()!;
       waiting.released = true;
       ready.push(waiting.hop);
@@ -59,6 +59,12 @@ export class UntracedRequests {
       else this.byRequest.set(requestId, rest);
     }
     return ready.sort((a, b) => (a.ts - b.ts !== 0 ? a.ts - b.ts : a.id < b.id ? -1 : 1));
+  }
+
+  /** Whether the earliest held hop is due at `watermark`. */
+  private dueBy(watermark: number): boolean {
+    const next = this.due.peekValue();
+    return next !== undefined && next <= watermark;
   }
 
   /** Every held hop, for snapshots. */

@@ -22,16 +22,14 @@ interface Column {
 }
 
 class Values implements Column {
-  readonly streams: readonly ColumnBytes[];
+  private readonly bytes = new ColumnBytes();
+  readonly streams: readonly ColumnBytes[] = [this.bytes];
 
   constructor(
     readonly type: string,
     private readonly write: ValueWriter,
     private readonly zero: unknown,
-    private readonly bytes = new ColumnBytes(),
-  ) {
-    this.streams = [bytes];
-  }
+  ) {}
 
   add(value: unknown): void {
     this.write(this.bytes, value);
