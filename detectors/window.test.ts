@@ -84,6 +84,30 @@ describe('event-time windows', () => {
     expect(run([...instants].reverse())).toEqual(run(instants));
   });
 
+  it('keeps many windows of one key apart, one by one and past a handful', () => {
+    const windows = new KeyedWindows<Counter>(counter, roomy());
+    // Twelve minutes of one key, twice, out of order: one window, then a few, then more than a few.
+    const minutes = [3, 0, 11, 5, 1, 9, 2, 7, 10, 4, 8, 6];
+    for (const minute of [...minutes, ...minutes.reverse()])
+      windows.tumbling('k', minute * 60_000 + 1, 60_000).count++;
+    windows.tumbling('other', 1, 60_000).count++;
+    expect(windows.size).toBe(13);
+    expect(windows.peek('k', 7 * 60_000 + 5)?.acc.count).toBe(2);
+    expect(placed(windows.close(2 * 60_000))).toEqual([
+      ['k', 0, 2],
+      ['other', 0, 1],
+      ['k', 60_000, 2],
+    ]);
+    // Down to a few again, and to one: every window still found where it is.
+    expect(windows.tumbling('k', 11 * 60_000, 60_000).count++).toBe(2);
+    expect(placed(windows.close(11 * 60_000)).map(([, start]) => start)).toEqual(
+      [2, 3, 4, 5, 6, 7, 8, 9, 10].map((minute) => minute * 60_000),
+    );
+    expect(windows.size).toBe(1);
+    expect(placed(windows.close(12 * 60_000))).toEqual([['k', 11 * 60_000, 3]]);
+    expect(windows.peek('k', 11 * 60_000)).toBeUndefined();
+  });
+
   it('survives a JSON round trip of its open windows', () => {
     const windows = new KeyedWindows<Counter>(counter, roomy());
     windows.tumbling('k', 10_000, 60_000).count += 3;

@@ -1,4 +1,5 @@
 import FlatQueue from 'flatqueue';
+import { appended } from '../common/exact-array.js';
 import { JsonList } from '../common/json-slices.js';
 
 /** Start of the tumbling window of `sizeMs` containing `ts`, windows aligned on `anchor`. */
@@ -82,8 +83,7 @@ export class WindowLimit {
  * the limit costs exactness, never memory without end.
  */
 export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
-  /** Most keys have one open window: it is stored as is, and only a second one brings a map by start. */
-  private readonly open = new Map<string, Acc | Map<number, Acc>>();
+  private readonly open = new Map<string, OpenWindows<Acc>>();
   private readonly timers = new FlatQueue<Acc>();
   /** Closed early (see the class), handed out by the next `close`. */
   private early: Acc[] = [];
@@ -137,7 +137,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   peek(key: string, ts: number): ClosedWindow<Acc> | undefined {
     const existing = this.open.get(key);
     if (existing === undefined) return undefined;
-    for (const acc of existing instanceof Map ? existing.values() : [existing]) {
+    for (const acc of each(existing)) {
       if (acc.start <= ts && ts < acc.start + acc.sizeMs) return closedView(acc);
     }
     return undefined;
@@ -145,11 +145,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
 
   private window(key: string, start: number, end: number): Acc {
     const existing = this.open.get(key);
-    if (existing === undefined) return this.opened(key, start, end);
-    if (!(existing instanceof Map)) {
-      return existing.start === start ? existing : this.opened(key, start, end);
-    }
-    return existing.get(start) ?? this.opened(key, start, end);
+    return (existing === undefined ? undefined : startingAt(existing, start)) ?? this.opened(key, start, end);
   }
 
   /** A new window; one the watermark has passed already is held open (see `tumbling`). */
@@ -164,17 +160,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     // A small integer: the difference of two epoch times is a double to V8, and a field once given a
     // double keeps every window's boxed (a 16-byte heap number each, a million windows over).
     acc.sizeMs = Math.round(end - start);
-    const existing = this.open.get(key);
-    if (existing === undefined) this.open.set(key, acc);
-    else if (existing instanceof Map) existing.set(start, acc);
-    else
-      this.open.set(
-        key,
-        new Map([
-          [existing.start, existing],
-          [start, acc],
-        ]),
-      );
+    this.open.set(key, withWindow(this.open.get(key), acc));
     if (due !== end) this.held.set(acc, due);
     this.timers.push(acc, due);
     this.count++;
@@ -218,12 +204,10 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
   private forget(acc: Acc): void {
     if (this.held.size > 0) this.held.delete(acc);
     const existing = this.open.get(acc.key);
-    if (existing === acc) {
-      this.open.delete(acc.key);
-    } else if (existing instanceof Map) {
-      existing.delete(acc.start);
-      if (existing.size === 0) this.open.delete(acc.key);
-    }
+    if (existing === undefined) return;
+    const rest = withoutWindow(existing, acc);
+    if (rest === undefined) this.open.delete(acc.key);
+    else if (rest !== existing) this.open.set(acc.key, rest);
   }
 
   /**
@@ -239,8 +223,7 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
     // Windows closed early and not judged yet are saved with the open ones (restored past the limit, they close early again).
     const windows = new JsonList(function* () {
       for (const entry of open.values()) {
-        for (const acc of entry instanceof Map ? entry.values() : [entry])
-          yield windowRecord(acc, save, held.get(acc));
+        for (const acc of each(entry)) yield windowRecord(acc, save, held.get(acc));
       }
       for (const acc of early) yield windowRecord(acc, save, undefined);
     });
@@ -264,6 +247,53 @@ export class KeyedWindows<Acc extends WindowPlace & { late: number }> {
       this.insert(saved.key, saved.start, saved.end, acc, saved.due ?? saved.end);
     }
   }
+}
+
+/** Past this many open windows under one key, they are found by start in a Map rather than one by one. */
+const listedWindows = 8;
+
+/**
+ * The windows open under one key. Most keys have one, held as it is; a few (a window and the next, the
+ * slides of a sliding window) are an array of exactly their number, and only more than `listedWindows`
+ * make a Map by start: a Map weighs about 280 bytes even for two, and a key per credential or root
+ * action has two open whenever the watermark trails a window's end.
+ */
+type OpenWindows<Acc> = Acc | Acc[] | Map<number, Acc>;
+
+function each<Acc>(windows: OpenWindows<Acc>): Iterable<Acc> {
+  if (windows instanceof Map) return windows.values();
+  return Array.isArray(windows) ? windows : [windows];
+}
+
+function startingAt<Acc extends WindowPlace>(windows: OpenWindows<Acc>, start: number): Acc | undefined {
+  if (windows instanceof Map) return windows.get(start);
+  if (!Array.isArray(windows)) return windows.start === start ? windows : undefined;
+  for (const acc of windows) if (acc.start === start) return acc;
+  return undefined;
+}
+
+function withWindow<Acc extends WindowPlace>(
+  windows: OpenWindows<Acc> | undefined,
+  acc: Acc,
+): OpenWindows<Acc> {
+  if (windows === undefined) return acc;
+  if (windows instanceof Map) return windows.set(acc.start, acc);
+  if (!Array.isArray(windows)) return [windows, acc];
+  if (windows.length < listedWindows) return appended(windows, acc);
+  return new Map([...windows, acc].map((listed) => [listed.start, listed]));
+}
+
+function withoutWindow<Acc extends WindowPlace>(
+  windows: OpenWindows<Acc>,
+  acc: Acc,
+): OpenWindows<Acc> | undefined {
+  if (windows instanceof Map) {
+    windows.delete(acc.start);
+    return windows.size === 0 ? undefined : windows;
+  }
+  if (!Array.isArray(windows)) return windows === acc ? undefined : windows;
+  const rest = windows.filter((listed) => listed !== acc);
+  return rest.length === 1 ? rest[0] : rest;
 }
 
 function windowRecord<Acc extends WindowPlace, Saved>(
