@@ -63,7 +63,7 @@ describe('recursion detector', () => {
     const repeat = findings.find((finding) => finding.detector === 'recursion');
     expect(repeat).toMatchObject({ rule: 'repeat', severity: 'high' });
     expect(repeat!.evidence.repeatedCalls).toEqual([
-      { key: 'triage-agent → tool-broker:search_tickets POST /mcp', count: 40 },
+      { key: 'triage-agent -> tool-broker:search_tickets POST /mcp', count: 40 },
     ]);
   });
 
