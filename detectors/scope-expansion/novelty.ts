@@ -4,6 +4,16 @@ import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { type FindingDraft, formatDuration } from '../finding.js';
 import { DestinationKeys, destinationKey } from '../hop-keys.js';
 import { addToSample, noSample, type Sampled, sampleIds } from '../sample.js';
+import {
+  entriesOf,
+  keyCount,
+  noKeys,
+  type SmallMap,
+  smallMapFrom,
+  valueAt,
+  withAdded,
+  withoutFirst,
+} from '../small-map.js';
 import type { DetectorContext } from '../types.js';
 import { type ClosedWindow, KeyedWindows, type WindowPlace, windowTiming } from '../window.js';
 import type { ScopeExpansionConfig } from './config.js';
@@ -19,11 +29,11 @@ type NoveltyWindow = WindowPlace & {
   calls: number;
   firstTs: number;
   late: number;
-  seen: Map<string, Seen>;
+  seen: SmallMap<Seen>;
 };
 
 /** What an origin is known to call: destination → first seen (event time). */
-type OriginHistory = { since: number; calls: number; known: Map<string, number> };
+type OriginHistory = { since: number; calls: number; known: SmallMap<number> };
 
 const newWindow = (): NoveltyWindow => ({
   key: '',
@@ -33,7 +43,7 @@ const newWindow = (): NoveltyWindow => ({
   calls: 0,
   firstTs: Number.POSITIVE_INFINITY,
   late: 0,
-  seen: new Map(),
+  seen: noKeys,
 });
 
 /**
@@ -62,7 +72,7 @@ export class NoveltyTracker {
     window.calls++;
     if (hop.ts < window.firstTs) window.firstTs = hop.ts;
     const destination = this.destinationKeys.of(hop);
-    const seen = window.seen.get(destination);
+    const seen = valueAt(window.seen, destination);
     if (seen !== undefined) {
       seen.calls++;
       seen.mutating ||= mutating;
@@ -70,9 +80,14 @@ export class NoveltyTracker {
         seen.first = { ts: hop.ts, id: hop.id };
         seen.traceId = hop.traceId ?? null;
       }
-    } else if (window.seen.size < destinationsPerWindow) {
+    } else if (keyCount(window.seen) < destinationsPerWindow) {
       const first = { ts: hop.ts, id: hop.id };
-      window.seen.set(destination, { calls: 1, first, traceId: hop.traceId ?? null, mutating });
+      window.seen = withAdded(window.seen, destination, {
+        calls: 1,
+        first,
+        traceId: hop.traceId ?? null,
+        mutating,
+      });
     }
   }
 
@@ -86,7 +101,7 @@ export class NoveltyTracker {
     if (history === undefined) return { destination, known: false, learned: false };
     const learned =
       hop.ts >= history.since + config.learningPeriodMs && history.calls >= config.minLearningHops;
-    return { destination, known: history.known.has(destination), learned };
+    return { destination, known: valueAt(history.known, destination) !== undefined, learned };
   }
 
   close(watermark: number): FindingDraft[] {
@@ -101,14 +116,14 @@ export class NoveltyTracker {
 
   snapshot(): JsonOut<NoveltySnapshot> {
     return {
-      windows: this.windows.snapshot((window) => ({ ...window, seen: [...window.seen] })),
-      origins: this.origins.snapshot((history) => ({ ...history, known: [...history.known] })),
+      windows: this.windows.snapshot((window) => ({ ...window, seen: entriesOf(window.seen) })),
+      origins: this.origins.snapshot((history) => ({ ...history, known: entriesOf(history.known) })),
     };
   }
 
   restore(snapshot: NoveltySnapshot): void {
-    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, seen: new Map(saved.seen) }));
-    this.origins.restore(snapshot.origins, (saved) => ({ ...saved, known: new Map(saved.known) }));
+    this.windows.restore(snapshot.windows, (saved) => ({ ...saved, seen: smallMapFrom(saved.seen) }));
+    this.origins.restore(snapshot.origins, (saved) => ({ ...saved, known: smallMapFrom(saved.known) }));
   }
 
   private learn(closed: ClosedWindow<NoveltyWindow>): FindingDraft | undefined {
@@ -116,16 +131,16 @@ export class NoveltyTracker {
     const config = this.context.settingsFor(window.origin);
     let history = this.origins.touch(window.origin, closed.end);
     if (history === undefined) {
-      history = { since: window.firstTs, calls: 0, known: new Map() };
+      history = { since: window.firstTs, calls: 0, known: noKeys };
       this.origins.set(window.origin, history, closed.end);
     }
     const learned =
       closed.start >= history.since + config.learningPeriodMs && history.calls >= config.minLearningHops;
     const novel: Array<[string, Seen]> = [];
-    for (const [destination, seen] of window.seen) {
-      if (history.known.has(destination)) continue;
+    for (const [destination, seen] of entriesOf(window.seen)) {
+      if (valueAt(history.known, destination) !== undefined) continue;
       if (learned) novel.push([destination, seen]);
-      remember(history.known, destination, seen.first.ts, config.maxKnownDestinations);
+      history.known = remember(history.known, destination, seen.first.ts, config.maxKnownDestinations);
     }
     history.calls += window.calls;
     if (novel.length === 0) return undefined;
@@ -133,12 +148,10 @@ export class NoveltyTracker {
   }
 }
 
-function remember(known: Map<string, number>, destination: string, ts: number, limit: number): void {
-  known.set(destination, ts);
-  if (known.size > limit) {
-    const oldest = known.keys().next();
-    if (oldest.done !== true) known.delete(oldest.value);
-  }
+/** `known` with `destination` added; past `limit` destinations, the one learned first is forgotten. */
+function remember(known: SmallMap<number>, destination: string, ts: number, limit: number): SmallMap<number> {
+  const added = withAdded(known, destination, ts);
+  return keyCount(added) > limit ? withoutFirst(added) : added;
 }
 
 function noveltyDraft(
@@ -176,7 +189,7 @@ function noveltyDraft(
         mutating: seen.mutating,
       })),
       novelCount: novel.length,
-      knownDestinations: history.known.size - novel.length,
+      knownDestinations: keyCount(history.known) - novel.length,
       observedSince: history.since,
       learningPeriodMs: config.learningPeriodMs,
       ...windowTiming(closed),
