@@ -132,7 +132,7 @@ export class NativeBlocks implements RowQueue {
   private readonly streams: ColumnBytes[];
   private readonly rowStarts: Float64Array;
   private openRows = 0;
-  private closed: Block[] = [];
+  private readonly closed: Block[] = [];
   private closedRows = 0;
 
   constructor(
@@ -188,8 +188,9 @@ export class NativeBlocks implements RowQueue {
     return {
       rows: taken.map((block) => block.bytes),
       count: rows,
+      // Blocks are only appended, so the blocks taken are still the head once written (as in OrderedRows).
       written: () => {
-        this.closed = this.closed.filter((block) => !taken.includes(block));
+        this.closed.splice(0, taken.length);
         this.closedRows -= rows;
       },
     };
