@@ -27,4 +27,31 @@ describe('coalesced runs', () => {
     await Promise.all(waiting);
     expect(started).toEqual([0, 1]);
   });
+
+  it('never runs the task twice at once, even for a caller that asks again the moment a run ends', async () => {
+    let active = 0;
+    let mostAtOnce = 0;
+    let starts = 0;
+    const releases: Array<() => void> = [];
+    const runs = new CoalescedRuns(async () => {
+      starts += 1;
+      active += 1;
+      mostAtOnce = Math.max(mostAtOnce, active);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      active -= 1;
+    });
+    const first = runs.run();
+    const queued = runs.run();
+    // As a writer that waited for the first run and writes again as soon as it ends.
+    const askedAtEnd = first.then(() => runs.run());
+    releases.shift()!();
+    await first;
+    while (releases.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(active).toBe(1);
+    while (releases.length > 0) releases.shift()!();
+    await Promise.all([queued, askedAtEnd]);
+    expect(mostAtOnce).toBe(1);
+    expect(starts).toBe(2);
+  });
 });

@@ -21,8 +21,11 @@ export class CoalescedRuns {
   constructor(private readonly task: () => Promise<void>) {}
 
   run(): Promise<void> {
+    // A run already queued goes first: between the end of one run and the start of the queued one,
+    // `running` is null, and a caller starting a run there would run beside it.
+    if (this.queued !== null) return this.queued;
     if (this.running === null) return this.start();
-    this.queued ??= this.running
+    this.queued = this.running
       .catch(() => undefined)
       .then(() => {
         this.queued = null;
