@@ -1,6 +1,11 @@
 const quote = 0x22;
 const backslash = 0x5c;
 const twoPow32 = 0x1_0000_0000;
+/**
+ * Buffers a column keeps for blocks to come: an INSERT of a backlog gives back up to five blocks at
+ * once (half the default buffer), and the blocks filling meanwhile take theirs.
+ */
+const maxSpares = 8;
 
 /**
  * One column's values in ClickHouse's binary encoding, appended one after another into a buffer that
@@ -10,6 +15,8 @@ const twoPow32 = 0x1_0000_0000;
 export class ColumnBytes {
   private buffer: Buffer;
   private position = 0;
+  /** Buffers handed over by `detach` and given back, for the next ones to write into. */
+  private readonly spares: Buffer[] = [];
 
   constructor(initialBytes = 1024) {
     this.buffer = Buffer.allocUnsafe(initialBytes);
@@ -18,6 +25,26 @@ export class ColumnBytes {
   /** The bytes written so far: a view, valid until the next write after `truncate`. */
   written(): Buffer {
     return this.buffer.subarray(0, this.position);
+  }
+
+  /**
+   * Hands over the bytes written so far and starts again from empty. Bytes that fill a good part of
+   * their buffer are handed over in it (`buffer`, for `recycle` once they are no longer needed), and
+   * writing goes on in a spare buffer or a new one as large: no copy, and no new memory outside the
+   * heap once buffers come back, which V8 counts towards collecting. A few bytes in a large buffer
+   * are copied out instead, so that a small block does not hold a large buffer.
+   */
+  detach(): { written: Buffer; buffer?: Buffer } {
+    const { buffer, position } = this;
+    this.position = 0;
+    if (position * 4 < buffer.length) return { written: Buffer.from(buffer.subarray(0, position)) };
+    this.buffer = this.spares.pop() ?? Buffer.allocUnsafe(buffer.length);
+    return { written: buffer.subarray(0, position), buffer };
+  }
+
+  /** A buffer `detach` handed over, back once nothing reads its bytes any more. */
+  recycle(buffer: Buffer): void {
+    if (this.spares.length < maxSpares) this.spares.push(buffer);
   }
 
   get length(): number {
