@@ -9,6 +9,7 @@ import {
   hopObservationColumns,
   hopsTable,
   incidentsTable,
+  laterHopColumnsAdded,
   migrationsTable,
   type SchemaSettings,
   ttlClause,
@@ -54,6 +55,11 @@ export const migrations: readonly Migration[] = [
     version: 5,
     name: 'hop parts up to 64 MB written compact',
     apply: statements((settings) => [compactHopParts(settings)]),
+  },
+  {
+    version: 6,
+    name: "a hop's path stored without the hop's own step",
+    apply: statements((settings) => laterHopColumnsAdded(settings)),
   },
 ];
 

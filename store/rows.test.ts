@@ -1,9 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PathStep } from '../schemas/resolved-hop.js';
+import { makeHop } from '../test/helpers/store-fixtures.js';
 import { ColumnBytes } from './column-bytes.js';
 import type { ValueWriter } from './native-blocks.js';
-import { deadLetterRow, hopNativeColumns, pathText, truncateUtf8 } from './rows.js';
+import {
+  deadLetterRow,
+  hopFromRow,
+  hopInsertColumns,
+  hopJsonRow,
+  hopNativeColumns,
+  pathText,
+  truncateUtf8,
+} from './rows.js';
 
 describe('truncateUtf8', () => {
   it('keeps the longest whole-character prefix that fits the byte bound', () => {
@@ -79,5 +88,42 @@ describe('the path column in Native blocks', () => {
     for (const size of [0, 90, 200, 16_300, 20_000, 2_100_000]) {
       expect(pathColumnText(of(size))).toBe(pathText(of(size)));
     }
+  });
+});
+
+describe('a hop row', () => {
+  const column = (name: string) => hopInsertColumns.indexOf(name);
+  // What a read gives back: the values by column name, the path as its text.
+  const readBack = (values: unknown[]) =>
+    hopFromRow(Object.fromEntries(hopInsertColumns.map((name, index) => [name, values[index]])));
+
+  it("leaves out the path's last step when it is the hop itself, and puts it back when read", () => {
+    const root = makeHop(7, 0, 1_700_000_000_000);
+    expect(root.path.map((step) => step.hopId)).toEqual([root.id]);
+    const values = hopJsonRow(root);
+    expect(values[column('path')]).toBe('[]');
+    expect(values[column('pathOmitsHop')]).toBe(true);
+    expect(readBack(values)).toEqual(root);
+  });
+
+  it('keeps the whole path when it ends anywhere else or names the hop otherwise', () => {
+    const child = makeHop(7, 1, 1_700_000_000_000);
+    const renamed = makeHop(7, 0, 1_700_000_000_000, { source: { agent: 'support-agent' } });
+    const ownStep = {
+      hopId: renamed.id,
+      service: 'svc-0',
+      workload: 'support-agent',
+      credential: renamed.originCredential,
+    };
+    for (const hop of [child, { ...renamed, path: [{ ...ownStep, workload: 'another' }] }]) {
+      const values = hopJsonRow(hop);
+      expect(values[column('path')]).toBe(pathText(hop.path));
+      expect(values[column('pathOmitsHop')]).toBe(false);
+      expect(readBack(values)).toEqual(hop);
+    }
+    // An agent without a workload is the caller the step names.
+    const byAgent = { ...renamed, path: [ownStep] };
+    expect(hopJsonRow(byAgent)[column('pathOmitsHop')]).toBe(true);
+    expect(readBack(hopJsonRow(byAgent))).toEqual(byAgent);
   });
 });

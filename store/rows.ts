@@ -3,7 +3,7 @@ import { type Finding, findingSchema } from '../schemas/finding.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
 import { type PathStep, type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
 import type { NativeColumnSpec, ValueWriter } from './native-blocks.js';
-import { flatHopColumns } from './schema.js';
+import { flatHopColumns, laterHopColumns } from './schema.js';
 
 /**
  * Findings are inserted as they are (JSONEachRow: column names are the schema's field names); hops as
@@ -71,8 +71,13 @@ export function incidentFromRow(row: Record<string, unknown>): Incident {
 
 export const hopColumns = '* EXCEPT ts, toUnixTimestamp64Milli(ts) AS ts';
 
+/** Every hop column an insert fills, with its type. */
+const insertedHopColumns = [...flatHopColumns, ...laterHopColumns].map(
+  ([name, type]) => [name, type] as const,
+);
+
 /** The columns `hopRow` fills, in its order. */
-export const hopInsertColumns: readonly string[] = flatHopColumns.map(([name]) => name);
+export const hopInsertColumns: readonly string[] = insertedHopColumns.map(([name]) => name);
 const pathColumn = hopInsertColumns.indexOf('path');
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
@@ -112,7 +117,7 @@ const pathBinary: ValueWriter = (bytes, value) => {
 };
 
 /** The hop columns as Native blocks are given them: each column's DDL type, the path written as its JSON text. */
-export const hopNativeColumns: readonly NativeColumnSpec[] = flatHopColumns.map(([name, type], index) => [
+export const hopNativeColumns: readonly NativeColumnSpec[] = insertedHopColumns.map(([name, type], index) => [
   name,
   index === pathColumn ? pathBinary : type,
 ]);
@@ -120,16 +125,43 @@ export const hopNativeColumns: readonly NativeColumnSpec[] = flatHopColumns.map(
 /** A hop's values for JSONCompactEachRow: `hopRow`'s, the path as its JSON text. */
 export function hopJsonRow(hop: ResolvedHop): unknown[] {
   const row = hopRow(hop);
-  row[pathColumn] = pathText(hop.path);
+  row[pathColumn] = pathText(row[pathColumn] as PathStep[]);
   return row;
 }
 
 /**
+ * Whether the hop's path ends at the hop itself, as lineage builds it: that step is then the row's own
+ * id, service, caller (workload, else agent) and credential, and is not stored twice.
+ */
+function pathEndsAtHop({ path, id, destination, source, credential }: ResolvedHop): boolean {
+  const last = path[path.length - 1];
+  return (
+    last !== undefined &&
+    last.hopId === id &&
+    last.service === destination.service &&
+    last.workload === (source.workload ?? source.agent) &&
+    last.credential === credential.id
+  );
+}
+
+/** The hop's own step of its path, from its row (see `pathEndsAtHop`). */
+function ownStep(column: Record<string, unknown>): PathStepRow {
+  const workload = column.sourceWorkload ?? column.sourceAgent ?? null;
+  return [
+    String(column.id),
+    String(column.destinationService),
+    workload as string | null,
+    String(column.credentialId),
+  ];
+}
+
+/**
  * A hop's values in `hopInsertColumns` order, absent as null; the path as its steps, which each format
- * writes as JSON text (`hopJsonRow`, `hopNativeColumns`).
+ * writes as JSON text (`hopJsonRow`, `hopNativeColumns`), without the hop's own step when it ends there.
  */
 export function hopRow(hop: ResolvedHop): unknown[] {
   const { credential, source, destination, origin } = hop;
+  const omitsHop = pathEndsAtHop(hop);
   return [
     hop.id,
     hop.ts,
@@ -169,8 +201,9 @@ export function hopRow(hop: ResolvedHop): unknown[] {
     orNull(hop.parentId),
     hop.parentInferred,
     hop.depth,
-    hop.path,
+    omitsHop ? hop.path.slice(0, -1) : hop.path,
     hop.observedAs ?? [],
+    omitsHop,
   ];
 }
 
@@ -180,6 +213,7 @@ type PathStepRow = [hopId: string, service: string, workload: string | null, cre
 export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
   const column = withoutNulls(row);
   const path = JSON.parse(String(column.path)) as PathStepRow[];
+  if (column.pathOmitsHop === true) path.push(ownStep(column));
   return resolvedHopSchema.parse(
     withoutUndefined({
       id: column.id,

@@ -147,6 +147,21 @@ export const flatHopColumns: ReadonlyArray<readonly [name: string, type: string,
   ['observedAs', 'Array(String)', 'observedAs'],
 ];
 
+/**
+ * Hop columns added after the flat layout, in insert order after `flatHopColumns` (migration 6).
+ * `pathOmitsHop`: the stored path ends at the hop's parent, the hop's own step (its id, service,
+ * caller and credential, which the row holds already) left out; false in rows written before.
+ */
+export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [
+  ['pathOmitsHop', 'Bool DEFAULT false'],
+];
+
+export function laterHopColumnsAdded({ tables }: SchemaSettings): string[] {
+  return laterHopColumns.map(
+    ([name, type]) => `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS ${name} ${type}`,
+  );
+}
+
 export function deadLettersTable({ tables, deadLettersTtlDays }: SchemaSettings): string {
   return `CREATE TABLE IF NOT EXISTS ${tables.deadLetters} (
     receivedAt DateTime64(3, 'UTC'),

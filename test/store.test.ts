@@ -494,8 +494,9 @@ describeStoreTargets('store', (target) => {
       'migration 3: the MCP session and the other observation points of each hop',
       'migration 4: hops in flat columns, the lineage path as JSON text',
       'migration 5: hop parts up to 64 MB written compact',
+      "migration 6: a hop's path stored without the hop's own step",
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 5 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 6 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -519,6 +520,7 @@ describeStoreTargets('store', (target) => {
         { version: 3, name: 'the MCP session and the other observation points of each hop' },
         { version: 4, name: 'hops in flat columns, the lineage path as JSON text' },
         { version: 5, name: 'hop parts up to 64 MB written compact' },
+        { version: 6, name: "a hop's path stored without the hop's own step" },
       ]);
       const hops = await sql.query({
         query: `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'hops'`,
