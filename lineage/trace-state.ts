@@ -1,5 +1,5 @@
 import { appended } from '../common/exact-array.js';
-import type { HopEvent } from '../schemas/hop-event.js';
+import { callerOf, type HopEvent } from '../schemas/hop-event.js';
 import { type PathStep, type ResolvedHop, resolvedHopOf } from '../schemas/resolved-hop.js';
 import { overlapWithin } from './observations.js';
 import type { ServiceNames } from './service-name.js';
@@ -80,7 +80,7 @@ export function isSessionTrace(traceId: string): boolean {
 const sameRequestReach = 64;
 
 export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
-  const workload = hop.source.workload ?? hop.source.agent;
+  const workload = callerOf(hop.source);
   return {
     hopId: hop.id,
     loggedService: hop.destination.service,

@@ -1,5 +1,5 @@
 import { isSessionTrace } from '../lineage/trace-state.js';
-import type { HopEvent } from '../schemas/hop-event.js';
+import { callerOf, type HopEvent } from '../schemas/hop-event.js';
 import type { PathStep, ResolvedHop } from '../schemas/resolved-hop.js';
 
 export type ParentBasis = 'exact' | 'inferred' | 'timing' | 'partial' | 'root';
@@ -58,7 +58,7 @@ function parentOf(event: HopEvent, hop: ResolvedHop): { basis: ParentBasis; why:
     };
   }
   if (hop.parentId !== undefined) {
-    const caller = hop.source.workload ?? hop.source.agent;
+    const caller = callerOf(hop.source);
     if (isSessionTrace(hop.traceId) && hop.parentId === hop.path[0]?.hopId) {
       return {
         basis: 'inferred',

@@ -82,6 +82,11 @@ export type HopDestination = z.infer<typeof destinationSchema>;
 export type HopOrigin = z.infer<typeof originSchema>;
 export type HopEvent = z.infer<typeof hopEventSchema>;
 
+/** The caller a hop names: its workload, else its agent (the caller a lineage path step records). */
+export function callerOf(source: HopSource): string | undefined {
+  return source.workload ?? source.agent;
+}
+
 /**
  * A credential with every key present, in the schema's order, undefined when unknown: the credentials
  * every adapter makes share one shape, so the code that reads them stays monomorphic.

@@ -9,8 +9,8 @@ import {
   hopObservationColumns,
   hopsTable,
   incidentsTable,
-  laterHopColumnsAdded,
   migrationsTable,
+  pathOmitsHopColumn,
   type SchemaSettings,
   ttlClause,
 } from './schema.js';
@@ -59,7 +59,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 6,
     name: "a hop's path stored without the hop's own step",
-    apply: statements((settings) => laterHopColumnsAdded(settings)),
+    apply: statements((settings) => [pathOmitsHopColumn(settings)]),
   },
 ];
 

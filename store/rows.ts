@@ -1,5 +1,6 @@
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
+import { callerOf } from '../schemas/hop-event.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
 import { type PathStep, type ResolvedHop, resolvedHopSchema } from '../schemas/resolved-hop.js';
 import type { NativeColumnSpec, ValueWriter } from './native-blocks.js';
@@ -139,7 +140,7 @@ function pathEndsAtHop({ path, id, destination, source, credential }: ResolvedHo
     last !== undefined &&
     last.hopId === id &&
     last.service === destination.service &&
-    last.workload === (source.workload ?? source.agent) &&
+    last.workload === callerOf(source) &&
     last.credential === credential.id
   );
 }

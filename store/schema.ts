@@ -156,10 +156,9 @@ export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string
   ['pathOmitsHop', 'Bool DEFAULT false'],
 ];
 
-export function laterHopColumnsAdded({ tables }: SchemaSettings): string[] {
-  return laterHopColumns.map(
-    ([name, type]) => `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS ${name} ${type}`,
-  );
+/** Migration 6's column, as `laterHopColumns` declares it for inserts. */
+export function pathOmitsHopColumn({ tables }: SchemaSettings): string {
+  return `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS pathOmitsHop Bool DEFAULT false`;
 }
 
 export function deadLettersTable({ tables, deadLettersTtlDays }: SchemaSettings): string {

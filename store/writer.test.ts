@@ -2,19 +2,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { makeHop } from '../test/helpers/store-fixtures.js';
+import { storeConfigSchema } from './config.js';
 import { storeTables } from './tables.js';
 import { BufferedStoreWriter, type InsertTarget } from './writer.js';
 
-const settings = {
-  batchMaxRows: 200,
-  batchMaxDelayMs: 20,
-  bufferMaxRows: 1_000,
-  retryMaxAttempts: 2,
-  retryBaseDelayMs: 10,
-  retryMaxDelayMs: 50,
-  deadLetterMaxBytes: 65_536,
-  hopsTtlDays: 30,
-};
+// Small batches and buffer, so that writes wait for room while inserts run.
+const settings = storeConfigSchema.parse({ batchMaxRows: 200, batchMaxDelayMs: 20, bufferMaxRows: 1_000 });
 
 describe('store writer under a steady stream', () => {
   it('inserts every hop exactly once while batches keep coming and inserts take their time', async () => {
