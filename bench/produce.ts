@@ -8,7 +8,6 @@ import { progress } from './measure.js';
  */
 const sendMaxBytes = 640_000;
 const sliceRecords = 2_000;
-const inFlight = 4;
 
 /** The backlog from record `from` on, cut into sends of at most sendMaxBytes. */
 function* sends(backlog: Backlog, count: number): Generator<KeyedRecord[]> {
@@ -43,23 +42,20 @@ export async function produceBacklog(
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const started = performance.now();
-  const sending = new Set<Promise<unknown>>();
   let produced = 0;
   let reported = 0;
+  // One send at a time: sends in flight together reached the broker out of order, and a partition then
+  // held a third of its records more than a minute behind the ones before them (late for the engine,
+  // which judged the same records in order as a file 24 late and 134 findings against 133k and 7,343).
   for (const records of sends(backlog, count)) {
     const messages = records.map((record) => ({ key: record.key ?? null, value: record.line }));
-    const sent: Promise<unknown> = producer
-      .send({ topic, acks: 1, compression: CompressionTypes.None, messages })
-      .finally(() => sending.delete(sent));
-    sending.add(sent);
-    if (sending.size >= inFlight) await Promise.race(sending);
+    await producer.send({ topic, acks: 1, compression: CompressionTypes.None, messages });
     produced += records.length;
     if (produced - reported >= 250_000) {
       reported = produced;
       progress(`produced ${produced.toLocaleString('en-US')} records`);
     }
   }
-  await Promise.all(sending);
   await producer.disconnect();
   return count / ((performance.now() - started) / 1000);
 }
