@@ -147,11 +147,15 @@ function pathEndsAtHop({ path, id, destination, source, credential }: ResolvedHo
 
 /** The hop's own step of its path, from its row (see `pathEndsAtHop`). */
 function ownStep(column: Record<string, unknown>): PathStepRow {
-  const workload = column.sourceWorkload ?? column.sourceAgent ?? null;
+  const source = {
+    workload: column.sourceWorkload as string | undefined,
+    agent: column.sourceAgent as string | undefined,
+    ip: undefined,
+  };
   return [
     String(column.id),
     String(column.destinationService),
-    workload as string | null,
+    callerOf(source) ?? null,
     String(column.credentialId),
   ];
 }

@@ -152,13 +152,13 @@ export const flatHopColumns: ReadonlyArray<readonly [name: string, type: string,
  * `pathOmitsHop`: the stored path ends at the hop's parent, the hop's own step (its id, service,
  * caller and credential, which the row holds already) left out; false in rows written before.
  */
-export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [
-  ['pathOmitsHop', 'Bool DEFAULT false'],
-];
+const pathOmitsHop = ['pathOmitsHop', 'Bool DEFAULT false'] as const;
+export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [pathOmitsHop];
 
-/** Migration 6's column, as `laterHopColumns` declares it for inserts. */
+/** Migration 6's column, added as `laterHopColumns` declares it. */
 export function pathOmitsHopColumn({ tables }: SchemaSettings): string {
-  return `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS pathOmitsHop Bool DEFAULT false`;
+  const [name, type] = pathOmitsHop;
+  return `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS ${name} ${type}`;
 }
 
 export function deadLettersTable({ tables, deadLettersTtlDays }: SchemaSettings): string {
