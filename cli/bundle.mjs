@@ -41,10 +41,11 @@ await build({
       // 0.34 s of CPU). hopwatch's messages are zod's English default, which zod imports itself.
       name: 'zod-english-only',
       setup(context) {
-        context.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ resolveDir }) => ({
-          path: join(resolveDir, '..', 'locales', 'en.js'),
-          namespace: 'zod-english-only',
-        }));
+        context.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer, resolveDir }) =>
+          /[\\/]node_modules[\\/]zod[\\/]/.test(importer)
+            ? { path: join(resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-english-only' }
+            : undefined,
+        );
         context.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, ({ path }) => ({
           contents: `export { default as en } from ${JSON.stringify(path)};`,
           resolveDir: dirname(path),
