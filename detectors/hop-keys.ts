@@ -1,3 +1,4 @@
+import { callerOf } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { DetectorNote } from './types.js';
 
@@ -45,11 +46,12 @@ export class DestinationKeys {
  * and an arrow character would make every character two bytes (about 40 bytes more a key).
  */
 export function callKey(hop: ResolvedHop): string {
-  return [callerOf(hop), '->', destinationKey(hop), hop.destination.method, callTarget(hop)].join(' ');
+  return [callerKey(hop), '->', destinationKey(hop), hop.destination.method, callTarget(hop)].join(' ');
 }
 
-function callerOf(hop: ResolvedHop): string {
-  return hop.source.workload ?? hop.source.agent ?? hop.credential.id;
+/** Who made the call, as lineage names a caller; the credential when the log names no caller. */
+function callerKey(hop: ResolvedHop): string {
+  return callerOf(hop.source) ?? hop.credential.id;
 }
 
 function callTarget(hop: ResolvedHop): string {
@@ -85,7 +87,7 @@ export class CallKeys {
     }
     const { service, tool, method } = hop.destination;
     const byCaller = within(within(within(within(this.byService, service), tool), method), callTarget(hop));
-    const caller = callerOf(hop);
+    const caller = callerKey(hop);
     let key = byCaller.get(caller);
     if (key === undefined) {
       key = callKey(hop);

@@ -83,7 +83,7 @@ export type HopOrigin = z.infer<typeof originSchema>;
 export type HopEvent = z.infer<typeof hopEventSchema>;
 
 /** The caller a hop names: its workload, else its agent (the caller a lineage path step records). */
-export function callerOf(source: HopSource): string | undefined {
+export function callerOf(source: Pick<HopSource, 'workload' | 'agent'>): string | undefined {
   return source.workload ?? source.agent;
 }
 

@@ -150,7 +150,6 @@ function ownStep(column: Record<string, unknown>): PathStepRow {
   const source = {
     workload: column.sourceWorkload as string | undefined,
     agent: column.sourceAgent as string | undefined,
-    ip: undefined,
   };
   return [
     String(column.id),
