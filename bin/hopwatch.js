@@ -11,6 +11,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// Node 20 before 20.12 lacks crypto.hash, which hop ids are made with: the bundle would fail to load
+// with a SyntaxError that names neither hopwatch nor the version it needs.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  process.stderr.write(`hopwatch: Node.js 20.12 or newer is required; this is ${process.versions.node}\n`);
+  process.exit(2);
+}
+
 // The bundled CLI (cli/bundle.mjs); dist/cli/main.js is the same code, module by module.
 const entry = new URL('../dist/bundle/hopwatch.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
