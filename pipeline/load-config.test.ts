@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,22 @@ function writeYaml(text: string): string {
   return file;
 }
 
+/** The README's "fuller example" of hopwatch.yaml, its placeholder token hash made a real one. */
+function readmeExample(): string {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('```yaml\n', readme.indexOf('A fuller example')) + '```yaml\n'.length;
+  return readme.slice(start, readme.indexOf('```\n', start)).replace('sha256:…', `sha256:${'a'.repeat(64)}`);
+}
+
 describe('loadConfig', () => {
+  it("takes the README's fuller example as it is written", () => {
+    const result = loadConfig(undefined, { HOPWATCH_CONFIG: writeYaml(readmeExample()) });
+    expect(result.ok ? 'ok' : result.reason).toBe('ok');
+    if (!result.ok) return;
+    expect(result.config.store.hops).toBe('all');
+    expect(result.config.alerts.webhooks.map((hook) => hook.name)).toEqual(['security-oncall']);
+  });
+
   it('fills every section with its defaults when nothing is configured', () => {
     const result = loadConfig(undefined, { HOPWATCH_CONFIG: writeYaml('') });
     expect(result.ok).toBe(true);
