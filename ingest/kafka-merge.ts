@@ -1,5 +1,5 @@
 import { eventTimeOf } from './decode.js';
-import { partitionKey } from './kafka-offsets.js';
+import { laterOffset, partitionKey } from './kafka-offsets.js';
 import type { OrderRun } from './kafka-order-log.js';
 import type { MessageRecord } from './kafka-records.js';
 
@@ -156,7 +156,7 @@ function shift(queue: PartitionQueue): MessageRecord {
 
 /** Whether the others may go on without this partition, which has nothing waiting: it has nothing more to give. */
 function caughtUp(queue: PartitionQueue): boolean {
-  const position = queue.bufferedUpTo > queue.start ? queue.bufferedUpTo : queue.start;
+  const position = laterOffset(queue.bufferedUpTo, queue.start);
   return queue.end >= 0n && position >= 0n && position >= queue.end;
 }
 

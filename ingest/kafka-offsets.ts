@@ -2,6 +2,11 @@ import type { CheckpointOffsets } from './kafka-checkpoint.js';
 
 export type PartitionOffset = { topic: string; partition: number; offset: string };
 
+/** The later of two offsets (Math.max takes no bigint). */
+export function laterOffset(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
 /** One key per topic partition, for maps. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 

@@ -11,7 +11,7 @@ import { createKafkaClient, ensureTopics, groupConsumer } from './kafka-client.j
 import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
 import { EventTimeMerger } from './kafka-merge.js';
-import { ConsumedOffsets, type PartitionOffset, partitionKey } from './kafka-offsets.js';
+import { ConsumedOffsets, laterOffset, type PartitionOffset, partitionKey } from './kafka-offsets.js';
 import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
 import { type MessageRecord, messageRecords } from './kafka-records.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
@@ -390,7 +390,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     // offset, or re-delivered after a rebalance) or already waiting: taking them again would count them twice.
     const consumed = this.offsets.next(topic, partition);
     const buffered = this.merger.bufferedUpTo(topic, partition) ?? 0n;
-    const from = consumed > buffered ? consumed : buffered;
+    const from = laterOffset(consumed, buffered);
     // Checked before decoding: nothing in between awaits, so the answer cannot change meanwhile.
     if (this.stopDeadline !== null || !isRunning() || isStale()) return;
     const { config } = this.options;
@@ -583,7 +583,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         const checkpointed = this.offsets.next(topic, partition);
         this.merger.setBounds(topic, partition, {
           end,
-          start: start === undefined ? undefined : start > checkpointed ? start : checkpointed,
+          start: start === undefined ? undefined : laterOffset(start, checkpointed),
         });
       }
     }
