@@ -11,11 +11,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// Node 20 before 20.12 lacks crypto.hash, which hop ids are made with: the bundle would fail to load
-// with a SyntaxError that names neither hopwatch nor the version it needs.
+// Node 20 before 20.19 cannot require() an ES module (the console's static file server does, for
+// content-disposition): the bundle would fail to load with an error that names neither hopwatch nor
+// the version it needs.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 12)) {
-  process.stderr.write(`hopwatch: Node.js 20.12 or newer is required; this is ${process.versions.node}\n`);
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(`hopwatch: Node.js 20.19 or newer is required; this is ${process.versions.node}\n`);
   process.exit(2);
 }
 

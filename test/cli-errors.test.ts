@@ -27,16 +27,16 @@ function ownLines(stderr: string): string[] {
 
 describe('errors a new user hits are one line and a non-zero exit', () => {
   it('a Node.js older than hopwatch needs', () => {
-    // This process's Node made to report 20.10.0 before bin/hopwatch.js runs (which older Nodes
+    // This process's Node made to report 20.18.0 before bin/hopwatch.js runs (which older Nodes
     // would reach with a SyntaxError from the bundle instead).
-    const older = "Object.defineProperty(process.versions, 'node', { value: '20.10.0' })";
+    const older = "Object.defineProperty(process.versions, 'node', { value: '20.18.0' })";
     const run = spawnSync(
       process.execPath,
       ['--import', `data:text/javascript,${encodeURIComponent(older)}`, HOPWATCH_BIN, '--version'],
       { encoding: 'utf8' },
     );
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe(`hopwatch: Node.js 20.12 or newer is required; this is 20.10.0\n`);
+    expect(run.stderr).toBe(`hopwatch: Node.js 20.19 or newer is required; this is 20.18.0\n`);
   });
 
   it('detect on a directory', () => {
