@@ -123,6 +123,13 @@ describe('GET /v1/credentials/:id', () => {
     expect(summary.findings.map((entry: { detector: string }) => entry.detector)).toContain('recursion');
   });
 
+  it('answers a path that does not decode with a JSON 400 that does not quote it', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/credentials/key-%E0%A4%A', headers: read });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'bad_request', message: expect.stringContaining('%-escape') });
+    expect(response.body).not.toContain('key-');
+  });
+
   it('answers 404 for a credential never seen', async () => {
     const url = `/v1/credentials/${encodeURIComponent('jwt:https://idp.example|nobody')}`;
     expect((await app.inject({ method: 'GET', url, headers: read })).statusCode).toBe(404);
