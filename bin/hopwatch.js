@@ -11,12 +11,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// Node 20 before 20.19 cannot require() an ES module (the console's static file server does, for
-// content-disposition): the bundle would fail to load with an error that names neither hopwatch nor
-// the version it needs.
+// Before 20.19, and from 21 to 22.11, Node cannot require() an ES module (the console's static file
+// server does, for content-disposition): the bundle would fail to load with an error that names
+// neither hopwatch nor the versions it needs.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) {
-  process.stderr.write(`hopwatch: Node.js 20.19 or newer is required; this is ${process.versions.node}\n`);
+if (!((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23)) {
+  process.stderr.write(`hopwatch: Node.js 20.19+ or 22.12+ is required; this is ${process.versions.node}\n`);
   process.exit(2);
 }
 

@@ -26,17 +26,17 @@ function ownLines(stderr: string): string[] {
 }
 
 describe('errors a new user hits are one line and a non-zero exit', () => {
-  it('a Node.js older than hopwatch needs', () => {
-    // This process's Node made to report 20.18.0 before bin/hopwatch.js runs (which older Nodes
-    // would reach with a SyntaxError from the bundle instead).
-    const older = "Object.defineProperty(process.versions, 'node', { value: '20.18.0' })";
+  it.each(['20.18.0', '21.7.3', '22.11.0'])('a Node.js that cannot run hopwatch (%s)', (version) => {
+    // This process's Node made to report `version` before bin/hopwatch.js runs; a real one would
+    // fail to load the bundle with an error naming neither hopwatch nor the versions it needs.
+    const older = `Object.defineProperty(process.versions, 'node', { value: '${version}' })`;
     const run = spawnSync(
       process.execPath,
       ['--import', `data:text/javascript,${encodeURIComponent(older)}`, HOPWATCH_BIN, '--version'],
       { encoding: 'utf8' },
     );
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe(`hopwatch: Node.js 20.19 or newer is required; this is 20.18.0\n`);
+    expect(run.stderr).toBe(`hopwatch: Node.js 20.19+ or 22.12+ is required; this is ${version}\n`);
   });
 
   it('detect on a directory', () => {
