@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../store/types.js';
@@ -63,27 +63,33 @@ export function unsupportedMediaType(reply: FastifyReply) {
 
 /**
  * JSON errors for the whole app: validation → 400 naming the parameter, known 4xx from fastify kept
- * with their status, anything else → 500 without internals (logged instead).
+ * with their status, anything else → 500 without internals (logged instead). Also what the router
+ * answers before any route (fastify's `frameworkErrors`).
  */
+export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(error)) return sendError(reply, 400, describeValidation(error));
+  if (isResponseSerializationError(error)) {
+    request.log.error({ err: error.cause, url: error.url }, 'response does not match its schema');
+    return sendError(reply, 500, 'internal error');
+  }
+  if (error instanceof StoreUnavailableError) {
+    request.log.warn({ err: error }, 'store unavailable');
+    return sendError(reply, 503, 'the store is unavailable; retry later');
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(reply);
+  // fastify's own message quotes the path, which may hold an id.
+  if (error.code === 'FST_ERR_BAD_URL')
+    return sendError(reply, 400, 'the path does not decode: a malformed %-escape');
+  const status = error.statusCode ?? 500;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, status, status === 503 ? error.message : 'internal error');
+  }
+  return sendError(reply, status, error.message);
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) return sendError(reply, 400, describeValidation(error));
-    if (isResponseSerializationError(error)) {
-      request.log.error({ err: error.cause, url: error.url }, 'response does not match its schema');
-      return sendError(reply, 500, 'internal error');
-    }
-    if (error instanceof StoreUnavailableError) {
-      request.log.warn({ err: error }, 'store unavailable');
-      return sendError(reply, 503, 'the store is unavailable; retry later');
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(reply);
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return sendError(reply, status, status === 503 ? error.message : 'internal error');
-    }
-    return sendError(reply, status, error.message);
-  });
+  app.setErrorHandler(answerError);
   // The query string is left out of the message: it is the one place a client might have put a secret.
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, `no route ${request.method} ${request.url.split('?', 1)[0]}`),

@@ -28,7 +28,7 @@ import type { RateLimit } from './activity.js';
 import { installAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { consoleDirectory, registerConsole } from './console.js';
-import { apiErrorSchema, installErrorHandlers, sendError } from './errors.js';
+import { answerError, apiErrorSchema, installErrorHandlers } from './errors.js';
 import type { HopwatchMetrics } from './metrics.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { credentialsRoutes } from './routes/credentials.js';
@@ -116,14 +116,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: 120_000,
     keepAliveTimeout: 5_000,
     http: { headersTimeout: 10_000 },
-    // Errors the router raises before any route (a path whose percent-encoding does not decode) get
-    // the API's JSON shape too; fastify's own message quotes the path, which may hold an id.
-    frameworkErrors: (error, _request, reply) =>
-      sendError(
-        reply,
-        400,
-        error.code === 'FST_ERR_BAD_URL' ? 'the path does not decode: a malformed %-escape' : error.message,
-      ),
+    // Errors the router raises before any route (a path whose %-escapes do not decode) are answered
+    // as every other error is.
+    frameworkErrors: answerError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -8,17 +8,9 @@
 // those processes ran the pipeline at 58-90k events/s against 100-117k; without it every process ran
 // at the latter, and 1M traces kept 1,584-1,603 MiB RSS against 2,072.
 // `node bin/hopwatch.js` skips this line: pass the flags yourself (the Dockerfile and the tests do).
+import './node-version.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-// Before 20.19, and from 21 to 22.11, Node cannot require() an ES module (the console's static file
-// server does, for content-disposition): the bundle would fail to load with an error that names
-// neither hopwatch nor the versions it needs.
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (!((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23)) {
-  process.stderr.write(`hopwatch: Node.js 20.19+ or 22.12+ is required; this is ${process.versions.node}\n`);
-  process.exit(2);
-}
 
 // The bundled CLI (cli/bundle.mjs); dist/cli/main.js is the same code, module by module.
 const entry = new URL('../dist/bundle/hopwatch.js', import.meta.url);
