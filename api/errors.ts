@@ -2,7 +2,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../store/types.js';
-import { ingestContentTypes } from './schemas.js';
 
 /** Every error the API returns has this shape; `message` never repeats a credential or header value. */
 export const apiErrorSchema = z.object({
@@ -56,11 +55,6 @@ function describeValidation(error: FastifyError): string {
     .join('; ');
 }
 
-/** The one body format ingest reads; anything else, or no Content-Type at all, is 415. */
-export function unsupportedMediaType(reply: FastifyReply) {
-  return sendError(reply, 415, `send ${ingestContentTypes.join(' or ')}, one record per line`);
-}
-
 /**
  * JSON errors for the whole app: validation → 400 naming the parameter, known 4xx from fastify kept
  * with their status, anything else → 500 without internals (logged instead). Also what the router
@@ -76,7 +70,8 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
     request.log.warn({ err: error }, 'store unavailable');
     return sendError(reply, 503, 'the store is unavailable; retry later');
   }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(reply);
+  // fastify's message quotes the header; the ingest route answers with its own (routes/ingest.ts).
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 415, 'send application/json');
   // fastify's own message quotes the path, which may hold an id.
   if (error.code === 'FST_ERR_BAD_URL')
     return sendError(reply, 400, 'the path does not decode: a malformed %-escape');

@@ -90,7 +90,10 @@ export const traceTreeSchema = z.object({
 });
 
 /** Content types POST /v1/ingest reads as a stream of lines. */
-export const ingestContentTypes = ['application/x-ndjson', 'text/plain'];
+export const ndjsonContentTypes = ['application/x-ndjson', 'text/plain'];
+/** The content type POST /v1/ingest reads whole, as one JSON document: an array of records, or one record. */
+export const jsonContentType = 'application/json';
+export const ingestContentTypes = [...ndjsonContentTypes, jsonContentType];
 
 export const ingestQuerySchema = z
   .object({
@@ -102,12 +105,17 @@ export const ingestQuerySchema = z
   .strict();
 
 export const ingestResultSchema = z.object({
-  accepted: z.number().int().describe('lines decoded into hop events'),
-  rejected: z.number().int().describe('lines that could not be decoded (stored as dead letters)'),
-  events: z.number().int().describe('hop events produced (an OTLP line can hold many spans)'),
+  accepted: z.number().int().describe('records (lines) decoded into hop events'),
+  rejected: z.number().int().describe('records that could not be decoded (stored as dead letters)'),
+  events: z.number().int().describe('hop events produced (an OTLP record can hold many spans)'),
   rejects: z
-    .array(z.object({ line: z.number().int(), reason: z.string() }))
-    .describe('the first rejected lines'),
+    .array(
+      z.object({
+        line: z.number().int().describe("the record's line in an NDJSON body, its position in a JSON array"),
+        reason: z.string(),
+      }),
+    )
+    .describe('the first rejected records'),
 });
 
 export type IngestResult = z.infer<typeof ingestResultSchema>;

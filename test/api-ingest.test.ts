@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
@@ -100,11 +101,63 @@ describe('POST /v1/ingest', () => {
     expect(response.json().message).toContain('format');
   });
 
-  it('answers 400 for an empty body and 415 for a JSON document', async () => {
+  it('answers 400 for a body without records and 415 for a content type it does not read', async () => {
     expect((await post('\n\n')).statusCode).toBe(400);
-    const json = await post(JSON.stringify(benignHops()), '', 'application/json');
-    expect(json.statusCode).toBe(415);
-    expect(json.json().error).toBe('unsupported_media_type');
+    expect((await post(' [ ] ', '', 'application/json')).statusCode).toBe(400);
+    const xml = await post('<hop/>', '', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().error).toBe('unsupported_media_type');
+    expect(xml.json().message).toContain('application/json');
+  });
+
+  it('reads a JSON array of records (Vector, Fluent Bit), reporting a bad element by its position', async () => {
+    const [first, second] = benignHops();
+    const body = JSON.stringify([first, 'not json at all', { some: 'object' }, second]);
+    const response = await post(body, '', 'application/json; charset=utf-8');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ accepted: 2, rejected: 2, events: 2 });
+    expect(response.json().rejects.map((reject: { line: number }) => reject.line)).toEqual([2, 3]);
+  });
+
+  it('reads one JSON record (an OTLP/JSON export, pretty-printed), and keeps a body that does not parse', async () => {
+    const exported = readFileSync(new URL('../fixtures/samples/otlp-agents.ndjson', import.meta.url), 'utf8');
+    const spans = JSON.parse(exported).resourceSpans.flatMap(
+      (resource: { scopeSpans: Array<{ spans: unknown[] }> }) =>
+        resource.scopeSpans.flatMap((scope) => scope.spans),
+    );
+    const one = await post(JSON.stringify(JSON.parse(exported), null, 2), '', 'application/json');
+    expect(one.statusCode, one.body).toBe(200);
+    expect(one.json()).toMatchObject({ accepted: 1, rejected: 0, events: spans.length });
+
+    const readHeaders = bearer(running.tokens.read);
+    const deadLetters = async () =>
+      (await app.inject({ method: 'GET', url: '/v1/stats', headers: readHeaders })).json().store.deadLetters;
+    const before = await deadLetters();
+    const cut = await post('{"id": "b1", "ts": ', '', 'application/json');
+    expect(cut.statusCode).toBe(200);
+    expect(cut.json()).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(cut.json().rejects[0].reason).toContain('not valid JSON');
+    expect(await deadLetters()).toBe(before + 1);
+  });
+
+  it('bounds a JSON body by the same limit, gzip or not', async () => {
+    const records = JSON.stringify(Array.from({ length: 200 }, () => benignHops()).flat());
+    expect(records.length).toBeGreaterThan(MAX_BYTES);
+    const tooBig = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(records),
+    });
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.json().message).toContain('nothing was taken');
+    const gzipped = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...ingestHeaders, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify(benignHops())),
+    });
+    expect(gzipped.json()).toMatchObject({ accepted: benignHops().length, rejected: 0 });
   });
 
   it('reads a gzip body (as HTTP shippers send it), bounds its inflated size, and refuses other encodings', async () => {
@@ -184,7 +237,11 @@ describe('POST /v1/ingest', () => {
     const headers = bearer(running.tokens.read);
     const spec = (await app.inject({ method: 'GET', url: '/docs/json', headers })).json();
     const operation = spec.paths['/v1/ingest'].post;
-    expect(Object.keys(operation.requestBody.content)).toEqual(['application/x-ndjson', 'text/plain']);
+    expect(Object.keys(operation.requestBody.content)).toEqual([
+      'application/x-ndjson',
+      'text/plain',
+      'application/json',
+    ]);
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415']));
   });
 

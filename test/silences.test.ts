@@ -79,6 +79,14 @@ describe('silences', () => {
     });
     expect(bare).toMatchObject({ status: 400, body: { message: /credential, detector or rule/ } });
     expect((await call('DELETE', '/v1/silences/nope', running.tokens.admin)).status).toBe(404);
+    const xml = await running.hopwatch.app.inject({
+      method: 'POST',
+      url: '/v1/silences',
+      headers: { ...bearer(running.tokens.admin), 'content-type': 'application/xml' },
+      payload: '<silence/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().message).toBe('send application/json');
   });
 
   it('mark the findings they match, which join no incident and notify nobody, until they end', async () => {

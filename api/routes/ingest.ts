@@ -1,12 +1,21 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { FastifyError, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
-import { apiErrorSchema, sendError, unsupportedMediaType } from '../errors.js';
+import { answerError, apiErrorSchema, sendError } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
-import { type IngestResult, ingestContentTypes, ingestQuerySchema, ingestResultSchema } from '../schemas.js';
+import {
+  type IngestResult,
+  ingestContentTypes,
+  ingestQuerySchema,
+  ingestResultSchema,
+  jsonContentType,
+  ndjsonContentTypes,
+} from '../schemas.js';
 import { secured } from './security.js';
 
 export type IngestRoutesOptions = {
@@ -26,11 +35,17 @@ function statusError(statusCode: number, message: string): Error {
  * POST /ingest — an NDJSON body in any supported log format. The body is never buffered: the content
  * type parser hands over the request stream, lines go to the pipeline in batches as they arrive, and
  * the size limit is enforced while reading (413 before reading when Content-Length already says so).
+ * A JSON body (an array of records, or one) is read whole within the same limit, then goes the same way.
  */
 export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (app, options) => {
   const { source, maxBytes, maxListedRejects } = options;
   // Scoped to this plugin: other routes keep fastify's JSON parser.
   app.removeAllContentTypeParsers();
+  app.setErrorHandler<FastifyError>((error, request, reply) =>
+    error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? unsupportedMediaType(reply)
+      : answerError(error, request, reply),
+  );
   app.addContentTypeParser(ingestContentTypes, (request, payload, done) => {
     const declared = Number(request.headers['content-length']);
     if (declared > maxBytes) done(statusError(413, `the body is larger than ${maxBytes} bytes`), undefined);
@@ -44,11 +59,15 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
       schema: {
         ...secured('ingest'),
         tags: ['ingest'],
-        summary: 'Ingest NDJSON access-log records (application/x-ndjson or text/plain), one record per line',
+        summary:
+          'Ingest access-log records: NDJSON (application/x-ndjson or text/plain), one record per line, ' +
+          'or a JSON array of records (application/json)',
         querystring: ingestQuerySchema,
         consumes: ingestContentTypes,
-        // Documents the body; it is streamed line by line, never parsed whole.
-        body: z.unknown().describe('Access-log records, one per line, in any supported format'),
+        // Documents the body; NDJSON is streamed line by line, never parsed whole.
+        body: z
+          .unknown()
+          .describe('Access-log records in any supported format: one per line, or a JSON array of them'),
         response: {
           200: ingestResultSchema,
           400: apiErrorSchema,
@@ -74,7 +93,8 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
       try {
         const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
         const format = request.query.format;
-        const read = await readNdjson(body, { maxBytes, batchLines: BATCH_LINES }, async (lines) => {
+        const readBody = readerFor(request.headers['content-type']);
+        const read = await readBody(body, { maxBytes, batchLines: BATCH_LINES }, async (lines) => {
           const submitted = await intake.submit(lines.map((line) => toRecord(line, format)));
           if (!submitted.ok) {
             reply.header('connection', 'close');
@@ -85,10 +105,12 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         await intake.durable();
         if (!read.ok) {
           reply.header('connection', 'close');
+          const tooLarge = `the body is larger than ${maxBytes} bytes`;
+          if (read.lines === 0) return sendError(reply, 413, `${tooLarge}; nothing was taken from it`);
           return sendError(
             reply,
             413,
-            `the body is larger than ${maxBytes} bytes; reading stopped after line ${read.lines} ` +
+            `${tooLarge}; reading stopped after line ${read.lines} ` +
               `(${result.accepted} lines accepted, ${result.rejected} rejected before that)`,
           );
         }
@@ -124,6 +146,21 @@ function decodedBody(raw: Readable, encoding: string | undefined): Readable | nu
   if (name !== 'gzip' && name !== 'x-gzip') return null;
   // pipeline, not pipe: a client that goes away mid-body fails the inflating stream too.
   return pipeline(raw, createGunzip(), () => {});
+}
+
+/** The body formats ingest reads; anything else, or no Content-Type at all, is 415. */
+function unsupportedMediaType(reply: FastifyReply) {
+  return sendError(
+    reply,
+    415,
+    `send ${ndjsonContentTypes.join(' or ')} (one record per line) or ${jsonContentType} (an array of records, or one)`,
+  );
+}
+
+/** A JSON document is read whole; anything else the parser let through (NDJSON, text) line by line. */
+function readerFor(contentType: string | undefined): typeof readNdjson {
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  return mediaType === jsonContentType ? readJsonBody : readNdjson;
 }
 
 function toRecord(line: NdjsonLine, format: string | undefined): RawRecord {

@@ -1,0 +1,46 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { NdjsonLine, NdjsonReadOptions, NdjsonReadResult } from './ndjson.js';
+
+/**
+ * Reads a JSON body, as shippers send `application/json`: an array of records (Vector's http sink
+ * with the json codec, Fluent Bit's `format json`) or one record (an OTLP/JSON export). It cannot be
+ * split before it is parsed, so it is read whole, within the same byte limit as NDJSON, then handed
+ * over in batches as lines are. An array's elements are numbered from 1 in place of lines, and a
+ * string element is a log line as it is. A body that does not parse, or is not an array, is one
+ * record: the pipeline then judges it, and keeps it as a dead letter with its reason if it must.
+ */
+export async function readJsonBody(
+  body: AsyncIterable<Buffer | string>,
+  options: NdjsonReadOptions,
+  onBatch: (records: NdjsonLine[]) => Promise<void>,
+): Promise<NdjsonReadResult> {
+  const decoder = new StringDecoder('utf8');
+  let bytes = 0;
+  let text = '';
+  for await (const chunk of body) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (bytes > options.maxBytes) return { ok: false, reason: 'too_large', bytes, lines: 0 };
+    text += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+  }
+  const records = recordsOf(text + decoder.end());
+  for (let start = 0; start < records.length; start += options.batchLines) {
+    await onBatch(records.slice(start, start + options.batchLines));
+  }
+  return { ok: true, bytes, lines: records.length };
+}
+
+function recordsOf(body: string): NdjsonLine[] {
+  const text = (body.charCodeAt(0) === 0xfeff ? body.slice(1) : body).trim();
+  if (text === '') return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [{ line: 1, text }];
+  }
+  if (!Array.isArray(value)) return [{ line: 1, text }];
+  return value.map((element: unknown, index) => ({
+    line: index + 1,
+    text: typeof element === 'string' ? element : JSON.stringify(element),
+  }));
+}
