@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hopwatchNodeFlags } from './helpers/api-process.js';
 
 /**
  * The rooms of DESIGN.md, lowest first. A module may import from its own room and from lower ones
@@ -43,5 +44,14 @@ describe('the rooms of the code', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+});
+
+describe('how hopwatch is started', () => {
+  it('with the same Node flags by its command, its Docker image, the tests and the bench', () => {
+    const shebang = readFileSync('bin/hopwatch.js', 'utf8').split('\n', 1)[0]!;
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${hopwatchNodeFlags.join(' ')}`);
+    const command = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(JSON.parse(command ?? '[]')).toEqual(['node', ...hopwatchNodeFlags, 'bin/hopwatch.js', 'run']);
   });
 });

@@ -39,6 +39,7 @@ function neutralEnv(): NodeJS.ProcessEnv {
 export const hopwatchNodeFlags: readonly string[] = [
   '--max-semi-space-size=64',
   '--no-allocation-site-pretenuring',
+  '--disable-warning=TimeoutNegativeWarning',
 ];
 
 export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
