@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { detectorNames } from '../detectors/index.js';
 import { formatNames } from '../ingest/normalize.js';
+import { deadLetterSchema, storedDeadLetterSchema } from '../schemas/dead-letter.js';
 import { findingSchema, severities } from '../schemas/finding.js';
 import { incidentSchema, incidentStates } from '../schemas/incident.js';
 import { silenceSchema } from '../schemas/silence.js';
@@ -54,6 +55,22 @@ export const findingsQuerySchema = listQuery({
 
 export const findingPageSchema = z.object({
   items: z.array(findingSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const deadLettersQuerySchema = listQuery({
+  source: deadLetterSchema.shape.source.optional().describe('where the records came from'),
+  format: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the format the record was read as (absent when none was recognised)'),
+  from: instantParam.optional().describe('received at or after this instant (ISO 8601 or epoch ms)'),
+  to: instantParam.optional().describe('received before this instant (ISO 8601 or epoch ms)'),
+});
+
+export const deadLetterPageSchema = z.object({
+  items: z.array(storedDeadLetterSchema),
   nextCursor: z.string().nullable(),
 });
 

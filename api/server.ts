@@ -32,6 +32,7 @@ import { answerError, apiErrorSchema, installErrorHandlers } from './errors.js';
 import type { HopwatchMetrics } from './metrics.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { credentialsRoutes } from './routes/credentials.js';
+import { deadLettersRoutes } from './routes/dead-letters.js';
 import { type ExplainRecord, explainRoutes } from './routes/explain.js';
 import { findingsRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
@@ -149,6 +150,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         });
       }
       await v1.register(findingsRoutes, { reader });
+      await v1.register(deadLettersRoutes, { reader });
       await v1.register(incidentsRoutes, { reader });
       await v1.register(silencesRoutes, { silences: deps.silences, now: deps.now ?? Date.now });
       await v1.register(credentialsRoutes, { reader, rateLimit: deps.rateLimit });

@@ -15,3 +15,12 @@ export const deadLetterSchema = z.object({
 });
 
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+/** A dead letter as the store keeps it and the API lists it. */
+export const storedDeadLetterSchema = deadLetterSchema.extend({
+  id: z.string().describe('names the record by what it holds and where it came from'),
+  raw: z.string().describe('the record as kept: secrets redacted, cut to store.deadLetterMaxBytes'),
+  rawBytes: z.number().int().describe('the size of the record before it was cut'),
+});
+
+export type StoredDeadLetter = z.infer<typeof storedDeadLetterSchema>;

@@ -4,10 +4,12 @@ import { type Finding, severities } from '../schemas/finding.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import { credentialActivity } from './activity.js';
 import { decodeCursor, encodeCursor, type FindingCursor } from './cursor.js';
+import { deadLetterPageQuery } from './dead-letter-query.js';
 import { asStoreError } from './errors.js';
 import { findingPageQuery } from './finding-query.js';
 import { incidentPageQuery } from './incident-query.js';
 import {
+  deadLetterFromRow,
   findingColumns,
   findingFromRow,
   hopColumns,
@@ -21,6 +23,8 @@ import type {
   ActivityRange,
   CredentialActivity,
   CredentialSummary,
+  DeadLetterFilter,
+  DeadLetterPage,
   FindingFilter,
   FindingPage,
   IncidentDetail,
@@ -87,6 +91,20 @@ export class ClickHouseStoreReader implements StoreReader {
       'could not read the finding',
     );
     return row === undefined ? null : findingFromRow(row);
+  }
+
+  async listDeadLetters(
+    filter: DeadLetterFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<DeadLetterPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const { query, params } = deadLetterPageQuery(this.tables.deadLetters, filter, after, limit + 1);
+    const rows = await this.rows<Record<string, unknown>>(query, params, 'could not list dead letters');
+    return pageOf(rows.map(deadLetterFromRow), limit, (last) => ({
+      windowEnd: last.receivedAt,
+      id: last.id,
+    }));
   }
 
   async listIncidents(filter: IncidentFilter, limit: number, cursor: string | null): Promise<IncidentPage> {

@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../schemas/dead-letter.js';
+import { type DeadLetter, type StoredDeadLetter, storedDeadLetterSchema } from '../schemas/dead-letter.js';
 import { type Finding, findingSchema } from '../schemas/finding.js';
 import { callerOf } from '../schemas/hop-event.js';
 import { type Incident, incidentSchema } from '../schemas/incident.js';
@@ -26,6 +26,13 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   // Step back over continuation bytes (10xxxxxx) so that a multi-byte character is kept whole or dropped.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/** A dead letter as read (dead-letter-query.ts); NULL columns absent. */
+export function deadLetterFromRow(row: Record<string, unknown>): StoredDeadLetter {
+  const column = withoutNulls(row);
+  // A server quotes 64-bit integers in JSON output; chDB does not.
+  return storedDeadLetterSchema.parse({ ...column, receivedAt: Number(column.receivedAt) });
 }
 
 /** Columns of `findings` as read: epoch-ms instants, evidence as JSON text. */

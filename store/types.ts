@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../schemas/dead-letter.js';
+import type { DeadLetter, StoredDeadLetter } from '../schemas/dead-letter.js';
 import type { Finding, Severity } from '../schemas/finding.js';
 import type { Incident, incidentStates } from '../schemas/incident.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
@@ -32,6 +32,17 @@ export type IncidentPage = { items: Incident[]; nextCursor: string | null };
 export type IncidentDetail = { incident: Incident; timeline: Incident[]; findings: FindingPage };
 
 export type FindingPage = { items: Finding[]; nextCursor: string | null };
+
+export type DeadLetterFilter = {
+  source?: DeadLetter['source'];
+  format?: string;
+  /** Inclusive lower bound on receivedAt, epoch ms. */
+  from?: number;
+  /** Exclusive upper bound on receivedAt, epoch ms. */
+  to?: number;
+};
+
+export type DeadLetterPage = { items: StoredDeadLetter[]; nextCursor: string | null };
 
 export type CredentialSummary = {
   credential: string;
@@ -88,6 +99,7 @@ export interface StoreWriter {
 export interface StoreReader {
   listFindings(filter: FindingFilter, limit: number, cursor: string | null): Promise<FindingPage>;
   getFinding(id: string): Promise<Finding | null>;
+  listDeadLetters(filter: DeadLetterFilter, limit: number, cursor: string | null): Promise<DeadLetterPage>;
   listIncidents(filter: IncidentFilter, limit: number, cursor: string | null): Promise<IncidentPage>;
   /** Null when no version of it is stored; `findingLimit` of its findings, newest first. */
   getIncident(id: string, findingLimit: number): Promise<IncidentDetail | null>;

@@ -321,6 +321,7 @@ describe('OpenAPI document', () => {
       '/v1/alerts',
       '/v1/credentials/{id}',
       '/v1/credentials/{id}/activity',
+      '/v1/dead-letters',
       '/v1/explain',
       '/v1/findings',
       '/v1/findings/{id}',
