@@ -1,8 +1,6 @@
 import type { FindingCursor } from './cursor.js';
-import type { BoundQuery } from './finding-query.js';
+import { type BoundQuery, instant } from './finding-query.js';
 import type { DeadLetterFilter } from './types.js';
-
-const instant = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
 
 /**
  * A dead letter has no id of its own: this one names it by what it holds and where it came from

@@ -4,7 +4,8 @@ import type { FindingFilter } from './types.js';
 
 export type BoundQuery = { query: string; params: Record<string, unknown> };
 
-const instant = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
+/** A bound epoch-ms parameter as the DateTime64 it is compared with. */
+export const instant = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
 
 /**
  * One page of findings, newest first by (windowEnd, id), deduplicated with FINAL. The keyset

@@ -1,9 +1,7 @@
 import type { FindingCursor } from './cursor.js';
-import type { BoundQuery } from './finding-query.js';
+import { type BoundQuery, instant } from './finding-query.js';
 import { incidentColumns } from './rows.js';
 import type { IncidentFilter } from './types.js';
-
-const instant = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
 
 /**
  * One page of incidents as they stand (the latest version of each), newest activity first by
