@@ -16,6 +16,8 @@ let running: TestHopwatch;
 let browser: Browser;
 let page: Page;
 let fanoutOrigin: string;
+/** In a record that cannot be read: it must be shown redacted. */
+const leakedToken = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJlLW9mLWEtdG9rZW4';
 let stolenKey: string;
 
 async function api<T>(path: string): Promise<T> {
@@ -54,6 +56,12 @@ beforeAll(async () => {
     body: readFileSync(merged),
   });
   expect(ingest.status, await ingest.text()).toBe(200);
+  const rejected = await fetch(`${running.url}/v1/ingest`, {
+    method: 'POST',
+    headers: { ...bearer(running.tokens.ingest), 'content-type': 'application/x-ndjson' },
+    body: `not json at all\n{"authorization": "Bearer ${leakedToken}", "cut": \n`,
+  });
+  expect(await rejected.json()).toMatchObject({ accepted: 0, rejected: 2 });
   // Every window judged and stored, as at shutdown; the API keeps answering.
   await running.hopwatch.pipeline.drain();
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
@@ -96,6 +104,23 @@ describe('the analyst console in a real Chromium', () => {
     );
     await expectNoSecret();
     await shoot('findings');
+  });
+
+  it('lists the records it could not read, with their reasons and no secret', async () => {
+    await page.goto(`${running.url}/ui/#/rejected`);
+    const rows = page.locator('table.dead-letters tbody tr');
+    const expected = (await api<{ items: Array<{ id: string }> }>('/v1/dead-letters?limit=100')).items;
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-dead-letter-id')))).toEqual(
+      expected.map((letter) => letter.id),
+    );
+    const text = await page.locator('table.dead-letters').textContent();
+    expect(text).toContain('not valid JSON');
+    expect(text).toContain('http, line 2');
+    expect(text).toContain('[REDACTED]');
+    await page.locator('table.dead-letters details').first().click();
+    await expectNoSecret();
+    await shoot('rejected');
   });
 
   it('is usable from the keyboard: tab to an incident and open it with Enter', async () => {

@@ -48,6 +48,21 @@ export type Finding = {
   silencedBy?: string;
 };
 
+export type DeadLetter = {
+  id: string;
+  receivedAt: number;
+  reason: string;
+  /** Secrets redacted, cut to the store's bound; `rawBytes` is the size before. */
+  raw: string;
+  rawBytes: number;
+  format?: string;
+  source: 'http' | 'kafka' | 'file';
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  line?: number;
+};
+
 export type Incident = {
   id: string;
   originCredential: string;

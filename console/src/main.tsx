@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useErrorBoundary, useState } from 'preact/hooks';
 import { NeedsToken, setToken } from './api.js';
 import { CredentialPage } from './credential.js';
+import { DeadLettersPage } from './dead-letters.js';
 import { FindingPage } from './finding.js';
 import { FindingsPage } from './findings.js';
 import { IncidentPage } from './incident.js';
@@ -14,6 +15,7 @@ function Page({ route }: { route: Route }) {
   if (page === 'findings' && id !== undefined) return <FindingPage id={id} />;
   if (page === 'findings') return <FindingsPage />;
   if (page === 'credentials' && id !== undefined) return <CredentialPage id={id} />;
+  if (page === 'rejected') return <DeadLettersPage />;
   return <IncidentsPage />;
 }
 
@@ -70,6 +72,9 @@ function App() {
           </a>
           <a href={link('findings')} aria-current={route.page === 'findings' ? 'page' : undefined}>
             Findings
+          </a>
+          <a href={link('rejected')} aria-current={route.page === 'rejected' ? 'page' : undefined}>
+            Rejected
           </a>
           <a href="/docs">API</a>
         </nav>
