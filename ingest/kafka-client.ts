@@ -10,13 +10,30 @@ import {
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config.js';
 
-/** kafkajs logs through hopwatch's logger: its errors and warnings as such, the rest below info. */
-function bridgeLogs(logger: Logger) {
+/**
+ * Broker answers that are part of a cluster's normal life (a group's coordinator starting or moving,
+ * a partition's leader being elected, a rebalance): kafkajs logs each as an error and then retries,
+ * so an operator would see errors at every start against a fresh cluster. They are warnings here; if
+ * the retries run out, the operation's own failure is logged as an error where hopwatch handles it.
+ */
+const transientBrokerAnswers = new Set([
+  'The group coordinator is not available',
+  "The coordinator is loading and hence can't process requests for this group",
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  'The group is rebalancing, so a rejoin is needed',
+]);
+
+/** kafkajs logs through hopwatch's logger: its errors (but transient broker answers) and warnings as such, the rest below info. */
+export function bridgeLogs(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, ...fields } = log;
-      if (level === logLevel.ERROR) logger.error({ kafka: fields }, `kafkajs: ${message}`);
-      else if (level === logLevel.WARN) logger.warn({ kafka: fields }, `kafkajs: ${message}`);
+      const transient = transientBrokerAnswers.has(String(fields.error));
+      if (level === logLevel.ERROR && !transient) logger.error({ kafka: fields }, `kafkajs: ${message}`);
+      else if (level === logLevel.ERROR || level === logLevel.WARN)
+        logger.warn({ kafka: fields }, `kafkajs: ${message}`);
       else logger.debug({ kafka: fields }, `kafkajs: ${message}`);
     };
 }
