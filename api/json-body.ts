@@ -1,5 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { NdjsonLine, NdjsonReadOptions, NdjsonReadResult } from './ndjson.js';
+import { readWholeBody } from './whole-body.js';
 
 /**
  * Reads a JSON body, as shippers send `application/json`: an array of records (Vector's http sink
@@ -14,19 +14,13 @@ export async function readJsonBody(
   options: NdjsonReadOptions,
   onBatch: (records: NdjsonLine[]) => Promise<void>,
 ): Promise<NdjsonReadResult> {
-  const decoder = new StringDecoder('utf8');
-  let bytes = 0;
-  let text = '';
-  for await (const chunk of body) {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (bytes > options.maxBytes) return { ok: false, reason: 'too_large', bytes, lines: 0 };
-    text += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-  }
-  const records = recordsOf(text + decoder.end());
+  const whole = await readWholeBody(body, options.maxBytes);
+  if (!whole.ok) return { ok: false, reason: 'too_large', bytes: whole.bytes, lines: 0 };
+  const records = recordsOf(whole.bytes.toString('utf8'));
   for (let start = 0; start < records.length; start += options.batchLines) {
     await onBatch(records.slice(start, start + options.batchLines));
   }
-  return { ok: true, bytes, lines: records.length };
+  return { ok: true, bytes: whole.bytes.length, lines: records.length };
 }
 
 function recordsOf(body: string): NdjsonLine[] {

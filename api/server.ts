@@ -39,6 +39,7 @@ import { healthRoutes } from './routes/health.js';
 import { incidentsRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { otlpRoutes } from './routes/otlp.js';
 import { silencesRoutes } from './routes/silences.js';
 import { statsRoutes } from './routes/stats.js';
 import { tracesRoutes } from './routes/traces.js';
@@ -148,6 +149,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
           maxBytes: deps.config.ingestMaxBytes,
           maxListedRejects: deps.config.ingestMaxListedRejects,
         });
+        await v1.register(otlpRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
       }
       await v1.register(findingsRoutes, { reader });
       await v1.register(deadLettersRoutes, { reader });

@@ -331,6 +331,7 @@ describe('OpenAPI document', () => {
       '/v1/silences',
       '/v1/silences/{id}',
       '/v1/stats',
+      '/v1/traces',
       '/v1/traces/{traceId}',
     ]);
     expect(document.components.schemas).toHaveProperty('Finding');

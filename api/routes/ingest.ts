@@ -1,13 +1,19 @@
-import { pipeline, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
-import { answerError, apiErrorSchema, sendError } from '../errors.js';
+import { apiErrorSchema, sendError } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
+import {
+  answerBodyError,
+  decodedBody,
+  mediaTypeOf,
+  statusError,
+  takeBodiesAsStreams,
+} from '../request-body.js';
 import {
   type IngestResult,
   ingestContentTypes,
@@ -27,10 +33,6 @@ export type IngestRoutesOptions = {
 /** Lines per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
 const BATCH_LINES = 256;
 
-function statusError(statusCode: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode });
-}
-
 /**
  * POST /ingest — an NDJSON body in any supported log format. The body is never buffered: the content
  * type parser hands over the request stream, lines go to the pipeline in batches as they arrive, and
@@ -39,18 +41,7 @@ function statusError(statusCode: number, message: string): Error {
  */
 export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (app, options) => {
   const { source, maxBytes, maxListedRejects } = options;
-  // Scoped to this plugin: other routes keep fastify's JSON parser.
-  app.removeAllContentTypeParsers();
-  app.setErrorHandler<FastifyError>((error, request, reply) =>
-    error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-      ? unsupportedMediaType(reply)
-      : answerError(error, request, reply),
-  );
-  app.addContentTypeParser(ingestContentTypes, (request, payload, done) => {
-    const declared = Number(request.headers['content-length']);
-    if (declared > maxBytes) done(statusError(413, `the body is larger than ${maxBytes} bytes`), undefined);
-    else done(null, payload);
-  });
+  takeBodiesAsStreams(app, ingestContentTypes, maxBytes, unsupportedMediaType);
 
   app.post(
     '/ingest',
@@ -118,35 +109,13 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
           return sendError(reply, 400, 'the body holds no records');
         return result;
       } catch (error) {
-        // The socket, not the request stream: a request stream is destroyed once its body is read.
-        if (request.raw.socket.destroyed) {
-          // The client went away mid-body: nothing to answer, and not hopwatch's failure.
-          request.log.info({ reason: (error as Error).message }, 'ingest client closed the connection');
-          return reply;
-        }
-        if ((error as { code?: string }).code?.startsWith('Z_')) {
-          reply.header('connection', 'close');
-          return sendError(reply, 400, `the gzip body cannot be inflated: ${(error as Error).message}`);
-        }
-        throw error;
+        return answerBodyError(error, request, reply);
       } finally {
         intake.close();
       }
     },
   );
 };
-
-/**
- * The body as NDJSON bytes: as sent, or inflated from gzip (what HTTP shippers send); null for an
- * encoding hopwatch does not read. The size limit then applies to the inflated bytes.
- */
-function decodedBody(raw: Readable, encoding: string | undefined): Readable | null {
-  const name = encoding?.trim().toLowerCase();
-  if (name === undefined || name === '' || name === 'identity') return raw;
-  if (name !== 'gzip' && name !== 'x-gzip') return null;
-  // pipeline, not pipe: a client that goes away mid-body fails the inflating stream too.
-  return pipeline(raw, createGunzip(), () => {});
-}
 
 /** The body formats ingest reads; anything else, or no Content-Type at all, is 415. */
 function unsupportedMediaType(reply: FastifyReply) {
@@ -159,8 +128,7 @@ function unsupportedMediaType(reply: FastifyReply) {
 
 /** A JSON document is read whole; anything else the parser let through (NDJSON, text) line by line. */
 function readerFor(contentType: string | undefined): typeof readNdjson {
-  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
-  return mediaType === jsonContentType ? readJsonBody : readNdjson;
+  return mediaTypeOf(contentType) === jsonContentType ? readJsonBody : readNdjson;
 }
 
 function toRecord(line: NdjsonLine, format: string | undefined): RawRecord {

@@ -1,0 +1,65 @@
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerError, sendError } from './errors.js';
+
+/** An error fastify answers with its status (see answerError). */
+export function statusError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+/**
+ * For the routes of this plugin: bodies of `contentTypes` reach the handler as the request stream,
+ * unread (413 at once when Content-Length already passes `maxBytes`); any other type is answered 415
+ * by `unsupported`. Scoped to the plugin: other routes keep fastify's JSON parser.
+ */
+export function takeBodiesAsStreams(
+  app: FastifyInstance,
+  contentTypes: string[],
+  maxBytes: number,
+  unsupported: (reply: FastifyReply) => FastifyReply,
+): void {
+  app.removeAllContentTypeParsers();
+  app.setErrorHandler<FastifyError>((error, request, reply) =>
+    error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? unsupported(reply) : answerError(error, request, reply),
+  );
+  app.addContentTypeParser(contentTypes, (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > maxBytes) done(statusError(413, `the body is larger than ${maxBytes} bytes`), undefined);
+    else done(null, payload);
+  });
+}
+
+/** `application/json; charset=utf-8` → `application/json`. */
+export function mediaTypeOf(contentType: string | undefined): string | undefined {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase();
+}
+
+/**
+ * The body as sent, or inflated from gzip (what HTTP shippers and OTLP exporters send); null for an
+ * encoding hopwatch does not read. The size limit then applies to the inflated bytes.
+ */
+export function decodedBody(raw: Readable, encoding: string | undefined): Readable | null {
+  const name = encoding?.trim().toLowerCase();
+  if (name === undefined || name === '' || name === 'identity') return raw;
+  if (name !== 'gzip' && name !== 'x-gzip') return null;
+  // pipeline, not pipe: a client that goes away mid-body fails the inflating stream too.
+  return pipeline(raw, createGunzip(), () => {});
+}
+
+/**
+ * What reading a body can fail with that is not hopwatch's failure: the client going away mid-body
+ * (nothing to answer) or a gzip body that does not inflate (400). Anything else is thrown again.
+ */
+export function answerBodyError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // The socket, not the request stream: a request stream is destroyed once its body is read.
+  if (request.raw.socket.destroyed) {
+    request.log.info({ reason: (error as Error).message }, 'client closed the connection mid-body');
+    return reply;
+  }
+  if ((error as { code?: string }).code?.startsWith('Z_')) {
+    reply.header('connection', 'close');
+    return sendError(reply, 400, `the gzip body cannot be inflated: ${(error as Error).message}`);
+  }
+  throw error;
+}
