@@ -1,6 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpIngestSource, HttpIntake } from '../ingest/http-source.js';
 import { answerError, sendError } from './errors.js';
 
 /** An error fastify answers with its status (see answerError). */
@@ -39,7 +40,7 @@ export function mediaTypeOf(contentType: string | undefined): string | undefined
  * The body as sent, or inflated from gzip (what HTTP shippers and OTLP exporters send); null for an
  * encoding hopwatch does not read. The size limit then applies to the inflated bytes.
  */
-export function decodedBody(raw: Readable, encoding: string | undefined): Readable | null {
+function decodedBody(raw: Readable, encoding: string | undefined): Readable | null {
   const name = encoding?.trim().toLowerCase();
   if (name === undefined || name === '' || name === 'identity') return raw;
   if (name !== 'gzip' && name !== 'x-gzip') return null;
@@ -62,4 +63,27 @@ export function answerBodyError(error: unknown, request: FastifyRequest, reply: 
     return sendError(reply, 400, `the gzip body cannot be inflated: ${(error as Error).message}`);
   }
   throw error;
+}
+
+/**
+ * A request's body (inflated if need be) and an intake for it, or the answer already sent: 415 for
+ * an encoding hopwatch does not read; 503 with Retry-After, before reading, when intake refuses. The
+ * connection closes with either, so that the unread body goes with it.
+ */
+export function openBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  source: HttpIngestSource,
+): { body: Readable; intake: HttpIntake } | FastifyReply {
+  const body = decodedBody(request.body as Readable, request.headers['content-encoding']);
+  if (body === null) {
+    reply.header('connection', 'close');
+    return sendError(reply, 415, 'Content-Encoding: send the body as is, or gzip');
+  }
+  const intake = source.openIntake();
+  if ('refused' in intake) {
+    reply.header('retry-after', '1').header('connection', 'close');
+    return sendError(reply, 503, intake.refused);
+  }
+  return { body, intake };
 }

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,13 +6,7 @@ import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
-import {
-  answerBodyError,
-  decodedBody,
-  mediaTypeOf,
-  statusError,
-  takeBodiesAsStreams,
-} from '../request-body.js';
+import { answerBodyError, mediaTypeOf, openBody, statusError, takeBodiesAsStreams } from '../request-body.js';
 import {
   type IngestResult,
   ingestContentTypes,
@@ -70,17 +63,9 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
     },
     async (request, reply) => {
       if (request.headers['content-type'] === undefined) return unsupportedMediaType(reply);
-      const body = decodedBody(request.body as Readable, request.headers['content-encoding']);
-      if (body === null) {
-        reply.header('connection', 'close');
-        return sendError(reply, 415, 'Content-Encoding: send the body as is, or gzip');
-      }
-      const intake = source.openIntake();
-      if ('refused' in intake) {
-        // Answered before the body is read; the connection closes so that the unread body goes with it.
-        reply.header('retry-after', '1').header('connection', 'close');
-        return sendError(reply, 503, intake.refused);
-      }
+      const opened = openBody(request, reply, source);
+      if (!('intake' in opened)) return opened;
+      const { body, intake } = opened;
       try {
         const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
         const format = request.query.format;

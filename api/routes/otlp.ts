@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,7 +10,7 @@ import {
   spanCount,
 } from '../../ingest/otlp-protobuf.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import { answerBodyError, decodedBody, mediaTypeOf, takeBodiesAsStreams } from '../request-body.js';
+import { answerBodyError, mediaTypeOf, openBody, takeBodiesAsStreams } from '../request-body.js';
 import { jsonContentType } from '../schemas.js';
 import { readWholeBody } from '../whole-body.js';
 import { secured } from './security.js';
@@ -75,17 +74,9 @@ export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, 
     async (request, reply) => {
       const mediaType = mediaTypeOf(request.headers['content-type']);
       if (mediaType === undefined) return unsupportedMediaType(reply);
-      const body = decodedBody(request.body as Readable, request.headers['content-encoding']);
-      if (body === null) {
-        reply.header('connection', 'close');
-        return sendError(reply, 415, 'Content-Encoding: send the body as is, or gzip');
-      }
-      const intake = source.openIntake();
-      if ('refused' in intake) {
-        // OTLP exporters retry a 503 after Retry-After.
-        reply.header('retry-after', '1').header('connection', 'close');
-        return sendError(reply, 503, intake.refused);
-      }
+      const opened = openBody(request, reply, source);
+      if (!('intake' in opened)) return opened;
+      const { body, intake } = opened;
       try {
         const whole = await readWholeBody(body, maxBytes);
         if (!whole.ok) {
