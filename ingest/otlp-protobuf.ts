@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 
 /**
  * An OTLP/HTTP trace export in protobuf (`ExportTraceServiceRequest`, what OpenTelemetry SDKs and the
- * Collector's `otlphttp` exporter send by default) turned into the OTLP/JSON document the `otlp`
+ * Collector's OTLP/HTTP exporter send by default) turned into the OTLP/JSON document the `otlp`
  * format reads: the same field names, ids as hex, 64-bit integers as decimal strings. Only what a hop
  * can come from is kept (resources, scopes, spans, their attributes and status); events and links are
  * skipped. Field numbers are those of opentelemetry-proto's trace/v1, common/v1 and resource/v1.
