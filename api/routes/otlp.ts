@@ -42,12 +42,12 @@ function exportOf(bytes: Buffer, protobuf: boolean): { exported: OtlpTraceExport
 }
 
 /**
- * POST /traces — an OTLP/HTTP trace receiver, so that OpenTelemetry SDKs and the Collector's
- * OTLP/HTTP exporter (`otlp_http`) send to hopwatch as they would to a Collector. An export is one `otlp` record:
- * it goes through the same intake as POST /ingest (journal, pipeline, store) and is answered once
- * durable, in the encoding it came in. A record the pipeline rejects is kept as a dead letter and
- * answered as OTLP's partial success (the client must not retry it); a body that does not decode is
- * answered 400, and not stored (binary bytes would get past redaction).
+ * POST /traces — an OTLP/HTTP trace receiver, so that OpenTelemetry SDKs and the Collector's OTLP/HTTP
+ * exporter (`otlp_http`) send to hopwatch as they would to a Collector. An export is one `otlp`
+ * record: it goes through the same intake as POST /ingest (journal, pipeline, store) and is answered
+ * once durable, in the encoding it came in. A record the pipeline rejects is kept as a dead letter
+ * and answered as OTLP's partial success (the client must not retry it); a body that does not decode
+ * is answered 400, and not stored (binary bytes would get past redaction).
  */
 export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, { source, maxBytes }) => {
   takeBodiesAsStreams(app, otlpContentTypes, maxBytes, unsupportedMediaType);
