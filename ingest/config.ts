@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { compressionNames } from './compression-names.js';
+import { formatNames } from './normalize.js';
+
+/**
+ * A topic of OTLP trace exports in protobuf, one per message: what the OpenTelemetry Collector's
+ * `kafka` exporter writes by default (`encoding: otlp_proto`). Read as the `otlp` format.
+ */
+export const otlpProtoFormat = 'otlp-proto';
+/** A typo here would dead-letter every record of the topic: it stops start-up instead. */
+const topicFormat = z.enum([otlpProtoFormat, ...formatNames]);
 
 export const kafkaConfigSchema = z.object({
   brokers: z.array(z.string().min(1)).default([]),
@@ -30,7 +39,7 @@ export const kafkaConfigSchema = z.object({
   /** How hopwatch compresses what it writes (dead letters); any codec is read. */
   compression: z.enum(compressionNames).default('none'),
   /** Format per topic; topics not listed are auto-detected per record. */
-  formatByTopic: z.record(z.string(), z.string()).default({}),
+  formatByTopic: z.record(z.string(), topicFormat).default({}),
   /**
    * How often hopwatch checks whether a checkpoint is due (the engine state and the consumed offsets
    * to `<dataDir>/kafka-checkpoint.json`, then the offset commit): once the records read since the

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { otlpProtoFormat } from './config.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
+import { otlpTracesFromProtobuf } from './otlp-protobuf.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
 /**
@@ -64,10 +66,22 @@ export function messageRecords(
   if (value !== null && value.length > limits.maxRecordBytes) {
     const reason = `record of ${value.length} bytes is over kafka.maxRecordBytes (${limits.maxRecordBytes})`;
     const kept = value.subarray(0, limits.deadLetterBytes);
-    const record: RawRecord = { raw: kept.toString('utf8'), format, origin: base };
+    const raw = format === otlpProtoFormat ? protobufNotKept(value) : kept.toString('utf8');
+    const record: RawRecord = { raw, format, origin: base };
     const sha256 = createHash('sha256').update(value).digest('hex');
     const rejected: DecodedRecord = { record, decoded: { ok: false, reason, format } };
     return [messageRecord(origin, message, rejected, kept, value.length, { bytes: value.length, sha256 })];
+  }
+  if (format === otlpProtoFormat) {
+    return [
+      messageRecord(
+        origin,
+        message,
+        otlpExport(value, base, receivedAt, logger, decoding),
+        value,
+        value?.length ?? 0,
+      ),
+    ];
   }
   const text = value?.toString('utf8') ?? '';
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
@@ -87,6 +101,29 @@ export function messageRecords(
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
     return messageRecord(origin, message, decoded, line, line.length);
   });
+}
+
+/** What the store keeps of a protobuf message it cannot read: its bytes would get past redaction (the dead-letter topic has them). */
+function protobufNotKept(value: Buffer): string {
+  return `(${value.length} bytes of OTLP protobuf, not kept here)`;
+}
+
+/** A message of an `otlp-proto` topic: one OTLP trace export, read as the OTLP/JSON the `otlp` format takes. */
+function otlpExport(
+  value: Buffer | null,
+  origin: RecordOrigin,
+  receivedAt: number,
+  logger: Logger,
+  decoding: DecodeSettings,
+): DecodedRecord {
+  const bytes = value ?? Buffer.alloc(0);
+  try {
+    const record: RawRecord = { raw: JSON.stringify(otlpTracesFromProtobuf(bytes)), format: 'otlp', origin };
+    return decodeRecord(record, receivedAt, logger, decoding);
+  } catch (error) {
+    const record: RawRecord = { raw: protobufNotKept(bytes), format: 'otlp', origin };
+    return { record, decoded: { ok: false, reason: (error as Error).message, format: 'otlp' } };
+  }
 }
 
 /**

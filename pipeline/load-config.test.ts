@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     expect(result.reason).toContain('lineage.graceMs');
   });
 
+  it("refuses a topic's format that is not one, naming the topic (every record would be a dead letter)", () => {
+    const typo = loadConfig(writeYaml('kafka:\n  formatByTopic:\n    gateway-logs: envoy-json\n'), {});
+    expect(typo.ok ? 'accepted' : typo.reason).toMatch(/kafka\.formatByTopic\.gateway-logs.*"envoy"/);
+    const proto = loadConfig(writeYaml('kafka:\n  formatByTopic:\n    otel-spans: otlp-proto\n'), {});
+    expect(proto.ok && proto.config.kafka.formatByTopic).toEqual({ 'otel-spans': 'otlp-proto' });
+  });
+
   it('refuses caps larger than one Map can hold, naming the field', () => {
     // A Map throws past 2^24 entries: such a cap would stop the pipeline once that much traffic came.
     for (const [section, field] of [

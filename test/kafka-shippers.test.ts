@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
 import { normalizeRecord } from '../ingest/normalize.js';
@@ -23,6 +24,7 @@ import {
   tempDataDir,
   waitUntil,
 } from './helpers/kafka-ingest.js';
+import { agentSpans } from './helpers/otel-spans.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
 /** Keeps nothing: these tests look at findings, which the in-process consumer also collects. */
@@ -198,4 +200,38 @@ describe('Kafka records from a librdkafka producer', () => {
       busy.kill('SIGKILL');
     }
   }, 300_000);
+});
+
+describe("OTLP trace exports in protobuf, as the OpenTelemetry Collector's kafka exporter writes them", () => {
+  it('are read as OTLP on a topic configured otlp-proto; a message that does not decode is a dead letter', async () => {
+    const { topic, groupId } = await freshTopic('otlp-proto', 1);
+    const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-proto'), {
+      formatByTopic: { [topic]: 'otlp-proto' },
+    });
+    const exports = await Promise.all([0, 1, 2].map((index) => agentSpans(Date.now() + index)));
+    const producer = kafkaClient().producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        ...exports.map((spans) => ({
+          key: spans[0]!.spanContext().traceId,
+          value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+        })),
+        { key: 'garbage', value: Buffer.from([0x0a, 0xff, 0xff, 0x01]) },
+      ],
+    });
+    await producer.disconnect();
+    const consumer = await startInProcess(config, nullWriter);
+    try {
+      await waitUntil('four records consumed', () => consumer.received() >= 4);
+    } finally {
+      await consumer.stop();
+    }
+    expect(consumer.pipeline.stats().eventsIngested).toEqual({ otlp: 9 });
+    expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
+    const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
+    expect(dead?.key).toBe('garbage');
+    expect(dead?.headers[deadLetterHeaders.reason]).toMatch(/^not an OTLP ExportTraceServiceRequest: /);
+  });
 });
