@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -66,13 +67,13 @@ export function messageRecords(
   if (value !== null && value.length > limits.maxRecordBytes) {
     const reason = `record of ${value.length} bytes is over kafka.maxRecordBytes (${limits.maxRecordBytes})`;
     const kept = value.subarray(0, limits.deadLetterBytes);
-    const raw = format === otlpProtoFormat ? protobufNotKept(value) : kept.toString('utf8');
+    const raw = isOtlpProtobuf(value, format) ? protobufNotKept(value) : kept.toString('utf8');
     const record: RawRecord = { raw, format, origin: base };
     const sha256 = createHash('sha256').update(value).digest('hex');
     const rejected: DecodedRecord = { record, decoded: { ok: false, reason, format } };
     return [messageRecord(origin, message, rejected, kept, value.length, { bytes: value.length, sha256 })];
   }
-  if (format === otlpProtoFormat) {
+  if (isOtlpProtobuf(value, format)) {
     return [
       messageRecord(
         origin,
@@ -101,6 +102,17 @@ export function messageRecords(
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
     return messageRecord(origin, message, decoded, line, line.length);
   });
+}
+
+/**
+ * An OTLP export in protobuf: on a topic set to `otlp-proto`, or, on one left to auto-detection, a
+ * message that is not UTF-8 text and opens as an export does (field 1, a message): the Collector's
+ * `kafka` exporter writes these by default, and read as text they would be split at their newline
+ * bytes into fragments. Real text never passes: a record that opens with a newline is valid UTF-8.
+ */
+function isOtlpProtobuf(value: Buffer | null, format: string | undefined): boolean {
+  if (format === otlpProtoFormat) return value !== null;
+  return format === undefined && value !== null && value[0] === 0x0a && !isUtf8(value);
 }
 
 /** What the store keeps of a protobuf message it cannot read: its bytes would get past redaction (the dead-letter topic has them). */

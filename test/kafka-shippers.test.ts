@@ -203,35 +203,37 @@ describe('Kafka records from a librdkafka producer', () => {
 });
 
 describe("OTLP trace exports in protobuf, as the OpenTelemetry Collector's kafka exporter writes them", () => {
-  it('are read as OTLP on a topic configured otlp-proto; a message that does not decode is a dead letter', async () => {
-    const { topic, groupId } = await freshTopic('otlp-proto', 1);
-    const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-proto'), {
-      formatByTopic: { [topic]: 'otlp-proto' },
+  for (const formatByTopic of [true, false]) {
+    it(`are read as OTLP on a topic ${formatByTopic ? 'set to otlp-proto' : 'left to auto-detection'}; a message that does not decode is a dead letter`, async () => {
+      const { topic, groupId } = await freshTopic('otlp-proto', 1);
+      const pinned = formatByTopic ? { formatByTopic: { [topic]: 'otlp-proto' } } : {};
+      const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-proto'), pinned);
+      const exports = await Promise.all([0, 1, 2].map((index) => agentSpans(Date.now() + index)));
+      const producer = kafkaClient().producer();
+      await producer.connect();
+      await producer.send({
+        topic,
+        messages: [
+          ...exports.map((spans) => ({
+            key: spans[0]!.spanContext().traceId,
+            value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+          })),
+          // Opens as an export does, then claims a message longer than the whole value.
+          { key: 'garbage', value: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x80]) },
+        ],
+      });
+      await producer.disconnect();
+      const consumer = await startInProcess(config, nullWriter);
+      try {
+        await waitUntil('four records consumed', () => consumer.received() >= 4);
+      } finally {
+        await consumer.stop();
+      }
+      expect(consumer.pipeline.stats().eventsIngested).toEqual({ otlp: 9 });
+      expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
+      const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
+      expect(dead?.key).toBe('garbage');
+      expect(dead?.headers[deadLetterHeaders.reason]).toMatch(/^not an OTLP ExportTraceServiceRequest: /);
     });
-    const exports = await Promise.all([0, 1, 2].map((index) => agentSpans(Date.now() + index)));
-    const producer = kafkaClient().producer();
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: [
-        ...exports.map((spans) => ({
-          key: spans[0]!.spanContext().traceId,
-          value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
-        })),
-        { key: 'garbage', value: Buffer.from([0x0a, 0xff, 0xff, 0x01]) },
-      ],
-    });
-    await producer.disconnect();
-    const consumer = await startInProcess(config, nullWriter);
-    try {
-      await waitUntil('four records consumed', () => consumer.received() >= 4);
-    } finally {
-      await consumer.stop();
-    }
-    expect(consumer.pipeline.stats().eventsIngested).toEqual({ otlp: 9 });
-    expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
-    const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
-    expect(dead?.key).toBe('garbage');
-    expect(dead?.headers[deadLetterHeaders.reason]).toMatch(/^not an OTLP ExportTraceServiceRequest: /);
-  });
+  }
 });
