@@ -16,7 +16,7 @@ import type { LineageConfig } from '../lineage/config.js';
 import { LineageResolver } from '../lineage/resolver.js';
 import { lineageSnapshotSchema, restoreLineage, snapshotLineage } from '../lineage/snapshot.js';
 import type { Finding } from '../schemas/finding.js';
-import type { HopEvent } from '../schemas/hop-event.js';
+import { type HopEvent, isCall } from '../schemas/hop-event.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ResolvedHop, UpstreamTag } from '../schemas/resolved-hop.js';
 import type { EngineStats } from '../schemas/stats.js';
@@ -347,7 +347,7 @@ class Engine implements DetectionEngine {
   private dispatch(hop: ResolvedHop): void {
     const mark = this.upstreamMark();
     if (mark !== undefined) hop.upstream = mark;
-    for (const detector of this.detectors) detector.observe(hop);
+    if (isCall(hop)) for (const detector of this.detectors) detector.observe(hop);
     this.sink.hop(hop);
   }
 

@@ -10,7 +10,15 @@ export const credentialKinds = [
   'unknown',
 ] as const;
 
-export const protocols = ['http', 'grpc', 'mcp', 'a2a', 'other'] as const;
+/**
+ * `in_process`: a step inside one service (an OpenTelemetry internal span that describes no call). It
+ * is a hop for lineage, so that the calls under it hang from the right parent, and no detector counts it.
+ */
+export const protocols = ['http', 'grpc', 'mcp', 'a2a', 'other', 'in_process'] as const;
+
+/** Whether detectors judge a hop: every call, not a step inside one process. */
+export const isCall = (hop: { destination: { protocol: Protocol } }): boolean =>
+  hop.destination.protocol !== 'in_process';
 
 /** The credential presented on one hop. `id` is never a raw secret (see DESIGN: jwt:<iss>|<sub>, key:<sha256 prefix>, SPIFFE ID). */
 export const credentialSchema = z.object({

@@ -137,4 +137,18 @@ describe('OTLP/JSON export', () => {
       reason: 'otlp: resourceSpans[0].scopeSpans[0].spans[0]: traceId is missing',
     });
   });
+
+  it('tells a step inside one process (an internal span that describes no call) from a call', () => {
+    const protocolOf = (kind: number | undefined, attributes: object[]) =>
+      hops(
+        exportOf({ traceId: 'aa', spanId: 'bb', name: 'work', kind, startTimeUnixNano: '1', attributes }),
+      )[0]?.destination.protocol;
+    const attribute = (key: string) => ({ key, value: { stringValue: 'x' } });
+    expect(protocolOf(1, [])).toBe('in_process');
+    expect(protocolOf(undefined, [attribute('code.function')])).toBe('in_process');
+    expect(protocolOf(1, [attribute('gen_ai.operation.name')])).toBe('other');
+    expect(protocolOf(1, [attribute('db.system')])).toBe('other');
+    expect(protocolOf(0, [attribute('http.method')])).not.toBe('in_process');
+    expect(protocolOf(2, [])).toBe('other');
+  });
 });

@@ -84,6 +84,22 @@ function protocolOf(attributes: Attributes, invokesRemoteAgent: boolean, httpMet
   return httpMethod === undefined ? 'other' : undefined;
 }
 
+/** Attributes that say a span is a call to something else: HTTP, RPC, a database, a queue, a model or tool, MCP. */
+const callAttributePrefixes = ['http.', 'url.', 'rpc.', 'db.', 'messaging.', 'gen_ai.', 'mcp.'];
+
+/**
+ * Work inside one process: an internal (or unspecified) span that no attribute describes as a call,
+ * as instrumentation makes for functions, chain steps and in-memory work. Counted as calls, the
+ * eighty steps of one request raised a fan-out finding.
+ */
+function inProcess(attributes: Attributes, kind: number): boolean {
+  if (kind >= serverKind) return false;
+  for (const key of attributes.keys()) {
+    if (callAttributePrefixes.some((prefix) => key.startsWith(prefix))) return false;
+  }
+  return true;
+}
+
 /** The callee of an outgoing span: the named peer, the URL's host, the remote agent, or the system called. */
 function calleeService(attributes: Attributes, invokesRemoteAgent: boolean, urlHost: string | undefined) {
   return (
@@ -174,7 +190,8 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
   const timing = spanTiming(span);
   if (typeof timing === 'string') return timing;
   const attributes = decodeAttributes(span.attributes);
-  const role = spanRole(attributes, kindOf(span.kind));
+  const kind = kindOf(span.kind);
+  const role = spanRole(attributes, kind);
   const headers = spanHeaders(attributes, role);
   const httpMethod = firstStringAttribute(attributes, keys.method);
   const url = urlParts(firstStringAttribute(attributes, keys.url));
@@ -193,7 +210,9 @@ function spanDraft(span: JsonObject, serviceName: string | undefined): HopDraft 
     route: stringAttribute(attributes, 'http.route'),
     status: numberAttribute(attributes, keys.status) ?? statusFromSpan(span.status),
     grpcStatus: stringAttribute(attributes, 'rpc.grpc.status_code'),
-    protocol: protocolOf(attributes, role.invokesRemoteAgent, httpMethod),
+    protocol: inProcess(attributes, kind)
+      ? 'in_process'
+      : protocolOf(attributes, role.invokesRemoteAgent, httpMethod),
     tool: stringAttribute(attributes, 'gen_ai.tool.name'),
     hopId: `${traceId}:${spanId}`,
     traceId,
