@@ -103,6 +103,8 @@ export interface DetectionEngine extends LaneEngine {
 
 const snapshotVersion = 2;
 
+const inProcessNote = 'A step inside one process (protocol in_process), not a call: no detector counts it.';
+
 const engineSnapshotSchema = z.object({
   version: z.literal(snapshotVersion),
   /** Of the lineage and detector configuration the state was built under. */
@@ -258,7 +260,9 @@ class Engine implements DetectionEngine {
   }
 
   explain(hop: ResolvedHop): Record<string, DetectorNote> {
-    return Object.fromEntries(this.detectors.map((detector) => [detector.name, detector.explain(hop)]));
+    const note = (detector: Detector): DetectorNote =>
+      isCall(hop) ? detector.explain(hop) : { counted: false, note: inProcessNote };
+    return Object.fromEntries(this.detectors.map((detector) => [detector.name, note(detector)]));
   }
 
   stats(): EngineStats {

@@ -150,6 +150,41 @@ describe('explaining a record whose caller only the configured hint names', () =
   });
 });
 
+describe('explaining an OpenTelemetry span of work inside one process', () => {
+  it('says no detector counts it, and that the call under it is counted', () => {
+    const parsed = parseConfig({});
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const { lineage, detectors, incidents } = parsed.config;
+    const span = (spanId: string, kind: number, attributes: object[], parentSpanId?: string) => ({
+      traceId: 'aa',
+      spanId,
+      parentSpanId,
+      name: 'step',
+      kind,
+      startTimeUnixNano: '1767000000000000000',
+      attributes,
+    });
+    const method = { key: 'http.request.method', value: { stringValue: 'GET' } };
+    const record = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'planner' } }] },
+          scopeSpans: [
+            { spans: [span('01', 2, [method]), span('02', 1, [], '01'), span('03', 3, [method], '02')] },
+          ],
+        },
+      ],
+    });
+    const result = explainRecord([record], 0, { lineage, detectors, incidents });
+    if (!result.ok) throw new Error(result.reason);
+    const [, step, call] = result.explanation.hops;
+    for (const note of Object.values(step!.detectors)) {
+      expect(note).toEqual({ counted: false, note: expect.stringContaining('no detector counts it') });
+    }
+    expect(call!.detectors.fanout?.counted).toBe(true);
+  });
+});
+
 describe('POST /v1/explain', () => {
   let running: TestHopwatch;
   beforeAll(async () => {
