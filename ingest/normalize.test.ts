@@ -47,6 +47,55 @@ describe('auto-detection', () => {
   });
 });
 
+describe("a log shipper's JSON envelope", () => {
+  const envoy = lines('envoy-agents.ndjson')[0]!;
+  const nginx = lines('nginx-combined.log')[0]!;
+
+  it.each([
+    [
+      'Vector',
+      (line: string) => ({
+        message: line,
+        host: 'gw-1',
+        source_type: 'file',
+        timestamp: '2026-01-01T00:00:00Z',
+      }),
+    ],
+    [
+      'Filebeat',
+      (line: string) => ({
+        '@timestamp': '2026-01-01T00:00:00Z',
+        message: line,
+        agent: { type: 'filebeat' },
+      }),
+    ],
+    [
+      'Fluent Bit and Docker',
+      (line: string) => ({ log: `${line}\n`, stream: 'stdout', time: '2026-01-01T00:00:00Z' }),
+    ],
+  ])('from %s is read as the line it carries, with the same hop ids', (_shipper, wrap) => {
+    for (const line of [envoy, nginx]) {
+      const origin = { topic: 'gateway-logs', partition: 2, offset: '7' };
+      const bare = normalizeRecord(line, { now, origin });
+      expect(bare.ok).toBe(true);
+      expect(normalizeRecord(JSON.stringify(wrap(line)), { now, origin })).toEqual(bare);
+    }
+  });
+
+  it('that carries no log line says so, naming the field; it is unwrapped once, and not for a pinned format', () => {
+    expect(normalizeRecord(JSON.stringify({ message: 'disk almost full' }), { now })).toEqual({
+      ok: false,
+      reason: 'the line in its `message` field: text line of no known format',
+    });
+    const twice = JSON.stringify({ message: JSON.stringify({ message: envoy }) });
+    expect(normalizeRecord(twice, { now })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^the line in its `message` field: JSON record/),
+    });
+    expect(normalizeRecord(JSON.stringify({ message: envoy }), { now, format: 'envoy' }).ok).toBe(false);
+  });
+});
+
 describe('ids and origin', () => {
   it('gives the same record the same id on every run, and different records different ids', () => {
     const [first, second] = lines('istio-json.ndjson');

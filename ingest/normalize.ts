@@ -18,6 +18,8 @@ export type NormalizeOptions = {
   onDraft?: AdapterContext['onDraft'];
   /** See AdapterContext.callerHint. */
   callerHint?: CallerHint;
+  /** Set on the line taken out of a shipper's envelope: it is not unwrapped again. */
+  shipped?: boolean;
 };
 
 export type NormalizeResult =
@@ -60,6 +62,23 @@ function parseRecord(raw: string): ParsedRecord | string {
   }
 }
 
+/**
+ * Where log shippers put the line they read when they wrap it in JSON of their own: Vector and
+ * Filebeat (`message`), Fluent Bit and Docker's json-file (`log`).
+ */
+const shipperLineFields = ['message', 'log'] as const;
+
+/** The line inside a shipper's envelope, when a record of no known format is one. */
+function shippedLine(record: ParsedRecord): { field: string; line: string } | undefined {
+  if (record.kind !== 'json' || record.value === null || typeof record.value !== 'object') return undefined;
+  const envelope = record.value as Record<string, unknown>;
+  for (const field of shipperLineFields) {
+    const line = envelope[field];
+    if (typeof line === 'string' && line.trim() !== '') return { field, line };
+  }
+  return undefined;
+}
+
 function byteLengthAbove(raw: string, limit: number): boolean {
   if (raw.length > limit) return true;
   return raw.length * 3 > limit && Buffer.byteLength(raw) > limit;
@@ -100,8 +119,10 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (text.length === 0) return { ok: false, reason: 'empty record' };
   const record = parseRecord(text);
   if (typeof record === 'string') return { ok: false, reason: record };
-  const adapter = adapterFor(record, options.format ?? autoFormat);
-  if (typeof adapter === 'string') return { ok: false, reason: adapter };
+  const format = options.format ?? autoFormat;
+  const adapter = adapterFor(record, format);
+  if (typeof adapter === 'string')
+    return unwrapped(record, format, options) ?? { ok: false, reason: adapter };
   const context: AdapterContext = { origin: originOf(adapter.name, options) };
   if (options.onDraft !== undefined) context.onDraft = options.onDraft;
   if (options.callerHint !== undefined) context.callerHint = options.callerHint;
@@ -114,4 +135,21 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   const normalized: NormalizeResult = { ok: true, format: adapter.name, events: result.events };
   if (result.upstream !== undefined) normalized.upstream = result.upstream;
   return normalized;
+}
+
+/**
+ * A record of no known format that is a shipper's envelope (see shipperLineFields) is the line it
+ * carries: decoded as that line would be on its own (the same hop ids), or rejected saying where the
+ * line was. Undefined when the record is no envelope, or is one already unwrapped.
+ */
+function unwrapped(
+  record: ParsedRecord,
+  format: string,
+  options: NormalizeOptions,
+): NormalizeResult | undefined {
+  const shipped = format === autoFormat && !options.shipped ? shippedLine(record) : undefined;
+  if (shipped === undefined) return undefined;
+  const inner = normalizeRecord(shipped.line, { ...options, shipped: true });
+  if (inner.ok) return inner;
+  return { ...inner, reason: `the line in its \`${shipped.field}\` field: ${inner.reason}` };
 }
