@@ -70,7 +70,7 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
     request.log.warn({ err: error }, 'store unavailable');
     return sendError(reply, 503, 'the store is unavailable; retry later');
   }
-  // fastify's message quotes the header; the ingest route answers with its own (routes/ingest.ts).
+  // fastify's message quotes the header; routes that take other bodies answer their own (request-body.ts).
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 415, 'send application/json');
   // fastify's own message quotes the path, which may hold an id.
   if (error.code === 'FST_ERR_BAD_URL')

@@ -4,6 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { otlpProtoFormat } from './config.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
+import { autoFormat } from './normalize.js';
 import { otlpTracesFromProtobuf } from './otlp-protobuf.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
@@ -73,16 +74,9 @@ export function messageRecords(
     const rejected: DecodedRecord = { record, decoded: { ok: false, reason, format } };
     return [messageRecord(origin, message, rejected, kept, value.length, { bytes: value.length, sha256 })];
   }
-  if (isOtlpProtobuf(value, format)) {
-    return [
-      messageRecord(
-        origin,
-        message,
-        otlpExport(value, base, receivedAt, logger, decoding),
-        value,
-        value?.length ?? 0,
-      ),
-    ];
+  if (value !== null && isOtlpProtobuf(value, format)) {
+    const decoded = otlpExport(value, base, receivedAt, logger, decoding);
+    return [messageRecord(origin, message, decoded, value, value.length)];
   }
   const text = value?.toString('utf8') ?? '';
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
@@ -110,9 +104,10 @@ export function messageRecords(
  * `kafka` exporter writes these by default, and read as text they would be split at their newline
  * bytes into fragments. Real text never passes: a record that opens with a newline is valid UTF-8.
  */
-function isOtlpProtobuf(value: Buffer | null, format: string | undefined): boolean {
-  if (format === otlpProtoFormat) return value !== null;
-  return format === undefined && value !== null && value[0] === 0x0a && !isUtf8(value);
+function isOtlpProtobuf(value: Buffer, format: string | undefined): boolean {
+  if (format === otlpProtoFormat) return true;
+  const detected = format === undefined || format === autoFormat;
+  return detected && value[0] === 0x0a && !isUtf8(value);
 }
 
 /** What the store keeps of a protobuf message it cannot read: its bytes would get past redaction (the dead-letter topic has them). */
@@ -122,18 +117,17 @@ function protobufNotKept(value: Buffer): string {
 
 /** A message of an `otlp-proto` topic: one OTLP trace export, read as the OTLP/JSON the `otlp` format takes. */
 function otlpExport(
-  value: Buffer | null,
+  value: Buffer,
   origin: RecordOrigin,
   receivedAt: number,
   logger: Logger,
   decoding: DecodeSettings,
 ): DecodedRecord {
-  const bytes = value ?? Buffer.alloc(0);
   try {
-    const record: RawRecord = { raw: JSON.stringify(otlpTracesFromProtobuf(bytes)), format: 'otlp', origin };
+    const record: RawRecord = { raw: JSON.stringify(otlpTracesFromProtobuf(value)), format: 'otlp', origin };
     return decodeRecord(record, receivedAt, logger, decoding);
   } catch (error) {
-    const record: RawRecord = { raw: protobufNotKept(bytes), format: 'otlp', origin };
+    const record: RawRecord = { raw: protobufNotKept(value), format: 'otlp', origin };
     return { record, decoded: { ok: false, reason: (error as Error).message, format: 'otlp' } };
   }
 }

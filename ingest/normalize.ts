@@ -1,3 +1,4 @@
+import { isObject } from '../common/json.js';
 import { trimmed } from '../common/text.js';
 import type { CallerHint } from '../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
@@ -70,10 +71,9 @@ const shipperLineFields = ['message', 'log'] as const;
 
 /** The line inside a shipper's envelope, when a record of no known format is one. */
 function shippedLine(record: ParsedRecord): { field: string; line: string } | undefined {
-  if (record.kind !== 'json' || record.value === null || typeof record.value !== 'object') return undefined;
-  const envelope = record.value as Record<string, unknown>;
+  if (record.kind !== 'json' || !isObject(record.value)) return undefined;
   for (const field of shipperLineFields) {
-    const line = envelope[field];
+    const line = record.value[field];
     if (typeof line === 'string' && line.trim() !== '') return { field, line };
   }
   return undefined;

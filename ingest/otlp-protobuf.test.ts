@@ -1,8 +1,9 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
 import { agentSpans } from '../test/helpers/otel-spans.js';
+import { spanCount } from './formats/otlp.js';
 import { normalizeRecord } from './normalize.js';
-import { otlpTraceResponse, otlpTracesFromProtobuf, spanCount } from './otlp-protobuf.js';
+import { otlpTraceResponse, otlpTracesFromProtobuf } from './otlp-protobuf.js';
 
 describe('OTLP trace exports in protobuf', () => {
   it('decode to the hops the same export gives as OTLP/JSON, both made by the OpenTelemetry SDK', async () => {

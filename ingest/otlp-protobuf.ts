@@ -194,20 +194,6 @@ export function otlpTracesFromProtobuf(body: Uint8Array): OtlpTraceExport {
   return { resourceSpans: resources };
 }
 
-/** How many spans an export holds, whichever encoding it came in. */
-export function spanCount(exported: OtlpTraceExport): number {
-  let count = 0;
-  for (const resource of exported.resourceSpans) {
-    const scopes = resource.scopeSpans;
-    if (!Array.isArray(scopes)) continue;
-    for (const scope of scopes) {
-      const spans = (scope as Json).spans;
-      if (Array.isArray(spans)) count += spans.length;
-    }
-  }
-  return count;
-}
-
 /** What a receiver answers an export: nothing when every span was taken, else how many were rejected and why. */
 export type OtlpPartialSuccess = { rejectedSpans: number; errorMessage: string };
 

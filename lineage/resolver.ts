@@ -1,6 +1,6 @@
 import FlatQueue from 'flatqueue';
 import { IdleMap } from '../common/idle-map.js';
-import type { HopEvent } from '../schemas/hop-event.js';
+import { type HopEvent, isCall } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
 import { mergeObservations } from './observations.js';
@@ -328,7 +328,8 @@ export class LineageResolver {
     node.unsettled = undefined;
     node.pathParent = parent;
     node.root = parent?.root ?? node;
-    node.depth = parent === undefined ? 0 : parent.depth + 1;
+    // Depth counts calls: a step inside one process sits at its caller's depth.
+    node.depth = parent === undefined ? 0 : parent.depth + (isCall(hop) ? 1 : 0);
     node.origin = delegatedOrigin ?? parent?.origin ?? hop.credential.id;
     node.confidence =
       delegatedOrigin !== undefined || parent === undefined

@@ -203,10 +203,10 @@ describe('Kafka records from a librdkafka producer', () => {
 });
 
 describe("OTLP trace exports in protobuf, as the OpenTelemetry Collector's kafka exporter writes them", () => {
-  for (const formatByTopic of [true, false]) {
-    it(`are read as OTLP on a topic ${formatByTopic ? 'set to otlp-proto' : 'left to auto-detection'}; a message that does not decode is a dead letter`, async () => {
+  for (const format of ['otlp-proto', 'auto', undefined]) {
+    it(`are read as OTLP on a topic ${format === undefined ? 'left to auto-detection' : `set to ${format}`}; a message that does not decode is a dead letter`, async () => {
       const { topic, groupId } = await freshTopic('otlp-proto', 1);
-      const pinned = formatByTopic ? { formatByTopic: { [topic]: 'otlp-proto' } } : {};
+      const pinned = format === undefined ? {} : { formatByTopic: { [topic]: format } };
       const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-proto'), pinned);
       const exports = await Promise.all([0, 1, 2].map((index) => agentSpans(Date.now() + index)));
       const producer = kafkaClient().producer();

@@ -13,8 +13,9 @@ const nanos = (ms: number) => String(BigInt(ms) * 1_000_000n);
 /**
  * Thirty requests to a planner, each running `steps` instrumented steps as `kind` spans under its server
  * span, and calling a search service from under its first step: what an SDK exports for one process.
+ * `nested`: each step runs inside the one before, and the search call inside the last.
  */
-function planner(kind: 1 | 3, steps: number): string {
+function planner(kind: 1 | 3, steps: number, nested = false): string {
   const start = Date.UTC(2026, 11, 1, 12);
   const lines: string[] = [];
   for (let request = 0; request < 30; request++) {
@@ -34,7 +35,7 @@ function planner(kind: 1 | 3, steps: number): string {
       ...Array.from({ length: steps }, (_, step) => ({
         traceId,
         spanId: spanId(step + 2),
-        parentSpanId: spanId(1),
+        parentSpanId: nested && step > 0 ? spanId(step + 1) : spanId(1),
         name: `step ${step % 40}`,
         kind,
         startTimeUnixNano: nanos(at + 1 + step),
@@ -43,7 +44,7 @@ function planner(kind: 1 | 3, steps: number): string {
       {
         traceId,
         spanId: spanId(500),
-        parentSpanId: spanId(2),
+        parentSpanId: nested ? spanId(steps + 1) : spanId(2),
         name: 'GET /search',
         kind: 3,
         startTimeUnixNano: nanos(at + 2),
@@ -84,8 +85,17 @@ describe('OpenTelemetry spans of work inside one process', () => {
     for (const hop of search) {
       expect(hop.parentId).toBe(`otlp:${hop.traceId}:${spanId(2)}`);
       expect(hop.originCredential).toBe('enduser:alice');
+      expect(hop.depth).toBe(1);
     }
     expect(steps.hops.filter((hop) => hop.destination.protocol === 'in_process')).toHaveLength(30 * 80);
+  });
+
+  it('add no depth to the calls made inside them', async () => {
+    const nested = await detect(planner(1, 12, true));
+    expect(nested.findings).toEqual([]);
+    const search = nested.hops.filter((hop) => hop.destination.service === 'search');
+    expect(search.map((hop) => hop.depth)).toEqual(Array(30).fill(1));
+    expect(search[0]!.path).toHaveLength(14);
   });
 
   it('as calls instead (client spans to a database), raise the fan-out they are', async () => {

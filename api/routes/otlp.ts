@@ -1,13 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { spanCount } from '../../ingest/formats/otlp.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import {
   type OtlpPartialSuccess,
   type OtlpTraceExport,
   otlpTraceResponse,
   otlpTracesFromProtobuf,
-  spanCount,
 } from '../../ingest/otlp-protobuf.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import { answerBodyError, mediaTypeOf, openBody, takeBodiesAsStreams } from '../request-body.js';

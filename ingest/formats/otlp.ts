@@ -252,6 +252,14 @@ function spanBatches(resourceSpans: unknown[]): SpanBatch[] {
   return batches;
 }
 
+/** How many spans an OTLP/JSON export holds, counted as the adapter walks it (legacy levels included). */
+export function spanCount(value: unknown): number {
+  if (!isObject(value) || !Array.isArray(value.resourceSpans)) return 0;
+  let count = 0;
+  for (const batch of spanBatches(value.resourceSpans)) count += batch.spans.length;
+  return count;
+}
+
 function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
   if (record.kind !== 'json' || !isObject(record.value) || !Array.isArray(record.value.resourceSpans)) {
     return reject('otlp: an OTLP/JSON trace export needs a resourceSpans array');
