@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { otlpProtoFormat } from './config.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
 import { autoFormat } from './normalize.js';
-import { otlpTracesFromProtobuf } from './otlp-protobuf.js';
+import { otlpLogLines, otlpLogLinesOfText, otlpLogsFromProtobuf } from './otlp-logs.js';
+import { otlpSignalOf, otlpTracesFromProtobuf } from './otlp-protobuf.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
 /**
@@ -75,10 +76,22 @@ export function messageRecords(
     return [messageRecord(origin, message, rejected, kept, value.length, { bytes: value.length, sha256 })];
   }
   if (value !== null && isOtlpProtobuf(value, format)) {
-    const decoded = otlpExport(value, base, receivedAt, logger, decoding);
-    return [messageRecord(origin, message, decoded, value, value.length)];
+    if (otlpSignalOf(value) === 'traces') {
+      const decoded = otlpExport(value, base, receivedAt, logger, decoding);
+      return [messageRecord(origin, message, decoded, value, value.length)];
+    }
+    const lines = protobufLogLines(value);
+    if (typeof lines === 'string') {
+      const record: RawRecord = { raw: protobufNotKept(value), format, origin: base };
+      const rejected: DecodedRecord = { record, decoded: { ok: false, reason: lines, format } };
+      return [messageRecord(origin, message, rejected, value, value.length)];
+    }
+    return lineRecords(lines, undefined, origin, message, receivedAt, logger, decoding);
   }
   const text = value?.toString('utf8') ?? '';
+  const logLines = otlpLogLinesOfText(text);
+  if (logLines !== undefined)
+    return lineRecords(logLines, linesFormat(format), origin, message, receivedAt, logger, decoding);
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
   if (lines.length <= 1) {
     const record: RawRecord = { raw: lines[0] ?? text, format, origin: base };
@@ -87,6 +100,20 @@ export function messageRecords(
       decoded.record = new MessageText(value, format, base);
     return [messageRecord(origin, message, decoded, value, value?.length ?? 0)];
   }
+  return lineRecords(lines, format, origin, message, receivedAt, logger, decoding);
+}
+
+/** The records of a message that holds several (lines, or an OTLP log export's log records), numbered from 1. */
+function lineRecords(
+  lines: readonly string[],
+  format: string | undefined,
+  origin: MessageOrigin,
+  message: KafkaMessage,
+  receivedAt: number,
+  logger: Logger,
+  decoding: DecodeSettings,
+): MessageRecord[] {
+  const { topic, partition, offset } = origin;
   return lines.map((line, index) => {
     const record: RawRecord = {
       raw: line,
@@ -96,6 +123,22 @@ export function messageRecords(
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
     return messageRecord(origin, message, decoded, line, line.length);
   });
+}
+
+/**
+ * The format of the lines an OTLP log export carries: the topic's, unless that names the export
+ * itself (`otlp`), in which case each line is detected.
+ */
+function linesFormat(format: string | undefined): string | undefined {
+  return format === 'otlp' ? undefined : format;
+}
+
+function protobufLogLines(value: Buffer): string[] | string {
+  try {
+    return otlpLogLines(otlpLogsFromProtobuf(value)) ?? [];
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /**

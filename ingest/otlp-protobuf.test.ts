@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { agentSpans } from '../test/helpers/otel-spans.js';
 import { spanCount } from './formats/otlp.js';
 import { normalizeRecord } from './normalize.js';
-import { otlpTraceResponse, otlpTracesFromProtobuf } from './otlp-protobuf.js';
+import { otlpExportResponse, otlpTracesFromProtobuf } from './otlp-protobuf.js';
 
 describe('OTLP trace exports in protobuf', () => {
   it('decode to the hops the same export gives as OTLP/JSON, both made by the OpenTelemetry SDK', async () => {
@@ -35,10 +35,10 @@ describe('OTLP trace exports in protobuf', () => {
   });
 
   it('answer with an ExportTraceServiceResponse the SDK reads, partial success included', () => {
-    expect(otlpTraceResponse(undefined)).toHaveLength(0);
+    expect(otlpExportResponse(undefined)).toHaveLength(0);
     const partial = ProtobufTraceSerializer.deserializeResponse(
-      otlpTraceResponse({
-        rejectedSpans: 3,
+      otlpExportResponse({
+        rejected: 3,
         errorMessage: 'otlp: start time is more than a day in the future',
       }),
     );

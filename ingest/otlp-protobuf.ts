@@ -1,4 +1,21 @@
 import protobuf from 'protobufjs/minimal.js';
+import {
+  attributed,
+  fields,
+  fixed64,
+  hex,
+  type Json,
+  keyValue,
+  message,
+  type Reader,
+  text,
+  topLevel,
+  varint,
+  wireFixed32,
+  wireFixed64,
+  wireLengthDelimited,
+  wireVarint,
+} from './otlp-wire.js';
 
 /**
  * An OTLP/HTTP trace export in protobuf (`ExportTraceServiceRequest`, what OpenTelemetry SDKs and the
@@ -7,114 +24,6 @@ import protobuf from 'protobufjs/minimal.js';
  * can come from is kept (resources, scopes, spans, their attributes and status); events and links are
  * skipped. Field numbers are those of opentelemetry-proto's trace/v1, common/v1 and resource/v1.
  */
-
-type Reader = protobuf.Reader;
-type Json = Record<string, unknown>;
-
-const wireVarint = 0;
-const wireFixed64 = 1;
-const wireLengthDelimited = 2;
-const wireFixed32 = 5;
-
-/** Reads the fields of the message that ends at `end`, each handed to `field` with its wire type. */
-function fields(reader: Reader, end: number, field: (number: number, wire: number) => boolean): void {
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const number = tag >>> 3;
-    const wire = tag & 7;
-    if (number === 0) throw new Error('a field numbered 0');
-    if (!field(number, wire)) reader.skipType(wire);
-  }
-  if (reader.pos !== end) throw new Error('a message runs past its end');
-}
-
-/** An embedded message: `read` gets the reader and where the message ends. */
-function message<T>(reader: Reader, wire: number, read: (end: number) => T): T {
-  if (wire !== wireLengthDelimited) throw new Error('a message field of another wire type');
-  const length = reader.uint32();
-  const end = reader.pos + length;
-  if (end > reader.len) throw new Error('a message longer than the body');
-  return read(end);
-}
-
-function text(reader: Reader, wire: number): string {
-  if (wire !== wireLengthDelimited) throw new Error('a string field of another wire type');
-  return reader.string();
-}
-
-function hex(reader: Reader, wire: number): string {
-  if (wire !== wireLengthDelimited) throw new Error('a bytes field of another wire type');
-  return Buffer.from(reader.bytes()).toString('hex');
-}
-
-/** An unsigned 64-bit fixed field (nanoseconds since the epoch) as a decimal string, exactly. */
-function fixed64(reader: Reader, wire: number): string {
-  if (wire !== wireFixed64) throw new Error('a fixed64 field of another wire type');
-  const low = reader.fixed32();
-  const high = reader.fixed32();
-  return ((BigInt(high) << 32n) | BigInt(low)).toString();
-}
-
-function varint(reader: Reader, wire: number): number {
-  if (wire !== wireVarint) throw new Error('a varint field of another wire type');
-  return reader.uint32();
-}
-
-function anyValue(reader: Reader, end: number): Json {
-  let value: Json = {};
-  fields(reader, end, (number, wire) => {
-    if (number === 1) value = { stringValue: text(reader, wire) };
-    else if (number === 2 && wire === wireVarint) value = { boolValue: reader.bool() };
-    else if (number === 3 && wire === wireVarint) value = { intValue: reader.int64().toString() };
-    else if (number === 4 && wire === wireFixed64) value = { doubleValue: reader.double() };
-    else if (number === 5) value = { arrayValue: { values: repeated(reader, wire, anyValue) } };
-    else if (number === 6) value = { kvlistValue: { values: repeated(reader, wire, keyValue) } };
-    else if (number === 7 && wire === wireLengthDelimited)
-      value = { bytesValue: Buffer.from(reader.bytes()).toString('base64') };
-    else return false;
-    return true;
-  });
-  return value;
-}
-
-/** An ArrayValue's or KeyValueList's items (field 1, repeated). */
-function repeated(reader: Reader, wire: number, item: (reader: Reader, end: number) => Json): Json[] {
-  return message(reader, wire, (end) => {
-    const items: Json[] = [];
-    fields(reader, end, (number, itemWire) => {
-      if (number !== 1) return false;
-      items.push(message(reader, itemWire, (itemEnd) => item(reader, itemEnd)));
-      return true;
-    });
-    return items;
-  });
-}
-
-function keyValue(reader: Reader, end: number): Json {
-  const pair: Json = { key: '' };
-  fields(reader, end, (number, wire) => {
-    if (number === 1) pair.key = text(reader, wire);
-    else if (number === 2) pair.value = message(reader, wire, (valueEnd) => anyValue(reader, valueEnd));
-    else return false;
-    return true;
-  });
-  return pair;
-}
-
-/** Resource, InstrumentationScope: attributes are field 1 of a Resource and 3 of a scope. */
-function attributed(reader: Reader, end: number, attributesField: number, named: boolean): Json {
-  const attributes: Json[] = [];
-  const described: Json = {};
-  fields(reader, end, (number, wire) => {
-    if (number === attributesField)
-      attributes.push(message(reader, wire, (pairEnd) => keyValue(reader, pairEnd)));
-    else if (named && number === 1) described.name = text(reader, wire);
-    else if (named && number === 2) described.version = text(reader, wire);
-    else return false;
-    return true;
-  });
-  return { ...described, attributes };
-}
 
 function status(reader: Reader, end: number): Json {
   const read: Json = {};
@@ -179,30 +88,71 @@ export type OtlpTraceExport = { resourceSpans: Json[] };
 
 /** Throws an Error saying what does not decode; its message never quotes the body. */
 export function otlpTracesFromProtobuf(body: Uint8Array): OtlpTraceExport {
-  const reader = protobuf.Reader.create(body);
   const resources: Json[] = [];
-  try {
-    fields(reader, reader.len, (number, wire) => {
-      if (number !== 1) return false;
-      resources.push(message(reader, wire, (end) => resourceSpans(reader, end)));
-      return true;
-    });
-  } catch (error) {
-    // protobufjs's own errors say where (`index out of range: 12 + 4 > 14`), never what was there.
-    throw new Error(`not an OTLP ExportTraceServiceRequest: ${(error as Error).message}`);
-  }
+  topLevel(body, 'ExportTraceServiceRequest', (reader, number, wire) => {
+    if (number !== 1) return false;
+    resources.push(message(reader, wire, (end) => resourceSpans(reader, end)));
+    return true;
+  });
   return { resourceSpans: resources };
 }
 
-/** What a receiver answers an export: nothing when every span was taken, else how many were rejected and why. */
-export type OtlpPartialSuccess = { rejectedSpans: number; errorMessage: string };
+/**
+ * Which signal a protobuf export carries. Trace and log exports open alike (field 1, then field 2,
+ * then field 2: resources, scopes, items); their items differ: a span has its trace id (field 1, bytes)
+ * and start and end times (fields 7 and 8, fixed64), a log record its times as fields 1 and 11,
+ * fixed64 (its fields 7 and 8 are a count and flags). An export with no item, or one that does not parse, is taken as traces (the
+ * trace decoder then says what is wrong).
+ */
+export function otlpSignalOf(body: Uint8Array): 'traces' | 'logs' {
+  const reader = protobuf.Reader.create(body);
+  try {
+    let end = reader.len;
+    for (const wanted of [1, 2, 2]) {
+      const within = firstField(reader, end, wanted);
+      if (within === undefined) return 'traces';
+      end = within;
+    }
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      const number = tag >>> 3;
+      const wire = tag & 7;
+      if (number === 1 && wire === wireLengthDelimited) return 'traces';
+      if ((number === 7 || number === 8) && wire === wireFixed64) return 'traces';
+      if ((number === 1 || number === 11) && wire === wireFixed64) return 'logs';
+      reader.skipType(wire);
+    }
+    return 'logs';
+  } catch {
+    return 'traces';
+  }
+}
 
-/** An `ExportTraceServiceResponse` in protobuf: empty, or with its `partial_success` (field 1). */
-export function otlpTraceResponse(partial: OtlpPartialSuccess | undefined): Uint8Array {
+/** Moves the reader into the first field `number` (a message) before `end`; where that message ends. */
+function firstField(reader: Reader, end: number, number: number): number | undefined {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === number && (tag & 7) === wireLengthDelimited) {
+      const length = reader.uint32();
+      return reader.pos + length;
+    }
+    reader.skipType(tag & 7);
+  }
+  return undefined;
+}
+
+/** What a receiver answers an export: nothing when every item was taken, else how many were rejected and why. */
+export type OtlpPartialSuccess = { rejected: number; errorMessage: string };
+
+/**
+ * An `ExportTraceServiceResponse` or `ExportLogsServiceResponse` in protobuf (the two are laid out
+ * alike): empty, or with its `partial_success` (field 1: the rejected count, then the message).
+ */
+export function otlpExportResponse(partial: OtlpPartialSuccess | undefined): Uint8Array {
   const writer = protobuf.Writer.create();
   if (partial !== undefined) {
     writer.uint32((1 << 3) | wireLengthDelimited).fork();
-    writer.uint32((1 << 3) | wireVarint).int64(partial.rejectedSpans);
+    writer.uint32((1 << 3) | wireVarint).int64(partial.rejected);
     writer.uint32((2 << 3) | wireLengthDelimited).string(partial.errorMessage);
     writer.ldelim();
   }

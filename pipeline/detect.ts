@@ -4,6 +4,7 @@ import { detectorNames } from '../detectors/index.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
 import { type InputLine, inputLines } from '../ingest/lines.js';
 import { autoFormat, defaultMaxRecordBytes } from '../ingest/normalize.js';
+import { withLogRecords } from '../ingest/otlp-logs.js';
 import type { Lane } from './lane.js';
 
 export type DetectionSummary = {
@@ -38,12 +39,17 @@ export async function detectFiles(
   let batch: InputLine[] = [];
   const submit = async () => {
     const receivedAt = Date.now();
-    const records = batch.map((line) =>
-      decodeLine(line, options.format, receivedAt, options.logger, lane.decoding),
+    const inputs = withLogRecords(
+      batch,
+      ({ line }) => line,
+      (input, line) => ({ ...input, line }),
+    );
+    const records = inputs.map((input) =>
+      decodeLine(input, options.format, receivedAt, options.logger, lane.decoding),
     );
     const outcome = await lane.submit(records);
     for (const { index, reason } of outcome.rejects) {
-      const { file, lineNumber } = batch[index]!;
+      const { file, lineNumber } = inputs[index]!;
       noteRejection(rejections, reason, `${file ?? 'stdin'}:${lineNumber}`);
     }
     batch = [];

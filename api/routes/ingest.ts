@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
+import { withLogRecords } from '../../ingest/otlp-logs.js';
 import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
@@ -70,7 +71,12 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
         const format = request.query.format;
         const readBody = readerFor(request.headers['content-type']);
-        const read = await readBody(body, { maxBytes, batchLines: BATCH_LINES }, async (lines) => {
+        const read = await readBody(body, { maxBytes, batchLines: BATCH_LINES }, async (batch) => {
+          const lines = withLogRecords(
+            batch,
+            ({ text }) => text,
+            ({ line }, text) => ({ line, text }),
+          );
           const submitted = await intake.submit(lines.map((line) => toRecord(line, format)));
           if (!submitted.ok) {
             reply.header('connection', 'close');

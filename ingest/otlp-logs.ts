@@ -1,0 +1,151 @@
+import { isObject } from '../common/json.js';
+import { anyValue, fields, type Json, keyValue, message, type Reader, topLevel } from './otlp-wire.js';
+
+/**
+ * OTLP log exports (`ExportLogsServiceRequest`): how access logs travel through OpenTelemetry (Istio's
+ * `envoyOtelAls` provider, Envoy's `open_telemetry` access logger, the Collector's `filelog` receiver).
+ * Each log record carries one access log line in its body: hopwatch reads the export as those lines,
+ * each a record of its own in whatever format it is (detected as any record is), so that one line it
+ * cannot read is one dead letter and the others still count.
+ */
+
+/** The OTLP/JSON form of a log export, as far as lines come from it. */
+export type OtlpLogExport = { resourceLogs: Json[] };
+
+function logRecord(reader: Reader, end: number): Json {
+  const read: Json = {};
+  const attributes: Json[] = [];
+  fields(reader, end, (number, wire) => {
+    if (number === 5) read.body = message(reader, wire, (bodyEnd) => anyValue(reader, bodyEnd));
+    else if (number === 6) attributes.push(message(reader, wire, (pairEnd) => keyValue(reader, pairEnd)));
+    else return false;
+    return true;
+  });
+  return { ...read, attributes };
+}
+
+/** ScopeLogs and ResourceLogs alike hold their items as field 2; the scope and resource are not needed here. */
+function itemsOf(
+  reader: Reader,
+  end: number,
+  key: string,
+  item: (reader: Reader, end: number) => Json,
+): Json {
+  const items: Json[] = [];
+  fields(reader, end, (number, wire) => {
+    if (number !== 2) return false;
+    items.push(message(reader, wire, (itemEnd) => item(reader, itemEnd)));
+    return true;
+  });
+  return { [key]: items };
+}
+
+const scopeLogs = (reader: Reader, end: number) => itemsOf(reader, end, 'logRecords', logRecord);
+const resourceLogs = (reader: Reader, end: number) => itemsOf(reader, end, 'scopeLogs', scopeLogs);
+
+/** A protobuf log export in its OTLP/JSON form. Throws an Error saying what does not decode, never quoting the body. */
+export function otlpLogsFromProtobuf(body: Uint8Array): OtlpLogExport {
+  const resources: Json[] = [];
+  topLevel(body, 'ExportLogsServiceRequest', (reader, number, wire) => {
+    if (number !== 1) return false;
+    resources.push(message(reader, wire, (end) => resourceLogs(reader, end)));
+    return true;
+  });
+  return { resourceLogs: resources };
+}
+
+/** An OTLP/JSON AnyValue as the plain JSON value it holds (64-bit integers past 2^53 stay decimal strings). */
+function plainValue(value: unknown): unknown {
+  if (!isObject(value)) return null;
+  if (typeof value.stringValue === 'string') return value.stringValue;
+  if (typeof value.boolValue === 'boolean') return value.boolValue;
+  if (value.intValue !== undefined) {
+    const number = Number(value.intValue);
+    return Number.isSafeInteger(number) ? number : String(value.intValue);
+  }
+  if (value.doubleValue !== undefined) return Number(value.doubleValue);
+  if (isObject(value.arrayValue)) return listOf(value.arrayValue.values).map(plainValue);
+  if (isObject(value.kvlistValue)) return plainObject(value.kvlistValue.values);
+  if (typeof value.bytesValue === 'string') return value.bytesValue;
+  return null;
+}
+
+function plainObject(pairs: unknown): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const pair of listOf(pairs)) {
+    if (isObject(pair) && typeof pair.key === 'string') object[pair.key] = plainValue(pair.value);
+  }
+  return object;
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * The record a log record stands for: its body when that is a string (the access log line), a map
+ * body as a JSON record, or with no body its attributes as one (where a `json_parser` or Envoy's
+ * `attributes` put the fields). A log record with neither is an empty record, which is rejected.
+ */
+function lineOf(record: unknown): string {
+  if (!isObject(record)) return '';
+  const body = record.body;
+  if (isObject(body) && typeof body.stringValue === 'string') return body.stringValue;
+  const plain = plainValue(body);
+  if (plain !== null) return JSON.stringify(plain);
+  const attributes = listOf(record.attributes);
+  return attributes.length > 0 ? JSON.stringify(plainObject(attributes)) : '';
+}
+
+/** The lines of an OTLP/JSON log export, one per log record; undefined when `value` is no log export. */
+export function otlpLogLines(value: unknown): string[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.resourceLogs)) return undefined;
+  const lines: string[] = [];
+  for (const resource of value.resourceLogs) {
+    const scopes = isObject(resource) ? listOf(resource.scopeLogs) : [];
+    for (const scope of scopes) {
+      for (const record of isObject(scope) ? listOf(scope.logRecords) : []) lines.push(lineOf(record));
+    }
+  }
+  return lines;
+}
+
+/** How the Collector's `otlp_json` encoding (and any JSON encoder) opens a log export. */
+const logExportOpening = /^\s*\{\s*"resourceLogs"\s*:/;
+
+/**
+ * The lines of a text record that is an OTLP/JSON log export, or undefined (for any other record,
+ * at the cost of a failed match on its first characters).
+ */
+export function otlpLogLinesOfText(text: string): string[] | undefined {
+  if (!logExportOpening.test(text)) return undefined;
+  try {
+    return otlpLogLines(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `inputs` with each OTLP/JSON log export among them (a line of the Collector's `file` exporter, say)
+ * replaced by its log records' lines, each keeping the input's place so that a reject still names
+ * where it was. The same array when there is none (nothing is copied for ordinary input).
+ */
+export function withLogRecords<T>(
+  inputs: T[],
+  textOf: (input: T) => string,
+  withText: (input: T, text: string) => T,
+): T[] {
+  let expanded: T[] | undefined;
+  for (let index = 0; index < inputs.length; index++) {
+    const input = inputs[index]!;
+    const lines = otlpLogLinesOfText(textOf(input));
+    if (lines === undefined) {
+      expanded?.push(input);
+      continue;
+    }
+    expanded ??= inputs.slice(0, index);
+    for (const line of lines) expanded.push(withText(input, line));
+  }
+  return expanded ?? inputs;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import type { AnyValueMap } from '@opentelemetry/api-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  type ReadableLogRecord,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+
+const samples = new URL('../../fixtures/samples/', import.meta.url);
+const sampleLines = (name: string) => readFileSync(new URL(name, samples), 'utf8').trimEnd().split('\n');
+
+/** Istio's default text access log: one request seen by the client's sidecar, then the server's. */
+export const istioTextLines = sampleLines('istio-default-text.log');
+/** Istio's JSON access log records. */
+export const istioJsonRecords = sampleLines('istio-json.ndjson').map(
+  (line) => JSON.parse(line) as Record<string, unknown>,
+);
+/** A body hopwatch cannot read. */
+export const unreadableLine = 'hello from an application log';
+
+/**
+ * Access logs as they travel through OpenTelemetry, made by the OpenTelemetry SDK itself: Istio's text
+ * lines as string bodies (what `envoyOtelAls` sends), an Istio JSON record as a map body, another as
+ * attributes with no body (what a `json_parser` leaves), and one line that is no access log.
+ */
+export function accessLogRecords(): ReadableLogRecord[] {
+  const exported = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'istio-proxy' }),
+    processors: [new SimpleLogRecordProcessor({ exporter: exported })],
+  });
+  const logger = provider.getLogger('envoy-access-log');
+  for (const line of istioTextLines) logger.emit({ body: line });
+  const [mapBody, attributesOnly] = istioJsonRecords.map(withoutNulls);
+  logger.emit({ body: mapBody });
+  logger.emit({ attributes: attributesOnly });
+  logger.emit({ body: unreadableLine });
+  return exported.getFinishedLogRecords();
+}
+
+/** OTLP carries no null: the SDK drops such values, so the record is compared without them. */
+export function withoutNulls(record: Record<string, unknown> | undefined): AnyValueMap {
+  return Object.fromEntries(
+    Object.entries(record ?? {}).filter(([, value]) => value !== null),
+  ) as AnyValueMap;
+}

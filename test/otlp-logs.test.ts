@@ -1,0 +1,106 @@
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
+import { accessLogRecords, unreadableLine } from './helpers/otel-logs.js';
+
+let running: TestHopwatch;
+
+beforeAll(async () => {
+  running = await startTestHopwatch();
+});
+
+afterAll(async () => {
+  await running?.close();
+});
+
+/** The OpenTelemetry SDK's own OTLP/HTTP protobuf log exporter, pointed at hopwatch. */
+async function exportWithSdk(records: ReadableLogRecord[], token: string) {
+  const exporter = new OTLPLogExporter({ url: `${running.url}/v1/logs`, headers: bearer(token) });
+  const result = await new Promise<{ code: ExportResultCode; error?: Error }>((resolve) =>
+    exporter.export(records, resolve),
+  );
+  await exporter.shutdown();
+  return result;
+}
+
+function post(path: string, body: Uint8Array | string, contentType: string, token = running.tokens.ingest) {
+  return fetch(`${running.url}${path}`, {
+    method: 'POST',
+    headers: { ...bearer(token), 'content-type': contentType },
+    body,
+  });
+}
+
+async function get<T>(path: string): Promise<T> {
+  const response = await fetch(`${running.url}${path}`, { headers: bearer(running.tokens.read) });
+  expect(response.status, path).toBe(200);
+  return (await response.json()) as T;
+}
+
+const ingestedByFormat = async () =>
+  JSON.stringify((await get<{ ingest: unknown }>('/v1/stats')).ingest).match(/"envoy":(\d+)/)?.[1];
+
+describe('POST /v1/logs (OTLP/HTTP log exports of access logs)', () => {
+  const records = accessLogRecords();
+
+  it("reads each log record of the SDK's protobuf export as its access log line", async () => {
+    expect((await exportWithSdk(records, running.tokens.ingest)).code).toBe(ExportResultCode.SUCCESS);
+    // Istio's two text lines, a map body and attributes with no body: four Envoy records.
+    expect(await ingestedByFormat()).toBe('4');
+    const letters = await get<{ items: Array<{ reason: string; raw: string; line: number | null }> }>(
+      '/v1/dead-letters?source=http',
+    );
+    expect(letters.items).toHaveLength(1);
+    expect(letters.items[0]).toMatchObject({ raw: unreadableLine, reason: 'text line of no known format' });
+  });
+
+  it('answers a log record it cannot read as partial success, in the encoding of the request', async () => {
+    const protobuf = await post(
+      '/v1/logs',
+      ProtobufLogsSerializer.serializeRequest(records)!,
+      'application/x-protobuf',
+    );
+    expect(protobuf.status).toBe(200);
+    const answer = ProtobufLogsSerializer.deserializeResponse(new Uint8Array(await protobuf.arrayBuffer()));
+    expect(Number(answer.partialSuccess?.rejectedLogRecords)).toBe(1);
+    expect(answer.partialSuccess?.errorMessage).toBe('text line of no known format');
+    const json = await post('/v1/logs', JsonLogsSerializer.serializeRequest(records)!, 'application/json');
+    expect(await json.json()).toEqual({
+      partialSuccess: { rejectedLogRecords: 1, errorMessage: 'text line of no known format' },
+    });
+  });
+
+  it('reads an OTLP/JSON log export posted to /v1/ingest too, as a JSON body or a line', async () => {
+    const exported = new TextDecoder().decode(JsonLogsSerializer.serializeRequest(records));
+    for (const contentType of ['application/json', 'application/x-ndjson']) {
+      const response = await post('/v1/ingest', `${exported}\n`, contentType);
+      expect(await response.json(), contentType).toMatchObject({
+        accepted: 4,
+        rejected: 1,
+        rejects: [{ line: 1, reason: 'text line of no known format' }],
+      });
+    }
+  });
+
+  it('answers 400 for a body that is not a log export, 403 without the ingest scope', async () => {
+    const garbage = await post(
+      '/v1/logs',
+      new Uint8Array([0x0a, 0xff, 0xff, 0x01]),
+      'application/x-protobuf',
+    );
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { message: string }).message).toMatch(
+      /^not an OTLP ExportLogsServiceRequest: /,
+    );
+    const spans = await post('/v1/logs', '{"resourceSpans": []}', 'application/json');
+    expect(((await spans.json()) as { message: string }).message).toBe(
+      'not an OTLP/JSON ExportLogsServiceRequest: no resourceLogs',
+    );
+    expect(
+      (await post('/v1/logs', new Uint8Array(), 'application/x-protobuf', running.tokens.read)).status,
+    ).toBe(403);
+  });
+});
