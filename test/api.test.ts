@@ -328,6 +328,7 @@ describe('OpenAPI document', () => {
       '/v1/incidents',
       '/v1/incidents/{id}',
       '/v1/ingest',
+      '/v1/logs',
       '/v1/silences',
       '/v1/silences/{id}',
       '/v1/stats',

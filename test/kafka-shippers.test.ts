@@ -2,7 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  JsonLogsSerializer,
+  ProtobufLogsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '../ingest/kafka-dead-letters.js';
 import { normalizeRecord } from '../ingest/normalize.js';
@@ -24,6 +28,7 @@ import {
   tempDataDir,
   waitUntil,
 } from './helpers/kafka-ingest.js';
+import { accessLogRecords, unreadableLine } from './helpers/otel-logs.js';
 import { agentSpans } from './helpers/otel-spans.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
@@ -234,6 +239,44 @@ describe("OTLP trace exports in protobuf, as the OpenTelemetry Collector's kafka
       const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
       expect(dead?.key).toBe('garbage');
       expect(dead?.headers[deadLetterHeaders.reason]).toMatch(/^not an OTLP ExportTraceServiceRequest: /);
+    });
+  }
+});
+
+describe("OTLP log exports, as the OpenTelemetry Collector's kafka exporter writes access logs", () => {
+  for (const format of ['otlp-proto', undefined]) {
+    it(`are read as their log records' lines: ${format === undefined ? 'protobuf and OTLP/JSON, detected' : `protobuf, on a topic set to ${format}`}`, async () => {
+      const { topic, groupId } = await freshTopic('otlp-logs', 1);
+      const pinned = format === undefined ? {} : { formatByTopic: { [topic]: format } };
+      const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-logs'), pinned);
+      const records = accessLogRecords();
+      const producer = kafkaClient().producer();
+      await producer.connect();
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'proto', value: Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!) },
+          ...(format === undefined
+            ? [{ key: 'json', value: Buffer.from(JsonLogsSerializer.serializeRequest(records)!) }]
+            : []),
+        ],
+      });
+      await producer.disconnect();
+      const exports = format === undefined ? 2 : 1;
+      const consumer = await startInProcess(config, nullWriter);
+      try {
+        // Five log records an export: four Envoy access log lines and one line of no known format.
+        await waitUntil('every log record consumed', () => consumer.received() >= 5 * exports);
+      } finally {
+        await consumer.stop();
+      }
+      expect(consumer.pipeline.stats().eventsIngested).toEqual({ envoy: 4 * exports });
+      expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: exports });
+      const dead = await consumeAll(`${topic}.dead-letter`, exports);
+      expect(dead.map((letter) => `${letter.key}: ${letter.value}`).sort()).toEqual(
+        ['json', 'proto'].slice(2 - exports).map((key) => `${key}: ${unreadableLine}`),
+      );
+      expect(dead[0]?.headers[deadLetterHeaders.reason]).toBe('text line of no known format');
     });
   }
 });

@@ -1,10 +1,18 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assemble } from '../pipeline/assemble.js';
+import { detectFiles } from '../pipeline/detect.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
 import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
-import { accessLogRecords, unreadableLine } from './helpers/otel-logs.js';
+import { silent, testConfig } from './helpers/kafka-ingest.js';
+import { accessLogRecords, logRecordsOf, unreadableLine } from './helpers/otel-logs.js';
+import { fixedClock } from './kits/detectors/run.js';
 
 let running: TestHopwatch;
 
@@ -102,5 +110,43 @@ describe('POST /v1/logs (OTLP/HTTP log exports of access logs)', () => {
     expect(
       (await post('/v1/logs', new Uint8Array(), 'application/x-protobuf', running.tokens.read)).status,
     ).toBe(403);
+  });
+});
+
+describe("hopwatch detect over OTLP/JSON log exports (the Collector's file exporter)", () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'hopwatch-otlp-logs-'));
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  async function findingIds(file: string) {
+    const sink = new MemorySink();
+    const config = testConfig({ sinks: [], detectors: { rate: { maxRequestsPerOrigin: 100 } } });
+    const assembled = await assemble(
+      { ...config, sources: [] },
+      { logger: silent, extraSinks: [sink], now: fixedClock },
+    );
+    if (!assembled.ok) throw new Error(assembled.reason);
+    const summary = await detectFiles([file], assembled.pipeline.lane('file'), { logger: silent });
+    return { summary, ids: sink.findings.map((finding) => finding.id).sort() };
+  }
+
+  it('finds in the log records of every format what it finds in the same lines on their own', async () => {
+    const plain = 'fixtures/traffic/mixed-formats.ndjson';
+    const lines = readFileSync(plain, 'utf8').trimEnd().split('\n');
+    const exported = join(workDir, 'logs.json');
+    const exports: string[] = [];
+    for (let start = 0; start < lines.length; start += 40) {
+      const records = logRecordsOf(lines.slice(start, start + 40));
+      exports.push(new TextDecoder().decode(JsonLogsSerializer.serializeRequest(records)));
+    }
+    writeFileSync(exported, `${exports.join('\n')}\n`);
+    const expected = await findingIds(plain);
+    const read = await findingIds(exported);
+    expect(expected.ids.length).toBeGreaterThan(5);
+    expect(read.ids).toEqual(expected.ids);
+    expect(read.summary).toMatchObject({
+      records: lines.length,
+      rejected: 0,
+      events: expected.summary.events,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AnyValueMap } from '@opentelemetry/api-logs';
+import type { AnyValueMap, LogRecord } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   InMemoryLogRecordExporter,
@@ -26,17 +26,28 @@ export const unreadableLine = 'hello from an application log';
  * attributes with no body (what a `json_parser` leaves), and one line that is no access log.
  */
 export function accessLogRecords(): ReadableLogRecord[] {
+  const [mapBody, attributesOnly] = istioJsonRecords.map(withoutNulls);
+  return emitted([
+    ...istioTextLines.map((line) => ({ body: line })),
+    { body: mapBody },
+    { attributes: attributesOnly },
+    { body: unreadableLine },
+  ]);
+}
+
+/** Lines as log records whose bodies they are, as a log shipper reading them sends them. */
+export function logRecordsOf(lines: readonly string[]): ReadableLogRecord[] {
+  return emitted(lines.map((line) => ({ body: line })));
+}
+
+function emitted(records: LogRecord[]): ReadableLogRecord[] {
   const exported = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'istio-proxy' }),
     processors: [new SimpleLogRecordProcessor({ exporter: exported })],
   });
   const logger = provider.getLogger('envoy-access-log');
-  for (const line of istioTextLines) logger.emit({ body: line });
-  const [mapBody, attributesOnly] = istioJsonRecords.map(withoutNulls);
-  logger.emit({ body: mapBody });
-  logger.emit({ attributes: attributesOnly });
-  logger.emit({ body: unreadableLine });
+  for (const record of records) logger.emit(record);
   return exported.getFinishedLogRecords();
 }
 
