@@ -82,7 +82,7 @@ describe("a log shipper's JSON envelope", () => {
     }
   });
 
-  it('that carries no log line says so, naming the field; it is unwrapped once, and not for a pinned format', () => {
+  it('that carries no log line says so, naming the field; it is unwrapped once', () => {
     expect(normalizeRecord(JSON.stringify({ message: 'disk almost full' }), { now })).toEqual({
       ok: false,
       reason: 'the line in its `message` field: text line of no known format',
@@ -92,7 +92,19 @@ describe("a log shipper's JSON envelope", () => {
       ok: false,
       reason: expect.stringMatching(/^the line in its `message` field: JSON record/),
     });
-    expect(normalizeRecord(JSON.stringify({ message: envoy }), { now, format: 'envoy' }).ok).toBe(false);
+  });
+
+  it('on a pinned format is read as the line it carries when that line is of the format', () => {
+    const wrapped = JSON.stringify({ message: envoy, host: 'gw-1' });
+    expect(normalizeRecord(wrapped, { now, format: 'envoy' })).toEqual(
+      normalizeRecord(envoy, { now, format: 'envoy' }),
+    );
+    // A line of another format keeps the pinned format's own reason.
+    const other = normalizeRecord(JSON.stringify({ message: nginx }), { now, format: 'envoy' });
+    const pinned = normalizeRecord(JSON.stringify({ message: nginx }), { now, format: 'nginx' });
+    expect(other).toMatchObject({ ok: false, format: 'envoy' });
+    expect(other.ok || other.reason).not.toMatch(/message/);
+    expect(pinned.ok).toBe(true);
   });
 });
 

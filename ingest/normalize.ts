@@ -121,13 +121,18 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (typeof record === 'string') return { ok: false, reason: record };
   const format = options.format ?? autoFormat;
   const adapter = adapterFor(record, format);
-  if (typeof adapter === 'string')
-    return unwrapped(record, format, options) ?? { ok: false, reason: adapter };
+  if (typeof adapter === 'string') return unwrapped(record, options) ?? { ok: false, reason: adapter };
   const context: AdapterContext = { origin: originOf(adapter.name, options) };
   if (options.onDraft !== undefined) context.onDraft = options.onDraft;
   if (options.callerHint !== undefined) context.callerHint = options.callerHint;
   const result = adapter.toHopEvents(record, context);
-  if (!result.ok) return { ok: false, reason: result.reason, format: adapter.name };
+  if (!result.ok) {
+    const rejected: NormalizeResult = { ok: false, reason: result.reason, format: adapter.name };
+    if (format === autoFormat) return rejected;
+    // A pinned topic fed through a shipper's JSON codec: the envelope's line, if the format reads it.
+    const inner = unwrapped(record, options);
+    return inner?.ok ? inner : rejected;
+  }
   const badTime = outOfRange(result.events, options.now ?? Date.now());
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
@@ -138,16 +143,13 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
 }
 
 /**
- * A record of no known format that is a shipper's envelope (see shipperLineFields) is the line it
- * carries: decoded as that line would be on its own (the same hop ids), or rejected saying where the
- * line was. Undefined when the record is no envelope, or is one already unwrapped.
+ * A record of no known format, or one its pinned format rejects, that is a shipper's envelope (see
+ * shipperLineFields) is the line it carries: decoded as that line would be on its own (the same hop
+ * ids, the same format option), or rejected saying where the line was. Undefined when the record is no
+ * envelope, or is one already unwrapped.
  */
-function unwrapped(
-  record: ParsedRecord,
-  format: string,
-  options: NormalizeOptions,
-): NormalizeResult | undefined {
-  const shipped = format === autoFormat && !options.shipped ? shippedLine(record) : undefined;
+function unwrapped(record: ParsedRecord, options: NormalizeOptions): NormalizeResult | undefined {
+  const shipped = options.shipped ? undefined : shippedLine(record);
   if (shipped === undefined) return undefined;
   const inner = normalizeRecord(shipped.line, { ...options, shipped: true });
   if (inner.ok) return inner;
