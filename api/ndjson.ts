@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /** One non-blank line of an NDJSON body; `line` is 1-based and counts blank lines, as an editor would. */
-export type NdjsonLine = { line: number; text: string };
+export type NdjsonLine = { line: number; text: string; traceId?: string };
 
 export type NdjsonReadResult =
   | { ok: true; bytes: number; lines: number }

@@ -36,6 +36,7 @@ export function decodeRecord(
       now: receivedAt,
       maxRecordBytes: settings.maxRecordBytes,
       callerHint: settings.callerHint,
+      traceId: record.traceId,
     });
     return { record, decoded };
   } catch (error) {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { otlpProtoFormat } from './config.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
 import { autoFormat } from './normalize.js';
-import { otlpLogLines, otlpLogLinesOfText, otlpLogsFromProtobuf } from './otlp-logs.js';
+import { type LogLine, otlpLogLines, otlpLogLinesOfText, otlpLogsFromProtobuf } from './otlp-logs.js';
 import { otlpSignalOf, otlpTracesFromProtobuf } from './otlp-protobuf.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
@@ -94,18 +94,19 @@ export function messageRecords(
     return lineRecords(logLines, linesFormat(format), origin, message, receivedAt, logger, decoding);
   const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
   if (lines.length <= 1) {
-    const record: RawRecord = { raw: lines[0] ?? text, format, origin: base };
+    const record: RawRecord = { raw: lines[0] ?? text, format, origin: base, traceId: undefined };
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
     if (decoded.decoded.ok && value !== null && lines[0] === text)
       decoded.record = new MessageText(value, format, base);
     return [messageRecord(origin, message, decoded, value, value?.length ?? 0)];
   }
-  return lineRecords(lines, format, origin, message, receivedAt, logger, decoding);
+  const untraced = lines.map((line): LogLine => ({ text: line, traceId: undefined }));
+  return lineRecords(untraced, format, origin, message, receivedAt, logger, decoding);
 }
 
 /** The records of a message that holds several (lines, or an OTLP log export's log records), numbered from 1. */
 function lineRecords(
-  lines: readonly string[],
+  lines: readonly LogLine[],
   format: string | undefined,
   origin: MessageOrigin,
   message: KafkaMessage,
@@ -114,14 +115,15 @@ function lineRecords(
   decoding: DecodeSettings,
 ): MessageRecord[] {
   const { topic, partition, offset } = origin;
-  return lines.map((line, index) => {
+  return lines.map(({ text, traceId }, index) => {
     const record: RawRecord = {
-      raw: line,
+      raw: text,
       format,
       origin: { source: 'kafka', topic, partition, offset, line: index + 1 },
+      traceId,
     };
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
-    return messageRecord(origin, message, decoded, line, line.length);
+    return messageRecord(origin, message, decoded, text, text.length);
   });
 }
 
@@ -133,7 +135,7 @@ function linesFormat(format: string | undefined): string | undefined {
   return format === 'otlp' ? undefined : format;
 }
 
-function protobufLogLines(value: Buffer): string[] | string {
+function protobufLogLines(value: Buffer): LogLine[] | string {
   try {
     return otlpLogLines(otlpLogsFromProtobuf(value)) ?? [];
   } catch (error) {

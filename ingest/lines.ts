@@ -3,7 +3,14 @@ import type { Readable } from 'node:stream';
 import { defaultMaxRecordBytes } from './normalize.js';
 
 /** One line of input; `overflowBytes` is set (and `line` empty) when the line was too long to keep. */
-export type InputLine = { line: string; lineNumber: number; file?: string; overflowBytes?: number };
+export type InputLine = {
+  line: string;
+  lineNumber: number;
+  file?: string;
+  overflowBytes?: number;
+  /** See RawRecord.traceId. */
+  traceId?: string;
+};
 
 export type LineReaderOptions = {
   /** Shown on every line, for reports. */

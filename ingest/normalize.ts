@@ -21,6 +21,8 @@ export type NormalizeOptions = {
   callerHint?: CallerHint;
   /** Set on the line taken out of a shipper's envelope: it is not unwrapped again. */
   shipped?: boolean;
+  /** See RawRecord.traceId. */
+  traceId?: string;
 };
 
 export type NormalizeResult =
@@ -136,7 +138,10 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   const badTime = outOfRange(result.events, options.now ?? Date.now());
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
-  for (const event of result.events) redactHop(event);
+  for (const event of result.events) {
+    if (event.traceId === undefined) event.traceId = options.traceId;
+    redactHop(event);
+  }
   const normalized: NormalizeResult = { ok: true, format: adapter.name, events: result.events };
   if (result.upstream !== undefined) normalized.upstream = result.upstream;
   return normalized;

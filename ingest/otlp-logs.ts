@@ -1,13 +1,17 @@
 import { isObject } from '../common/json.js';
-import { anyValue, fields, type Json, keyValue, message, type Reader, topLevel } from './otlp-wire.js';
+import { anyValue, fields, hex, type Json, keyValue, message, type Reader, topLevel } from './otlp-wire.js';
 
 /**
  * OTLP log exports (`ExportLogsServiceRequest`): how access logs travel through OpenTelemetry (Istio's
  * `envoyOtelAls` provider, Envoy's `open_telemetry` access logger, the Collector's `filelog` receiver).
  * Each log record carries one access log line in its body: hopwatch reads the export as those lines,
  * each a record of its own in whatever format it is (detected as any record is), so that one line it
- * cannot read is one dead letter and the others still count.
+ * cannot read is one dead letter and the others still count. The log record's trace id (Envoy's
+ * logger sets it from the request's span) is kept for hops whose line names no trace.
  */
+
+/** One log record: the record it stands for, and the trace it was logged in. */
+export type LogLine = { text: string; traceId: string | undefined };
 
 /** The OTLP/JSON form of a log export, as far as lines come from it. */
 export type OtlpLogExport = { resourceLogs: Json[] };
@@ -17,6 +21,7 @@ function logRecord(reader: Reader, end: number): Json {
   const attributes: Json[] = [];
   fields(reader, end, (number, wire) => {
     if (number === 5) read.body = message(reader, wire, (bodyEnd) => anyValue(reader, bodyEnd));
+    else if (number === 9) read.traceId = hex(reader, wire);
     else if (number === 6) attributes.push(message(reader, wire, (pairEnd) => keyValue(reader, pairEnd)));
     else return false;
     return true;
@@ -87,8 +92,7 @@ function listOf(value: unknown): unknown[] {
  * body as a JSON record, or with no body its attributes as one (where a `json_parser` or Envoy's
  * `attributes` put the fields). A log record with neither is an empty record, which is rejected.
  */
-function lineOf(record: unknown): string {
-  if (!isObject(record)) return '';
+function textOf(record: Json): string {
   const body = record.body;
   if (isObject(body) && typeof body.stringValue === 'string') return body.stringValue;
   const plain = plainValue(body);
@@ -97,10 +101,23 @@ function lineOf(record: unknown): string {
   return attributes.length > 0 ? JSON.stringify(plainObject(attributes)) : '';
 }
 
+const traceIdShape = /^(?!0+$)[0-9a-f]{32}$/;
+
+/** OTLP/JSON writes ids as hex; an absent id is empty, or all zeroes. */
+function traceIdOf(record: Json): string | undefined {
+  const id = typeof record.traceId === 'string' ? record.traceId.toLowerCase() : undefined;
+  return id !== undefined && traceIdShape.test(id) ? id : undefined;
+}
+
+function lineOf(record: unknown): LogLine {
+  if (!isObject(record)) return { text: '', traceId: undefined };
+  return { text: textOf(record), traceId: traceIdOf(record) };
+}
+
 /** The lines of an OTLP/JSON log export, one per log record; undefined when `value` is no log export. */
-export function otlpLogLines(value: unknown): string[] | undefined {
+export function otlpLogLines(value: unknown): LogLine[] | undefined {
   if (!isObject(value) || !Array.isArray(value.resourceLogs)) return undefined;
-  const lines: string[] = [];
+  const lines: LogLine[] = [];
   for (const resource of value.resourceLogs) {
     const scopes = isObject(resource) ? listOf(resource.scopeLogs) : [];
     for (const scope of scopes) {
@@ -117,7 +134,7 @@ const logExportOpening = /^\s*\{\s*"resourceLogs"\s*:/;
  * The lines of a text record that is an OTLP/JSON log export, or undefined (for any other record,
  * at the cost of a failed match on its first characters).
  */
-export function otlpLogLinesOfText(text: string): string[] | undefined {
+export function otlpLogLinesOfText(text: string): LogLine[] | undefined {
   if (!logExportOpening.test(text)) return undefined;
   try {
     return otlpLogLines(JSON.parse(text));
@@ -134,7 +151,7 @@ export function otlpLogLinesOfText(text: string): string[] | undefined {
 export function withLogRecords<T>(
   inputs: T[],
   textOf: (input: T) => string,
-  withText: (input: T, text: string) => T,
+  withLine: (input: T, line: LogLine) => T,
 ): T[] {
   let expanded: T[] | undefined;
   for (let index = 0; index < inputs.length; index++) {
@@ -145,7 +162,7 @@ export function withLogRecords<T>(
       continue;
     }
     expanded ??= inputs.slice(0, index);
-    for (const line of lines) expanded.push(withText(input, line));
+    for (const line of lines) expanded.push(withLine(input, line));
   }
   return expanded ?? inputs;
 }

@@ -36,6 +36,8 @@ export type RawRecord = {
   /** Format the source knows the record is in; absent means auto-detect per record. */
   format?: string;
   origin: RecordOrigin;
+  /** The trace the record was logged in, as its envelope says (an OTLP log record's): for hops that name none. */
+  traceId?: string;
 };
 
 export type RecordReject = { index: number; reason: string };

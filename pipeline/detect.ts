@@ -42,7 +42,7 @@ export async function detectFiles(
     const inputs = withLogRecords(
       batch,
       ({ line }) => line,
-      (input, line) => ({ ...input, line }),
+      (input, { text, traceId }) => ({ ...input, line: text, traceId }),
     );
     const records = inputs.map((input) =>
       decodeLine(input, options.format, receivedAt, options.logger, lane.decoding),
@@ -90,6 +90,7 @@ function decodeLine(
     raw: input.line,
     format: format === autoFormat ? undefined : format,
     origin: { source: 'file' as const, line: input.lineNumber },
+    traceId: input.traceId,
   };
   if (input.overflowBytes === undefined) return decodeRecord(record, receivedAt, logger, decoding);
   return { record, decoded: { ok: false, reason: `line longer than ${defaultMaxRecordBytes} bytes` } };

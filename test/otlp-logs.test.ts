@@ -11,7 +11,7 @@ import { detectFiles } from '../pipeline/detect.js';
 import { MemorySink } from '../pipeline/sinks/memory.js';
 import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
 import { silent, testConfig } from './helpers/kafka-ingest.js';
-import { accessLogRecords, logRecordsOf, unreadableLine } from './helpers/otel-logs.js';
+import { accessLogRecords, loggedTraceId, logRecordsOf, unreadableLine } from './helpers/otel-logs.js';
 import { fixedClock } from './kits/detectors/run.js';
 
 let running: TestHopwatch;
@@ -118,7 +118,7 @@ describe("hopwatch detect over OTLP/JSON log exports (the Collector's file expor
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
   async function findingIds(file: string) {
-    const sink = new MemorySink();
+    const sink = new MemorySink(true);
     const config = testConfig({ sinks: [], detectors: { rate: { maxRequestsPerOrigin: 100 } } });
     const assembled = await assemble(
       { ...config, sources: [] },
@@ -126,7 +126,7 @@ describe("hopwatch detect over OTLP/JSON log exports (the Collector's file expor
     );
     if (!assembled.ok) throw new Error(assembled.reason);
     const summary = await detectFiles([file], assembled.pipeline.lane('file'), { logger: silent });
-    return { summary, ids: sink.findings.map((finding) => finding.id).sort() };
+    return { summary, ids: sink.findings.map((finding) => finding.id).sort(), hops: sink.hops };
   }
 
   it('finds in the log records of every format what it finds in the same lines on their own', async () => {
@@ -148,5 +148,17 @@ describe("hopwatch detect over OTLP/JSON log exports (the Collector's file expor
       rejected: 0,
       events: expected.summary.events,
     });
+  });
+
+  it('gives hops whose line names no trace the trace of their log record', async () => {
+    const exported = join(workDir, 'istio.json');
+    writeFileSync(
+      exported,
+      `${new TextDecoder().decode(JsonLogsSerializer.serializeRequest(accessLogRecords()))}\n`,
+    );
+    const { hops } = await findingIds(exported);
+    // Istio's two text lines are one call seen by both sidecars: one hop, in the logged trace.
+    expect(hops.filter((hop) => hop.traceId === loggedTraceId)).toHaveLength(1);
+    expect(hops.filter((hop) => hop.traceId === undefined)).toHaveLength(2);
   });
 });

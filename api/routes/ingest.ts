@@ -75,7 +75,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
           const lines = withLogRecords(
             batch,
             ({ text }) => text,
-            ({ line }, text) => ({ line, text }),
+            ({ line }, { text, traceId }) => ({ line, text, traceId }),
           );
           const submitted = await intake.submit(lines.map((line) => toRecord(line, format)));
           if (!submitted.ok) {
@@ -123,7 +123,7 @@ function readerFor(contentType: string | undefined): typeof readNdjson {
 }
 
 function toRecord(line: NdjsonLine, format: string | undefined): RawRecord {
-  return { raw: line.text, format, origin: { source: 'http', line: line.line } };
+  return { raw: line.text, format, origin: { source: 'http', line: line.line }, traceId: line.traceId };
 }
 
 function tally(result: IngestResult, outcome: BatchOutcome, lines: NdjsonLine[], maxListed: number): void {

@@ -70,7 +70,12 @@ const logs: Signal = {
     const lines = otlpLogLines(exported);
     if (lines === undefined) return undefined;
     const records = lines.map(
-      (raw, index): RawRecord => ({ raw, format: undefined, origin: http(index + 1) }),
+      ({ text, traceId }, index): RawRecord => ({
+        raw: text,
+        format: undefined,
+        origin: http(index + 1),
+        traceId,
+      }),
     );
     return { records, itemsPerRecord: 1 };
   },

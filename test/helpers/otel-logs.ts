@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { AnyValueMap, LogRecord } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -17,6 +18,8 @@ export const istioTextLines = sampleLines('istio-default-text.log');
 export const istioJsonRecords = sampleLines('istio-json.ndjson').map(
   (line) => JSON.parse(line) as Record<string, unknown>,
 );
+/** The trace the log records of Istio's text lines were logged in. */
+export const loggedTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 /** A body hopwatch cannot read. */
 export const unreadableLine = 'hello from an application log';
 
@@ -27,8 +30,14 @@ export const unreadableLine = 'hello from an application log';
  */
 export function accessLogRecords(): ReadableLogRecord[] {
   const [mapBody, attributesOnly] = istioJsonRecords.map(withoutNulls);
+  // Envoy's logger sets the request's trace and span on the log record when the request is traced.
+  const traced = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: loggedTraceId,
+    spanId: '00f067aa0ba902b7',
+    traceFlags: TraceFlags.SAMPLED,
+  });
   return emitted([
-    ...istioTextLines.map((line) => ({ body: line })),
+    ...istioTextLines.map((line) => ({ body: line, context: traced })),
     { body: mapBody },
     { attributes: attributesOnly },
     { body: unreadableLine },
