@@ -138,8 +138,9 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   const badTime = outOfRange(result.events, options.now ?? Date.now());
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
+  const { traceId } = options;
   for (const event of result.events) {
-    if (event.traceId === undefined) event.traceId = options.traceId;
+    if (traceId !== undefined && event.traceId === undefined) event.traceId = traceId;
     redactHop(event);
   }
   const normalized: NormalizeResult = { ok: true, format: adapter.name, events: result.events };
