@@ -26,7 +26,16 @@ describe('auto-detection', () => {
   });
 
   it('lists every adapter and auto', () => {
-    expect(formatNames).toEqual(['auto', 'canonical', 'otlp', 'kong', 'traefik', 'envoy', 'nginx']);
+    expect(formatNames).toEqual([
+      'auto',
+      'canonical',
+      'otlp',
+      'kong',
+      'traefik',
+      'apigateway',
+      'envoy',
+      'nginx',
+    ]);
   });
 
   it('rejects a record of an unknown shape, and an explicit format that does not fit', () => {

@@ -62,6 +62,7 @@ const formats = [
   { format: 'kong', line: sampleLines('kong-3x-docs.ndjson')[0]! },
   { format: 'nginx', line: sampleLines('nginx-agents.ndjson')[0]! },
   { format: 'traefik', line: sampleLines('traefik-agents.ndjson')[0]! },
+  { format: 'apigateway', line: sampleLines('apigateway-agents.ndjson')[0]! },
   { format: 'otlp', line: sampleLines('otlp-agents.ndjson')[0]! },
 ];
 

@@ -1,3 +1,4 @@
+import { apigateway } from './apigateway.js';
 import { canonical } from './canonical.js';
 import { envoy } from './envoy.js';
 import { kong } from './kong.js';
@@ -11,7 +12,15 @@ import type { FormatAdapter } from './types.js';
  * Every supported log format, in auto-detection order: formats with a distinctive key first, the
  * looser shapes (Envoy's `start_time`, NGINX's `status` + time) last. Adding a format = one line here.
  */
-export const formatAdapters: readonly FormatAdapter[] = [canonical, otlp, kong, traefik, envoy, nginx];
+export const formatAdapters: readonly FormatAdapter[] = [
+  canonical,
+  otlp,
+  kong,
+  traefik,
+  apigateway,
+  envoy,
+  nginx,
+];
 
 /** Formats of hopwatch's own topics: named where they are read, never detected. */
 const internalAdapters: readonly FormatAdapter[] = [resolvedHop];
