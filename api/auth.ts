@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Scope a bearer token needs for this route; routes without one are open (health checks). */
     scope?: ApiTokenScope;
+    /** A header that carries the token as it is, for a client that cannot send Authorization (Firehose). */
+    tokenHeader?: string;
   }
 }
 
@@ -51,10 +53,17 @@ export function tokenGrants(token: ApiToken, scope: ApiTokenScope): boolean {
 
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
+  if (typeof header !== 'string') return tokenInHeader(request);
   const [scheme, value] = header.split(' ', 2);
   if (scheme?.toLowerCase() !== 'bearer' || value === undefined || value === '') return null;
   return value.trim();
+}
+
+/** The token in the route's own token header, if it has one and it was sent. */
+function tokenInHeader(request: FastifyRequest): string | null {
+  const name = request.routeOptions.config.tokenHeader;
+  const value = name === undefined ? undefined : request.headers[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
 /** onRequest hook enforcing `scope` on a request; answers 401/403 without echoing what was presented. */

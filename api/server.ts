@@ -35,6 +35,7 @@ import { credentialsRoutes } from './routes/credentials.js';
 import { deadLettersRoutes } from './routes/dead-letters.js';
 import { type ExplainRecord, explainRoutes } from './routes/explain.js';
 import { findingsRoutes } from './routes/findings.js';
+import { firehoseRoutes } from './routes/firehose.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentsRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -150,6 +151,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
           maxListedRejects: deps.config.ingestMaxListedRejects,
         });
         await v1.register(otlpRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
+        await v1.register(firehoseRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
       }
       await v1.register(findingsRoutes, { reader });
       await v1.register(deadLettersRoutes, { reader });

@@ -325,6 +325,7 @@ describe('OpenAPI document', () => {
       '/v1/explain',
       '/v1/findings',
       '/v1/findings/{id}',
+      '/v1/firehose',
       '/v1/incidents',
       '/v1/incidents/{id}',
       '/v1/ingest',
