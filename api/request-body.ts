@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpIngestSource, HttpIntake } from '../ingest/http-source.js';
 import { answerError, sendError } from './errors.js';
+import { readWholeBody } from './whole-body.js';
 
 /** An error fastify answers with its status (see answerError). */
 export function statusError(statusCode: number, message: string): Error {
@@ -63,6 +64,22 @@ export function answerBodyError(error: unknown, request: FastifyRequest, reply: 
     return sendError(reply, 400, `the gzip body cannot be inflated: ${(error as Error).message}`);
   }
   throw error;
+}
+
+/**
+ * A body that is read whole (a JSON document, a protobuf message), or the 413 sent once it passes
+ * `maxBytes` (the connection closes, so that the rest goes unread). `hint` ends the message.
+ */
+export async function wholeBodyOr413(
+  body: Readable,
+  reply: FastifyReply,
+  maxBytes: number,
+  hint = '',
+): Promise<Buffer | FastifyReply> {
+  const whole = await readWholeBody(body, maxBytes);
+  if (whole.ok) return whole.bytes;
+  reply.header('connection', 'close');
+  return sendError(reply, 413, `the body is larger than ${maxBytes} bytes${hint}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
+import { getJson, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
 import { sampleLines } from './kits/formats/samples.js';
 
 let running: TestHopwatch;
@@ -52,12 +52,11 @@ function subscriptionRecord(messageType: string, messages: string[]): string {
   return base64(gzipSync(JSON.stringify(payload)));
 }
 
-async function stats() {
-  const response = await fetch(`${running.url}/v1/stats`, { headers: bearer(running.tokens.read) });
-  return (await response.json()) as {
-    ingest: { eventsIngested: Record<string, number>; recordsRejected: Record<string, number> };
-  };
-}
+const stats = () =>
+  getJson<{ ingest: { eventsIngested: Record<string, number>; recordsRejected: Record<string, number> } }>(
+    running,
+    '/v1/stats',
+  );
 
 describe('POST /v1/firehose (Amazon Data Firehose HTTP endpoint)', () => {
   it("takes API Gateway's access log lines, one or several a record, gzip'd or not, and answers Firehose's way", async () => {

@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
+import { bearer, getJson, postBody, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
 import { agentSpans } from './helpers/otel-spans.js';
 
 const DAY = 86_400_000;
@@ -34,18 +34,10 @@ async function exportWithSdk(spans: ReadableSpan[], token: string, compression?:
 }
 
 function post(body: Uint8Array | string, contentType: string, token = running.tokens.ingest) {
-  return fetch(`${running.url}/v1/traces`, {
-    method: 'POST',
-    headers: { ...bearer(token), 'content-type': contentType },
-    body,
-  });
+  return postBody(running, '/v1/traces', body, contentType, token);
 }
 
-async function get<T>(path: string): Promise<T> {
-  const response = await fetch(`${running.url}${path}`, { headers: bearer(running.tokens.read) });
-  expect(response.status, path).toBe(200);
-  return (await response.json()) as T;
-}
+const get = <T>(path: string) => getJson<T>(running, path);
 
 describe('POST /v1/traces (OTLP/HTTP)', () => {
   it("takes the OpenTelemetry SDK's protobuf exports, gzip or not", async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../pipeline/assemble.js';
 import { detectFiles } from '../pipeline/detect.js';
 import { MemorySink } from '../pipeline/sinks/memory.js';
-import { bearer, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
+import { bearer, getJson, postBody, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
 import { silent, testConfig } from './helpers/kafka-ingest.js';
 import { accessLogRecords, loggedTraceId, logRecordsOf, unreadableLine } from './helpers/otel-logs.js';
 import { fixedClock } from './kits/detectors/run.js';
@@ -35,18 +35,10 @@ async function exportWithSdk(records: ReadableLogRecord[], token: string) {
 }
 
 function post(path: string, body: Uint8Array | string, contentType: string, token = running.tokens.ingest) {
-  return fetch(`${running.url}${path}`, {
-    method: 'POST',
-    headers: { ...bearer(token), 'content-type': contentType },
-    body,
-  });
+  return postBody(running, path, body, contentType, token);
 }
 
-async function get<T>(path: string): Promise<T> {
-  const response = await fetch(`${running.url}${path}`, { headers: bearer(running.tokens.read) });
-  expect(response.status, path).toBe(200);
-  return (await response.json()) as T;
-}
+const get = <T>(path: string) => getJson<T>(running, path);
 
 const ingestedByFormat = async () =>
   JSON.stringify((await get<{ ingest: unknown }>('/v1/stats')).ingest).match(/"envoy":(\d+)/)?.[1];

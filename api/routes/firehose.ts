@@ -5,9 +5,8 @@ import { firehoseRecordLines } from '../../ingest/firehose.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import { answerBodyError, openBody, takeBodiesAsStreams } from '../request-body.js';
+import { answerBodyError, openBody, takeBodiesAsStreams, wholeBodyOr413 } from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
-import { readWholeBody } from '../whole-body.js';
 import { secured } from './security.js';
 
 export type FirehoseRoutesOptions = { source: HttpIngestSource; maxBytes: number };
@@ -88,16 +87,9 @@ export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = asyn
       if (!('intake' in opened)) return opened;
       const { body, intake } = opened;
       try {
-        const whole = await readWholeBody(body, maxBytes);
-        if (!whole.ok) {
-          reply.header('connection', 'close');
-          return sendError(
-            reply,
-            413,
-            `the body is larger than ${maxBytes} bytes: lower the stream's buffer size`,
-          );
-        }
-        const delivery = deliverySchema.safeParse(parsedJson(whole.bytes));
+        const bytes = await wholeBodyOr413(body, reply, maxBytes, ": lower the stream's buffer size");
+        if (!Buffer.isBuffer(bytes)) return bytes;
+        const delivery = deliverySchema.safeParse(parsedJson(bytes));
         if (!delivery.success)
           return answer(reply, 400, requestId, 'not a Firehose delivery: {requestId, records: [{data}]}');
         const records = recordsOf(delivery.data, request.query.format, maxBytes);

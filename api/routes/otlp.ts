@@ -12,9 +12,14 @@ import {
 } from '../../ingest/otlp-protobuf.js';
 import type { RawRecord, RecordReject } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import { answerBodyError, mediaTypeOf, openBody, takeBodiesAsStreams } from '../request-body.js';
+import {
+  answerBodyError,
+  mediaTypeOf,
+  openBody,
+  takeBodiesAsStreams,
+  wholeBodyOr413,
+} from '../request-body.js';
 import { jsonContentType } from '../schemas.js';
-import { readWholeBody } from '../whole-body.js';
 import { secured } from './security.js';
 
 export type OtlpRoutesOptions = { source: HttpIngestSource; maxBytes: number };
@@ -143,13 +148,10 @@ export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, 
         if (!('intake' in opened)) return opened;
         const { body, intake } = opened;
         try {
-          const whole = await readWholeBody(body, maxBytes);
-          if (!whole.ok) {
-            reply.header('connection', 'close');
-            return sendError(reply, 413, `the body is larger than ${maxBytes} bytes`);
-          }
+          const bytes = await wholeBodyOr413(body, reply, maxBytes);
+          if (!Buffer.isBuffer(bytes)) return bytes;
           const protobuf = mediaType === protobufContentType;
-          const read = exportOf(signal, whole.bytes, protobuf);
+          const read = exportOf(signal, bytes, protobuf);
           if (typeof read === 'string') return sendError(reply, 400, read);
           const submitted = await intake.submit(read.records);
           if (!submitted.ok) {

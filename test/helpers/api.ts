@@ -53,3 +53,25 @@ export async function startTestHopwatch(overrides: HopwatchConfigInput = {}): Pr
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A POST of `body` as `contentType` to a running hopwatch, with the ingest token unless told otherwise. */
+export function postBody(
+  running: TestHopwatch,
+  path: string,
+  body: Uint8Array | string,
+  contentType: string,
+  token = running.tokens.ingest,
+) {
+  return fetch(`${running.url}${path}`, {
+    method: 'POST',
+    headers: { ...bearer(token), 'content-type': contentType },
+    body,
+  });
+}
+
+/** A GET with the read token that must answer 200, its JSON body. */
+export async function getJson<T>(running: TestHopwatch, path: string): Promise<T> {
+  const response = await fetch(`${running.url}${path}`, { headers: bearer(running.tokens.read) });
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
