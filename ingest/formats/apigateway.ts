@@ -1,13 +1,7 @@
 import { type Credential, credentialOf } from '../../schemas/hop-event.js';
-import { draftToHop, type HopDraft } from './hop.js';
+import { type HopDraft, singleJsonHop } from './hop.js';
 import { clfToMs, epochToMs } from './time.js';
-import {
-  type AdapterContext,
-  type AdapterResult,
-  type FormatAdapter,
-  type ParsedRecord,
-  reject,
-} from './types.js';
+import type { FormatAdapter } from './types.js';
 import { isObject, type JsonObject, numeric, text } from './values.js';
 
 /**
@@ -100,13 +94,7 @@ function apiGatewayDraft(record: JsonObject): HopDraft | string {
   };
 }
 
-function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
-  if (record.kind !== 'json' || !isObject(record.value))
-    return reject('an API Gateway access log record must be a JSON object');
-  const draft = apiGatewayDraft(record.value);
-  if (typeof draft === 'string') return reject(`apigateway: ${draft}`);
-  return { ok: true, events: [draftToHop(draft, context, { raw: record.raw })] };
-}
+const format = { name: 'apigateway', record: 'an API Gateway access log record' };
 
 function isApiGatewayRecord(value: unknown): boolean {
   return (
@@ -122,5 +110,5 @@ export const apigateway: FormatAdapter = {
   name: 'apigateway',
   signature: 'a JSON object with `httpMethod`, `requestId` and `requestTime` or `requestTimeEpoch`',
   detect: (record) => record.kind === 'json' && isApiGatewayRecord(record.value),
-  toHopEvents,
+  toHopEvents: (record, context) => singleJsonHop(record, context, format, apiGatewayDraft),
 };

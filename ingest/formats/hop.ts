@@ -5,8 +5,8 @@ import { traceContextFromHeaders } from '../identity/trace-context.js';
 import { type HeaderLookup, hintedCaller } from './caller-hint.js';
 import type { RequestHeaders } from './headers.js';
 import { detectProtocol, httpLikeStatus } from './protocol.js';
-import type { AdapterContext } from './types.js';
-import { hostOnly, pathOnly } from './values.js';
+import { type AdapterContext, type AdapterResult, type ParsedRecord, reject } from './types.js';
+import { hostOnly, isObject, type JsonObject, pathOnly } from './values.js';
 
 /**
  * The fields an adapter reads out of one record, before the shared rules (identity, trace context,
@@ -144,4 +144,21 @@ export function draftToHop(
     origin: context.origin,
     observedAs: undefined,
   };
+}
+
+/**
+ * The one hop of a format whose record is one JSON object (Traefik's, API Gateway's): `draftOf` reads
+ * it, or says what is missing; `record` names the format's record in the reason for anything else.
+ */
+export function singleJsonHop(
+  record: ParsedRecord,
+  context: AdapterContext,
+  format: { name: string; record: string },
+  draftOf: (value: JsonObject) => HopDraft | string,
+): AdapterResult {
+  if (record.kind !== 'json' || !isObject(record.value))
+    return reject(`${format.record} must be a JSON object`);
+  const draft = draftOf(record.value);
+  if (typeof draft === 'string') return reject(`${format.name}: ${draft}`);
+  return { ok: true, events: [draftToHop(draft, context, { raw: record.raw })] };
 }

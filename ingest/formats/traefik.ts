@@ -1,13 +1,7 @@
 import { canonicalCase, type HeaderKeys, headerReader } from './headers.js';
-import { draftToHop, type HopDraft } from './hop.js';
+import { type HopDraft, singleJsonHop } from './hop.js';
 import { isoToMs } from './time.js';
-import {
-  type AdapterContext,
-  type AdapterResult,
-  type FormatAdapter,
-  type ParsedRecord,
-  reject,
-} from './types.js';
+import type { FormatAdapter } from './types.js';
 import { isObject, type JsonObject, numeric, text } from './values.js';
 
 /** Request headers appear as `request_<Canonical-Header-Name>` when `accessLog.fields.headers` keeps them. */
@@ -80,18 +74,12 @@ function traefikDraft(record: JsonObject): HopDraft | string {
   };
 }
 
-function toHopEvents(record: ParsedRecord, context: AdapterContext): AdapterResult {
-  if (record.kind !== 'json' || !isObject(record.value))
-    return reject('a Traefik access log record must be a JSON object');
-  const draft = traefikDraft(record.value);
-  if (typeof draft === 'string') return reject(`traefik: ${draft}`);
-  return { ok: true, events: [draftToHop(draft, context, { raw: record.raw })] };
-}
+const format = { name: 'traefik', record: 'a Traefik access log record' };
 
 /** Traefik's JSON access log (`--accesslog.format=json`). */
 export const traefik: FormatAdapter = {
   name: 'traefik',
   signature: 'a JSON object with `StartUTC` (Traefik’s JSON access log)',
   detect: (record) => record.kind === 'json' && isObject(record.value) && 'StartUTC' in record.value,
-  toHopEvents,
+  toHopEvents: (record, context) => singleJsonHop(record, context, format, traefikDraft),
 };
