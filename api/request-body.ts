@@ -1,9 +1,30 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpIngestSource, HttpIntake } from '../ingest/http-source.js';
+import type { HttpIngestSource, HttpIntake, IntakeResult } from '../ingest/http-source.js';
+import type { BatchOutcome, RawRecord } from '../ingest/source.js';
 import { answerError, sendError } from './errors.js';
 import { readWholeBody } from './whole-body.js';
+
+/** Records per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
+export const submitBatchRecords = 256;
+
+/**
+ * The records of a body read whole (an export, a delivery), submitted a batch at a time with their
+ * outcomes joined (reject indexes into `records`); a refusal ends it.
+ */
+export async function submitInBatches(intake: HttpIntake, records: RawRecord[]): Promise<IntakeResult> {
+  const joined: BatchOutcome = { accepted: 0, events: 0, rejects: [] };
+  for (let start = 0; start < records.length; start += submitBatchRecords) {
+    const submitted = await intake.submit(records.slice(start, start + submitBatchRecords));
+    if (!submitted.ok) return submitted;
+    const { accepted, events, rejects } = submitted.outcome;
+    joined.accepted += accepted;
+    joined.events += events;
+    for (const { index, reason } of rejects) joined.rejects.push({ index: start + index, reason });
+  }
+  return { ok: true, outcome: joined };
+}
 
 /** An error fastify answers with its status (see answerError). */
 export function statusError(statusCode: number, message: string): Error {

@@ -73,6 +73,24 @@ describe('POST /v1/logs (OTLP/HTTP log exports of access logs)', () => {
     });
   });
 
+  it('takes an export of hundreds of log records a batch at a time, the rejected one counted wherever it is', async () => {
+    const mixed = readFileSync('fixtures/traffic/mixed-formats.ndjson', 'utf8').trimEnd().split('\n');
+    const lines = [...mixed, ...mixed.slice(0, 100), unreadableLine];
+    expect(lines.length).toBeGreaterThan(256);
+    const response = await post(
+      '/v1/logs',
+      JsonLogsSerializer.serializeRequest(logRecordsOf(lines))!,
+      'application/json',
+    );
+    expect(await response.json()).toEqual({
+      partialSuccess: { rejectedLogRecords: 1, errorMessage: 'text line of no known format' },
+    });
+    const letters = await get<{ items: Array<{ raw: string; line: number }> }>(
+      '/v1/dead-letters?source=http&limit=1',
+    );
+    expect(letters.items[0]).toMatchObject({ raw: unreadableLine, line: lines.length });
+  });
+
   it('reads an OTLP/JSON log export posted to /v1/ingest too, as a JSON body or a line', async () => {
     const exported = new TextDecoder().decode(JsonLogsSerializer.serializeRequest(records));
     for (const contentType of ['application/json', 'application/x-ndjson']) {

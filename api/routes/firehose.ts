@@ -5,7 +5,13 @@ import { firehoseRecordLines } from '../../ingest/firehose.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import { answerBodyError, openBody, takeBodiesAsStreams, wholeBodyOr413 } from '../request-body.js';
+import {
+  answerBodyError,
+  openBody,
+  submitInBatches,
+  takeBodiesAsStreams,
+  wholeBodyOr413,
+} from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
@@ -94,7 +100,7 @@ export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = asyn
           return answer(reply, 400, requestId, 'not a Firehose delivery: {requestId, records: [{data}]}');
         const records = recordsOf(delivery.data, request.query.format, maxBytes);
         if (typeof records === 'string') return answer(reply, 400, delivery.data.requestId, records);
-        const submitted = await intake.submit(records);
+        const submitted = await submitInBatches(intake, records);
         if (!submitted.ok) {
           reply.header('connection', 'close');
           return answer(reply, 503, delivery.data.requestId, submitted.reason);

@@ -7,7 +7,14 @@ import type { BatchOutcome, RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
-import { answerBodyError, mediaTypeOf, openBody, statusError, takeBodiesAsStreams } from '../request-body.js';
+import {
+  answerBodyError,
+  mediaTypeOf,
+  openBody,
+  statusError,
+  submitBatchRecords,
+  takeBodiesAsStreams,
+} from '../request-body.js';
 import {
   type IngestResult,
   ingestContentTypes,
@@ -23,9 +30,6 @@ export type IngestRoutesOptions = {
   maxBytes: number;
   maxListedRejects: number;
 };
-
-/** Lines per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
-const BATCH_LINES = 256;
 
 /**
  * POST /ingest — an NDJSON body in any supported log format. The body is never buffered: the content
@@ -71,7 +75,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         const result: IngestResult = { accepted: 0, rejected: 0, events: 0, rejects: [] };
         const format = request.query.format;
         const readBody = readerFor(request.headers['content-type']);
-        const read = await readBody(body, { maxBytes, batchLines: BATCH_LINES }, async (batch) => {
+        const read = await readBody(body, { maxBytes, batchLines: submitBatchRecords }, async (batch) => {
           const lines = withLogRecords(
             batch,
             ({ text }) => text,

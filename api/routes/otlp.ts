@@ -16,6 +16,7 @@ import {
   answerBodyError,
   mediaTypeOf,
   openBody,
+  submitInBatches,
   takeBodiesAsStreams,
   wholeBodyOr413,
 } from '../request-body.js';
@@ -153,7 +154,7 @@ export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, 
           const protobuf = mediaType === protobufContentType;
           const read = exportOf(signal, bytes, protobuf);
           if (typeof read === 'string') return sendError(reply, 400, read);
-          const submitted = await intake.submit(read.records);
+          const submitted = await submitInBatches(intake, read.records);
           if (!submitted.ok) {
             reply.header('retry-after', '1').header('connection', 'close');
             return sendError(reply, 503, submitted.reason);
