@@ -1,6 +1,6 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readLines } from '../ingest/lines.js';
+import { openInputFile, readLines } from '../ingest/lines.js';
 import { defaultMaxRecordBytes, formatNames } from '../ingest/normalize.js';
 import { type Explanation, explainRecord, type HopAccount } from '../pipeline/explain.js';
 import { loadConfig } from '../pipeline/load-config.js';
@@ -21,7 +21,7 @@ async function explainCommand(file: string, flags: ExplainFlags): Promise<number
   const loaded = loadConfig(flags.config);
   if (!loaded.ok) return fail(loaded.reason);
   const records: string[] = [];
-  const input = file === '-' ? process.stdin : createReadStream(file);
+  const input = file === '-' ? process.stdin : openInputFile(file);
   for await (const entry of readLines(input, { maxLineBytes: defaultMaxRecordBytes }))
     records.push(entry.line);
   if (line > records.length)

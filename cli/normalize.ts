@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { type InputLine, readLines } from '../ingest/lines.js';
+import { type InputLine, openInputFile, readLines } from '../ingest/lines.js';
 import { autoFormat, defaultMaxRecordBytes, formatNames, normalizeRecord } from '../ingest/normalize.js';
 
 type NormalizeCliOptions = { format: string; maxRecordBytes: string };
@@ -126,8 +125,7 @@ async function normalizeCommand(
   const reader = { maxLineBytes: settings.maxRecordBytes };
   try {
     if (files.length === 0) await normalizeLines(readLines(process.stdin, reader), run);
-    for (const file of files)
-      await normalizeLines(readLines(createReadStream(file), { ...reader, file }), run);
+    for (const file of files) await normalizeLines(readLines(openInputFile(file), { ...reader, file }), run);
   } catch (error) {
     process.exitCode = 2;
     await run.err.write(JSON.stringify({ error: `input failed: ${(error as Error).message}` }));

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { type InputLine, readLineBatches, readLines } from './lines.js';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type InputLine, openInputFile, readLineBatches, readLines } from './lines.js';
 
 async function collect(
   chunks: Array<string | Buffer>,
@@ -65,5 +69,32 @@ describe('reading lines a chunk at a time', () => {
     for await (const lines of readLineBatches(Readable.from(chunks), { maxLineBytes: 1024 }))
       batches.push(lines.map(({ line, lineNumber }) => `${lineNumber}:${line}`));
     expect(batches).toEqual([['1:a', '2:b'], ['3:cd', '4:e'], ['5:no newline yet']]);
+  });
+});
+
+describe('openInputFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hopwatch-lines-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('inflates a file whose name ends in .gz, and reads any other as it is', async () => {
+    const text = 'first line\nsecond line\r\nthird line';
+    writeFileSync(join(dir, 'access.log.gz'), gzipSync(text));
+    writeFileSync(join(dir, 'access.log'), text);
+    const linesOf = async (file: string) => {
+      const read: string[] = [];
+      for await (const { line } of readLines(openInputFile(join(dir, file)), { maxLineBytes: 100 }))
+        read.push(line);
+      return read;
+    };
+    expect(await linesOf('access.log.gz')).toEqual(['first line', 'second line', 'third line']);
+    expect(await linesOf('access.log')).toEqual(await linesOf('access.log.gz'));
+  });
+
+  it('says so when a .gz file is not gzip', async () => {
+    writeFileSync(join(dir, 'plain.gz'), 'not compressed\n');
+    const reading = (async () => {
+      for await (const _ of readLines(openInputFile(join(dir, 'plain.gz')), { maxLineBytes: 100 })) void _;
+    })();
+    await expect(reading).rejects.toThrow(/plain\.gz is not the gzip its name says: incorrect header check/);
   });
 });

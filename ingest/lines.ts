@@ -1,6 +1,10 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { defaultMaxRecordBytes } from './normalize.js';
+
+/** Bytes to read lines from: a stream (a file, stdin, a request body), or what yields its chunks. */
+type Input = AsyncIterable<Buffer | string>;
 
 /** One line of input; `overflowBytes` is set (and `line` empty) when the line was too long to keep. */
 export type InputLine = {
@@ -41,7 +45,7 @@ function decodeRange(bytes: Buffer, start: number, end: number): string {
  * time: one await per chunk rather than per line, which a detect run over a large file feels.
  */
 export async function* readLineBatches(
-  input: Readable,
+  input: Input,
   options: LineReaderOptions,
 ): AsyncGenerator<InputLine[]> {
   const { file, maxLineBytes } = options;
@@ -93,11 +97,35 @@ export async function* readLineBatches(
 }
 
 /** readLineBatches, one line at a time. */
-export async function* readLines(input: Readable, options: LineReaderOptions): AsyncGenerator<InputLine> {
+export async function* readLines(input: Input, options: LineReaderOptions): AsyncGenerator<InputLine> {
   for await (const lines of readLineBatches(input, options)) yield* lines;
 }
 
 const stdinName = '-';
+
+/**
+ * A file's bytes, inflated when its name ends in `.gz` (rotated and archived access logs, Firehose's
+ * S3 objects). A file that is not the gzip its name says fails the read, saying so.
+ */
+export function openInputFile(file: string, highWaterMark?: number): Input {
+  const stream = createReadStream(file, highWaterMark === undefined ? {} : { highWaterMark });
+  // pipeline, not pipe: an error on either side ends the read with it.
+  return file.endsWith('.gz')
+    ? inflated(
+        file,
+        pipeline(stream, createGunzip(), () => {}),
+      )
+    : stream;
+}
+
+async function* inflated(file: string, stream: Readable): Input {
+  try {
+    yield* stream;
+  } catch (error) {
+    if (!(error as { code?: string }).code?.startsWith('Z_')) throw error;
+    throw new Error(`${file} is not the gzip its name says: ${(error as Error).message}`);
+  }
+}
 
 /** Files are read a megabyte at a time: a 64 KB read per turn left a detect run waiting on the disk a sixth of its time. */
 const fileChunkBytes = 1024 * 1024;
@@ -105,8 +133,7 @@ const fileChunkBytes = 1024 * 1024;
 /** The lines of every file in turn, or of standard input when no file (or `-`) is named, a chunk's worth at a time. */
 export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine[]> {
   for (const file of files.length === 0 ? [stdinName] : files) {
-    const stream =
-      file === stdinName ? process.stdin : createReadStream(file, { highWaterMark: fileChunkBytes });
+    const stream = file === stdinName ? process.stdin : openInputFile(file, fileChunkBytes);
     const name = file === stdinName ? undefined : file;
     yield* readLineBatches(stream, {
       maxLineBytes: defaultMaxRecordBytes,

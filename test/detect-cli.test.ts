@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectorNames } from '../detectors/index.js';
@@ -94,6 +95,22 @@ describe('hopwatch detect', () => {
         .split('\n')
         .map((line) => (JSON.parse(line) as { id: string }).id);
     expect(ids()).toEqual(ids());
+  });
+
+  it('reads a gzip file (its name ends in .gz) as the file it inflates to', () => {
+    const gzipped = join(workDir, 'mixed-formats.ndjson.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(fixture)));
+    const run = (file: string) => {
+      const { status, stdout, stderr } = hopwatch(['--config', lowRateConfig, file]);
+      const ids = stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id);
+      return { status, ids, stderr };
+    };
+    const plain = run(fixture);
+    expect(plain.ids.length).toBeGreaterThan(5);
+    expect(run(gzipped)).toEqual(plain);
   });
 
   it('says how many windows it judged early when more were open than detectors.maxOpenWindows', () => {

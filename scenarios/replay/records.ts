@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readLines } from '../../ingest/lines.js';
+import { openInputFile, readLines } from '../../ingest/lines.js';
 import { defaultMaxRecordBytes, holdsSeveralTraces, normalizeRecord } from '../../ingest/normalize.js';
 import type { HopEvent } from '../../schemas/hop-event.js';
 import { splitOtlpByTrace } from './split-traces.js';
@@ -29,7 +28,7 @@ export type ReplayRecord = {
  * of several traces is replayed as one export per trace (see splitOtlpByTrace), keyed by its trace.
  */
 export async function* readReplayRecords(file: string): AsyncGenerator<ReplayRecord> {
-  const lines = readLines(createReadStream(file), { file, maxLineBytes: defaultMaxRecordBytes });
+  const lines = readLines(openInputFile(file), { file, maxLineBytes: defaultMaxRecordBytes });
   for await (const { line, lineNumber, overflowBytes } of lines) {
     if (overflowBytes !== undefined || line.trim() === '') continue;
     const decoded = normalizeRecord(line);
@@ -76,7 +75,7 @@ function timedRecord(
 /** Non-blank lines of a file: the progress bar's total. */
 export async function countRecords(file: string): Promise<number> {
   let count = 0;
-  for await (const { line, overflowBytes } of readLines(createReadStream(file), {
+  for await (const { line, overflowBytes } of readLines(openInputFile(file), {
     file,
     maxLineBytes: defaultMaxRecordBytes,
   })) {
