@@ -25,7 +25,7 @@ COPY fixtures ./fixtures
 USER node
 # The webhook outbox and (without CLICKHOUSE_URL) the embedded chDB data live here.
 VOLUME /var/lib/hopwatch
-EXPOSE 8080
+EXPOSE 8080 4317
 # The V8 flags bin/hopwatch.js asks for in its first line (see there). kafkajs 2.2.4 sets a timer of
 # minus the epoch when it connects (kafkajs#1751), which Node 24 warns about; Node runs it after 1 ms,
 # as Node 20 did without a word, so the warning would tell an operator nothing.

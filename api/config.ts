@@ -13,6 +13,8 @@ export const apiConfigSchema = z.object({
   port: z.number().int().min(0).max(65_535).default(8080),
   /** Without tokens only a loopback address is allowed. */
   host: z.string().min(1).default('127.0.0.1'),
+  /** The OTLP/gRPC receiver's port on the same host (4317 is OTLP's); absent, there is none. */
+  otlpGrpcPort: z.number().int().min(0).max(65_535).optional(),
   tokens: z
     .array(apiTokenSchema)
     .default([])

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { checkExposure } from '../api/auth.js';
 import { createHopwatchMetrics } from '../api/metrics.js';
+import { type OtlpGrpcServer, startOtlpGrpc } from '../api/otlp-grpc.js';
 import { buildApi } from '../api/server.js';
 import { describeError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -25,6 +26,8 @@ export type Hopwatch = {
   start(): Promise<string>;
   /** Stops intake, closes the open windows, makes everything durable, closes the sinks and the server. */
   shutdown(): Promise<void>;
+  /** The OTLP/gRPC receiver's port once started, if `api.otlpGrpcPort` asks for one. */
+  otlpGrpcPort(): number | undefined;
 };
 
 export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: string };
@@ -39,6 +42,8 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   if (sinkRole && !config.sinks.includes('store')) {
     return { ok: false, reason: 'config field sinks: must include "store" (the API reads findings from it)' };
   }
+  if (config.api.otlpGrpcPort !== undefined && !config.sources.includes('http'))
+    return { ok: false, reason: 'config field api.otlpGrpcPort: needs "http" in sources (its intake)' };
   const metrics = createHopwatchMetrics();
   const assembled = await assemble(config, { logger, onSinkWrite: metrics.observeSinkWrite });
   if (!assembled.ok) return assembled;
@@ -47,10 +52,11 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   const alerts = pipeline.alerts;
   const sources = pipeline.sources;
   metrics.watch({ pipeline: () => pipeline.stats(), alerts: alerts && (() => alerts.stats()) });
+  const httpSource = sources.find((source) => source instanceof HttpIngestSource);
   const app = await buildApi({
     config: config.api,
     store,
-    httpSource: sources.find((source) => source instanceof HttpIngestSource),
+    httpSource,
     sources,
     pipelineStats: () => pipeline.stats(),
     alerts,
@@ -68,20 +74,30 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
     metrics,
     logger,
   });
+  const grpcPort = config.api.otlpGrpcPort;
+  let grpc: OtlpGrpcServer | undefined;
   const start = async (): Promise<string> => {
     await pipeline.start(metrics);
-    return app.listen({ port: config.api.port, host: config.api.host });
+    const url = await app.listen({ port: config.api.port, host: config.api.host });
+    if (grpcPort !== undefined && httpSource !== undefined) {
+      const { host, tokens, ingestMaxBytes } = config.api;
+      const options = { host, port: grpcPort, source: httpSource, maxBytes: ingestMaxBytes, tokens, logger };
+      grpc = await startOtlpGrpc(options);
+    }
+    return url;
   };
   // Intake stops and is made durable first; the API answers until then, and the sinks close last.
   const shutdown = async (): Promise<void> => {
     try {
       await pipeline.drain();
+      await grpc?.close();
       await app.close();
     } finally {
       await pipeline.close();
     }
   };
-  return { ok: true, hopwatch: { app, pipeline, store, sources, start, shutdown } };
+  const otlpGrpcPort = () => grpc?.port;
+  return { ok: true, hopwatch: { app, pipeline, store, sources, start, shutdown, otlpGrpcPort } };
 }
 
 /** `hopwatch run`: returns the exit code once the process has been asked to stop and has shut down. */
@@ -135,10 +151,15 @@ function logStarted(
             : 'ClickHouse server',
       auth: open ? 'none: open, loopback only' : `${config.api.tokens.length} bearer token(s)`,
       sources: hopwatch.sources.map((source) => source.name),
+      otlpGrpcPort: hopwatch.otlpGrpcPort(),
     },
-    `hopwatch listening on ${url}, data in ${dataDir}` +
+    `hopwatch listening on ${url}${grpcNote(hopwatch.otlpGrpcPort())}, data in ${dataDir}` +
       (open ? ' (no api.tokens: every route is open, so only loopback is served)' : ''),
   );
+}
+
+function grpcNote(port: number | undefined): string {
+  return port === undefined ? '' : ` and OTLP/gRPC on port ${port}`;
 }
 
 /** Waits for SIGINT/SIGTERM, then shuts down; a second signal exits at once. */

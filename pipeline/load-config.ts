@@ -23,6 +23,7 @@ const envOverrides: EnvOverride[] = [
   { env: 'HOPWATCH_LOG_LEVEL', path: ['logLevel'], parse: asString },
   { env: 'HOPWATCH_PORT', path: ['api', 'port'], parse: asNumber },
   { env: 'HOPWATCH_HOST', path: ['api', 'host'], parse: asString },
+  { env: 'HOPWATCH_OTLP_GRPC_PORT', path: ['api', 'otlpGrpcPort'], parse: asNumber },
   { env: 'KAFKA_BROKERS', path: ['kafka', 'brokers'], parse: asList },
   { env: 'KAFKA_TOPICS', path: ['kafka', 'topics'], parse: asList },
   { env: 'KAFKA_GROUP_ID', path: ['kafka', 'groupId'], parse: asString },

@@ -19,6 +19,12 @@ describe('hopwatch run refuses a bad configuration with exit code 2', () => {
     expect(stderr).toContain('api.port');
   });
 
+  it('names the OTLP/gRPC port when it is no port', async () => {
+    const { code, stderr } = await runWith([], { HOPWATCH_OTLP_GRPC_PORT: '70000' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('api.otlpGrpcPort');
+  });
+
   it('refuses to serve a non-loopback address without tokens', async () => {
     const { code, stderr } = await runWith([], { HOPWATCH_HOST: '0.0.0.0', HOPWATCH_PORT: '0' });
     expect(code).toBe(2);
