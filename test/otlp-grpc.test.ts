@@ -13,11 +13,13 @@ import { agentSpans } from './helpers/otel-spans.js';
 
 const DAY = 86_400_000;
 const traceExport = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** Larger than any export of the other tests. */
+const maxBytes = 64 * 1024;
 let running: TestHopwatch;
 let address: string;
 
 beforeAll(async () => {
-  running = await startTestHopwatch({ api: { otlpGrpcPort: 0 } });
+  running = await startTestHopwatch({ api: { otlpGrpcPort: 0, ingestMaxBytes: maxBytes } });
   address = `127.0.0.1:${running.hopwatch.otlpGrpcPort()}`;
 });
 
@@ -109,6 +111,15 @@ describe('the OTLP/gRPC receiver', () => {
       code: status.INVALID_ARGUMENT,
       details: expect.stringMatching(/^not an OTLP ExportTraceServiceRequest: /),
     });
+  });
+
+  it('refuses a message larger than api.ingestMaxBytes', async () => {
+    const spans = await Promise.all(
+      Array.from({ length: 200 }, (_, index) => agentSpans(Date.now() + index)),
+    );
+    const body = ProtobufTraceSerializer.serializeRequest(spans.flat())!;
+    expect(body.length).toBeGreaterThan(maxBytes);
+    expect(await call(traceExport, body)).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
   });
 
   it('is refused at start-up without the http source, whose intake it uses', async () => {
