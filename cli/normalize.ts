@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { type InputLine, openInputFile, readLines } from '../ingest/lines.js';
+import { type InputLine, openInputFile, readLines, withLogRecordLines } from '../ingest/lines.js';
 import { autoFormat, defaultMaxRecordBytes, formatNames, normalizeRecord } from '../ingest/normalize.js';
 
 type NormalizeCliOptions = { format: string; maxRecordBytes: string };
@@ -57,27 +57,33 @@ function rejection(entry: InputLine, reason: string): string {
 }
 
 async function normalizeLines(lines: AsyncIterable<InputLine>, run: Run): Promise<void> {
-  const { out, err, summary } = run;
-  for await (const entry of lines) {
-    if (out.closed) return;
-    if (entry.overflowBytes === undefined && entry.line.trim().length === 0) continue;
-    summary.records++;
-    const result =
-      entry.overflowBytes === undefined
-        ? normalizeRecord(entry.line, {
-            format: run.format,
-            now: Date.now(),
-            maxRecordBytes: run.maxRecordBytes,
-          })
-        : ({ ok: false, reason: `record is longer than ${run.maxRecordBytes} bytes` } as const);
-    if (!result.ok) {
-      summary.rejected++;
-      await err.write(rejection(entry, result.reason));
-      continue;
-    }
-    summary.events += result.events.length;
-    for (const event of result.events) await out.write(JSON.stringify(event));
+  for await (const line of lines) {
+    if (run.out.closed) return;
+    for (const entry of withLogRecordLines([line])) await normalizeEntry(entry, run);
   }
+}
+
+/** One record: its HopEvents to stdout, or why not to stderr. */
+async function normalizeEntry(entry: InputLine, run: Run): Promise<void> {
+  const { out, err, summary } = run;
+  if (entry.overflowBytes === undefined && entry.line.trim().length === 0) return;
+  summary.records++;
+  const result =
+    entry.overflowBytes === undefined
+      ? normalizeRecord(entry.line, {
+          format: run.format,
+          now: Date.now(),
+          maxRecordBytes: run.maxRecordBytes,
+          traceId: entry.traceId,
+        })
+      : ({ ok: false, reason: `record is longer than ${run.maxRecordBytes} bytes` } as const);
+  if (!result.ok) {
+    summary.rejected++;
+    await err.write(rejection(entry, result.reason));
+    return;
+  }
+  summary.events += result.events.length;
+  for (const event of result.events) await out.write(JSON.stringify(event));
 }
 
 async function unreadable(file: string): Promise<string | undefined> {

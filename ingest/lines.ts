@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { defaultMaxRecordBytes } from './normalize.js';
+import { withLogRecords } from './otlp-logs.js';
 
 /** Bytes to read lines from: a stream (a file, stdin, a request body), or what yields its chunks. */
 type Input = AsyncIterable<Buffer | string>;
@@ -94,6 +95,15 @@ export async function* readLineBatches(
     if (lines.length > 0) yield lines;
   }
   if (length > 0 || overflow > 0) yield [finish()];
+}
+
+/** Lines with each OTLP/JSON log export among them replaced by its log records' lines, on the export's line number. */
+export function withLogRecordLines(lines: InputLine[]): InputLine[] {
+  return withLogRecords(
+    lines,
+    ({ line }) => line,
+    (input, { text, traceId }) => ({ ...input, line: text, traceId }),
+  );
 }
 
 /** readLineBatches, one line at a time. */

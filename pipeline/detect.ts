@@ -2,9 +2,8 @@ import type { Logger } from '../common/logger.js';
 import { trimmed } from '../common/text.js';
 import { detectorNames } from '../detectors/index.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from '../ingest/decode.js';
-import { type InputLine, inputLines } from '../ingest/lines.js';
+import { type InputLine, inputLines, withLogRecordLines } from '../ingest/lines.js';
 import { autoFormat, defaultMaxRecordBytes } from '../ingest/normalize.js';
-import { withLogRecords } from '../ingest/otlp-logs.js';
 import type { Lane } from './lane.js';
 
 export type DetectionSummary = {
@@ -39,11 +38,7 @@ export async function detectFiles(
   let batch: InputLine[] = [];
   const submit = async () => {
     const receivedAt = Date.now();
-    const inputs = withLogRecords(
-      batch,
-      ({ line }) => line,
-      (input, { text, traceId }) => ({ ...input, line: text, traceId }),
-    );
+    const inputs = withLogRecordLines(batch);
     const records = inputs.map((input) =>
       decodeLine(input, options.format, receivedAt, options.logger, lane.decoding),
     );

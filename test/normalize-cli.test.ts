@@ -3,9 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hopEventSchema } from '../schemas/hop-event.js';
 import { assertBuilt, HOPWATCH_BIN } from './helpers/api-process.js';
+import { accessLogRecords, loggedTraceId } from './helpers/otel-logs.js';
 import { plantedSecrets } from './kits/formats/planted-secrets.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +94,24 @@ describe.concurrent('hopwatch normalize', () => {
         expect(run.stderr).not.toContain(secret);
       }
     }
+  });
+
+  it("reads an OTLP/JSON log export line as its log records' lines, each rejection on the export's line", async () => {
+    const exported = new TextDecoder().decode(JsonLogsSerializer.serializeRequest(accessLogRecords()));
+    const run = await hopwatch(['normalize'], `${exported}\n`);
+    expect(run.code).toBe(0);
+    const events = jsonLines(run.stdout);
+    expect(events.map((event) => (event.origin as { format: string }).format)).toEqual([
+      'envoy',
+      'envoy',
+      'envoy',
+      'envoy',
+    ]);
+    expect(events[0]!.traceId).toBe(loggedTraceId);
+    expect(jsonLines(run.stderr)).toEqual([
+      { line: 1, reason: 'text line of no known format' },
+      expect.objectContaining({ records: 5, events: 4, rejected: 1 }),
+    ]);
   });
 
   it('exits 0 on input that is not a log at all, reporting the rejection on stderr', async () => {
