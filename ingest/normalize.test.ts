@@ -117,6 +117,20 @@ describe("a log shipper's JSON envelope", () => {
   });
 });
 
+describe('an OTLP log export met as one record', () => {
+  it('says where such exports are read as their log records', () => {
+    const exported = JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }],
+    });
+    expect(normalizeRecord(exported, { now })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /^an OTLP log export, which is read as its log records where exports come in/,
+      ),
+    });
+  });
+});
+
 describe('ids and origin', () => {
   it('gives the same record the same id on every run, and different records different ids', () => {
     const [first, second] = lines('istio-json.ndjson');

@@ -81,6 +81,15 @@ function shippedLine(record: ParsedRecord): { field: string; line: string } | un
   return undefined;
 }
 
+/** Said of an OTLP log export met where one record is expected (replay, explain, a line among several). */
+const logExportReason =
+  'an OTLP log export, which is read as its log records where exports come in ' +
+  '(POST /v1/logs, a Kafka message, a line given to detect or normalize), not as one record';
+
+function isLogExport(record: ParsedRecord): boolean {
+  return record.kind === 'json' && isObject(record.value) && Array.isArray(record.value.resourceLogs);
+}
+
 function byteLengthAbove(raw: string, limit: number): boolean {
   if (raw.length > limit) return true;
   return raw.length * 3 > limit && Buffer.byteLength(raw) > limit;
@@ -123,7 +132,10 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
   if (typeof record === 'string') return { ok: false, reason: record };
   const format = options.format ?? autoFormat;
   const adapter = adapterFor(record, format);
-  if (typeof adapter === 'string') return unwrapped(record, options) ?? { ok: false, reason: adapter };
+  if (typeof adapter === 'string')
+    return (
+      unwrapped(record, options) ?? { ok: false, reason: isLogExport(record) ? logExportReason : adapter }
+    );
   const context: AdapterContext = { origin: originOf(adapter.name, options) };
   if (options.onDraft !== undefined) context.onDraft = options.onDraft;
   if (options.callerHint !== undefined) context.callerHint = options.callerHint;
