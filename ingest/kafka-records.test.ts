@@ -71,3 +71,35 @@ describe('the records of a Kafka message', () => {
     expect(record?.deadLetterValue).toHaveLength(1_000);
   });
 });
+
+describe('OTLP/JSON log exports in a Kafka message', () => {
+  const exportOf = (lines: string[]) =>
+    JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: lines.map((line) => ({ body: { stringValue: line } })) }] }],
+    });
+
+  it('are their log records, alone in a message or one per line of several, numbered in the message', () => {
+    const alone = messageRecords(
+      message(exportOf([envoyLine!, secondLine!])),
+      origin,
+      limits,
+      receivedAt,
+      logger,
+    );
+    const batched = messageRecords(
+      message(`${exportOf([envoyLine!])}\n${exportOf([secondLine!, 'not a log line'])}\n`),
+      origin,
+      limits,
+      receivedAt,
+      logger,
+    );
+    expect(alone.map((record) => record.decoded.record.raw)).toEqual([envoyLine, secondLine]);
+    expect(batched.map((record) => record.decoded.record.raw)).toEqual([
+      envoyLine,
+      secondLine,
+      'not a log line',
+    ]);
+    expect(batched.map((record) => record.decoded.record.origin.line)).toEqual([1, 2, 3]);
+    expect(batched.map((record) => record.decoded.decoded.ok)).toEqual([true, true, false]);
+  });
+});

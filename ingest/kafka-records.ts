@@ -100,8 +100,14 @@ export function messageRecords(
       decoded.record = new MessageText(value, format, base);
     return [messageRecord(origin, message, decoded, value, value?.length ?? 0)];
   }
-  const untraced = lines.map((line): LogLine => ({ text: line, traceId: undefined }));
-  return lineRecords(untraced, format, origin, message, receivedAt, logger, decoding);
+  // A line may itself be an OTLP/JSON log export (a shipper batching the Collector's file output).
+  const records: LogLine[] = [];
+  for (const line of lines) {
+    const logLines = otlpLogLinesOfText(line);
+    if (logLines === undefined) records.push({ text: line, traceId: undefined });
+    else records.push(...logLines);
+  }
+  return lineRecords(records, format, origin, message, receivedAt, logger, decoding);
 }
 
 /** The records of a message that holds several (lines, or an OTLP log export's log records), numbered from 1. */
