@@ -14,12 +14,14 @@ export type ReadExport = { records: RawRecord[]; itemsPerRecord: number };
 
 /** One OTLP signal's receiver: its path, its request message, and how a body becomes records. */
 export type Signal = {
-  /** The OTLP/HTTP route, and the OTLP/gRPC method. */
+  /** The OTLP/HTTP route. */
   path: string;
+  /** The OTLP/gRPC method. */
   grpcMethod: string;
   request: string;
-  /** The export's top-level list, and OTLP/JSON's name for the rejected count of a partial success. */
+  /** The export's top-level list. */
   resources: string;
+  /** OTLP/JSON's name for the rejected count of a partial success. */
   rejectedKey: string;
   summary: string;
   fromProtobuf: (bytes: Buffer) => unknown;
