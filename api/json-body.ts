@@ -1,3 +1,4 @@
+import { parsedOrUndefined } from '../common/json.js';
 import type { NdjsonLine, NdjsonReadOptions, NdjsonReadResult } from './ndjson.js';
 import { readWholeBody } from './whole-body.js';
 
@@ -26,12 +27,7 @@ export async function readJsonBody(
 function recordsOf(body: string): NdjsonLine[] {
   const text = (body.charCodeAt(0) === 0xfeff ? body.slice(1) : body).trim();
   if (text === '') return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return [{ line: 1, text }];
-  }
+  const value = parsedOrUndefined(text);
   if (!Array.isArray(value)) return [{ line: 1, text }];
   return value.map((element: unknown, index) => ({
     line: index + 1,

@@ -14,7 +14,7 @@ import { otlpExportResponse } from '../ingest/otlp-protobuf.js';
 import { createTokenVerifier, tokenGrants } from './auth.js';
 import type { ApiToken } from './config.js';
 import { exportOf, logs, partialOf, type Signal, traces } from './otlp-signals.js';
-import { submitInBatches } from './request-body.js';
+import { submitDurably } from './request-body.js';
 
 /**
  * The OTLP/gRPC receiver (`TraceService/Export`, `LogsService/Export`): what the Collector's default
@@ -82,9 +82,8 @@ async function exportCall(
   const intake = options.source.openIntake();
   if ('refused' in intake) return answer({ code: status.UNAVAILABLE, details: intake.refused });
   try {
-    const submitted = await submitInBatches(intake, read.records);
+    const submitted = await submitDurably(intake, read.records);
     if (!submitted.ok) return answer({ code: status.UNAVAILABLE, details: submitted.reason });
-    await intake.durable();
     answer(null, Buffer.from(otlpExportResponse(partialOf(read, submitted.outcome.rejects))));
   } catch (error) {
     options.logger.error({ err: error }, 'an OTLP/gRPC export failed');

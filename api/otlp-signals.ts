@@ -1,7 +1,11 @@
 import { isObject } from '../common/json.js';
 import { spanCount } from '../ingest/formats/otlp.js';
-import { otlpLogLines, otlpLogsFromProtobuf } from '../ingest/otlp-logs.js';
-import { type OtlpPartialSuccess, otlpTracesFromProtobuf } from '../ingest/otlp-protobuf.js';
+import { otlpLogLines } from '../ingest/otlp-logs.js';
+import {
+  type OtlpPartialSuccess,
+  otlpLogsFromProtobuf,
+  otlpTracesFromProtobuf,
+} from '../ingest/otlp-protobuf.js';
 import type { RawRecord, RecordReject } from '../ingest/source.js';
 
 /**

@@ -11,9 +11,10 @@ export const submitBatchRecords = 256;
 
 /**
  * The records of a body read whole (an export, a delivery), submitted a batch at a time with their
- * outcomes joined (reject indexes into `records`); a refusal ends it.
+ * outcomes joined (reject indexes into `records`), and resolved once they are durable (what the
+ * answer promises); a refusal ends it.
  */
-export async function submitInBatches(intake: HttpIntake, records: RawRecord[]): Promise<IntakeResult> {
+export async function submitDurably(intake: HttpIntake, records: RawRecord[]): Promise<IntakeResult> {
   const joined: BatchOutcome = { accepted: 0, events: 0, rejects: [] };
   for (let start = 0; start < records.length; start += submitBatchRecords) {
     const submitted = await intake.submit(records.slice(start, start + submitBatchRecords));
@@ -23,6 +24,7 @@ export async function submitInBatches(intake: HttpIntake, records: RawRecord[]):
     joined.events += events;
     for (const { index, reason } of rejects) joined.rejects.push({ index: start + index, reason });
   }
+  await intake.durable();
   return { ok: true, outcome: joined };
 }
 

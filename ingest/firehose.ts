@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { isObject } from '../common/json.js';
+import { isObject, parsedOrUndefined } from '../common/json.js';
+import { nonBlankLines } from './lines.js';
 
 /**
  * The records of an Amazon Data Firehose HTTP endpoint delivery: each is base64 bytes. API Gateway's
@@ -9,23 +10,9 @@ import { isObject } from '../common/json.js';
 
 const gzipMagic = [0x1f, 0x8b] as const;
 
-function nonBlankLines(text: string): string[] {
-  const lines: string[] = [];
-  for (const line of text.split('\n')) {
-    const kept = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (kept.trim() !== '') lines.push(kept);
-  }
-  return lines;
-}
-
 /** A CloudWatch Logs subscription message: its log events' messages (a control message holds none). */
 function subscriptionLines(text: string): string[] | undefined {
-  let message: unknown;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const message = parsedOrUndefined(text);
   if (!isObject(message) || typeof message.messageType !== 'string') return undefined;
   if (message.messageType !== 'DATA_MESSAGE' || !Array.isArray(message.logEvents)) return [];
   return message.logEvents.flatMap((event: unknown) =>

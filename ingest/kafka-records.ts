@@ -4,9 +4,10 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { otlpProtoFormat } from './config.js';
 import { type DecodedRecord, type DecodeSettings, decodeRecord } from './decode.js';
+import { nonBlankLines } from './lines.js';
 import { autoFormat } from './normalize.js';
-import { type LogLine, otlpLogLines, otlpLogLinesOfText, otlpLogsFromProtobuf } from './otlp-logs.js';
-import { otlpSignalOf, otlpTracesFromProtobuf } from './otlp-protobuf.js';
+import { type LogLine, otlpLogLines, otlpLogLinesOfText, withLogRecords } from './otlp-logs.js';
+import { otlpLogsFromProtobuf, otlpSignalOf, otlpTracesFromProtobuf } from './otlp-protobuf.js';
 import type { RawRecord, RecordOrigin } from './source.js';
 
 /**
@@ -92,7 +93,7 @@ export function messageRecords(
   const logLines = otlpLogLinesOfText(text);
   if (logLines !== undefined)
     return lineRecords(logLines, linesFormat(format), origin, message, receivedAt, logger, decoding);
-  const lines = text.includes('\n') ? text.split('\n').filter((line) => line.trim().length > 0) : [text];
+  const lines = text.includes('\n') ? nonBlankLines(text) : [text];
   if (lines.length <= 1) {
     const record: RawRecord = { raw: lines[0] ?? text, format, origin: base, traceId: undefined };
     const decoded = decodeRecord(record, receivedAt, logger, decoding);
@@ -101,12 +102,11 @@ export function messageRecords(
     return [messageRecord(origin, message, decoded, value, value?.length ?? 0)];
   }
   // A line may itself be an OTLP/JSON log export (a shipper batching the Collector's file output).
-  const records: LogLine[] = [];
-  for (const line of lines) {
-    const logLines = otlpLogLinesOfText(line);
-    if (logLines === undefined) records.push({ text: line, traceId: undefined });
-    else records.push(...logLines);
-  }
+  const records = withLogRecords(
+    lines.map((line): LogLine => ({ text: line, traceId: undefined })),
+    ({ text }) => text,
+    (_, logLine) => logLine,
+  );
   return lineRecords(records, format, origin, message, receivedAt, logger, decoding);
 }
 

@@ -97,6 +97,16 @@ export async function* readLineBatches(
   if (length > 0 || overflow > 0) yield [finish()];
 }
 
+/** The non-blank lines of a text (LF or CRLF endings), as a message or a record that batches several holds them. */
+export function nonBlankLines(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const kept = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (kept.trim() !== '') lines.push(kept);
+  }
+  return lines;
+}
+
 /** Lines with each OTLP/JSON log export among them replaced by its log records' lines, on the export's line number. */
 export function withLogRecordLines(lines: InputLine[]): InputLine[] {
   return withLogRecords(

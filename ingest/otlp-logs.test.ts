@@ -14,8 +14,8 @@ import {
 } from '../test/helpers/otel-logs.js';
 import { agentSpans } from '../test/helpers/otel-spans.js';
 import { normalizeRecord } from './normalize.js';
-import { otlpLogLines, otlpLogLinesOfText, otlpLogsFromProtobuf } from './otlp-logs.js';
-import { otlpSignalOf } from './otlp-protobuf.js';
+import { otlpLogLines, otlpLogLinesOfText } from './otlp-logs.js';
+import { otlpLogsFromProtobuf, otlpSignalOf } from './otlp-protobuf.js';
 
 describe('OTLP log exports', () => {
   const records = accessLogRecords();

@@ -1,5 +1,4 @@
-import { isObject } from '../common/json.js';
-import { anyValue, fields, hex, type Json, keyValue, message, type Reader, topLevel } from './otlp-wire.js';
+import { isObject, type JsonObject, parsedOrUndefined } from '../common/json.js';
 
 /**
  * OTLP log exports (`ExportLogsServiceRequest`): how access logs travel through OpenTelemetry (Istio's
@@ -12,52 +11,6 @@ import { anyValue, fields, hex, type Json, keyValue, message, type Reader, topLe
 
 /** One log record: the record it stands for, and the trace it was logged in. */
 export type LogLine = { text: string; traceId: string | undefined };
-
-/** The OTLP/JSON form of a log export, as far as lines come from it. */
-export type OtlpLogExport = { resourceLogs: Json[] };
-
-function logRecord(reader: Reader, end: number): Json {
-  const read: Json = {};
-  const attributes: Json[] = [];
-  fields(reader, end, (number, wire) => {
-    if (number === 5) read.body = message(reader, wire, (bodyEnd) => anyValue(reader, bodyEnd));
-    else if (number === 9) read.traceId = hex(reader, wire);
-    else if (number === 6) attributes.push(message(reader, wire, (pairEnd) => keyValue(reader, pairEnd)));
-    else return false;
-    return true;
-  });
-  return { ...read, attributes };
-}
-
-/** ScopeLogs and ResourceLogs alike hold their items as field 2; the scope and resource are not needed here. */
-function itemsOf(
-  reader: Reader,
-  end: number,
-  key: string,
-  item: (reader: Reader, end: number) => Json,
-): Json {
-  const items: Json[] = [];
-  fields(reader, end, (number, wire) => {
-    if (number !== 2) return false;
-    items.push(message(reader, wire, (itemEnd) => item(reader, itemEnd)));
-    return true;
-  });
-  return { [key]: items };
-}
-
-const scopeLogs = (reader: Reader, end: number) => itemsOf(reader, end, 'logRecords', logRecord);
-const resourceLogs = (reader: Reader, end: number) => itemsOf(reader, end, 'scopeLogs', scopeLogs);
-
-/** A protobuf log export in its OTLP/JSON form. Throws an Error saying what does not decode, never quoting the body. */
-export function otlpLogsFromProtobuf(body: Uint8Array): OtlpLogExport {
-  const resources: Json[] = [];
-  topLevel(body, 'ExportLogsServiceRequest', (reader, number, wire) => {
-    if (number !== 1) return false;
-    resources.push(message(reader, wire, (end) => resourceLogs(reader, end)));
-    return true;
-  });
-  return { resourceLogs: resources };
-}
 
 /** An OTLP/JSON AnyValue as the plain JSON value it holds (64-bit integers past 2^53 stay decimal strings). */
 function plainValue(value: unknown): unknown {
@@ -92,7 +45,7 @@ function listOf(value: unknown): unknown[] {
  * body as a JSON record, or with no body its attributes as one (where a `json_parser` or Envoy's
  * `attributes` put the fields). A log record with neither is an empty record, which is rejected.
  */
-function textOf(record: Json): string {
+function textOf(record: JsonObject): string {
   const body = record.body;
   if (isObject(body) && typeof body.stringValue === 'string') return body.stringValue;
   const plain = plainValue(body);
@@ -104,7 +57,7 @@ function textOf(record: Json): string {
 const traceIdShape = /^(?!0+$)[0-9a-f]{32}$/;
 
 /** OTLP/JSON writes ids as hex; an absent id is empty, or all zeroes. */
-function traceIdOf(record: Json): string | undefined {
+function traceIdOf(record: JsonObject): string | undefined {
   const id = typeof record.traceId === 'string' ? record.traceId.toLowerCase() : undefined;
   return id !== undefined && traceIdShape.test(id) ? id : undefined;
 }
@@ -135,12 +88,7 @@ const logExportOpening = /^\s*\{\s*"resourceLogs"\s*:/;
  * at the cost of a failed match on its first characters).
  */
 export function otlpLogLinesOfText(text: string): LogLine[] | undefined {
-  if (!logExportOpening.test(text)) return undefined;
-  try {
-    return otlpLogLines(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+  return logExportOpening.test(text) ? otlpLogLines(parsedOrUndefined(text)) : undefined;
 }
 
 /**

@@ -1,15 +1,17 @@
 import protobuf from 'protobufjs/minimal.js';
 import {
+  anyValue,
   attributed,
+  exportRequest,
   fields,
   fixed64,
   hex,
+  holding,
   type Json,
   keyValue,
   message,
   type Reader,
   text,
-  topLevel,
   varint,
   wireFixed32,
   wireFixed64,
@@ -18,11 +20,12 @@ import {
 } from './otlp-wire.js';
 
 /**
- * An OTLP/HTTP trace export in protobuf (`ExportTraceServiceRequest`, what OpenTelemetry SDKs and the
- * Collector's OTLP/HTTP exporter send by default) turned into the OTLP/JSON document the `otlp`
- * format reads: the same field names, ids as hex, 64-bit integers as decimal strings. Only what a hop
+ * OTLP exports in protobuf turned into their OTLP/JSON form. A trace export
+ * (`ExportTraceServiceRequest`, what OpenTelemetry SDKs and the Collector's OTLP/HTTP exporter send by
+ * default) becomes the OTLP/JSON document the `otlp` format reads: the same field names, ids as hex, 64-bit integers as decimal strings. Only what a hop
  * can come from is kept (resources, scopes, spans, their attributes and status); events and links are
- * skipped. Field numbers are those of opentelemetry-proto's trace/v1, common/v1 and resource/v1.
+ * skipped. A log export keeps what its lines come from (see otlp-logs.ts). Field numbers are those of
+ * opentelemetry-proto's trace/v1, logs/v1, common/v1 and resource/v1.
  */
 
 function status(reader: Reader, end: number): Json {
@@ -57,44 +60,54 @@ function span(reader: Reader, end: number): Json {
   return { ...read, attributes };
 }
 
-function scopeSpans(reader: Reader, end: number): Json {
-  const read: Json = {};
-  const spans: Json[] = [];
-  fields(reader, end, (number, wire) => {
-    if (number === 1) read.scope = message(reader, wire, (scopeEnd) => attributed(reader, scopeEnd, 3, true));
-    else if (number === 2) spans.push(message(reader, wire, (spanEnd) => span(reader, spanEnd)));
+/** A ScopeSpans' or ResourceSpans' own fields: its scope or resource (field 1), its schema URL (3). */
+function described(reader: Reader, key: 'scope' | 'resource') {
+  // A scope's attributes are its field 3, beside its name and version; a resource's are its field 1.
+  const [attributesField, named] = key === 'scope' ? [3, true] : [1, false];
+  return (read: Json, number: number, wire: number): boolean => {
+    if (number === 1)
+      read[key] = message(reader, wire, (end) => attributed(reader, end, attributesField, named));
     else if (number === 3) read.schemaUrl = text(reader, wire);
     else return false;
     return true;
-  });
-  return { ...read, spans };
+  };
 }
 
-function resourceSpans(reader: Reader, end: number): Json {
-  const read: Json = {};
-  const scopes: Json[] = [];
-  fields(reader, end, (number, wire) => {
-    if (number === 1)
-      read.resource = message(reader, wire, (resourceEnd) => attributed(reader, resourceEnd, 1, false));
-    else if (number === 2) scopes.push(message(reader, wire, (scopeEnd) => scopeSpans(reader, scopeEnd)));
-    else if (number === 3) read.schemaUrl = text(reader, wire);
-    else return false;
-    return true;
-  });
-  return { ...read, scopeSpans: scopes };
-}
+const scopeSpans = (reader: Reader, end: number) =>
+  holding(reader, end, 2, 'spans', span, described(reader, 'scope'));
+const resourceSpans = (reader: Reader, end: number) =>
+  holding(reader, end, 2, 'scopeSpans', scopeSpans, described(reader, 'resource'));
 
 export type OtlpTraceExport = { resourceSpans: Json[] };
 
 /** Throws an Error saying what does not decode; its message never quotes the body. */
 export function otlpTracesFromProtobuf(body: Uint8Array): OtlpTraceExport {
-  const resources: Json[] = [];
-  topLevel(body, 'ExportTraceServiceRequest', (reader, number, wire) => {
-    if (number !== 1) return false;
-    resources.push(message(reader, wire, (end) => resourceSpans(reader, end)));
+  return exportRequest(body, 'ExportTraceServiceRequest', 'resourceSpans', resourceSpans);
+}
+
+/** The OTLP/JSON form of a log export, as far as lines come from it. */
+export type OtlpLogExport = { resourceLogs: Json[] };
+
+function logRecord(reader: Reader, end: number): Json {
+  const read: Json = {};
+  const attributes: Json[] = [];
+  fields(reader, end, (number, wire) => {
+    if (number === 5) read.body = message(reader, wire, (bodyEnd) => anyValue(reader, bodyEnd));
+    else if (number === 9) read.traceId = hex(reader, wire);
+    else if (number === 6) attributes.push(message(reader, wire, (pairEnd) => keyValue(reader, pairEnd)));
+    else return false;
     return true;
   });
-  return { resourceSpans: resources };
+  return { ...read, attributes };
+}
+
+// The scope and resource of a log record are not needed here: only the items are read.
+const scopeLogs = (reader: Reader, end: number) => holding(reader, end, 2, 'logRecords', logRecord);
+const resourceLogs = (reader: Reader, end: number) => holding(reader, end, 2, 'scopeLogs', scopeLogs);
+
+/** A protobuf log export (`ExportLogsServiceRequest`) in its OTLP/JSON form, as far as lines come from it (otlp-logs.ts). Throws an Error saying what does not decode, never quoting the body. */
+export function otlpLogsFromProtobuf(body: Uint8Array): OtlpLogExport {
+  return exportRequest(body, 'ExportLogsServiceRequest', 'resourceLogs', resourceLogs);
 }
 
 /**

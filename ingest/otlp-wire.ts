@@ -114,18 +114,48 @@ export function attributed(reader: Reader, end: number, attributesField: number,
   return { ...described, attributes };
 }
 
+/** Reads one embedded message, which ends at `end`. */
+export type Item = (reader: Reader, end: number) => Json;
+
 /**
- * The fields of a whole protobuf body (an export request), each handed to `field`; protobufjs's own
- * errors say where (`index out of range: 12 + 4 > 14`), never what was there.
+ * A message that repeats `item` as field `itemsField` (a ResourceSpans its ScopeSpans, a ScopeLogs its
+ * log records), in OTLP/JSON form with the items under `key`. `other` reads the message's other fields
+ * into it (a resource or scope, a schema URL) and answers whether it took the field; the rest are skipped.
  */
-export function topLevel(
+export function holding(
+  reader: Reader,
+  end: number,
+  itemsField: number,
+  key: string,
+  item: Item,
+  other?: (read: Json, number: number, wire: number) => boolean,
+): Json {
+  const read: Json = {};
+  const items: Json[] = [];
+  fields(reader, end, (number, wire) => {
+    if (number === itemsField) {
+      items.push(message(reader, wire, (itemEnd) => item(reader, itemEnd)));
+      return true;
+    }
+    return other?.(read, number, wire) ?? false;
+  });
+  return { ...read, [key]: items };
+}
+
+/**
+ * A whole export request (`what`): its resources (field 1) under `key`. Throws an Error saying what
+ * does not decode; protobufjs's own errors say where (`index out of range: 12 + 4 > 14`), never what
+ * was there.
+ */
+export function exportRequest<Key extends string>(
   body: Uint8Array,
   what: string,
-  field: (reader: Reader, number: number, wire: number) => boolean,
-): void {
+  key: Key,
+  resource: Item,
+): Record<Key, Json[]> {
   const reader = protobuf.Reader.create(body);
   try {
-    fields(reader, reader.len, (number, wire) => field(reader, number, wire));
+    return holding(reader, reader.len, 1, key, resource) as Record<Key, Json[]>;
   } catch (error) {
     throw new Error(`not an OTLP ${what}: ${(error as Error).message}`);
   }

@@ -80,16 +80,30 @@ async function offlineIds(config: HopwatchConfig, file: string): Promise<string[
   return sortedIds(memory.findings);
 }
 
-/** Consumes `topic` in process until `count` records were received; the findings once drained. */
-async function consumedIds(config: HopwatchConfig, count: number, timeoutMs = 60_000): Promise<string[]> {
+/** Consumes the configured topic in process until `count` records were received, then stops it (drained). */
+async function consumeRecords(config: HopwatchConfig, count: number, timeoutMs = 60_000) {
   const consumer = await startInProcess(config, nullWriter);
   try {
     await waitUntil(`${count} records consumed`, () => consumer.received() >= count, timeoutMs);
   } finally {
     await consumer.stop();
   }
+  return consumer;
+}
+
+/** Consumes `topic` in process until `count` records were received; the findings once drained. */
+async function consumedIds(config: HopwatchConfig, count: number, timeoutMs = 60_000): Promise<string[]> {
+  const consumer = await consumeRecords(config, count, timeoutMs);
   expect(consumer.received()).toBe(count);
   return sortedIds(consumer.alerted);
+}
+
+/** Produces with kafkajs, as the OpenTelemetry Collector's kafka exporter would. */
+async function produce(topic: string, messages: Array<{ key: string; value: Buffer }>): Promise<void> {
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  await producer.send({ topic, messages });
+  await producer.disconnect();
 }
 
 const scenarios = ['stolen-key', 'agent-recursion', 'scope-creep'];
@@ -131,12 +145,7 @@ describe('Kafka records from a librdkafka producer', () => {
     const lines = messages.slice(0, 3).map((message) => message.value);
     const blob = `${lines[0]}\n${lines[1]}\n{"not": "a hop"}\n${lines[2]}\n`;
     produceWithLibrdkafka(topic, [{ key: null, value: blob }], 'lz4');
-    const consumer = await startInProcess(config, nullWriter);
-    try {
-      await waitUntil('four records consumed', () => consumer.received() >= 4);
-    } finally {
-      await consumer.stop();
-    }
+    const consumer = await consumeRecords(config, 4);
     expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
     const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
     expect(dead?.value).toBe('{"not": "a hop"}');
@@ -214,26 +223,15 @@ describe("OTLP trace exports in protobuf, as the OpenTelemetry Collector's kafka
       const pinned = format === undefined ? {} : { formatByTopic: { [topic]: format } };
       const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-proto'), pinned);
       const exports = await Promise.all([0, 1, 2].map((index) => agentSpans(Date.now() + index)));
-      const producer = kafkaClient().producer();
-      await producer.connect();
-      await producer.send({
-        topic,
-        messages: [
-          ...exports.map((spans) => ({
-            key: spans[0]!.spanContext().traceId,
-            value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
-          })),
-          // Opens as an export does, then claims a message longer than the whole value.
-          { key: 'garbage', value: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x80]) },
-        ],
-      });
-      await producer.disconnect();
-      const consumer = await startInProcess(config, nullWriter);
-      try {
-        await waitUntil('four records consumed', () => consumer.received() >= 4);
-      } finally {
-        await consumer.stop();
-      }
+      await produce(topic, [
+        ...exports.map((spans) => ({
+          key: spans[0]!.spanContext().traceId,
+          value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+        })),
+        // Opens as an export does, then claims a message longer than the whole value.
+        { key: 'garbage', value: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x80]) },
+      ]);
+      const consumer = await consumeRecords(config, 4);
       expect(consumer.pipeline.stats().eventsIngested).toEqual({ otlp: 9 });
       expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: 1 });
       const [dead] = await consumeAll(`${topic}.dead-letter`, 1);
@@ -250,26 +248,15 @@ describe("OTLP log exports, as the OpenTelemetry Collector's kafka exporter writ
       const pinned = format === undefined ? {} : { formatByTopic: { [topic]: format } };
       const config = kafkaConfigFor(topic, groupId, tempDataDir('otlp-logs'), pinned);
       const records = accessLogRecords();
-      const producer = kafkaClient().producer();
-      await producer.connect();
-      await producer.send({
-        topic,
-        messages: [
-          { key: 'proto', value: Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!) },
-          ...(format === undefined
-            ? [{ key: 'json', value: Buffer.from(JsonLogsSerializer.serializeRequest(records)!) }]
-            : []),
-        ],
-      });
-      await producer.disconnect();
+      await produce(topic, [
+        { key: 'proto', value: Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!) },
+        ...(format === undefined
+          ? [{ key: 'json', value: Buffer.from(JsonLogsSerializer.serializeRequest(records)!) }]
+          : []),
+      ]);
       const exports = format === undefined ? 2 : 1;
-      const consumer = await startInProcess(config, nullWriter);
-      try {
-        // Five log records an export: four Envoy access log lines and one line of no known format.
-        await waitUntil('every log record consumed', () => consumer.received() >= 5 * exports);
-      } finally {
-        await consumer.stop();
-      }
+      // Five log records an export: four Envoy access log lines and one line of no known format.
+      const consumer = await consumeRecords(config, 5 * exports);
       expect(consumer.pipeline.stats().eventsIngested).toEqual({ envoy: 4 * exports });
       expect(consumer.pipeline.stats().recordsRejected).toEqual({ kafka: exports });
       const dead = await consumeAll(`${topic}.dead-letter`, exports);

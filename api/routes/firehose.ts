@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { parsedOrUndefined } from '../../common/json.js';
 import { firehoseRecordLines } from '../../ingest/firehose.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { RawRecord } from '../../ingest/source.js';
@@ -8,7 +9,7 @@ import { apiErrorSchema, sendError } from '../errors.js';
 import {
   answerBodyError,
   openBody,
-  submitInBatches,
+  submitDurably,
   takeBodiesAsStreams,
   wholeBodyOr413,
 } from '../request-body.js';
@@ -95,17 +96,16 @@ export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = asyn
       try {
         const bytes = await wholeBodyOr413(body, reply, maxBytes, ": lower the stream's buffer size");
         if (!Buffer.isBuffer(bytes)) return bytes;
-        const delivery = deliverySchema.safeParse(parsedJson(bytes));
+        const delivery = deliverySchema.safeParse(parsedOrUndefined(bytes.toString('utf8')));
         if (!delivery.success)
           return answer(reply, 400, requestId, 'not a Firehose delivery: {requestId, records: [{data}]}');
         const records = recordsOf(delivery.data, request.query.format, maxBytes);
         if (typeof records === 'string') return answer(reply, 400, delivery.data.requestId, records);
-        const submitted = await submitInBatches(intake, records);
+        const submitted = await submitDurably(intake, records);
         if (!submitted.ok) {
           reply.header('connection', 'close');
           return answer(reply, 503, delivery.data.requestId, submitted.reason);
         }
-        await intake.durable();
         return answer(reply, 200, delivery.data.requestId);
       } catch (error) {
         return answerBodyError(error, request, reply);
@@ -115,11 +115,3 @@ export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = asyn
     },
   );
 };
-
-function parsedJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}

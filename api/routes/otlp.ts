@@ -9,7 +9,7 @@ import {
   answerBodyError,
   mediaTypeOf,
   openBody,
-  submitInBatches,
+  submitDurably,
   takeBodiesAsStreams,
   wholeBodyOr413,
 } from '../request-body.js';
@@ -68,12 +68,11 @@ export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, 
           const protobuf = mediaType === protobufContentType;
           const read = exportOf(signal, bytes, protobuf);
           if (typeof read === 'string') return sendError(reply, 400, read);
-          const submitted = await submitInBatches(intake, read.records);
+          const submitted = await submitDurably(intake, read.records);
           if (!submitted.ok) {
             reply.header('retry-after', '1').header('connection', 'close');
             return sendError(reply, 503, submitted.reason);
           }
-          await intake.durable();
           const partial = partialOf(read, submitted.outcome.rejects);
           if (!protobuf) return jsonResponse(signal, partial);
           return reply.type(protobufContentType).send(Buffer.from(otlpExportResponse(partial)));
