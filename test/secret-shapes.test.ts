@@ -63,6 +63,7 @@ const formats = [
   { format: 'nginx', line: sampleLines('nginx-agents.ndjson')[0]! },
   { format: 'traefik', line: sampleLines('traefik-agents.ndjson')[0]! },
   { format: 'apigateway', line: sampleLines('apigateway-agents.ndjson')[0]! },
+  { format: 'alb', line: sampleLines('alb-agents.log')[1]! },
   { format: 'otlp', line: sampleLines('otlp-agents.ndjson')[0]! },
 ];
 

@@ -1,4 +1,5 @@
 import { type Credential, credentialOf } from '../../schemas/hop-event.js';
+import { xrayTraceId } from '../identity/trace-context.js';
 import { type HopDraft, singleJsonHop } from './hop.js';
 import { clfToMs, epochToMs } from './time.js';
 import type { FormatAdapter } from './types.js';
@@ -46,13 +47,6 @@ function claimsOf(value: unknown): JsonObject | undefined {
   return 'sub' in claims || 'iss' in claims || 'client_id' in claims ? claims : undefined;
 }
 
-/** `$context.xrayTraceId` (`1-5759e988-bd862e3fe1be46a994272793`, or `Root=…`): its time and id are the W3C trace id. */
-function xrayTraceId(value: unknown): string | undefined {
-  const id = text(value)?.replace(/^Root=/, '');
-  const match = id === undefined ? null : /^1-([0-9a-f]{8})-([0-9a-f]{24})(?:;|$)/.exec(id);
-  return match === null ? undefined : `${match[1]}${match[2]}`;
-}
-
 function startOf(record: JsonObject): number | string {
   const epoch = numeric(record.requestTimeEpoch);
   if (epoch !== undefined) return epochToMs(epoch);
@@ -80,7 +74,7 @@ function apiGatewayDraft(record: JsonObject): HopDraft | string {
     requestId: text(record.requestId),
     // A caller can set requestId (x-amzn-RequestId); extendedRequestId is API Gateway's own.
     hopId: text(record.extendedRequestId),
-    traceId: xrayTraceId(record.xrayTraceId),
+    traceId: xrayTraceId(text(record.xrayTraceId)),
     identity: {
       jwtClaims: claimsOf(record.claims),
       authenticated: authenticated(record),

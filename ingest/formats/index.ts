@@ -1,3 +1,4 @@
+import { alb } from './alb.js';
 import { apigateway } from './apigateway.js';
 import { canonical } from './canonical.js';
 import { envoy } from './envoy.js';
@@ -18,6 +19,7 @@ export const formatAdapters: readonly FormatAdapter[] = [
   kong,
   traefik,
   apigateway,
+  alb,
   envoy,
   nginx,
 ];

@@ -28,6 +28,8 @@ export function tokenize(line: string): string[] {
     } else if (char === openBracket) {
       const close = line.indexOf(']', index);
       index = close < 0 ? line.length : close + 1;
+      // `[2001:db8::1]:443` is one token: an address and its port.
+      while (index < line.length && line.charCodeAt(index) !== space) index++;
     } else {
       while (index < line.length && line.charCodeAt(index) !== space) index++;
     }

@@ -107,3 +107,12 @@ export function traceContextFromHeaders(headers: TraceHeaders): TraceContext {
   if (fromB3) return fromB3;
   return b3Context(headers.b3TraceId, headers.b3SpanId, headers.b3ParentSpanId) ?? {};
 }
+
+/** X-Ray's root, bare (`1-<8 hex>-<24 hex>`) or in a trace header (`Self=…;Root=1-…;Parent=…`), never its `Self`. */
+const xrayRoot = /(?:^|;)\s*(?:Root=)?1-([0-9a-f]{8})-([0-9a-f]{24})\s*(?:;|$)/;
+
+/** The W3C trace id an X-Ray trace id maps to (its time and random parts, as AWS's OpenTelemetry tools map it). */
+export function xrayTraceId(value: string | undefined): string | undefined {
+  const match = value === undefined ? null : xrayRoot.exec(value);
+  return match === null ? undefined : `${match[1]}${match[2]}`;
+}
