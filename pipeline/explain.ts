@@ -3,6 +3,7 @@ import type { HopDraft } from '../ingest/formats/hop.js';
 import { formatAdapters } from '../ingest/formats/index.js';
 import type { Identity } from '../ingest/identity/credential.js';
 import { autoFormat, normalizeRecord } from '../ingest/normalize.js';
+import { redactText } from '../ingest/redact.js';
 import type { Finding } from '../schemas/finding.js';
 import type { HopEvent } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
@@ -138,14 +139,19 @@ function callerOf(event: HopEvent, decoded: { draft: HopDraft; identity: Identit
   return { name, from: held?.[1] ?? 'the configured caller hint (lineage.callerHint)' };
 }
 
-/** The draft as read, with every secret replaced: the Authorization value and API keys. */
+/**
+ * The draft as read, with every secret replaced: the Authorization value and API keys, and what the
+ * target and host hold that is shaped like one (a key in the query string, userinfo).
+ */
 function withoutSecrets(draft: HopDraft): Record<string, unknown> {
+  const target = draft.target === undefined ? undefined : redactText(draft.target);
+  const authority = draft.authority === undefined ? undefined : redactText(draft.authority);
   const headers = { ...draft.headers };
   if (headers.authorization !== undefined) headers.authorization = hidden;
   if (headers.apiKey !== undefined) headers.apiKey = hidden;
   const identity = { ...draft.identity };
   if (identity.apiKey !== undefined) identity.apiKey = hidden;
-  return JSON.parse(JSON.stringify({ ...draft, headers, identity }));
+  return JSON.parse(JSON.stringify({ ...draft, target, authority, headers, identity }));
 }
 
 function concerns(finding: Finding, hops: ResolvedHop[]): boolean {

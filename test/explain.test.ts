@@ -109,6 +109,29 @@ describe('hopwatch explain', () => {
     expect(hop.lineage.judgedAs.caller).toMatch(/^spiffe:\/\//);
   });
 
+  it('shows a target and host as read, without the keys and passwords they hold', () => {
+    const key = 'sk-live-4f9a8b7c6d5e4f3a2b1c0d9e';
+    const record = JSON.stringify({
+      msec: '1764583200.024',
+      status: '200',
+      request_method: 'GET',
+      request_uri: `/v1/search?q=agents&api_key=${key}`,
+      host: 'https://svc:Pa55w0rd@search.internal',
+    });
+    const result = spawnSync(process.execPath, [HOPWATCH_BIN, 'explain', '--json'], {
+      input: `${record}\n`,
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const [hop] = JSON.parse(result.stdout).hops;
+    expect(hop.fieldsRead).toMatchObject({
+      target: '/v1/search?q=agents&api_key=[REDACTED]',
+      authority: 'https://[REDACTED]@search.internal',
+    });
+    expect(result.stdout).not.toContain(key);
+    expect(result.stdout).not.toContain('Pa55w0rd');
+  });
+
   it('refuses a line past the end, an unknown format and a record it cannot read, naming what is wrong', () => {
     const { file, lines } = kongTraffic();
     const past = explain([file, '--line', String(lines.length + 1)]);
