@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import FlatQueue from 'flatqueue';
 import type { Logger } from 'pino';
 import { type Finding, type Severity, severityAtLeast } from '../schemas/finding.js';
 import { type Incident, isNotifiable } from '../schemas/incident.js';
@@ -15,6 +14,7 @@ import {
 } from './delivery.js';
 import type { StoredDelivery } from './delivery-index.js';
 import { incidentUrl, renderIncidentBody } from './incident-body.js';
+import { Lane } from './lane.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
@@ -79,14 +79,6 @@ export async function createAlertDispatcher(
   return { ok: true, dispatcher };
 }
 
-/** Pending deliveries of one webhook, by next attempt time (no order among equal times). */
-type Lane = {
-  webhook: ResolvedWebhook;
-  due: FlatQueue<StoredDelivery>;
-  inFlight: number;
-  timer: NodeJS.Timeout | undefined;
-};
-
 type Collaborators = {
   logger: Logger;
   now: () => number;
@@ -115,17 +107,12 @@ class WebhookDispatcher implements AlertDispatcher {
     this.#outbox = outbox;
     this.#with = collaborators;
     for (const webhook of webhooks) {
-      this.#lanes.set(webhook.name, {
-        webhook,
-        due: new FlatQueue<StoredDelivery>(),
-        inFlight: 0,
-        timer: undefined,
-      });
+      this.#lanes.set(webhook.name, new Lane(webhook));
     }
     for (const delivery of outbox.pending()) {
       const lane = this.#lanes.get(delivery.webhook);
       if (lane === undefined) this.#orphans.push(delivery);
-      else lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
+      else lane.add(delivery);
     }
   }
 
@@ -157,7 +144,7 @@ class WebhookDispatcher implements AlertDispatcher {
     if (candidates.length === 0) return;
     for (const delivery of await this.#outbox.add(candidates)) {
       const lane = this.#lanes.get(delivery.webhook)!;
-      lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
+      lane.add(delivery);
       this.#pump(lane);
     }
   }
@@ -295,8 +282,11 @@ class WebhookDispatcher implements AlertDispatcher {
   async #settle(lane: Lane, delivery: StoredDelivery, change: DeliveryChange): Promise<void> {
     // `update` applies the change in memory before its first await: the retry is queued even if the write fails.
     const recorded = this.#outbox.update(delivery, change);
-    if (change.state === 'pending') lane.due.push(delivery, delivery.nextAttemptAt ?? 0);
-    else this.#wakeWaitingForRoom();
+    if (change.state === 'pending') lane.retry(delivery);
+    else {
+      lane.settled(delivery);
+      this.#wakeWaitingForRoom();
+    }
     await recorded;
     this.#log(lane.webhook, delivery);
   }

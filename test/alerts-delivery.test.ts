@@ -318,12 +318,8 @@ describe('alert delivery to a real HTTP receiver', () => {
 
     await dispatcher.enqueue([], versions);
     await waitUntil('the deliveries settled', settled(dispatcher, 3));
-    // Sent concurrently, so they may arrive in any order: put them in version order.
-    const version = (message: { blocks: Array<{ elements?: Array<{ text: string }> }> }) =>
-      Number(/version (\d+)/.exec(message.blocks[3]!.elements![0]!.text)?.[1]);
-    const messages = slack.requests
-      .map((request) => JSON.parse(request.rawBody.toString('utf8')))
-      .sort((a, b) => version(a) - version(b));
+    // One incident's changes go out one at a time, in order.
+    const messages = slack.requests.map((request) => JSON.parse(request.rawBody.toString('utf8')));
     expect(messages.map((message) => message.blocks[0].text.text)).toEqual([
       'MEDIUM incident opened: jwt:https://idp.example.com|support-agent',
       'CRITICAL incident escalated: jwt:https://idp.example.com|support-agent',
@@ -336,6 +332,65 @@ describe('alert delivery to a real HTTP receiver', () => {
       `https://hopwatch.example.com/v1/incidents/${versions[0]!.id}`,
     );
     expect(deliveries(dispatcher).every((delivery) => delivery.incidentId === versions[0]!.id)).toBe(true);
+  });
+
+  it("holds an incident's later changes while an earlier one is retried, and other incidents' not", async () => {
+    const changeOf = (request: { rawBody: Buffer }) => {
+      const { event, incident } = JSON.parse(request.rawBody.toString('utf8'));
+      return `${incident.originCredential} ${event}`;
+    };
+    // The first two attempts at a's opening fail; b's changes need not wait for it.
+    let aOpenings = 0;
+    const hook = await receiver((request) => ({
+      status: changeOf(request) === 'a opened' && ++aOpenings <= 2 ? 503 : 200,
+    }));
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([{ name: 'soc', url: hook.url, notify: 'incidents', concurrency: 4 }]),
+    );
+    const versions: Incident[] = [];
+    const tracker = new IncidentTracker({ quietMs: 60_000, maxOpen: 10 }, (incident) =>
+      versions.push(incident),
+    );
+    const at = (minute: number) => 1_760_000_000_000 + minute * 60_000;
+    for (const origin of ['a', 'b']) {
+      tracker.add(
+        findingFixture({ id: `${origin}1`, originCredential: origin, severity: 'medium', windowEnd: at(0) }),
+      );
+      tracker.add(
+        findingFixture({
+          id: `${origin}2`,
+          originCredential: origin,
+          severity: 'critical',
+          windowEnd: at(1),
+        }),
+      );
+    }
+    tracker.advance(at(10));
+    expect(versions.map((incident) => `${incident.originCredential} ${incident.change}`).sort()).toEqual([
+      'a escalated',
+      'a opened',
+      'a resolved',
+      'b escalated',
+      'b opened',
+      'b resolved',
+    ]);
+
+    await dispatcher.enqueue([], versions);
+    await waitUntil('the deliveries settled', settled(dispatcher, 6));
+    const arrived = hook.requests.map(changeOf);
+    expect(arrived.filter((change) => change.startsWith('a '))).toEqual([
+      'a opened',
+      'a opened',
+      'a opened',
+      'a escalated',
+      'a resolved',
+    ]);
+    expect(arrived.filter((change) => change.startsWith('b '))).toEqual([
+      'b opened',
+      'b escalated',
+      'b resolved',
+    ]);
+    expect(arrived.indexOf('b resolved')).toBeLessThan(arrived.lastIndexOf('a opened'));
   });
 
   it('keeps the secret, the signature and the webhook URL out of the logs', async () => {
