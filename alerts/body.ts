@@ -1,5 +1,7 @@
 import type { Finding } from '../schemas/finding.js';
 import type { BodyStyle } from './config.js';
+import { pagerDutyFindingEvent } from './pagerduty.js';
+import { truncate } from './truncate.js';
 
 // Slack rejects blocks past these lengths.
 const SLACK_HEADER_MAX = 150;
@@ -8,7 +10,8 @@ const SLACK_FIELD_MAX = 2_000;
 
 /** The exact bytes sent (and signed) on every attempt of one delivery. */
 export function renderAlertBody(finding: Finding, style: BodyStyle): string {
-  return style === 'slack' ? JSON.stringify(slackMessage(finding)) : JSON.stringify(finding);
+  if (style === 'slack') return JSON.stringify(slackMessage(finding));
+  return style === 'pagerduty' ? pagerDutyFindingEvent(finding) : JSON.stringify(finding);
 }
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string };
@@ -74,8 +77,4 @@ function slackMessage(finding: Finding): SlackMessage {
 // Slack's mrkdwn treats these three as control characters.
 export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

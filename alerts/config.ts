@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { severities } from '../schemas/finding.js';
 
-export const bodyStyles = ['hopwatch', 'slack'] as const;
+export const bodyStyles = ['hopwatch', 'slack', 'pagerduty'] as const;
 /** `incidents`: one delivery when an incident opens, escalates and resolves; `findings`: one per finding. */
 export const notifyModes = ['incidents', 'findings'] as const;
 
@@ -13,7 +13,7 @@ export const webhookConfigSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"'),
     /** Never logged: Slack-style URLs carry their own secret. */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    /** Name of the environment variable holding the signing secret. */
+    /** Name of the environment variable holding the signing secret (PagerDuty: the routing key). */
     secretEnv: z.string().min(1).optional(),
     /** Path of a file holding the signing secret (surrounding whitespace is ignored). */
     secretFile: z.string().min(1).optional(),
@@ -22,7 +22,10 @@ export const webhookConfigSchema = z
     minSeverity: z.enum(severities).default('medium'),
     /** Only findings of these detectors, or incidents with one (names checked where the whole config is read); absent means all. */
     detectors: z.array(z.string().min(1)).min(1).optional(),
-    /** `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback. */
+    /**
+     * `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback; `pagerduty`:
+     * PagerDuty Events API v2 events, whose routing key is the secret.
+     */
     bodyStyle: z.enum(bodyStyles).default('hopwatch'),
     timeoutMs: z.number().int().positive().max(300_000).default(10_000),
     /** A delivery is marked failed after this many attempts or this age, whichever comes first. */

@@ -16,6 +16,7 @@ import type { StoredDelivery } from './delivery-index.js';
 import { incidentUrl, renderIncidentBody } from './incident-body.js';
 import { Lane } from './lane.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
+import { withRoutingKey } from './pagerduty.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
 import { deliveryHeaders, deliveryIdFor, hopwatchUserAgent } from './signature.js';
@@ -251,16 +252,12 @@ class WebhookDispatcher implements AlertDispatcher {
         });
         return;
       }
+      const secret = webhook.secret.reveal();
+      const body = webhook.bodyStyle === 'pagerduty' ? withRoutingKey(delivery.body, secret) : delivery.body;
       const outcome = await sendAttempt(this.#with.fetchImpl, {
         url: webhook.url,
-        headers: deliveryHeaders(
-          webhook.secret.reveal(),
-          delivery.id,
-          delivery.body,
-          now,
-          this.#with.userAgent,
-        ),
-        body: delivery.body,
+        headers: deliveryHeaders(secret, delivery.id, body, now, this.#with.userAgent),
+        body,
         timeoutMs: webhook.timeoutMs,
         maxResponseBytes: webhook.maxResponseBytes,
         now,

@@ -1,6 +1,8 @@
 import type { Incident } from '../schemas/incident.js';
-import { escapeMrkdwn, type SlackMessage, type SlackText, truncate } from './body.js';
+import { escapeMrkdwn, type SlackMessage, type SlackText } from './body.js';
 import type { BodyStyle } from './config.js';
+import { pagerDutyIncidentEvent } from './pagerduty.js';
+import { truncate } from './truncate.js';
 
 /** The API URL of an incident: under `publicUrl` when configured, else the path alone. */
 export function incidentUrl(publicUrl: string | undefined, id: string): string {
@@ -9,11 +11,12 @@ export function incidentUrl(publicUrl: string | undefined, id: string): string {
 }
 
 /**
- * The exact bytes sent for one change of an incident: `{ event, incident, url }`, or for Slack a
- * summary with its most severe findings and a link.
+ * The exact bytes sent for one change of an incident: `{ event, incident, url }`, for Slack a summary
+ * with its most severe findings and a link, for PagerDuty an event (without its routing key).
  */
 export function renderIncidentBody(incident: Incident, style: BodyStyle, url: string): string {
   if (style === 'slack') return JSON.stringify(slackIncident(incident, url));
+  if (style === 'pagerduty') return pagerDutyIncidentEvent(incident, url);
   return JSON.stringify({ event: incident.change, incident, url });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -332,6 +332,78 @@ describe('alert delivery to a real HTTP receiver', () => {
       `https://hopwatch.example.com/v1/incidents/${versions[0]!.id}`,
     );
     expect(deliveries(dispatcher).every((delivery) => delivery.incidentId === versions[0]!.id)).toBe(true);
+  });
+
+  it('sends PagerDuty Events API v2 events keyed by incident, its routing key never written to the outbox', async () => {
+    const accepted = JSON.stringify({ status: 'success', message: 'Event processed' });
+    const pagerDuty = await receiver(() => ({ status: 202, body: accepted }));
+    const dataDir = tempDataDir();
+    const config = alertsConfigFor([
+      { name: 'pagerduty', url: pagerDuty.url, bodyStyle: 'pagerduty', notify: 'incidents' },
+      { name: 'pagerduty-findings', url: pagerDuty.url, bodyStyle: 'pagerduty', minSeverity: 'high' },
+    ]);
+    const dispatcher = await startDispatcher(
+      { ...config, publicUrl: 'https://hopwatch.example.com' },
+      dataDir,
+    );
+    const versions: Incident[] = [];
+    const tracker = new IncidentTracker({ quietMs: 60_000, maxOpen: 10 }, (incident) =>
+      versions.push(incident),
+    );
+    const at = (minute: number) => 1_760_000_000_000 + minute * 60_000;
+    const findings = [
+      findingFixture({ id: 'p1', severity: 'medium', windowEnd: at(0) }),
+      findingFixture({
+        id: 'p2',
+        severity: 'critical',
+        detector: 'rate',
+        rule: 'origin_rate',
+        windowEnd: at(1),
+      }),
+    ];
+    for (const finding of findings) tracker.add(finding);
+    tracker.advance(at(10));
+
+    await dispatcher.enqueue(findings, versions);
+    await waitUntil('the deliveries settled', settled(dispatcher, 4));
+    const events = pagerDuty.requests.map((request) => JSON.parse(request.rawBody.toString('utf8')));
+    const incidentKey = `hopwatch-incident:${versions[0]!.id}`;
+    const ofIncident = events.filter((event) => event.dedup_key === incidentKey);
+    expect(ofIncident.map((event) => event.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
+    expect(events.every((event) => event.routing_key === TEST_WEBHOOK_SECRET)).toBe(true);
+    expect(ofIncident[0]).toMatchObject({
+      client: 'hopwatch',
+      links: [
+        { href: `https://hopwatch.example.com/v1/incidents/${versions[0]!.id}`, text: 'hopwatch incident' },
+      ],
+      payload: {
+        summary: expect.stringMatching(
+          /^MEDIUM hopwatch incident opened: jwt:https:\/\/idp\.example\.com\|support-agent: /,
+        ),
+        source: 'jwt:https://idp.example.com|support-agent',
+        severity: 'warning',
+        timestamp: new Date(at(0)).toISOString(),
+        class: 'fanout/descendant_calls',
+        custom_details: { incident: versions[0]!.id, version: 1, change: 'opened', findings: 1 },
+      },
+    });
+    expect(ofIncident[1].payload).toMatchObject({ severity: 'critical', class: 'rate/origin_rate' });
+    expect(ofIncident[2]).toEqual({
+      routing_key: TEST_WEBHOOK_SECRET,
+      event_action: 'resolve',
+      dedup_key: incidentKey,
+      client: 'hopwatch',
+    });
+    // notify: findings, at least high: the critical one only.
+    expect(events.filter((event) => event.dedup_key.startsWith('hopwatch-finding:'))).toEqual([
+      expect.objectContaining({
+        event_action: 'trigger',
+        dedup_key: 'hopwatch-finding:p2',
+        payload: expect.objectContaining({ severity: 'critical', component: 'rate' }),
+      }),
+    ]);
+    await dispatcher.stop();
+    expect(readFileSync(join(dataDir, 'alerts', 'outbox.jsonl'), 'utf8')).not.toContain(TEST_WEBHOOK_SECRET);
   });
 
   it("holds an incident's later changes while an earlier one is retried, and other incidents' not", async () => {
