@@ -1,6 +1,7 @@
 import type { Finding } from '../schemas/finding.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyFindingEvent } from './pagerduty.js';
+import { splunkFindingEvent } from './splunk.js';
 import { truncate } from './truncate.js';
 
 // Slack rejects blocks past these lengths.
@@ -11,7 +12,8 @@ const SLACK_FIELD_MAX = 2_000;
 /** The exact bytes sent (and signed) on every attempt of one delivery. */
 export function renderAlertBody(finding: Finding, style: BodyStyle): string {
   if (style === 'slack') return JSON.stringify(slackMessage(finding));
-  return style === 'pagerduty' ? pagerDutyFindingEvent(finding) : JSON.stringify(finding);
+  if (style === 'pagerduty') return pagerDutyFindingEvent(finding);
+  return style === 'splunk' ? splunkFindingEvent(finding) : JSON.stringify(finding);
 }
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { severities } from '../schemas/finding.js';
 
-export const bodyStyles = ['hopwatch', 'slack', 'pagerduty'] as const;
+export const bodyStyles = ['hopwatch', 'slack', 'pagerduty', 'splunk'] as const;
 /** `incidents`: one delivery when an incident opens, escalates and resolves; `findings`: one per finding. */
 export const notifyModes = ['incidents', 'findings'] as const;
 
@@ -13,7 +13,7 @@ export const webhookConfigSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"'),
     /** Never logged: Slack-style URLs carry their own secret. */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    /** Name of the environment variable holding the signing secret (PagerDuty: the routing key). */
+    /** Name of the environment variable holding the signing secret (PagerDuty: the routing key; Splunk: the HEC token). */
     secretEnv: z.string().min(1).optional(),
     /** Path of a file holding the signing secret (surrounding whitespace is ignored). */
     secretFile: z.string().min(1).optional(),
@@ -24,7 +24,8 @@ export const webhookConfigSchema = z
     detectors: z.array(z.string().min(1)).min(1).optional(),
     /**
      * `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback; `pagerduty`:
-     * PagerDuty Events API v2 events, whose routing key is the secret.
+     * PagerDuty Events API v2 events, whose routing key is the secret; `splunk`: HTTP Event Collector
+     * events, whose token is the secret.
      */
     bodyStyle: z.enum(bodyStyles).default('hopwatch'),
     timeoutMs: z.number().int().positive().max(300_000).default(10_000),

@@ -16,7 +16,7 @@ import type { StoredDelivery } from './delivery-index.js';
 import { incidentUrl, renderIncidentBody } from './incident-body.js';
 import { Lane } from './lane.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
-import { withRoutingKey } from './pagerduty.js';
+import { outgoing } from './outgoing.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
 import { deliveryHeaders, deliveryIdFor, hopwatchUserAgent } from './signature.js';
@@ -253,10 +253,10 @@ class WebhookDispatcher implements AlertDispatcher {
         return;
       }
       const secret = webhook.secret.reveal();
-      const body = webhook.bodyStyle === 'pagerduty' ? withRoutingKey(delivery.body, secret) : delivery.body;
+      const { body, headers } = outgoing(webhook.bodyStyle, delivery.body, secret);
       const outcome = await sendAttempt(this.#with.fetchImpl, {
         url: webhook.url,
-        headers: deliveryHeaders(secret, delivery.id, body, now, this.#with.userAgent),
+        headers: { ...deliveryHeaders(secret, delivery.id, body, now, this.#with.userAgent), ...headers },
         body,
         timeoutMs: webhook.timeoutMs,
         maxResponseBytes: webhook.maxResponseBytes,

@@ -2,6 +2,7 @@ import type { Incident } from '../schemas/incident.js';
 import { escapeMrkdwn, type SlackMessage, type SlackText } from './body.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyIncidentEvent } from './pagerduty.js';
+import { splunkIncidentEvent } from './splunk.js';
 import { truncate } from './truncate.js';
 
 /** The API URL of an incident: under `publicUrl` when configured, else the path alone. */
@@ -12,11 +13,13 @@ export function incidentUrl(publicUrl: string | undefined, id: string): string {
 
 /**
  * The exact bytes sent for one change of an incident: `{ event, incident, url }`, for Slack a summary
- * with its most severe findings and a link, for PagerDuty an event (without its routing key).
+ * with its most severe findings and a link, for PagerDuty an event (without its routing key), for
+ * Splunk a HEC event around the hopwatch body.
  */
 export function renderIncidentBody(incident: Incident, style: BodyStyle, url: string): string {
   if (style === 'slack') return JSON.stringify(slackIncident(incident, url));
   if (style === 'pagerduty') return pagerDutyIncidentEvent(incident, url);
+  if (style === 'splunk') return splunkIncidentEvent(incident, url);
   return JSON.stringify({ event: incident.change, incident, url });
 }
 

@@ -406,6 +406,43 @@ describe('alert delivery to a real HTTP receiver', () => {
     expect(readFileSync(join(dataDir, 'alerts', 'outbox.jsonl'), 'utf8')).not.toContain(TEST_WEBHOOK_SECRET);
   });
 
+  it("sends Splunk HTTP Event Collector events in event time, the token as Splunk's Authorization", async () => {
+    const splunk = await receiver(() => ({ status: 200, body: '{"text":"Success","code":0}' }));
+    const dataDir = tempDataDir();
+    const dispatcher = await startDispatcher(
+      alertsConfigFor([
+        { name: 'splunk', url: `${splunk.url}/services/collector/event`, bodyStyle: 'splunk' },
+        { name: 'splunk-incidents', url: splunk.url, bodyStyle: 'splunk', notify: 'incidents' },
+      ]),
+      dataDir,
+    );
+    const finding = findingFixture({ id: 'f-hec' });
+    const versions: Incident[] = [];
+    new IncidentTracker({ quietMs: 60_000, maxOpen: 10 }, (incident) => versions.push(incident)).add(finding);
+
+    await dispatcher.enqueue([finding], versions);
+    await waitUntil('the deliveries settled', settled(dispatcher, 2));
+    expect(splunk.requests.map((request) => request.headers.authorization)).toEqual([
+      `Splunk ${TEST_WEBHOOK_SECRET}`,
+      `Splunk ${TEST_WEBHOOK_SECRET}`,
+    ]);
+    const events = splunk.requests.map((request) => JSON.parse(request.rawBody.toString('utf8')));
+    expect(events).toContainEqual({
+      time: finding.windowEnd / 1000,
+      source: 'hopwatch',
+      sourcetype: 'hopwatch:finding',
+      event: finding,
+    });
+    expect(events).toContainEqual({
+      time: versions[0]!.changedAt / 1000,
+      source: 'hopwatch',
+      sourcetype: 'hopwatch:incident',
+      event: { event: 'opened', incident: versions[0], url: `/v1/incidents/${versions[0]!.id}` },
+    });
+    await dispatcher.stop();
+    expect(readFileSync(join(dataDir, 'alerts', 'outbox.jsonl'), 'utf8')).not.toContain(TEST_WEBHOOK_SECRET);
+  });
+
   it("holds an incident's later changes while an earlier one is retried, and other incidents' not", async () => {
     const changeOf = (request: { rawBody: Buffer }) => {
       const { event, incident } = JSON.parse(request.rawBody.toString('utf8'));
