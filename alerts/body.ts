@@ -1,7 +1,7 @@
 import type { Finding } from '../schemas/finding.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyFindingEvent } from './pagerduty.js';
-import { splunkFindingEvent } from './splunk.js';
+import { hecEvent } from './splunk.js';
 import { truncate } from './truncate.js';
 
 // Slack rejects blocks past these lengths.
@@ -13,7 +13,9 @@ const SLACK_FIELD_MAX = 2_000;
 export function renderAlertBody(finding: Finding, style: BodyStyle): string {
   if (style === 'slack') return JSON.stringify(slackMessage(finding));
   if (style === 'pagerduty') return pagerDutyFindingEvent(finding);
-  return style === 'splunk' ? splunkFindingEvent(finding) : JSON.stringify(finding);
+  return style === 'splunk'
+    ? hecEvent(finding.windowEnd, 'hopwatch:finding', finding)
+    : JSON.stringify(finding);
 }
 
 export type SlackText = { type: 'mrkdwn' | 'plain_text'; text: string };

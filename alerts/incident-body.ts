@@ -2,7 +2,7 @@ import type { Incident } from '../schemas/incident.js';
 import { escapeMrkdwn, type SlackMessage, type SlackText } from './body.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyIncidentEvent } from './pagerduty.js';
-import { splunkIncidentEvent } from './splunk.js';
+import { hecEvent } from './splunk.js';
 import { truncate } from './truncate.js';
 
 /** The API URL of an incident: under `publicUrl` when configured, else the path alone. */
@@ -19,8 +19,10 @@ export function incidentUrl(publicUrl: string | undefined, id: string): string {
 export function renderIncidentBody(incident: Incident, style: BodyStyle, url: string): string {
   if (style === 'slack') return JSON.stringify(slackIncident(incident, url));
   if (style === 'pagerduty') return pagerDutyIncidentEvent(incident, url);
-  if (style === 'splunk') return splunkIncidentEvent(incident, url);
-  return JSON.stringify({ event: incident.change, incident, url });
+  const change = { event: incident.change, incident, url };
+  return style === 'splunk'
+    ? hecEvent(incident.changedAt, 'hopwatch:incident', change)
+    : JSON.stringify(change);
 }
 
 function slackIncident(incident: Incident, url: string): SlackMessage {

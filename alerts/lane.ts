@@ -38,8 +38,8 @@ export class Lane {
   /** A delivery delivered or failed: the next change of its incident is due. */
   settled(delivery: StoredDelivery): void {
     const incident = delivery.incidentId;
-    const waiting = incident === undefined ? undefined : this.#incidents.get(incident);
-    if (incident === undefined || waiting === undefined) return;
+    if (incident === undefined) return;
+    const waiting = this.#incidents.get(incident)!;
     waiting.shift();
     const next = waiting[0];
     if (next === undefined) this.#incidents.delete(incident);
