@@ -8,6 +8,7 @@ import { buildApi } from '../api/server.js';
 import { describeError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
+import { kafkaConnection } from '../ingest/kafka-connection.js';
 import type { Source } from '../ingest/source.js';
 import { assemble, type Pipeline } from '../pipeline/assemble.js';
 import type { HopwatchConfig } from '../pipeline/config.js';
@@ -44,6 +45,12 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   }
   if (config.api.otlpGrpcPort !== undefined && !config.sources.includes('http'))
     return { ok: false, reason: 'config field api.otlpGrpcPort: needs "http" in sources (its intake)' };
+  if (config.kafka.brokers.length > 0) {
+    const kafka = kafkaConnection(config.kafka);
+    if (!kafka.ok) return kafka;
+    if (config.kafka.sasl?.mechanism === 'plain' && config.kafka.tls === false)
+      logger.warn('kafka.sasl: PLAIN without kafka.tls sends the password to the brokers in the clear');
+  }
   const metrics = createHopwatchMetrics();
   const assembled = await assemble(config, { logger, onSinkWrite: metrics.observeSinkWrite });
   if (!assembled.ok) return assembled;

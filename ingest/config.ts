@@ -10,8 +10,46 @@ export const otlpProtoFormat = 'otlp-proto';
 /** A typo here would dead-letter every record of the topic: it stops start-up instead. */
 const topicFormat = z.enum([otlpProtoFormat, ...formatNames]);
 
+export const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** TLS to the brokers: `true` trusts the system's CAs; the object adds CAs, a client certificate (mTLS), a name. */
+const kafkaTlsSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      /** PEM file of the CAs that sign the brokers' certificates (instead of the system's). */
+      caFile: z.string().min(1).optional(),
+      /** PEM client certificate and its unencrypted private key, for brokers that ask for one (mTLS). */
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** The name the brokers' certificates are checked against, when it is not the address dialled. */
+      servername: z.string().min(1).optional(),
+    })
+    .strict()
+    .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+      message: 'set both certFile and keyFile, or neither',
+      path: ['certFile'],
+    }),
+]);
+
+/** SASL authentication; the password comes from an environment variable or a file, never the config. */
+const kafkaSaslSchema = z
+  .object({
+    mechanism: z.enum(saslMechanisms),
+    username: z.string().min(1),
+    passwordEnv: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((sasl) => (sasl.passwordEnv === undefined) !== (sasl.passwordFile === undefined), {
+    message: 'set exactly one of passwordEnv or passwordFile',
+    path: ['passwordEnv'],
+  });
+
 export const kafkaConfigSchema = z.object({
   brokers: z.array(z.string().min(1)).default([]),
+  tls: kafkaTlsSchema.default(false),
+  sasl: kafkaSaslSchema.optional(),
   clientId: z.string().default('hopwatch'),
   groupId: z.string().default('hopwatch'),
   topics: z.array(z.string().min(1)).min(1).default(['hopwatch.access-logs']),
@@ -64,3 +102,4 @@ export const kafkaConfigSchema = z.object({
 });
 
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
+export type KafkaSasl = z.infer<typeof kafkaSaslSchema>;

@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config.js';
+import { kafkaConnection } from './kafka-connection.js';
 
 /**
  * Broker answers that are part of a cluster's normal life (a group's coordinator starting or moving,
@@ -38,10 +39,14 @@ export function bridgeLogs(logger: Logger) {
     };
 }
 
+/** A client with the configured TLS and SASL; start-up checked them (checkKafkaConnection), so a failure here is a file gone since. */
 export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
+  const read = kafkaConnection(config);
+  if (!read.ok) throw new Error(read.reason);
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
+    ...read.connection,
     logLevel: logLevel.WARN,
     logCreator: bridgeLogs(logger),
   });

@@ -32,6 +32,30 @@ describe('hopwatch run refuses a bad configuration with exit code 2', () => {
     expect(stderr).toContain('api.tokens');
   });
 
+  it("names the Kafka TLS file it cannot read, and the SASL password's variable that is not set", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopwatch-run-config-'));
+    const kafka = (section: string) => {
+      const file = join(dir, `${section.length}.yaml`);
+      writeFileSync(file, `kafka:\n  brokers: [127.0.0.1:9]\n${section}`);
+      return ['--config', file];
+    };
+    const noCa = await runWith(kafka(`  tls:\n    caFile: ${join(dir, 'missing-ca.pem')}\n`), {});
+    expect(noCa.code).toBe(2);
+    expect(noCa.stderr).toContain(
+      `config field kafka.tls.caFile: cannot read ${join(dir, 'missing-ca.pem')} (ENOENT)`,
+    );
+    const sasl =
+      '  sasl:\n    mechanism: scram-sha-512\n    username: hopwatch\n    passwordEnv: UNSET_KAFKA_PASSWORD\n';
+    const noPassword = await runWith(kafka(sasl), {});
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain(
+      'config field kafka.sasl.passwordEnv: environment variable UNSET_KAFKA_PASSWORD is not set',
+    );
+    const half = await runWith(kafka('  tls:\n    certFile: client.pem\n'), {});
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain('kafka.tls.certFile');
+  });
+
   it('names the field of a bad token entry in the config file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'hopwatch-run-config-')), 'hopwatch.yaml');
     writeFileSync(file, 'api:\n  tokens:\n    - name: ci\n      hash: "plain-token"\n      scopes: [read]\n');

@@ -2,6 +2,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { CompressionName } from '../../ingest/compression-names.js';
 import type { KafkaConfig } from '../../ingest/config.js';
 import { compressionType, registerCodecs } from '../../ingest/kafka-codecs.js';
+import { kafkaConnection } from '../../ingest/kafka-connection.js';
 import type { ReplayTarget } from './replay.js';
 
 /**
@@ -16,10 +17,13 @@ export async function openKafkaTarget(
   if (config.brokers.length === 0) {
     return { ok: false, reason: 'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS' };
   }
+  const read = kafkaConnection(config);
+  if (!read.ok) return read;
   await registerCodecs();
   const kafka = new Kafka({
     clientId: `${config.clientId}-replay`,
     brokers: config.brokers,
+    ...read.connection,
     logLevel: logLevel.NOTHING,
   });
   const producer = kafka.producer({

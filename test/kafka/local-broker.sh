@@ -4,6 +4,8 @@
 # test/kafka/local-broker.ts runs this script for the test suite, `npm run kafka:dev` runs it directly.
 #
 #   local-broker.sh [--port 9092] [--controller-port PORT] [--data-dir DIR] [--exit-with PID]
+#                   [--extra-properties FILE]   # appended to server.properties: later keys win
+#   local-broker.sh --tool CLASS [ARGS...]     # run one of Kafka's tools (kafka.admin.ConfigCommand, …)
 #   local-broker.sh --resolve-only     # download the jars and format the storage template, then exit
 #
 # Jars and a formatted empty storage are cached under $HOPWATCH_KAFKA_CACHE (default <repo>/.kafka);
@@ -25,6 +27,8 @@ port=9092
 controller_port=
 data_dir=
 exit_with=
+extra_properties=
+tool=
 resolve_only=false
 
 die() {
@@ -38,6 +42,8 @@ while [ $# -gt 0 ]; do
     --controller-port) controller_port="$2"; shift 2 ;;
     --data-dir) data_dir="$2"; shift 2 ;;
     --exit-with) exit_with="$2"; shift 2 ;;
+    --extra-properties) extra_properties="$2"; shift 2 ;;
+    --tool) tool="$2"; shift 2; break ;;
     --resolve-only) resolve_only=true; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
@@ -153,11 +159,13 @@ prepare() {
 require_java
 prepare
 $resolve_only && exit 0
+[ -z "$tool" ] || exec java "${jvm_options[@]}" "$tool" "$@"
 
 data_dir="${data_dir:-$cache_root/dev-$port}"
 mkdir -p "$data_dir/data"
 [ -f "$data_dir/data/meta.properties" ] || cp -R "$template/." "$data_dir/data/"
 write_config "$data_dir/server.properties" "$data_dir/data" "$port" "$controller_port"
+[ -z "$extra_properties" ] || cat "$extra_properties" >>"$data_dir/server.properties"
 # The broker must not outlive the test run that started it, even one killed without a teardown.
 [ -z "$exit_with" ] || kill_when_gone "$exit_with" $$
 [ ! -f "$archive" ] || jvm_options+=(-XX:SharedArchiveFile="$archive")

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,14 +13,27 @@ import {
 
 const script = fileURLToPath(kafkaFile('local-broker.sh'));
 
+/** Settings beyond the shared ones, written knowing the broker's plaintext and controller ports. */
+export type ExtraProperties = (ports: { port: number; controllerPort: number }) => string;
+
 /**
  * Starts local-broker.sh (Kafka from Maven Central jars, Java 17+) on free ports in a temp dir,
- * and waits until it answers. The first run downloads the jars, hence the generous time limit.
+ * and waits until it answers on its plaintext port. The first run downloads the jars, hence the
+ * generous time limit.
  */
-export async function startLocalBroker(readyTimeoutMs = 240_000): Promise<BrokerStart> {
+export async function startLocalBroker(
+  readyTimeoutMs = 240_000,
+  extraProperties?: ExtraProperties,
+): Promise<BrokerStart> {
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-kafka-'));
   const logFile = join(dir, 'broker.log');
   const [port, controllerPort] = await freePorts(2);
+  const extra: string[] = [];
+  if (extraProperties !== undefined) {
+    const file = join(dir, 'extra.properties');
+    writeFileSync(file, extraProperties({ port: port!, controllerPort: controllerPort! }));
+    extra.push('--extra-properties', file);
+  }
   const log = openSync(logFile, 'a');
   const child = spawn(
     'bash',
@@ -28,6 +41,7 @@ export async function startLocalBroker(readyTimeoutMs = 240_000): Promise<Broker
       script,
       ...['--port', String(port), '--controller-port', String(controllerPort)],
       ...['--data-dir', join(dir, 'broker'), '--exit-with', String(process.pid)],
+      ...extra,
     ],
     { stdio: ['ignore', log, log] },
   );

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchFindings } from '../evaluation/match.js';
+import { freePort, spawnHopwatch, waitUntilHealthy } from './helpers/api-process.js';
+import {
+  missedLabels,
+  produceFiles,
+  scenarioFile,
+  scenarioLabels,
+  testConfig,
+  waitUntil,
+} from './helpers/kafka-ingest.js';
+import {
+  kafkaRecordsReceived,
+  kafkaRunConfig,
+  stopGracefully,
+  storedFindings,
+} from './helpers/kafka-process.js';
+import { processHarness } from './helpers/process-harness.js';
+import { type SecuredBroker, startSecuredBroker } from './kafka/secured-broker.js';
+
+const harness = processHarness();
+let broker: SecuredBroker;
+beforeAll(async () => {
+  broker = await startSecuredBroker();
+  // What the test's own producer reads for SCRAM; the hopwatch processes get it in their environment.
+  process.env.TEST_KAFKA_PASSWORD = broker.users.scram.password;
+}, 240_000);
+afterAll(() => broker?.stop());
+
+const scenario = 'fanout-explosion';
+const fresh = (what: string) => {
+  const id = randomUUID().slice(0, 8);
+  return { topic: `hopwatch-${what}-${id}`, groupId: `hopwatch-${what}-${id}` };
+};
+
+/** Produces the scenario over the secured listener (as `hopwatch replay --to kafka` does), then runs hopwatch on it. */
+async function consumeSecured(
+  what: string,
+  address: string,
+  kafka: Record<string, unknown>,
+  env: Record<string, string>,
+) {
+  const { topic, groupId } = fresh(what);
+  const dir = harness.dataDir(what);
+  const count = await produceFiles(testConfig({ kafka: { brokers: [address], ...kafka } }), topic, [
+    scenarioFile(scenario),
+  ]);
+  const running = await harness.start(kafkaRunConfig(dir, topic, groupId, kafka), dir, {
+    KAFKA_BROKERS: address,
+    ...env,
+  });
+  await waitUntil(
+    'every record consumed',
+    async () => (await kafkaRecordsReceived(running)) === count,
+    60_000,
+  );
+  expect(await stopGracefully(running)).toBe(0);
+  const labels = scenarioLabels(scenario);
+  const { final } = await storedFindings(dir);
+  expect(missedLabels(final, labels)).toEqual([]);
+  expect(matchFindings(final, labels).falsePositives).toEqual([]);
+  return running;
+}
+
+describe('hopwatch against a broker that asks for TLS and authentication', () => {
+  it('reads a topic over SASL_SSL with SCRAM-SHA-256, the password from the environment, and finds what the scenario holds', async () => {
+    const running = await consumeSecured(
+      'sasl-scram',
+      broker.saslSsl,
+      {
+        tls: { caFile: broker.files.ca },
+        sasl: {
+          mechanism: 'scram-sha-256',
+          username: broker.users.scram.username,
+          passwordEnv: 'TEST_KAFKA_PASSWORD',
+        },
+      },
+      { TEST_KAFKA_PASSWORD: broker.users.scram.password },
+    );
+    expect(running.process.stderr()).not.toContain(broker.users.scram.password);
+  });
+
+  it('reads with SASL PLAIN, the password from a file', async () => {
+    const passwordFile = join(harness.dataDir('plain-password'), 'kafka-password');
+    writeFileSync(passwordFile, `${broker.users.plain.password}\n`);
+    await consumeSecured(
+      'sasl-plain',
+      broker.saslSsl,
+      {
+        tls: { caFile: broker.files.ca },
+        sasl: { mechanism: 'plain', username: broker.users.plain.username, passwordFile },
+      },
+      {},
+    );
+  });
+
+  it('reads with a client certificate (mTLS)', async () => {
+    const { ca, clientCert, clientKey } = broker.files;
+    await consumeSecured(
+      'mtls',
+      broker.mtls,
+      { tls: { caFile: ca, certFile: clientCert, keyFile: clientKey } },
+      {},
+    );
+  });
+
+  it('refuses to start when the password is wrong, saying why and never printing it', async () => {
+    const { topic, groupId } = fresh('sasl-wrong');
+    const dir = harness.dataDir('sasl-wrong');
+    const wrong = 'not-the-password-0123456789';
+    const config = kafkaRunConfig(dir, topic, groupId, {
+      tls: { caFile: broker.files.ca },
+      sasl: {
+        mechanism: 'scram-sha-256',
+        username: broker.users.scram.username,
+        passwordEnv: 'TEST_KAFKA_PASSWORD',
+      },
+    });
+    const process = spawnHopwatch(['run', '-c', config], {
+      HOPWATCH_PORT: String(await freePort()),
+      HOPWATCH_DATA_DIR: dir,
+      KAFKA_BROKERS: broker.saslSsl,
+      TEST_KAFKA_PASSWORD: wrong,
+    });
+    expect(await process.exited).toBe(1);
+    expect(process.stderr()).toMatch(
+      /hopwatch run: could not start: SASL SCRAM SHA256 authentication failed/,
+    );
+    expect(process.stderr()).not.toContain(wrong);
+  });
+});
