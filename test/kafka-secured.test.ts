@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchFindings } from '../evaluation/match.js';
-import { freePort, spawnHopwatch, waitUntilHealthy } from './helpers/api-process.js';
+import { freePort, spawnHopwatch } from './helpers/api-process.js';
 import {
   missedLabels,
   produceFiles,
