@@ -33,6 +33,7 @@ describe('auto-detection', () => {
       'kong',
       'traefik',
       'apigateway',
+      'apim',
       'alb',
       'envoy',
       'nginx',

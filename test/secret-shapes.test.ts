@@ -64,6 +64,7 @@ const formats = [
   { format: 'traefik', line: sampleLines('traefik-agents.ndjson')[0]! },
   { format: 'apigateway', line: sampleLines('apigateway-agents.ndjson')[0]! },
   { format: 'alb', line: sampleLines('alb-agents.log')[1]! },
+  { format: 'apim', line: sampleLines('apim-agents.ndjson')[0]! },
   { format: 'otlp', line: sampleLines('otlp-agents.ndjson')[0]! },
 ];
 

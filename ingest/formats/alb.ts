@@ -9,7 +9,7 @@ import {
   type ParsedRecord,
   reject,
 } from './types.js';
-import { numeric, text } from './values.js';
+import { numeric, text, urlParts } from './values.js';
 
 /**
  * Amazon Application Load Balancer access logs: space-separated fields, some quoted, in AWS's fixed
@@ -54,16 +54,8 @@ function targetGroupName(arn: string | undefined): string | undefined {
 /** `GET https://api.example.com:443/v1/x?q=1 HTTP/1.1` → method, authority and the target after it. */
 function requestParts(request: string | undefined) {
   const [method, url] = (request ?? '').split(' ');
-  const scheme = url === undefined ? -1 : url.indexOf('://');
-  if (url === undefined || scheme < 0) return { method: text(method), target: text(url) };
-  const pathStart = url.indexOf('/', scheme + 3);
-  const authority = url.slice(scheme + 3, pathStart < 0 ? url.length : pathStart);
-  return {
-    method: text(method),
-    // Userinfo (`user:pass@`) is never part of the authority, and never kept.
-    authority: text(authority.slice(authority.lastIndexOf('@') + 1)),
-    target: pathStart < 0 ? '/' : url.slice(pathStart),
-  };
+  const parts = url === undefined || url === '-' ? undefined : urlParts(url);
+  return { method: text(method), authority: parts?.authority, target: parts?.target };
 }
 
 function albDraft(line: string): HopDraft | string {

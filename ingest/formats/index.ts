@@ -1,5 +1,6 @@
 import { alb } from './alb.js';
 import { apigateway } from './apigateway.js';
+import { apim } from './apim.js';
 import { canonical } from './canonical.js';
 import { envoy } from './envoy.js';
 import { kong } from './kong.js';
@@ -19,6 +20,7 @@ export const formatAdapters: readonly FormatAdapter[] = [
   kong,
   traefik,
   apigateway,
+  apim,
   alb,
   envoy,
   nginx,

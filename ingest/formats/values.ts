@@ -52,6 +52,18 @@ export function pathOnly(target: string): string {
   return end < 0 ? target : target.slice(0, end);
 }
 
+/** An absolute URL's authority (userinfo cut: never kept) and the target after it; a bare target is the target. */
+export function urlParts(url: string): { authority?: string; target: string } {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return { target: url };
+  const pathStart = url.indexOf('/', scheme + 3);
+  const authority = url.slice(scheme + 3, pathStart < 0 ? url.length : pathStart);
+  return {
+    authority: text(authority.slice(authority.lastIndexOf('@') + 1)),
+    target: pathStart < 0 ? '/' : url.slice(pathStart),
+  };
+}
+
 /** The host of `ip:port`, `[v6]:port` or `scheme://user@host:port`; a bare IPv6 address is kept whole. */
 export function hostOnly(address: string): string {
   const scheme = address.indexOf('://');
