@@ -34,6 +34,7 @@ describe('auto-detection', () => {
       'traefik',
       'apigateway',
       'apim',
+      'gcp',
       'alb',
       'envoy',
       'nginx',

@@ -65,6 +65,7 @@ const formats = [
   { format: 'apigateway', line: sampleLines('apigateway-agents.ndjson')[0]! },
   { format: 'alb', line: sampleLines('alb-agents.log')[1]! },
   { format: 'apim', line: sampleLines('apim-agents.ndjson')[0]! },
+  { format: 'gcp', line: sampleLines('gcp-agents.ndjson')[0]! },
   { format: 'otlp', line: sampleLines('otlp-agents.ndjson')[0]! },
 ];
 

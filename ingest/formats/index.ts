@@ -3,6 +3,7 @@ import { apigateway } from './apigateway.js';
 import { apim } from './apim.js';
 import { canonical } from './canonical.js';
 import { envoy } from './envoy.js';
+import { gcp } from './gcp.js';
 import { kong } from './kong.js';
 import { nginx } from './nginx.js';
 import { otlp } from './otlp.js';
@@ -21,6 +22,7 @@ export const formatAdapters: readonly FormatAdapter[] = [
   traefik,
   apigateway,
   apim,
+  gcp,
   alb,
   envoy,
   nginx,
