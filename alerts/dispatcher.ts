@@ -16,10 +16,10 @@ import type { StoredDelivery } from './delivery-index.js';
 import { incidentUrl, renderIncidentBody } from './incident-body.js';
 import { Lane } from './lane.js';
 import { AlertOutbox, type DeliveryChange, type NewDelivery } from './outbox.js';
-import { outgoing } from './outgoing.js';
+import { attemptOf } from './outgoing.js';
 import { changeAfterAttempt } from './retry.js';
 import { type ResolvedWebhook, resolveWebhookSecrets } from './secrets.js';
-import { deliveryHeaders, deliveryIdFor, hopwatchUserAgent } from './signature.js';
+import { deliveryIdFor, hopwatchUserAgent } from './signature.js';
 
 export type AlertDispatcherOptions = {
   config: AlertsConfig;
@@ -252,16 +252,10 @@ class WebhookDispatcher implements AlertDispatcher {
         });
         return;
       }
-      const secret = webhook.secret.reveal();
-      const { body, headers } = outgoing(webhook.bodyStyle, delivery.body, secret);
-      const outcome = await sendAttempt(this.#with.fetchImpl, {
-        url: webhook.url,
-        headers: { ...deliveryHeaders(secret, delivery.id, body, now, this.#with.userAgent), ...headers },
-        body,
-        timeoutMs: webhook.timeoutMs,
-        maxResponseBytes: webhook.maxResponseBytes,
-        now,
-      });
+      const outcome = await sendAttempt(
+        this.#with.fetchImpl,
+        attemptOf(webhook, delivery.id, delivery.body, now, this.#with.userAgent),
+      );
       this.#attemptsByOutcome[outcome.kind]++;
       await this.#settle(
         lane,

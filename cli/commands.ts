@@ -16,6 +16,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   detect: () => import('./detect.js'),
   explain: () => import('./explain.js'),
   run: () => import('./run.js'),
+  'alert-test': () => import('./alert-test.js'),
 };
 
 /** The modules to load for these arguments: the named subcommand's, none for the version, or all of them (help, typos). */

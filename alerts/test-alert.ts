@@ -1,0 +1,74 @@
+import { IncidentTracker } from '../incidents/tracker.js';
+import type { Finding } from '../schemas/finding.js';
+import type { Incident } from '../schemas/incident.js';
+import { type AttemptOutcome, sendAttempt } from './attempt.js';
+import { renderAlertBody } from './body.js';
+import { incidentUrl, renderIncidentBody } from './incident-body.js';
+import { attemptOf } from './outgoing.js';
+import type { ResolvedWebhook } from './secrets.js';
+import { deliveryIdFor, hopwatchUserAgent } from './signature.js';
+
+/**
+ * Test alerts (`hopwatch alert-test`): what each webhook would be sent, built from a finding no
+ * detector raises, sent once each with the real signing and style, and never written to the outbox.
+ */
+
+export type TestSend = { webhook: string; what: string; outcome: AttemptOutcome };
+
+/** A low-severity finding that says what it is, so that no receiver mistakes it for traffic. */
+export function testFinding(now: number): Finding {
+  return {
+    id: `hopwatch-test-${now}`,
+    detector: 'test',
+    rule: 'test_alert',
+    severity: 'low',
+    score: 0,
+    originCredential: 'hopwatch:alert-test',
+    traceIds: [],
+    windowStart: now - 60_000,
+    windowEnd: now,
+    detectedAt: now,
+    summary: 'A test alert sent by `hopwatch alert-test`: this webhook is set up. No traffic raised it.',
+    evidence: { test: true },
+  };
+}
+
+/** The incident the test finding opens, then its resolution: what an incidents webhook is told. */
+function testIncident(finding: Finding): Incident[] {
+  const versions: Incident[] = [];
+  const tracker = new IncidentTracker({ quietMs: 1, maxOpen: 1 }, (incident) => versions.push(incident));
+  tracker.add(finding);
+  tracker.advance(finding.windowEnd + 2);
+  return versions;
+}
+
+/** One message per webhook (opened, then resolved, for an incidents webhook), in order; filters do not apply. */
+function testMessages(webhook: ResolvedWebhook, finding: Finding, publicUrl: string | undefined) {
+  if (webhook.notify === 'findings')
+    return [{ what: 'finding', id: finding.id, body: renderAlertBody(finding, webhook.bodyStyle) }];
+  return testIncident(finding).map((incident) => ({
+    what: `incident ${incident.change}`,
+    id: `incident:${incident.id}:${incident.version}`,
+    body: renderIncidentBody(incident, webhook.bodyStyle, incidentUrl(publicUrl, incident.id)),
+  }));
+}
+
+export async function sendTestAlerts(
+  webhooks: readonly ResolvedWebhook[],
+  options: { publicUrl?: string; now?: () => number; fetchImpl?: typeof fetch },
+): Promise<TestSend[]> {
+  const now = options.now ?? Date.now;
+  const finding = testFinding(now());
+  const userAgent = hopwatchUserAgent();
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const sends: TestSend[] = [];
+  for (const webhook of webhooks) {
+    for (const message of testMessages(webhook, finding, options.publicUrl)) {
+      const id = deliveryIdFor(message.id, webhook.name);
+      const outcome = await sendAttempt(fetchImpl, attemptOf(webhook, id, message.body, now(), userAgent));
+      sends.push({ webhook: webhook.name, what: message.what, outcome });
+      if (outcome.kind !== 'delivered') break;
+    }
+  }
+  return sends;
+}
