@@ -1,6 +1,6 @@
 import { parsedOrUndefined } from '../../common/json.js';
 import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
-import { type HeaderKeys, headerReader } from './headers.js';
+import { headerReader, lowerCaseHeaderKeys } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { isoToMs } from './time.js';
 import {
@@ -22,22 +22,7 @@ const gatewayLogs = 'GatewayLogs';
 const maxBatchSize = 10_000;
 
 /** Request headers as an API's diagnostic settings log them (`Headers to log`), by lower-case name. */
-const headerKeys: HeaderKeys = {
-  traceparent: ['traceparent'],
-  b3: ['b3'],
-  b3TraceId: ['x-b3-traceid'],
-  b3SpanId: ['x-b3-spanid'],
-  b3ParentSpanId: ['x-b3-parentspanid'],
-  authorization: ['authorization'],
-  apiKey: ['ocp-apim-subscription-key', 'x-api-key', 'api-key'],
-  agent: ['x-hopwatch-agent', 'x-agent-id'],
-  onBehalfOf: ['x-on-behalf-of'],
-  mcpMethod: ['mcp-method'],
-  mcpName: ['mcp-name'],
-  mcpSession: ['mcp-session-id'],
-  contentType: ['content-type'],
-};
-const readHeaders = headerReader(headerKeys);
+const readHeaders = headerReader(lowerCaseHeaderKeys(['ocp-apim-subscription-key', 'x-api-key', 'api-key']));
 
 function lowerCaseKeys(value: unknown): JsonObject {
   const headers: JsonObject = {};

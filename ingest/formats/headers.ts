@@ -22,6 +22,28 @@ export type RequestHeaders = Partial<Record<HeaderName, string>>;
 /** Where each header sits in one format's record: the keys to try, first match wins. */
 export type HeaderKeys = Record<HeaderName, readonly string[]>;
 
+/**
+ * The keys of a format that logs request headers by their lower-case names (Kong, API Management);
+ * the API key's header is the gateway's own.
+ */
+export function lowerCaseHeaderKeys(apiKey: readonly string[]): HeaderKeys {
+  return {
+    traceparent: ['traceparent'],
+    b3: ['b3'],
+    b3TraceId: ['x-b3-traceid'],
+    b3SpanId: ['x-b3-spanid'],
+    b3ParentSpanId: ['x-b3-parentspanid'],
+    authorization: ['authorization'],
+    apiKey,
+    agent: ['x-hopwatch-agent', 'x-agent-id'],
+    onBehalfOf: ['x-on-behalf-of'],
+    mcpMethod: ['mcp-method'],
+    mcpName: ['mcp-name'],
+    mcpSession: ['mcp-session-id'],
+    contentType: ['content-type'],
+  };
+}
+
 /** What a log writes for a header it was told to hide (Traefik's redact mode); it names nobody. */
 const redacted = 'REDACTED';
 

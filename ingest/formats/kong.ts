@@ -1,5 +1,5 @@
 import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
-import { type HeaderKeys, headerReader } from './headers.js';
+import { headerReader, lowerCaseHeaderKeys } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { epochToMs } from './time.js';
 import {
@@ -33,22 +33,7 @@ function consumerCredential(entry: JsonObject, authorization: string | undefined
 }
 
 /** Kong logs request headers under their lower-cased names; repeated headers become lists. */
-const headerKeys: HeaderKeys = {
-  traceparent: ['traceparent'],
-  b3: ['b3'],
-  b3TraceId: ['x-b3-traceid'],
-  b3SpanId: ['x-b3-spanid'],
-  b3ParentSpanId: ['x-b3-parentspanid'],
-  authorization: ['authorization'],
-  apiKey: ['apikey', 'x-api-key'],
-  agent: ['x-hopwatch-agent', 'x-agent-id'],
-  onBehalfOf: ['x-on-behalf-of'],
-  mcpMethod: ['mcp-method'],
-  mcpName: ['mcp-name'],
-  mcpSession: ['mcp-session-id'],
-  contentType: ['content-type'],
-};
-const readHeaders = headerReader(headerKeys);
+const readHeaders = headerReader(lowerCaseHeaderKeys(['apikey', 'x-api-key']));
 
 function kongDraft(entry: JsonObject): HopDraft | string {
   const startedAt = timeValue(entry.started_at);
