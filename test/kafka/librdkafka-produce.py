@@ -32,12 +32,18 @@ def main() -> int:
             continue
         message = json.loads(line)
         key = message.get("key")
-        producer.produce(
-            topic,
-            value=message["value"].encode("utf-8"),
-            key=None if key is None else key.encode("utf-8"),
-            on_delivery=delivered,
-        )
+        while True:
+            try:
+                producer.produce(
+                    topic,
+                    value=message["value"].encode("utf-8"),
+                    key=None if key is None else key.encode("utf-8"),
+                    on_delivery=delivered,
+                )
+                break
+            except BufferError:
+                # librdkafka's local queue is full (100,000 messages): wait for deliveries, as shippers do.
+                producer.poll(0.1)
         count += 1
         producer.poll(0)
     remaining = producer.flush(60)
