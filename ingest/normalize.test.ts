@@ -35,6 +35,7 @@ describe('auto-detection', () => {
       'apigateway',
       'apim',
       'gcp',
+      'cloudflare',
       'alb',
       'envoy',
       'nginx',

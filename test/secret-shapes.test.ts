@@ -66,6 +66,7 @@ const formats = [
   { format: 'alb', line: sampleLines('alb-agents.log')[1]! },
   { format: 'apim', line: sampleLines('apim-agents.ndjson')[0]! },
   { format: 'gcp', line: sampleLines('gcp-agents.ndjson')[0]! },
+  { format: 'cloudflare', line: sampleLines('cloudflare-agents.ndjson')[0]! },
   { format: 'otlp', line: sampleLines('otlp-agents.ndjson')[0]! },
 ];
 

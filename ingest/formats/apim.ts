@@ -1,6 +1,6 @@
 import { parsedOrUndefined } from '../../common/json.js';
 import { type Credential, credentialOf, type HopEvent } from '../../schemas/hop-event.js';
-import { headerReader, lowerCaseHeaderKeys } from './headers.js';
+import { headerReader, lowerCaseHeaderKeys, lowerCaseNames } from './headers.js';
 import { draftToHop, type HopDraft, type RecordKey } from './hop.js';
 import { isoToMs } from './time.js';
 import {
@@ -23,13 +23,6 @@ const maxBatchSize = 10_000;
 
 /** Request headers as an API's diagnostic settings log them (`Headers to log`), by lower-case name. */
 const readHeaders = headerReader(lowerCaseHeaderKeys(['ocp-apim-subscription-key', 'x-api-key', 'api-key']));
-
-function lowerCaseKeys(value: unknown): JsonObject {
-  const headers: JsonObject = {};
-  if (isObject(value))
-    for (const [name, header] of Object.entries(value)) headers[name.toLowerCase()] = header;
-  return headers;
-}
 
 /** The request's properties: an object, or (in older records) the same as a JSON string. */
 function propertiesOf(record: JsonObject): JsonObject | undefined {
@@ -55,7 +48,7 @@ function apimDraft(record: JsonObject): HopDraft | string {
   if (Number.isNaN(ts)) return 'time is missing or not an ISO 8601 time';
   const url = text(properties.url);
   const parts = url === undefined ? undefined : urlParts(url);
-  const headers = lowerCaseKeys(properties.requestHeaders ?? properties.RequestHeaders);
+  const headers = lowerCaseNames(properties.requestHeaders ?? properties.RequestHeaders);
   const ip = text(record.callerIpAddress);
   return {
     ts,

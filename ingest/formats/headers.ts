@@ -1,4 +1,4 @@
-import { headerText, type JsonObject } from './values.js';
+import { headerText, isObject, type JsonObject } from './values.js';
 
 /** The request headers (or, in OTLP, attributes) that say who is calling, in which trace, for which tool. */
 const headerNames = [
@@ -42,6 +42,14 @@ export function lowerCaseHeaderKeys(apiKey: readonly string[]): HeaderKeys {
     mcpSession: ['mcp-session-id'],
     contentType: ['content-type'],
   };
+}
+
+/** A logged map of request headers with its names lower-cased, as the keys above spell them. */
+export function lowerCaseNames(value: unknown): JsonObject {
+  const headers: JsonObject = {};
+  if (isObject(value))
+    for (const [name, header] of Object.entries(value)) headers[name.toLowerCase()] = header;
+  return headers;
 }
 
 /** What a log writes for a header it was told to hide (Traefik's redact mode); it names nobody. */

@@ -2,6 +2,7 @@ import { alb } from './alb.js';
 import { apigateway } from './apigateway.js';
 import { apim } from './apim.js';
 import { canonical } from './canonical.js';
+import { cloudflare } from './cloudflare.js';
 import { envoy } from './envoy.js';
 import { gcp } from './gcp.js';
 import { kong } from './kong.js';
@@ -23,6 +24,7 @@ export const formatAdapters: readonly FormatAdapter[] = [
   apigateway,
   apim,
   gcp,
+  cloudflare,
   alb,
   envoy,
   nginx,
