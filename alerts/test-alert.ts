@@ -1,4 +1,3 @@
-import { IncidentTracker } from '../incidents/tracker.js';
 import type { Finding } from '../schemas/finding.js';
 import type { Incident } from '../schemas/incident.js';
 import { type AttemptOutcome, sendAttempt } from './attempt.js';
@@ -33,37 +32,32 @@ export function testFinding(now: number): Finding {
   };
 }
 
-/** The incident the test finding opens, then its resolution: what an incidents webhook is told. */
-function testIncident(finding: Finding): Incident[] {
-  const versions: Incident[] = [];
-  const tracker = new IncidentTracker({ quietMs: 1, maxOpen: 1 }, (incident) => versions.push(incident));
-  tracker.add(finding);
-  tracker.advance(finding.windowEnd + 2);
-  return versions;
-}
-
-/** One message per webhook (opened, then resolved, for an incidents webhook), in order; filters do not apply. */
-function testMessages(webhook: ResolvedWebhook, finding: Finding, publicUrl: string | undefined) {
+/** What a webhook is sent, in order (an incidents webhook: each version); filters do not apply. */
+function testMessages(webhook: ResolvedWebhook, test: TestAlert, publicUrl: string | undefined) {
+  const { finding, versions } = test;
   if (webhook.notify === 'findings')
     return [{ what: 'finding', id: finding.id, body: renderAlertBody(finding, webhook.bodyStyle) }];
-  return testIncident(finding).map((incident) => ({
+  return versions.map((incident) => ({
     what: `incident ${incident.change}`,
     id: `incident:${incident.id}:${incident.version}`,
     body: renderIncidentBody(incident, webhook.bodyStyle, incidentUrl(publicUrl, incident.id)),
   }));
 }
 
+/** The test finding, and the versions of the incident it opens (the caller tracks them: incidents sit above alerts). */
+export type TestAlert = { finding: Finding; versions: readonly Incident[] };
+
 export async function sendTestAlerts(
   webhooks: readonly ResolvedWebhook[],
+  test: TestAlert,
   options: { publicUrl?: string; now?: () => number; fetchImpl?: typeof fetch },
 ): Promise<TestSend[]> {
   const now = options.now ?? Date.now;
-  const finding = testFinding(now());
   const userAgent = hopwatchUserAgent();
   const fetchImpl = options.fetchImpl ?? fetch;
   const sends: TestSend[] = [];
   for (const webhook of webhooks) {
-    for (const message of testMessages(webhook, finding, options.publicUrl)) {
+    for (const message of testMessages(webhook, test, options.publicUrl)) {
       const id = deliveryIdFor(message.id, webhook.name);
       const outcome = await sendAttempt(fetchImpl, attemptOf(webhook, id, message.body, now(), userAgent));
       sends.push({ webhook: webhook.name, what: message.what, outcome });

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { AttemptOutcome } from '../alerts/attempt.js';
 import { resolveWebhookSecrets } from '../alerts/secrets.js';
-import { sendTestAlerts } from '../alerts/test-alert.js';
+import { sendTestAlerts, testFinding } from '../alerts/test-alert.js';
+import { IncidentTracker } from '../incidents/tracker.js';
 import { loadConfig } from '../pipeline/load-config.js';
+import type { Incident } from '../schemas/incident.js';
 
 function fail(message: string): never {
   process.stderr.write(`hopwatch alert-test: ${message}\n`);
@@ -39,7 +41,13 @@ export function register(program: Command): void {
       );
       if (webhooks.length === 0)
         fail(`no webhook named "${options.webhook}" (configured: ${names.join(', ')})`);
-      const sends = await sendTestAlerts(webhooks, { publicUrl: alerts.publicUrl });
+      const finding = testFinding(Date.now());
+      // The incident the finding opens, then its resolution, from the tracker real incidents come from.
+      const versions: Incident[] = [];
+      const tracker = new IncidentTracker({ quietMs: 1, maxOpen: 1 }, (version) => versions.push(version));
+      tracker.add(finding);
+      tracker.advance(finding.windowEnd + 2);
+      const sends = await sendTestAlerts(webhooks, { finding, versions }, { publicUrl: alerts.publicUrl });
       for (const { webhook, what, outcome } of sends)
         process.stdout.write(`${webhook}: test ${what}: ${described(outcome)}\n`);
       process.exit(sends.every(({ outcome }) => outcome.kind === 'delivered') ? 0 : 1);
