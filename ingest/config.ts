@@ -32,7 +32,10 @@ const kafkaTlsSchema = z.union([
     }),
 ]);
 
-/** SASL authentication; the password comes from an environment variable or a file, never the config. */
+/**
+ * SASL authentication. The password comes from an environment variable (KAFKA_SASL_PASSWORD unless
+ * `passwordEnv` names another) or a file, never from the config.
+ */
 const kafkaSaslSchema = z
   .object({
     mechanism: z.enum(saslMechanisms),
@@ -41,10 +44,15 @@ const kafkaSaslSchema = z
     passwordFile: z.string().min(1).optional(),
   })
   .strict()
-  .refine((sasl) => (sasl.passwordEnv === undefined) !== (sasl.passwordFile === undefined), {
-    message: 'set exactly one of passwordEnv or passwordFile',
+  .refine((sasl) => sasl.passwordEnv === undefined || sasl.passwordFile === undefined, {
+    message: 'set one of passwordEnv or passwordFile, not both',
     path: ['passwordEnv'],
-  });
+  })
+  .transform((sasl) =>
+    sasl.passwordFile === undefined
+      ? { ...sasl, passwordEnv: sasl.passwordEnv ?? 'KAFKA_SASL_PASSWORD' }
+      : sasl,
+  );
 
 export const kafkaConfigSchema = z.object({
   brokers: z.array(z.string().min(1)).default([]),

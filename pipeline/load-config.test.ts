@@ -43,6 +43,24 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.kafka.brokers).toEqual(['b:9092', 'c:9092']);
   });
 
+  it('configures TLS and SASL to the Kafka brokers from environment variables, the password left in one', () => {
+    const env = {
+      KAFKA_BROKERS: 'b-1.kafka:9096',
+      KAFKA_TLS: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'hopwatch',
+    };
+    const secured = loadConfig(undefined, env);
+    expect(secured.ok && secured.config.kafka).toMatchObject({
+      tls: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'hopwatch', passwordEnv: 'KAFKA_SASL_PASSWORD' },
+    });
+    const privateCa = loadConfig(undefined, { ...env, KAFKA_TLS_CA_FILE: '/etc/hopwatch/ca.pem' });
+    expect(privateCa.ok && privateCa.config.kafka.tls).toEqual({ caFile: '/etc/hopwatch/ca.pem' });
+    const unsure = loadConfig(undefined, { ...env, KAFKA_TLS: 'yes' });
+    expect(unsure.ok ? 'accepted' : unsure.reason).toContain('kafka.tls');
+  });
+
   it('names the field when a value has the wrong type', () => {
     const file = writeYaml('lineage:\n  graceMs: soon\n');
     const result = loadConfig(file, {});

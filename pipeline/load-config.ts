@@ -16,6 +16,11 @@ const asList = (raw: string): string[] =>
     .filter((part) => part.length > 0);
 // Left as a string when not numeric, so that validation names the field instead of silently dropping it.
 const asNumber = (raw: string): unknown => (/^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw);
+// Likewise left as a string when neither true nor false.
+const asBoolean = (raw: string): unknown => {
+  const word = raw.trim().toLowerCase();
+  return word === 'true' ? true : word === 'false' ? false : raw;
+};
 
 const envOverrides: EnvOverride[] = [
   { env: 'HOPWATCH_DATA_DIR', path: ['dataDir'], parse: asString },
@@ -27,6 +32,11 @@ const envOverrides: EnvOverride[] = [
   { env: 'KAFKA_BROKERS', path: ['kafka', 'brokers'], parse: asList },
   { env: 'KAFKA_TOPICS', path: ['kafka', 'topics'], parse: asList },
   { env: 'KAFKA_GROUP_ID', path: ['kafka', 'groupId'], parse: asString },
+  // A CA file makes kafka.tls an object: it comes after KAFKA_TLS, which it implies.
+  { env: 'KAFKA_TLS', path: ['kafka', 'tls'], parse: asBoolean },
+  { env: 'KAFKA_TLS_CA_FILE', path: ['kafka', 'tls', 'caFile'], parse: asString },
+  { env: 'KAFKA_SASL_MECHANISM', path: ['kafka', 'sasl', 'mechanism'], parse: asString },
+  { env: 'KAFKA_SASL_USERNAME', path: ['kafka', 'sasl', 'username'], parse: asString },
   { env: 'CLICKHOUSE_URL', path: ['store', 'url'], parse: asString },
   { env: 'CLICKHOUSE_USER', path: ['store', 'user'], parse: asString },
   { env: 'CLICKHOUSE_PASSWORD', path: ['store', 'password'], parse: asString },

@@ -36,19 +36,23 @@ const fresh = (what: string) => {
   return { topic: `hopwatch-${what}-${id}`, groupId: `hopwatch-${what}-${id}` };
 };
 
-/** Produces the scenario over the secured listener (as `hopwatch replay --to kafka` does), then runs hopwatch on it. */
+/**
+ * Produces the scenario over the secured listener (as `hopwatch replay --to kafka` does, configured
+ * with `kafka`), then runs hopwatch on it, configured with `runKafka` in its file and `env`.
+ */
 async function consumeSecured(
   what: string,
   address: string,
   kafka: Record<string, unknown>,
   env: Record<string, string>,
+  runKafka = kafka,
 ) {
   const { topic, groupId } = fresh(what);
   const dir = harness.dataDir(what);
   const count = await produceFiles(testConfig({ kafka: { brokers: [address], ...kafka } }), topic, [
     scenarioFile(scenario),
   ]);
-  const running = await harness.start(kafkaRunConfig(dir, topic, groupId, kafka), dir, {
+  const running = await harness.start(kafkaRunConfig(dir, topic, groupId, runKafka), dir, {
     KAFKA_BROKERS: address,
     ...env,
   });
@@ -66,21 +70,24 @@ async function consumeSecured(
 }
 
 describe('hopwatch against a broker that asks for TLS and authentication', () => {
-  it('reads a topic over SASL_SSL with SCRAM-SHA-256, the password from the environment, and finds what the scenario holds', async () => {
+  it('reads a topic over SASL_SSL with SCRAM-SHA-256, configured by environment variables alone, and finds what the scenario holds', async () => {
+    const { password, username } = broker.users.scram;
     const running = await consumeSecured(
       'sasl-scram',
       broker.saslSsl,
       {
         tls: { caFile: broker.files.ca },
-        sasl: {
-          mechanism: 'scram-sha-256',
-          username: broker.users.scram.username,
-          passwordEnv: 'TEST_KAFKA_PASSWORD',
-        },
+        sasl: { mechanism: 'scram-sha-256', username, passwordEnv: 'TEST_KAFKA_PASSWORD' },
       },
-      { TEST_KAFKA_PASSWORD: broker.users.scram.password },
+      {
+        KAFKA_TLS_CA_FILE: broker.files.ca,
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: username,
+        KAFKA_SASL_PASSWORD: password,
+      },
+      {},
     );
-    expect(running.process.stderr()).not.toContain(broker.users.scram.password);
+    expect(running.process.stderr()).not.toContain(password);
   });
 
   it('reads with SASL PLAIN, the password from a file', async () => {

@@ -51,6 +51,13 @@ describe('hopwatch run refuses a bad configuration with exit code 2', () => {
     expect(noPassword.stderr).toContain(
       'config field kafka.sasl.passwordEnv: environment variable UNSET_KAFKA_PASSWORD is not set',
     );
+    const byEnv = await runWith([], {
+      KAFKA_BROKERS: '127.0.0.1:9',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'hopwatch',
+    });
+    expect(byEnv.code).toBe(2);
+    expect(byEnv.stderr).toContain('environment variable KAFKA_SASL_PASSWORD is not set');
     const half = await runWith(kafka('  tls:\n    certFile: client.pem\n'), {});
     expect(half.code).toBe(2);
     expect(half.stderr).toContain('kafka.tls.certFile');
