@@ -2,6 +2,7 @@ import type { Finding } from '../schemas/finding.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyFindingEvent } from './pagerduty.js';
 import { hecEvent } from './splunk.js';
+import { teamsFindingMessage } from './teams.js';
 import { truncate } from './truncate.js';
 
 // Slack rejects blocks past these lengths.
@@ -12,6 +13,7 @@ const SLACK_FIELD_MAX = 2_000;
 /** The exact bytes sent (and signed) on every attempt of one delivery. */
 export function renderAlertBody(finding: Finding, style: BodyStyle): string {
   if (style === 'slack') return JSON.stringify(slackMessage(finding));
+  if (style === 'teams') return teamsFindingMessage(finding);
   if (style === 'pagerduty') return pagerDutyFindingEvent(finding);
   return style === 'splunk'
     ? hecEvent(finding.windowEnd, 'hopwatch:finding', finding)

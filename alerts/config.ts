@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { severities } from '../schemas/finding.js';
 
-export const bodyStyles = ['hopwatch', 'slack', 'pagerduty', 'splunk'] as const;
+export const bodyStyles = ['hopwatch', 'slack', 'teams', 'pagerduty', 'splunk'] as const;
 /** `incidents`: one delivery when an incident opens, escalates and resolves; `findings`: one per finding. */
 export const notifyModes = ['incidents', 'findings'] as const;
 
@@ -23,7 +23,8 @@ export const webhookConfigSchema = z
     /** Only findings of these detectors, or incidents with one (names checked where the whole config is read); absent means all. */
     detectors: z.array(z.string().min(1)).min(1).optional(),
     /**
-     * `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback; `pagerduty`:
+     * `hopwatch`: the finding JSON; `slack`: Slack-compatible blocks with a text fallback; `teams`: a
+     * Microsoft Teams message with an Adaptive Card; `pagerduty`:
      * PagerDuty Events API v2 events, whose routing key is the secret; `splunk`: HTTP Event Collector
      * events, whose token is the secret.
      */

@@ -3,6 +3,7 @@ import { escapeMrkdwn, type SlackMessage, type SlackText } from './body.js';
 import type { BodyStyle } from './config.js';
 import { pagerDutyIncidentEvent } from './pagerduty.js';
 import { hecEvent } from './splunk.js';
+import { teamsIncidentMessage } from './teams.js';
 import { truncate } from './truncate.js';
 
 /** The API URL of an incident: under `publicUrl` when configured, else the path alone. */
@@ -13,11 +14,12 @@ export function incidentUrl(publicUrl: string | undefined, id: string): string {
 
 /**
  * The exact bytes sent for one change of an incident: `{ event, incident, url }`, for Slack a summary
- * with its most severe findings and a link, for PagerDuty an event (without its routing key), for
- * Splunk a HEC event around the hopwatch body.
+ * with its most severe findings and a link, for Teams an Adaptive Card, for PagerDuty an event
+ * (without its routing key), for Splunk a HEC event around the hopwatch body.
  */
 export function renderIncidentBody(incident: Incident, style: BodyStyle, url: string): string {
   if (style === 'slack') return JSON.stringify(slackIncident(incident, url));
+  if (style === 'teams') return teamsIncidentMessage(incident, url);
   if (style === 'pagerduty') return pagerDutyIncidentEvent(incident, url);
   const change = { event: incident.change, incident, url };
   return style === 'splunk'

@@ -443,6 +443,56 @@ describe('alert delivery to a real HTTP receiver', () => {
     expect(readFileSync(join(dataDir, 'alerts', 'outbox.jsonl'), 'utf8')).not.toContain(TEST_WEBHOOK_SECRET);
   });
 
+  it('sends Microsoft Teams an Adaptive Card: the finding, or the incident with a button to it', async () => {
+    const teams = await receiver(() => ({ status: 202 }));
+    const config = alertsConfigFor([
+      { name: 'teams', url: `${teams.url}/findings`, bodyStyle: 'teams' },
+      { name: 'teams-incidents', url: `${teams.url}/incidents`, bodyStyle: 'teams', notify: 'incidents' },
+    ]);
+    const dispatcher = await startDispatcher({ ...config, publicUrl: 'https://hopwatch.example.com' });
+    const finding = findingFixture({ id: 'f-teams' });
+    const versions: Incident[] = [];
+    new IncidentTracker({ quietMs: 60_000, maxOpen: 10 }, (incident) => versions.push(incident)).add(finding);
+
+    await dispatcher.enqueue([finding], versions);
+    await waitUntil('the deliveries settled', settled(dispatcher, 2));
+    const card = (path: string) => {
+      const request = teams.requests.find((each) => each.path.endsWith(path))!;
+      const message = JSON.parse(request.rawBody.toString('utf8'));
+      expect(message).toMatchObject({
+        type: 'message',
+        attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }],
+      });
+      return message.attachments[0].content;
+    };
+    const ofFinding = card('/findings');
+    expect(ofFinding).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
+    expect(ofFinding.body.map((element: { type: string }) => element.type)).toEqual([
+      'TextBlock',
+      'TextBlock',
+      'FactSet',
+    ]);
+    expect(ofFinding.body[0].text).toBe('HIGH hopwatch fanout: descendant_calls');
+    expect(ofFinding.body[1].text).toBe(finding.summary);
+    expect(ofFinding.body[2].facts).toContainEqual({
+      title: 'Origin credential',
+      value: 'jwt:https://idp.example.com|support-agent',
+    });
+    expect(ofFinding.actions).toBeUndefined();
+    const ofIncident = card('/incidents');
+    expect(ofIncident.body[0].text).toBe(
+      'HIGH hopwatch incident opened: jwt:https://idp.example.com|support-agent',
+    );
+    expect(ofIncident.body[1].text).toContain('**HIGH** fanout/descendant_calls');
+    expect(ofIncident.actions).toEqual([
+      {
+        type: 'Action.OpenUrl',
+        url: `https://hopwatch.example.com/v1/incidents/${versions[0]!.id}`,
+        title: 'Open the incident',
+      },
+    ]);
+  });
+
   it("holds an incident's later changes while an earlier one is retried, and other incidents' not", async () => {
     const changeOf = (request: { rawBody: Buffer }) => {
       const { event, incident } = JSON.parse(request.rawBody.toString('utf8'));
