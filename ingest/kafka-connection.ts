@@ -48,7 +48,7 @@ function passwordOf(sasl: KafkaSasl, env: NodeJS.ProcessEnv): string {
 
 /**
  * The TLS and SASL options of hopwatch's Kafka clients, with the files and the environment variable the
- * configuration names read now: a client made again (a restart after a failure) reads rotated ones.
+ * configuration names read now (clients are made at start: rotated certificates take a restart).
  */
 export function kafkaConnection(
   config: Pick<KafkaConfig, 'tls' | 'sasl'>,
