@@ -47,19 +47,18 @@ function testMessages(webhook: ResolvedWebhook, test: TestAlert, publicUrl: stri
 /** The test finding, and the versions of the incident it opens (the caller tracks them: incidents sit above alerts). */
 export type TestAlert = { finding: Finding; versions: readonly Incident[] };
 
+/** Sends each webhook its test messages one after the other, stopping at the first one it does not take. */
 export async function sendTestAlerts(
   webhooks: readonly ResolvedWebhook[],
   test: TestAlert,
-  options: { publicUrl?: string; now?: () => number; fetchImpl?: typeof fetch },
+  publicUrl: string | undefined,
 ): Promise<TestSend[]> {
-  const now = options.now ?? Date.now;
   const userAgent = hopwatchUserAgent();
-  const fetchImpl = options.fetchImpl ?? fetch;
   const sends: TestSend[] = [];
   for (const webhook of webhooks) {
-    for (const message of testMessages(webhook, test, options.publicUrl)) {
+    for (const message of testMessages(webhook, test, publicUrl)) {
       const id = deliveryIdFor(message.id, webhook.name);
-      const outcome = await sendAttempt(fetchImpl, attemptOf(webhook, id, message.body, now(), userAgent));
+      const outcome = await sendAttempt(fetch, attemptOf(webhook, id, message.body, Date.now(), userAgent));
       sends.push({ webhook: webhook.name, what: message.what, outcome });
       if (outcome.kind !== 'delivered') break;
     }

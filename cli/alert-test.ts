@@ -47,7 +47,7 @@ export function register(program: Command): void {
       const tracker = new IncidentTracker({ quietMs: 1, maxOpen: 1 }, (version) => versions.push(version));
       tracker.add(finding);
       tracker.advance(finding.windowEnd + 2);
-      const sends = await sendTestAlerts(webhooks, { finding, versions }, { publicUrl: alerts.publicUrl });
+      const sends = await sendTestAlerts(webhooks, { finding, versions }, alerts.publicUrl);
       for (const { webhook, what, outcome } of sends)
         process.stdout.write(`${webhook}: test ${what}: ${described(outcome)}\n`);
       process.exit(sends.every(({ outcome }) => outcome.kind === 'delivered') ? 0 : 1);

@@ -10,7 +10,7 @@ export const otlpProtoFormat = 'otlp-proto';
 /** A typo here would dead-letter every record of the topic: it stops start-up instead. */
 const topicFormat = z.enum([otlpProtoFormat, ...formatNames]);
 
-export const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 /** TLS to the brokers: `true` trusts the system's CAs; the object adds CAs, a client certificate (mTLS), a name. */
 const kafkaTlsSchema = z.union([
