@@ -1,4 +1,5 @@
 import { xrayTraceId } from '../identity/trace-context.js';
+import { userAgentOnly } from './caller-hint.js';
 import { draftToHop, type HopDraft } from './hop.js';
 import { isoToMs } from './time.js';
 import { tokenize, unquote } from './tokenize.js';
@@ -54,8 +55,7 @@ function targetGroupName(arn: string | undefined): string | undefined {
 /** `GET https://api.example.com:443/v1/x?q=1 HTTP/1.1` → method, authority and the target after it. */
 function requestParts(request: string | undefined) {
   const [method, url] = (request ?? '').split(' ');
-  const parts = url === undefined || url === '-' ? undefined : urlParts(url);
-  return { method: text(method), authority: parts?.authority, target: parts?.target };
+  return { method: text(method), ...urlParts(text(url)) };
 }
 
 function albDraft(line: string): HopDraft | string {
@@ -69,7 +69,6 @@ function albDraft(line: string): HopDraft | string {
   const ts = Number.isNaN(received) ? sent : received;
   const { method, authority, target } = requestParts(valueAt(tokens, field.request));
   const ip = clientAddress(tokens[field.client]);
-  const userAgent = valueAt(tokens, field.userAgent);
   return {
     ts,
     durationMs: Number.isNaN(received) ? undefined : sent - received,
@@ -84,7 +83,7 @@ function albDraft(line: string): HopDraft | string {
     ip,
     bytesIn: numeric(valueAt(tokens, field.receivedBytes)),
     bytesOut: numeric(valueAt(tokens, field.sentBytes)),
-    header: (name) => (name === 'user-agent' ? userAgent : undefined),
+    header: userAgentOnly(valueAt(tokens, field.userAgent)),
   };
 }
 

@@ -43,19 +43,17 @@ function subscriptionOf(properties: JsonObject): Credential | undefined {
 function apimDraft(record: JsonObject): HopDraft | string {
   const properties = propertiesOf(record);
   if (properties === undefined) return 'properties is missing';
-  const time = text(record.time);
-  const ts = time === undefined ? Number.NaN : isoToMs(time);
+  const ts = isoToMs(text(record.time) ?? '');
   if (Number.isNaN(ts)) return 'time is missing or not an ISO 8601 time';
-  const url = text(properties.url);
-  const parts = url === undefined ? undefined : urlParts(url);
+  const { authority, target } = urlParts(text(properties.url));
   const headers = lowerCaseNames(properties.requestHeaders ?? properties.RequestHeaders);
   const ip = text(record.callerIpAddress);
   return {
     ts,
     durationMs: numeric(record.durationMs),
     method: text(properties.method),
-    target: parts?.target,
-    authority: parts?.authority,
+    target,
+    authority,
     service: text(properties.apiId),
     route: text(properties.operationId),
     status: numeric(properties.responseCode),

@@ -7,6 +7,12 @@ const genericClients =
 /** What a draft can be asked for: any request header its record kept, by lower-case name. */
 export type HeaderLookup = (name: string) => string | undefined;
 
+/** The lookup of a record that keeps no request header but the User-Agent (load balancers' logs). */
+export const userAgentOnly =
+  (userAgent: string | undefined): HeaderLookup =>
+  (name) =>
+    name === 'user-agent' ? userAgent : undefined;
+
 /**
  * The caller named by the configured hint, when the log has nothing stronger: the hint header's
  * value, else (if enabled) the first User-Agent product that is not a generic HTTP client.

@@ -1,3 +1,4 @@
+import { userAgentOnly } from './caller-hint.js';
 import { type HopDraft, singleJsonHop } from './hop.js';
 import { isoToMs } from './time.js';
 import type { FormatAdapter } from './types.js';
@@ -29,19 +30,16 @@ function serviceOf(resource: unknown): string | undefined {
 function gcpDraft(entry: JsonObject): HopDraft | string {
   const request = entry.httpRequest;
   if (!isObject(request)) return 'httpRequest is missing';
-  const timestamp = text(entry.timestamp);
-  const ts = timestamp === undefined ? Number.NaN : isoToMs(timestamp);
+  const ts = isoToMs(text(entry.timestamp) ?? '');
   if (Number.isNaN(ts)) return 'timestamp is missing or not an RFC 3339 time';
-  const url = text(request.requestUrl);
-  const parts = url === undefined ? undefined : urlParts(url);
+  const { authority, target } = urlParts(text(request.requestUrl));
   const ip = text(request.remoteIp);
-  const userAgent = text(request.userAgent);
   return {
     ts,
     durationMs: durationMs(request.latency),
     method: text(request.requestMethod),
-    target: parts?.target,
-    authority: parts?.authority,
+    target,
+    authority,
     service: serviceOf(entry.resource),
     status: numeric(request.status),
     hopId: text(entry.insertId),
@@ -50,7 +48,7 @@ function gcpDraft(entry: JsonObject): HopDraft | string {
     ip,
     bytesIn: numeric(request.requestSize),
     bytesOut: numeric(request.responseSize),
-    header: (name) => (name === 'user-agent' ? userAgent : undefined),
+    header: userAgentOnly(text(request.userAgent)),
   };
 }
 

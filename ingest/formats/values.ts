@@ -52,8 +52,12 @@ export function pathOnly(target: string): string {
   return end < 0 ? target : target.slice(0, end);
 }
 
-/** An absolute URL's authority (userinfo cut: never kept) and the target after it; a bare target is the target. */
-export function urlParts(url: string): { authority?: string; target: string } {
+/**
+ * An absolute URL's authority (userinfo cut: never kept) and the target after it; a bare target is the
+ * target; no URL, nothing.
+ */
+export function urlParts(url: string | undefined): { authority?: string; target?: string } {
+  if (url === undefined) return {};
   const scheme = url.indexOf('://');
   if (scheme < 0) return { target: url };
   const pathStart = url.indexOf('/', scheme + 3);
