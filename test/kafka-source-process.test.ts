@@ -127,10 +127,14 @@ describe('hopwatch run with Kafka', () => {
 
     // A third run delivers what the outbox still holds; every finding reaches the webhook once.
     const third = await start(file, dir);
-    const delivered = () =>
+    const findingDeliveries = () =>
       harness.receiver.requests
         .filter((request) => !request.path.endsWith('/incidents'))
-        .map((request) => (JSON.parse(request.rawBody.toString()) as Finding).id);
+        .map((request) => ({
+          id: String(request.headers['x-hopwatch-delivery']),
+          findingId: (JSON.parse(request.rawBody.toString()) as Finding).id,
+        }));
+    const delivered = () => findingDeliveries().map((delivery) => delivery.findingId);
     const incidentDeliveries = () =>
       harness.receiver.requests
         .filter((request) => request.path.endsWith('/incidents'))
@@ -142,9 +146,11 @@ describe('hopwatch run with Kafka', () => {
     await waitUntil('every finding delivered', () => ids.every((id) => delivered().includes(id)), 30_000);
     await waitUntil('every incident opened', () => opened().length >= stored.incidents.length, 30_000);
     expect(await stopGracefully(third)).toBe(0);
-    expect(delivered().sort()).toEqual([...ids].sort());
     // A kill -9 between the receiver's 2xx and the outbox's record of it sends that delivery again,
-    // with the same delivery id: one id per incident opened, as a receiver deduplicating on it sees.
+    // with the same delivery id: one id per finding, and per incident opened, as a receiver
+    // deduplicating on it sees.
+    const findingOnce = new Map(findingDeliveries().map((delivery) => [delivery.id, delivery.findingId]));
+    expect([...findingOnce.values()].sort()).toEqual([...ids].sort());
     const openedOnce = new Map(opened().map((delivery) => [delivery.id, delivery.incident.id]));
     expect([...openedOnce.values()].sort()).toEqual(stored.incidents.map((incident) => incident.id).sort());
     // A delivery sent again after the kill carries the same id; one id per incident version.
