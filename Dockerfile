@@ -26,7 +26,7 @@ USER node
 # The webhook outbox and (without CLICKHOUSE_URL) the embedded chDB data live here.
 VOLUME /var/lib/hopwatch
 EXPOSE 8080 4317
-# The V8 flags bin/hopwatch.js asks for in its first line (see there). kafkajs 2.2.4 sets a timer of
-# minus the epoch when it connects (kafkajs#1751), which Node 24 warns about; Node runs it after 1 ms,
-# as Node 20 did without a word, so the warning would tell an operator nothing.
-CMD ["node", "--max-semi-space-size=64", "--no-allocation-site-pretenuring", "--disable-warning=TimeoutNegativeWarning", "bin/hopwatch.js", "run"]
+# bin/container-start.sh: node with the V8 flags bin/hopwatch.js asks for in its first line (see there),
+# and the heap sized from the container's memory limit: Node's own sizing gives it half of the limit,
+# and hopwatch's state lives in the heap (common/heap-size.ts). NODE_OPTIONS=--max-old-space-size=N wins.
+CMD ["bin/container-start.sh", "run"]

@@ -1,4 +1,6 @@
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { checkExposure } from '../api/auth.js';
@@ -6,6 +8,7 @@ import { createHopwatchMetrics } from '../api/metrics.js';
 import type { OtlpGrpcServer } from '../api/otlp-grpc.js';
 import { buildApi } from '../api/server.js';
 import { describeError } from '../common/errors.js';
+import { heapLimitWarning, memoryLimitOf } from '../common/heap-size.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { HttpIngestSource } from '../ingest/http-source.js';
 import { kafkaConnection } from '../ingest/kafka-connection.js';
@@ -147,10 +150,14 @@ function logStarted(
 ) {
   const dataDir = resolve(config.dataDir);
   const open = config.api.tokens.length === 0;
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  const memoryLimit = memoryLimitOf(process.constrainedMemory(), totalmem());
   logger.info(
     {
       url,
       dataDir,
+      heapLimitMiB: Math.round(heapLimit / 1024 ** 2),
+      memoryLimitMiB: memoryLimit === undefined ? null : Math.round(memoryLimit / 1024 ** 2),
       roles: config.roles,
       store:
         hopwatch.store === undefined
@@ -165,6 +172,8 @@ function logStarted(
     `hopwatch listening on ${url}${grpcNote(hopwatch.otlpGrpcPort())}, data in ${dataDir}` +
       (open ? ' (no api.tokens: every route is open, so only loopback is served)' : ''),
   );
+  const warning = heapLimitWarning(heapLimit, memoryLimit);
+  if (warning !== undefined) logger.warn(warning);
 }
 
 function grpcNote(port: number | undefined): string {

@@ -52,6 +52,8 @@ describe('how hopwatch is started', () => {
     const shebang = readFileSync('bin/hopwatch.js', 'utf8').split('\n', 1)[0]!;
     expect(shebang).toBe(`#!/usr/bin/env -S node ${hopwatchNodeFlags.join(' ')}`);
     const command = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
-    expect(JSON.parse(command ?? '[]')).toEqual(['node', ...hopwatchNodeFlags, 'bin/hopwatch.js', 'run']);
+    expect(JSON.parse(command ?? '[]')).toEqual(['bin/container-start.sh', 'run']);
+    const started = /^exec (.*)$/m.exec(readFileSync('bin/container-start.sh', 'utf8'))?.[1];
+    expect(started).toBe(`node $heap ${hopwatchNodeFlags.join(' ')} bin/hopwatch.js "$@"`);
   });
 });

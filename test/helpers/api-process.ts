@@ -43,7 +43,16 @@ export const hopwatchNodeFlags: readonly string[] = [
 ];
 
 export function spawnHopwatch(args: string[], env: Record<string, string>): HopwatchProcess {
-  const child = spawn(process.execPath, [...hopwatchNodeFlags, HOPWATCH_BIN, ...args], {
+  return spawnWithOutput(process.execPath, [...hopwatchNodeFlags, HOPWATCH_BIN, ...args], env);
+}
+
+/** A command that starts hopwatch some other way (the Docker image's script), its output kept. */
+export function spawnWithOutput(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): HopwatchProcess {
+  const child = spawn(command, args, {
     env: { ...neutralEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
