@@ -127,3 +127,45 @@ export function openBody(
   }
   return { body, intake };
 }
+
+/** What a route that reads its body whole takes from it, and how it answers each outcome. */
+export type WholeBodyRoute<Read extends { records: RawRecord[] }> = {
+  /** Ends the 413's message. */
+  tooLargeHint?: string;
+  /** The records the body holds, or why it is not what the route takes. */
+  read(bytes: Buffer): Read | string;
+  /** The body is not what the route takes (400): nothing of it is stored. */
+  invalid(reply: FastifyReply, reason: string): FastifyReply;
+  /** Intake refused the records (503; the connection closes): the sender retries. */
+  unavailable(reply: FastifyReply, reason: string): FastifyReply;
+  /** The records are durable. */
+  accepted(reply: FastifyReply, read: Read, outcome: BatchOutcome): FastifyReply;
+};
+
+/** A whole-body route's handler: open, read, check, submit durably, answer (see WholeBodyRoute). */
+export async function receiveWholeBody<Read extends { records: RawRecord[] }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: { source: HttpIngestSource; maxBytes: number },
+  route: WholeBodyRoute<Read>,
+): Promise<FastifyReply> {
+  const opened = openBody(request, reply, target.source);
+  if (!('intake' in opened)) return opened;
+  const { body, intake } = opened;
+  try {
+    const bytes = await wholeBodyOr413(body, reply, target.maxBytes, route.tooLargeHint);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+    const read = route.read(bytes);
+    if (typeof read === 'string') return route.invalid(reply, read);
+    const submitted = await submitDurably(intake, read.records);
+    if (!submitted.ok) {
+      reply.header('connection', 'close');
+      return route.unavailable(reply, submitted.reason);
+    }
+    return route.accepted(reply, read, submitted.outcome);
+  } catch (error) {
+    return answerBodyError(error, request, reply);
+  } finally {
+    intake.close();
+  }
+}

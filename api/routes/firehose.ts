@@ -6,13 +6,7 @@ import { firehoseRecordLines } from '../../ingest/firehose.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import {
-  answerBodyError,
-  openBody,
-  submitDurably,
-  takeBodiesAsStreams,
-  wholeBodyOr413,
-} from '../request-body.js';
+import { receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
@@ -60,11 +54,8 @@ function recordsOf(delivery: z.infer<typeof deliverySchema>, format: string | un
  * (sending them again would not help). A delivery that does not decode is answered 400: Firehose
  * retries it, then keeps it in its backup bucket.
  */
-export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = async (
-  app,
-  { source, maxBytes },
-) => {
-  takeBodiesAsStreams(app, [jsonContentType], maxBytes, (reply) =>
+export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = async (app, target) => {
+  takeBodiesAsStreams(app, [jsonContentType], target.maxBytes, (reply) =>
     sendError(reply, 415, `send ${jsonContentType}, as Firehose does`),
   );
 
@@ -90,28 +81,20 @@ export const firehoseRoutes: FastifyPluginAsyncZod<FirehoseRoutesOptions> = asyn
     },
     async (request, reply) => {
       const requestId = String(request.headers['x-amz-firehose-request-id'] ?? '');
-      const opened = openBody(request, reply, source);
-      if (!('intake' in opened)) return opened;
-      const { body, intake } = opened;
-      try {
-        const bytes = await wholeBodyOr413(body, reply, maxBytes, ": lower the stream's buffer size");
-        if (!Buffer.isBuffer(bytes)) return bytes;
-        const delivery = deliverySchema.safeParse(parsedOrUndefined(bytes.toString('utf8')));
-        if (!delivery.success)
-          return answer(reply, 400, requestId, 'not a Firehose delivery: {requestId, records: [{data}]}');
-        const records = recordsOf(delivery.data, request.query.format, maxBytes);
-        if (typeof records === 'string') return answer(reply, 400, delivery.data.requestId, records);
-        const submitted = await submitDurably(intake, records);
-        if (!submitted.ok) {
-          reply.header('connection', 'close');
-          return answer(reply, 503, delivery.data.requestId, submitted.reason);
-        }
-        return answer(reply, 200, delivery.data.requestId);
-      } catch (error) {
-        return answerBodyError(error, request, reply);
-      } finally {
-        intake.close();
-      }
+      let delivered = requestId;
+      return receiveWholeBody(request, reply, target, {
+        tooLargeHint: ": lower the stream's buffer size",
+        read: (bytes) => {
+          const delivery = deliverySchema.safeParse(parsedOrUndefined(bytes.toString('utf8')));
+          if (!delivery.success) return 'not a Firehose delivery: {requestId, records: [{data}]}';
+          delivered = delivery.data.requestId;
+          const records = recordsOf(delivery.data, request.query.format, target.maxBytes);
+          return typeof records === 'string' ? records : { records };
+        },
+        invalid: (reply, reason) => answer(reply, 400, delivered, reason),
+        unavailable: (reply, reason) => answer(reply, 503, delivered, reason),
+        accepted: (reply) => answer(reply, 200, delivered),
+      });
     },
   );
 };

@@ -5,14 +5,7 @@ import type { HttpIngestSource } from '../../ingest/http-source.js';
 import { otlpExportResponse } from '../../ingest/otlp-protobuf.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import { exportOf, jsonResponse, logs, partialOf, traces } from '../otlp-signals.js';
-import {
-  answerBodyError,
-  mediaTypeOf,
-  openBody,
-  submitDurably,
-  takeBodiesAsStreams,
-  wholeBodyOr413,
-} from '../request-body.js';
+import { mediaTypeOf, receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
 import { jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
@@ -33,8 +26,8 @@ function unsupportedMediaType(reply: FastifyReply) {
  * answered as OTLP's partial success (the client must not retry them); a body that does not decode is
  * answered 400, and not stored (binary bytes would get past redaction).
  */
-export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, { source, maxBytes }) => {
-  takeBodiesAsStreams(app, otlpContentTypes, maxBytes, unsupportedMediaType);
+export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, target) => {
+  takeBodiesAsStreams(app, otlpContentTypes, target.maxBytes, unsupportedMediaType);
 
   for (const signal of [traces, logs]) {
     app.post(
@@ -59,28 +52,17 @@ export const otlpRoutes: FastifyPluginAsyncZod<OtlpRoutesOptions> = async (app, 
       async (request, reply) => {
         const mediaType = mediaTypeOf(request.headers['content-type']);
         if (mediaType === undefined) return unsupportedMediaType(reply);
-        const opened = openBody(request, reply, source);
-        if (!('intake' in opened)) return opened;
-        const { body, intake } = opened;
-        try {
-          const bytes = await wholeBodyOr413(body, reply, maxBytes);
-          if (!Buffer.isBuffer(bytes)) return bytes;
-          const protobuf = mediaType === protobufContentType;
-          const read = exportOf(signal, bytes, protobuf);
-          if (typeof read === 'string') return sendError(reply, 400, read);
-          const submitted = await submitDurably(intake, read.records);
-          if (!submitted.ok) {
-            reply.header('retry-after', '1').header('connection', 'close');
-            return sendError(reply, 503, submitted.reason);
-          }
-          const partial = partialOf(read, submitted.outcome.rejects);
-          if (!protobuf) return jsonResponse(signal, partial);
-          return reply.type(protobufContentType).send(Buffer.from(otlpExportResponse(partial)));
-        } catch (error) {
-          return answerBodyError(error, request, reply);
-        } finally {
-          intake.close();
-        }
+        const protobuf = mediaType === protobufContentType;
+        return receiveWholeBody(request, reply, target, {
+          read: (bytes) => exportOf(signal, bytes, protobuf),
+          invalid: (reply, reason) => sendError(reply, 400, reason),
+          unavailable: (reply, reason) => sendError(reply.header('retry-after', '1'), 503, reason),
+          accepted: (reply, read, outcome) => {
+            const partial = partialOf(read, outcome.rejects);
+            if (!protobuf) return reply.send(jsonResponse(signal, partial));
+            return reply.type(protobufContentType).send(Buffer.from(otlpExportResponse(partial)));
+          },
+        });
       },
     );
   }
