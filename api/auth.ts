@@ -10,6 +10,12 @@ declare module 'fastify' {
     scope?: ApiTokenScope;
     /** A header that carries the token as it is, for a client that cannot send Authorization (Firehose). */
     tokenHeader?: string;
+    /**
+     * A query parameter that carries the token, for a client that can set neither Authorization nor
+     * a header (a Pub/Sub push subscription: only its URL is configured). Routes log their pattern,
+     * never the URL, so the token stays out of the logs.
+     */
+    tokenQuery?: string;
   }
 }
 
@@ -51,18 +57,27 @@ export function tokenGrants(token: ApiToken, scope: ApiTokenScope): boolean {
   return token.scopes.includes('admin') || token.scopes.includes(scope);
 }
 
+/** The token the route takes in a place of its own (header, query parameter), else the bearer token. */
+function presentedToken(request: FastifyRequest): string | null {
+  return tokenInRoutePlace(request) ?? bearerToken(request);
+}
+
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (typeof header !== 'string') return tokenInHeader(request);
+  if (typeof header !== 'string') return null;
   const [scheme, value] = header.split(' ', 2);
   if (scheme?.toLowerCase() !== 'bearer' || value === undefined || value === '') return null;
   return value.trim();
 }
 
-/** The token in the route's own token header, if it has one and it was sent. */
-function tokenInHeader(request: FastifyRequest): string | null {
-  const name = request.routeOptions.config.tokenHeader;
-  const value = name === undefined ? undefined : request.headers[name];
+function tokenInRoutePlace(request: FastifyRequest): string | null {
+  const { tokenHeader, tokenQuery } = request.routeOptions.config;
+  const value =
+    tokenHeader !== undefined
+      ? request.headers[tokenHeader]
+      : tokenQuery !== undefined
+        ? (request.query as Record<string, unknown> | undefined)?.[tokenQuery]
+        : undefined;
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
@@ -70,7 +85,7 @@ function tokenInHeader(request: FastifyRequest): string | null {
 function createScopeCheck(tokens: ApiToken[]) {
   const verify = createTokenVerifier(tokens);
   return (scope: ApiTokenScope, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
-    const presented = bearerToken(request);
+    const presented = presentedToken(request);
     if (presented === null) {
       reply.header('www-authenticate', REALM);
       return sendError(reply, 401, 'a bearer token is required (Authorization: Bearer <token>)');

@@ -41,6 +41,7 @@ import { incidentsRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { pubsubRoutes } from './routes/pubsub.js';
 import { silencesRoutes } from './routes/silences.js';
 import { statsRoutes } from './routes/stats.js';
 import { tracesRoutes } from './routes/traces.js';
@@ -152,6 +153,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         });
         await v1.register(otlpRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
         await v1.register(firehoseRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
+        await v1.register(pubsubRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
       }
       await v1.register(findingsRoutes, { reader });
       await v1.register(deadLettersRoutes, { reader });

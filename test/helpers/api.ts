@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateToken } from '../../api/auth.js';
 import { assembleHopwatch, type Hopwatch } from '../../cli/run.js';
-import { createLogger } from '../../common/logger.js';
+import { createLogger, type Logger } from '../../common/logger.js';
 import type { HopwatchConfigInput } from '../../pipeline/config.js';
 import { parseConfig } from '../../pipeline/load-config.js';
 
@@ -16,7 +16,10 @@ export type TestHopwatch = {
   close(): Promise<void>;
 };
 
-export async function startTestHopwatch(overrides: HopwatchConfigInput = {}): Promise<TestHopwatch> {
+export async function startTestHopwatch(
+  overrides: HopwatchConfigInput = {},
+  logger: Logger = createLogger('silent'),
+): Promise<TestHopwatch> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hopwatch-api-'));
   const read = generateToken();
   const ingest = generateToken();
@@ -36,7 +39,7 @@ export async function startTestHopwatch(overrides: HopwatchConfigInput = {}): Pr
     },
   });
   if (!parsed.ok) throw new Error(parsed.reason);
-  const assembled = await assembleHopwatch(parsed.config, createLogger('silent'));
+  const assembled = await assembleHopwatch(parsed.config, logger);
   if (!assembled.ok) throw new Error(assembled.reason);
   const { hopwatch } = assembled;
   const url = await hopwatch.start();
