@@ -330,6 +330,7 @@ describe('OpenAPI document', () => {
       '/v1/incidents/{id}',
       '/v1/ingest',
       '/v1/logs',
+      '/v1/pubsub',
       '/v1/silences',
       '/v1/silences/{id}',
       '/v1/stats',
