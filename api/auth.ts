@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig, ApiToken, ApiTokenScope } from './config.js';
 import { sendError } from './errors.js';
+import type { OtherCredential } from './google-oidc.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +17,11 @@ declare module 'fastify' {
      * never the URL, so the token stays out of the logs.
      */
     tokenQuery?: string;
+    /**
+     * A credential another party issued that the route also takes, as its own scope grants, when the
+     * presented token is none of hopwatch's (Google's OIDC token for a Pub/Sub push subscription).
+     */
+    verifyOther?: (token: string) => Promise<OtherCredential>;
   }
 }
 
@@ -84,17 +90,18 @@ function tokenInRoutePlace(request: FastifyRequest): string | null {
 /** onRequest hook enforcing `scope` on a request; answers 401/403 without echoing what was presented. */
 function createScopeCheck(tokens: ApiToken[]) {
   const verify = createTokenVerifier(tokens);
-  return (scope: ApiTokenScope, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+  return async (
+    scope: ApiTokenScope,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
     const presented = presentedToken(request);
     if (presented === null) {
       reply.header('www-authenticate', REALM);
       return sendError(reply, 401, 'a bearer token is required (Authorization: Bearer <token>)');
     }
     const token = verify(presented);
-    if (token === null) {
-      reply.header('www-authenticate', `${REALM}, error="invalid_token"`);
-      return sendError(reply, 401, 'the bearer token is not valid');
-    }
+    if (token === null) return checkOther(presented, request, reply);
     if (!tokenGrants(token, scope)) {
       reply.header('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
       // The token's name is for the operator's log, not for whoever holds the token.
@@ -104,6 +111,26 @@ function createScopeCheck(tokens: ApiToken[]) {
     request.log.debug({ token: token.name, scope }, 'authorized');
     return undefined;
   };
+}
+
+/** A token that is none of hopwatch's: the route's `verifyOther` may take it (see FastifyContextConfig). */
+async function checkOther(
+  presented: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  const verdict = (await request.routeOptions.config.verifyOther?.(presented)) ?? 'invalid';
+  if (verdict === 'valid') {
+    request.log.debug({ url: request.routeOptions.url }, 'authorized by a credential another party issued');
+    return undefined;
+  }
+  if (verdict === 'unavailable') {
+    request.log.warn({ url: request.routeOptions.url }, 'the keys to check a token could not be fetched');
+    reply.header('retry-after', '10');
+    return sendError(reply, 503, 'the keys to check this token cannot be fetched now: retry later');
+  }
+  reply.header('www-authenticate', `${REALM}, error="invalid_token"`);
+  return sendError(reply, 401, 'the bearer token is not valid');
 }
 
 /**

@@ -9,6 +9,20 @@ export const apiTokenSchema = z.object({
   scopes: z.array(z.enum(apiTokenScopes)).min(1),
 });
 
+/** Google's signing keys for the OIDC tokens it issues (Pub/Sub push authentication among them). */
+export const googleJwksUrl = 'https://www.googleapis.com/oauth2/v3/certs';
+
+/** A Pub/Sub push subscription with authentication on: whose OIDC token `POST /v1/pubsub` takes. */
+export const pubsubPushConfigSchema = z
+  .object({
+    /** The subscription's audience (Google's default: the push endpoint's URL). */
+    audience: z.string().min(1),
+    /** The service account the subscription pushes as. */
+    serviceAccount: z.email(),
+    jwksUrl: z.url().default(googleJwksUrl),
+  })
+  .strict();
+
 export const apiConfigSchema = z.object({
   port: z.number().int().min(0).max(65_535).default(8080),
   /** Without tokens only a loopback address is allowed. */
@@ -28,6 +42,8 @@ export const apiConfigSchema = z.object({
     .int()
     .min(1024)
     .default(16 * 1024 * 1024),
+  /** Absent, `POST /v1/pubsub` takes an ingest token only (in its URL). */
+  pubsubPush: pubsubPushConfigSchema.optional(),
   /** How many rejected lines an ingest response lists (all of them are counted and dead-lettered). */
   ingestMaxListedRejects: z.number().int().nonnegative().default(100),
 });
@@ -35,3 +51,4 @@ export const apiConfigSchema = z.object({
 export type ApiTokenScope = (typeof apiTokenScopes)[number];
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
+export type PubsubPushConfig = z.infer<typeof pubsubPushConfigSchema>;

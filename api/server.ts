@@ -29,6 +29,7 @@ import { installAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { consoleDirectory, registerConsole } from './console.js';
 import { answerError, apiErrorSchema, installErrorHandlers } from './errors.js';
+import { googleOidcVerifier } from './google-oidc.js';
 import type { HopwatchMetrics } from './metrics.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { credentialsRoutes } from './routes/credentials.js';
@@ -153,7 +154,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         });
         await v1.register(otlpRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
         await v1.register(firehoseRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
-        await v1.register(pubsubRoutes, { source: deps.httpSource, maxBytes: deps.config.ingestMaxBytes });
+        await v1.register(pubsubRoutes, {
+          source: deps.httpSource,
+          maxBytes: deps.config.ingestMaxBytes,
+          verifyOidc: deps.config.pubsubPush && googleOidcVerifier(deps.config.pubsubPush),
+        });
       }
       await v1.register(findingsRoutes, { reader });
       await v1.register(deadLettersRoutes, { reader });

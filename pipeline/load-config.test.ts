@@ -69,6 +69,20 @@ describe('loadConfig', () => {
     expect(result.reason).toContain('lineage.graceMs');
   });
 
+  it("takes a Pub/Sub push identity with Google's keys by default, and names a field that is no email", () => {
+    const push = 'api:\n  pubsubPush:\n    audience: https://hopwatch.example.com/v1/pubsub\n';
+    const taken = loadConfig(writeYaml(`${push}    serviceAccount: push@acme.iam.gserviceaccount.com\n`), {});
+    expect(taken.ok && taken.config.api.pubsubPush).toEqual({
+      audience: 'https://hopwatch.example.com/v1/pubsub',
+      serviceAccount: 'push@acme.iam.gserviceaccount.com',
+      jwksUrl: 'https://www.googleapis.com/oauth2/v3/certs',
+    });
+    const typo = loadConfig(writeYaml(`${push}    serviceAcount: push@acme.iam.gserviceaccount.com\n`), {});
+    expect(typo.ok ? 'accepted' : typo.reason).toContain('api.pubsubPush');
+    const notEmail = loadConfig(writeYaml(`${push}    serviceAccount: push-sa\n`), {});
+    expect(notEmail.ok ? 'accepted' : notEmail.reason).toContain('api.pubsubPush.serviceAccount');
+  });
+
   it("refuses a topic's format that is not one, naming the topic (every record would be a dead letter)", () => {
     const typo = loadConfig(writeYaml('kafka:\n  formatByTopic:\n    gateway-logs: envoy-json\n'), {});
     expect(typo.ok ? 'accepted' : typo.reason).toMatch(/kafka\.formatByTopic\.gateway-logs.*"envoy"/);

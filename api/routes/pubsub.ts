@@ -4,11 +4,17 @@ import { parsedOrUndefined } from '../../common/json.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import { pushedRecords, pushRequestSchema } from '../../ingest/pubsub.js';
 import { apiErrorSchema, sendError } from '../errors.js';
+import type { OtherCredential } from '../google-oidc.js';
 import { receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
-export type PubsubRoutesOptions = { source: HttpIngestSource; maxBytes: number };
+export type PubsubRoutesOptions = {
+  source: HttpIngestSource;
+  maxBytes: number;
+  /** Google's OIDC token, when the subscription pushes with authentication (api.pubsubPush). */
+  verifyOidc?: (token: string) => Promise<OtherCredential>;
+};
 
 /** The query parameter a push subscription's URL carries the ingest token in. */
 export const pubsubTokenParameter = 'token';
@@ -16,7 +22,8 @@ export const pubsubTokenParameter = 'token';
 /**
  * POST /pubsub — a Pub/Sub push subscription's endpoint, so that Google Cloud's request logs (a Cloud
  * Logging sink to a Pub/Sub topic) reach hopwatch with nothing in between. The subscription's URL
- * carries an ingest token (`?token=`), as push can set no header. A message is answered 204 once its
+ * carries an ingest token (`?token=`), as push can set no header of hopwatch's; or, with
+ * `api.pubsubPush`, the subscription's own OIDC token is checked against Google's keys. A message is answered 204 once its
  * records are durable, which acknowledges it; records hopwatch cannot read are kept as dead letters and
  * the message is still acknowledged (delivering it again would not help). A body that is not a push
  * request is answered 400 and not stored; 503 makes Pub/Sub deliver it again later.
@@ -29,7 +36,7 @@ export const pubsubRoutes: FastifyPluginAsyncZod<PubsubRoutesOptions> = async (a
   app.post(
     '/pubsub',
     {
-      config: { scope: 'ingest', tokenQuery: pubsubTokenParameter },
+      config: { scope: 'ingest', tokenQuery: pubsubTokenParameter, verifyOther: target.verifyOidc },
       schema: {
         ...secured('ingest'),
         tags: ['ingest'],
@@ -47,6 +54,8 @@ export const pubsubRoutes: FastifyPluginAsyncZod<PubsubRoutesOptions> = async (a
           400: apiErrorSchema,
           413: apiErrorSchema,
           415: apiErrorSchema,
+          401: apiErrorSchema,
+          403: apiErrorSchema,
           503: apiErrorSchema,
         },
       },
