@@ -1,7 +1,7 @@
 /**
  * V8's heap limit against the process's memory limit (a container's or a systemd unit's cgroup).
- * Node sizes the heap at about half a cgroup limit, and at most about 2.2 GB (1,048 MiB of 2 GiB,
- * 2,240 MiB of 8 GiB, on Node 20), but hopwatch's detection state is nearly all heap: a million
+ * Node sizes the heap at about half a cgroup limit, and at most about 2.2 GB (1,216 MiB of 2 GiB,
+ * 2,240 MiB of 8 GiB, on Node 20 with hopwatch's flags), but hopwatch's detection state is nearly all heap: a million
  * traces (1.05 GB of it) stopped the engine with "heap out of memory" in a 2 GiB cgroup they fit in
  * with a larger heap. A heap limit above the memory limit fails the other way: the kernel kills the
  * process before V8 collects what it could.

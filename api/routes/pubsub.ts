@@ -17,16 +17,16 @@ export type PubsubRoutesOptions = {
 };
 
 /** The query parameter a push subscription's URL carries the ingest token in. */
-export const pubsubTokenParameter = 'token';
+const pubsubTokenParameter = 'token';
 
 /**
  * POST /pubsub — a Pub/Sub push subscription's endpoint, so that Google Cloud's request logs (a Cloud
  * Logging sink to a Pub/Sub topic) reach hopwatch with nothing in between. The subscription's URL
  * carries an ingest token (`?token=`), as push can set no header of hopwatch's; or, with
- * `api.pubsubPush`, the subscription's own OIDC token is checked against Google's keys. A message is answered 204 once its
- * records are durable, which acknowledges it; records hopwatch cannot read are kept as dead letters and
- * the message is still acknowledged (delivering it again would not help). A body that is not a push
- * request is answered 400 and not stored; 503 makes Pub/Sub deliver it again later.
+ * `api.pubsubPush`, the subscription's own OIDC token is checked against Google's keys. A message is
+ * answered 204 once its records are durable, which acknowledges it; records hopwatch cannot read are
+ * kept as dead letters and the message is still acknowledged (delivering it again would not help). A
+ * body that is not a push request is answered 400 and not stored; 503 makes Pub/Sub deliver it again.
  */
 export const pubsubRoutes: FastifyPluginAsyncZod<PubsubRoutesOptions> = async (app, target) => {
   takeBodiesAsStreams(app, [jsonContentType], target.maxBytes, (reply) =>
@@ -52,10 +52,10 @@ export const pubsubRoutes: FastifyPluginAsyncZod<PubsubRoutesOptions> = async (a
         response: {
           204: z.null().describe('Durable: the message is acknowledged'),
           400: apiErrorSchema,
-          413: apiErrorSchema,
-          415: apiErrorSchema,
           401: apiErrorSchema,
           403: apiErrorSchema,
+          413: apiErrorSchema,
+          415: apiErrorSchema,
           503: apiErrorSchema,
         },
       },
