@@ -1,4 +1,4 @@
-import { parsedOrUndefined } from '../common/json.js';
+import { jsonDocumentRecords } from '../ingest/json-array.js';
 import type { NdjsonLine, NdjsonReadOptions, NdjsonReadResult } from './ndjson.js';
 import { readWholeBody } from './whole-body.js';
 
@@ -25,12 +25,5 @@ export async function readJsonBody(
 }
 
 function recordsOf(body: string): NdjsonLine[] {
-  const text = (body.charCodeAt(0) === 0xfeff ? body.slice(1) : body).trim();
-  if (text === '') return [];
-  const value = parsedOrUndefined(text);
-  if (!Array.isArray(value)) return [{ line: 1, text }];
-  return value.map((element: unknown, index) => ({
-    line: index + 1,
-    text: typeof element === 'string' ? element : JSON.stringify(element),
-  }));
+  return jsonDocumentRecords(body).map((text, index) => ({ line: index + 1, text }));
 }

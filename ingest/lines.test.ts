@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type InputLine, openInputFile, readLineBatches, readLines } from './lines.js';
+import { type InputLine, openInputFile, readInputBatches, readLineBatches, readLines } from './lines.js';
 
 async function collect(
   chunks: Array<string | Buffer>,
@@ -96,5 +96,39 @@ describe('openInputFile', () => {
       for await (const _ of readLines(openInputFile(join(dir, 'plain.gz')), { maxLineBytes: 100 })) void _;
     })();
     await expect(reading).rejects.toThrow(/plain\.gz is not the gzip its name says: incorrect header check/);
+  });
+});
+
+describe('reading the records of a file: lines, or a pretty-printed JSON array', () => {
+  async function records(chunks: Array<string | Buffer>, file?: string): Promise<InputLine[]> {
+    const read: InputLine[] = [];
+    for await (const batch of readInputBatches(Readable.from(chunks), { maxLineBytes: 1024, file }))
+      read.push(...batch);
+    return read;
+  }
+
+  it('takes the elements of an array whose first line is a lone [, as gcloud and the AWS CLI print them', async () => {
+    const printed = JSON.stringify([{ insertId: 'a', n: 1 }, 'a log line', { insertId: 'b' }], null, 2);
+    // The first line's newline arrives in a later chunk than its [.
+    const read = await records(['\uFEFF[', printed.slice(1, 40), printed.slice(40)], 'requests.json');
+    expect(read).toEqual([
+      { line: '{"insertId":"a","n":1}', lineNumber: 1, file: 'requests.json' },
+      { line: 'a log line', lineNumber: 2, file: 'requests.json' },
+      { line: '{"insertId":"b"}', lineNumber: 3, file: 'requests.json' },
+    ]);
+  });
+
+  it('reads lines as lines: a record a line, one that is an array (a Kong batch) included', async () => {
+    const read = await records(['[{"a":1},{"b":2}]\n{"c":3}\n', '[\n']);
+    expect(read.map(({ line, lineNumber }) => [lineNumber, line])).toEqual([
+      [1, '[{"a":1},{"b":2}]'],
+      [2, '{"c":3}'],
+      [3, '['],
+    ]);
+  });
+
+  it('hands on an array that does not parse as one record, for the pipeline to reject with its reason', async () => {
+    const read = await records(['[\n  {"insertId": "a"},\n  {"insertId": "b"\n']);
+    expect(read).toEqual([{ line: '[\n  {"insertId": "a"},\n  {"insertId": "b"', lineNumber: 1 }]);
   });
 });

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { jsonDocumentRecords } from './json-array.js';
 import { defaultMaxRecordBytes } from './normalize.js';
 import { withLogRecords } from './otlp-logs.js';
 
@@ -116,9 +117,9 @@ export function withLogRecordLines(lines: InputLine[]): InputLine[] {
   );
 }
 
-/** readLineBatches, one line at a time. */
+/** readInputBatches, one record at a time. */
 export async function* readLines(input: Input, options: LineReaderOptions): AsyncGenerator<InputLine> {
-  for await (const lines of readLineBatches(input, options)) yield* lines;
+  for await (const lines of readInputBatches(input, options)) yield* lines;
 }
 
 const stdinName = '-';
@@ -150,12 +151,76 @@ async function* inflated(file: string, stream: Readable): Input {
 /** Files are read a megabyte at a time: a 64 KB read per turn left a detect run waiting on the disk a sixth of its time. */
 const fileChunkBytes = 1024 * 1024;
 
-/** The lines of every file in turn, or of standard input when no file (or `-`) is named, a chunk's worth at a time. */
+/** A pretty-printed JSON array is read whole: past this size it is refused, where its records one a line would not be. */
+const maxJsonArrayBytes = 256 * 1024 * 1024;
+/** How far to look for the end of the first line, which tells a pretty-printed JSON array from lines. */
+const headBytes = 64 * 1024;
+const arrayBatch = 500;
+
+/**
+ * The records of a file or stream: its lines, or, when its first line is a lone `[` (a pretty-printed
+ * JSON array, as `gcloud logging read --format=json` and the AWS CLI print them), the array's
+ * elements, numbered from 1 in place of lines (see jsonDocumentRecords).
+ */
+export async function* readInputBatches(
+  input: Input,
+  options: LineReaderOptions,
+): AsyncGenerator<InputLine[]> {
+  const chunks = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let seen = 0;
+  let done = false;
+  while (!done && seen < headBytes && !head.some((buffer) => buffer.includes(newline))) {
+    const next = await chunks.next();
+    if (next.done === true) done = true;
+    else {
+      const buffer = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      head.push(buffer);
+      seen += buffer.length;
+    }
+  }
+  const whole = async function* (): Input {
+    yield* head;
+    if (!done) yield* { [Symbol.asyncIterator]: () => chunks };
+  };
+  if (opensJsonArray(Buffer.concat(head))) yield* jsonArrayBatches(whole(), options.file);
+  else yield* readLineBatches(whole(), options);
+}
+
+function opensJsonArray(head: Buffer): boolean {
+  const end = head.indexOf(newline);
+  const first = head.toString('utf8', 0, end < 0 ? head.length : end);
+  return (first.startsWith(byteOrderMark) ? first.slice(1) : first).trim() === '[';
+}
+
+async function* jsonArrayBatches(input: Input, file: string | undefined): AsyncGenerator<InputLine[]> {
+  const pieces: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    length += buffer.length;
+    if (length > maxJsonArrayBytes)
+      throw new Error(
+        `${file ?? 'standard input'}: a JSON array over ${maxJsonArrayBytes / 1024 ** 2} MiB is not read whole; give one record a line (jq -c '.[]')`,
+      );
+    pieces.push(buffer);
+  }
+  const records = jsonDocumentRecords(Buffer.concat(pieces, length).toString('utf8'));
+  for (let start = 0; start < records.length; start += arrayBatch) {
+    yield records.slice(start, start + arrayBatch).map((line, index) => ({
+      line,
+      lineNumber: start + index + 1,
+      ...(file === undefined ? {} : { file }),
+    }));
+  }
+}
+
+/** The records of every file in turn, or of standard input when no file (or `-`) is named, a chunk's worth at a time. */
 export async function* inputLines(files: readonly string[]): AsyncGenerator<InputLine[]> {
   for (const file of files.length === 0 ? [stdinName] : files) {
     const stream = file === stdinName ? process.stdin : openInputFile(file, fileChunkBytes);
     const name = file === stdinName ? undefined : file;
-    yield* readLineBatches(stream, {
+    yield* readInputBatches(stream, {
       maxLineBytes: defaultMaxRecordBytes,
       ...(name === undefined ? {} : { file: name }),
     });

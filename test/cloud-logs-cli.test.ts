@@ -91,8 +91,9 @@ function cloudRunEntry(
   });
 }
 
-function detect(file: string, lines: string[]) {
-  writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
+/** `hopwatch detect` over `lines` written to `file`, gzip'd, or as `content` when given. */
+function detect(file: string, lines: string[], content = gzipSync(`${lines.join('\n')}\n`)) {
+  writeFileSync(file, content);
   const { CLICKHOUSE_URL: _server, ...env } = process.env;
   const run = spawnSync(process.execPath, ['bin/hopwatch.js', 'detect', file], { encoding: 'utf8', env });
   expect(run.stderr).toContain(`${lines.length} records, ${lines.length} events, 0 rejected`);
@@ -136,5 +137,22 @@ describe('hopwatch detect over load balancer logs of agent traffic', () => {
       cloudRunEntry(request, traceOf(request), index),
     );
     expect(detect(join(workDir, 'run.googleapis.com_requests.json.gz'), lines)).toEqual(expected);
+  });
+
+  it('reads them as `gcloud logging read --order=asc --format=json` prints them: one pretty-printed array', () => {
+    const { traced, refused } = traffic();
+    const entries = byResponse([...traced, ...refused]).map((request, index) =>
+      cloudRunEntry(
+        request,
+        traced.includes(request) ? '4bf92f3577b34da6a3ce929d0e0e4736' : `${index}`.padStart(32, '0'),
+        index,
+      ),
+    );
+    const printed = JSON.stringify(
+      entries.map((entry) => JSON.parse(entry)),
+      null,
+      2,
+    );
+    expect(detect(join(workDir, 'requests.json'), entries, Buffer.from(printed))).toEqual(expected);
   });
 });
