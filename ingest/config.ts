@@ -19,9 +19,12 @@ const kafkaTlsSchema = z.union([
     .object({
       /** PEM file of the CAs that sign the brokers' certificates (instead of the system's). */
       caFile: z.string().min(1).optional(),
-      /** PEM client certificate and its unencrypted private key, for brokers that ask for one (mTLS). */
+      /** PEM client certificate and its private key, for brokers that ask for one (mTLS). */
       certFile: z.string().min(1).optional(),
       keyFile: z.string().min(1).optional(),
+      /** The passphrase of an encrypted keyFile: from this environment variable, or from a file. */
+      keyPassphraseEnv: z.string().min(1).optional(),
+      keyPassphraseFile: z.string().min(1).optional(),
       /** The name the brokers' certificates are checked against, when it is not the address dialled. */
       servername: z.string().min(1).optional(),
     })
@@ -29,7 +32,15 @@ const kafkaTlsSchema = z.union([
     .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
       message: 'set both certFile and keyFile, or neither',
       path: ['certFile'],
-    }),
+    })
+    .refine((tls) => tls.keyPassphraseEnv === undefined || tls.keyPassphraseFile === undefined, {
+      message: 'set one of keyPassphraseEnv or keyPassphraseFile, not both',
+      path: ['keyPassphraseEnv'],
+    })
+    .refine(
+      (tls) => tls.keyFile !== undefined || (tls.keyPassphraseEnv ?? tls.keyPassphraseFile) === undefined,
+      { message: 'a key passphrase needs keyFile', path: ['keyPassphraseEnv'] },
+    ),
 ]);
 
 /**

@@ -1,7 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import type { KafkaConfig, KafkaSasl } from './config.js';
+import type { KafkaConfig } from './config.js';
 
 /** What every Kafka client of hopwatch connects with besides the brokers' addresses. */
 export type KafkaConnection = { ssl: boolean | ConnectionOptions; sasl: SASLOptions | undefined };
@@ -20,30 +21,57 @@ function readFileOf(field: string, path: string): string {
   }
 }
 
-function tlsOf(tls: KafkaConfig['tls']): boolean | ConnectionOptions {
+function tlsOf(tls: KafkaConfig['tls'], env: NodeJS.ProcessEnv): boolean | ConnectionOptions {
   if (typeof tls === 'boolean') return tls;
-  const { caFile, certFile, keyFile, servername } = tls;
+  const { caFile, certFile, keyFile, servername, keyPassphraseEnv, keyPassphraseFile } = tls;
+  const encrypted = keyPassphraseEnv !== undefined || keyPassphraseFile !== undefined;
+  const passphrase = encrypted
+    ? secretOf('tls.keyPassphrase', { env: keyPassphraseEnv, file: keyPassphraseFile }, env)
+    : undefined;
+  const key = keyFile === undefined ? undefined : readFileOf('tls.keyFile', keyFile);
+  if (key !== undefined) checkKey(key, passphrase);
   return {
     ca: caFile === undefined ? undefined : readFileOf('tls.caFile', caFile),
     cert: certFile === undefined ? undefined : readFileOf('tls.certFile', certFile),
-    key: keyFile === undefined ? undefined : readFileOf('tls.keyFile', keyFile),
+    key,
+    passphrase,
     servername,
   };
 }
 
-function passwordOf(sasl: KafkaSasl, env: NodeJS.ProcessEnv): string {
-  if (sasl.passwordFile !== undefined) {
-    const password = readFileOf('sasl.passwordFile', sasl.passwordFile).trim();
-    if (password === '')
-      throw new ConnectionProblem(`config field kafka.sasl.passwordFile: ${sasl.passwordFile} is empty`);
-    return password;
-  }
-  const password = env[sasl.passwordEnv!];
-  if (password === undefined || password === '')
+/** An encrypted PEM key: PKCS#8's own label, or the traditional header openssl's older formats write. */
+const encryptedPem = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
+/** A key that needs a passphrase it was not given, or does not open with the one given, stops start-up here. */
+function checkKey(key: string, passphrase: string | undefined): void {
+  if (passphrase === undefined && encryptedPem.test(key))
     throw new ConnectionProblem(
-      `config field kafka.sasl.passwordEnv: environment variable ${sasl.passwordEnv} is not set`,
+      'config field kafka.tls.keyFile: the key is encrypted; name its passphrase with kafka.tls.keyPassphraseEnv or keyPassphraseFile',
     );
-  return password;
+  try {
+    createPrivateKey({ key, format: 'pem', ...(passphrase === undefined ? {} : { passphrase }) });
+  } catch (error) {
+    throw new ConnectionProblem(
+      passphrase === undefined
+        ? `config field kafka.tls.keyFile: not a PEM private key (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`
+        : 'config field kafka.tls.keyFile: the passphrase does not open the key',
+    );
+  }
+}
+
+/** A secret from the environment variable or the file the configuration names (`env` when both are absent). */
+function secretOf(field: string, from: { env?: string; file?: string }, env: NodeJS.ProcessEnv): string {
+  if (from.file !== undefined) {
+    const secret = readFileOf(`${field}File`, from.file).trim();
+    if (secret === '') throw new ConnectionProblem(`config field kafka.${field}File: ${from.file} is empty`);
+    return secret;
+  }
+  const secret = env[from.env!];
+  if (secret === undefined || secret === '')
+    throw new ConnectionProblem(
+      `config field kafka.${field}Env: environment variable ${from.env} is not set`,
+    );
+  return secret;
 }
 
 /**
@@ -59,11 +87,15 @@ export function kafkaConnection(
     return {
       ok: true,
       connection: {
-        ssl: tlsOf(config.tls),
+        ssl: tlsOf(config.tls, env),
         sasl:
           sasl === undefined
             ? undefined
-            : { mechanism: sasl.mechanism, username: sasl.username, password: passwordOf(sasl, env) },
+            : {
+                mechanism: sasl.mechanism,
+                username: sasl.username,
+                password: secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env),
+              },
       },
     };
   } catch (error) {

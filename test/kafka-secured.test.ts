@@ -104,13 +104,16 @@ describe('hopwatch against a broker that asks for TLS and authentication', () =>
     );
   });
 
-  it('reads with a client certificate (mTLS)', async () => {
-    const { ca, clientCert, clientKey } = broker.files;
+  it('reads with a client certificate (mTLS), its key encrypted and the passphrase in a variable', async () => {
+    const { ca, clientCert, clientKey, clientKeyEncrypted } = broker.files;
+    const tls = { caFile: ca, certFile: clientCert };
+    // The test's producer uses the key as it is; the hopwatch process, its encrypted copy.
     await consumeSecured(
       'mtls',
       broker.mtls,
-      { tls: { caFile: ca, certFile: clientCert, keyFile: clientKey } },
-      {},
+      { tls: { ...tls, keyFile: clientKey } },
+      { KAFKA_CLIENT_KEY_PASSPHRASE: broker.clientKeyPassphrase },
+      { tls: { ...tls, keyFile: clientKeyEncrypted, keyPassphraseEnv: 'KAFKA_CLIENT_KEY_PASSPHRASE' } },
     );
   });
 

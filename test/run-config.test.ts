@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,41 @@ describe('hopwatch run refuses a bad configuration with exit code 2', () => {
     const half = await runWith(kafka('  tls:\n    certFile: client.pem\n'), {});
     expect(half.code).toBe(2);
     expect(half.stderr).toContain('kafka.tls.certFile');
+  });
+
+  it('says when a Kafka client key is encrypted and its passphrase is not given, or does not open it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopwatch-run-config-'));
+    const passphrase = 'key-passphrase-0123';
+    const { privateKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase },
+    });
+    const keyFile = join(dir, 'client.key');
+    writeFileSync(keyFile, privateKey);
+    const config = (extra: string) => {
+      const file = join(dir, `${extra.length}.yaml`);
+      writeFileSync(
+        file,
+        `kafka:\n  brokers: [127.0.0.1:9]\n  tls:\n    certFile: ${keyFile}\n    keyFile: ${keyFile}\n${extra}`,
+      );
+      return ['--config', file];
+    };
+    const none = await runWith(config(''), {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'config field kafka.tls.keyFile: the key is encrypted; name its passphrase with kafka.tls.keyPassphraseEnv or keyPassphraseFile',
+    );
+    const wrong = await runWith(config('    keyPassphraseEnv: KEY_PASSPHRASE\n'), {
+      KEY_PASSPHRASE: 'not-it-0123',
+    });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('config field kafka.tls.keyFile: the passphrase does not open the key');
+    expect(wrong.stderr).not.toContain('not-it-0123');
+    const unset = await runWith(config('    keyPassphraseEnv: KEY_PASSPHRASE\n'), {});
+    expect(unset.stderr).toContain(
+      'config field kafka.tls.keyPassphraseEnv: environment variable KEY_PASSPHRASE is not set',
+    );
   });
 
   it('names the field of a bad token entry in the config file', async () => {

@@ -13,7 +13,9 @@ export type SecuredBroker = {
   /** SSL with a client certificate required (mTLS). */
   mtls: string;
   /** PEM files: the CA that signed the broker's and the client's certificates, the client's pair. */
-  files: { ca: string; clientCert: string; clientKey: string };
+  files: { ca: string; clientCert: string; clientKey: string; clientKeyEncrypted: string };
+  /** The passphrase of `clientKeyEncrypted`, the client's key encrypted (PKCS#8, AES-256). */
+  clientKeyPassphrase: string;
   users: { plain: { username: string; password: string }; scram: { username: string; password: string } };
   stop(): Promise<void>;
 };
@@ -23,7 +25,9 @@ const users = {
   scram: { username: 'hopwatch-scram', password: 'scram-secret-0123456789' },
 };
 
-/** A CA, a broker certificate for 127.0.0.1 and a client certificate, with openssl. */
+const clientKeyPassphrase = 'client-key-passphrase-0123';
+
+/** A CA, a broker certificate for 127.0.0.1 and a client certificate (its key also encrypted), with openssl. */
 function certificates(dir: string) {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const key = (name: string) =>
@@ -55,6 +59,18 @@ function certificates(dir: string) {
       `${name}.pem`,
     );
   }
+  openssl(
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'client.key',
+    '-out',
+    'client-encrypted.key',
+    '-v2',
+    'aes-256-cbc',
+    '-passout',
+    `pass:${clientKeyPassphrase}`,
+  );
   // Kafka's PEM key store: the key (PKCS#8, as openssl 3 writes it) and its certificate in one file.
   writeFileSync(
     join(dir, 'server-store.pem'),
@@ -117,8 +133,10 @@ export async function startSecuredBroker(): Promise<SecuredBroker> {
       ca: join(dir, 'ca.pem'),
       clientCert: join(dir, 'client.pem'),
       clientKey: join(dir, 'client.key'),
+      clientKeyEncrypted: join(dir, 'client-encrypted.key'),
     },
     users,
+    clientKeyPassphrase,
     stop: async () => {
       await broker.stop();
       rmSync(dir, { recursive: true, force: true });
