@@ -51,8 +51,11 @@ export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): 
   if (config.kafka.brokers.length > 0) {
     const kafka = kafkaConnection(config.kafka);
     if (!kafka.ok) return kafka;
-    if (config.kafka.sasl?.mechanism === 'plain' && config.kafka.tls === false)
-      logger.warn('kafka.sasl: PLAIN without kafka.tls sends the password to the brokers in the clear');
+    const mechanism = config.kafka.sasl?.mechanism;
+    if ((mechanism === 'plain' || mechanism === 'oauthbearer') && config.kafka.tls === false)
+      logger.warn(
+        `kafka.sasl: ${mechanism.toUpperCase()} without kafka.tls sends the credential to the brokers in the clear`,
+      );
   }
   const metrics = createHopwatchMetrics();
   const assembled = await assemble(config, { logger, onSinkWrite: metrics.observeSinkWrite });

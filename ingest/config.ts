@@ -10,7 +10,7 @@ export const otlpProtoFormat = 'otlp-proto';
 /** A typo here would dead-letter every record of the topic: it stops start-up instead. */
 const topicFormat = z.enum([otlpProtoFormat, ...formatNames]);
 
-const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+const passwordMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 /** TLS to the brokers: `true` trusts the system's CAs; the object adds CAs, a client certificate (mTLS), a name. */
 const kafkaTlsSchema = z.union([
@@ -44,23 +44,38 @@ const kafkaTlsSchema = z.union([
 ]);
 
 /**
- * SASL authentication. The password comes from an environment variable (KAFKA_SASL_PASSWORD unless
- * `passwordEnv` names another) or a file, never from the config.
+ * SASL authentication. A password (PLAIN, SCRAM) comes from an environment variable
+ * (KAFKA_SASL_PASSWORD unless `passwordEnv` names another) or a file, never from the config; an
+ * OAUTHBEARER token from a file, read again at every authentication, so that whatever refreshes it
+ * (an identity provider's agent or sidecar) is followed without a restart.
  */
 const kafkaSaslSchema = z
   .object({
-    mechanism: z.enum(saslMechanisms),
-    username: z.string().min(1),
+    mechanism: z.enum([...passwordMechanisms, 'oauthbearer']),
+    username: z.string().min(1).optional(),
     passwordEnv: z.string().min(1).optional(),
     passwordFile: z.string().min(1).optional(),
+    tokenFile: z.string().min(1).optional(),
   })
   .strict()
   .refine((sasl) => sasl.passwordEnv === undefined || sasl.passwordFile === undefined, {
     message: 'set one of passwordEnv or passwordFile, not both',
     path: ['passwordEnv'],
   })
+  .refine((sasl) => (sasl.mechanism === 'oauthbearer') === (sasl.tokenFile !== undefined), {
+    message: 'oauthbearer takes its token from tokenFile, and only oauthbearer does',
+    path: ['tokenFile'],
+  })
+  .refine((sasl) => (sasl.mechanism === 'oauthbearer') === (sasl.username === undefined), {
+    message: 'plain and the scram mechanisms need a username; oauthbearer takes none',
+    path: ['username'],
+  })
+  .refine(
+    (sasl) => sasl.mechanism !== 'oauthbearer' || (sasl.passwordEnv ?? sasl.passwordFile) === undefined,
+    { message: 'oauthbearer takes no password', path: ['passwordEnv'] },
+  )
   .transform((sasl) =>
-    sasl.passwordFile === undefined
+    sasl.mechanism !== 'oauthbearer' && sasl.passwordFile === undefined
       ? { ...sasl, passwordEnv: sasl.passwordEnv ?? 'KAFKA_SASL_PASSWORD' }
       : sasl,
   );

@@ -2,7 +2,8 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import type { KafkaConfig } from './config.js';
+import { isObject, parsedOrUndefined } from '../common/json.js';
+import type { KafkaConfig, KafkaSasl } from './config.js';
 
 /** What every Kafka client of hopwatch connects with besides the brokers' addresses. */
 export type KafkaConnection = { ssl: boolean | ConnectionOptions; sasl: SASLOptions | undefined };
@@ -74,6 +75,48 @@ function secretOf(field: string, from: { env?: string; file?: string }, env: Nod
   return secret;
 }
 
+function saslOf(sasl: KafkaSasl, env: NodeJS.ProcessEnv): SASLOptions {
+  if (sasl.tokenFile !== undefined) {
+    const { tokenFile } = sasl;
+    const token = tokenOf(
+      tokenFile,
+      (reason) => new ConnectionProblem(`config field kafka.sasl.tokenFile: ${reason}`),
+    );
+    const expiry = jwtExpiry(token);
+    // Brokers answer an expired token by closing the connection, which kafkajs reports as no brokers at all.
+    if (expiry !== undefined && expiry <= Date.now())
+      throw new ConnectionProblem(
+        `config field kafka.sasl.tokenFile: the token in ${tokenFile} expired at ${new Date(expiry).toISOString()}`,
+      );
+    // Read at every authentication: a token refreshed in the file is taken up without a restart.
+    const fresh = () => tokenOf(tokenFile, (reason) => new Error(`kafka.sasl.tokenFile: ${reason}`));
+    return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: fresh() }) };
+  }
+  const password = secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env);
+  const mechanism = sasl.mechanism as Exclude<KafkaSasl['mechanism'], 'oauthbearer'>;
+  return { mechanism, username: sasl.username!, password };
+}
+
+/** When a JWT's `exp` says it expires (epoch ms); undefined for an opaque token. */
+function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  const claims = parsedOrUndefined(Buffer.from(payload, 'base64url').toString('utf8'));
+  return isObject(claims) && typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+}
+
+/** The token in `file`, or the error `problem` makes of why there is none. */
+function tokenOf(file: string, problem: (reason: string) => Error): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw problem(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (token === '') throw problem(`${file} is empty`);
+  return token;
+}
+
 /**
  * The TLS and SASL options of hopwatch's Kafka clients, with the files and the environment variable the
  * configuration names read now (clients are made at start: rotated certificates take a restart).
@@ -88,14 +131,7 @@ export function kafkaConnection(
       ok: true,
       connection: {
         ssl: tlsOf(config.tls, env),
-        sasl:
-          sasl === undefined
-            ? undefined
-            : {
-                mechanism: sasl.mechanism,
-                username: sasl.username,
-                password: secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env),
-              },
+        sasl: sasl === undefined ? undefined : saslOf(sasl, env),
       },
     };
   } catch (error) {

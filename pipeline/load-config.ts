@@ -37,6 +37,7 @@ const envOverrides: EnvOverride[] = [
   { env: 'KAFKA_TLS_CA_FILE', path: ['kafka', 'tls', 'caFile'], parse: asString },
   { env: 'KAFKA_SASL_MECHANISM', path: ['kafka', 'sasl', 'mechanism'], parse: asString },
   { env: 'KAFKA_SASL_USERNAME', path: ['kafka', 'sasl', 'username'], parse: asString },
+  { env: 'KAFKA_SASL_TOKEN_FILE', path: ['kafka', 'sasl', 'tokenFile'], parse: asString },
   { env: 'CLICKHOUSE_URL', path: ['store', 'url'], parse: asString },
   { env: 'CLICKHOUSE_USER', path: ['store', 'user'], parse: asString },
   { env: 'CLICKHOUSE_PASSWORD', path: ['store', 'password'], parse: asString },

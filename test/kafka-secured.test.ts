@@ -31,6 +31,13 @@ beforeAll(async () => {
 afterAll(() => broker?.stop());
 
 const scenario = 'fanout-explosion';
+
+/** A token Kafka's default OAUTHBEARER validator takes: unsigned (alg none), valid for `seconds`. */
+function unsignedToken(subject: string, seconds: number): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + seconds })}.`;
+}
 const fresh = (what: string) => {
   const id = randomUUID().slice(0, 8);
   return { topic: `hopwatch-${what}-${id}`, groupId: `hopwatch-${what}-${id}` };
@@ -69,7 +76,8 @@ async function consumeSecured(
   return running;
 }
 
-describe('hopwatch against a broker that asks for TLS and authentication', () => {
+// A fresh broker's group coordinator can take a while to load under a busy CI machine.
+describe('hopwatch against a broker that asks for TLS and authentication', { timeout: 90_000 }, () => {
   it('reads a topic over SASL_SSL with SCRAM-SHA-256, configured by environment variables alone, and finds what the scenario holds', async () => {
     const { password, username } = broker.users.scram;
     const running = await consumeSecured(
@@ -117,6 +125,17 @@ describe('hopwatch against a broker that asks for TLS and authentication', () =>
     );
   });
 
+  it('reads with OAUTHBEARER, the token from a file', async () => {
+    const tokenFile = join(harness.dataDir('oauth-token'), 'kafka-token');
+    writeFileSync(tokenFile, `${unsignedToken('hopwatch', 3600)}\n`);
+    await consumeSecured(
+      'oauth',
+      broker.saslSsl,
+      { tls: { caFile: broker.files.ca }, sasl: { mechanism: 'oauthbearer', tokenFile } },
+      {},
+    );
+  });
+
   it('refuses to start when the password is wrong, saying why and never printing it', async () => {
     const { topic, groupId } = fresh('sasl-wrong');
     const dir = harness.dataDir('sasl-wrong');
@@ -140,5 +159,27 @@ describe('hopwatch against a broker that asks for TLS and authentication', () =>
       /hopwatch run: could not start: SASL SCRAM SHA256 authentication failed/,
     );
     expect(process.stderr()).not.toContain(wrong);
+  });
+
+  it('refuses to start when the OAUTHBEARER token has expired, saying when it did', async () => {
+    const { topic, groupId } = fresh('oauth-expired');
+    const dir = harness.dataDir('oauth-expired');
+    const tokenFile = join(dir, 'kafka-token');
+    const expired = unsignedToken('hopwatch', -60);
+    writeFileSync(tokenFile, expired);
+    const config = kafkaRunConfig(dir, topic, groupId, {
+      tls: { caFile: broker.files.ca },
+      sasl: { mechanism: 'oauthbearer', tokenFile },
+    });
+    const process = spawnHopwatch(['run', '-c', config], {
+      HOPWATCH_PORT: String(await freePort()),
+      HOPWATCH_DATA_DIR: dir,
+      KAFKA_BROKERS: broker.saslSsl,
+    });
+    expect(await process.exited).toBe(2);
+    expect(process.stderr()).toMatch(
+      /hopwatch run: config field kafka\.sasl\.tokenFile: the token in \S+ expired at \d{4}-\d\d-\d\dT/,
+    );
+    expect(process.stderr()).not.toContain(expired);
   });
 });
