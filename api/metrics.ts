@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertDeliveryStats } from '../alerts/delivery.js';
 import type { EngineStats, PipelineStats } from '../schemas/stats.js';
@@ -245,6 +246,15 @@ export function createHopwatchMetrics(): HopwatchMetrics {
     help: 'Source failures that restarted it (a Kafka consumer crash: a batch it cannot read, a broker lost), by source',
     labelNames: ['source'],
     registers: [registry],
+  });
+  // Heap used against this, not against RSS, says how near `JavaScript heap out of memory` the process is.
+  new Gauge({
+    name: 'hopwatch_heap_limit_bytes',
+    help: "V8's heap limit (--max-old-space-size and the young generation): alert on nodejs_heap_size_used_bytes nearing it",
+    registers: [registry],
+    collect(this: Gauge) {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
   });
   const severalTraces = new Counter({
     name: 'hopwatch_kafka_records_with_several_traces_total',

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +295,9 @@ describe('GET /metrics', () => {
     expect(response.body).toMatch(/hopwatch_findings_total\{detector="recursion"\} [1-9]/);
     expect(response.body).toContain('hopwatch_sink_write_seconds_count{sink="store"}');
     expect(response.body).toContain('hopwatch_lineage_tracked_traces');
+    // The heap limit beside the heap in use: how near the process is to running out of heap.
+    expect(response.body).toContain(`hopwatch_heap_limit_bytes ${getHeapStatistics().heap_size_limit}`);
+    expect(response.body).toMatch(/nodejs_heap_size_used_bytes [1-9]/);
     // Under the default cap nothing closes early; each detector has its own count.
     expect(response.body).toContain('hopwatch_windows_closed_early_total{detector="fanout"} 0');
     expect(response.body).toContain('hopwatch_windows_closed_early_total{detector="rate"} 0');
