@@ -7,6 +7,7 @@ import {
   otlpTracesFromProtobuf,
 } from '../ingest/otlp-protobuf.js';
 import type { RawRecord, RecordReject } from '../ingest/source.js';
+import { httpRecord } from './request-body.js';
 
 /**
  * The two OTLP signals hopwatch receives, as both of its receivers (OTLP/HTTP routes, the OTLP/gRPC
@@ -33,8 +34,6 @@ export type Signal = {
   recordsOf: (exported: unknown, text: string) => ReadExport | undefined;
 };
 
-const http = (line: number) => ({ source: 'http' as const, line });
-
 /** A trace export is one `otlp` record (lineage reads its spans together). */
 export const traces: Signal = {
   path: '/traces',
@@ -46,7 +45,7 @@ export const traces: Signal = {
   fromProtobuf: otlpTracesFromProtobuf,
   recordsOf: (exported, text) =>
     isObject(exported) && Array.isArray(exported.resourceSpans)
-      ? { records: [{ raw: text, format: 'otlp', origin: http(1) }], itemsPerRecord: spanCount(exported) }
+      ? { records: [httpRecord(text, 1, 'otlp')], itemsPerRecord: spanCount(exported) }
       : undefined,
 };
 
@@ -62,14 +61,7 @@ export const logs: Signal = {
   recordsOf: (exported) => {
     const lines = otlpLogLines(exported);
     if (lines === undefined) return undefined;
-    const records = lines.map(
-      ({ text, traceId }, index): RawRecord => ({
-        raw: text,
-        format: undefined,
-        origin: http(index + 1),
-        traceId,
-      }),
-    );
+    const records = lines.map(({ text, traceId }, index) => httpRecord(text, index + 1, undefined, traceId));
     return { records, itemsPerRecord: 1 };
   },
 };

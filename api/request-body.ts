@@ -6,6 +6,11 @@ import type { BatchOutcome, RawRecord } from '../ingest/source.js';
 import { answerError, sendError } from './errors.js';
 import { readWholeBody } from './whole-body.js';
 
+/** A record an HTTP request carried, at `line` (an NDJSON line, or a position in an array or a delivery). */
+export function httpRecord(raw: string, line: number, format?: string, traceId?: string): RawRecord {
+  return { raw, format, origin: { source: 'http', line }, traceId };
+}
+
 /** Records per pipeline submit: large enough to amortise a store write, small enough to keep the loop responsive. */
 export const submitBatchRecords = 256;
 

@@ -39,7 +39,7 @@ export function bridgeLogs(logger: Logger) {
     };
 }
 
-/** A client with the configured TLS and SASL; start-up checked them (checkKafkaConnection), so a failure here is a file gone since. */
+/** A client with the configured TLS and SASL, as start-up read and checked them (kafkaConnection, once per configuration). */
 export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
   const read = kafkaConnection(config);
   if (!read.ok) throw new Error(read.reason);

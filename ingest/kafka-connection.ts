@@ -2,8 +2,8 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import { isObject, parsedOrUndefined } from '../common/json.js';
 import type { KafkaConfig, KafkaSasl } from './config.js';
+import { decodeJwtPayload } from './identity/jwt.js';
 
 /** What every Kafka client of hopwatch connects with besides the brokers' addresses. */
 export type KafkaConnection = { ssl: boolean | ConnectionOptions; sasl: SASLOptions | undefined };
@@ -22,12 +22,12 @@ function readFileOf(field: string, path: string): string {
   }
 }
 
-function tlsOf(tls: KafkaConfig['tls'], env: NodeJS.ProcessEnv): boolean | ConnectionOptions {
+function tlsOf(tls: KafkaConfig['tls']): boolean | ConnectionOptions {
   if (typeof tls === 'boolean') return tls;
   const { caFile, certFile, keyFile, servername, keyPassphraseEnv, keyPassphraseFile } = tls;
   const encrypted = keyPassphraseEnv !== undefined || keyPassphraseFile !== undefined;
   const passphrase = encrypted
-    ? secretOf('tls.keyPassphrase', { env: keyPassphraseEnv, file: keyPassphraseFile }, env)
+    ? secretOf('tls.keyPassphrase', { env: keyPassphraseEnv, file: keyPassphraseFile })
     : undefined;
   const key = keyFile === undefined ? undefined : readFileOf('tls.keyFile', keyFile);
   if (key !== undefined) checkKey(key, passphrase);
@@ -60,14 +60,14 @@ function checkKey(key: string, passphrase: string | undefined): void {
   }
 }
 
-/** A secret from the environment variable or the file the configuration names (`env` when both are absent). */
-function secretOf(field: string, from: { env?: string; file?: string }, env: NodeJS.ProcessEnv): string {
+/** A secret from the file the configuration names, else from the environment variable it names. */
+function secretOf(field: string, from: { env?: string; file?: string }): string {
   if (from.file !== undefined) {
     const secret = readFileOf(`${field}File`, from.file).trim();
     if (secret === '') throw new ConnectionProblem(`config field kafka.${field}File: ${from.file} is empty`);
     return secret;
   }
-  const secret = env[from.env!];
+  const secret = process.env[from.env!];
   if (secret === undefined || secret === '')
     throw new ConnectionProblem(
       `config field kafka.${field}Env: environment variable ${from.env} is not set`,
@@ -75,64 +75,51 @@ function secretOf(field: string, from: { env?: string; file?: string }, env: Nod
   return secret;
 }
 
-function saslOf(sasl: KafkaSasl, env: NodeJS.ProcessEnv): SASLOptions {
+function saslOf(sasl: KafkaSasl): SASLOptions {
   if (sasl.tokenFile !== undefined) {
-    const { tokenFile } = sasl;
-    const token = tokenOf(
-      tokenFile,
-      (reason) => new ConnectionProblem(`config field kafka.sasl.tokenFile: ${reason}`),
-    );
-    const expiry = jwtExpiry(token);
+    const token = { file: sasl.tokenFile };
+    const exp = decodeJwtPayload(secretOf('sasl.token', token))?.exp;
     // Brokers answer an expired token by closing the connection, which kafkajs reports as no brokers at all.
-    if (expiry !== undefined && expiry <= Date.now())
+    if (typeof exp === 'number' && exp * 1000 <= Date.now())
       throw new ConnectionProblem(
-        `config field kafka.sasl.tokenFile: the token in ${tokenFile} expired at ${new Date(expiry).toISOString()}`,
+        `config field kafka.sasl.tokenFile: the token in ${token.file} expired at ${new Date(exp * 1000).toISOString()}`,
       );
     // Read at every authentication: a token refreshed in the file is taken up without a restart.
-    const fresh = () => tokenOf(tokenFile, (reason) => new Error(`kafka.sasl.tokenFile: ${reason}`));
-    return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: fresh() }) };
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: secretOf('sasl.token', token) }),
+    };
   }
-  const password = secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env);
+  const password = secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile });
   const mechanism = sasl.mechanism as Exclude<KafkaSasl['mechanism'], 'oauthbearer'>;
   return { mechanism, username: sasl.username!, password };
 }
 
-/** When a JWT's `exp` says it expires (epoch ms); undefined for an opaque token. */
-function jwtExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  const claims = parsedOrUndefined(Buffer.from(payload, 'base64url').toString('utf8'));
-  return isObject(claims) && typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-}
+type ConnectionConfig = Pick<KafkaConfig, 'tls' | 'sasl'>;
 
-/** The token in `file`, or the error `problem` makes of why there is none. */
-function tokenOf(file: string, problem: (reason: string) => Error): string {
-  let token: string;
-  try {
-    token = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw problem(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  if (token === '') throw problem(`${file} is empty`);
-  return token;
-}
+/** What a configuration's files and variables gave: every client of the process connects with the one read. */
+const read = new WeakMap<ConnectionConfig, KafkaConnectionRead>();
 
 /**
- * The TLS and SASL options of hopwatch's Kafka clients, with the files and the environment variable the
- * configuration names read now (clients are made at start: rotated certificates take a restart).
+ * The TLS and SASL options of hopwatch's Kafka clients, with the files and the environment variables the
+ * configuration names read and checked once, at start (rotated certificates take a restart; an
+ * OAUTHBEARER token file is read again at every authentication).
  */
-export function kafkaConnection(
-  config: Pick<KafkaConfig, 'tls' | 'sasl'>,
-  env: NodeJS.ProcessEnv = process.env,
-): KafkaConnectionRead {
+export function kafkaConnection(config: ConnectionConfig): KafkaConnectionRead {
+  let connection = read.get(config);
+  if (connection === undefined) {
+    connection = readConnection(config);
+    read.set(config, connection);
+  }
+  return connection;
+}
+
+function readConnection(config: ConnectionConfig): KafkaConnectionRead {
   try {
     const { sasl } = config;
     return {
       ok: true,
-      connection: {
-        ssl: tlsOf(config.tls, env),
-        sasl: sasl === undefined ? undefined : saslOf(sasl, env),
-      },
+      connection: { ssl: tlsOf(config.tls), sasl: sasl === undefined ? undefined : saslOf(sasl) },
     };
   } catch (error) {
     if (error instanceof ConnectionProblem) return { ok: false, reason: error.message };

@@ -183,7 +183,8 @@ export async function* readInputBatches(
     yield* head;
     if (!done) yield* { [Symbol.asyncIterator]: () => chunks };
   };
-  if (opensJsonArray(Buffer.concat(head))) yield* jsonArrayBatches(whole(), options.file);
+  if (opensJsonArray(head.length === 1 ? head[0]! : Buffer.concat(head)))
+    yield* jsonArrayBatches(whole(), options.file);
   else yield* readLineBatches(whole(), options);
 }
 

@@ -26,5 +26,7 @@ export function pushedRecords(request: PushRequest): string[] {
   const { data } = request.message;
   if (data === undefined) return [];
   const text = Buffer.from(data, 'base64').toString('utf8');
-  return parsedOrUndefined(text) === undefined ? nonBlankLines(text) : [text];
+  const lines = nonBlankLines(text);
+  // Only text over several lines is parsed here, to tell a laid-out document from lines; the pipeline parses each record anyway.
+  return lines.length > 1 && parsedOrUndefined(text) !== undefined ? [text] : lines;
 }

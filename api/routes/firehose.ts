@@ -6,7 +6,7 @@ import { firehoseRecordLines } from '../../ingest/firehose.js';
 import type { HttpIngestSource } from '../../ingest/http-source.js';
 import type { RawRecord } from '../../ingest/source.js';
 import { apiErrorSchema, sendError } from '../errors.js';
-import { receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
+import { httpRecord, receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
@@ -33,12 +33,7 @@ function recordsOf(delivery: z.infer<typeof deliverySchema>, format: string | un
   for (const [index, { data }] of delivery.records.entries()) {
     try {
       for (const line of firehoseRecordLines(data, maxBytes))
-        records.push({
-          raw: line,
-          format,
-          origin: { source: 'http', line: records.length + 1 },
-          traceId: undefined,
-        });
+        records.push(httpRecord(line, records.length + 1, format));
     } catch (error) {
       return `record ${index + 1}: ${(error as Error).message}`;
     }

@@ -9,6 +9,7 @@ import { readJsonBody } from '../json-body.js';
 import { type NdjsonLine, readNdjson } from '../ndjson.js';
 import {
   answerBodyError,
+  httpRecord,
   mediaTypeOf,
   openBody,
   statusError,
@@ -127,7 +128,7 @@ function readerFor(contentType: string | undefined): typeof readNdjson {
 }
 
 function toRecord(line: NdjsonLine, format: string | undefined): RawRecord {
-  return { raw: line.text, format, origin: { source: 'http', line: line.line }, traceId: line.traceId };
+  return httpRecord(line.text, line.line, format, line.traceId);
 }
 
 function tally(result: IngestResult, outcome: BatchOutcome, lines: NdjsonLine[], maxListed: number): void {

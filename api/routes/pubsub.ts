@@ -5,7 +5,7 @@ import type { HttpIngestSource } from '../../ingest/http-source.js';
 import { pushedRecords, pushRequestSchema } from '../../ingest/pubsub.js';
 import { apiErrorSchema, sendError } from '../errors.js';
 import type { OtherCredential } from '../google-oidc.js';
-import { receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
+import { httpRecord, receiveWholeBody, takeBodiesAsStreams } from '../request-body.js';
 import { ingestQuerySchema, jsonContentType } from '../schemas.js';
 import { secured } from './security.js';
 
@@ -66,12 +66,9 @@ export const pubsubRoutes: FastifyPluginAsyncZod<PubsubRoutesOptions> = async (a
           const pushed = pushRequestSchema.safeParse(parsedOrUndefined(bytes.toString('utf8')));
           if (!pushed.success)
             return 'not a Pub/Sub push request: {message: {data, messageId}, subscription}';
-          const records = pushedRecords(pushed.data).map((raw, index) => ({
-            raw,
-            format: request.query.format,
-            origin: { source: 'http' as const, line: index + 1 },
-            traceId: undefined,
-          }));
+          const records = pushedRecords(pushed.data).map((raw, index) =>
+            httpRecord(raw, index + 1, request.query.format),
+          );
           return { records };
         },
         invalid: (reply, reason) => sendError(reply, 400, reason),
