@@ -4,26 +4,26 @@ import type { Logger } from 'pino';
 import { SerialQueue } from '../common/serial.js';
 import type { KafkaConfig } from './config.js';
 import { isWatermarkMark } from './decode.js';
-import { type SavedTask, StateChangelog } from './kafka-changelog.js';
+import { StateChangelog } from './kafka-changelog.js';
 import { checkpointPath, type KafkaCheckpoint } from './kafka-checkpoint.js';
 import { Checkpointer } from './kafka-checkpointer.js';
 import { createKafkaClient, ensureTopics, groupConsumer } from './kafka-client.js';
 import { compressionType, registerCodecs } from './kafka-codecs.js';
 import { DeadLetterProducer } from './kafka-dead-letters.js';
+import { HeldPartitions } from './kafka-held-partitions.js';
 import { EventTimeMerger } from './kafka-merge.js';
-import { ConsumedOffsets, laterOffset, type PartitionOffset, partitionKey } from './kafka-offsets.js';
-import { KafkaOrderLog, type OrderEntry, type OrderRun } from './kafka-order-log.js';
+import { ConsumedOffsets, laterOffset, type PartitionOffset } from './kafka-offsets.js';
+import { KafkaOrderLog } from './kafka-order-log.js';
 import { type MessageRecord, messageRecords } from './kafka-records.js';
+import { OrderReplay } from './kafka-replay.js';
 import { retryStartup, untilDone } from './kafka-retry.js';
+import { TaskHandover } from './kafka-task-handover.js';
 import { holdsSeveralTraces } from './normalize.js';
 import {
   type CheckpointedIntake,
   type ForwardedParts,
-  partitionTask,
   type Source,
   type SourceContext,
-  type TaskStates,
-  taskPartition,
   verdictCount,
 } from './source.js';
 
@@ -47,13 +47,6 @@ const chunkRecords = 500;
  * was 12 of the 28 s a 300k-record backlog took.
  */
 const findingsEveryMs = 100;
-/**
- * Decoded records waiting for the merge, over all partitions held: a partition holding more than its
- * share is paused until the pipeline has taken them. What bounds memory while
- * the others catch up or while the store is unavailable.
- */
-const waitingRecordsBudget = 48_000;
-const minWaitingRecordsPerPartition = 2_000;
 /** Batches are buffered this long before records are let out, so that one fetch's partitions meet. */
 const releaseDelayMs = 50;
 /** How often waiting records are let out without a new batch, and how often partition ends are asked for. */
@@ -91,6 +84,8 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private readonly admin: Admin;
   private readonly deadLetters: DeadLetterProducer;
   private changelog: StateChangelog | null = null;
+  /** A split stage's tasks, moving through `changelog`. */
+  private handover: TaskHandover | null = null;
   /** Taking tasks of a new assignment over: batches of its partitions wait for it. */
   private restoring: Promise<void> = Promise.resolve();
   private readonly offsets: ConsumedOffsets;
@@ -101,7 +96,6 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   /** Topics already warned about for records holding several traces (see `severalTraces`). */
   private readonly warnedSeveralTraces = new Set<string>();
   private stopDeadline: number | null = null;
-  private assignment: Record<string, number[]> = {};
   /** The group member this source was at its last join: partitions it kept through a rebalance nobody else held meanwhile. */
   private memberId: string | undefined;
   /** Chunks and checkpoints never interleave. */
@@ -111,14 +105,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   private releaseTimer: NodeJS.Timeout | null = null;
   private releaseDebounce: NodeJS.Timeout | null = null;
   private readonly merger = new EventTimeMerger();
+  private readonly held: HeldPartitions;
   private orderLog: KafkaOrderLog | null = null;
-  /** What the order log of the restored checkpoint still says to do, until the engine has done it again. */
-  private replay: OrderEntry[] = [];
+  private replay: OrderReplay | null = null;
   private boundsTimer: NodeJS.Timeout | null = null;
-  /** Whether the starts of the current assignment's partitions are known (see refreshBounds). */
-  private startsKnown = false;
-  private readonly highWatermarks = new Map<string, { topic: string; partition: number; offset: bigint }>();
-  private readonly paused = new Map<string, () => void>();
   /** The heartbeat of the latest batch: waits outside a batch (store outage, idle release) keep the membership with it. */
   private currentHeartbeat: (() => Promise<void>) | null = null;
 
@@ -137,49 +127,26 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       compressionType(config.compression),
     );
     this.offsets = new ConsumedOffsets(options.restored?.offsets);
+    this.held = new HeldPartitions({
+      admin: this.admin,
+      groupId: config.groupId,
+      fromBeginning: config.fromBeginning,
+      merger: this.merger,
+      offsets: this.offsets,
+      movedOn: (topic, partition) =>
+        this.replay?.partitionMovedOn(
+          topic,
+          partition,
+          'another member took records of a partition it names',
+        ),
+    });
   }
 
   async start(context: SourceContext<CheckpointedIntake>): Promise<void> {
     this.context = context;
-    const { options } = this;
-    const { config, restored, dataDir } = options;
+    const { config, restored } = this.options;
     await registerCodecs();
-    const { log, entries } = await KafkaOrderLog.open(dataDir, restored?.orderLog ?? 0);
-    this.orderLog = log;
-    this.replay = entries;
-    if (entries.length > 0)
-      this.logger.info(
-        { moves: entries.length },
-        'taking the records since the last checkpoint again, in the order logged',
-      );
-    const checkpointOptions = {
-      file: checkpointPath(dataDir),
-      groupId: config.groupId,
-      intake: context.intake,
-      offsets: this.offsets,
-      orderLog: log,
-      commit: (offsets: PartitionOffset[]) => this.commit(offsets),
-      assignment: () => this.assignment,
-    };
-    const tasks = context.intake.taskStates;
-    if (tasks !== undefined && options.changelogTopic !== undefined)
-      this.changelog = new StateChangelog(
-        this.kafka,
-        options.changelogTopic,
-        compressionType(config.compression),
-        this.logger,
-      );
-    const saveTasks = tasks && (() => this.saveTasks(tasks));
-    const checkpointer = new Checkpointer({ ...checkpointOptions, saveTasks }, this.logger);
-    this.checkpointer = checkpointer;
-    const replay = this.replay;
-    context.intake.followInputOrder({
-      get frozen() {
-        return replay.length > 0 || checkpointer.frozen;
-      },
-      watermark: (watermark) => log.watermark(watermark),
-      durable: () => log.durable(),
-    });
+    const checkpointer = await this.openCheckpoints(context.intake);
     await retryStartup('connecting to Kafka', () => this.prepareTopics(), this.logger);
     // Findings held by a checkpoint of an older version may not have reached the store before it ended.
     if (restored !== null && verdictCount(restored) > 0) {
@@ -189,22 +156,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
         this.logger,
       );
     }
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.logger.info(
-        { groupId: payload.groupId, assignment: payload.memberAssignment },
-        'joined the Kafka consumer group',
-      );
-      this.assigned(payload.memberAssignment, payload.memberId);
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.joined = false;
-      // Once per kind of failure: a batch that cannot be read crashes the consumer on every restart.
-      const reason = payload.error.message;
-      if (reason !== this.lastCrash)
-        this.logger.error({ err: payload.error }, 'Kafka consumer crashed; restarting');
-      this.lastCrash = reason;
-      this.context?.reportFailure(this.name, reason);
-    });
+    this.followGroup();
     await retryStartup(
       'subscribing to the input topics',
       async () => {
@@ -227,6 +179,82 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     this.releaseTimer.unref();
     this.boundsTimer = setInterval(() => this.refreshBoundsInBackground(), boundsTickMs);
     this.boundsTimer.unref();
+  }
+
+  /**
+   * The order log since the restored checkpoint, what it says to take again, and the checkpointer that
+   * writes the next checkpoint (with a split stage's tasks, through its changelog).
+   */
+  private async openCheckpoints(intake: CheckpointedIntake): Promise<Checkpointer> {
+    const { config, restored, dataDir, changelogTopic } = this.options;
+    const { log, entries } = await KafkaOrderLog.open(dataDir, restored?.orderLog ?? 0);
+    this.orderLog = log;
+    const replay = new OrderReplay(entries, this.logger);
+    this.replay = replay;
+    const tasks = intake.taskStates;
+    if (tasks !== undefined && changelogTopic !== undefined) {
+      const compression = compressionType(config.compression);
+      this.changelog = new StateChangelog(this.kafka, changelogTopic, compression, this.logger);
+      this.handover = new TaskHandover({
+        tasks,
+        changelog: this.changelog,
+        offsets: this.offsets,
+        merger: this.merger,
+        logger: this.logger,
+        takenOver: (topic, partition) =>
+          replay.partitionMovedOn(
+            topic,
+            partition,
+            'a partition it names was taken over from the state changelog',
+          ),
+      });
+    }
+    const { handover, held } = this;
+    const checkpointer = new Checkpointer(
+      {
+        file: checkpointPath(dataDir),
+        groupId: config.groupId,
+        intake,
+        offsets: this.offsets,
+        orderLog: log,
+        commit: (offsets: PartitionOffset[]) => this.commit(offsets),
+        assignment: () => held.assignment,
+        saveTasks:
+          handover === null
+            ? undefined
+            : () => handover.save((topic, partition) => held.holds(topic, partition)),
+      },
+      this.logger,
+    );
+    this.checkpointer = checkpointer;
+    intake.followInputOrder({
+      get frozen() {
+        return replay.active || checkpointer.frozen;
+      },
+      watermark: (watermark) => log.watermark(watermark),
+      durable: () => log.durable(),
+    });
+    return checkpointer;
+  }
+
+  /** Assignments and crashes of the consumer, as the group tells them. */
+  private followGroup(): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.logger.info(
+        { groupId: payload.groupId, assignment: payload.memberAssignment },
+        'joined the Kafka consumer group',
+      );
+      this.assigned(payload.memberAssignment, payload.memberId);
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      // Once per kind of failure: a batch that cannot be read crashes the consumer on every restart.
+      const reason = payload.error.message;
+      if (reason !== this.lastCrash)
+        this.logger.error({ err: payload.error }, 'Kafka consumer crashed; restarting');
+      this.lastCrash = reason;
+      this.context?.reportFailure(this.name, reason);
+    });
   }
 
   /** The topics this source reads and writes, created where missing, and the producers beside the consumer. */
@@ -277,101 +305,22 @@ export class KafkaSource implements Source<CheckpointedIntake> {
   /** What this member holds after a (re)join: records waiting for partitions it gave up are dropped. */
   private assigned(assignment: Record<string, number[]>, memberId: string): void {
     // A new member id (the session expired) means the partitions may have been someone else's meanwhile.
-    const kept = memberId === this.memberId ? this.assignment : {};
+    const kept = memberId === this.memberId ? this.held.assignment : {};
     this.memberId = memberId;
     this.joined = true;
     this.lastCrash = undefined;
-    this.assignment = assignment;
+    this.held.assign(assignment);
     this.merger.assign(assignment);
-    this.dropReplayUnless(assignment);
-    this.startsKnown = false;
+    this.replay?.keepIfHeld(assignment);
     this.refreshBoundsInBackground();
-    for (const [key, { topic, partition }] of this.highWatermarks) {
-      if (!assignment[topic]?.includes(partition)) this.highWatermarks.delete(key);
-    }
-    for (const resume of this.paused.values()) resume();
-    this.paused.clear();
-    const tasks = this.context?.intake.taskStates;
-    if (tasks !== undefined && this.changelog !== null) {
-      const changelog = this.changelog;
-      this.restoring = this.exclusive
-        .run(() => this.takeOverTasks(tasks, changelog, assignment, kept))
-        .catch((error: unknown) =>
-          this.logger.error({ err: error }, 'could not read the state changelog; the new tasks start empty'),
-        );
-    }
-  }
-
-  /**
-   * The tasks of partitions this member gave up are dropped; those of partitions it did not hold
-   * through the rebalance (`kept`) come from the changelog where it has a newer state than this
-   * member's (the partition moved here, or came back after another member moved it on), else stay as
-   * they are. Below a restored task's offset, records are skipped: the task has them.
-   */
-  private async takeOverTasks(
-    tasks: TaskStates,
-    changelog: StateChangelog,
-    assignment: Record<string, number[]>,
-    kept: Record<string, number[]>,
-  ): Promise<void> {
-    const held = new Set(tasksOf(assignment));
-    for (const task of tasks.tasks()) {
-      if (held.has(task)) continue;
-      tasks.drop(task);
-      const { topic, partition } = taskPartition(task);
-      this.offsets.forget(topic, partition);
-    }
-    const stayed = new Set(tasksOf(kept));
-    const arriving = [...held].filter((task) => !stayed.has(task));
-    if (arriving.length === 0) return;
-    const saved = await untilDone(
-      'reading the state changelog',
-      () => changelog.read(arriving),
-      this.logger,
-      {
-        between: this.keepMembership,
-        giveUp: this.pastStopDeadline,
-      },
-    );
-    const local = new Set(tasks.tasks());
-    for (const task of arriving) this.takeOver(tasks, task, local.has(task), saved.get(task));
-  }
-
-  private takeOver(tasks: TaskStates, task: string, isLocal: boolean, saved: SavedTask | undefined): void {
-    const { topic, partition } = taskPartition(task);
-    // At the same offset too: the group's offset, which the last holder committed with that state, may
-    // already have moved this member's next offset there (followGroupOffset) while its own state, from
-    // its checkpoint file, is older (a restart after a crash).
-    const newer = saved !== undefined && (!isLocal || saved.offset >= this.offsets.next(topic, partition));
-    if (newer && tasks.adopt(task, saved.snapshot)) {
-      this.offsets.resume(topic, partition, saved.offset);
-      // Reading starts there now: the bounds read at assignment may predate the take-over.
-      this.merger.setBounds(topic, partition, { start: saved.offset });
-      if (this.replayNames((run) => run.topic === topic && run.partition === partition))
-        this.abandonReplay('a partition it names was taken over from the state changelog');
-      this.logger.info(
-        { task, offset: saved.offset.toString() },
-        'took a task over from the state changelog',
+    const { handover } = this;
+    if (handover === null) return;
+    const retry = { between: this.keepMembership, giveUp: this.pastStopDeadline };
+    this.restoring = this.exclusive
+      .run(() => handover.assigned(assignment, kept, retry))
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, 'could not read the state changelog; the new tasks start empty'),
       );
-    } else if (!isLocal) {
-      this.offsets.forget(topic, partition);
-      // An ingest task marks its watermark from now on, records or not: the detect stage waits for it.
-      tasks.hold(task);
-    }
-  }
-
-  /** Every task of a held partition, with the offset its state holds records below; resolves to the bytes written. */
-  private async saveTasks(tasks: TaskStates): Promise<number> {
-    const changelog = this.changelog;
-    let bytes = 0;
-    if (changelog === null) return bytes;
-    for (const task of tasks.tasks()) {
-      const { topic, partition } = taskPartition(task);
-      if (!this.assignment[topic]?.includes(partition)) continue;
-      const offset = this.offsets.next(topic, partition);
-      bytes += await changelog.save(task, offset, (write) => tasks.writeTask(task, write));
-    }
-    return bytes;
   }
 
   connected(): boolean {
@@ -385,7 +334,6 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     await this.restoring;
     const { topic, partition } = batch;
     this.currentHeartbeat = payload.heartbeat;
-    const key = partitionKey(topic, partition);
     // Below these offsets records are in the engine (restored from a checkpoint ahead of the committed
     // offset, or re-delivered after a rebalance) or already waiting: taking them again would count them twice.
     const consumed = this.offsets.next(topic, partition);
@@ -415,23 +363,12 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     const readUpTo = lastMessage === undefined ? undefined : BigInt(lastMessage.offset) + 1n;
     const held = this.merger.add(waiting, topic, partition, batch.highWatermark, readUpTo);
     if (held < 0) return;
-    this.highWatermarks.set(key, { topic, partition, offset: BigInt(batch.highWatermark) });
     if (batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
-    if (held > this.maxWaitingRecords() && !this.paused.has(key)) this.paused.set(key, payload.pause());
+    this.held.fetched(topic, partition, batch.highWatermark, held, () => payload.pause());
     // Not released here: the other partitions' batches of the same fetch come next, and records
     // released before they are buffered would overtake them.
     this.releaseSoon();
     await this.heartbeat(payload);
-  }
-
-  /** A partition's share of the budget: deeper queues let the merge run longer between fetches (6 partitions at 8,000 instead of 2,000: 8.4k → 9.8k records/s). */
-  private maxWaitingRecords(): number {
-    let partitions = 0;
-    for (const held of Object.values(this.assignment)) partitions += held.length;
-    return Math.max(
-      minWaitingRecordsPerPartition,
-      Math.floor(waitingRecordsBudget / Math.max(1, partitions)),
-    );
   }
 
   private releaseSoon(): void {
@@ -483,123 +420,38 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     }
     // What the engine raised reaches the sinks before the exclusive section ends (and a checkpoint may run).
     if (findingsHeld) await forward('all');
-    this.resumeDrained();
+    this.held.resumeDrained();
     this.reportLag();
   }
 
   /**
    * The records the engine takes next, the order log's entry for them already appended: while the
-   * restored checkpoint's log has entries, what it says (null until those records are fetched; a
-   * watermark move is made here, and its records are none); then up to a chunk in event-time order.
+   * restored checkpoint's log has moves left, what it says (see OrderReplay.next); then up to a chunk
+   * in event-time order.
    */
   private nextRecords(intake: CheckpointedIntake): MessageRecord[] | null {
-    const entry = this.replay[0];
-    if (entry === undefined) {
-      const taken = this.merger.take(chunkRecords);
-      if (taken.length === 0) return null;
-      this.orderLog?.take(taken);
-      return taken;
-    }
-    if (entry.kind === 'watermark') {
-      this.replay.shift();
-      intake.advanceWatermark(entry.watermark);
-      return [];
-    }
-    const taken = this.merger.takeRuns(entry.runs);
-    if (taken === 'waiting') return null;
-    if (taken === 'unavailable') {
-      this.abandonReplay('a partition it names has fewer records than it took');
-      return [];
-    }
-    this.replay.shift();
+    if (this.replay?.active)
+      return this.replay.next(this.merger, (watermark) => intake.advanceWatermark(watermark));
+    const taken = this.merger.take(chunkRecords);
+    if (taken.length === 0) return null;
+    this.orderLog?.take(taken);
     return taken;
-  }
-
-  /** After a rebalance, the order log can be followed only if this member still holds every partition it names. */
-  private dropReplayUnless(assignment: Record<string, number[]>): void {
-    if (this.replayNames(({ topic, partition }) => !assignment[topic]?.includes(partition)))
-      this.abandonReplay('this member no longer holds every partition it names');
-  }
-
-  /** Whether a run still to be taken again from the restored order log is one `test` picks out. */
-  private replayNames(test: (run: OrderRun) => boolean): boolean {
-    return this.replay.some((entry) => entry.kind === 'take' && entry.runs.some(test));
-  }
-
-  /**
-   * Goes on in event-time order: findings raised after this may differ from what the run before the
-   * crash published from the same records (a duplicate under another id, at worst).
-   */
-  private abandonReplay(reason: string): void {
-    this.logger.warn(
-      { reason, movesLeft: this.replay.length },
-      'cannot follow the order log of the last checkpoint; taking records in event-time order',
-    );
-    this.replay.length = 0;
   }
 
   private readonly keepMembership = (): Promise<void> => this.currentHeartbeat?.() ?? Promise.resolve();
 
-  private resumeDrained(): void {
-    for (const [key, resume] of this.paused) {
-      const { topic, partition } = this.highWatermarks.get(key) ?? {};
-      if (topic === undefined || partition === undefined) continue;
-      if (this.merger.waiting(topic, partition) > this.maxWaitingRecords() / 2) continue;
-      resume();
-      this.paused.delete(key);
-    }
-  }
-
   private refreshBoundsInBackground(): void {
-    if (this.stopDeadline !== null || Object.keys(this.assignment).length === 0) return;
+    if (this.stopDeadline !== null || this.held.isEmpty) return;
     this.refreshBounds().catch((error: unknown) =>
       this.logger.debug({ err: error }, 'could not read partition offsets; asking again'),
     );
   }
 
-  /**
-   * The broker's view of the partitions held: their ends (high watermarks), and once per assignment
-   * where the group reads them from (committed offset or checkpoint, else the log start or end). The
-   * merger needs both to tell a partition with nothing more to give from one not fetched yet; the lag
-   * gauge reads the ends, so it is there from assignment on and moves during stalls.
-   */
+  /** The broker's view of the partitions held (see HeldPartitions.refresh), then what it lets out. */
   private async refreshBounds(): Promise<void> {
-    const assignment = this.assignment;
-    const { groupId, fromBeginning } = this.options.config;
-    const topics = Object.keys(assignment);
-    const committed = this.startsKnown ? [] : await this.admin.fetchOffsets({ groupId, topics });
-    for (const topic of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      for (const { partition, high, low } of ends) {
-        if (!assignment[topic]?.includes(partition)) continue;
-        const end = BigInt(high);
-        const known = this.highWatermarks.get(partitionKey(topic, partition))?.offset ?? -1n;
-        if (end > known)
-          this.highWatermarks.set(partitionKey(topic, partition), { topic, partition, offset: end });
-        const group = committed.find((entry) => entry.topic === topic)?.partitions;
-        const offset = group?.find((entry) => entry.partition === partition)?.offset;
-        const start = offset === undefined ? undefined : startOf(offset, { low, high, fromBeginning });
-        if (assignment === this.assignment) this.followGroupOffset(topic, partition, offset);
-        const checkpointed = this.offsets.next(topic, partition);
-        this.merger.setBounds(topic, partition, {
-          end,
-          start: start === undefined ? undefined : laterOffset(start, checkpointed),
-        });
-      }
-    }
-    if (committed.length > 0 && assignment === this.assignment) this.startsKnown = true;
+    await this.held.refresh();
     this.reportLag();
     this.releaseInBackground();
-  }
-
-  /** A partition another member moved on while this one did not hold it: go on from where the group is. */
-  private followGroupOffset(topic: string, partition: number, committed: string | undefined): void {
-    if (committed === undefined || committed === '-1') return;
-    if (
-      this.offsets.groupCommitted(topic, partition, BigInt(committed)) &&
-      this.replayNames((run) => run.topic === topic && run.partition === partition)
-    )
-      this.abandonReplay('another member took records of a partition it names');
   }
 
   /**
@@ -617,11 +469,10 @@ export class KafkaSource implements Source<CheckpointedIntake> {
     );
   }
 
-  /** Lag = the partition's end as last known − the next offset the engine would see. */
   private reportLag(): void {
-    for (const { topic, partition, offset } of this.highWatermarks.values()) {
-      this.context?.reportLag(topic, partition, this.offsets.lag(topic, partition, offset));
-    }
+    const context = this.context;
+    if (context !== null)
+      this.held.reportLag((topic, partition, lag) => context.reportLag(topic, partition, lag));
   }
 
   private releaseInBackground(): void {
@@ -665,7 +516,7 @@ export class KafkaSource implements Source<CheckpointedIntake> {
    * the order log is being followed: the checkpoint written before it is what a restart needs.
    */
   private checkpoint(giveUp = this.pastStopDeadline): Promise<void> {
-    if (this.replay.length > 0) return Promise.resolve();
+    if (this.replay?.active) return Promise.resolve();
     return this.checkpointer?.checkpoint({ giveUp, between: this.keepMembership }) ?? Promise.resolve();
   }
 
@@ -682,17 +533,4 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       return false;
     }
   }
-}
-
-/** The task of every partition of `assignment`. */
-function tasksOf(assignment: Record<string, number[]>): string[] {
-  return Object.entries(assignment).flatMap(([topic, partitions]) =>
-    partitions.map((partition) => partitionTask(topic, partition)),
-  );
-}
-
-/** Where a group reads a partition from: its committed offset, else (none committed, -1) the log's start or end. */
-function startOf(committed: string, log: { low: string; high: string; fromBeginning: boolean }): bigint {
-  if (committed !== '-1') return BigInt(committed);
-  return BigInt(log.fromBeginning ? log.low : log.high);
 }
