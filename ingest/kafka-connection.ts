@@ -4,9 +4,14 @@ import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import type { KafkaConfig, KafkaSasl } from './config.js';
 import { decodeJwtPayload } from './identity/jwt.js';
+import { mskIamTokenProvider } from './kafka-msk-iam.js';
+import { type OauthbearerMechanism, oauthbearerMechanism } from './kafka-oauthbearer.js';
 
 /** What every Kafka client of hopwatch connects with besides the brokers' addresses. */
-export type KafkaConnection = { ssl: boolean | ConnectionOptions; sasl: SASLOptions | undefined };
+export type KafkaConnection = {
+  ssl: boolean | ConnectionOptions;
+  sasl: SASLOptions | OauthbearerMechanism | undefined;
+};
 
 export type KafkaConnectionRead = { ok: true; connection: KafkaConnection } | { ok: false; reason: string };
 
@@ -75,7 +80,17 @@ function secretOf(field: string, from: { env?: string; file?: string }): string 
   return secret;
 }
 
-function saslOf(sasl: KafkaSasl): SASLOptions {
+function saslOf(sasl: KafkaSasl): SASLOptions | OauthbearerMechanism {
+  if (sasl.mechanism === 'aws-msk-iam') {
+    const region = sasl.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION);
+    if (region === undefined || region === '')
+      throw new ConnectionProblem(
+        "config field kafka.sasl.region: aws-msk-iam signs for the cluster's region; set it, or AWS_REGION",
+      );
+    return oauthbearerMechanism(
+      mskIamTokenProvider({ region, profile: sasl.profile, roleArn: sasl.roleArn }),
+    );
+  }
   if (sasl.tokenFile !== undefined) {
     const token = { file: sasl.tokenFile };
     const exp = decodeJwtPayload(secretOf('sasl.token', token))?.exp;
@@ -85,14 +100,12 @@ function saslOf(sasl: KafkaSasl): SASLOptions {
         `config field kafka.sasl.tokenFile: the token in ${token.file} expired at ${new Date(exp * 1000).toISOString()}`,
       );
     // Read at every authentication: a token refreshed in the file is taken up without a restart.
-    return {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: secretOf('sasl.token', token) }),
-    };
+    const { extensions } = sasl;
+    return oauthbearerMechanism(async () => ({ value: secretOf('sasl.token', token), extensions }));
   }
   const password = secretOf('sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile });
-  const mechanism = sasl.mechanism as Exclude<KafkaSasl['mechanism'], 'oauthbearer'>;
-  return { mechanism, username: sasl.username!, password };
+  const mechanism = sasl.mechanism as Exclude<KafkaSasl['mechanism'], 'oauthbearer' | 'aws-msk-iam'>;
+  return { mechanism, username: sasl.username!, password } as SASLOptions;
 }
 
 type ConnectionConfig = Pick<KafkaConfig, 'tls' | 'sasl'>;

@@ -125,15 +125,41 @@ describe('hopwatch against a broker that asks for TLS and authentication', { tim
     );
   });
 
-  it('reads with OAUTHBEARER, the token from a file', async () => {
+  it('reads with OAUTHBEARER, the token from a file, with SASL extensions as Confluent Cloud asks', async () => {
     const tokenFile = join(harness.dataDir('oauth-token'), 'kafka-token');
     writeFileSync(tokenFile, `${unsignedToken('hopwatch', 3600)}\n`);
+    // The broker parses them (names of letters only, printable values) before it looks at the token.
+    const extensions = { logicalCluster: 'lkc-hopwatch1', identityPoolId: 'pool-Hopwatch' };
     await consumeSecured(
       'oauth',
       broker.saslSsl,
-      { tls: { caFile: broker.files.ca }, sasl: { mechanism: 'oauthbearer', tokenFile } },
+      { tls: { caFile: broker.files.ca }, sasl: { mechanism: 'oauthbearer', tokenFile, extensions } },
       {},
     );
+  });
+
+  it('signs an Amazon MSK IAM token and sends it as OAUTHBEARER: a broker that is not MSK refuses it, and hopwatch says so without printing it', async () => {
+    const { topic, groupId } = fresh('msk-iam');
+    const dir = harness.dataDir('msk-iam');
+    // AWS's documented example credentials.
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const config = kafkaRunConfig(dir, topic, groupId, {
+      tls: { caFile: broker.files.ca },
+      sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+    });
+    const process = spawnHopwatch(['run', '-c', config], {
+      HOPWATCH_PORT: String(await freePort()),
+      HOPWATCH_DATA_DIR: dir,
+      KAFKA_BROKERS: broker.saslSsl,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: secret,
+    });
+    expect(await process.exited).toBe(1);
+    expect(process.stderr()).toMatch(
+      /hopwatch run: could not start: SASL OAUTHBEARER authentication failed: the brokers refused the token \(invalid_token\)/,
+    );
+    expect(process.stderr()).not.toContain(secret);
+    expect(process.stderr()).not.toMatch(/X-Amz-Signature|aHR0cHM6Ly9rYWZrYS/);
   });
 
   it('refuses to start when the password is wrong, saying why and never printing it', async () => {
@@ -159,6 +185,29 @@ describe('hopwatch against a broker that asks for TLS and authentication', { tim
       /hopwatch run: could not start: SASL SCRAM SHA256 authentication failed/,
     );
     expect(process.stderr()).not.toContain(wrong);
+  });
+
+  it('refuses to start when the brokers refuse the OAUTHBEARER token, saying so rather than "no brokers"', async () => {
+    const { topic, groupId } = fresh('oauth-refused');
+    const dir = harness.dataDir('oauth-refused');
+    const tokenFile = join(dir, 'kafka-token');
+    // Opaque to hopwatch (no JWT to read an expiry from), and no token the broker's validator takes.
+    const opaque = 'opaque-token-0123456789abcdef';
+    writeFileSync(tokenFile, opaque);
+    const config = kafkaRunConfig(dir, topic, groupId, {
+      tls: { caFile: broker.files.ca },
+      sasl: { mechanism: 'oauthbearer', tokenFile },
+    });
+    const process = spawnHopwatch(['run', '-c', config], {
+      HOPWATCH_PORT: String(await freePort()),
+      HOPWATCH_DATA_DIR: dir,
+      KAFKA_BROKERS: broker.saslSsl,
+    });
+    expect(await process.exited).toBe(1);
+    expect(process.stderr()).toMatch(
+      /hopwatch run: could not start: SASL OAUTHBEARER authentication failed: the brokers refused the token \(invalid_token\)\n/,
+    );
+    expect(process.stderr()).not.toContain(opaque);
   });
 
   it('refuses to start when the OAUTHBEARER token has expired, saying when it did', async () => {
