@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { benignHops } from '../test/helpers/api-traffic.js';
+import { waitingRecord as waiting } from '../test/helpers/waiting-records.js';
 import { EventTimeMerger } from './kafka-merge.js';
 import type { MessageRecord } from './kafka-records.js';
-
-const template = benignHops()[0]!;
-
-/** A decoded record whose one event happened at `ts`, read from `partition` at `offset`. */
-function waiting(partition: number, offset: number, ts: number): MessageRecord {
-  const decoded = { ok: true as const, format: 'canonical', events: [{ ...template, ts }] };
-  return {
-    topic: 't',
-    partition,
-    offset: String(offset),
-    key: null,
-    decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
-    deadLetterValue: null,
-    bytes: 0,
-    original: undefined,
-  };
-}
 
 const times = (records: MessageRecord[]) =>
   records.map((record) => record.decoded.decoded.ok && record.decoded.decoded.events[0]!.ts);

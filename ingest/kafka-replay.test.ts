@@ -1,27 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { benignHops } from '../test/helpers/api-traffic.js';
+import { waitingRecord as waiting } from '../test/helpers/waiting-records.js';
 import { EventTimeMerger } from './kafka-merge.js';
 import type { OrderEntry } from './kafka-order-log.js';
 import type { MessageRecord } from './kafka-records.js';
 import { OrderReplay } from './kafka-replay.js';
-
-const template = benignHops()[0]!;
-
-function waiting(partition: number, offset: number, ts: number): MessageRecord {
-  const decoded = { ok: true as const, format: 'canonical', events: [{ ...template, ts }] };
-  return {
-    topic: 't',
-    partition,
-    offset: String(offset),
-    key: null,
-    decoded: { record: { raw: '', origin: { source: 'kafka' } }, decoded },
-    deadLetterValue: null,
-    bytes: 0,
-    original: undefined,
-  };
-}
 
 const where = (records: MessageRecord[] | null) =>
   records?.map((record) => `${record.partition}@${record.offset}`) ?? null;

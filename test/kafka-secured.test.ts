@@ -76,6 +76,27 @@ async function consumeSecured(
   return running;
 }
 
+/** A file holding `token`, as a refresher would write it. */
+function tokenFileWith(token: string): string {
+  const file = join(harness.dataDir('token'), 'kafka-token');
+  writeFileSync(file, token);
+  return file;
+}
+
+/** `hopwatch run` on the SASL_SSL listener with `sasl`, which the broker or hopwatch refuses: how it exited, and what it said. */
+async function refusedStart(what: string, sasl: Record<string, unknown>, env: Record<string, string> = {}) {
+  const { topic, groupId } = fresh(what);
+  const dir = harness.dataDir(what);
+  const config = kafkaRunConfig(dir, topic, groupId, { tls: { caFile: broker.files.ca }, sasl });
+  const process = spawnHopwatch(['run', '-c', config], {
+    HOPWATCH_PORT: String(await freePort()),
+    HOPWATCH_DATA_DIR: dir,
+    KAFKA_BROKERS: broker.saslSsl,
+    ...env,
+  });
+  return { code: await process.exited, stderr: process.stderr() };
+}
+
 // A fresh broker's group coordinator can take a while to load under a busy CI machine.
 describe('hopwatch against a broker that asks for TLS and authentication', { timeout: 90_000 }, () => {
   it('reads a topic over SASL_SSL with SCRAM-SHA-256, configured by environment variables alone, and finds what the scenario holds', async () => {
@@ -139,96 +160,58 @@ describe('hopwatch against a broker that asks for TLS and authentication', { tim
   });
 
   it('signs an Amazon MSK IAM token and sends it as OAUTHBEARER: a broker that is not MSK refuses it, and hopwatch says so without printing it', async () => {
-    const { topic, groupId } = fresh('msk-iam');
-    const dir = harness.dataDir('msk-iam');
     // AWS's documented example credentials.
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-    const config = kafkaRunConfig(dir, topic, groupId, {
-      tls: { caFile: broker.files.ca },
-      sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
-    });
-    const process = spawnHopwatch(['run', '-c', config], {
-      HOPWATCH_PORT: String(await freePort()),
-      HOPWATCH_DATA_DIR: dir,
-      KAFKA_BROKERS: broker.saslSsl,
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: secret,
-    });
-    expect(await process.exited).toBe(1);
-    expect(process.stderr()).toMatch(
+    const refused = await refusedStart(
+      'msk-iam',
+      { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
+      { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: secret },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
       /hopwatch run: could not start: SASL OAUTHBEARER authentication failed: the brokers refused the token \(invalid_token\)/,
     );
-    expect(process.stderr()).not.toContain(secret);
-    expect(process.stderr()).not.toMatch(/X-Amz-Signature|aHR0cHM6Ly9rYWZrYS/);
+    expect(refused.stderr).not.toContain(secret);
+    expect(refused.stderr).not.toMatch(/X-Amz-Signature|aHR0cHM6Ly9rYWZrYS/);
   });
 
   it('refuses to start when the password is wrong, saying why and never printing it', async () => {
-    const { topic, groupId } = fresh('sasl-wrong');
-    const dir = harness.dataDir('sasl-wrong');
     const wrong = 'not-the-password-0123456789';
-    const config = kafkaRunConfig(dir, topic, groupId, {
-      tls: { caFile: broker.files.ca },
-      sasl: {
-        mechanism: 'scram-sha-256',
-        username: broker.users.scram.username,
-        passwordEnv: 'TEST_KAFKA_PASSWORD',
-      },
-    });
-    const process = spawnHopwatch(['run', '-c', config], {
-      HOPWATCH_PORT: String(await freePort()),
-      HOPWATCH_DATA_DIR: dir,
-      KAFKA_BROKERS: broker.saslSsl,
-      TEST_KAFKA_PASSWORD: wrong,
-    });
-    expect(await process.exited).toBe(1);
-    expect(process.stderr()).toMatch(
-      /hopwatch run: could not start: SASL SCRAM SHA256 authentication failed/,
-    );
-    expect(process.stderr()).not.toContain(wrong);
+    const sasl = {
+      mechanism: 'scram-sha-256',
+      username: broker.users.scram.username,
+      passwordEnv: 'TEST_KAFKA_PASSWORD',
+    };
+    const refused = await refusedStart('sasl-wrong', sasl, { TEST_KAFKA_PASSWORD: wrong });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/hopwatch run: could not start: SASL SCRAM SHA256 authentication failed/);
+    expect(refused.stderr).not.toContain(wrong);
   });
 
   it('refuses to start when the brokers refuse the OAUTHBEARER token, saying so rather than "no brokers"', async () => {
-    const { topic, groupId } = fresh('oauth-refused');
-    const dir = harness.dataDir('oauth-refused');
-    const tokenFile = join(dir, 'kafka-token');
     // Opaque to hopwatch (no JWT to read an expiry from), and no token the broker's validator takes.
     const opaque = 'opaque-token-0123456789abcdef';
-    writeFileSync(tokenFile, opaque);
-    const config = kafkaRunConfig(dir, topic, groupId, {
-      tls: { caFile: broker.files.ca },
-      sasl: { mechanism: 'oauthbearer', tokenFile },
+    const refused = await refusedStart('oauth-refused', {
+      mechanism: 'oauthbearer',
+      tokenFile: tokenFileWith(opaque),
     });
-    const process = spawnHopwatch(['run', '-c', config], {
-      HOPWATCH_PORT: String(await freePort()),
-      HOPWATCH_DATA_DIR: dir,
-      KAFKA_BROKERS: broker.saslSsl,
-    });
-    expect(await process.exited).toBe(1);
-    expect(process.stderr()).toMatch(
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
       /hopwatch run: could not start: SASL OAUTHBEARER authentication failed: the brokers refused the token \(invalid_token\)\n/,
     );
-    expect(process.stderr()).not.toContain(opaque);
+    expect(refused.stderr).not.toContain(opaque);
   });
 
   it('refuses to start when the OAUTHBEARER token has expired, saying when it did', async () => {
-    const { topic, groupId } = fresh('oauth-expired');
-    const dir = harness.dataDir('oauth-expired');
-    const tokenFile = join(dir, 'kafka-token');
     const expired = unsignedToken('hopwatch', -60);
-    writeFileSync(tokenFile, expired);
-    const config = kafkaRunConfig(dir, topic, groupId, {
-      tls: { caFile: broker.files.ca },
-      sasl: { mechanism: 'oauthbearer', tokenFile },
+    const refused = await refusedStart('oauth-expired', {
+      mechanism: 'oauthbearer',
+      tokenFile: tokenFileWith(expired),
     });
-    const process = spawnHopwatch(['run', '-c', config], {
-      HOPWATCH_PORT: String(await freePort()),
-      HOPWATCH_DATA_DIR: dir,
-      KAFKA_BROKERS: broker.saslSsl,
-    });
-    expect(await process.exited).toBe(2);
-    expect(process.stderr()).toMatch(
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
       /hopwatch run: config field kafka\.sasl\.tokenFile: the token in \S+ expired at \d{4}-\d\d-\d\dT/,
     );
-    expect(process.stderr()).not.toContain(expired);
+    expect(refused.stderr).not.toContain(expired);
   });
 });
