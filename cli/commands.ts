@@ -17,6 +17,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   explain: () => import('./explain.js'),
   run: () => import('./run.js'),
   'alert-test': () => import('./alert-test.js'),
+  check: () => import('./check.js'),
 };
 
 /** The modules to load for these arguments: the named subcommand's, none for the version, or all of them (help, typos). */

@@ -42,12 +42,6 @@ export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: 
  * or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
-  const sinkRole = config.roles.includes('all') || config.roles.includes('sink');
-  if (sinkRole && !config.sinks.includes('store')) {
-    return { ok: false, reason: 'config field sinks: must include "store" (the API reads findings from it)' };
-  }
-  if (config.api.otlpGrpcPort !== undefined && !config.sources.includes('http'))
-    return { ok: false, reason: 'config field api.otlpGrpcPort: needs "http" in sources (its intake)' };
   if (config.kafka.brokers.length > 0) {
     const kafka = kafkaConnection(config.kafka);
     if (!kafka.ok) return kafka;

@@ -52,16 +52,21 @@ export function createKafkaClient(config: KafkaConfig, logger: Logger): Kafka {
   });
 }
 
+/** The topics hopwatch reads and writes: the input, dead-letter, findings and hops topics. */
+export function wantedTopics(config: KafkaConfig): string[] {
+  const { topics, deadLetterTopic, findingsTopic, hopsTopic } = config;
+  return [...new Set([...topics, deadLetterTopic, findingsTopic, hopsTopic])];
+}
+
 /**
  * Creates the input, dead-letter, findings and hops topics that do not exist yet, with `topicPartitions` partitions
  * (replication factor: the broker's default), the findings and hops topics with `internalTopicRetentionMs`.
  * Existing topics are left as they are.
  */
 export async function ensureTopics(admin: Admin, config: KafkaConfig): Promise<string[]> {
-  const { topics, deadLetterTopic, findingsTopic, hopsTopic, internalTopicRetentionMs } = config;
-  const wanted = [...new Set([...topics, deadLetterTopic, findingsTopic, hopsTopic])];
+  const { findingsTopic, hopsTopic, internalTopicRetentionMs } = config;
   const existing = new Set(await admin.listTopics());
-  const missing = wanted.filter((topic) => !existing.has(topic));
+  const missing = wantedTopics(config).filter((topic) => !existing.has(topic));
   if (missing.length === 0) return [];
   const retentionMs = (topic: string): number | undefined => {
     if (topic === findingsTopic) return Math.max(internalTopicRetentionMs, config.findingsDedupMs);

@@ -73,9 +73,21 @@ export const configSchema = z
   .object(shape)
   .strict()
   .superRefine((config, context) => {
-    const { alerts, incidents, roles, kafka } = config as unknown as HopwatchConfig;
+    const { alerts, incidents, roles, kafka, sinks, api } = config as unknown as HopwatchConfig;
     if (roles.includes('all') && roles.length > 1)
       context.addIssue({ code: 'custom', path: ['roles'], message: '"all" runs every stage; list it alone' });
+    if ((roles.includes('all') || roles.includes('sink')) && !sinks.includes('store'))
+      context.addIssue({
+        code: 'custom',
+        path: ['sinks'],
+        message: 'must include "store" (the API reads findings from it)',
+      });
+    if (api.otlpGrpcPort !== undefined && !sourcesOf(config.sources, kafka).includes('http'))
+      context.addIssue({
+        code: 'custom',
+        path: ['api', 'otlpGrpcPort'],
+        message: 'needs "http" in sources (its intake)',
+      });
     if (!roles.includes('all') && kafka.brokers.length === 0)
       context.addIssue({
         code: 'custom',
@@ -103,6 +115,10 @@ export const configSchema = z
   })
   .transform((config) => {
     const { kafka } = config as unknown as HopwatchConfig;
-    const sources = config.sources ?? (kafka.brokers.length > 0 ? ['http', 'kafka'] : ['http']);
-    return { ...config, sources } as HopwatchConfig;
+    return { ...config, sources: sourcesOf(config.sources, kafka) } as HopwatchConfig;
   }) as unknown as z.ZodType<HopwatchConfig, HopwatchConfigInput>;
+
+/** The sources configured, else HTTP ingest, and Kafka too when brokers are set. */
+function sourcesOf(sources: string[] | undefined, kafka: { brokers: string[] }): string[] {
+  return sources ?? (kafka.brokers.length > 0 ? ['http', 'kafka'] : ['http']);
+}

@@ -1,9 +1,11 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger.js';
 import type { StoreSettings } from './config.js';
 import { connectStore, type StoreConnection, type StoreTarget } from './connection.js';
 import { asStoreError } from './errors.js';
-import { appliedVersions, applyMigrations } from './migrations.js';
+import { appliedVersions, applyMigrations, migrations } from './migrations.js';
 import { ClickHouseStoreReader } from './reader.js';
 import type { SchemaSettings } from './schema.js';
 import { storeTables } from './tables.js';
@@ -92,6 +94,39 @@ export async function migrateStore(config: StoreSettings): Promise<MigrationRepo
     return { changes, version: Math.max(0, ...versions), target, location };
   } catch (error) {
     throw asStoreError(error, 'could not migrate the store');
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * `hopwatch check`: what the store is and whether hopwatch can use it, changing nothing. A server is
+ * asked its version and which migrations it lacks; the embedded engine is not opened (the process
+ * that runs may hold it), only its directory checked for writing.
+ */
+export async function inspectStore(config: StoreSettings): Promise<string> {
+  if (config.store.url === undefined) {
+    const path = resolve(config.dataDir, 'chdb');
+    let existing = path;
+    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+    try {
+      accessSync(existing, constants.W_OK);
+    } catch {
+      throw new Error(`embedded chDB at ${path}: ${existing} is not writable by this user`);
+    }
+    return `embedded chDB at ${path}${existing === path ? '' : ' (created at start)'}, writable`;
+  }
+  const { client, location } = await connectStore(config);
+  const schema = schemaSettings(config);
+  try {
+    const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+    const [row] = await result.json<{ version: string }>();
+    // A database never migrated has no migrations table: every migration is pending.
+    const applied = await appliedVersions(client, schema).catch(() => new Set<number>());
+    const pending = migrations.filter((migration) => !applied.has(migration.version)).length;
+    return `ClickHouse ${row?.version ?? '?'} at ${location}, database ${config.store.database}: ${pending === 0 ? 'schema current' : `${pending} migration(s) to apply at start (or hopwatch migrate)`}`;
+  } catch (error) {
+    throw asStoreError(error, `could not query the store at ${location}`);
   } finally {
     await client.close();
   }
