@@ -76,9 +76,14 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
   if (error.code === 'FST_ERR_BAD_URL')
     return sendError(reply, 400, 'the path does not decode: a malformed %-escape');
   const status = error.statusCode ?? 500;
+  // A 503 is hopwatch saying it cannot take this now, and why: what it cannot do is logged where it happens.
+  if (status === 503) {
+    request.log.warn({ reason: error.message }, 'answered 503');
+    return sendError(reply, status, error.message);
+  }
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
-    return sendError(reply, status, status === 503 ? error.message : 'internal error');
+    return sendError(reply, status, 'internal error');
   }
   return sendError(reply, status, error.message);
 }

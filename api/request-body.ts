@@ -82,8 +82,10 @@ function decodedBody(raw: Readable, encoding: string | undefined): Readable | nu
  * (nothing to answer) or a gzip body that does not inflate (400). Anything else is thrown again.
  */
 export function answerBodyError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  // The socket, not the request stream: a request stream is destroyed once its body is read.
-  if (request.raw.socket.destroyed) {
+  // The socket, not the request stream: a request stream is destroyed once its body is read, and one
+  // that stopped being read (a batch refused mid-body) lets go of its socket, which the reply still has.
+  const socket = request.raw.socket ?? reply.raw.socket;
+  if (socket === null || socket.destroyed) {
     request.log.info({ reason: (error as Error).message }, 'client closed the connection mid-body');
     return reply;
   }

@@ -4,7 +4,7 @@ import { checkExposure } from '../api/auth.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { kafkaPreflight } from '../ingest/kafka-preflight.js';
-import type { HopwatchConfig } from '../pipeline/config.js';
+import { type HopwatchConfig, servingProblem } from '../pipeline/config.js';
 import { loadConfig } from '../pipeline/load-config.js';
 import { inspectStore } from '../store/index.js';
 
@@ -29,6 +29,11 @@ export async function checkHopwatch(
     return 2;
   }
   const { config } = loaded;
+  const problem = servingProblem(config);
+  if (problem !== undefined) {
+    process.stderr.write(`hopwatch check: ${problem}\n`);
+    return 2;
+  }
   const verdicts = [describeConfig(config), apiVerdict(config)];
   verdicts.push(await kafkaVerdict(config, timeoutMs));
   if (config.roles.includes('all') || config.roles.includes('sink'))

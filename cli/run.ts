@@ -14,7 +14,7 @@ import { HttpIngestSource } from '../ingest/http-source.js';
 import { kafkaConnection } from '../ingest/kafka-connection.js';
 import type { Source } from '../ingest/source.js';
 import { assemble, type Pipeline } from '../pipeline/assemble.js';
-import type { HopwatchConfig } from '../pipeline/config.js';
+import { type HopwatchConfig, servingProblem } from '../pipeline/config.js';
 import { explainRecord } from '../pipeline/explain.js';
 import { loadConfig } from '../pipeline/load-config.js';
 import type { HopwatchStore } from '../store/types.js';
@@ -42,6 +42,8 @@ export type Assembled = { ok: true; hopwatch: Hopwatch } | { ok: false; reason: 
  * or a broken data directory throws.
  */
 export async function assembleHopwatch(config: HopwatchConfig, logger: Logger): Promise<Assembled> {
+  const problem = servingProblem(config);
+  if (problem !== undefined) return { ok: false, reason: problem };
   if (config.kafka.brokers.length > 0) {
     const kafka = kafkaConnection(config.kafka);
     if (!kafka.ok) return kafka;

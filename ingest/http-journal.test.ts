@@ -40,4 +40,22 @@ describe('the HTTP ingest journal', () => {
     expect(await all(journal, 0)).toEqual([{ kind: 'watermark', watermark: 5 }, batch(2)]);
     await journal.close();
   });
+
+  it('replays around a line an older version wrote after a cut one, which does not parse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopwatch-journal-cut-'));
+    try {
+      const journal = await HttpJournal.open(dir);
+      await journal.append(batch(1));
+      await journal.close();
+      // A write cut short by a full disk, then the next entry appended right after it, on the same line.
+      const segment = join(dir, 'http-journal', 'segment-000000000000.ndjson');
+      writeFileSync(segment, `${JSON.stringify(batch(2)).slice(0, 30)}${JSON.stringify(batch(3))}\n`, {
+        flag: 'a',
+      });
+      writeFileSync(segment, `${JSON.stringify(batch(4))}\n`, { flag: 'a' });
+      expect(await all(journal, 0)).toEqual([batch(1), batch(4)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

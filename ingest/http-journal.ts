@@ -4,6 +4,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AtomicFile } from '../common/atomic-file.js';
+import { parsedOrUndefined } from '../common/json.js';
 import { readJsonFile } from '../common/json-file.js';
 import { numberedFiles } from '../common/numbered-files.js';
 import { readLines } from './lines.js';
@@ -30,6 +31,16 @@ export type PendingCheckpoint = {
 };
 
 const segmentName = (segment: number) => `segment-${String(segment).padStart(12, '0')}.ndjson`;
+
+/**
+ * An entry the journal could not take (a full disk, an I/O error): the segment is cut back to the
+ * entries before it, so nothing of it stands, and the caller answers that it was not taken.
+ */
+export class JournalWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`the HTTP ingest journal cannot be written (${(cause as Error).message})`, { cause });
+  }
+}
 const segmentPattern = /^segment-(\d{12})\.ndjson$/;
 
 /**
@@ -44,6 +55,10 @@ export class HttpJournal {
   private file: FileHandle | null = null;
   private appending: Promise<void> = Promise.resolve();
   private appendedSinceRotation = 0;
+  /** Bytes of whole entries in the current segment: where a failed append is cut back to. */
+  private segmentBytes = 0;
+  /** Set when a failed append could not be cut off: every later one fails, until a restart drops the cut line. */
+  private broken: JournalWriteError | null = null;
 
   private constructor(
     private readonly directory: string,
@@ -64,15 +79,29 @@ export class HttpJournal {
     return this.appendedSinceRotation;
   }
 
-  /** Appends and fsyncs, in call order; resolves once the entry is on disk. */
+  /**
+   * Appends and fsyncs, in call order; resolves once the entry is on disk. A write that fails part way
+   * (a disk that fills up) is cut off again, and rejects with JournalWriteError: a later entry never
+   * follows a cut line, and replay never meets one.
+   */
   append(entry: JournalEntry): Promise<void> {
-    const line = `${JSON.stringify(entry)}\n`;
-    this.appendedSinceRotation += line.length;
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`);
     const appended = this.appending.then(async () => {
       const file = this.file;
       if (file === null) throw new Error('the HTTP journal is closed');
-      await file.write(line);
-      await file.datasync();
+      if (this.broken !== null) throw this.broken;
+      try {
+        // appendFile writes until every byte is written or the write fails; a bare write may stop short.
+        await file.appendFile(line);
+        await file.datasync();
+      } catch (error) {
+        await file.truncate(this.segmentBytes).catch((cut: unknown) => {
+          this.broken = new JournalWriteError(cut);
+        });
+        throw new JournalWriteError(error);
+      }
+      this.segmentBytes += line.length;
+      this.appendedSinceRotation += line.length;
     });
     this.appending = appended.catch(() => undefined);
     return appended;
@@ -99,9 +128,10 @@ export class HttpJournal {
       if (number < segment) continue;
       const stream = createReadStream(join(this.directory, segmentName(number)));
       for await (const { line } of readLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
-        // A line cut by a crash was never acknowledged: its request got no 200.
-        if (!line.endsWith('}')) continue;
-        yield JSON.parse(line) as JournalEntry;
+        // A line cut by a crash was never acknowledged: its request got no 200. So was one that does
+        // not parse: an older version's journal could hold an entry written after a cut line.
+        const entry = line.endsWith('}') ? parsedOrUndefined(line) : undefined;
+        if (entry !== undefined) yield entry as JournalEntry;
       }
     }
   }
@@ -115,6 +145,7 @@ export class HttpJournal {
     const previous = this.file;
     this.segment += 1;
     this.appendedSinceRotation = 0;
+    this.segmentBytes = 0;
     this.file = await open(join(this.directory, segmentName(this.segment)), 'a');
     await previous?.close();
     return this.segment;

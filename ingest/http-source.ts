@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeRecord } from './decode.js';
+import { JournalWriteError } from './http-journal.js';
 import type { BatchOutcome, RawRecord, Source, SourceContext } from './source.js';
 
 export type IntakeResult = { ok: true; outcome: BatchOutcome } | { ok: false; reason: string };
@@ -24,6 +25,8 @@ export class HttpIngestSource implements Source {
   private stopping = false;
   private refusing = false;
   private readonly open = new Set<HttpIntake>();
+  /** The journal's last failure, said once until an append succeeds again. */
+  private journalFailure: string | null = null;
 
   /**
    * @param limits.drainMs how long `stop` lets requests already streaming finish before refusing their rest
@@ -67,7 +70,18 @@ export class HttpIngestSource implements Source {
         const receivedAt = Date.now();
         const { decoding } = context.intake;
         const decoded = records.map((record) => decodeRecord(record, receivedAt, context.logger, decoding));
-        return { ok: true, outcome: await context.intake.submit(decoded) };
+        try {
+          const outcome = await context.intake.submit(decoded);
+          this.journalWritten(context);
+          return { ok: true, outcome };
+        } catch (error) {
+          if (!(error instanceof JournalWriteError)) throw error;
+          this.journalFailed(context, error);
+          return {
+            ok: false,
+            reason: `${error.message}: this part of the body was not taken; retry the request (what was taken of it counts once)`,
+          };
+        }
       },
       durable: () => context.intake.durable(),
       close: () => {
@@ -76,5 +90,20 @@ export class HttpIngestSource implements Source {
     };
     this.open.add(intake);
     return intake;
+  }
+
+  private journalFailed(context: SourceContext, error: JournalWriteError): void {
+    if (error.message === this.journalFailure) return;
+    this.journalFailure = error.message;
+    context.logger.error(
+      { err: error.cause },
+      `${error.message}: HTTP ingest answers 503 until it can be written (free space under dataDir)`,
+    );
+  }
+
+  private journalWritten(context: SourceContext): void {
+    if (this.journalFailure === null) return;
+    this.journalFailure = null;
+    context.logger.info('the HTTP ingest journal is written again: taking records');
   }
 }

@@ -147,7 +147,9 @@ export class KafkaOrderLog {
     const text = this.buffered;
     this.buffered = '';
     void this.queue(async () => {
-      await this.file.write(text);
+      // appendFile writes until every byte is written or fails: a bare write may stop short on a full
+      // disk without failing, and the next entry would then follow a cut line.
+      await this.file.appendFile(text);
       this.unsynced = true;
     }).catch(() => undefined);
   }

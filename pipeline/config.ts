@@ -73,21 +73,9 @@ export const configSchema = z
   .object(shape)
   .strict()
   .superRefine((config, context) => {
-    const { alerts, incidents, roles, kafka, sinks, api } = config as unknown as HopwatchConfig;
+    const { alerts, incidents, roles, kafka } = config as unknown as HopwatchConfig;
     if (roles.includes('all') && roles.length > 1)
       context.addIssue({ code: 'custom', path: ['roles'], message: '"all" runs every stage; list it alone' });
-    if ((roles.includes('all') || roles.includes('sink')) && !sinks.includes('store'))
-      context.addIssue({
-        code: 'custom',
-        path: ['sinks'],
-        message: 'must include "store" (the API reads findings from it)',
-      });
-    if (api.otlpGrpcPort !== undefined && !sourcesOf(config.sources, kafka).includes('http'))
-      context.addIssue({
-        code: 'custom',
-        path: ['api', 'otlpGrpcPort'],
-        message: 'needs "http" in sources (its intake)',
-      });
     if (!roles.includes('all') && kafka.brokers.length === 0)
       context.addIssue({
         code: 'custom',
@@ -115,10 +103,19 @@ export const configSchema = z
   })
   .transform((config) => {
     const { kafka } = config as unknown as HopwatchConfig;
-    return { ...config, sources: sourcesOf(config.sources, kafka) } as HopwatchConfig;
+    const sources = config.sources ?? (kafka.brokers.length > 0 ? ['http', 'kafka'] : ['http']);
+    return { ...config, sources } as HopwatchConfig;
   }) as unknown as z.ZodType<HopwatchConfig, HopwatchConfigInput>;
 
-/** The sources configured, else HTTP ingest, and Kafka too when brokers are set. */
-function sourcesOf(sources: string[] | undefined, kafka: { brokers: string[] }): string[] {
-  return sources ?? (kafka.brokers.length > 0 ? ['http', 'kafka'] : ['http']);
+/**
+ * What `hopwatch run` (and `hopwatch check`) cannot serve with, beyond the schema, which `detect` and
+ * the other commands share: the API reads findings from the store, and OTLP/gRPC feeds HTTP intake.
+ */
+export function servingProblem(config: HopwatchConfig): string | undefined {
+  const sinkRole = config.roles.includes('all') || config.roles.includes('sink');
+  if (sinkRole && !config.sinks.includes('store'))
+    return 'config field sinks: must include "store" (the API reads findings from it)';
+  if (config.api.otlpGrpcPort !== undefined && !config.sources.includes('http'))
+    return 'config field api.otlpGrpcPort: needs "http" in sources (its intake)';
+  return undefined;
 }

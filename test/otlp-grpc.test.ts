@@ -4,6 +4,8 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleHopwatch } from '../cli/run.js';
+import { createLogger } from '../common/logger.js';
 import { parseConfig } from '../pipeline/load-config.js';
 import { getJson, startTestHopwatch, type TestHopwatch } from './helpers/api.js';
 import { accessLogRecords, unreadableLine } from './helpers/otel-logs.js';
@@ -126,7 +128,8 @@ describe('the OTLP/gRPC receiver', () => {
       kafka: { brokers: ['127.0.0.1:9'], topics: ['t'] },
       api: { otlpGrpcPort: 4317 },
     });
-    expect(parsed).toEqual({
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(await assembleHopwatch(parsed.config, createLogger('silent'))).toEqual({
       ok: false,
       reason: 'config field api.otlpGrpcPort: needs "http" in sources (its intake)',
     });

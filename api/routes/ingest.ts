@@ -84,7 +84,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
           );
           const submitted = await intake.submit(lines.map((line) => toRecord(line, format)));
           if (!submitted.ok) {
-            reply.header('connection', 'close');
+            reply.header('connection', 'close').header('retry-after', '1');
             throw statusError(503, submitted.reason);
           }
           tally(result, submitted.outcome, lines, maxListedRejects);
