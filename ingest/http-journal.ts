@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AtomicFile } from '../common/atomic-file.js';
@@ -29,6 +29,9 @@ export type PendingCheckpoint = {
   commit(): Promise<number>;
   abort(): Promise<void>;
 };
+
+/** How often a journal that could not take an entry tries whether it could now. */
+const probeEveryMs = 1_000;
 
 const segmentName = (segment: number) => `segment-${String(segment).padStart(12, '0')}.ndjson`;
 
@@ -59,6 +62,8 @@ export class HttpJournal {
   private segmentBytes = 0;
   /** Set when a failed append could not be cut off: every later one fails, until a restart drops the cut line. */
   private broken: JournalWriteError | null = null;
+  /** Set from a failed append until a probe (or an append) writes as many bytes as it tried to. */
+  private unwritable: { bytes: number; probe: NodeJS.Timeout } | null = null;
 
   private constructor(
     private readonly directory: string,
@@ -72,6 +77,14 @@ export class HttpJournal {
     const journal = new HttpJournal(directory, (segments[segments.length - 1] ?? -1) + 1);
     journal.file = await open(join(directory, segmentName(journal.segment)), 'a');
     return journal;
+  }
+
+  /**
+   * Whether an entry as large as the last that failed can be written now (a full disk, an I/O error):
+   * while not, HTTP ingest refuses requests before reading them, and /readyz says so.
+   */
+  get writable(): boolean {
+    return this.unwritable === null && this.broken === null;
   }
 
   /** Bytes appended since the last rotation: what a restart would replay beyond the next checkpoint. */
@@ -98,8 +111,10 @@ export class HttpJournal {
         await file.truncate(this.segmentBytes).catch((cut: unknown) => {
           this.broken = new JournalWriteError(cut);
         });
+        this.probeUntilWritable(line.length);
         throw new JournalWriteError(error);
       }
+      this.writableAgain();
       this.segmentBytes += line.length;
       this.appendedSinceRotation += line.length;
     });
@@ -174,9 +189,41 @@ export class HttpJournal {
   }
 
   async close(): Promise<void> {
+    this.writableAgain();
     await this.appending;
     await this.file?.close();
     this.file = null;
+  }
+
+  /** Tries, every probeEveryMs, to write `bytes` to a file of its own beside the segments. */
+  private probeUntilWritable(bytes: number): void {
+    if (this.unwritable !== null) {
+      this.unwritable.bytes = Math.max(this.unwritable.bytes, bytes);
+      return;
+    }
+    const probe = setInterval(() => void this.probe(), probeEveryMs);
+    probe.unref();
+    this.unwritable = { bytes, probe };
+  }
+
+  private async probe(): Promise<void> {
+    const bytes = this.unwritable?.bytes;
+    if (bytes === undefined) return;
+    const file = join(this.directory, 'write-probe');
+    try {
+      await writeFile(file, Buffer.alloc(bytes), { flush: true });
+      this.writableAgain();
+    } catch {
+      // Still not: the next probe tries again.
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  private writableAgain(): void {
+    if (this.unwritable === null) return;
+    clearInterval(this.unwritable.probe);
+    this.unwritable = null;
   }
 
   private checkpointFile(): string {

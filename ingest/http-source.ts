@@ -47,8 +47,11 @@ export class HttpIngestSource implements Source {
     this.refusing = true;
   }
 
+  /** Also false while the journal cannot be written: nothing could be taken. */
   connected(): boolean {
-    return this.context !== null && !this.stopping;
+    const { context } = this;
+    if (context === null || this.stopping) return false;
+    return this.journalFailure === null || context.intake.accepting();
   }
 
   /**
@@ -61,7 +64,13 @@ export class HttpIngestSource implements Source {
     if (context === null || this.stopping)
       return { refused: 'hopwatch is not taking records (shutting down)' };
     // What a request would bring in could only wait in memory for the store to come back.
-    if (!context.intake.accepting()) return { refused: 'the store is not taking writes; retry later' };
+    if (!context.intake.accepting())
+      return {
+        refused:
+          this.journalFailure === null
+            ? 'the store is not taking writes; retry later'
+            : `${this.journalFailure}; retry later`,
+      };
     if (this.open.size >= this.limits.maxConcurrentRequests)
       return { refused: `${this.open.size} ingest requests are being read already; retry shortly` };
     const intake: HttpIntake = {

@@ -60,7 +60,7 @@ export interface Intake {
   readonly decoding: DecodeSettings;
   submit(records: readonly DecodedRecord[]): Promise<BatchOutcome>;
   durable(): Promise<void>;
-  /** False while a sink refuses writes (the store is down, the disk full): take nothing more in then. */
+  /** False while a sink refuses writes (the store is down, the disk full) or the lane's journal cannot be written: take nothing more in then. */
   accepting(): boolean;
 }
 

@@ -221,7 +221,7 @@ export class Lane implements CheckpointedIntake {
   }
 
   accepting(): boolean {
-    return this.deps.sinks.stats().available;
+    return this.deps.sinks.stats().available && (this.deps.journal?.writable ?? true);
   }
 
   followInputOrder(order: InputOrder | undefined): void {

@@ -64,9 +64,12 @@ describe('HTTP ingest when the disk fills up', () => {
       const refused = await ingest(baseUrl);
       expect(refused.status).toBe(503);
       expect(refused.retryAfter).toBe('1');
+      // The first is refused part way; the second too, or before its body is read while the journal
+      // has not yet shown it can take an entry that large again.
       expect(refused.body.message).toMatch(
-        /^the HTTP ingest journal cannot be written \(EFBIG: file too large, write\): this part of the body was not taken; retry the request/,
+        /^the HTTP ingest journal cannot be written \(EFBIG: file too large, write\)/,
       );
+      expect(refused.body.message).toMatch(/retry/);
     }
     expect(limited.stderr().match(/HTTP ingest answers 503 until it can be written/g)).toHaveLength(1);
     limited.child.kill('SIGKILL');
