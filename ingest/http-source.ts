@@ -25,7 +25,7 @@ export class HttpIngestSource implements Source {
   private stopping = false;
   private refusing = false;
   private readonly open = new Set<HttpIntake>();
-  /** The journal's last failure, said once until an append succeeds again. */
+  /** The journal's last failure, said once until it can be written again. */
   private journalFailure: string | null = null;
 
   /**
@@ -71,6 +71,7 @@ export class HttpIngestSource implements Source {
             ? 'the store is not taking writes; retry later'
             : `${this.journalFailure}; retry later`,
       };
+    this.journalWritable(context);
     if (this.open.size >= this.limits.maxConcurrentRequests)
       return { refused: `${this.open.size} ingest requests are being read already; retry shortly` };
     const intake: HttpIntake = {
@@ -80,9 +81,7 @@ export class HttpIngestSource implements Source {
         const { decoding } = context.intake;
         const decoded = records.map((record) => decodeRecord(record, receivedAt, context.logger, decoding));
         try {
-          const outcome = await context.intake.submit(decoded);
-          this.journalWritten(context);
-          return { ok: true, outcome };
+          return { ok: true, outcome: await context.intake.submit(decoded) };
         } catch (error) {
           if (!(error instanceof JournalWriteError)) throw error;
           this.journalFailed(context, error);
@@ -110,9 +109,10 @@ export class HttpIngestSource implements Source {
     );
   }
 
-  private journalWritten(context: SourceContext): void {
+  /** Intake accepts again: the journal showed it can take an entry as large as the one that failed. */
+  private journalWritable(context: SourceContext): void {
     if (this.journalFailure === null) return;
     this.journalFailure = null;
-    context.logger.info('the HTTP ingest journal is written again: taking records');
+    context.logger.info('the HTTP ingest journal can be written again: taking records');
   }
 }
