@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { resolveWebhookSecrets } from '../alerts/secrets.js';
 import { checkExposure } from '../api/auth.js';
 import { describeError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
 import { kafkaPreflight } from '../ingest/kafka-preflight.js';
 import { type HopwatchConfig, servingProblem } from '../pipeline/config.js';
 import { loadConfig } from '../pipeline/load-config.js';
@@ -61,7 +60,7 @@ function apiVerdict({ api }: HopwatchConfig): Verdict {
 async function kafkaVerdict(config: HopwatchConfig, timeoutMs: number): Promise<Verdict> {
   if (config.kafka.brokers.length === 0)
     return { part: 'kafka', ok: true, detail: 'no brokers (kafka.brokers, KAFKA_BROKERS): HTTP ingest only' };
-  const preflight = await kafkaPreflight(config.kafka, createLogger('silent'), timeoutMs);
+  const preflight = await kafkaPreflight(config.kafka, timeoutMs);
   return preflight.ok
     ? { part: 'kafka', ok: true, detail: preflight.findings.join('; ') }
     : { part: 'kafka', ok: false, detail: preflight.reason };

@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import type { Admin } from 'kafkajs';
-import type { Logger } from 'pino';
+import pino from 'pino';
 import { describeError } from '../common/errors.js';
 import type { KafkaConfig } from './config.js';
 import { createKafkaClient, wantedTopics } from './kafka-client.js';
@@ -12,20 +13,18 @@ export type KafkaPreflight = { ok: true; findings: string[] } | { ok: false; rea
  * creating anything: that they answer and take the credentials, the partitions of the topics hopwatch
  * uses (and which `hopwatch run` would create), and how far the group is behind on its input.
  */
-export async function kafkaPreflight(
-  config: KafkaConfig,
-  logger: Logger,
-  timeoutMs: number,
-): Promise<KafkaPreflight> {
+export async function kafkaPreflight(config: KafkaConfig, timeoutMs: number): Promise<KafkaPreflight> {
   const read = kafkaConnection(config);
   if (!read.ok) return read;
-  const admin = createKafkaClient(config, logger).admin();
+  const said = lastSaid();
+  const admin = createKafkaClient(config, said.logger).admin();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from ${config.brokers.join(', ')} within ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      const last = said.last();
+      const why = last === undefined ? '' : ` (the last: ${last})`;
+      reject(new Error(`no answer from ${config.brokers.join(', ')} within ${timeoutMs / 1000} s${why}`));
+    }, timeoutMs);
   });
   try {
     return { ok: true, findings: await Promise.race([askBrokers(admin, config), timeout]) };
@@ -78,4 +77,16 @@ async function groupLag(admin: Admin, config: KafkaConfig, topics: string[]): Pr
   return fromBeginning
     ? `group ${groupId}: no committed offsets, starts at the oldest of ${behind} record(s)`
     : `group ${groupId}: no committed offsets, starts with new records (fromBeginning: false)`;
+}
+
+/** A logger for kafkajs's lines that keeps the last warning or error: what a check that times out says. */
+function lastSaid(): { logger: pino.Logger; last(): string | undefined } {
+  let last: string | undefined;
+  const keep = new Writable({
+    write(chunk, _encoding, done) {
+      last = (JSON.parse(String(chunk)) as { msg?: string }).msg ?? last;
+      done();
+    },
+  });
+  return { logger: pino({ level: 'warn' }, keep), last: () => last };
 }

@@ -81,7 +81,11 @@ describe('hopwatch check', () => {
     );
     expect(code).toBe(1);
     expect(lines[1]).toMatch(/^FAIL {2}api {5}config field api\.host: 0\.0\.0\.0 is not a loopback address/);
-    expect(lines[2]).toBe(`FAIL  kafka   no answer from 127.0.0.1:${idle} within 2 s`);
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^FAIL {2}kafka {3}no answer from 127\\.0\\.0\\.1:${idle} within 2 s \\(the last: kafkajs: .*ECONNREFUSED`,
+      ),
+    );
     expect(lines[3]).toMatch(new RegExp(`^FAIL {2}store {3}.*127\\.0\\.0\\.1:${idle}`));
     expect(lines[4]).toBe(
       'FAIL  alerts  alerts webhook "soc": environment variable CHECK_ABSENT_SECRET (secretEnv) is not set',
