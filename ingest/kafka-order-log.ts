@@ -1,5 +1,6 @@
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parsedOrUndefined } from '../common/json.js';
 import { numberedFiles } from '../common/numbered-files.js';
 import { SerialQueue } from '../common/serial.js';
 import { partitionKey } from './kafka-offsets.js';
@@ -31,13 +32,18 @@ export class KafkaOrderLog {
   private readonly numbers = new Map<string, number>();
   private buffered = '';
   private readonly fileOperations = new SerialQueue();
+  /** Set when the log's state on disk is in doubt (a cut it could not undo, a failed fsync): only a restart helps. */
   private failure: Error | null = null;
   private unsynced = false;
+  /** The last write failed, and what it held waits to be written again. */
+  private behind = false;
 
   private constructor(
     private readonly dataDir: string,
     private currentSegment: number,
     private file: FileHandle,
+    /** Bytes of whole lines in the segment: where a failed write is cut back to. */
+    private fileBytes: number,
   ) {}
 
   /**
@@ -55,11 +61,20 @@ export class KafkaOrderLog {
       if (error.code === 'ENOENT') return '';
       throw error;
     });
-    const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+    const whole = wholeLines(text);
     const file = await open(path, 'a+');
-    await file.truncate(Buffer.byteLength(whole));
-    const log = new KafkaOrderLog(dataDir, segment, file);
+    const bytes = Buffer.byteLength(whole);
+    await file.truncate(bytes);
+    const log = new KafkaOrderLog(dataDir, segment, file, bytes);
     return { log, entries: log.parse(whole) };
+  }
+
+  /**
+   * Whether the log keeps up: false while a failed write waits to be tried again (a full disk), and for
+   * good once it cannot go on (see `failure`). The Kafka source is not ready meanwhile.
+   */
+  get healthy(): boolean {
+    return this.failure === null && !this.behind;
   }
 
   get segment(): number {
@@ -86,12 +101,23 @@ export class KafkaOrderLog {
     this.append(`{"w":${watermark}}\n`);
   }
 
-  /** Resolves once everything appended before the call is on disk. */
+  /**
+   * Resolves once everything appended before the call is on disk. A write that fails (a full disk) is
+   * cut off again and tried anew at the next call, so the log recovers once there is room; a failed
+   * fsync leaves what was written in doubt, and the log fails for good (`failed`).
+   */
   durable(): Promise<void> {
-    this.writeBuffered();
     return this.queue(async () => {
+      await this.writePending();
       if (!this.unsynced) return;
-      await this.file.datasync();
+      try {
+        await this.file.datasync();
+      } catch (error) {
+        this.failure = new Error(
+          `the Kafka order log cannot be synced (${(error as Error).message}); restart hopwatch`,
+        );
+        throw this.failure;
+      }
       this.unsynced = false;
     });
   }
@@ -114,6 +140,7 @@ export class KafkaOrderLog {
     }
     const previous = this.file;
     this.file = next;
+    this.fileBytes = 0;
     this.currentSegment = segment;
     this.numbers.clear();
     // The checkpoint is on disk: what follows only tidies up, and a failure here is harmless.
@@ -144,31 +171,41 @@ export class KafkaOrderLog {
 
   private writeBuffered(): void {
     if (this.buffered.length === 0) return;
-    const text = this.buffered;
-    this.buffered = '';
-    void this.queue(async () => {
-      // appendFile writes until every byte is written or fails: a bare write may stop short on a full
-      // disk without failing, and the next entry would then follow a cut line.
-      await this.file.appendFile(text);
-      this.unsynced = true;
-    }).catch(() => undefined);
+    // A failure is not lost: its text waits for durable(), which fails with it if it fails again.
+    void this.queue(() => this.writePending()).catch(() => undefined);
   }
 
   /**
-   * One file operation at a time, in order. After a failed one every later call fails with it: the
-   * file may end in a cut line, and only a restart (which drops it) makes the log whole again.
+   * Writes what is buffered, taken when its turn comes so that text kept from a failed write goes
+   * first. appendFile writes every byte or fails (a bare write may stop short on a full disk without
+   * failing); a failed one is cut off, so that no line ever follows a cut one.
    */
+  private async writePending(): Promise<void> {
+    const text = this.buffered;
+    if (text.length === 0) return;
+    this.buffered = '';
+    try {
+      await this.file.appendFile(text);
+    } catch (error) {
+      this.behind = true;
+      this.buffered = text + this.buffered;
+      await this.file.truncate(this.fileBytes).catch((cut: unknown) => {
+        this.failure = new Error(
+          `the Kafka order log cannot be cut back after a failed write (${(cut as Error).message}); restart hopwatch`,
+        );
+      });
+      throw this.failure ?? new Error(`the Kafka order log cannot be written (${(error as Error).message})`);
+    }
+    this.fileBytes += Buffer.byteLength(text);
+    this.unsynced = true;
+    this.behind = false;
+  }
+
+  /** One file operation at a time, in order; none once the log has failed for good. */
   private queue(operation: () => Promise<void>): Promise<void> {
     return this.fileOperations.run(async () => {
       if (this.failure !== null) throw this.failure;
-      try {
-        await operation();
-      } catch (error) {
-        this.failure = new Error(
-          `the Kafka order log cannot be written (${(error as Error).message}); restart hopwatch`,
-        );
-        throw this.failure;
-      }
+      await operation();
     });
   }
 
@@ -195,6 +232,16 @@ export class KafkaOrderLog {
     }
     return entries;
   }
+}
+
+/** The lines before the first that a crash cut short or that does not read (an older version's, after a cut one). */
+function wholeLines(text: string): string {
+  let end = 0;
+  for (let next = text.indexOf('\n'); next !== -1; next = text.indexOf('\n', end)) {
+    if (next > end && parsedOrUndefined(text.slice(end, next)) === undefined) break;
+    end = next + 1;
+  }
+  return text.slice(0, end);
 }
 
 async function removeSegments(dataDir: string, remove: (segment: number) => boolean): Promise<void> {

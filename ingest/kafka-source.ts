@@ -323,8 +323,9 @@ export class KafkaSource implements Source<CheckpointedIntake> {
       );
   }
 
+  /** A member of the group, not stopping, and with an order log that keeps up (see KafkaOrderLog.healthy). */
   connected(): boolean {
-    return this.joined && this.stopDeadline === null;
+    return this.joined && this.stopDeadline === null && this.orderLog?.healthy !== false;
   }
 
   /** Decodes the batch into the partition's queue, then lets out whatever event-time order allows. */
