@@ -104,7 +104,7 @@ export class KafkaOrderLog {
   /**
    * Resolves once everything appended before the call is on disk. A write that fails (a full disk) is
    * cut off again and tried anew at the next call, so the log recovers once there is room; a failed
-   * fsync leaves what was written in doubt, and the log fails for good (`failed`).
+   * fsync leaves what was written in doubt, and the log fails for good (see `healthy`).
    */
   durable(): Promise<void> {
     return this.queue(async () => {
