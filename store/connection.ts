@@ -80,10 +80,11 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
           return await chdb.chdb.rawInsert({ format, ...params, values: Buffer.concat(params.values) });
         inserts += 1;
         const file = join(scratch, `${inserts}.native`);
-        // Written synchronously: a page-cache write of a batch takes about a millisecond, where an
-        // asynchronous one waited its turn on a busy event loop for every step (open, write, close).
-        writeAll(file, params.values);
         try {
+          // Written synchronously: a page-cache write of a batch takes about a millisecond, where an
+          // asynchronous one waited its turn on a busy event loop for every step (open, write, close).
+          // Inside the try: a write that fails part way (a full disk) leaves no file behind either.
+          writeAll(file, params.values);
           const columns = params.columns === undefined ? '' : ` (${params.columns.join(', ')})`;
           // A Native block names its columns' types: the engine converts them to the table's.
           return await client.command({
