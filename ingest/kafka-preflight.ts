@@ -1,10 +1,14 @@
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import pino from 'pino';
 import { describeError } from '../common/errors.js';
 import type { KafkaConfig } from './config.js';
 import { createKafkaClient, wantedTopics } from './kafka-client.js';
 import { kafkaConnection } from './kafka-connection.js';
+import { settling } from './kafka-retry.js';
+
+const settleRetryMs = 500;
 
 export type KafkaPreflight = { ok: true; findings: string[] } | { ok: false; reason: string };
 
@@ -19,6 +23,7 @@ export async function kafkaPreflight(config: KafkaConfig, timeoutMs: number): Pr
   const said = lastSaid();
   const admin = createKafkaClient(config, said.logger).admin();
   let timer: NodeJS.Timeout | undefined;
+  let done = false;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const last = said.last();
@@ -27,12 +32,28 @@ export async function kafkaPreflight(config: KafkaConfig, timeoutMs: number): Pr
     }, timeoutMs);
   });
   try {
-    return { ok: true, findings: await Promise.race([askBrokers(admin, config), timeout]) };
+    const asked = askUntilSettled(admin, config, () => done);
+    // Settled after the timeout (the admin disconnected under it): nobody waits for it any more.
+    asked.catch(() => undefined);
+    return { ok: true, findings: await Promise.race([asked, timeout]) };
   } catch (error) {
     return { ok: false, reason: describeError(error) };
   } finally {
+    done = true;
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Asks again while the brokers answer "not now" (a coordinator loading, a leader moving), as `run`'s start-up does. */
+async function askUntilSettled(admin: Admin, config: KafkaConfig, given: () => boolean): Promise<string[]> {
+  for (;;) {
+    try {
+      return await askBrokers(admin, config);
+    } catch (error) {
+      if (!settling(error) || given()) throw error;
+      await sleep(settleRetryMs);
+    }
   }
 }
 

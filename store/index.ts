@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger.js';
@@ -114,7 +114,9 @@ export async function inspectStore(config: StoreSettings): Promise<string> {
     } catch {
       throw new Error(`embedded chDB at ${path}: ${existing} is not writable by this user`);
     }
-    return `embedded chDB at ${path}${existing === path ? '' : ' (created at start)'}, writable`;
+    const { bavail, bsize } = statfsSync(existing);
+    const free = `${((bavail * bsize) / 1024 ** 3).toFixed(1)} GiB free`;
+    return `embedded chDB at ${path}${existing === path ? '' : ' (created at start)'}, writable, ${free}`;
   }
   const { client, location } = await connectStore(config);
   const schema = schemaSettings(config);

@@ -39,7 +39,6 @@ describe('hopwatch check', () => {
       { kafka: { topics: [topic], groupId, ...internal } },
       { KAFKA_BROKERS: testKafkaBrokers().join(',') },
     );
-    expect(code).toBe(0);
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(
       /^ok {4}config {2}roles all; sources http, kafka; sinks store, alerts; data in /,
@@ -51,9 +50,10 @@ describe('hopwatch check', () => {
         `group ${groupId}: no committed offsets, starts at the oldest of ${records} record(s)`,
     );
     expect(lines[3]).toMatch(
-      /^ok {4}store {3}embedded chDB at .*\/data\/chdb \(created at start\), writable$/,
+      /^ok {4}store {3}embedded chDB at .*\/data\/chdb \(created at start\), writable, \d+\.\d GiB free$/,
     );
     expect(lines[4]).toBe('ok    alerts  no webhooks');
+    expect(code).toBe(0);
     const admin = kafkaClient().admin();
     await admin.connect();
     try {
