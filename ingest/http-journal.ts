@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AppendNotCutError, appendWhole } from '../common/append-whole.js';
 import { AtomicFile } from '../common/atomic-file.js';
 import { parsedOrUndefined } from '../common/json.js';
 import { readJsonFile } from '../common/json-file.js';
@@ -104,13 +105,9 @@ export class HttpJournal {
       if (file === null) throw new Error('the HTTP journal is closed');
       if (this.broken !== null) throw this.broken;
       try {
-        // appendFile writes until every byte is written or the write fails; a bare write may stop short.
-        await file.appendFile(line);
-        await file.datasync();
+        await appendWhole(file, line, this.segmentBytes, true);
       } catch (error) {
-        await file.truncate(this.segmentBytes).catch((cut: unknown) => {
-          this.broken = new JournalWriteError(cut);
-        });
+        if (error instanceof AppendNotCutError) this.broken = new JournalWriteError(error);
         this.probeUntilWritable(line.length);
         throw new JournalWriteError(error);
       }

@@ -1,5 +1,6 @@
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppendNotCutError, appendWhole } from '../common/append-whole.js';
 import { parsedOrUndefined } from '../common/json.js';
 import { numberedFiles } from '../common/numbered-files.js';
 import { SerialQueue } from '../common/serial.js';
@@ -175,25 +176,20 @@ export class KafkaOrderLog {
     void this.queue(() => this.writePending()).catch(() => undefined);
   }
 
-  /**
-   * Writes what is buffered, taken when its turn comes so that text kept from a failed write goes
-   * first. appendFile writes every byte or fails (a bare write may stop short on a full disk without
-   * failing); a failed one is cut off, so that no line ever follows a cut one.
-   */
+  /** Writes what is buffered, taken when its turn comes so that text kept from a failed write goes first. */
   private async writePending(): Promise<void> {
     const text = this.buffered;
     if (text.length === 0) return;
     this.buffered = '';
     try {
-      await this.file.appendFile(text);
+      await appendWhole(this.file, text, this.fileBytes, false);
     } catch (error) {
       this.behind = true;
       this.buffered = text + this.buffered;
-      await this.file.truncate(this.fileBytes).catch((cut: unknown) => {
+      if (error instanceof AppendNotCutError)
         this.failure = new Error(
-          `the Kafka order log cannot be cut back after a failed write (${(cut as Error).message}); restart hopwatch`,
+          `the Kafka order log cannot be written (${error.message}); restart hopwatch`,
         );
-      });
       throw this.failure ?? new Error(`the Kafka order log cannot be written (${(error as Error).message})`);
     }
     this.fileBytes += Buffer.byteLength(text);

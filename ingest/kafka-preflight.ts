@@ -1,14 +1,11 @@
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import pino from 'pino';
 import { describeError } from '../common/errors.js';
 import type { KafkaConfig } from './config.js';
 import { createKafkaClient, wantedTopics } from './kafka-client.js';
 import { kafkaConnection } from './kafka-connection.js';
-import { settling } from './kafka-retry.js';
-
-const settleRetryMs = 500;
+import { settling, untilDone } from './kafka-retry.js';
 
 export type KafkaPreflight = { ok: true; findings: string[] } | { ok: false; reason: string };
 
@@ -32,7 +29,11 @@ export async function kafkaPreflight(config: KafkaConfig, timeoutMs: number): Pr
     }, timeoutMs);
   });
   try {
-    const asked = askUntilSettled(admin, config, () => done);
+    // Asked again while the brokers answer "not now" (a coordinator loading, a leader moving), as run's start-up does.
+    const asked = untilDone('asking the brokers', () => askBrokers(admin, config), said.logger, {
+      giveUp: (error) => !settling(error) || done,
+      meanwhile: 'the brokers are settling; asking again',
+    });
     // Settled after the timeout (the admin disconnected under it): nobody waits for it any more.
     asked.catch(() => undefined);
     return { ok: true, findings: await Promise.race([asked, timeout]) };
@@ -42,18 +43,6 @@ export async function kafkaPreflight(config: KafkaConfig, timeoutMs: number): Pr
     done = true;
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
-  }
-}
-
-/** Asks again while the brokers answer "not now" (a coordinator loading, a leader moving), as `run`'s start-up does. */
-async function askUntilSettled(admin: Admin, config: KafkaConfig, given: () => boolean): Promise<string[]> {
-  for (;;) {
-    try {
-      return await askBrokers(admin, config);
-    } catch (error) {
-      if (!settling(error) || given()) throw error;
-      await sleep(settleRetryMs);
-    }
   }
 }
 
