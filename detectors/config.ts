@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entriesCap } from '../common/zod.js';
+import { defaultMaxFutureMs } from '../ingest/normalize.js';
 import type { DetectorComponent } from './component.js';
 import { detectorRegistry } from './index.js';
 
@@ -17,6 +18,11 @@ export type DetectorOverride = { match: string } & {
 const sharedFields = {
   /** Watermark = max event time seen − allowedLatenessMs. */
   allowedLatenessMs: z.number().int().nonnegative().default(10_000),
+  /**
+   * An event stamped further than this ahead of the clock that receives it is rejected (dead letter):
+   * it would move the watermark past the other sources' on-time events and make them late.
+   */
+  maxFutureMs: z.number().int().nonnegative().default(defaultMaxFutureMs),
   /** Keys tracked per detector (baselines, learned destinations, root actions); least recently used evicted past it. */
   maxTrackedKeys: entriesCap.default(100_000),
   /** Sample hop ids and trace ids kept in a finding's evidence. */

@@ -60,21 +60,6 @@ export function buildFinding(draft: FindingDraft, detectedAt: number): Finding {
   return finding;
 }
 
-const hourMs = 3_600_000;
-const dayMs = 24 * hourMs;
-const tenth = (value: number): number => Math.round(value * 10) / 10;
-
-/**
- * `12.5 s`, `3 min`, `2 h`: window lengths in summaries, as configured. A span that was measured (how
- * long an origin's history covers) is rounded to a tenth of its unit: `2 days`, not `172979.329 s`.
- */
-export function formatDuration(ms: number): string {
-  if (ms % hourMs === 0) return `${ms / hourMs} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms < hourMs) return `${tenth(ms / 1000)} s`;
-  return ms < 2 * dayMs ? `${tenth(ms / hourMs)} h` : `${tenth(ms / dayMs)} days`;
-}
-
 /** What every finding about one root action's window shares: its key, origin, trace and bounds. */
 export function rootWindowDraft(
   detector: string,

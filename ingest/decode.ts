@@ -4,7 +4,7 @@ import { type NormalizeResult, normalizeRecord } from './normalize.js';
 import type { RawRecord } from './source.js';
 
 /** How records are decoded, from the configuration: what a source's lane hands its sources. */
-export type DecodeSettings = { maxRecordBytes?: number; callerHint?: CallerHint };
+export type DecodeSettings = { maxRecordBytes?: number; maxFutureMs?: number; callerHint?: CallerHint };
 
 /** A record decoded but not yet seen by the detection engine. */
 export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
@@ -35,6 +35,7 @@ export function decodeRecord(
       origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset },
       now: receivedAt,
       maxRecordBytes: settings.maxRecordBytes,
+      maxFutureMs: settings.maxFutureMs,
       callerHint: settings.callerHint,
       traceId: record.traceId,
     });

@@ -66,6 +66,7 @@ export function messageRecords(
   const decoding: DecodeSettings = {
     callerHint: limits.decoding.callerHint,
     maxRecordBytes: limits.maxRecordBytes,
+    maxFutureMs: limits.decoding.maxFutureMs,
   };
   if (value !== null && value.length > limits.maxRecordBytes) {
     const reason = `record of ${value.length} bytes is over kafka.maxRecordBytes (${limits.maxRecordBytes})`;

@@ -182,17 +182,23 @@ describe('hostile input', () => {
     });
   });
 
-  it('rejects negative start times and start times more than a day after now', () => {
+  it('rejects negative start times, and start times further ahead of the receiving clock than maxFutureMs', () => {
     expect(normalizeRecord(envoyAt('1969-12-31T23:59:59.000Z'), { now })).toMatchObject({
       ok: false,
       reason: 'envoy: start time is negative or not a time',
     });
-    const aDayAhead = new Date(now + 24 * 3600 * 1000).toISOString();
-    expect(normalizeRecord(envoyAt(aDayAhead), { now }).ok).toBe(true);
-    const justBeyond = new Date(now + 24 * 3600 * 1000 + 1).toISOString();
-    expect(normalizeRecord(envoyAt(justBeyond), { now })).toMatchObject({
+    const aMinuteAhead = new Date(now + 60_000).toISOString();
+    expect(normalizeRecord(envoyAt(aMinuteAhead), { now }).ok).toBe(true);
+    expect(normalizeRecord(envoyAt(new Date(now + 240_000).toISOString()), { now })).toMatchObject({
       ok: false,
-      reason: 'envoy: start time is more than a day in the future',
+      reason:
+        'envoy: start time is 4 min ahead of the clock that received it (detectors.maxFutureMs allows 1 min)',
+    });
+    const threeDaysAhead = new Date(now + 3 * 86_400_000).toISOString();
+    expect(normalizeRecord(envoyAt(threeDaysAhead), { now, maxFutureMs: 5 * 86_400_000 }).ok).toBe(true);
+    expect(normalizeRecord(envoyAt(threeDaysAhead), { now, maxFutureMs: 0 })).toMatchObject({
+      reason:
+        'envoy: start time is 72 h ahead of the clock that received it (detectors.maxFutureMs allows 0 s)',
     });
   });
 

@@ -1,5 +1,5 @@
 import { isObject } from '../common/json.js';
-import { trimmed } from '../common/text.js';
+import { formatDuration, trimmed } from '../common/text.js';
 import type { CallerHint } from '../schemas/caller-hint.js';
 import type { HopEvent, HopOrigin } from '../schemas/hop-event.js';
 import type { UpstreamTag } from '../schemas/resolved-hop.js';
@@ -11,8 +11,10 @@ export type NormalizeOptions = {
   /** A format name, or `auto` (the default) to detect per record. */
   format?: string;
   origin?: { topic?: string; partition?: number; offset?: string };
-  /** Wall-clock ms; events starting more than a day after it are rejected. Defaults to Date.now(). */
+  /** Wall-clock ms when the record arrived; events starting more than maxFutureMs after it are rejected. Defaults to Date.now(). */
   now?: number;
+  /** See detectors.maxFutureMs. */
+  maxFutureMs?: number;
   /** Longer records are rejected unread. */
   maxRecordBytes?: number;
   /** See AdapterContext.onDraft. */
@@ -41,7 +43,7 @@ export const autoFormat = 'auto';
 /** Names accepted as `format`: every adapter's and `auto`. */
 export const formatNames: readonly string[] = [autoFormat, ...formatAdapters.map((adapter) => adapter.name)];
 export const defaultMaxRecordBytes = 1024 * 1024;
-const maxFutureMs = 24 * 60 * 60 * 1000;
+export const defaultMaxFutureMs = 60_000;
 
 /** JSON.parse messages quote the input; a reason must not (it may hold a token), so only the position is kept. */
 const jsonErrorPosition = /position (\d+)/;
@@ -111,10 +113,11 @@ function originOf(format: string, options: NormalizeOptions): HopOrigin {
   return origin;
 }
 
-function outOfRange(events: HopEvent[], now: number): string | undefined {
+function outOfRange(events: HopEvent[], now: number, maxFutureMs: number): string | undefined {
   for (const event of events) {
     if (!Number.isSafeInteger(event.ts) || event.ts < 0) return 'start time is negative or not a time';
-    if (event.ts > now + maxFutureMs) return 'start time is more than a day in the future';
+    if (event.ts > now + maxFutureMs)
+      return `start time is ${formatDuration(event.ts - now)} ahead of the clock that received it (detectors.maxFutureMs allows ${formatDuration(maxFutureMs)})`;
   }
   return undefined;
 }
@@ -147,7 +150,11 @@ export function normalizeRecord(raw: string, options: NormalizeOptions = {}): No
     const inner = unwrapped(record, options);
     return inner?.ok ? inner : rejected;
   }
-  const badTime = outOfRange(result.events, options.now ?? Date.now());
+  const badTime = outOfRange(
+    result.events,
+    options.now ?? Date.now(),
+    options.maxFutureMs ?? defaultMaxFutureMs,
+  );
   if (badTime !== undefined)
     return { ok: false, reason: `${adapter.name}: ${badTime}`, format: adapter.name };
   const { traceId } = options;

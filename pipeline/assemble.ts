@@ -177,7 +177,7 @@ export class Pipeline {
       {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
-        decoding: { callerHint: this.config.lineage.callerHint },
+        decoding: { callerHint: this.config.lineage.callerHint, maxFutureMs: this.config.detectors.maxFutureMs },
         findingHops: findingHopsLimits(this.config),
       },
     );

@@ -48,7 +48,7 @@ export function explainRecord(
 ): ExplainResult {
   const drafts: Array<{ draft: HopDraft; identity: Identity }> = [];
   // Decoded as the lane's sources decode (the configured caller hint included).
-  const decoding = { format, callerHint: config.lineage.callerHint };
+  const decoding = { format, callerHint: config.lineage.callerHint, maxFutureMs: config.detectors.maxFutureMs };
   const target = normalizeRecord(records[index] ?? '', {
     ...decoding,
     onDraft: (draft, identity) => drafts.push({ draft, identity }),

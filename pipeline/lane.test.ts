@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger.js';
 import { decodeRecord } from '../ingest/decode.js';
 import type { RawRecord } from '../ingest/source.js';
 import type { Finding } from '../schemas/finding.js';
+import type { HopEvent } from '../schemas/hop-event.js';
 import type { HopwatchStore } from '../store/types.js';
 import {
   benignHops,
@@ -17,6 +18,7 @@ import {
   watermarkHop,
 } from '../test/helpers/api-traffic.js';
 import { assemble, type Pipeline } from './assemble.js';
+import type { HopwatchConfigInput } from './config.js';
 import { parseConfig } from './load-config.js';
 import { MemorySink } from './sinks/memory.js';
 
@@ -30,15 +32,24 @@ afterEach(async () => {
   }
 });
 
+/** The wall clock when a test starts: the traffic is an hour old by then. */
+const wallStart = T0 + 3_600_000;
+
+async function closeLatest(): Promise<void> {
+  const { pipeline, dir } = opened.pop()!;
+  await pipeline.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * The HTTP source's lane of an assembled pipeline: a real chDB store as its sink, the real engine, a
  * memory sink standing in for the webhooks, and a wall clock the test moves.
  */
-async function setUp() {
+async function setUp(settings: HopwatchConfigInput = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-pipeline-'));
-  const parsed = parseConfig({ dataDir: dir, sinks: ['store'], sources: ['http'] });
+  const parsed = parseConfig({ dataDir: dir, sinks: ['store'], sources: ['http'], ...settings });
   if (!parsed.ok) throw new Error(parsed.reason);
-  const clock = { wall: T0 + 3_600_000 };
+  const clock = { wall: wallStart };
   const alerts = new MemorySink();
   const assembled = await assemble(parsed.config, { logger, extraSinks: [alerts], now: () => clock.wall });
   if (!assembled.ok) throw new Error(assembled.reason);
@@ -51,7 +62,7 @@ async function setUp() {
 const records = (lines: string[]) =>
   lines.map((raw, index) => {
     const record: RawRecord = { raw, origin: { source: 'http', line: index + 1 } };
-    return decodeRecord(record, T0, logger, {});
+    return decodeRecord(record, wallStart, logger, {});
   });
 
 const hopLines = (events: object[]) => events.map((event) => JSON.stringify(event));
@@ -83,6 +94,45 @@ describe('Lane', () => {
     expect(origins).toContain(RECURSION_ORIGIN);
     expect(origins).toContain(FANOUT_ORIGIN);
     expect(alerted.map((finding) => finding.originCredential)).toEqual(expect.arrayContaining(origins));
+  });
+
+  it('refuses a record stamped ahead of the clock that received it: the records after it stay on time', async () => {
+    const judge = async (forged: boolean) => {
+      const { store, pipeline, lane } = await setUp();
+      // As a source decodes: with the lane's settings, at the wall time each batch arrives.
+      const arriving = (events: HopEvent[], receivedAt: number) =>
+        hopLines(events).map((raw, index) =>
+          decodeRecord(
+            { raw, origin: { source: 'http', line: index + 1 } },
+            receivedAt,
+            logger,
+            lane.decoding,
+          ),
+        );
+      const ahead = {
+        ...watermarkHop(T0 + 4 * 60_000),
+        id: 'ahead',
+        spanId: 'ahead',
+        traceId: 'clock-ahead',
+      };
+      if (forged) await lane.submit(arriving([ahead], T0));
+      await lane.submit(arriving(fanoutHops(), T0 + 30_000));
+      await lane.submit(arriving([watermarkHop()], T0 + 10 * 60_000));
+      await lane.durable();
+      const letters = (await store.reader.listDeadLetters({}, 10, null)).items;
+      const findings = (await storedFindings(store)).map(({ id, rule }) => ({ id, rule }));
+      const late = pipeline.stats().engine.lateEvents;
+      await closeLatest(); // chDB holds one data directory a process
+      return { findings, late, letters };
+    };
+    const clean = await judge(false);
+    expect(clean.findings.map((finding) => finding.rule)).toContain('fanout_limit');
+    const withAhead = await judge(true);
+    expect(withAhead.letters.map((letter) => letter.reason)).toEqual([
+      'canonical: start time is 4 min ahead of the clock that received it (detectors.maxFutureMs allows 1 min)',
+    ]);
+    expect(withAhead.late).toBe(0);
+    expect(withAhead.findings).toEqual(clean.findings);
   });
 
   it('lets wall time close the windows when input goes quiet', async () => {

@@ -66,14 +66,14 @@ describe('POST /v1/traces (OTLP/HTTP)', () => {
     expect(response.headers.get('content-type')).toBe('application/x-protobuf');
     const answer = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await response.arrayBuffer()));
     expect(Number(answer.partialSuccess?.rejectedSpans)).toBe(3);
-    expect(answer.partialSuccess?.errorMessage).toMatch(/future/);
+    expect(answer.partialSuccess?.errorMessage).toMatch(/ahead of the clock/);
     // The SDK takes a partial success as done: it must not send the export again.
     expect((await exportWithSdk(spans, running.tokens.ingest)).code).toBe(ExportResultCode.SUCCESS);
     const letters = await get<{ items: Array<{ reason: string; raw: string }> }>(
       '/v1/dead-letters?format=otlp',
     );
     expect(letters.items).toHaveLength(2);
-    expect(letters.items[0]!.reason).toMatch(/future/);
+    expect(letters.items[0]!.reason).toMatch(/ahead of the clock/);
     expect(JSON.parse(letters.items[0]!.raw).resourceSpans).toHaveLength(2);
   });
 

@@ -1,10 +1,11 @@
 import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
+import { formatDuration } from '../../common/text.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, emptyHistory, recordCount } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
-import { buildFinding, type FindingDraft, formatDuration, rootWindowDraft } from '../finding.js';
+import { buildFinding, type FindingDraft, rootWindowDraft } from '../finding.js';
 import {
   DestinationKeys,
   describeRootAction,

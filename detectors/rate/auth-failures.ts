@@ -1,7 +1,8 @@
 import { IdleMap } from '../../common/idle-map.js';
 import type { JsonOut } from '../../common/json-slices.js';
+import { formatDuration } from '../../common/text.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
-import { type FindingDraft, formatDuration } from '../finding.js';
+import type { FindingDraft } from '../finding.js';
 import {
   countBounded,
   countEntries,

@@ -1,10 +1,11 @@
 import { IdleMap } from '../../common/idle-map.js';
 import { JsonList, type JsonOut } from '../../common/json-slices.js';
+import { formatDuration } from '../../common/text.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { ResolvedHop } from '../../schemas/resolved-hop.js';
 import { assessCount, type CountHistory, describeCount, emptyHistory, recordWindow } from '../baseline.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
-import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
+import { buildFinding, type FindingDraft } from '../finding.js';
 import {
   countBounded,
   countEntries,

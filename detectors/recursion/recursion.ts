@@ -1,10 +1,11 @@
 import { GlobCache, type GlobSet } from '../../common/glob.js';
 import type { JsonOut } from '../../common/json-slices.js';
+import { formatDuration } from '../../common/text.js';
 import { ServiceNames, serviceName } from '../../lineage/service-name.js';
 import type { Finding } from '../../schemas/finding.js';
 import type { PathStep, ResolvedHop } from '../../schemas/resolved-hop.js';
 import { detectorComponent, type RestorableDetector } from '../component.js';
-import { buildFinding, type FindingDraft, formatDuration } from '../finding.js';
+import { buildFinding, type FindingDraft } from '../finding.js';
 import {
   CallKeys,
   callKey,
