@@ -6,6 +6,14 @@ import type { RawRecord } from './source.js';
 /** How records are decoded, from the configuration: what a source's lane hands its sources. */
 export type DecodeSettings = { maxRecordBytes?: number; maxFutureMs?: number; callerHint?: CallerHint };
 
+/** The decode settings the configuration gives (lineage.callerHint, detectors.maxFutureMs). */
+export function decodeSettingsOf(config: {
+  lineage: { callerHint?: CallerHint };
+  detectors: { maxFutureMs: number };
+}): DecodeSettings {
+  return { callerHint: config.lineage.callerHint, maxFutureMs: config.detectors.maxFutureMs };
+}
+
 /** A record decoded but not yet seen by the detection engine. */
 export type DecodedRecord = { record: RawRecord; decoded: NormalizeResult };
 

@@ -1,6 +1,7 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.js';
 import type { Logger } from '../common/logger.js';
 import { SilenceBook, silencesFile } from '../incidents/silences.js';
+import { decodeSettingsOf } from '../ingest/decode.js';
 import type { FindingsConsumer } from '../ingest/findings-consumer.js';
 import type { HttpJournal } from '../ingest/http-journal.js';
 import type { Source, SourceReports } from '../ingest/source.js';
@@ -177,7 +178,7 @@ export class Pipeline {
       {
         allowedLatenessMs: this.config.detectors.allowedLatenessMs,
         idleAfterMs,
-        decoding: { callerHint: this.config.lineage.callerHint, maxFutureMs: this.config.detectors.maxFutureMs },
+        decoding: decodeSettingsOf(this.config),
         findingHops: findingHopsLimits(this.config),
       },
     );

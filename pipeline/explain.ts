@@ -1,4 +1,5 @@
 import type { DetectorNote } from '../detectors/types.js';
+import { decodeSettingsOf } from '../ingest/decode.js';
 import type { HopDraft } from '../ingest/formats/hop.js';
 import { formatAdapters } from '../ingest/formats/index.js';
 import type { Identity } from '../ingest/identity/credential.js';
@@ -48,7 +49,7 @@ export function explainRecord(
 ): ExplainResult {
   const drafts: Array<{ draft: HopDraft; identity: Identity }> = [];
   // Decoded as the lane's sources decode (the configured caller hint included).
-  const decoding = { format, callerHint: config.lineage.callerHint, maxFutureMs: config.detectors.maxFutureMs };
+  const decoding = { format, ...decodeSettingsOf(config) };
   const target = normalizeRecord(records[index] ?? '', {
     ...decoding,
     onDraft: (draft, identity) => drafts.push({ draft, identity }),
