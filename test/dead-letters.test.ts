@@ -57,7 +57,10 @@ describe('GET /v1/dead-letters', () => {
     expect(byLine.get(2)).toMatchObject({ source: 'http', raw: 'not json at all', rawBytes: 15 });
     expect(byLine.get(2)!.reason).toMatch(/no known format/);
     expect(byLine.get(3)!.reason).toMatch(/not valid JSON/);
-    expect(byLine.get(4)).toMatchObject({ format: 'canonical', reason: expect.stringMatching(/ahead of the clock/) });
+    expect(byLine.get(4)).toMatchObject({
+      format: 'canonical',
+      reason: expect.stringMatching(/ahead of the clock/),
+    });
     expect(byLine.get(3)!.raw).toContain('[REDACTED]');
     expect(JSON.stringify(body)).not.toContain(secret);
     expect(new Set(letters.map((letter) => letter.id)).size).toBe(3);
