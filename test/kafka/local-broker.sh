@@ -72,7 +72,7 @@ resolve_jars() {
 }
 
 # C1-only JIT and a small heap: a test broker handles little traffic, and start-up time is what counts.
-jvm_options=(-Xms128m -Xmx512m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
+jvm_options=(-Xms128m -Xmx512m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Djava.io.tmpdir="${TMPDIR:-/tmp}"
   -Dlog4j2.configurationFile="$here/log4j2.properties" -cp "$libs/*")
 
 # server.properties for one broker: the shared settings plus its ports and log dir.
