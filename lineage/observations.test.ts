@@ -21,6 +21,7 @@ function outbound(id: string, ts: number, extra: Partial<HopEvent> = {}): HopEve
       durationMs: 52,
     }),
     requestId: 'req-1',
+    observer: 'outbound',
     traceId: 't',
     parentSpanId: 'caller-span',
     ...extra,
@@ -39,6 +40,7 @@ function inbound(id: string, ts: number, extra: Partial<HopEvent> = {}): HopEven
       durationMs: 50,
     }),
     requestId: 'req-1',
+    observer: 'inbound',
     traceId: 't',
     parentSpanId: 'caller-span',
     ...extra,
@@ -89,14 +91,35 @@ describe('one request seen at several observation points', () => {
     expect(resolved.map((hop) => hop.id).sort()).toEqual(['later', 'other-request', 'other-service', 'out']);
   });
 
+  it('keeps apart records of one request id logged at the same point: a caller may send an id many times', () => {
+    // Forty concurrent calls with one x-request-id, each logged by both sidecars.
+    const calls = Array.from({ length: 40 }, (_, index) => [
+      outbound(`out-${index}`, t0 + index),
+      inbound(`in-${index}`, t0 + index + 1),
+    ]);
+    for (const order of [calls.flat(), [...calls.map(([out]) => out!), ...calls.map(([, into]) => into!)]]) {
+      const { resolved, stats } = run(order);
+      expect(resolved).toHaveLength(40);
+      expect(stats.mergedObservations).toBe(40);
+      expect(resolved.every((hop) => hop.observedAs?.length === 1)).toBe(true);
+    }
+    const untraced = (event: HopEvent) => ({ ...event, traceId: undefined, parentSpanId: undefined });
+    expect(run(calls.flat().map(untraced)).resolved).toHaveLength(40);
+    // Records without an observer are their format's: canonical records of one id never merge.
+    const canonical = (event: HopEvent) => ({ ...event, observer: undefined });
+    expect(run(calls.flat().map(canonical)).resolved).toHaveLength(80);
+  });
+
   it('counts an observation arriving after its hop was settled once, without judging it again', () => {
     const resolved: ResolvedHop[] = [];
     const resolver = new LineageResolver(lineageConfigSchema.parse({}), (hop) => resolved.push(hop));
     resolver.observe(inbound('in', t0 + 1));
     resolver.advance(t0 + 10_000);
     resolver.observe(outbound('out', t0));
+    // The same request id from the inbound side again, while the settled hop still runs: another call.
+    resolver.observe(inbound('in-again', t0 + 20));
     resolver.flush();
-    expect(resolved.map((hop) => hop.id)).toEqual(['in']);
+    expect(resolved.map((hop) => hop.id)).toEqual(['in', 'in-again']);
     expect(resolver.stats().mergedObservations).toBe(1);
   });
 
@@ -110,8 +133,9 @@ describe('one request seen at several observation points', () => {
       const restored = new LineageResolver(config, (hop) => resolved.push(hop));
       restoreLineage(restored, saved);
       restored.observe(outbound('out', t0, { traceId }));
+      restored.observe(inbound('in-again', t0 + 2, { traceId }));
       restored.flush();
-      expect(resolved).toHaveLength(1);
+      expect(resolved.map((hop) => hop.id)).toEqual(['out', 'in-again']);
       expect(resolved[0]).toMatchObject({ id: 'out', credential: agent, observedAs: ['in'] });
     }
   });

@@ -28,6 +28,23 @@ export function mergeObservations(a: HopEvent, b: HopEvent): HopEvent {
   return merged;
 }
 
+/** The observation points a hop was logged at: one, or several once records of other points merged into it. */
+export type ObservationPoints = string | readonly string[];
+
+/** Where a record was logged: what the record says (HopEvent.observer), else its format. */
+export function observationPoint(hop: HopEvent): string {
+  return hop.observer ?? hop.origin.format;
+}
+
+export function loggedAt(points: ObservationPoints, point: string): boolean {
+  return typeof points === 'string' ? points === point : points.includes(point);
+}
+
+export function withPoint(points: ObservationPoints, point: string): ObservationPoints {
+  if (loggedAt(points, point)) return points;
+  return typeof points === 'string' ? [points, point] : [...points, point];
+}
+
 /** Whether two records' time intervals overlap, allowing `skewMs` of clock skew between the nodes that logged them. */
 export function overlapWithin(aStart: number, aEnd: number, bStart: number, bEnd: number, skewMs: number) {
   return aStart <= bEnd + skewMs && bStart <= aEnd + skewMs;

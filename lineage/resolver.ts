@@ -3,7 +3,7 @@ import { IdleMap } from '../common/idle-map.js';
 import { type HopEvent, isCall } from '../schemas/hop-event.js';
 import type { ResolvedHop } from '../schemas/resolved-hop.js';
 import type { LineageConfig } from './config.js';
-import { mergeObservations } from './observations.js';
+import { mergeObservations, observationPoint, withPoint } from './observations.js';
 import { SeenHops } from './seen-hops.js';
 import { ServiceNames } from './service-name.js';
 import {
@@ -211,9 +211,11 @@ export class LineageResolver {
    * is one. Once that hop is settled (it has gone to the detectors) the record is only counted.
    */
   private mergedIntoTwin(hop: HopEvent, node: HopNode, trace: TraceState): boolean {
-    const twin = trace.sameRequest(node, this.config.observationSkewMs);
+    const point = observationPoint(hop);
+    const twin = trace.sameRequest(node, point, this.config.observationSkewMs);
     if (twin === undefined) return false;
     this.mergedObservations++;
+    twin.observers = withPoint(twin.observers, point);
     const pending = twin.unsettled;
     if (pending === undefined) return true;
     const previousId = twin.hopId;

@@ -22,6 +22,8 @@ const nodeRecordSchema = z.object({
   root: z.string().optional(),
   depth: z.number().int().nonnegative(),
   requestId: z.string().optional(),
+  /** Absent in snapshots written before observation points were told apart: any record may merge in. */
+  observers: z.union([z.string(), z.array(z.string()).readonly()]).default([]),
 });
 
 /** A waiting hop is kept whole; it was a HopEvent when it arrived, so only its identity is checked here. */
@@ -117,6 +119,7 @@ function nodeRecord(node: HopNode): NodeRecord {
     root: node.root?.hopId,
     depth: node.depth,
     requestId: node.requestId,
+    observers: node.observers,
   };
 }
 
@@ -135,6 +138,7 @@ function rebuildTrace(record: TraceRecord): TraceState {
       service: saved.service,
       caller: saved.caller,
       requestId: saved.requestId,
+      observers: saved.observers,
       // An unresolved node waits again once its pending hop is tracked (LineageResolver.restoreState).
       unsettled: undefined,
       origin: saved.origin,

@@ -1,7 +1,7 @@
 import { appended } from '../common/exact-array.js';
 import { callerOf, type HopEvent } from '../schemas/hop-event.js';
 import { type PathStep, type ResolvedHop, resolvedHopOf } from '../schemas/resolved-hop.js';
-import { overlapWithin } from './observations.js';
+import { loggedAt, type ObservationPoints, observationPoint, overlapWithin } from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
 export type OriginConfidence = 'exact' | 'partial';
@@ -30,6 +30,11 @@ export type HopNode = {
   caller: string | undefined;
   /** What tells other observation points of the same request apart from other requests. */
   readonly requestId: string | undefined;
+  /**
+   * Where the hop was logged. A record of the same request id from a point already among these is
+   * another request: one proxy logs a request once, and a caller may send one id many times.
+   */
+  observers: ObservationPoints;
   /**
    * The hop while its lineage is not settled (see isResolved): a record of the same request seen
    * elsewhere merges into it. What only an unsettled hop needs lives there, not on every node.
@@ -92,6 +97,7 @@ export function createHopNode(hop: HopEvent, names: ServiceNames): HopNode {
     service: names.of(hop.destination.service),
     caller: workload === undefined ? undefined : names.of(workload),
     requestId: hop.requestId,
+    observers: observationPoint(hop),
     unsettled: undefined,
     origin: hop.credential.id,
     confidence: 'exact',
@@ -262,11 +268,12 @@ export class TraceState {
   }
 
   /**
-   * An earlier-seen hop of the same request as `node` at another observation point: same request id
-   * and destination service, time intervals overlapping within `skewMs`. Other observation points log
-   * a request moments apart, so only the latest few hops to that service are looked at.
+   * An earlier-seen hop of the same request as `node` (logged at `point`) at another observation point:
+   * same request id and destination service, time intervals overlapping within `skewMs`, not logged at
+   * `point` already. Other observation points log a request moments apart, so only the latest few hops
+   * to that service are looked at.
    */
-  sameRequest(node: HopNode, skewMs: number): HopNode | undefined {
+  sameRequest(node: HopNode, point: string, skewMs: number): HopNode | undefined {
     const candidates = node.requestId === undefined ? undefined : this.toService(node.service);
     if (candidates === undefined) return undefined;
     const oldest = Math.max(0, candidates.length - sameRequestReach);
@@ -275,6 +282,7 @@ export class TraceState {
       if (
         candidate.service === node.service &&
         candidate.requestId === node.requestId &&
+        !loggedAt(candidate.observers, point) &&
         overlapWithin(candidate.ts, endOf(candidate), node.ts, endOf(node), skewMs)
       ) {
         return candidate;

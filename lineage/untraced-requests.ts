@@ -1,9 +1,23 @@
 import FlatQueue from 'flatqueue';
 import type { HopEvent } from '../schemas/hop-event.js';
-import { mergeObservations, overlapWithin } from './observations.js';
+import {
+  loggedAt,
+  mergeObservations,
+  type ObservationPoints,
+  observationPoint,
+  overlapWithin,
+  withPoint,
+} from './observations.js';
 import type { ServiceNames } from './service-name.js';
 
-type Waiting = { hop: HopEvent; requestId: string; service: string; released: boolean };
+type Waiting = {
+  hop: HopEvent;
+  requestId: string;
+  service: string;
+  /** See HopNode.observers. */
+  points: ObservationPoints;
+  released: boolean;
+};
 
 /**
  * Hops with a request id but no trace context (a mesh without tracing still stamps `x-request-id`),
@@ -27,17 +41,21 @@ export class UntracedRequests {
   /** Holds `hop` (of request `requestId`); returns false when it merged into a held record of the same request. */
   hold(hop: HopEvent, requestId: string): boolean {
     const service = this.names.of(hop.destination.service);
+    const point = observationPoint(hop);
     const sameId = this.byRequest.get(requestId);
     const end = spanEnd(hop);
     const twin = sameId?.find(
       (held) =>
-        held.service === service && overlapWithin(held.hop.ts, spanEnd(held.hop), hop.ts, end, this.skewMs),
+        held.service === service &&
+        !loggedAt(held.points, point) &&
+        overlapWithin(held.hop.ts, spanEnd(held.hop), hop.ts, end, this.skewMs),
     );
     if (twin !== undefined) {
       twin.hop = mergeObservations(twin.hop, hop);
+      twin.points = withPoint(twin.points, point);
       return false;
     }
-    const waiting: Waiting = { hop, requestId, service, released: false };
+    const waiting: Waiting = { hop, requestId, service, points: point, released: false };
     if (sameId === undefined) this.byRequest.set(requestId, [waiting]);
     else sameId.push(waiting);
     this.due.push(waiting, hop.ts + 1);

@@ -63,6 +63,12 @@ export const hopEventSchema = z.object({
   spanId: z.string().optional(),
   parentSpanId: z.string().optional(),
   requestId: z.string().optional(),
+  /**
+   * The observation point that logged the record, when its format tells several apart (`inbound` and
+   * `outbound` for a sidecar's two sides); else the format is. A proxy logs each request once, so only
+   * records of different points can be one request (see `observedAs`).
+   */
+  observer: z.string().optional(),
   /** MCP session (`Mcp-Session-Id`): groups an agent's calls into one lineage when they carry no trace context. */
   sessionId: z.string().optional(),
   credential: credentialSchema,

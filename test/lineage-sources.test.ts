@@ -1,10 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EvaluationResult, evaluate } from '../evaluation/evaluate.js';
+import { assemble } from '../pipeline/assemble.js';
+import { detectFiles } from '../pipeline/detect.js';
 import { parseConfig } from '../pipeline/load-config.js';
-import { scenarios } from '../scenarios/registry.js';
+import { MemorySink } from '../pipeline/sinks/memory.js';
+import { istioRecords } from '../scenarios/formats/envoy.js';
+import { generateScenario } from '../scenarios/generate.js';
+import { findScenario, scenarios } from '../scenarios/registry.js';
 import type { ScenarioFormat } from '../scenarios/traffic.js';
 import { writeScenario } from '../scenarios/write.js';
 
@@ -75,5 +81,48 @@ describe('lineage from what gateways really log', () => {
     expect(merged).toBeGreaterThan(1_000);
     expect(hops(istio)).toBe(hops(envoy));
     expect(envoy.files.every((file) => file.mergedObservations === 0)).toBe(true);
+  });
+
+  it('counts each call once when the caller sends one x-request-id on many concurrent calls', async () => {
+    // The fan-out attack, its calls sent at once to five services under one request id (an agent
+    // controls the id it sends in a mesh), logged by both sidecars as Istio does.
+    const generated = generateScenario(findScenario('fanout-explosion')!, { seed: 5, rate: 0.5 });
+    const origin = generated.labels.labels[0]!.originCredential;
+    const hopsOf = (traceId: string | undefined) => generated.events.filter((hop) => hop.traceId === traceId);
+    const attack = [
+      ...new Set(generated.events.filter((hop) => hop.credential.id === origin).map((hop) => hop.traceId)),
+    ]
+      .map(hopsOf)
+      .reduce((largest, hops) => (hops.length > largest.length ? hops : largest));
+    const root = attack.reduce((first, hop) => (hop.ts < first.ts ? hop : first));
+    const services = [...new Set(attack.map((hop) => hop.destination.service))].slice(0, 5);
+    const calls = attack.filter((hop) => hop !== root);
+    calls.forEach((hop, index) => {
+      Object.assign(hop, { requestId: 'one-id', ts: root.ts + 100 + index * 5, durationMs: 3_000 });
+      hop.destination.service = services[index % services.length]!;
+    });
+    const file = join(outDir, 'one-request-id.ndjson');
+    const events = generated.events.sort((a, b) => a.ts - b.ts);
+    writeFileSync(file, `${events.flatMap(istioRecords).join('\n')}\n`);
+
+    const parsed = parseConfig({ sinks: [], sources: [] });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const sink = new MemorySink(true);
+    const assembled = await assemble(parsed.config, {
+      logger: pino({ level: 'silent' }),
+      extraSinks: [sink],
+    });
+    if (!assembled.ok) throw new Error(assembled.reason);
+    const summary = await detectFiles([file], assembled.pipeline.lane('file'), {
+      logger: pino({ level: 'silent' }),
+    });
+    await assembled.pipeline.close();
+    const twoSided = events.filter((hop) => hop.source.workload?.startsWith('spiffe://')).length;
+    expect(summary.mergedObservations).toBe(twoSided);
+    const fanout = sink.findings.find(
+      (finding) => finding.detector === 'fanout' && finding.originCredential === origin,
+    );
+    expect(fanout?.rule).toBe('fanout_limit');
+    expect(fanout?.evidence).toMatchObject({ descendants: calls.length });
   });
 });

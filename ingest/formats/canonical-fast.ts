@@ -106,9 +106,11 @@ export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
   const spanId = optional(value.spanId, isString);
   const parentSpanId = optional(value.parentSpanId, isString);
   const requestId = optional(value.requestId, isString);
+  const observer = optional(value.observer, isString);
   const sessionId = optional(value.sessionId, isString);
   if (traceId === unset || spanId === unset || parentSpanId === unset || requestId === unset)
     return undefined;
+  if (observer === unset) return undefined;
   const observedAs = value.observedAs === undefined ? undefined : stringArray(value.observedAs);
   if (sessionId === unset || (value.observedAs !== undefined && observedAs === undefined)) return undefined;
   return {
@@ -119,6 +121,7 @@ export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
     spanId,
     parentSpanId,
     requestId,
+    observer,
     sessionId,
     credential,
     delegation,

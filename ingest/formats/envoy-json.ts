@@ -58,6 +58,16 @@ export function clusterService(cluster: string): string | undefined {
   return fqdn.length > 0 ? fqdn : undefined;
 }
 
+/**
+ * The side of the call an Istio sidecar logged it from, by its cluster's direction: `outbound` at the
+ * caller's sidecar (and at gateways), `inbound` at the callee's; none for other Envoy clusters.
+ */
+export function clusterSide(cluster: string | undefined): string | undefined {
+  if (cluster === undefined) return undefined;
+  if (cluster.startsWith('outbound|')) return 'outbound';
+  return cluster.startsWith('inbound|') ? 'inbound' : undefined;
+}
+
 export function callerIp(forwardedFor: string | undefined, remoteAddress: string | undefined) {
   const client = forwardedFor === undefined ? undefined : firstForwardedFor(forwardedFor);
   if (client !== undefined) return client;
@@ -83,6 +93,7 @@ export function envoyJsonDraft(record: JsonObject): HopDraft | string {
     status: firstNumeric(record, keys.status),
     grpcStatus: statusCode(record.grpc_status ?? record['grpc-status']),
     requestId: firstText(record, keys.requestId),
+    observer: clusterSide(cluster),
     headers: readHeaders(record),
     header: (name) => headerText(record[name]) ?? headerText(record[snakeCase(name)]),
     identity: {

@@ -1,4 +1,4 @@
-import { callerIp, clusterService } from './envoy-json.js';
+import { callerIp, clusterService, clusterSide } from './envoy-json.js';
 import type { HopDraft } from './hop.js';
 import { isoToMs } from './time.js';
 import { isQuoted, tokenize, unquote } from './tokenize.js';
@@ -72,6 +72,7 @@ export function envoyTextDraft(line: string): HopDraft | string {
     route: tokenText(tokens, layout.route),
     status,
     requestId: tokenText(tokens, layout.requestId),
+    observer: clusterSide(cluster),
     identity: { ip },
     ip,
     bytesIn: numeric(tokens[layout.bytesIn]),

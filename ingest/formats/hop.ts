@@ -28,6 +28,8 @@ export type HopDraft = {
   protocol?: Protocol;
   tool?: string;
   requestId?: string;
+  /** See HopEvent.observer. */
+  observer?: string;
   /** An id unique to this hop in this format (Kong/NGINX request id, OTLP span); else the raw line is hashed. */
   hopId?: string;
   headers?: RequestHeaders;
@@ -132,6 +134,7 @@ export function draftToHop(
     spanId: draft.spanId ?? fromHeaders?.spanId,
     parentSpanId: draft.parentSpanId ?? fromHeaders?.parentSpanId,
     requestId: draft.requestId,
+    observer: draft.observer,
     sessionId: draft.headers?.mcpSession,
     credential,
     delegation: delegation || undefined,
