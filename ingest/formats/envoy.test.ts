@@ -47,6 +47,8 @@ describe('Istio default text format', () => {
     expect(inbound?.destination.service).toBe('httpbin');
     expect(inbound?.durationMs).toBe(3);
     expect(inbound?.id).not.toBe(outbound?.id);
+    // Which side logged each: lineage merges records of one request only across sides.
+    expect([outbound?.observer, inbound?.observer]).toEqual(['outbound', 'inbound']);
   });
 });
 
@@ -66,6 +68,7 @@ describe('Istio JSON encoding', () => {
       source: { ip: '172.17.0.1' },
     });
     expect(ingress?.destination.route).toBeUndefined();
+    expect(ingress?.observer).toBe('outbound');
     expect(unhealthy).toMatchObject({
       status: 503,
       durationMs: 0,
