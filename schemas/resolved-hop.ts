@@ -58,6 +58,7 @@ export function resolvedHopOf(hop: HopEvent, lineage: HopLineage): ResolvedHop {
     spanId: hop.spanId,
     parentSpanId: hop.parentSpanId,
     requestId: hop.requestId,
+    observer: hop.observer,
     sessionId: hop.sessionId,
     credential: hop.credential,
     delegation: hop.delegation,

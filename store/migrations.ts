@@ -10,6 +10,7 @@ import {
   hopsTable,
   incidentsTable,
   migrationsTable,
+  observerColumn,
   pathOmitsHopColumn,
   type SchemaSettings,
   ttlClause,
@@ -60,6 +61,11 @@ export const migrations: readonly Migration[] = [
     version: 6,
     name: "a hop's path stored without the hop's own step",
     apply: statements((settings) => [pathOmitsHopColumn(settings)]),
+  },
+  {
+    version: 7,
+    name: 'where each hop was logged',
+    apply: statements((settings) => [observerColumn(settings)]),
   },
 ];
 

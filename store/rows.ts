@@ -215,6 +215,7 @@ export function hopRow(hop: ResolvedHop): unknown[] {
     omitsHop ? hop.path.slice(0, -1) : hop.path,
     hop.observedAs ?? [],
     omitsHop,
+    orNull(hop.observer),
   ];
 }
 
@@ -234,6 +235,7 @@ export function hopFromRow(row: Record<string, unknown>): ResolvedHop {
       spanId: column.spanId,
       parentSpanId: column.parentSpanId,
       requestId: column.requestId,
+      observer: column.observer,
       sessionId: column.sessionId,
       credential: withoutUndefined({
         id: column.credentialId,

@@ -153,11 +153,21 @@ export const flatHopColumns: ReadonlyArray<readonly [name: string, type: string,
  * caller and credential, which the row holds already) left out; false in rows written before.
  */
 const pathOmitsHop = ['pathOmitsHop', 'Bool DEFAULT false'] as const;
-export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [pathOmitsHop];
+/** `observer`: where the record was logged (HopEvent.observer), null in rows written before (migration 7). */
+const observer = ['observer', 'Nullable(String)'] as const;
+export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [pathOmitsHop, observer];
 
 /** Migration 6's column, added as `laterHopColumns` declares it. */
-export function pathOmitsHopColumn({ tables }: SchemaSettings): string {
-  const [name, type] = pathOmitsHop;
+export function pathOmitsHopColumn(settings: SchemaSettings): string {
+  return addHopColumn(settings, pathOmitsHop);
+}
+
+/** Migration 7's column, added as `laterHopColumns` declares it. */
+export function observerColumn(settings: SchemaSettings): string {
+  return addHopColumn(settings, observer);
+}
+
+function addHopColumn({ tables }: SchemaSettings, [name, type]: readonly [string, string]): string {
   return `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS ${name} ${type}`;
 }
 

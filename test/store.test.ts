@@ -73,6 +73,7 @@ describeStoreTargets('store', (target) => {
       parentInferred: true,
       originConfidence: 'partial',
       sessionId: 'mcp-session-1',
+      observer: 'inbound',
       observedAs: ['outbound-7-3'],
       path: [
         { hopId: 'trace-00000007-0', service: 'svc-0', workload: 'support-agent', credential: 'c' },
@@ -495,8 +496,9 @@ describeStoreTargets('store', (target) => {
       'migration 4: hops in flat columns, the lineage path as JSON text',
       'migration 5: hop parts up to 64 MB written compact',
       "migration 6: a hop's path stored without the hop's own step",
+      'migration 7: where each hop was logged',
     ]);
-    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 6 });
+    expect(await migrateStore(config)).toMatchObject({ changes: [], version: 7 });
 
     const first = await target.open(config);
     expect(await first.migrate()).toEqual([]);
@@ -521,6 +523,7 @@ describeStoreTargets('store', (target) => {
         { version: 4, name: 'hops in flat columns, the lineage path as JSON text' },
         { version: 5, name: 'hop parts up to 64 MB written compact' },
         { version: 6, name: "a hop's path stored without the hop's own step" },
+        { version: 7, name: 'where each hop was logged' },
       ]);
       const hops = await sql.query({
         query: `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'hops'`,
