@@ -30,9 +30,9 @@ describeStoreTargets('store across process restarts', (target) => {
       'applied migration 4: hops in flat columns, the lineage path as JSON text',
     );
     expect(first.stdout).toContain('applied migration 5: hop parts up to 64 MB written compact');
-    expect(first.stdout).toContain(`schema version 6, database ${config.store.database}`);
+    expect(first.stdout).toContain(`schema version 7, database ${config.store.database}`);
     const second = await run(process.execPath, [hopwatchBin, 'migrate'], options);
-    expect(second.stdout).toMatch(/^nothing to apply\nschema version 6/);
+    expect(second.stdout).toMatch(/^nothing to apply\nschema version 7/);
 
     const base = Date.now() - 3_600_000;
     await run(process.execPath, [writerChild, '0', '40', String(base)], options);
