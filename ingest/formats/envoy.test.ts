@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sampleLines as fixture, hopsOf, sampleNow as now } from '../../test/kits/formats/samples.js';
 import { normalizeRecord } from '../normalize.js';
+import { clusterSide } from './envoy-json.js';
 
 const hops = (line: string) => hopsOf('envoy', line);
 
@@ -49,6 +50,40 @@ describe('Istio default text format', () => {
     expect(inbound?.id).not.toBe(outbound?.id);
     // Which side logged each: lineage merges records of one request only across sides.
     expect([outbound?.observer, inbound?.observer]).toEqual(['outbound', 'inbound']);
+  });
+});
+
+describe('the side of the call a sidecar logged', () => {
+  it('is the direction its upstream cluster names, passthrough clusters included', () => {
+    const sides = [
+      'outbound|8080||orders.shop.svc.cluster.local',
+      'PassthroughCluster',
+      'inbound|8080||',
+      'InboundPassthroughClusterIpv4',
+      'httproute/default/backend/rule/0',
+      undefined,
+    ].map(clusterSide);
+    expect(sides).toEqual(['outbound', 'outbound', 'inbound', 'inbound', undefined, undefined]);
+  });
+
+  it('names a destination outside the registry by its authority, not by the passthrough cluster', () => {
+    const record = (cluster: string, authority: string) =>
+      JSON.stringify({
+        start_time: '2025-06-01T08:00:00.000Z',
+        method: 'POST',
+        path: '/v1/chat/completions',
+        response_code: 200,
+        request_id: 'r1',
+        authority,
+        upstream_cluster: cluster,
+      });
+    const services = [
+      record('PassthroughCluster', 'api.openai.com'),
+      record('PassthroughCluster', 'api.anthropic.com:443'),
+      record('InboundPassthroughClusterIpv4', 'billing:8080'),
+      record('BlackHoleCluster', 'exfil.example.net'),
+    ].map((line) => hops(line)[0]?.destination.service);
+    expect(services).toEqual(['api.openai.com', 'api.anthropic.com', 'billing', 'exfil.example.net']);
   });
 });
 
