@@ -108,9 +108,14 @@ export function wellFormedHop(value: JsonObject): CanonicalInput | undefined {
   const requestId = optional(value.requestId, isString);
   const observer = optional(value.observer, isString);
   const sessionId = optional(value.sessionId, isString);
-  if (traceId === unset || spanId === unset || parentSpanId === unset || requestId === unset)
+  if (
+    traceId === unset ||
+    spanId === unset ||
+    parentSpanId === unset ||
+    requestId === unset ||
+    observer === unset
+  )
     return undefined;
-  if (observer === unset) return undefined;
   const observedAs = value.observedAs === undefined ? undefined : stringArray(value.observedAs);
   if (sessionId === unset || (value.observedAs !== undefined && observedAs === undefined)) return undefined;
   return {

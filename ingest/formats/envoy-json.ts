@@ -52,29 +52,34 @@ const readHeaders = headerReader(headerKeys);
 
 /**
  * Istio's clusters for destinations outside its registry (an external API under ALLOW_ANY, or one
- * refused under REGISTRY_ONLY): they name no service, the authority does.
+ * refused under REGISTRY_ONLY), by the side of the call that logs them: they name no service, the
+ * authority does.
  */
-const unregisteredClusters = /^(?:PassthroughCluster|InboundPassthroughClusterIpv[46]|BlackHoleCluster)$/;
+const unregisteredClusterSides: ReadonlyMap<string, string> = new Map([
+  ['PassthroughCluster', 'outbound'],
+  ['BlackHoleCluster', 'outbound'],
+  ['InboundPassthroughClusterIpv4', 'inbound'],
+  ['InboundPassthroughClusterIpv6', 'inbound'],
+]);
 
 /** Istio names clusters `direction|port|subset|fqdn`; the fqdn (possibly empty) is the service. */
 export function clusterService(cluster: string): string | undefined {
   const bar = cluster.lastIndexOf('|');
-  if (bar < 0) return unregisteredClusters.test(cluster) ? undefined : cluster;
+  if (bar < 0) return unregisteredClusterSides.has(cluster) ? undefined : cluster;
   const fqdn = cluster.slice(bar + 1);
   return fqdn.length > 0 ? fqdn : undefined;
 }
 
 /**
  * The side of the call an Istio sidecar logged it from, by its cluster's direction: `outbound` at the
- * caller's sidecar (and at gateways), `inbound` at the callee's, passthrough clusters (a destination
- * outside the mesh's registry) included; none for other Envoy clusters.
+ * caller's sidecar (and at gateways), `inbound` at the callee's; none for other Envoy clusters.
  */
 export function clusterSide(cluster: string | undefined): string | undefined {
   if (cluster === undefined) return undefined;
-  if (cluster.startsWith('outbound|') || cluster === 'PassthroughCluster' || cluster === 'BlackHoleCluster')
-    return 'outbound';
-  if (cluster.startsWith('inbound|') || cluster.startsWith('InboundPassthroughCluster')) return 'inbound';
-  return undefined;
+  const bar = cluster.indexOf('|');
+  if (bar < 0) return unregisteredClusterSides.get(cluster);
+  const direction = cluster.slice(0, bar);
+  return direction === 'outbound' || direction === 'inbound' ? direction : undefined;
 }
 
 export function callerIp(forwardedFor: string | undefined, remoteAddress: string | undefined) {
