@@ -63,9 +63,13 @@ async function consumeSecured(
     KAFKA_BROKERS: address,
     ...env,
   });
+  let received = 0;
   await waitUntil(
-    'every record consumed',
-    async () => (await kafkaRecordsReceived(running)) === count,
+    () => `every record consumed (${received} of ${count} so far)`,
+    async () => {
+      received = await kafkaRecordsReceived(running);
+      return received === count;
+    },
     60_000,
   );
   expect(await stopGracefully(running)).toBe(0);

@@ -126,14 +126,18 @@ export function missedLabels(findings: Finding[], labels: ScenarioLabels): strin
     .map((label) => `${label.detector}/${label.rule ?? '*'} ${label.originCredential}`);
 }
 
+/** Polls `condition` every 100 ms; on timeout names `what` (a function when it holds what was seen last). */
 export async function waitUntil(
-  what: string,
+  what: string | (() => string),
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 30_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -63,8 +63,10 @@ export function freePort(): Promise<number> {
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
 /**
- * Polls until the broker answers a metadata request through kafkajs, until `gaveUp()` names a reason
- * to stop early (the broker process died), or until the time runs out.
+ * Polls until the broker answers a metadata request through kafkajs and names a coordinator for a
+ * consumer group, until `gaveUp()` names a reason to stop early (the broker process died), or until
+ * the time runs out. The coordinator is asked for because a fresh broker creates and loads its offsets
+ * topic on the first such request: on a busy machine that took longer than the first test could wait.
  */
 export async function waitUntilBrokerAnswers(
   brokers: string[],
@@ -87,6 +89,7 @@ export async function waitUntilBrokerAnswers(
     try {
       await admin.connect();
       await admin.listTopics();
+      await admin.describeGroups(['hopwatch-test-readiness']);
       return { ok: true };
     } catch (error) {
       lastError = (error as Error).message;
