@@ -161,6 +161,17 @@ describe("hopwatch's recommended json_format", () => {
     expect(stringTyped?.destination.tool).toBeUndefined();
   });
 
+  it('tells apart two calls logged in one millisecond by the microseconds of its start_time', () => {
+    // Envoy gives a request no id of its own that the caller cannot set: a hop is named by its line.
+    const line = fixture('envoy-agents.ndjson')[1]!;
+    const at = (startTime: string) => hops(line.replace('"2025-11-20T09:15:02.236Z"', `"${startTime}"`))[0]!;
+    const [first, second] = [at('2025-11-20T09:15:02.236104Z'), at('2025-11-20T09:15:02.236871Z')];
+    expect(first.ts).toBe(Date.parse('2025-11-20T09:15:02.236Z'));
+    expect(second.ts).toBe(first.ts);
+    expect(second.id).not.toBe(first.id);
+    expect(at('2025-11-20T09:15:02.236Z').id).toBe(at('2025-11-20T09:15:02.236Z').id);
+  });
+
   it('maps a gRPC PermissionDenied behind HTTP 200 to 403, keeping the raw status, with B3 span ids', () => {
     expect(grpcCall).toMatchObject({
       status: 403,
