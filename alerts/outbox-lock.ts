@@ -1,5 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processExists } from '../common/process-exists.js';
 
 export type OutboxLock = { ok: true; release: () => Promise<void> } | { ok: false; reason: string };
 
@@ -26,13 +27,4 @@ export async function lockOutbox(directory: string): Promise<OutboxLock> {
     await rm(path, { force: true });
   }
   return { ok: false, reason: `alerts outbox ${directory}: could not take the lock file ${path}` };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

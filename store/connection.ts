@@ -8,6 +8,7 @@ import {
   parseError,
 } from '@clickhouse/client';
 import type { StoreSettings } from './config.js';
+import { embeddedHolder } from './embedded-holder.js';
 
 // The client would log failures to the console on its own; the writer and reader log them through pino.
 const quiet = { level: ClickHouseLogLevel.OFF };
@@ -65,7 +66,7 @@ export async function connectStore(config: StoreSettings): Promise<StoreConnecti
     try {
       chdb = createChdbConnection({ path });
     } catch (error) {
-      throw new Error(`could not open the embedded store at ${path}: ${chdbOpenFailure(error)}`, {
+      throw new Error(`could not open the embedded store at ${path}: ${chdbOpenFailure(error, path)}`, {
         cause: error,
       });
     }
@@ -133,12 +134,18 @@ function writeAll(file: string, pieces: readonly Uint8Array[]): void {
   }
 }
 
-/** chDB prints the engine's own reason (e.g. "Cannot lock file …/status") to stderr; the error only says it failed. */
-function chdbOpenFailure(error: unknown): string {
+/**
+ * chDB prints the engine's own reason (e.g. "Cannot lock file …/status") to stderr; the error only says
+ * it failed. The usual reason is another process holding the directory: named when it is.
+ */
+function chdbOpenFailure(error: unknown, path: string): string {
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('only one active data directory')) {
     return 'this process already has another chDB data directory open';
   }
+  const holder = embeddedHolder(path);
+  if (holder !== undefined)
+    return `process ${holder.pid} has had it open since ${holder.since} (a data directory serves one process at a time)`;
   return `${message} (a data directory serves one process: is another hopwatch using it?)`;
 }
 

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../common/logger.js';
 import type { StoreSettings } from './config.js';
 import { connectStore, type StoreConnection, type StoreTarget } from './connection.js';
+import { embeddedHolder } from './embedded-holder.js';
 import { asStoreError } from './errors.js';
 import { appliedVersions, applyMigrations, migrations } from './migrations.js';
 import { ClickHouseStoreReader } from './reader.js';
@@ -100,38 +101,54 @@ export async function migrateStore(config: StoreSettings): Promise<MigrationRepo
 }
 
 /**
- * `hopwatch check`: what the store is and whether hopwatch can use it, changing nothing. A server is
- * asked its version and which migrations it lacks; the embedded engine is not opened (the process
- * that runs may hold it), only its directory checked for writing.
+ * `hopwatch check`: what the store is, whether hopwatch can use it, and which migrations it lacks,
+ * changing nothing. The embedded engine is opened only when no other process holds it (a running
+ * hopwatch does), and a directory not made yet is only checked for writing.
  */
 export async function inspectStore(config: StoreSettings): Promise<string> {
-  if (config.store.url === undefined) {
-    const path = resolve(config.dataDir, 'chdb');
-    let existing = path;
-    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-    try {
-      accessSync(existing, constants.W_OK);
-    } catch {
-      throw new Error(`embedded chDB at ${path}: ${existing} is not writable by this user`);
-    }
-    const { bavail, bsize } = statfsSync(existing);
-    const free = `${((bavail * bsize) / 1024 ** 3).toFixed(1)} GiB free`;
-    return `embedded chDB at ${path}${existing === path ? '' : ' (created at start)'}, writable, ${free}`;
-  }
+  if (config.store.url === undefined) return inspectEmbedded(config);
   const { client, location } = await connectStore(config);
-  const schema = schemaSettings(config);
   try {
     const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
     const [row] = await result.json<{ version: string }>();
-    // A database never migrated has no migrations table: every migration is pending.
-    const applied = await appliedVersions(client, schema).catch(() => new Set<number>());
-    const pending = migrations.filter((migration) => !applied.has(migration.version)).length;
-    return `ClickHouse ${row?.version ?? '?'} at ${location}, database ${config.store.database}: ${pending === 0 ? 'schema current' : `${pending} migration(s) to apply at start (or hopwatch migrate)`}`;
+    const schema = await schemaState(client, config);
+    return `ClickHouse ${row?.version ?? '?'} at ${location}, database ${config.store.database}: ${schema}`;
   } catch (error) {
     throw asStoreError(error, `could not query the store at ${location}`);
   } finally {
     await client.close();
   }
+}
+
+async function inspectEmbedded(config: StoreSettings): Promise<string> {
+  const path = resolve(config.dataDir, 'chdb');
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    throw new Error(`embedded chDB at ${path}: ${existing} is not writable by this user`);
+  }
+  const { bavail, bsize } = statfsSync(existing);
+  const where = `embedded chDB at ${path}`;
+  const free = `${((bavail * bsize) / 1024 ** 3).toFixed(1)} GiB free`;
+  if (existing !== path) return `${where} (created at start), writable, ${free}`;
+  const holder = embeddedHolder(path);
+  if (holder !== undefined)
+    return `${where}, writable, ${free}: open in process ${holder.pid} since ${holder.since}, so its schema was not read`;
+  const { client } = await connectStore(config);
+  try {
+    return `${where}, writable, ${free}: ${await schemaState(client, config)}`;
+  } finally {
+    await client.close();
+  }
+}
+
+async function schemaState(client: ClickHouseClient, config: StoreSettings): Promise<string> {
+  // A database never migrated has no migrations table: every migration is pending.
+  const applied = await appliedVersions(client, schemaSettings(config)).catch(() => new Set<number>());
+  const pending = migrations.filter((migration) => !applied.has(migration.version)).length;
+  return pending === 0 ? 'schema current' : `${pending} migration(s) to apply at start (or hopwatch migrate)`;
 }
 
 export type { StoreTarget } from './connection.js';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, spawnHopwatch } from './helpers/api-process.js';
+import { migrations } from '../store/migrations.js';
+import { freePort, spawnHopwatch, startRunProcess } from './helpers/api-process.js';
 import {
   freshTopic,
   kafkaClient,
@@ -10,6 +11,7 @@ import {
   scenarioFile,
   tempDataDir,
   testConfig,
+  waitUntil,
 } from './helpers/kafka-ingest.js';
 import { testKafkaBrokers } from './kafka/test-brokers.js';
 
@@ -63,6 +65,40 @@ describe('hopwatch check', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it("reads the embedded store's schema when no process holds it, and names the process that does", async () => {
+    const dataDir = join(tempDataDir('check-embedded'), 'data');
+    const chdb = join(dataDir, 'chdb');
+    mkdirSync(chdb, { recursive: true });
+    const storeLine = async () => {
+      const { code, lines } = await check({ dataDir });
+      expect(code).toBe(0);
+      return lines[3]!;
+    };
+    const where = `ok    store   embedded chDB at ${chdb}, writable, `;
+    const before = await storeLine();
+    expect(before.startsWith(where)).toBe(true);
+    expect(before).toMatch(
+      new RegExp(`: ${migrations.length} migration\\(s\\) to apply at start \\(or hopwatch migrate\\)$`),
+    );
+
+    const configFile = join(dataDir, '..', 'run.yaml');
+    writeFileSync(configFile, JSON.stringify({ dataDir }));
+    const port = await freePort();
+    const running = await startRunProcess(configFile, dataDir, port);
+    try {
+      await waitUntil('/readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+      const during = await storeLine();
+      expect(during.startsWith(where)).toBe(true);
+      expect(during).toMatch(
+        new RegExp(`: open in process ${running.child.pid} since .+, so its schema was not read$`),
+      );
+    } finally {
+      running.child.kill('SIGTERM');
+    }
+    expect(await running.exited).toBe(0);
+    expect(await storeLine()).toMatch(/: schema current$/);
   });
 
   it('names every part that cannot work, and exits 1', async () => {

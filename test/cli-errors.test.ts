@@ -58,7 +58,11 @@ describe('errors a new user hits are one line and a non-zero exit', () => {
       });
       expect(run.status).toBe(1);
       expect(ownLines(run.stderr)).toEqual([
-        expect.stringContaining('hopwatch detect: could not open the embedded store'),
+        expect.stringMatching(
+          new RegExp(
+            `^hopwatch detect: could not open the embedded store at .*: process ${process.pid} has had it open since `,
+          ),
+        ),
       ]);
       expect(run.stderr).not.toMatch(/^\s+at /m);
     } finally {
