@@ -33,7 +33,7 @@ async function detectCommand(files: string[], flags: DetectFlags): Promise<numbe
   // runs: the files are fed to a lane of their own.
   const sinks = flags.store === true ? ['stdout', 'store'] : ['stdout'];
   const config = { ...loaded.config, sinks, sources: [] };
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   try {
     const assembled = await assemble(config, { logger });
     if (!assembled.ok) {

@@ -90,7 +90,7 @@ async function openTarget(
     const topic = flags.topic ?? config.kafka.topics[0] ?? 'hopwatch.access-logs';
     return openKafkaTarget(config.kafka, topic, flags.compression as CompressionName);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   // Findings are printed as they are raised, as `detect` does, besides going to the configured sinks.
   const sinks = config.sinks.includes('stdout') ? config.sinks : [...config.sinks, 'stdout'];
   return openPipelineTarget({ ...config, sinks }, logger);

@@ -118,7 +118,7 @@ export async function runHopwatch(configFile: string | undefined, env: NodeJS.Pr
   const config = loaded.config;
   const exposure = checkExposure(config.api);
   if (!exposure.ok) return usageError(exposure.reason);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const started = await startHopwatch(config, logger);
   if (typeof started === 'number') return started;
   logStarted(logger, config, started);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiConfigSchema } from '../api/config.js';
+import { type LogFormat, logFormats } from '../common/logger.js';
 import { detectorsConfigSchema } from '../detectors/config.js';
 import { detectorNames } from '../detectors/index.js';
 import { incidentsConfigSchema } from '../incidents/config.js';
@@ -31,6 +32,7 @@ const componentSections = Object.fromEntries(
 const shape = {
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
+  logFormat: z.enum(logFormats).default('auto'),
   roles: z.array(z.enum(roleNames)).min(1).default(['all']),
   /** Which sources run; default: http, and kafka when kafka.brokers is set. */
   sources: z.array(z.enum(sourceNames)).optional(),
@@ -46,6 +48,7 @@ const shape = {
 type Shared = {
   dataDir: string;
   logLevel: (typeof logLevels)[number];
+  logFormat: LogFormat;
   roles: Role[];
   sources: string[];
   sinks: string[];
@@ -60,6 +63,7 @@ export type HopwatchConfig = Shared & ComponentSections;
 export type HopwatchConfigInput = {
   dataDir?: string;
   logLevel?: (typeof logLevels)[number];
+  logFormat?: LogFormat;
   roles?: Role[];
   sources?: string[];
   sinks?: string[];

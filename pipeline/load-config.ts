@@ -26,6 +26,7 @@ const envOverrides: EnvOverride[] = [
   { env: 'HOPWATCH_DATA_DIR', path: ['dataDir'], parse: asString },
   { env: 'HOPWATCH_ROLE', path: ['roles'], parse: asList },
   { env: 'HOPWATCH_LOG_LEVEL', path: ['logLevel'], parse: asString },
+  { env: 'HOPWATCH_LOG_FORMAT', path: ['logFormat'], parse: asString },
   { env: 'HOPWATCH_PORT', path: ['api', 'port'], parse: asNumber },
   { env: 'HOPWATCH_HOST', path: ['api', 'host'], parse: asString },
   { env: 'HOPWATCH_OTLP_GRPC_PORT', path: ['api', 'otlpGrpcPort'], parse: asNumber },
