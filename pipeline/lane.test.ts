@@ -18,7 +18,6 @@ import {
   watermarkHop,
 } from '../test/helpers/api-traffic.js';
 import { assemble, type Pipeline } from './assemble.js';
-import type { HopwatchConfigInput } from './config.js';
 import { parseConfig } from './load-config.js';
 import { MemorySink } from './sinks/memory.js';
 
@@ -45,9 +44,9 @@ async function closeLatest(): Promise<void> {
  * The HTTP source's lane of an assembled pipeline: a real chDB store as its sink, the real engine, a
  * memory sink standing in for the webhooks, and a wall clock the test moves.
  */
-async function setUp(settings: HopwatchConfigInput = {}) {
+async function setUp() {
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-pipeline-'));
-  const parsed = parseConfig({ dataDir: dir, sinks: ['store'], sources: ['http'], ...settings });
+  const parsed = parseConfig({ dataDir: dir, sinks: ['store'], sources: ['http'] });
   if (!parsed.ok) throw new Error(parsed.reason);
   const clock = { wall: wallStart };
   const alerts = new MemorySink();

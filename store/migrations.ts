@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  addLaterHopColumn,
   compactHopParts,
   deadLettersTable,
   findingIncidentColumns,
@@ -10,8 +11,6 @@ import {
   hopsTable,
   incidentsTable,
   migrationsTable,
-  observerColumn,
-  pathOmitsHopColumn,
   type SchemaSettings,
   ttlClause,
 } from './schema.js';
@@ -60,12 +59,12 @@ export const migrations: readonly Migration[] = [
   {
     version: 6,
     name: "a hop's path stored without the hop's own step",
-    apply: statements((settings) => [pathOmitsHopColumn(settings)]),
+    apply: statements((settings) => [addLaterHopColumn(settings, 'pathOmitsHop')]),
   },
   {
     version: 7,
     name: 'where each hop was logged',
-    apply: statements((settings) => [observerColumn(settings)]),
+    apply: statements((settings) => [addLaterHopColumn(settings, 'observer')]),
   },
 ];
 

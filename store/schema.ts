@@ -148,26 +148,22 @@ export const flatHopColumns: ReadonlyArray<readonly [name: string, type: string,
 ];
 
 /**
- * Hop columns added after the flat layout, in insert order after `flatHopColumns` (migration 6).
- * `pathOmitsHop`: the stored path ends at the hop's parent, the hop's own step (its id, service,
+ * Hop columns added after the flat layout, in insert order after `flatHopColumns`, each by a migration.
+ * `pathOmitsHop` (6): the stored path ends at the hop's parent, the hop's own step (its id, service,
  * caller and credential, which the row holds already) left out; false in rows written before.
+ * `observer` (7): where the record was logged (HopEvent.observer), null in rows written before.
  */
-const pathOmitsHop = ['pathOmitsHop', 'Bool DEFAULT false'] as const;
-/** `observer`: where the record was logged (HopEvent.observer), null in rows written before (migration 7). */
-const observer = ['observer', 'Nullable(String)'] as const;
-export const laterHopColumns: ReadonlyArray<readonly [name: string, type: string]> = [pathOmitsHop, observer];
+export const laterHopColumns = [
+  ['pathOmitsHop', 'Bool DEFAULT false'],
+  ['observer', 'Nullable(String)'],
+] as const satisfies ReadonlyArray<readonly [name: string, type: string]>;
 
-/** Migration 6's column, added as `laterHopColumns` declares it. */
-export function pathOmitsHopColumn(settings: SchemaSettings): string {
-  return addHopColumn(settings, pathOmitsHop);
-}
-
-/** Migration 7's column, added as `laterHopColumns` declares it. */
-export function observerColumn(settings: SchemaSettings): string {
-  return addHopColumn(settings, observer);
-}
-
-function addHopColumn({ tables }: SchemaSettings, [name, type]: readonly [string, string]): string {
+/** The migration that adds one of `laterHopColumns`, as the list declares it. */
+export function addLaterHopColumn(
+  { tables }: SchemaSettings,
+  column: (typeof laterHopColumns)[number][0],
+): string {
+  const [name, type] = laterHopColumns.find(([name]) => name === column)!;
   return `ALTER TABLE ${tables.hops} ADD COLUMN IF NOT EXISTS ${name} ${type}`;
 }
 
